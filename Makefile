@@ -1,0 +1,70 @@
+# CPAS ISP — the two commands: `make run` (application with demo data) and `make test`.
+# Everything is installed by the targets below; see README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEBIAN_PACKAGES := chromium poppler-utils gettext docker-compose
+export DJANGO_SETTINGS_MODULE := cpas_isp.settings
+
+.PHONY: install system-deps run test lint format messages compilemessages benchmarks clean
+
+install: $(VENV)/.installed node_modules/.installed compilemessages
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet --require-virtualenv -r requirements.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian packages for browser tests (chromium), PDF checks (poppler-utils), translations
+# (gettext) and the compose-file check (docker-compose). Installed when missing, as root.
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "Missing Debian packages:$$missing (install them with apt-get as root)"; exit 1; fi; \
+	fi
+
+compilemessages: $(VENV)/.installed
+	@for d in cpas_isp beneficiaires partenaires trajets rapports; do \
+	  if [ -d $$d/locale ]; then (cd $$d && ../$(PY) ../manage.py compilemessages --verbosity 0) || exit 1; fi; \
+	done
+
+# Refresh the Dutch catalogues after adding strings (then translate every new msgid).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l nl --no-obsolete --ignore='.venv/*' --ignore='node_modules/*' \
+	  --ignore='beneficiaires/*' --ignore='partenaires/*' --ignore='trajets/*' --ignore='rapports/*' \
+	  --ignore='tests/*' --ignore='benchmarks/*' --ignore='var/*'
+	@for d in beneficiaires partenaires trajets rapports; do \
+	  mkdir -p $$d/locale && (cd $$d && ../$(PY) ../manage.py makemessages -l nl --no-obsolete) || exit 1; \
+	done
+
+run: install
+	DEBUG=$${DEBUG:-true} $(PY) -m cpas_isp.embedded exec -- $(PY) -m cpas_isp.devserver
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: install system-deps lint
+	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+benchmarks: install
+	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- bash -c 'for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

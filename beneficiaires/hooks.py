@@ -1,0 +1,117 @@
+"""Extension points of the person's file for the apps that build on it.
+
+Dependencies point one way (cpas_isp <- beneficiaires <- partenaires <- trajets <- rapports), so
+beneficiaires never imports the later apps. They register here, from their AppConfig.ready():
+
+- ``register_timeline(func)``: ``func(beneficiaire, user) -> iterable[EvenementTimeline]``,
+  events shown on the person's timeline (phases, steps, PIIS, referrals...).
+- ``register_section(func)``: ``func(request, beneficiaire) -> Section | None``, a block of the
+  person page (rendered template), in ``ordre`` order.
+- ``register_action(func)``: ``func(request, beneficiaire) -> iterable[Action]``, the buttons
+  "add a ..." at the top of the person page (one obvious place to add each thing).
+- ``register_caseload_extension(ext)``: a ``CaseloadExtension`` adding a column, a filter and
+  prefetching to the caseload list without extra queries per row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+_timeline: list[Callable] = []
+_sections: list[Callable] = []
+_actions: list[Callable] = []
+_caseload: list[CaseloadExtension] = []
+
+
+@dataclass
+class EvenementTimeline:
+    date: datetime.date
+    titre: str
+    detail: str = ""
+    categorie: str = (
+        ""  # short key for the icon/colour, e.g. "phase", "etape", "piis", "orientation"
+    )
+    url: str = ""
+    confidentiel: bool = False
+
+
+@dataclass
+class Section:
+    titre: str
+    html: str
+    ordre: int = 100
+    ancre: str = ""
+
+
+@dataclass
+class Action:
+    libelle: str
+    url: str
+    htmx: bool = False  # open in place (hx-get into the person page's modal/target)
+    ordre: int = 100
+
+
+@dataclass
+class CaseloadExtension:
+    """Lets a later app add to the caseload list.
+
+    ``annotate(queryset) -> queryset`` adds what the column needs in the same query;
+    ``filter(queryset, value) -> queryset`` applies the filter named ``filter_name`` when given;
+    ``choices`` are (value, label) for the filter's select; ``column`` is a template name rendered
+    per row with ``b`` (the person) in context.
+    """
+
+    key: str
+    label: Any
+    annotate: Callable | None = None
+    filter_name: str = ""
+    filter: Callable | None = None
+    choices: Callable | None = None
+    column: str = ""
+    sort: dict = field(default_factory=dict)  # sort key -> order_by expression
+
+
+def register_timeline(func):
+    _timeline.append(func)
+    return func
+
+
+def register_section(func):
+    _sections.append(func)
+    return func
+
+
+def register_action(func):
+    _actions.append(func)
+    return func
+
+
+def register_caseload_extension(ext: CaseloadExtension):
+    _caseload.append(ext)
+    return ext
+
+
+def timeline(beneficiaire, user) -> list[EvenementTimeline]:
+    events: list[EvenementTimeline] = []
+    for func in _timeline:
+        events.extend(func(beneficiaire, user) or [])
+    return sorted(events, key=lambda e: e.date, reverse=True)
+
+
+def sections(request, beneficiaire) -> list[Section]:
+    found = [s for s in (func(request, beneficiaire) for func in _sections) if s is not None]
+    return sorted(found, key=lambda s: s.ordre)
+
+
+def actions(request, beneficiaire) -> list[Action]:
+    found: list[Action] = []
+    for func in _actions:
+        found.extend(func(request, beneficiaire) or [])
+    return sorted(found, key=lambda a: a.ordre)
+
+
+def caseload_extensions() -> list[CaseloadExtension]:
+    return list(_caseload)

@@ -1,0 +1,3 @@
+app_name = "beneficiaires"
+
+urlpatterns: list = []

@@ -1,0 +1,54 @@
+"""`make run`: migrate, load the demo data once, then run web + Celery worker + beat (honcho).
+
+Runs under ``python -m cpas_isp.embedded exec`` so that DATABASE_URL is set (embedded
+PostgreSQL when none is configured). Ctrl-C stops the three processes, then the database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def banner() -> str:
+    from cpas_isp.management.commands.demo_data import DEMO_PASSWORD, demo_accounts
+
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    broker = "Redis" if os.environ.get("REDIS_URL") else "filesystem (var/broker)"
+    lines = [
+        "",
+        "=" * 72,
+        f"  CPAS ISP: http://{host}:{port}/",
+        f"  Celery broker: {broker}. Stop everything with Ctrl-C.",
+        f"  Demo accounts (password: {DEMO_PASSWORD}):",
+    ]
+    lines += [
+        f"    {u:<26} {role.value:<13} {', '.join(codes)}" for u, role, codes in demo_accounts()
+    ]
+    lines += ["=" * 72, ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    os.chdir(BASE_DIR)
+    manage("migrate", "--noinput", "--verbosity", "1")
+    manage("demo_data")
+    print(banner(), flush=True)
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    honcho = Path(sys.executable).parent / "honcho"
+    return subprocess.call([str(honcho), "start", "-f", str(BASE_DIR / "Procfile")], env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

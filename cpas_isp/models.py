@@ -1,0 +1,242 @@
+"""The cross-cutting core: users, the CPAS (tenant), its cellules, memberships and roles,
+and the access log of personal files."""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Langue(models.TextChoices):
+    FR = "fr", _("Français")
+    NL = "nl", _("Nederlands")
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent d'insertion")
+    COORDINATEUR = "coordinateur", _("Coordinateur")
+    DIRECTEUR = "directeur", _("Directeur")
+    PARTENAIRE = "partenaire", _("Partenaire")
+    ADMIN = "admin", _("Administrateur fonctionnel")
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["password", "last_login"],
+)
+class User(AbstractUser):
+    langue = models.CharField(
+        _("langue de l'interface"), max_length=2, choices=Langue.choices, default=Langue.FR
+    )
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+# The cellules every CPAS gets, in the order of the trajectory (code, FR, NL).
+CELLULES_ISP = [
+    ("facilitateurs", "Facilitateurs de projet", "Projectbegeleiding"),
+    ("alpha", "Alphabétisation", "Alfabetisering"),
+    ("etudes_formations", "Études et formations", "Studies en opleiding"),
+    ("emploi", "Emploi", "Werk"),
+    ("article60", "Article 60", "Artikel 60"),
+]
+
+
+class CpasQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(memberships__user=user, memberships__actif=True).distinct()
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Cpas(models.Model):
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9][a-z0-9_-]*$", _("Lettres minuscules, chiffres, - et _ uniquement.")
+            )
+        ],
+        help_text=_("Identifiant court, par exemple « bruxelles »."),
+    )
+    nom = models.CharField(_("nom"), max_length=200)
+    commune = models.CharField(_("commune"), max_length=200, blank=True)
+    habitants = models.PositiveIntegerField(
+        _("habitants"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    langue = models.CharField(
+        _("langue par défaut"), max_length=2, choices=Langue.choices, default=Langue.FR
+    )
+    dashboards_agents_par_cellule = models.BooleanField(
+        _("agents : tableaux de bord limités à leur cellule"), default=True
+    )
+    delai_expiration_orientation = models.PositiveIntegerField(
+        _("délai d'expiration des orientations (jours)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+    )
+
+    objects = CpasQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("CPAS")
+        verbose_name_plural = _("CPAS")
+        ordering = ["nom"]
+
+    def __str__(self):
+        return self.nom
+
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating:
+            self.creer_cellules_isp()
+
+    def creer_cellules_isp(self):
+        for ordre, (code, nom_fr, nom_nl) in enumerate(CELLULES_ISP, start=1):
+            Cellule.objects.get_or_create(
+                cpas=self, code=code, defaults={"nom_fr": nom_fr, "nom_nl": nom_nl, "ordre": ordre}
+            )
+
+
+class TenantQuerySet(models.QuerySet):
+    """Base queryset of tenant-owned rows: ``for_user`` scopes to the user's current CPAS."""
+
+    cpas_lookup = "cpas"
+
+    def for_user(self, user):
+        from cpas_isp.tenancy import current_membership
+
+        membership = current_membership(user)
+        if membership is None:
+            return self.none()
+        return self.filter(**{self.cpas_lookup: membership.cpas_id})
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Cellule(models.Model):
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="cellules")
+    code = models.SlugField(_("code"), max_length=40)
+    nom_fr = models.CharField(_("nom (FR)"), max_length=200)
+    nom_nl = models.CharField(_("nom (NL)"), max_length=200)
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cellule")
+        verbose_name_plural = _("cellules")
+        ordering = ["cpas", "ordre", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["cpas", "code"], name="cellule_code_unique_par_cpas")
+        ]
+
+    def __str__(self):
+        return self.nom
+
+    @property
+    def nom(self):
+        from django.utils.translation import get_language
+
+        return self.nom_nl if (get_language() or "fr").startswith("nl") else self.nom_fr
+
+
+class MembershipQuerySet(TenantQuerySet):
+    def actives(self):
+        return self.filter(actif=True)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Membership(models.Model):
+    """A user's role in one CPAS. Deactivated, never deleted (the audit trail refers to it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    cellule = models.ForeignKey(
+        Cellule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("cellule"),
+    )
+    actif = models.BooleanField(_("actif"), default=True)
+    cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        ordering = ["cpas__nom", "user__last_name", "user__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "cpas"],
+                condition=models.Q(actif=True),
+                name="membership_une_active_par_user_et_cpas",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.cpas} ({self.get_role_display()})"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.cellule_id and self.cpas_id and self.cellule.cpas_id != self.cpas_id:
+            raise ValidationError({"cellule": _("Cette cellule appartient à un autre CPAS.")})
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(
+            _("Une affiliation se désactive, elle ne se supprime pas."), [self]
+        )
+
+
+class JournalAcces(models.Model):
+    """Who looked at which personal file, when, from where (professional secrecy)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("utilisateur"),
+    )
+    cpas = models.ForeignKey(
+        Cpas, on_delete=models.PROTECT, related_name="+", verbose_name=_("CPAS")
+    )
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField()
+    objet = models.CharField(_("dossier"), max_length=300)
+    page = models.CharField(_("page"), max_length=500)
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    quand = models.DateTimeField(_("quand"), auto_now_add=True, db_index=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("consultation de dossier")
+        verbose_name_plural = _("journal des consultations")
+        ordering = ["-quand", "-id"]
+        indexes = [models.Index(fields=["cpas", "content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.quand:%Y-%m-%d %H:%M} {self.user} {self.objet}"

@@ -1,0 +1,110 @@
+"""Permissions as small named predicates, checked by views (``role_required``) and templates
+(``{% if perms_isp.peut_voir_audit %}``). Each takes the user and works on the membership of
+their current CPAS."""
+
+from __future__ import annotations
+
+from cpas_isp.models import Role
+from cpas_isp.tenancy import current_membership
+
+
+def _role(user):
+    membership = current_membership(user)
+    return membership.role if membership else None
+
+
+def est_membre(user) -> bool:
+    """Any active role in the current CPAS."""
+    return _role(user) is not None
+
+
+def est_agent(user) -> bool:
+    return _role(user) == Role.AGENT
+
+
+def est_coordinateur(user) -> bool:
+    return _role(user) == Role.COORDINATEUR
+
+
+def est_directeur(user) -> bool:
+    return _role(user) == Role.DIRECTEUR
+
+
+def est_partenaire(user) -> bool:
+    return _role(user) == Role.PARTENAIRE
+
+
+def est_admin_cpas(user) -> bool:
+    return _role(user) == Role.ADMIN
+
+
+def peut_suivre_beneficiaires(user) -> bool:
+    """Open and work on people's files: social workers and coordinators."""
+    return _role(user) in {Role.AGENT, Role.COORDINATEUR}
+
+
+def peut_voir_tous_les_dossiers(user) -> bool:
+    """See every file of the CPAS, not only one's caseload."""
+    return _role(user) == Role.COORDINATEUR
+
+
+def peut_voir_donnees_sensibles(user) -> bool:
+    """Health and judicial flags: coordinators always; agents only for their own people
+    (checked per person by the beneficiaires app); never partners, directors or admins."""
+    return _role(user) in {Role.AGENT, Role.COORDINATEUR}
+
+
+def peut_voir_tableaux_de_bord(user) -> bool:
+    return _role(user) in {Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR}
+
+
+def peut_voir_rapports(user) -> bool:
+    """Monthly PDF reports: directors and coordinators."""
+    return _role(user) in {Role.COORDINATEUR, Role.DIRECTEUR}
+
+
+def peut_exporter(user) -> bool:
+    return _role(user) == Role.COORDINATEUR
+
+
+def peut_importer(user) -> bool:
+    return _role(user) == Role.ADMIN
+
+
+def peut_voir_audit(user) -> bool:
+    return _role(user) == Role.ADMIN
+
+
+def peut_administrer_cpas(user) -> bool:
+    return _role(user) == Role.ADMIN
+
+
+def peut_gerer_partenaires(user) -> bool:
+    return _role(user) in {Role.COORDINATEUR, Role.ADMIN}
+
+
+def peut_utiliser_portail_partenaire(user) -> bool:
+    return _role(user) == Role.PARTENAIRE
+
+
+PREDICATES = {
+    name: func
+    for name, func in dict(globals()).items()
+    if (name.startswith("peut_") or name.startswith("est_")) and callable(func)
+}
+
+
+class UserPermissions:
+    """Lazy mapping for templates: ``perms_isp.peut_voir_audit`` calls the predicate."""
+
+    def __init__(self, user):
+        self._user = user
+
+    def __getitem__(self, name):
+        func = PREDICATES.get(name)
+        if func is None:
+            raise KeyError(name)
+        return func(self._user)
+
+    def __contains__(self, name):
+        return name in PREDICATES

@@ -1,0 +1,46 @@
+"""The current CPAS of a user: chosen in the session among their active memberships."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+SESSION_KEY = "cpas_courant_id"
+
+
+def active_memberships(user):
+    from cpas_isp.models import Membership
+
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none()
+    return (
+        Membership.objects.filter(user=user, actif=True)
+        .select_related("cpas", "cellule")
+        .order_by("cpas__nom", "id")
+    )
+
+
+def current_membership(user):
+    """The membership the user works under now.
+
+    Set on the user object by CurrentCpasMiddleware for web requests; elsewhere (commands,
+    tests, tasks) the user's first active membership, or the one chosen with ``activate``.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if hasattr(user, "_membership_courante"):
+        return user._membership_courante
+    membership = active_memberships(user).first()
+    user._membership_courante = membership
+    return membership
+
+
+def activate(user, cpas_id):
+    """Make ``cpas_id`` the user's current CPAS (must be one of their active memberships)."""
+    membership = next((m for m in active_memberships(user) if m.cpas_id == cpas_id), None)
+    user._membership_courante = membership
+    return membership
+
+
+def get_for_user(queryset, user, **lookup):
+    """Fetch one object among those the user may see, or answer 404 (never 403)."""
+    return get_object_or_404(queryset.for_user(user), **lookup)

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cpas_isp import views
+
+urlpatterns = [
+    path("", views.accueil, name="accueil"),
+    path(
+        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "mot-de-passe/ok/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("cpas/changer/", views.changer_cpas, name="changer_cpas"),
+    path("langue/", views.changer_langue, name="changer_langue"),
+    path("audit/", views.audit, name="audit"),
+    path("admin/", admin.site.urls),
+    path("beneficiaires/", include("beneficiaires.urls")),
+    path("partenaires/", include("partenaires.urls")),
+    path("trajets/", include("trajets.urls")),
+    path("rapports/", include("rapports.urls")),
+]

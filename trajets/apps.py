@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrajetsConfig(AppConfig):
+    name = "trajets"
+    verbose_name = _("Trajets d'insertion")
