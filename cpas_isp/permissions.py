@@ -1,6 +1,7 @@
 """Permissions as small named predicates, checked by views (``role_required``) and templates
-(``{% if perms_isp.peut_voir_audit %}``). Each takes the user and works on the membership of
-their current CPAS."""
+(``{% if perms_isp.peut_voir_audit %}``). Role-level predicates take the user and work on the
+membership of their current CPAS; object-level ones take (user, obj) and are named the same way
+(``peut_voir_beneficiaire(user, b)``). All of them live in this one module; add yours at the end."""
 
 from __future__ import annotations
 
@@ -87,11 +88,12 @@ def peut_utiliser_portail_partenaire(user) -> bool:
     return _role(user) == Role.PARTENAIRE
 
 
-PREDICATES = {
-    name: func
-    for name, func in dict(globals()).items()
-    if (name.startswith("peut_") or name.startswith("est_")) and callable(func)
-}
+def predicate(name):
+    """The predicate called ``name`` (``peut_*`` or ``est_*``), or None."""
+    if not (name.startswith("peut_") or name.startswith("est_")):
+        return None
+    func = globals().get(name)
+    return func if callable(func) else None
 
 
 class UserPermissions:
@@ -101,10 +103,10 @@ class UserPermissions:
         self._user = user
 
     def __getitem__(self, name):
-        func = PREDICATES.get(name)
+        func = predicate(name)
         if func is None:
             raise KeyError(name)
         return func(self._user)
 
     def __contains__(self, name):
-        return name in PREDICATES
+        return predicate(name) is not None
