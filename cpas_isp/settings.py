@@ -133,7 +133,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock a user name from one address (a whole CPAS office may share one public IP).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False

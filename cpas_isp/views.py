@@ -151,12 +151,13 @@ def _audit_filters(request):
 
 def _events_queryset(cpas, f):
     qs = MiddlewareEvents.objects.filter(
-        Q(pgh_data__cpas=cpas.pk) | Q(pgh_data__id=cpas.pk, pgh_obj_model="cpas_isp.Cpas")
+        Q(pgh_data__cpas_id=cpas.pk) | Q(pgh_data__id=cpas.pk, pgh_obj_model="cpas_isp.Cpas")
     ).order_by("-pgh_created_at", "-pgh_id")
     if f["personne"].isdigit():
         person = int(f["personne"])
         qs = qs.filter(
-            Q(pgh_obj_model=PERSON_MODEL, pgh_obj_id=str(person)) | Q(pgh_data__beneficiaire=person)
+            Q(pgh_obj_model=PERSON_MODEL, pgh_obj_id=str(person))
+            | Q(pgh_data__beneficiaire_id=person)
         )
     if f["utilisateur"].isdigit():
         qs = qs.filter(pgh_context__user=int(f["utilisateur"]))

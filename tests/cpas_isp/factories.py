@@ -27,7 +27,7 @@ class UserFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="fr_BE")
     last_name = factory.Faker("last_name", locale="fr_BE")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class MembershipFactory(DjangoModelFactory):

@@ -1,0 +1,87 @@
+from django.conf import settings
+
+from cpas_isp.models import Role
+
+
+def test_login_then_home_shows_cpas_and_role(client, make_user, cpas_a, password):
+    user = make_user(Role.AGENT, cpas_a, first_name="Amina")
+    response = client.post(
+        "/connexion/", {"username": user.username, "password": password}, follow=True
+    )
+    page = response.content.decode()
+    assert "Bonjour Amina" in page
+    assert cpas_a.nom.replace("'", "&#x27;") in page
+
+
+def test_pages_require_login(client, db):
+    response = client.get("/audit/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/connexion/")
+
+
+def test_wrong_password_shows_a_clear_message(client, make_user, cpas_a):
+    user = make_user(Role.AGENT, cpas_a)
+    response = client.post("/connexion/", {"username": user.username, "password": "nope"})
+    assert response.status_code == 200
+    assert "Saisissez un nom d’utilisateur et un mot de passe valides" in response.content.decode()
+
+
+def test_account_is_locked_after_repeated_failures(client, make_user, cpas_a, password):
+    user = make_user(Role.AGENT, cpas_a)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/connexion/", {"username": user.username, "password": "wrong"})
+    response = client.post("/connexion/", {"username": user.username, "password": password})
+    assert response.status_code == 429
+    assert "Compte temporairement bloqué" in response.content.decode()
+    # Even the right password is refused while locked.
+    assert "_auth_user_id" not in client.session
+
+
+def test_session_expires_after_idle_timeout_and_is_renewed_on_activity(
+    make_user, client_for, cpas_a
+):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST
+    client = client_for(make_user(Role.AGENT, cpas_a))
+    client.get("/")
+    assert 0 < client.session.get_expiry_age() <= 30 * 60
+
+
+def test_logout_ends_the_session(make_user, client_for, cpas_a):
+    client = client_for(make_user(Role.AGENT, cpas_a))
+    client.post("/deconnexion/")
+    assert client.get("/").status_code == 302
+
+
+def test_user_language_is_dutch_when_chosen(client, make_user, cpas_b, password):
+    user = make_user(Role.AGENT, cpas_b, langue="nl")
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert 'lang="nl"' in page
+    assert "Afmelden" in page
+
+
+def test_language_switch_is_remembered_on_the_profile(make_user, client_for, cpas_a):
+    user = make_user(Role.AGENT, cpas_a)
+    client = client_for(user)
+    response = client.post("/langue/", {"language": "nl", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    user.refresh_from_db()
+    assert user.langue == "nl"
+    assert 'lang="nl"' in client.get("/").content.decode()
+
+
+def test_language_switch_refuses_foreign_redirects(client, db):
+    response = client.post("/langue/", {"language": "nl", "next": "https://evil.example/"})
+    assert response["Location"] == "/"
+
+
+def test_belgian_date_format(settings):
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override("fr"):
+        assert formats.date_format(datetime.date(2026, 3, 1)) == "01/03/2026"
+    with translation.override("nl"):
+        assert formats.date_format(datetime.date(2026, 3, 1)) == "01/03/2026"
