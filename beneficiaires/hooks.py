@@ -11,6 +11,14 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   "add a ..." at the top of the person page (one obvious place to add each thing).
 - ``register_caseload_extension(ext)``: a ``CaseloadExtension`` adding a column, a filter and
   prefetching to the caseload list without extra queries per row.
+- ``register_cellule_filter(func)``: ``func(queryset, cellule) -> queryset``, the people of
+  ``queryset`` who are *currently* followed by ``cellule`` (a ``cpas_isp.Cellule``). Trajets
+  registers it (the cellule of the person's running phase). beneficiaires uses it for an agent's
+  caseload ("the people I refer, or who are in my cellule"), for the cellule filter of the list,
+  and for the need-to-know rule of sensitive obstacles (referent, the person's current cellule,
+  coordinators). It must return a queryset usable in ``pk__in`` (no evaluation). Until one is
+  registered, an agent's caseload is the people they refer and the cellule filter is hidden.
+  Several registered functions are OR-ed.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ _timeline: list[Callable] = []
 _sections: list[Callable] = []
 _actions: list[Callable] = []
 _caseload: list[CaseloadExtension] = []
+_cellule_filters: list[Callable] = []
 
 
 @dataclass
@@ -115,3 +124,26 @@ def actions(request, beneficiaire) -> list[Action]:
 
 def caseload_extensions() -> list[CaseloadExtension]:
     return list(_caseload)
+
+
+def register_cellule_filter(func):
+    _cellule_filters.append(func)
+    return func
+
+
+def cellule_filter_registered() -> bool:
+    return bool(_cellule_filters)
+
+
+def filtrer_par_cellule(queryset, cellule):
+    """People of ``queryset`` currently in ``cellule`` (none when no filter is registered)."""
+    if not _cellule_filters:
+        return queryset.none()
+    if len(_cellule_filters) == 1:
+        return _cellule_filters[0](queryset, cellule)
+    from django.db.models import Q
+
+    condition = Q()
+    for func in _cellule_filters:
+        condition |= Q(pk__in=func(queryset, cellule).values("pk"))
+    return queryset.filter(condition)

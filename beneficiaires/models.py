@@ -1,4 +1,5 @@
-"""The person's file: identity and NISS, RIS/ERIS rights."""
+"""The person's file: identity and NISS, RIS/ERIS rights, obstacles (freins) and the versioned
+bilan socioprofessionnel (BSP)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,27 @@ class NiveauLangue(models.TextChoices):
 
 
 class BeneficiaireQuerySet(TenantQuerySet):
-    pass
+    def actifs(self):
+        """Files not closed."""
+        return self.filter(date_cloture__isnull=True)
+
+
+class NomRecherche(Func):
+    """``isp_nom_recherche(nom, prenom)``: lower-case, unaccented "nom prenom", the expression
+    the trigram index of migration 0002 is built on (search must use exactly this)."""
+
+    function = "isp_nom_recherche"
+    output_field = models.TextField()
+
+    def __init__(self, nom="nom", prenom="prenom", **extra):
+        super().__init__(nom, prenom, **extra)
+
+
+class Unaccent(Func):
+    """``isp_unaccent(text)``: immutable wrapper around unaccent() + lower()."""
+
+    function = "isp_unaccent"
+    output_field = models.TextField()
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
@@ -124,6 +145,36 @@ class Beneficiaire(models.Model):
     def niss_affiche(self):
         return format_niss(self.niss)
 
+    @property
+    def nom_complet(self):
+        return f"{self.prenom} {self.nom}".strip()
+
+    def age_le(self, date):
+        if not self.date_naissance:
+            return None
+        d = self.date_naissance
+        return date.year - d.year - ((date.month, date.day) < (d.month, d.day))
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .niss import analyser_niss, incoherences
+
+        if not self.niss:
+            return
+        try:
+            info = analyser_niss(self.niss)
+        except ValidationError as exc:
+            raise ValidationError({"niss": exc.messages})
+        self.niss = info.niss
+        erreurs = incoherences(info, self.date_naissance, self.genre)
+        if erreurs:
+            raise ValidationError(erreurs)
+        if not self.date_naissance and info.date_naissance:
+            self.date_naissance = info.date_naissance
+        if not self.genre and info.genre:
+            self.genre = info.genre
+
 
 class TypeDroit(models.TextChoices):
     RIS = "RIS", _("RIS (revenu d'intégration)")
@@ -188,3 +239,157 @@ class DroitAide(models.Model):
             if self.fin
             else (f"{self.get_type_display()} {self.debut:%d/%m/%Y}–…")
         )
+
+
+class Frein(models.Model):
+    """Reference list of obstacles (freins) with FR/NL labels, shared by every CPAS.
+
+    ``sensible``: health or judicial data (GDPR art. 9 and 10): only a flag is recorded (who and
+    when), never a diagnosis or a comment, and it is shown only to those who need it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    libelle_fr = models.CharField(_("libellé (FR)"), max_length=200)
+    libelle_nl = models.CharField(_("libellé (NL)"), max_length=200)
+    sensible = models.BooleanField(
+        _("donnée sensible (santé, judiciaire)"),
+        default=False,
+        help_text=_(
+            "Visible seulement du référent, de la cellule de la personne et des "
+            "coordinateurs ; jamais des partenaires."
+        ),
+    )
+    actif = models.BooleanField(_("actif"), default=True)
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
+
+    class Meta:
+        verbose_name = _("frein")
+        verbose_name_plural = _("freins (liste de référence)")
+        ordering = ["ordre", "code"]
+
+    def __str__(self):
+        return self.libelle
+
+    @property
+    def libelle(self):
+        from django.utils.translation import get_language
+
+        return self.libelle_nl if (get_language() or "fr").startswith("nl") else self.libelle_fr
+
+
+class FreinBeneficiaireQuerySet(TenantQuerySet):
+    def en_cours_le(self, date):
+        return self.filter(Q(fin__isnull=True) | Q(fin__gte=date), debut__lte=date)
+
+    def non_sensibles(self):
+        return self.filter(frein__sensible=False)
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class FreinBeneficiaire(models.Model):
+    """An obstacle noted for a person: who noted it, since when, until when (optional)."""
+
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
+    beneficiaire = models.ForeignKey(Beneficiaire, on_delete=models.CASCADE, related_name="freins")
+    frein = models.ForeignKey(
+        Frein, on_delete=models.PROTECT, related_name="+", verbose_name=_("frein")
+    )
+    debut = models.DateField(_("noté le"))
+    fin = models.DateField(_("levé le"), null=True, blank=True)
+    commentaire = models.CharField(
+        _("commentaire"),
+        max_length=500,
+        blank=True,
+        help_text=_("Jamais de diagnostic ni de détail pour un frein sensible."),
+    )
+    note_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("noté par"),
+    )
+    cree_le = models.DateTimeField(auto_now_add=True)
+
+    objects = FreinBeneficiaireQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("frein d'un bénéficiaire")
+        verbose_name_plural = _("freins des bénéficiaires")
+        ordering = ["beneficiaire", "-debut", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fin__isnull=True) | Q(fin__gte=F("debut")),
+                name="frein_fin_apres_debut",
+            ),
+            models.UniqueConstraint(
+                fields=["beneficiaire", "frein"],
+                condition=Q(fin__isnull=True),
+                name="frein_un_seul_ouvert_par_personne",
+            ),
+        ]
+        indexes = [models.Index(fields=["cpas", "frein"])]
+
+    def __str__(self):
+        return str(self.frein)
+
+
+class BilanQuerySet(TenantQuerySet):
+    pass
+
+
+# The sections of the bilan socioprofessionnel (field name, label), in reading order.
+SECTIONS_BSP = [
+    ("projet", _("Idée ou projet professionnel")),
+    ("contexte", _("Contexte de vie")),
+    ("competences_acquises", _("Compétences acquises")),
+    ("competences_latentes", _("Compétences latentes")),
+    ("aspirations", _("Aspirations")),
+    ("atouts", _("Atouts")),
+    ("freins_constates", _("Freins constatés")),
+    ("besoins_formation", _("Besoins de formation")),
+    ("cv", _("CV et expériences")),
+]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class BilanSocioProfessionnel(models.Model):
+    """One version of a person's BSP. Saving the BSP creates a new version; versions are
+    never edited, so the history shows what the assessment said at each date."""
+
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
+    beneficiaire = models.ForeignKey(Beneficiaire, on_delete=models.CASCADE, related_name="bilans")
+    version = models.PositiveIntegerField(_("version"))
+    projet = models.TextField(_("idée ou projet professionnel"), blank=True)
+    contexte = models.TextField(_("contexte de vie"), blank=True)
+    competences_acquises = models.TextField(_("compétences acquises"), blank=True)
+    competences_latentes = models.TextField(_("compétences latentes"), blank=True)
+    aspirations = models.TextField(_("aspirations"), blank=True)
+    atouts = models.TextField(_("atouts"), blank=True)
+    freins_constates = models.TextField(_("freins constatés"), blank=True)
+    besoins_formation = models.TextField(_("besoins de formation"), blank=True)
+    cv = models.TextField(_("CV et expériences"), blank=True)
+    auteur = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    cree_le = models.DateTimeField(_("enregistré le"), auto_now_add=True)
+
+    objects = BilanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bilan socioprofessionnel")
+        verbose_name_plural = _("bilans socioprofessionnels")
+        ordering = ["beneficiaire", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiaire", "version"], name="bilan_version_unique"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="bilan_version_positive"),
+        ]
+
+    def __str__(self):
+        return _("BSP version %(v)s") % {"v": self.version}
+
+    def sections(self):
+        return [(name, label, getattr(self, name)) for name, label in SECTIONS_BSP]

@@ -1,0 +1,492 @@
+"""Import framework: read a CPAS's CSV files, validate every row, then save in bulk.
+
+Used by ``python manage.py importer --cpas CODE --type TYPE FILE [--dry-run] [--valid-only]
+[--rejets OUT.csv]`` and by the staged upload page of the CPAS administrator (rows are shown with
+their errors before anything is saved). The same rules hold for every import type:
+
+- files: CSV with ``;``, ``,`` or tab (detected from the header line), UTF-8 with or without BOM,
+  UTF-16 with BOM, or Windows-1252 (detected); header names are case-, accent- and
+  space-insensitive, extra columns are ignored, optional cells may be empty;
+- dates ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (``parse_date``);
+- every invalid row is reported as ``ligne N, colonne : message`` (N is the line in the file,
+  the header being line 1), in the active language (French by default);
+- without ``valid_only`` one invalid row means nothing is written; with it, valid rows are saved
+  and the invalid ones reported (and written to the rejects file with an ``erreurs`` column);
+- importing the same file twice changes nothing: each type has a natural key and updates only
+  what differs;
+- writes are bulk operations in one transaction, inside an audit context (``pghistory``), so
+  every imported row is in the audit trail with the command or page that imported it.
+
+Adding an import type (e.g. trajets' ``phases``)
+------------------------------------------------
+Subclass ``TypeImport`` and register an instance from your ``AppConfig.ready()``::
+
+    from beneficiaires.importation import Colonne, TypeImport, register_import_type
+
+    class ImportPhases(TypeImport):
+        nom = "phases"
+        libelle = _("Passages en phase")
+        colonnes = [Colonne("niss", obligatoire=True), Colonne("phase", obligatoire=True),
+                    Colonne("debut", obligatoire=True), Colonne("fin")]
+        cle_naturelle = _("NISS + phase + début")
+
+        def preparer(self, ctx, lignes):       # optional: bulk look-ups before validation
+            ctx.personnes = personnes_par_niss(ctx.cpas, (l.valeurs["niss"] for l in lignes))
+
+        def valider(self, ctx, ligne):          # per row: fill ligne.donnees or ligne.erreur()
+            b = self.personne(ctx, ligne)       # helper: NISS -> Beneficiaire, or error
+            debut = self.date(ligne, "debut")   # helpers add the row error themselves
+            ...
+
+        def valider_ensemble(self, ctx, lignes):  # optional: checks across rows (overlaps...)
+            ...
+
+        def enregistrer(self, ctx, lignes) -> Bilan:  # bulk_create / bulk_update, valid rows only
+            ...
+
+    register_import_type(ImportPhases())
+
+``ctx`` is an ``ContexteImport`` (``cpas``, ``user`` or None, ``aujourd_hui``, and any attribute
+your type sets in ``preparer``). ``valider`` must not write; ``enregistrer`` runs inside the
+transaction and the audit context, and returns a ``Bilan`` of created/updated/unchanged counts.
+The command, the upload page and the rejects file need nothing else.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pghistory
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# --- Registry ----------------------------------------------------------------------------------
+
+_types: dict[str, TypeImport] = {}
+
+
+def register_import_type(handler: TypeImport, name: str | None = None) -> TypeImport:
+    """Make ``handler`` available to the ``importer`` command and the upload page."""
+    _types[name or handler.nom] = handler
+    return handler
+
+
+def import_type(name: str) -> TypeImport:
+    try:
+        return _types[name]
+    except KeyError:
+        raise KeyError(name)
+
+
+def import_types() -> dict[str, TypeImport]:
+    return dict(_types)
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+class FichierInvalide(Exception):
+    """The file as a whole cannot be read (encoding, empty, missing columns)."""
+
+
+def normaliser_entete(value: str) -> str:
+    """``Date de naissance`` -> ``date_de_naissance``; ``Prénom`` -> ``prenom``."""
+    value = unicodedata.normalize("NFKD", (value or "").strip().lstrip("\ufeff"))
+    value = "".join(c for c in value if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "_", value).strip("_")
+
+
+def decoder(data: bytes) -> tuple[str, str]:
+    """(text, encoding name): UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        raise FichierInvalide(_("Encodage du fichier non reconnu (UTF-8 ou Windows-1252 attendu)."))
+
+
+def detecter_separateur(premiere_ligne: str) -> str:
+    counts = {sep: premiere_ligne.count(sep) for sep in (";", ",", "\t")}
+    sep, n = max(counts.items(), key=lambda kv: kv[1])
+    return sep if n else ";"
+
+
+DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+DATE_BE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def parse_date(value: str) -> datetime.date:
+    """``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also ``DD-MM-YYYY``, ``DD.MM.YYYY``); ValueError with
+    a translated message otherwise."""
+    value = (value or "").strip()
+    if " " in value:  # "2024-01-31 00:00:00" from spreadsheets
+        value = value.split(" ", 1)[0]
+    m = DATE_ISO.match(value)
+    if m:
+        y, mo, d = (int(x) for x in m.groups())
+    else:
+        m = DATE_BE.match(value)
+        if not m:
+            raise ValueError(
+                _("date « %(v)s » non reconnue (AAAA-MM-JJ ou JJ/MM/AAAA)") % {"v": value}
+            )
+        d, mo, y = (int(x) for x in m.groups())
+    try:
+        return datetime.date(y, mo, d)
+    except ValueError:
+        raise ValueError(_("date « %(v)s » impossible") % {"v": value})
+
+
+@dataclass
+class Colonne:
+    nom: str
+    obligatoire: bool = False
+    alias: tuple[str, ...] = ()
+    aide: Any = ""
+
+
+@dataclass
+class ErreurLigne:
+    ligne: int
+    colonne: str
+    message: str
+
+    def __str__(self):
+        if self.colonne:
+            return _("ligne %(ligne)s, %(colonne)s : %(message)s") % {
+                "ligne": self.ligne,
+                "colonne": self.colonne,
+                "message": self.message,
+            }
+        return _("ligne %(ligne)s : %(message)s") % {"ligne": self.ligne, "message": self.message}
+
+
+@dataclass
+class LigneImport:
+    numero: int  # line in the file (header = 1)
+    valeurs: dict[str, str]  # known columns, stripped ("" when empty or absent)
+    brut: list[str]  # the row as read, for the rejects file
+    donnees: dict[str, Any] = field(default_factory=dict)  # cleaned values (set by valider)
+    erreurs: list[ErreurLigne] = field(default_factory=list)
+    action: str = ""  # "creation", "modification", "inchange" (set by enregistrer/analyse)
+
+    @property
+    def valide(self) -> bool:
+        return not self.erreurs
+
+    def erreur(self, colonne: str, message: str) -> None:
+        self.erreurs.append(ErreurLigne(self.numero, colonne, str(message)))
+
+
+@dataclass
+class Bilan:
+    crees: int = 0
+    modifies: int = 0
+    inchanges: int = 0
+
+
+@dataclass
+class ContexteImport:
+    cpas: Any
+    user: Any = None
+    aujourd_hui: datetime.date = field(default_factory=timezone.localdate)
+    personnes: dict = field(default_factory=dict)  # compact NISS -> Beneficiaire (see below)
+
+
+@dataclass
+class RapportImport:
+    type: str
+    entete: list[str] = field(default_factory=list)
+    separateur: str = ";"
+    encodage: str = "utf-8"
+    lignes: list[LigneImport] = field(default_factory=list)
+    erreurs_fichier: list[ErreurLigne] = field(default_factory=list)
+    bilan: Bilan | None = None
+    ecrit: bool = False
+
+    @property
+    def valides(self) -> list[LigneImport]:
+        return [ligne for ligne in self.lignes if ligne.valide]
+
+    @property
+    def rejetees(self) -> list[LigneImport]:
+        return [ligne for ligne in self.lignes if not ligne.valide]
+
+    @property
+    def erreurs(self) -> list[ErreurLigne]:
+        return self.erreurs_fichier + [e for ligne in self.lignes for e in ligne.erreurs]
+
+    @property
+    def a_des_erreurs(self) -> bool:
+        return bool(self.erreurs_fichier) or any(not ligne.valide for ligne in self.lignes)
+
+    def ecrire_rejets(self, out: io.TextIOBase) -> int:
+        """Write the rejected rows (original columns + ``erreurs``) as CSV; return their count."""
+        writer = csv.writer(out, delimiter=self.separateur)
+        writer.writerow([*self.entete, "erreurs"])
+        n = 0
+        for ligne in self.rejetees:
+            brut = list(ligne.brut) + [""] * (len(self.entete) - len(ligne.brut))
+            writer.writerow([*brut[: len(self.entete)], " | ".join(str(e) for e in ligne.erreurs)])
+            n += 1
+        return n
+
+
+# --- Types -------------------------------------------------------------------------------------
+
+
+class TypeImport:
+    """Base class of an import type. See the module docstring."""
+
+    nom: str = ""
+    libelle: Any = ""
+    colonnes: list[Colonne] = []
+    cle_naturelle: Any = ""
+
+    # Hooks to override ------------------------------------------------------------------------
+    def preparer(self, ctx: ContexteImport, lignes: list[LigneImport]) -> None:
+        """Bulk look-ups needed by ``valider`` (one query for all rows, never one per row)."""
+
+    def valider(self, ctx: ContexteImport, ligne: LigneImport) -> None:
+        raise NotImplementedError
+
+    def valider_ensemble(self, ctx: ContexteImport, lignes: list[LigneImport]) -> None:
+        """Checks across rows (duplicates, overlaps); only rows still valid are given."""
+
+    def enregistrer(self, ctx: ContexteImport, lignes: list[LigneImport]) -> Bilan:
+        raise NotImplementedError
+
+    # Helpers for valider ----------------------------------------------------------------------
+    def texte(self, ligne: LigneImport, colonne: str, max_length: int | None = None) -> str:
+        value = ligne.valeurs.get(colonne, "")
+        if max_length and len(value) > max_length:
+            ligne.erreur(colonne, _("%(n)s caractères au plus") % {"n": max_length})
+        return value
+
+    def obligatoire(self, ligne: LigneImport, colonne: str) -> str | None:
+        value = ligne.valeurs.get(colonne, "")
+        if not value:
+            ligne.erreur(colonne, _("valeur obligatoire"))
+            return None
+        return value
+
+    def date(self, ligne: LigneImport, colonne: str, requis: bool = False):
+        value = ligne.valeurs.get(colonne, "")
+        if not value:
+            if requis:
+                ligne.erreur(colonne, _("date obligatoire"))
+            return None
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            ligne.erreur(colonne, str(exc))
+            return None
+
+    def choix(self, ligne: LigneImport, colonne: str, valeurs: dict[str, str], requis=False):
+        """Map a cell through ``valeurs`` (keys normalised like headers)."""
+        value = ligne.valeurs.get(colonne, "")
+        if not value:
+            if requis:
+                ligne.erreur(colonne, _("valeur obligatoire"))
+            return None
+        key = normaliser_entete(value)
+        if key not in valeurs:
+            attendues = sorted({v for v in valeurs.values()})
+            ligne.erreur(
+                colonne,
+                _("« %(v)s » n'est pas une valeur admise (%(ok)s)")
+                % {"v": value, "ok": ", ".join(attendues)},
+            )
+            return None
+        return valeurs[key]
+
+    def niss(self, ligne: LigneImport, colonne: str = "niss") -> str | None:
+        """The compact NISS of the cell, or None after recording the error."""
+        from django.core.exceptions import ValidationError
+
+        from beneficiaires.niss import analyser_niss
+
+        value = ligne.valeurs.get(colonne, "")
+        if not value:
+            ligne.erreur(colonne, _("valeur obligatoire"))
+            return None
+        try:
+            return analyser_niss(value).niss
+        except ValidationError as exc:
+            ligne.erreur(colonne, exc.messages[0])
+            return None
+
+    def charger_personnes(self, ctx: ContexteImport, lignes: list[LigneImport], colonne="niss"):
+        """Fill ``ctx.personnes`` (compact NISS -> Beneficiaire of ctx.cpas) in one query."""
+        from beneficiaires.models import Beneficiaire
+        from beneficiaires.niss import compact_niss
+
+        wanted = {compact_niss(ligne.valeurs.get(colonne, "")) for ligne in lignes}
+        wanted.discard("")
+        ctx.personnes = {}
+        for lot in iter_par_lots(sorted(wanted), 5000):
+            ctx.personnes.update(
+                {b.niss: b for b in Beneficiaire.objects.filter(cpas=ctx.cpas, niss__in=lot)}
+            )
+
+    def personne(self, ctx: ContexteImport, ligne: LigneImport, colonne: str = "niss"):
+        """The person of the CPAS with the row's NISS (needs ``charger_personnes`` in
+        ``preparer``), or None after recording the error."""
+        niss = self.niss(ligne, colonne)
+        if niss is None:
+            return None
+        b = ctx.personnes.get(niss)
+        if b is None:
+            ligne.erreur(colonne, _("aucun bénéficiaire avec ce NISS dans ce CPAS"))
+        return b
+
+    # Reading ----------------------------------------------------------------------------------
+    def _index_colonnes(self, entete: list[str]) -> tuple[dict[str, int], list[str]]:
+        normalises = [normaliser_entete(h) for h in entete]
+        index: dict[str, int] = {}
+        manquantes = []
+        for col in self.colonnes:
+            noms = [col.nom, *col.alias]
+            found = next((normalises.index(n) for n in noms if n in normalises), None)
+            if found is None:
+                if col.obligatoire:
+                    manquantes.append(col.nom)
+            else:
+                index[col.nom] = found
+        return index, manquantes
+
+    def lire(self, data: bytes) -> RapportImport:
+        rapport = RapportImport(type=self.nom)
+        try:
+            texte, rapport.encodage = decoder(data)
+        except FichierInvalide as exc:
+            rapport.erreurs_fichier.append(ErreurLigne(1, "", str(exc)))
+            return rapport
+        premiere = texte.split("\n", 1)[0]
+        rapport.separateur = detecter_separateur(premiere)
+        reader = csv.reader(io.StringIO(texte, newline=""), delimiter=rapport.separateur)
+        try:
+            entete = next(reader)
+        except StopIteration:
+            rapport.erreurs_fichier.append(ErreurLigne(1, "", _("fichier vide")))
+            return rapport
+        rapport.entete = [h.strip().lstrip("\ufeff") for h in entete]
+        index, manquantes = self._index_colonnes(rapport.entete)
+        if manquantes:
+            rapport.erreurs_fichier.append(
+                ErreurLigne(
+                    1,
+                    "",
+                    _("colonnes obligatoires absentes : %(cols)s (colonnes attendues : %(all)s)")
+                    % {
+                        "cols": ", ".join(manquantes),
+                        "all": ";".join(c.nom for c in self.colonnes),
+                    },
+                )
+            )
+            return rapport
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                valeurs = {
+                    nom: (row[i].strip() if i < len(row) else "") for nom, i in index.items()
+                }
+                for col in self.colonnes:
+                    valeurs.setdefault(col.nom, "")
+                rapport.lignes.append(LigneImport(reader.line_num, valeurs, row))
+        except csv.Error as exc:
+            rapport.erreurs_fichier.append(
+                ErreurLigne(reader.line_num, "", _("CSV illisible : %(e)s") % {"e": exc})
+            )
+        if not rapport.lignes and not rapport.erreurs_fichier:
+            rapport.erreurs_fichier.append(ErreurLigne(2, "", _("aucune ligne de données")))
+        return rapport
+
+    def analyser(self, ctx: ContexteImport, data: bytes) -> RapportImport:
+        rapport = self.lire(data)
+        if rapport.erreurs_fichier:
+            return rapport
+        self.preparer(ctx, rapport.lignes)
+        for ligne in rapport.lignes:
+            self.valider(ctx, ligne)
+        self.valider_ensemble(ctx, [ligne for ligne in rapport.lignes if ligne.valide])
+        return rapport
+
+
+# --- Running an import -------------------------------------------------------------------------
+
+
+class ImportEchoue(Exception):
+    pass
+
+
+def executer_import(
+    cpas,
+    type_name: str,
+    data: bytes,
+    *,
+    user=None,
+    dry_run: bool = False,
+    valid_only: bool = False,
+    origine: str = "importer",
+    nom_fichier: str = "",
+) -> RapportImport:
+    """Analyse ``data`` and, unless ``dry_run`` or (errors and not ``valid_only``), save the
+    valid rows in one transaction and one audit context. Returns the report."""
+    handler = import_type(type_name)
+    ctx = ContexteImport(cpas=cpas, user=user)
+    rapport = handler.analyser(ctx, data)
+    if dry_run or rapport.erreurs_fichier or not rapport.valides:
+        return rapport
+    if rapport.a_des_erreurs and not valid_only:
+        return rapport
+    metadata = {"import": type_name, "fichier": nom_fichier[:200], "cpas": cpas.pk}
+    if user is not None:
+        metadata["user"] = user.pk
+    try:
+        with pghistory.context(command=origine, **metadata), transaction.atomic():
+            rapport.bilan = handler.enregistrer(ctx, rapport.valides)
+    except IntegrityError as exc:
+        # Validation should have caught it; never leave anything half-saved.
+        raise ImportEchoue(
+            _("L'import a été refusé par la base de données, rien n'a été enregistré : %(e)s")
+            % {"e": str(exc).splitlines()[0]}
+        )
+    rapport.ecrit = True
+    return rapport
+
+
+LIBELLES_ACTIONS = {
+    "creation": gettext_lazy("création"),
+    "modification": gettext_lazy("modification"),
+    "inchange": gettext_lazy("inchangé"),
+}
+
+
+def iter_par_lots(items: Iterable, taille: int = 2000):
+    lot = []
+    for item in items:
+        lot.append(item)
+        if len(lot) >= taille:
+            yield lot
+            lot = []
+    if lot:
+        yield lot
