@@ -1,0 +1,81 @@
+"""Stored monthly reports: one per CPAS and month, generated in the background (Celery)."""
+
+from __future__ import annotations
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cpas_isp.models import Cpas, Langue, TenantQuerySet
+
+
+class EtatRapport(models.TextChoices):
+    EN_ATTENTE = "en_attente", _("En file d'attente")
+    EN_COURS = "en_cours", _("En cours de génération")
+    PRET = "pret", _("Prêt")
+    ECHEC = "echec", _("Échec")
+
+
+def chemin_rapport(instance, filename):
+    return f"rapports/{instance.cpas.code}/{filename}"
+
+
+class RapportMensuelQuerySet(TenantQuerySet):
+    pass
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class RapportMensuel(models.Model):
+    """The monthly PDF report of a CPAS. Regenerating replaces the file in the same row."""
+
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="rapports_mensuels")
+    mois = models.DateField(_("mois"), help_text=_("Premier jour du mois couvert"))
+    langue = models.CharField(_("langue"), max_length=2, choices=Langue.choices)
+    etat = models.CharField(
+        _("état"), max_length=12, choices=EtatRapport.choices, default=EtatRapport.EN_ATTENTE
+    )
+    fichier = models.FileField(_("fichier"), upload_to=chemin_rapport, blank=True, max_length=300)
+    taille = models.PositiveIntegerField(_("taille (octets)"), null=True, blank=True)
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
+        help_text=_("Vide : génération planifiée"),
+    )
+    demande_le = models.DateTimeField(_("demandé le"))
+    debut_generation = models.DateTimeField(_("génération commencée le"), null=True, blank=True)
+    genere_le = models.DateTimeField(_("généré le"), null=True, blank=True)
+    tentatives = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    erreur = models.TextField(_("dernière erreur"), blank=True)
+    tache_id = models.CharField(_("identifiant de tâche"), max_length=255, blank=True)
+
+    objects = RapportMensuelQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rapport mensuel")
+        verbose_name_plural = _("rapports mensuels")
+        ordering = ["cpas", "-mois"]
+        constraints = [
+            models.UniqueConstraint(fields=["cpas", "mois"], name="rapport_un_par_cpas_et_mois"),
+            models.CheckConstraint(condition=Q(mois__day=1), name="rapport_mois_premier_jour"),
+        ]
+
+    def __str__(self):
+        return f"{self.cpas} — {self.mois:%m/%Y}"
+
+    @property
+    def termine(self) -> bool:
+        return self.etat in {EtatRapport.PRET, EtatRapport.ECHEC}
+
+    @property
+    def telechargeable(self) -> bool:
+        return bool(self.fichier) and self.genere_le is not None
+
+    @property
+    def nom_fichier(self) -> str:
+        return f"rapport-isp-{self.cpas.code}-{self.mois:%Y-%m}.pdf"

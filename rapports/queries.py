@@ -1,0 +1,368 @@
+"""Read-side statistics shared by the dashboards, the exports, the commands and the PDF report.
+
+Every figure is computed in PostgreSQL, in one query per table whatever the number of dates or
+months (a set of dates joined to the inclusive date ranges of rights and stays). Counts are of
+distinct persons unless stated otherwise; reports never carry names. The lists of people behind
+a number are built by the ``personnes_*`` functions, which return querysets the views scope to
+the viewer.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+
+from beneficiaires.models import Beneficiaire, DroitAide
+from trajets.models import ClasseSortie, MotifSortie, PassagePhase, Phase
+
+PHASES: list[str] = [p.value for p in Phase]
+CLASSES: list[str] = [c.value for c in ClasseSortie]
+# Exits recorded without a reason yet: counted in the total, shown apart.
+SANS_CLASSE = "non_classee"
+
+COLONNES_PARTICIPATION = ["date", "ris_eris", *PHASES, "isp", "taux"]
+
+
+def taux_pourcent(numerateur: int, denominateur: int) -> Decimal | None:
+    """numerateur / denominateur in percent, rounded half up to two decimals (exact, integer
+    arithmetic); None when the denominator is zero."""
+    if not denominateur:
+        return None
+    centiemes = (numerateur * 20_000 + denominateur) // (2 * denominateur)
+    return Decimal(centiemes).scaleb(-2)
+
+
+def premier_du_mois(d: datetime.date) -> datetime.date:
+    return d.replace(day=1)
+
+
+def ajouter_mois(d: datetime.date, n: int) -> datetime.date:
+    """First day of the month ``n`` months after the month of ``d``."""
+    index = d.year * 12 + d.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def fin_du_mois(d: datetime.date) -> datetime.date:
+    return ajouter_mois(d, 1) - datetime.timedelta(days=1)
+
+
+def fins_de_mois(debut: datetime.date, fin: datetime.date) -> list[datetime.date]:
+    """The last day of every month from the month of ``debut`` to the month of ``fin``."""
+    mois, dernier = premier_du_mois(debut), premier_du_mois(fin)
+    dates = []
+    while mois <= dernier:
+        dates.append(fin_du_mois(mois))
+        mois = ajouter_mois(mois, 1)
+    return dates
+
+
+def _tables():
+    return {
+        "droit": DroitAide._meta.db_table,
+        "passage": PassagePhase._meta.db_table,
+        "motif": MotifSortie._meta.db_table,
+    }
+
+
+def _filtre_passages(phases: Sequence[str] | None, agent_id: int | None, params: dict) -> str:
+    """Extra SQL conditions on the stays (alias pp) for the cellule (phases) and agent filters."""
+    sql = ""
+    if phases is not None:
+        params["phases"] = list(phases)
+        sql += " AND pp.phase = ANY(%(phases)s)"
+    if agent_id is not None:
+        params["agent"] = agent_id
+        sql += " AND pp.agent_id = %(agent)s"
+    return sql
+
+
+# --- Participation table -------------------------------------------------------------------
+
+
+@dataclass
+class LigneParticipation:
+    date: datetime.date
+    ris_eris: int
+    phases: dict[str, int]
+    isp: int
+
+    @property
+    def taux(self) -> Decimal | None:
+        return taux_pourcent(self.isp, self.ris_eris)
+
+    def valeurs(self) -> dict:
+        """The row with the command's keys, in order (date ISO, taux as Decimal or None)."""
+        return {
+            "date": self.date.isoformat(),
+            "ris_eris": self.ris_eris,
+            **{p: self.phases[p] for p in PHASES},
+            "isp": self.isp,
+            "taux": self.taux,
+        }
+
+
+SQL_PARTICIPATION = """
+WITH jours AS (
+    SELECT DISTINCT unnest(%(dates)s::date[]) AS jour
+),
+droits AS (
+    SELECT j.jour, count(DISTINCT da.beneficiaire_id) AS n
+    FROM jours j
+    JOIN {droit} da
+      ON da.cpas_id = ANY(%(cpas)s) AND da.debut <= j.jour AND (da.fin IS NULL OR da.fin >= j.jour)
+    GROUP BY j.jour
+),
+passages AS (
+    SELECT j.jour,
+           {compteurs_phases},
+           count(DISTINCT pp.beneficiaire_id) AS isp
+    FROM jours j
+    JOIN {passage} pp
+      ON pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= j.jour AND (pp.fin IS NULL OR pp.fin >= j.jour)
+      {filtre}
+    GROUP BY j.jour
+)
+SELECT j.jour, coalesce(d.n, 0), {colonnes_phases}, coalesce(p.isp, 0)
+FROM jours j
+LEFT JOIN droits d ON d.jour = j.jour
+LEFT JOIN passages p ON p.jour = j.jour
+ORDER BY j.jour
+"""
+
+
+def tableau_participation(
+    cpas_ids: Iterable[int],
+    dates: Iterable[datetime.date],
+    *,
+    phases: Sequence[str] | None = None,
+    agent_id: int | None = None,
+) -> list[LigneParticipation]:
+    """The participation table of one CPAS or several together, one row per date (sorted).
+
+    RIS+ERIS: distinct persons with a right running on the date; each phase and ISP: distinct
+    persons with a stay running on the date (article 60 workers count even without a right).
+    Rights and stays count from their start to their end inclusive, an open end runs forever.
+    ``phases``/``agent_id`` restrict the stays counted (dashboard filters), never the rights.
+    """
+    dates = sorted(set(dates))
+    cpas_ids = list(cpas_ids)
+    if not dates:
+        return []
+    params = {"dates": dates, "cpas": cpas_ids}
+    filtre = _filtre_passages(phases, agent_id, params)
+    for p in PHASES:
+        params[f"ph_{p}"] = p
+    sql = SQL_PARTICIPATION.format(
+        **_tables(),
+        filtre=filtre,
+        compteurs_phases=",\n           ".join(
+            f"count(DISTINCT pp.beneficiaire_id) FILTER (WHERE pp.phase = %(ph_{p})s) AS {p}"
+            for p in PHASES
+        ),
+        colonnes_phases=", ".join(f"coalesce(p.{p}, 0)" for p in PHASES),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        LigneParticipation(
+            date=row[0],
+            ris_eris=row[1],
+            phases=dict(zip(PHASES, row[2 : 2 + len(PHASES)], strict=True)),
+            isp=row[2 + len(PHASES)],
+        )
+        for row in rows
+    ]
+
+
+# --- Flows per month -----------------------------------------------------------------------
+
+
+@dataclass
+class FluxMois:
+    mois: datetime.date
+    entrees: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PHASES, 0))
+    sorties: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PHASES, 0))
+    sorties_par_classe: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys([*CLASSES, SANS_CLASSE], 0)
+    )
+
+    @property
+    def total_entrees(self) -> int:
+        return sum(self.entrees.values())
+
+    @property
+    def total_sorties(self) -> int:
+        return sum(self.sorties.values())
+
+    @property
+    def taux_sortie_positive(self) -> Decimal | None:
+        return taux_pourcent(self.sorties_par_classe[ClasseSortie.POSITIVE], self.total_sorties)
+
+
+@dataclass
+class Flux:
+    mois: list[FluxMois]
+
+    @property
+    def total(self) -> FluxMois:
+        total = FluxMois(mois=self.mois[0].mois if self.mois else None)
+        for m in self.mois:
+            for p in PHASES:
+                total.entrees[p] += m.entrees[p]
+                total.sorties[p] += m.sorties[p]
+            for c, n in m.sorties_par_classe.items():
+                total.sorties_par_classe[c] += n
+        return total
+
+
+SQL_FLUX = """
+SELECT 'entree', date_trunc('month', pp.debut)::date, pp.phase, '', count(*)
+FROM {passage} pp
+WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut BETWEEN %(debut)s AND %(fin)s {filtre}
+GROUP BY 2, 3
+UNION ALL
+SELECT 'sortie', date_trunc('month', pp.fin)::date, pp.phase, coalesce(ms.classe, ''), count(*)
+FROM {passage} pp
+LEFT JOIN {motif} ms ON ms.id = pp.motif_sortie_id
+WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.fin BETWEEN %(debut)s AND %(fin)s {filtre}
+GROUP BY 2, 3, 4
+"""
+
+
+def flux_mensuels(
+    cpas_ids: Iterable[int],
+    premier_mois: datetime.date,
+    dernier_mois: datetime.date,
+    *,
+    phases: Sequence[str] | None = None,
+    agent_id: int | None = None,
+) -> Flux:
+    """Entries (stays started) and exits (stays ended) per phase and month, exits by class of
+    their reason. A change of phase is an exit from one phase and an entry into the next."""
+    debut, fin = premier_du_mois(premier_mois), fin_du_mois(dernier_mois)
+    params = {"cpas": list(cpas_ids), "debut": debut, "fin": fin}
+    filtre = _filtre_passages(phases, agent_id, params)
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_FLUX.format(**_tables(), filtre=filtre), params)
+        rows = cursor.fetchall()
+    mois: dict[datetime.date, FluxMois] = {}
+    m = debut
+    while m <= fin:
+        mois[m] = FluxMois(mois=m)
+        m = ajouter_mois(m, 1)
+    for sens, m, phase, classe, n in rows:
+        ligne = mois[m]
+        if sens == "entree":
+            ligne.entrees[phase] += n
+        else:
+            ligne.sorties[phase] += n
+            ligne.sorties_par_classe[classe or SANS_CLASSE] += n
+    return Flux(mois=list(mois.values()))
+
+
+# --- Workload ------------------------------------------------------------------------------
+
+
+@dataclass
+class LigneCharge:
+    agent_id: int | None
+    agent: str
+    phases: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.phases.values())
+
+
+SQL_CHARGE = """
+SELECT pp.agent_id, u.first_name, u.last_name, u.username, pp.phase,
+       count(DISTINCT pp.beneficiaire_id)
+FROM {passage} pp
+LEFT JOIN {user} u ON u.id = pp.agent_id
+WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
+  AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
+GROUP BY pp.agent_id, u.first_name, u.last_name, u.username, pp.phase
+"""
+
+
+def charge_de_travail(
+    cpas_ids: Iterable[int],
+    date: datetime.date,
+    *,
+    phases: Sequence[str] | None = None,
+    agent_id: int | None = None,
+    sans_agent: str = "—",
+) -> list[LigneCharge]:
+    """People followed on ``date`` per agent (the agent of the running stay) and phase."""
+    from django.contrib.auth import get_user_model
+
+    params = {"cpas": list(cpas_ids), "date": date}
+    filtre = _filtre_passages(phases, agent_id, params)
+    sql = SQL_CHARGE.format(**_tables(), user=get_user_model()._meta.db_table, filtre=filtre)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    lignes: dict[int | None, LigneCharge] = {}
+    for agent, prenom, nom, username, phase, n in rows:
+        if agent not in lignes:
+            libelle = f"{prenom} {nom}".strip() or username if agent else sans_agent
+            lignes[agent] = LigneCharge(agent, libelle, dict.fromkeys(PHASES, 0))
+        lignes[agent].phases[phase] = n
+    return sorted(lignes.values(), key=lambda ligne: (ligne.agent_id is None, ligne.agent.lower()))
+
+
+# --- The people behind a number ------------------------------------------------------------
+
+
+def _passages(cpas_ids, phases=None, agent_id=None):
+    qs = PassagePhase.objects.filter(cpas_id__in=list(cpas_ids))
+    if phases is not None:
+        qs = qs.filter(phase__in=list(phases))
+    if agent_id is not None:
+        qs = qs.filter(agent_id=agent_id)
+    return qs
+
+
+def personnes_ris_eris(cpas_ids, date):
+    ids = DroitAide.objects.filter(cpas_id__in=list(cpas_ids)).actifs_le(date)
+    return Beneficiaire.objects.filter(pk__in=ids.values("beneficiaire_id"))
+
+
+def personnes_en_phase(cpas_ids, date, phase=None, *, phases=None, agent_id=None):
+    """People in ``phase`` (or in any ISP phase when None) on ``date``."""
+    qs = _passages(cpas_ids, phases, agent_id).en_cours_le(date)
+    if phase:
+        qs = qs.filter(phase=phase)
+    return Beneficiaire.objects.filter(pk__in=qs.values("beneficiaire_id"))
+
+
+def personnes_flux(cpas_ids, mois, sens, *, phase=None, classe=None, phases=None, agent_id=None):
+    """People who entered (``sens='entree'``) or left (``'sortie'``) a phase in ``mois``;
+    ``classe`` restricts exits to one class of reason (or SANS_CLASSE)."""
+    debut, fin = premier_du_mois(mois), fin_du_mois(mois)
+    qs = _passages(cpas_ids, phases, agent_id)
+    if phase:
+        qs = qs.filter(phase=phase)
+    if sens == "entree":
+        qs = qs.filter(debut__range=(debut, fin))
+    else:
+        qs = qs.filter(fin__range=(debut, fin))
+        if classe == SANS_CLASSE:
+            qs = qs.filter(motif_sortie__isnull=True)
+        elif classe:
+            qs = qs.filter(motif_sortie__classe=classe)
+    return Beneficiaire.objects.filter(pk__in=qs.values("beneficiaire_id"))
+
+
+def personnes_charge(cpas_ids, date, agent_id, phase=None, *, phases=None):
+    """People followed on ``date`` by ``agent_id`` (None: stays without an agent)."""
+    qs = _passages(cpas_ids, phases).en_cours_le(date)
+    qs = qs.filter(agent__isnull=True) if agent_id is None else qs.filter(agent_id=agent_id)
+    if phase:
+        qs = qs.filter(phase=phase)
+    return Beneficiaire.objects.filter(pk__in=qs.values("beneficiaire_id"))

@@ -1,0 +1,80 @@
+"""Celery entry points of the reports (thin: the work is in services)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from cpas_isp.audit import contexte_script
+
+logger = logging.getLogger(__name__)
+
+MAX_TENTATIVES = 4
+
+
+def _backoff(retries: int) -> int:
+    """Seconds before the next attempt: base, 2×base, 4×base… capped at 30 minutes."""
+    base = getattr(settings, "RAPPORTS_RETRY_BACKOFF", 60)
+    return min(base * 2**retries, 1800)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_TENTATIVES - 1,
+    name="rapports.tasks.generer_rapport_mensuel",
+)
+def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int | None = None):
+    """Generate and store one CPAS's report of one month (``mois``: YYYY-MM-DD or YYYY-MM).
+
+    Idempotent: the report row is unique per CPAS and month and its file is replaced. A failed
+    attempt is recorded on the row and retried with exponential backoff; the last failure
+    leaves the row in the "failed" state with its error.
+    """
+    from rapports import services
+
+    jour = datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
+    tentative = self.request.retries + 1
+    try:
+        with contexte_script("rapports.generer_rapport_mensuel"):
+            rapport = services.generer_rapport(
+                cpas_id,
+                jour,
+                demande_par_id=demande_par_id,
+                tache_id=self.request.id or "",
+                tentative=tentative,
+            )
+    except Exception as exc:
+        definitif = self.request.retries >= self.max_retries
+        logger.exception("Échec du rapport mensuel %s %s (tentative %d)", cpas_id, mois, tentative)
+        services.noter_echec(
+            cpas_id, jour, f"{type(exc).__name__}: {exc}", definitif=definitif, tentative=tentative
+        )
+        if definitif:
+            raise
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries))
+    return {"rapport": rapport.pk, "fichier": rapport.fichier.name, "taille": rapport.taille}
+
+
+@shared_task(name="rapports.tasks.generer_rapports_mensuels", acks_late=True)
+def generer_rapports_mensuels(mois: str | None = None):
+    """Scheduled on the 1st of each month: queue last month's report of every CPAS."""
+    from cpas_isp.models import Cpas
+    from rapports import services
+
+    jour = (
+        datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
+        if mois
+        else services.mois_precedent(timezone.localdate())
+    )
+    codes = []
+    with contexte_script("rapports.generer_rapports_mensuels"):
+        for cpas in Cpas.objects.order_by("code"):
+            services.demander_rapport(cpas, jour)
+            codes.append(cpas.code)
+    return {"mois": jour.isoformat(), "cpas": codes}
