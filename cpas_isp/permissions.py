@@ -110,3 +110,13 @@ class UserPermissions:
 
     def __contains__(self, name):
         return predicate(name) is not None
+
+
+def peut_consulter_partenaires(user) -> bool:
+    """Directory of partners, conventions and programmes: every CPAS role except partners."""
+    return _role(user) in {Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN}
+
+
+def peut_voir_statistiques_partenaires(user) -> bool:
+    """Referral figures per partner: coordinators and directors."""
+    return _role(user) in {Role.COORDINATEUR, Role.DIRECTEUR}
