@@ -120,3 +120,8 @@ def peut_consulter_partenaires(user) -> bool:
 def peut_voir_statistiques_partenaires(user) -> bool:
     """Referral figures per partner: coordinators and directors."""
     return _role(user) in {Role.COORDINATEUR, Role.DIRECTEUR}
+
+
+def peut_voir_postes_article60(user) -> bool:
+    """Article 60 pool and occupancy: coordinators, directors and functional administrators."""
+    return _role(user) in {Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN}
