@@ -20,8 +20,8 @@ COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 # Static files and translations are built into the image; settings need a key and a database
 # URL to import, which are dummies here (no connection is made).
-RUN for d in cpas_isp beneficiaires partenaires trajets rapports; do \
-      if [ -d $d/locale ]; then (cd $d && python ../manage.py compilemessages --verbosity 0); fi; \
+RUN for po in $(find cpas_isp beneficiaires partenaires trajets rapports -name django.po); do \
+      msgfmt --check-format -o "${po%.po}.mo" "$po"; \
     done \
     && SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput --verbosity 0
 RUN useradd --system --uid 1000 --home /app cpas && mkdir -p /app/var/media && chown -R cpas /app/var

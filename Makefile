@@ -34,9 +34,10 @@ system-deps:
 	  else echo "Missing Debian packages:$$missing (install them with apt-get as root)"; exit 1; fi; \
 	fi
 
-compilemessages: $(VENV)/.installed
-	@for d in cpas_isp beneficiaires partenaires trajets rapports; do \
-	  if [ -d $$d/locale ]; then (cd $$d && ../$(PY) ../manage.py compilemessages --verbosity 0) || exit 1; fi; \
+# Dutch catalogues: <app>/locale/nl/LC_MESSAGES/django.po -> .mo (GNU gettext's msgfmt).
+compilemessages:
+	@for po in $$(find cpas_isp beneficiaires partenaires trajets rapports -name django.po -path '*/LC_MESSAGES/*'); do \
+	  msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; \
 	done
 
 # Refresh the Dutch catalogues after adding strings (then translate every new msgid).

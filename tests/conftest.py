@@ -97,8 +97,76 @@ def login(page, password):
         page.goto("/connexion/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", pwd or password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
         return page
 
     return _login
+
+
+def _test_database_url():
+    """DATABASE_URL of the test database pytest-django created (for subprocesses)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker process on the configured broker (Redis with REDIS_URL, the
+    filesystem transport otherwise), consuming a queue of its own and using the test database.
+    Yields the queue name: send tasks with ``apply_async(queue=queue)``."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from cpas_isp.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = dict(os.environ, DATABASE_URL=_test_database_url(), CPAS_ISP_TESTING="true")
+    log = tmp_path / "worker.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cpas_isp",
+                "worker",
+                "-Q",
+                queue,
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"{queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while "ready." not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("Celery worker did not start:\n" + log.read_text())
+        time.sleep(0.2)
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -15,7 +15,7 @@ def production_env(**extra):
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DEBUG", "CPAS_ISP_TESTING", "SECURE_", "PYTEST"))
+        if not k.startswith(("DEBUG", "CPAS_ISP_TESTING", "SECURE_", "PYTEST", "DJANGO_ALLOW"))
     }
     env.update(
         DEBUG="false",
