@@ -58,7 +58,9 @@ def contexte_rapport(cpas: Cpas, mois: datetime.date) -> dict:
         "genere_le": timezone.localtime(),
     }
     for section in sections_supplementaires():
-        contexte.update(section(cpas, mois) or {})
+        extra = dict(section(cpas, mois) or {})
+        contexte["sections_pdf"] = contexte["sections_pdf"] + extra.pop("sections_pdf", [])
+        contexte.update(extra)
     return contexte
 
 

@@ -1,0 +1,293 @@
+"""Dashboards, the lists behind their numbers, exports, the reports page: access and content."""
+
+import datetime
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cpas_isp.models import Role
+from rapports.models import EtatRapport, RapportMensuel
+from rapports.queries import ajouter_mois
+from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory, motif
+
+TABLEAU = reverse("rapports:tableau_de_bord")
+
+
+def _peupler(cpas, n, agent=None, debut=None):
+    """n people with an open RIS; half of them in emploi (followed by agent), a quarter who
+    left facilitateur this month with a positive reason."""
+    aujourd_hui = timezone.localdate()
+    debut = debut or ajouter_mois(aujourd_hui, -3)
+    positif = motif("positive")
+    personnes = []
+    for i in range(n):
+        b = BeneficiaireFactory(cpas=cpas, referent=agent if i % 2 else None)
+        DroitFactory(beneficiaire=b, debut=debut)
+        if i % 2 == 0:
+            PassageFactory(beneficiaire=b, phase="emploi", debut=debut, agent=agent)
+        elif i % 4 == 1:
+            PassageFactory(
+                beneficiaire=b,
+                phase="facilitateur",
+                debut=debut,
+                fin=aujourd_hui.replace(day=1),
+                motif_sortie=positif,
+            )
+        personnes.append(b)
+    return personnes
+
+
+@pytest.fixture
+def donnees(cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    return agent, _peupler(cpas_a, 8, agent)
+
+
+@pytest.mark.parametrize(
+    ("role", "cellule", "attendu"),
+    [
+        (Role.COORDINATEUR, None, 200),
+        (Role.DIRECTEUR, None, 200),
+        (Role.AGENT, "emploi", 200),
+        (Role.AGENT, None, 403),  # the CPAS limits agents to their cellule: none assigned
+        (Role.PARTENAIRE, None, 403),
+        (Role.ADMIN, None, 403),
+    ],
+)
+def test_dashboard_access_by_role(cpas_a, make_user, client_for, role, cellule, attendu):
+    user = make_user(role, cpas_a, cellule=cellule)
+    assert client_for(user).get(TABLEAU).status_code == attendu
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(TABLEAU)
+    assert response.status_code == 302 and "/connexion/" in response["Location"]
+
+
+def test_agent_sees_only_the_phase_of_their_cellule(donnees, cpas_a, client_for):
+    agent, _ = donnees
+    response = client_for(agent).get(TABLEAU, {"cellule": "alpha"})  # ignored: imposed
+    html = response.content.decode()
+    ctx = response.context
+    assert ctx["filtres"].cellule == "emploi" and ctx["phases"] == ["emploi"]
+    assert ctx["participation"][-1].isp == 4
+    assert "Facilitateur de projet" not in html.split('id="table-participation"')[1][:2000]
+
+
+def test_agent_sees_every_phase_when_the_cpas_allows_it(donnees, cpas_a, client_for):
+    agent, _ = donnees
+    cpas_a.dashboards_agents_par_cellule = False
+    cpas_a.save()
+    response = client_for(agent).get(TABLEAU)
+    assert response.context["filtres"].cellule is None
+    assert len(response.context["phases"]) == 5
+
+
+def test_director_sees_numbers_without_links(donnees, cpas_a, make_user, client_for):
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    response = client_for(directeur).get(TABLEAU)
+    assert response.context["participation"][-1].ris_eris == 8
+    assert reverse("rapports:personnes") not in response.content.decode()
+    url = reverse("rapports:personnes") + "?indicateur=isp&date=2025-01-01"
+    assert client_for(directeur).get(url).status_code == 403
+
+
+def _lien(html, indicateur, **params):
+    """The first people link of the page for this indicator (and these parameters)."""
+    import re
+
+    for href in re.findall(r'href="([^"]*personnes/[^"]*)"', html):
+        href = href.replace("&amp;", "&")
+        query = {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
+        if query.get("indicateur") == indicateur and all(
+            query.get(k) == v for k, v in params.items()
+        ):
+            return href
+    raise AssertionError(f"no link for {indicateur} {params}")
+
+
+def test_every_number_links_to_its_people(donnees, cpas_a, make_user, client_for):
+    agent, personnes = donnees
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    client = client_for(coordinateur)
+    html = client.get(TABLEAU).content.decode()
+    aujourd_hui = timezone.localdate()
+    cas = [
+        (_lien(html, "ris_eris", date=aujourd_hui.isoformat()), 8),
+        (_lien(html, "phase", phase="emploi", date=aujourd_hui.isoformat()), 4),
+        (_lien(html, "isp", date=aujourd_hui.isoformat()), 4),
+        (_lien(html, "sorties", classe="positive", mois=aujourd_hui.replace(day=1).isoformat()), 2),
+        (_lien(html, "charge", phase="emploi", charge_agent=str(agent.pk)), 4),
+    ]
+    for url, attendu in cas:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.context["page"].paginator.count == attendu, url
+        assert response.context["masques"] == 0
+
+
+def test_lists_follow_the_viewers_permissions(donnees, cpas_a, cpas_b, make_user, client_for):
+    agent, personnes = donnees
+    autre = make_user(Role.AGENT, cpas_a, cellule="alpha")
+    _peupler(cpas_b, 4)  # another CPAS never shows
+    url = (
+        reverse("rapports:personnes")
+        + "?"
+        + "indicateur=ris_eris&date="
+        + (timezone.localdate().isoformat())
+    )
+    response = client_for(agent).get(url)
+    # The agent refers the odd half (4 people); the rest is counted but not listed.
+    assert response.context["total"] == 8
+    shown = {b.pk for b in response.context["page"].object_list}
+    assert shown >= {b.pk for b in personnes if b.referent_id == agent.pk}
+    assert response.context["masques"] == 8 - len(shown)
+    assert all(b.cpas_id == cpas_a.pk for b in response.context["page"].object_list)
+    assert client_for(autre).get(url).context["page"].paginator.count <= 8
+
+
+def test_bad_people_link_is_refused(cpas_a, make_user, client_for):
+    user = make_user(Role.COORDINATEUR, cpas_a)
+    url = reverse("rapports:personnes") + "?indicateur=phase&phase=inconnue&date=2025-01-01"
+    assert client_for(user).get(url).status_code == 400
+
+
+def test_dashboard_runs_a_fixed_number_of_queries(
+    cpas_a, make_user, client_for, django_assert_num_queries
+):
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    client = client_for(coordinateur)
+    _peupler(cpas_a, 4, agent)
+    client.get(TABLEAU)  # warm the session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as petit:
+        assert client.get(TABLEAU).status_code == 200
+    _peupler(cpas_a, 40, make_user(Role.AGENT, cpas_a, cellule="alpha"))
+    with django_assert_num_queries(len(petit.captured_queries)):
+        assert client.get(TABLEAU).status_code == 200
+
+
+def test_filters_reject_a_period_in_the_wrong_order(cpas_a, make_user, client_for):
+    user = make_user(Role.COORDINATEUR, cpas_a)
+    response = client_for(user).get(TABLEAU, {"du": "2025-06", "au": "2025-01"})
+    assert response.status_code == 200
+    assert "Le mois de début doit précéder le mois de fin." in response.content.decode()
+
+
+def test_csv_export_of_the_participation_table(donnees, cpas_a, make_user, client_for):
+    user = make_user(Role.COORDINATEUR, cpas_a)
+    response = client_for(user).get(reverse("rapports:export", args=["participation", "csv"]))
+    assert response.status_code == 200
+    lignes = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert lignes[0].startswith("Date;Dossiers RIS+ERIS;Facilitateur de projet")
+    derniere = lignes[-1].split(";")
+    assert derniere[0] == timezone.localdate().isoformat()
+    assert derniere[1:] == ["8", "0", "0", "0", "4", "0", "4", "50,00"]
+
+
+def test_xlsx_export_of_the_workload(donnees, cpas_a, make_user, client_for):
+    from openpyxl import load_workbook
+
+    agent, _ = donnees
+    user = make_user(Role.COORDINATEUR, cpas_a)
+    response = client_for(user).get(reverse("rapports:export", args=["charge", "xlsx"]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "Agent"
+    assert rows[1][0] == agent.get_full_name() and rows[1][4] == 4 and rows[1][-1] == 4
+
+
+def test_unknown_export_is_404(cpas_a, make_user, client_for):
+    user = make_user(Role.COORDINATEUR, cpas_a)
+    assert client_for(user).get("/rapports/export/inconnue.csv").status_code == 404
+    assert client_for(user).get("/rapports/export/participation.pdf").status_code == 404
+
+
+# --- Monthly reports page ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "attendu"),
+    [
+        (Role.COORDINATEUR, 200),
+        (Role.DIRECTEUR, 200),
+        (Role.AGENT, 403),
+        (Role.PARTENAIRE, 403),
+        (Role.ADMIN, 403),
+    ],
+)
+def test_reports_page_access_by_role(cpas_a, make_user, client_for, role, attendu):
+    user = make_user(role, cpas_a, cellule="emploi" if role == Role.AGENT else None)
+    assert client_for(user).get(reverse("rapports:mensuels")).status_code == attendu
+
+
+def _rapport(cpas, mois, tmp_path, settings, etat=EtatRapport.PRET):
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    r = RapportMensuel(cpas=cpas, mois=mois, langue="fr", etat=etat, demande_le=timezone.now())
+    if etat == EtatRapport.PRET:
+        r.genere_le = timezone.now()
+        r.fichier.save(r.nom_fichier, ContentFile(b"%PDF-1.7 test"), save=False)
+    r.save()
+    return r
+
+
+def test_director_downloads_a_report_of_their_cpas_only(
+    cpas_a, cpas_b, make_user, client_for, tmp_path, settings
+):
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    mien = _rapport(cpas_a, datetime.date(2025, 5, 1), tmp_path, settings)
+    autre = _rapport(cpas_b, datetime.date(2025, 5, 1), tmp_path, settings)
+    client = client_for(directeur)
+    response = client.get(reverse("rapports:telecharger", args=[mien.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
+    assert "rapport-isp-alpha-2025-05.pdf" in response["Content-Disposition"]
+    assert client.get(reverse("rapports:telecharger", args=[autre.pk])).status_code == 404
+    page = client.get(reverse("rapports:mensuels"))
+    assert list(page.context["rapports"]) == [mien]
+
+
+def test_report_not_ready_cannot_be_downloaded(cpas_a, make_user, client_for, tmp_path, settings):
+    r = _rapport(cpas_a, datetime.date(2025, 5, 1), tmp_path, settings, etat=EtatRapport.EN_COURS)
+    user = make_user(Role.DIRECTEUR, cpas_a)
+    assert client_for(user).get(reverse("rapports:telecharger", args=[r.pk])).status_code == 404
+
+
+def test_asking_for_a_past_month_queues_its_generation(
+    cpas_a, make_user, client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    from rapports import tasks
+
+    envoyes = []
+    monkeypatch.setattr(tasks.generer_rapport_mensuel, "delay", lambda *a: envoyes.append(a))
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(directeur).post(reverse("rapports:demander"), {"mois": "2025-03"})
+    assert response.status_code == 302
+    rapport = RapportMensuel.objects.get()
+    assert (rapport.cpas, rapport.mois, rapport.etat) == (
+        cpas_a,
+        datetime.date(2025, 3, 1),
+        EtatRapport.EN_ATTENTE,
+    )
+    assert rapport.demande_par == directeur
+    assert envoyes == [(cpas_a.pk, "2025-03-01", directeur.pk)]
+    page = client_for(directeur).get(reverse("rapports:mensuels"))
+    assert 'hx-trigger="every 2s"' in page.content.decode()  # the page refreshes itself
+
+
+def test_current_or_future_month_is_refused(cpas_a, make_user, client_for):
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    mois = timezone.localdate().strftime("%Y-%m")
+    response = client_for(directeur).post(reverse("rapports:demander"), {"mois": mois}, follow=True)
+    assert "mois terminé" in response.content.decode()
+    assert not RapportMensuel.objects.exists()
