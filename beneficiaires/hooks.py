@@ -19,6 +19,9 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   coordinators). It must return a queryset usable in ``pk__in`` (no evaluation). Until one is
   registered, an agent's caseload is the people they refer and the cellule filter is hidden.
   Several registered functions are OR-ed.
+- ``register_donnees_personnelles(func)``: ``func(beneficiaire) -> dict[str, list[dict]]``, what
+  the app holds on the person, added to the personal data export (right of access, JSON/PDF).
+  Values must be JSON-serialisable (dates allowed); keys are section titles.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _sections: list[Callable] = []
 _actions: list[Callable] = []
 _caseload: list[CaseloadExtension] = []
 _cellule_filters: list[Callable] = []
+_donnees_personnelles: list[Callable] = []
 
 
 @dataclass
@@ -147,3 +151,15 @@ def filtrer_par_cellule(queryset, cellule):
     for func in _cellule_filters:
         condition |= Q(pk__in=func(queryset, cellule).values("pk"))
     return queryset.filter(condition)
+
+
+def register_donnees_personnelles(func):
+    _donnees_personnelles.append(func)
+    return func
+
+
+def donnees_personnelles(beneficiaire) -> dict:
+    found: dict = {}
+    for func in _donnees_personnelles:
+        found.update(func(beneficiaire) or {})
+    return found

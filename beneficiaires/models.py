@@ -393,3 +393,52 @@ class BilanSocioProfessionnel(models.Model):
 
     def sections(self):
         return [(name, label, getattr(self, name)) for name, label in SECTIONS_BSP]
+
+
+class StatutLot(models.TextChoices):
+    ANALYSE = "analyse", _("Analysé, en attente de confirmation")
+    IMPORTE = "importe", _("Importé")
+    ANNULE = "annule", _("Annulé")
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["contenu"],
+)
+class LotImport(models.Model):
+    """A file uploaded by the CPAS administrator (staged import): analysed and shown with its
+    row errors, then imported or cancelled. The file content is erased once it is done."""
+
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField(_("type"), max_length=40)
+    nom_fichier = models.CharField(_("fichier"), max_length=255)
+    contenu = models.BinaryField(_("contenu"), editable=False)
+    statut = models.CharField(
+        _("statut"), max_length=10, choices=StatutLot.choices, default=StatutLot.ANALYSE
+    )
+    nb_lignes = models.PositiveIntegerField(_("lignes"), default=0)
+    nb_valides = models.PositiveIntegerField(_("lignes valides"), default=0)
+    nb_rejetees = models.PositiveIntegerField(_("lignes rejetées"), default=0)
+    nb_crees = models.PositiveIntegerField(_("créés"), default=0)
+    nb_modifies = models.PositiveIntegerField(_("modifiés"), default=0)
+    nb_inchanges = models.PositiveIntegerField(_("inchangés"), default=0)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    cree_le = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    traite_le = models.DateTimeField(_("traité le"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import de fichier")
+        verbose_name_plural = _("imports de fichiers")
+        ordering = ["-cree_le", "-id"]
+
+    def __str__(self):
+        return f"{self.nom_fichier} ({self.type})"

@@ -1,0 +1,237 @@
+"""Exports: the filtered caseload as CSV or XLSX (streamed, never the full list in memory), the
+personal data of one person (JSON, PDF) for the right of access, and import rejects."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import tempfile
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cpas_isp.models import JournalAcces
+
+from . import hooks, queries
+from .models import SECTIONS_BSP, BilanSocioProfessionnel, DroitAide, FreinBeneficiaire
+from .niss import format_niss
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _entete_liste():
+    return [
+        _("NISS"),
+        _("Nom"),
+        _("Prénom"),
+        _("Date de naissance"),
+        _("Genre"),
+        _("Langue"),
+        _("Commune"),
+        _("Référent"),
+        _("Ouverture"),
+        _("Clôture"),
+        _("Droit en cours"),
+        _("Catégorie"),
+        _("Début du droit"),
+        _("Groupes cibles"),
+    ]
+
+
+def _ligne(b):
+    return [
+        format_niss(b.niss),
+        b.nom,
+        b.prenom,
+        b.date_naissance,
+        b.genre,
+        b.langue,
+        b.commune,
+        str(b.referent) if b.referent_id else "",
+        b.date_ouverture,
+        b.date_cloture,
+        b.droit_type or "",
+        b.droit_categorie or "",
+        b.droit_debut,
+        ", ".join(str(label) for _code, label in queries.groupes_de(b)),
+    ]
+
+
+def _texte(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def exporter_liste(request, qs, fmt: str):
+    nom = f"dossiers-{request.cpas.code}-{timezone.localdate():%Y%m%d}"
+    rows = (_ligne(b) for b in qs.iterator(chunk_size=2000))
+    if fmt == "csv":
+        writer = csv.writer(_Echo(), delimiter=";")
+
+        def generate():
+            yield "\ufeff"
+            yield writer.writerow(_entete_liste())
+            for row in rows:
+                yield writer.writerow([_texte(v) for v in row])
+
+        response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{nom}.csv"'
+        return response
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    # write_only: rows go to a temporary file as they come, memory stays flat.
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Dossiers"))
+    gras = Font(bold=True)
+    entete = []
+    for titre in _entete_liste():
+        cell = WriteOnlyCell(ws, value=titre)
+        cell.font = gras
+        entete.append(cell)
+    ws.append(entete)
+    for row in rows:
+        ws.append(row)
+    tmp = tempfile.TemporaryFile()
+    wb.save(tmp)
+    tmp.seek(0)
+    return FileResponse(
+        tmp,
+        as_attachment=True,
+        filename=f"{nom}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- Right of access ----------------------------------------------------------------------------
+
+
+def collecter_donnees(b, user) -> dict:
+    """Everything the CPAS holds on the person (this app, then other apps through hooks)."""
+    identite = {
+        "niss": format_niss(b.niss),
+        "nom": b.nom,
+        "prenom": b.prenom,
+        "date_naissance": b.date_naissance,
+        "genre": b.get_genre_display() if b.genre else "",
+        "nationalite": b.nationalite,
+        "langue": b.get_langue_display(),
+        "adresse": b.adresse,
+        "code_postal": b.code_postal,
+        "commune": b.commune,
+        "telephone": b.telephone,
+        "email": b.email,
+        "niveau_etudes": b.get_niveau_etudes_display() if b.niveau_etudes else "",
+        "diplome_etranger": b.get_diplome_etranger_display() if b.diplome_etranger else "",
+        "niveau_fr": b.niveau_fr,
+        "niveau_nl": b.niveau_nl,
+        "permis_conduire": b.permis_conduire,
+        "referent": str(b.referent) if b.referent_id else "",
+        "date_ouverture": b.date_ouverture,
+        "date_cloture": b.date_cloture,
+    }
+    droits = [
+        {
+            "type": d.get_type_display(),
+            "categorie": d.get_categorie_display() if d.categorie else "",
+            "date_decision": d.date_decision,
+            "debut": d.debut,
+            "fin": d.fin,
+        }
+        for d in DroitAide.objects.filter(beneficiaire=b).order_by("debut")
+    ]
+    freins = [
+        {
+            "frein": f.frein.libelle,
+            "sensible": f.frein.sensible,
+            "note_le": f.debut,
+            "leve_le": f.fin,
+            "note_par": str(f.note_par),
+            "commentaire": f.commentaire,
+        }
+        for f in FreinBeneficiaire.objects.filter(beneficiaire=b)
+        .select_related("frein", "note_par")
+        .order_by("debut")
+    ]
+    bilans = [
+        {
+            "version": v.version,
+            "enregistre_le": v.cree_le,
+            "auteur": str(v.auteur),
+            **{str(label): getattr(v, name) for name, label in SECTIONS_BSP},
+        }
+        for v in BilanSocioProfessionnel.objects.filter(beneficiaire=b)
+        .select_related("auteur")
+        .order_by("version")
+    ]
+    from django.contrib.contenttypes.models import ContentType
+
+    consultations = [
+        {"quand": a.quand, "utilisateur": str(a.user), "page": a.page}
+        for a in JournalAcces.objects.filter(
+            cpas_id=b.cpas_id,
+            content_type=ContentType.objects.get_for_model(b),
+            object_id=b.pk,
+        )
+        .select_related("user")
+        .order_by("quand")
+    ]
+    evenements = [
+        {"date": e.date, "titre": str(e.titre), "detail": str(e.detail), "categorie": e.categorie}
+        for e in hooks.timeline(b, user)
+    ]
+    donnees = {
+        "cpas": b.cpas.nom,
+        "genere_le": timezone.now(),
+        "identite": identite,
+        "droits": droits,
+        "freins": freins,
+        "bilans_socioprofessionnels": bilans,
+        "parcours": evenements,
+        "consultations_du_dossier": consultations,
+    }
+    donnees.update(hooks.donnees_personnelles(b))
+    return donnees
+
+
+def donnees_personnelles_json(request, b):
+    contenu = json.dumps(
+        collecter_donnees(b, request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
+    )
+    response = HttpResponse(contenu, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="donnees-{b.niss}.json"'
+    return response
+
+
+def donnees_personnelles_pdf(request, b):
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "beneficiaires/donnees_personnelles_pdf.html",
+        {"b": b, "d": collecter_donnees(b, request.user)},
+        request=request,
+    )
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="donnees-{b.niss}.pdf"'
+    return response
+
+
+def rejets_csv(lot, rapport):
+    out = io.StringIO()
+    out.write("\ufeff")
+    rapport.ecrire_rejets(out)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejets-{lot.pk}.csv"'
+    return response

@@ -1,0 +1,55 @@
+"""Object-level predicates on a person's file, taking (user, beneficiaire).
+
+Role-level predicates live in ``cpas_isp.permissions``; these add the need-to-know rules:
+an agent works on the people they refer or who are in their cellule (through the cellule
+filter that trajets registers in ``beneficiaires.hooks``); a coordinator on every file of the
+CPAS. The queryset scoping (``for_user``) already restricts to the user's current CPAS.
+"""
+
+from __future__ import annotations
+
+from cpas_isp import permissions as p
+from cpas_isp.tenancy import current_membership
+
+from . import hooks
+
+
+def _dans_ma_cellule(user, beneficiaire) -> bool:
+    membership = current_membership(user)
+    if membership is None or membership.cellule_id is None or not hooks.cellule_filter_registered():
+        return False
+    from .models import Beneficiaire
+
+    base = Beneficiaire.objects.filter(pk=beneficiaire.pk)
+    return hooks.filtrer_par_cellule(base, membership.cellule).exists()
+
+
+def _meme_cpas(user, beneficiaire) -> bool:
+    membership = current_membership(user)
+    return membership is not None and membership.cpas_id == beneficiaire.cpas_id
+
+
+def peut_voir_beneficiaire(user, beneficiaire) -> bool:
+    if not _meme_cpas(user, beneficiaire) or not p.peut_suivre_beneficiaires(user):
+        return False
+    if p.peut_voir_tous_les_dossiers(user):
+        return True
+    return beneficiaire.referent_id == user.pk or _dans_ma_cellule(user, beneficiaire)
+
+
+def peut_modifier_beneficiaire(user, beneficiaire) -> bool:
+    return peut_voir_beneficiaire(user, beneficiaire)
+
+
+def peut_voir_freins_sensibles(user, beneficiaire) -> bool:
+    """Health and judicial flags: the referent, the person's current cellule, coordinators."""
+    if not _meme_cpas(user, beneficiaire) or not p.peut_voir_donnees_sensibles(user):
+        return False
+    if p.est_coordinateur(user):
+        return True
+    return beneficiaire.referent_id == user.pk or _dans_ma_cellule(user, beneficiaire)
+
+
+def peut_exporter_donnees_personnelles(user, beneficiaire) -> bool:
+    """Right of access: the coordinator hands the person everything the CPAS holds."""
+    return _meme_cpas(user, beneficiaire) and p.peut_exporter(user)

@@ -1,0 +1,121 @@
+"""Write operations on the person's file, each in one transaction, with friendly errors for what
+the database constraints refuse."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import SECTIONS_BSP, BilanSocioProfessionnel, DroitAide, FreinBeneficiaire
+
+
+def _chevauchement():
+    return ValidationError(
+        _("Ce droit chevauche un autre droit de la personne : corrigez les dates."),
+        code="chevauchement",
+    )
+
+
+def droits_qui_chevauchent(beneficiaire, debut, fin, exclure_pk=None):
+    qs = DroitAide.objects.filter(beneficiaire=beneficiaire)
+    if exclure_pk:
+        qs = qs.exclude(pk=exclure_pk)
+    qs = qs.filter(**({} if fin is None else {"debut__lte": fin}))
+    return [d for d in qs if d.fin is None or d.fin >= debut]
+
+
+def enregistrer_droit(droit: DroitAide) -> DroitAide:
+    """Save a right; an overlap (exclusion constraint) becomes a ValidationError."""
+    try:
+        with transaction.atomic():
+            droit.save()
+    except IntegrityError as exc:
+        if "droit_sans_chevauchement" in str(exc):
+            raise _chevauchement()
+        if "droit_fin_apres_debut" in str(exc):
+            raise ValidationError({"fin": _("La fin ne peut précéder le début.")})
+        raise
+    return droit
+
+
+def noter_frein(frein_beneficiaire: FreinBeneficiaire) -> FreinBeneficiaire:
+    if frein_beneficiaire.frein.sensible:
+        frein_beneficiaire.commentaire = ""  # a flag only, never a diagnosis
+    try:
+        with transaction.atomic():
+            frein_beneficiaire.save()
+    except IntegrityError as exc:
+        if "frein_un_seul_ouvert_par_personne" in str(exc):
+            raise ValidationError(
+                {"frein": _("Ce frein est déjà noté et n'est pas levé pour cette personne.")}
+            )
+        if "frein_fin_apres_debut" in str(exc):
+            raise ValidationError({"fin": _("La levée ne peut précéder la date où il est noté.")})
+        raise
+    return frein_beneficiaire
+
+
+def lever_frein(frein_beneficiaire: FreinBeneficiaire, date=None) -> FreinBeneficiaire:
+    frein_beneficiaire.fin = date or timezone.localdate()
+    if frein_beneficiaire.fin < frein_beneficiaire.debut:
+        frein_beneficiaire.fin = frein_beneficiaire.debut
+    frein_beneficiaire.save(update_fields=["fin"])
+    return frein_beneficiaire
+
+
+def bilan_courant(beneficiaire):
+    return (
+        BilanSocioProfessionnel.objects.filter(beneficiaire=beneficiaire)
+        .select_related("auteur")
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def enregistrer_bilan(beneficiaire, contenu: dict, auteur) -> BilanSocioProfessionnel | None:
+    """Create the next version of the BSP; None when nothing changed since the current one."""
+    # Serialise concurrent saves of the same person's BSP (version numbers stay gapless).
+    type(beneficiaire).objects.select_for_update().filter(pk=beneficiaire.pk).first()
+    courant = bilan_courant(beneficiaire)
+    champs = [name for name, _label in SECTIONS_BSP]
+    if courant and all((contenu.get(c) or "") == getattr(courant, c) for c in champs):
+        return None
+    derniere = BilanSocioProfessionnel.objects.filter(beneficiaire=beneficiaire).aggregate(
+        m=Max("version")
+    )["m"]
+    return BilanSocioProfessionnel.objects.create(
+        cpas_id=beneficiaire.cpas_id,
+        beneficiaire=beneficiaire,
+        version=(derniere or 0) + 1,
+        auteur=auteur,
+        **{c: (contenu.get(c) or "").strip() for c in champs},
+    )
+
+
+def comparer_bilans(ancien, nouveau) -> list[dict]:
+    """Per section: label, changed?, and the word-level diff as (op, text) pairs where op is
+    "=", "-" (removed) or "+" (added). Rendered escaped by the template."""
+    resultat = []
+    for name, label in SECTIONS_BSP:
+        a = getattr(ancien, name) if ancien else ""
+        b = getattr(nouveau, name)
+        mots_a, mots_b = re.findall(r"\S+|\s+", a), re.findall(r"\S+|\s+", b)
+        morceaux = []
+        matcher = difflib.SequenceMatcher(a=mots_a, b=mots_b, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                morceaux.append(("=", "".join(mots_a[i1:i2])))
+            else:
+                if i2 > i1:
+                    morceaux.append(("-", "".join(mots_a[i1:i2])))
+                if j2 > j1:
+                    morceaux.append(("+", "".join(mots_b[j1:j2])))
+        resultat.append({"nom": name, "label": label, "change": a != b, "morceaux": morceaux})
+    return resultat

@@ -1,0 +1,497 @@
+"""Pages of the person's file: caseload and search, the person page (identity, rights,
+obstacles, BSP, timeline), creation and edits, exports, and the staged import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cpas_isp import permissions as p
+from cpas_isp.audit import journaliser_acces
+from cpas_isp.models import Cellule
+from cpas_isp.tenancy import current_membership
+from cpas_isp.views import role_required
+
+from . import exports, hooks, queries, services
+from . import permissions as bp
+from .forms import BeneficiaireForm, BilanForm, DroitForm, FreinForm, ImportForm
+from .importation import ContexteImport, ImportEchoue, executer_import, import_type
+from .models import (
+    Beneficiaire,
+    BilanSocioProfessionnel,
+    DroitAide,
+    Frein,
+    FreinBeneficiaire,
+    LotImport,
+    StatutLot,
+)
+
+TAILLES_PAGE = [25, 50, 100]
+
+
+def _beneficiaire(request, pk, *, modifier=False):
+    """The person, or 404 when not in the user's current CPAS or caseload."""
+    b = get_object_or_404(
+        Beneficiaire.objects.for_user(request.user).select_related("referent", "cpas"), pk=pk
+    )
+    allowed = (
+        bp.peut_modifier_beneficiaire(request.user, b)
+        if modifier
+        else bp.peut_voir_beneficiaire(request.user, b)
+    )
+    if not allowed:
+        raise Http404
+    return b
+
+
+# --- Caseload -----------------------------------------------------------------------------------
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def liste(request):
+    aujourd_hui = timezone.localdate()
+    f = queries.Filtres.depuis(request.GET)
+    qs = queries.caseload(request.user, f, aujourd_hui)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        if not p.peut_exporter(request.user):
+            raise PermissionDenied(_("Votre rôle ne permet pas d'exporter des listes."))
+        return exports.exporter_liste(request, qs, fmt)
+    try:
+        taille = int(request.GET.get("taille", 25))
+    except ValueError:
+        taille = 25
+    taille = taille if taille in TAILLES_PAGE else 25
+    page = Paginator(qs, taille).get_page(request.GET.get("page"))
+    for b in page.object_list:
+        b.groupes = queries.groupes_de(b)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query_sans_tri = query.copy()
+    query_sans_tri.pop("tri", None)
+    membership = current_membership(request.user)
+    extensions = hooks.caseload_extensions()
+    context = {
+        "page": page,
+        "f": f,
+        "query": query.urlencode(),
+        "query_sans_tri": query_sans_tri.urlencode(),
+        "taille": taille,
+        "tailles": TAILLES_PAGE,
+        "extensions": extensions,
+        "extension_filtres": [
+            (ext, ext.choices() if callable(ext.choices) else (ext.choices or []))
+            for ext in extensions
+            if ext.filter_name
+        ],
+        "groupes": queries.GROUPES_CIBLES,
+        "freins": Frein.objects.filter(actif=True)
+        if p.est_coordinateur(request.user)
+        else Frein.objects.filter(actif=True, sensible=False),
+        "referents": _referents(request),
+        "cellules": Cellule.objects.for_user(request.user).filter(active=True)
+        if hooks.cellule_filter_registered()
+        else [],
+        "tous": p.peut_voir_tous_les_dossiers(request.user),
+        "membership": membership,
+        "peut_exporter": p.peut_exporter(request.user),
+        "tris": queries.TRIS,
+    }
+    template = (
+        "beneficiaires/_resultats.html"
+        if getattr(request, "htmx", False) and not request.htmx.boosted
+        else "beneficiaires/liste.html"
+    )
+    return render(request, template, context)
+
+
+def _referents(request):
+    from .forms import referents_possibles
+
+    return referents_possibles(request.cpas)
+
+
+# --- Person page --------------------------------------------------------------------------------
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def detail(request, pk):
+    b = _beneficiaire(request, pk)
+    journaliser_acces(request, b)
+    aujourd_hui = timezone.localdate()
+    annote = queries.annoter_groupes(Beneficiaire.objects.filter(pk=b.pk), aujourd_hui).first()
+    sensibles = bp.peut_voir_freins_sensibles(request.user, b)
+    freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related("frein", "note_par")
+    if not sensibles:
+        freins = freins.non_sensibles()
+    bilan = services.bilan_courant(b)
+    nb_versions = BilanSocioProfessionnel.objects.filter(beneficiaire=b).count()
+    droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut"))
+    evenements = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
+    return render(
+        request,
+        "beneficiaires/detail.html",
+        {
+            "b": b,
+            "groupes": queries.groupes_de(annote),
+            "age": b.age_le(aujourd_hui),
+            "droits": droits,
+            "droit_courant": next(
+                (
+                    d
+                    for d in droits
+                    if d.debut <= aujourd_hui and (not d.fin or d.fin >= aujourd_hui)
+                ),
+                None,
+            ),
+            "freins_en_cours": [x for x in freins if not x.fin or x.fin >= aujourd_hui],
+            "freins_leves": [x for x in freins if x.fin and x.fin < aujourd_hui],
+            "sensibles_visibles": sensibles,
+            "bilan": bilan,
+            "nb_versions": nb_versions,
+            "timeline": evenements,
+            "sections": hooks.sections(request, b),
+            "actions": hooks.actions(request, b),
+            "droit_form": DroitForm(beneficiaire=b),
+            "frein_form": FreinForm(voir_sensibles=sensibles),
+            "peut_exporter_donnees": bp.peut_exporter_donnees_personnelles(request.user, b),
+        },
+    )
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def creer(request):
+    form = BeneficiaireForm(
+        request.POST or None,
+        cpas=request.cpas,
+        initial={"referent": request.user, "date_ouverture": timezone.localdate()},
+    )
+    if request.method == "POST":
+        valide = form.is_valid()
+        if form.existant is not None:
+            existant = form.existant
+            if bp.peut_voir_beneficiaire(request.user, existant):
+                messages.info(
+                    request,
+                    _("Ce NISS est déjà connu du CPAS : voici le dossier existant."),
+                )
+                return redirect("beneficiaires:detail", pk=existant.pk)
+            referent = existant.referent or _("aucun référent")
+            messages.warning(
+                request,
+                _(
+                    "Ce NISS est déjà connu du CPAS (dossier suivi par %(referent)s). "
+                    "Demandez à un coordinateur de vous y donner accès."
+                )
+                % {"referent": referent},
+            )
+        elif valide:
+            with transaction.atomic():
+                b = form.save(commit=False)
+                b.cpas = request.cpas
+                b.save()
+            messages.success(request, _("Dossier créé."))
+            return redirect("beneficiaires:detail", pk=b.pk)
+    return render(
+        request,
+        "beneficiaires/formulaire_beneficiaire.html",
+        {"form": form, "titre": _("Nouveau dossier"), "doublons": form.doublons},
+    )
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def modifier(request, pk):
+    b = _beneficiaire(request, pk, modifier=True)
+    journaliser_acces(request, b)
+    form = BeneficiaireForm(request.POST or None, instance=b, cpas=request.cpas)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Identité enregistrée."))
+        return redirect("beneficiaires:detail", pk=b.pk)
+    return render(
+        request,
+        "beneficiaires/formulaire_beneficiaire.html",
+        {"form": form, "b": b, "titre": _("Modifier l'identité")},
+    )
+
+
+# --- Rights -------------------------------------------------------------------------------------
+
+
+def _droit_form_view(request, b, droit=None):
+    instance = droit or DroitAide(beneficiaire=b, cpas_id=b.cpas_id)
+    form = DroitForm(request.POST or None, instance=instance, beneficiaire=b)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enregistrer_droit(form.save(commit=False))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Droit enregistré."))
+            return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#droits")
+    return render(
+        request,
+        "beneficiaires/formulaire.html",
+        {
+            "form": form,
+            "b": b,
+            "titre": _("Modifier le droit") if droit else _("Ajouter un droit RIS / ERIS"),
+            "retour": reverse("beneficiaires:detail", args=[b.pk]) + "#droits",
+        },
+    )
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def droit_ajouter(request, pk):
+    b = _beneficiaire(request, pk, modifier=True)
+    return _droit_form_view(request, b)
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def droit_modifier(request, pk, droit_pk):
+    b = _beneficiaire(request, pk, modifier=True)
+    droit = get_object_or_404(DroitAide, pk=droit_pk, beneficiaire=b)
+    return _droit_form_view(request, b, droit)
+
+
+@require_POST
+@role_required(p.peut_suivre_beneficiaires)
+def droit_supprimer(request, pk, droit_pk):
+    b = _beneficiaire(request, pk, modifier=True)
+    droit = get_object_or_404(DroitAide, pk=droit_pk, beneficiaire=b)
+    droit.delete()
+    messages.success(request, _("Droit supprimé."))
+    return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#droits")
+
+
+# --- Obstacles ----------------------------------------------------------------------------------
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def frein_ajouter(request, pk):
+    b = _beneficiaire(request, pk, modifier=True)
+    sensibles = bp.peut_voir_freins_sensibles(request.user, b)
+    instance = FreinBeneficiaire(beneficiaire=b, cpas_id=b.cpas_id, note_par=request.user)
+    form = FreinForm(request.POST or None, instance=instance, voir_sensibles=sensibles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.noter_frein(form.save(commit=False))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Frein noté."))
+            return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#freins")
+    return render(
+        request,
+        "beneficiaires/formulaire.html",
+        {
+            "form": form,
+            "b": b,
+            "titre": _("Noter un frein"),
+            "retour": reverse("beneficiaires:detail", args=[b.pk]) + "#freins",
+        },
+    )
+
+
+@require_POST
+@role_required(p.peut_suivre_beneficiaires)
+def frein_lever(request, pk, frein_pk):
+    b = _beneficiaire(request, pk, modifier=True)
+    qs = FreinBeneficiaire.objects.filter(beneficiaire=b)
+    if not bp.peut_voir_freins_sensibles(request.user, b):
+        qs = qs.non_sensibles()
+    fb = get_object_or_404(qs, pk=frein_pk, fin__isnull=True)
+    services.lever_frein(fb)
+    messages.success(request, _("Frein levé."))
+    return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#freins")
+
+
+# --- BSP ----------------------------------------------------------------------------------------
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def bilan_modifier(request, pk):
+    b = _beneficiaire(request, pk, modifier=True)
+    courant = services.bilan_courant(b)
+    form = BilanForm(request.POST or None, instance=None, initial=_bilan_initial(courant))
+    if request.method == "POST" and form.is_valid():
+        version = services.enregistrer_bilan(b, form.cleaned_data, request.user)
+        if version is None:
+            messages.info(request, _("Aucun changement : pas de nouvelle version."))
+        else:
+            messages.success(
+                request,
+                _("Bilan enregistré (version %(v)s).") % {"v": version.version},
+            )
+        return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#bilan")
+    journaliser_acces(request, b)
+    return render(
+        request,
+        "beneficiaires/formulaire.html",
+        {
+            "form": form,
+            "b": b,
+            "titre": _("Bilan socioprofessionnel")
+            + (f" — v{courant.version + 1}" if courant else " — v1"),
+            "retour": reverse("beneficiaires:detail", args=[b.pk]) + "#bilan",
+        },
+    )
+
+
+def _bilan_initial(courant):
+    if courant is None:
+        return {}
+    return {name: getattr(courant, name) for name in BilanForm.Meta.fields}
+
+
+@role_required(p.peut_suivre_beneficiaires)
+def bilan_historique(request, pk):
+    b = _beneficiaire(request, pk)
+    journaliser_acces(request, b)
+    versions = list(
+        BilanSocioProfessionnel.objects.filter(beneficiaire=b)
+        .select_related("auteur")
+        .order_by("-version")
+    )
+    par_numero = {v.version: v for v in versions}
+
+    def _num(name, default):
+        try:
+            return int(request.GET.get(name, default))
+        except (TypeError, ValueError):
+            return default
+
+    nouveau = par_numero.get(_num("b", versions[0].version if versions else 0))
+    ancien = par_numero.get(_num("a", nouveau.version - 1 if nouveau else 0))
+    comparaison = services.comparer_bilans(ancien, nouveau) if nouveau else []
+    return render(
+        request,
+        "beneficiaires/bilan_historique.html",
+        {
+            "b": b,
+            "versions": versions,
+            "ancien": ancien,
+            "nouveau": nouveau,
+            "comparaison": comparaison,
+        },
+    )
+
+
+# --- Personal data export (right of access) -----------------------------------------------------
+
+
+@role_required(p.peut_exporter)
+def donnees_personnelles(request, pk):
+    b = get_object_or_404(Beneficiaire.objects.for_user(request.user), pk=pk)
+    if not bp.peut_exporter_donnees_personnelles(request.user, b):
+        raise Http404
+    journaliser_acces(request, b)
+    fmt = request.GET.get("format", "json")
+    if fmt == "pdf":
+        return exports.donnees_personnelles_pdf(request, b)
+    return exports.donnees_personnelles_json(request, b)
+
+
+# --- Staged import ------------------------------------------------------------------------------
+
+
+@role_required(p.peut_importer)
+def import_liste(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        fichier = form.cleaned_data["fichier"]
+        lot = LotImport.objects.create(
+            cpas=request.cpas,
+            type=form.cleaned_data["type"],
+            nom_fichier=fichier.name[:255],
+            contenu=fichier.read(),
+            cree_par=request.user,
+        )
+        rapport = import_type(lot.type).analyser(
+            ContexteImport(cpas=request.cpas, user=request.user), bytes(lot.contenu)
+        )
+        lot.nb_lignes = len(rapport.lignes)
+        lot.nb_valides = len(rapport.valides)
+        lot.nb_rejetees = len(rapport.rejetees)
+        lot.save(update_fields=["nb_lignes", "nb_valides", "nb_rejetees"])
+        return redirect("beneficiaires:import_detail", pk=lot.pk)
+    lots = LotImport.objects.for_user(request.user).select_related("cree_par")[:30]
+    return render(request, "beneficiaires/import_liste.html", {"form": form, "lots": lots})
+
+
+@role_required(p.peut_importer)
+def import_detail(request, pk):
+    lot = get_object_or_404(LotImport.objects.for_user(request.user), pk=pk)
+    handler = import_type(lot.type)
+    rapport = None
+    if lot.statut == StatutLot.ANALYSE:
+        rapport = handler.analyser(
+            ContexteImport(cpas=request.cpas, user=request.user), bytes(lot.contenu)
+        )
+    if request.method == "POST" and lot.statut == StatutLot.ANALYSE:
+        action = request.POST.get("action")
+        if action == "annuler":
+            lot.statut, lot.contenu, lot.traite_le = StatutLot.ANNULE, b"", timezone.now()
+            lot.save()
+            messages.info(request, _("Import annulé : rien n'a été enregistré."))
+            return redirect("beneficiaires:import_liste")
+        if action in ("importer", "importer_valides"):
+            try:
+                resultat = executer_import(
+                    request.cpas,
+                    lot.type,
+                    bytes(lot.contenu),
+                    user=request.user,
+                    valid_only=action == "importer_valides",
+                    origine="import_web",
+                    nom_fichier=lot.nom_fichier,
+                )
+            except ImportEchoue as exc:
+                messages.error(request, str(exc))
+                return redirect("beneficiaires:import_detail", pk=lot.pk)
+            if not resultat.ecrit:
+                messages.error(
+                    request,
+                    _("Rien n'a été enregistré : le fichier contient des lignes en erreur."),
+                )
+                return redirect("beneficiaires:import_detail", pk=lot.pk)
+            lot.statut, lot.contenu, lot.traite_le = StatutLot.IMPORTE, b"", timezone.now()
+            lot.nb_lignes = len(resultat.lignes)
+            lot.nb_valides = len(resultat.valides)
+            lot.nb_rejetees = len(resultat.rejetees)
+            lot.nb_crees = resultat.bilan.crees
+            lot.nb_modifies = resultat.bilan.modifies
+            lot.nb_inchanges = resultat.bilan.inchanges
+            lot.save()
+            messages.success(
+                request,
+                _("Import terminé : %(c)s créé(s), %(m)s modifié(s), %(i)s inchangé(s).")
+                % {"c": lot.nb_crees, "m": lot.nb_modifies, "i": lot.nb_inchanges},
+            )
+            return redirect("beneficiaires:import_detail", pk=lot.pk)
+    if request.GET.get("format") == "rejets" and rapport is not None:
+        return exports.rejets_csv(lot, rapport)
+    lignes = rapport.lignes if rapport else []
+    montrer = request.GET.get("montrer", "erreurs" if rapport and rapport.rejetees else "tout")
+    if montrer == "erreurs":
+        lignes = [ligne for ligne in lignes if not ligne.valide]
+    return render(
+        request,
+        "beneficiaires/import_detail.html",
+        {
+            "lot": lot,
+            "handler": handler,
+            "rapport": rapport,
+            "lignes": lignes[:500],
+            "tronque": len(lignes) > 500,
+            "montrer": montrer,
+        },
+    )
