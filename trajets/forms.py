@@ -1,0 +1,416 @@
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from trajets.models import (
+    ContratArticle60,
+    DomaineAction,
+    Etape,
+    EvaluationPiis,
+    MotifSortie,
+    ObjectifPiis,
+    PassagePhase,
+    Phase,
+    Piis,
+    StatutPiis,
+    TypeEtape,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def agents_du_cpas(cpas_id):
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__cpas_id=cpas_id,
+            memberships__actif=True,
+            memberships__role__in=["agent", "coordinateur"],
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+class MotifChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.libelle} ({obj.get_classe_display().lower()})"
+
+
+class LibelleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.libelle
+
+
+# --- Journal ----------------------------------------------------------------------------------
+
+
+class EtapeForm(forms.ModelForm):
+    type = LibelleChoiceField(queryset=TypeEtape.objects.filter(actif=True), label=_("Type"))
+
+    class Meta:
+        model = Etape
+        fields = [
+            "date",
+            "type",
+            "mode",
+            "duree",
+            "note",
+            "note_confidentielle",
+            "prochaine_action",
+            "echeance",
+        ]
+        widgets = {
+            "date": DateInput(),
+            "echeance": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "note_confidentielle": forms.Textarea(attrs={"rows": 1}),
+            "duree": forms.NumberInput(attrs={"min": 1, "step": 5, "placeholder": "min"}),
+        }
+
+    def __init__(self, *args, derniers_choix=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk is None:
+            self.initial.setdefault("date", datetime.date.today())
+            for field in ("type", "mode"):
+                key = "type_id" if field == "type" else "mode"
+                if derniers_choix and derniers_choix.get(key):
+                    self.initial.setdefault(field, derniers_choix[key])
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > datetime.date.today():
+            raise forms.ValidationError(
+                _(
+                    "Une étape se note quand elle a eu lieu : pour planifier, utilisez la "
+                    "prochaine action et son échéance."
+                )
+            )
+        return date
+
+    def clean(self):
+        data = super().clean()
+        if data.get("echeance") and not (data.get("prochaine_action") or "").strip():
+            self.add_error("prochaine_action", _("Décrivez la prochaine action de cette échéance."))
+        if data.get("echeance") and data.get("date") and data["echeance"] < data["date"]:
+            self.add_error("echeance", _("L'échéance ne peut pas précéder la date de l'étape."))
+        return data
+
+
+class SeanceCollectiveForm(EtapeForm):
+    participants = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, label=_("Participants")
+    )
+
+    class Meta(EtapeForm.Meta):
+        fields = ["date", "type", "mode", "duree", "note", "prochaine_action", "echeance"]
+
+    def __init__(self, *args, personnes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = personnes
+        self.fields["type"].queryset = TypeEtape.objects.filter(actif=True).order_by(
+            "-collectif", "ordre"
+        )
+
+
+# --- Phases -----------------------------------------------------------------------------------
+
+
+class OrienterForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Vers la phase"), choices=Phase.choices)
+    date = forms.DateField(label=_("À partir du"), widget=DateInput())
+    motif_sortie = MotifChoiceField(
+        queryset=MotifSortie.objects.filter(actif=True),
+        label=_("Motif de sortie de la phase actuelle"),
+        required=False,
+    )
+    agent = forms.ModelChoiceField(queryset=None, label=_("Agent qui suit"), required=False)
+    motif_entree = forms.CharField(label=_("Motif d'entrée"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, cpas_id=None, passage_courant=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.passage_courant = passage_courant
+        self.fields["agent"].queryset = agents_du_cpas(cpas_id)
+        self.initial.setdefault("date", datetime.date.today())
+        if user is not None:
+            self.initial.setdefault("agent", user.pk)
+        if passage_courant is not None:
+            self.fields["phase"].choices = [
+                (v, label) for v, label in Phase.choices if v != passage_courant.phase
+            ]
+            self.initial.setdefault(
+                "motif_sortie", MotifSortie.objects.filter(code="reorientation").first()
+            )
+        else:
+            del self.fields["motif_sortie"]
+
+
+class PassageForm(forms.ModelForm):
+    motif_sortie = MotifChoiceField(
+        queryset=MotifSortie.objects.filter(actif=True), label=_("Motif de sortie"), required=False
+    )
+
+    class Meta:
+        model = PassagePhase
+        fields = ["phase", "debut", "fin", "agent", "motif_entree", "motif_sortie", "note"]
+        widgets = {
+            "debut": DateInput(),
+            "fin": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = agents_du_cpas(self.instance.cpas_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fin") and data.get("debut") and data["fin"] < data["debut"]:
+            self.add_error("fin", _("La fin ne peut pas précéder le début."))
+        if data.get("motif_sortie") and not data.get("fin"):
+            self.add_error("fin", _("Un motif de sortie demande une date de fin."))
+        return data
+
+
+class TerminerTrajetForm(forms.Form):
+    fin = forms.DateField(label=_("Dernier jour dans la phase"), widget=DateInput())
+    motif = MotifChoiceField(
+        queryset=MotifSortie.objects.filter(actif=True), label=_("Motif de sortie")
+    )
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+# --- PIIS -------------------------------------------------------------------------------------
+
+
+class PiisForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    domaines_action = forms.MultipleChoiceField(
+        choices=DomaineAction.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Domaines d'action"),
+    )
+
+    class Meta:
+        model = Piis
+        fields = [
+            "type",
+            "date_decision_ris",
+            "debut",
+            "fin",
+            "agent",
+            "politique_evaluation",
+            "domaines_action",
+            "engagements_personne",
+            "engagements_cpas",
+        ]
+        widgets = {
+            "date_decision_ris": DateInput(),
+            "debut": DateInput(),
+            "fin": DateInput(),
+            "engagements_personne": forms.Textarea(attrs={"rows": 4}),
+            "engagements_cpas": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, cpas_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = agents_du_cpas(cpas_id or self.instance.cpas_id)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if data.get("fin") and data.get("debut") and data["fin"] < data["debut"]:
+            self.add_error("fin", _("La fin ne peut pas précéder le début."))
+        return data
+
+
+class ObjectifForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    libelle = forms.CharField(
+        label=_("Objectif"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    echeance = forms.DateField(label=_("Échéance"), widget=DateInput(), required=False)
+    statut = forms.ChoiceField(
+        label=_("Statut"), choices=ObjectifPiis.Statut.choices, required=False
+    )
+
+
+ObjectifFormSet = forms.formset_factory(ObjectifForm, extra=2, can_delete=True)
+
+
+class TiersForm(forms.Form):
+    partenaire = forms.ModelChoiceField(queryset=None, label=_("Partenaire"), required=False)
+    nom = forms.CharField(label=_("ou autre organisation"), max_length=200, required=False)
+    engagements = forms.CharField(
+        label=_("Engagements"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from partenaires.models import Partenaire
+
+        self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True).order_by("nom")
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("engagements") or "").strip() and not (
+            data.get("partenaire") or (data.get("nom") or "").strip()
+        ):
+            self.add_error("partenaire", _("Choisissez un partenaire ou nommez l'organisation."))
+        return data
+
+
+TiersFormSet = forms.formset_factory(TiersForm, extra=1, can_delete=True)
+
+
+class ProposerForm(forms.Form):
+    date = forms.DateField(label=_("Proposé à la personne le"), widget=DateInput())
+
+
+class SignerForm(forms.Form):
+    date = forms.DateField(label=_("Signé le"), widget=DateInput())
+    renonciation = forms.BooleanField(
+        label=_("La personne renonce explicitement au délai de réflexion de 5 jours calendrier"),
+        required=False,
+    )
+    debut = forms.DateField(label=_("Début du PIIS"), widget=DateInput(), required=False)
+    fin = forms.DateField(label=_("Fin du PIIS"), widget=DateInput(), required=False)
+
+
+class CloturerForm(forms.Form):
+    statut = forms.ChoiceField(
+        label=_("Résultat"),
+        choices=[
+            (StatutPiis.ATTEINT.value, StatutPiis.ATTEINT.label),
+            (StatutPiis.NON_ATTEINT.value, StatutPiis.NON_ATTEINT.label),
+            (StatutPiis.ABANDONNE.value, StatutPiis.ABANDONNE.label),
+        ],
+    )
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+
+
+class EvaluationForm(forms.ModelForm):
+    class Meta:
+        model = EvaluationPiis
+        fields = ["date_prevue", "date_tenue", "mode", "appreciation", "suites"]
+        widgets = {
+            "date_prevue": DateInput(),
+            "date_tenue": DateInput(),
+            "appreciation": forms.Textarea(attrs={"rows": 3}),
+            "suites": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, objectifs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_tenue"].required = True
+        self.objectifs = list(objectifs)
+        existantes = (
+            {a.objectif_id: a for a in self.instance.appreciations.all()}
+            if self.instance.pk
+            else {}
+        )
+        for o in self.objectifs:
+            a = existantes.get(o.pk)
+            self.fields[f"statut_{o.pk}"] = forms.ChoiceField(
+                label=o.libelle,
+                choices=ObjectifPiis.Statut.choices,
+                initial=a.statut if a else o.statut,
+            )
+            self.fields[f"commentaire_{o.pk}"] = forms.CharField(
+                label=_("Commentaire"),
+                required=False,
+                initial=a.commentaire if a else "",
+                widget=forms.TextInput(),
+            )
+
+    def clean_date_tenue(self):
+        date = self.cleaned_data["date_tenue"]
+        if date and date > datetime.date.today():
+            raise forms.ValidationError(_("Une évaluation se note quand elle a eu lieu."))
+        return date
+
+    def champs_objectifs(self):
+        return [(o, self[f"statut_{o.pk}"], self[f"commentaire_{o.pk}"]) for o in self.objectifs]
+
+    def appreciations(self):
+        return {
+            o.pk: (self.cleaned_data[f"statut_{o.pk}"], self.cleaned_data[f"commentaire_{o.pk}"])
+            for o in self.objectifs
+        }
+
+
+# --- Article 60 -------------------------------------------------------------------------------
+
+
+class ContratForm(forms.ModelForm):
+    fin_prevue = forms.DateField(
+        label=_("Fin prévue"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Vide : calculée par la règle en vigueur (jours de travail selon l'âge)"),
+    )
+
+    class Meta:
+        model = ContratArticle60
+        fields = [
+            "partenaire",
+            "service_interne",
+            "economie_sociale",
+            "fonction",
+            "regime",
+            "heures_semaine",
+            "debut",
+            "fin_prevue",
+            "motif_derogation",
+            "subside_regional",
+            "montant_utilisateur",
+            "formation",
+            "dispense_heures_cours",
+            "note",
+        ]
+        widgets = {"debut": DateInput(), "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from partenaires.models import Partenaire
+
+        self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True).order_by("nom")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("partenaire") and not (data.get("service_interne") or "").strip():
+            self.add_error(
+                "service_interne",
+                _("Indiquez l'organisation utilisatrice ou le service interne du CPAS."),
+            )
+        if data.get("regime") == "temps_plein" and data.get("heures_semaine") is not None:
+            if data["heures_semaine"] < 30:
+                self.add_error(
+                    "heures_semaine", _("Un temps plein compte au moins 30 heures par semaine.")
+                )
+        if data.get("fin_prevue") and data.get("debut") and data["fin_prevue"] < data["debut"]:
+            self.add_error("fin_prevue", _("La fin prévue ne peut pas précéder le début."))
+        return data
+
+
+class TerminerContratForm(forms.Form):
+    fin_reelle = forms.DateField(label=_("Dernier jour du contrat"), widget=DateInput())
+    motif_fin = MotifChoiceField(
+        queryset=MotifSortie.objects.filter(actif=True), label=_("Motif de fin")
+    )

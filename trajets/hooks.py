@@ -1,0 +1,210 @@
+"""What the trajectory adds to the person's file, caseload and cellules (registered from
+``TrajetsConfig.ready()`` through ``beneficiaires.hooks``)."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from beneficiaires import hooks
+
+
+def _peut(user, b):
+    from trajets.permissions import peut_suivre_trajet
+
+    return peut_suivre_trajet(user, b)
+
+
+def timeline(beneficiaire, user):
+    from trajets.models import ContratArticle60, Etape, PassagePhase, Piis
+    from trajets.permissions import peut_voir_note_confidentielle
+
+    if not _peut(user, beneficiaire):
+        return []
+    events = []
+    for p in PassagePhase.objects.filter(beneficiaire=beneficiaire).select_related(
+        "motif_sortie", "agent"
+    ):
+        events.append(
+            hooks.EvenementTimeline(
+                date=p.debut,
+                titre=_("Entrée en phase « %(phase)s »") % {"phase": p.get_phase_display()},
+                detail=p.motif_entree,
+                categorie="phase",
+            )
+        )
+        if p.fin:
+            events.append(
+                hooks.EvenementTimeline(
+                    date=p.fin,
+                    titre=_("Sortie de la phase « %(phase)s »") % {"phase": p.get_phase_display()},
+                    detail=str(p.motif_sortie or ""),
+                    categorie="phase",
+                )
+            )
+    for e in Etape.objects.filter(beneficiaire=beneficiaire).select_related("type", "auteur"):
+        detail = e.note
+        if e.prochaine_action:
+            detail = f"{detail} → {e.prochaine_action}".strip(" →")
+        events.append(
+            hooks.EvenementTimeline(
+                date=e.date,
+                titre=f"{e.type.libelle} ({e.get_mode_display().lower()})",
+                detail=detail,
+                categorie="etape",
+                url=reverse("trajets:journal", kwargs={"pk": beneficiaire.pk}) + f"#etape-{e.pk}",
+                confidentiel=bool(e.note_confidentielle) and peut_voir_note_confidentielle(user, e),
+            )
+        )
+    for piis in Piis.objects.filter(beneficiaire=beneficiaire):
+        url = reverse("trajets:piis_detail", kwargs={"piis_pk": piis.pk})
+        if piis.date_proposition:
+            events.append(
+                hooks.EvenementTimeline(
+                    date=piis.date_proposition,
+                    titre=_("%(piis)s proposé") % {"piis": piis},
+                    categorie="piis",
+                    url=url,
+                )
+            )
+        if piis.date_signature:
+            events.append(
+                hooks.EvenementTimeline(
+                    date=piis.date_signature,
+                    titre=_("%(piis)s signé") % {"piis": piis},
+                    categorie="piis",
+                    url=url,
+                )
+            )
+        if piis.date_cloture:
+            events.append(
+                hooks.EvenementTimeline(
+                    date=piis.date_cloture,
+                    titre=_("%(piis)s : %(statut)s")
+                    % {"piis": piis, "statut": piis.get_statut_display()},
+                    categorie="piis",
+                    url=url,
+                )
+            )
+    for c in ContratArticle60.objects.filter(beneficiaire=beneficiaire).select_related(
+        "partenaire", "motif_fin"
+    ):
+        url = reverse("trajets:contrat_detail", kwargs={"contrat_pk": c.pk})
+        events.append(
+            hooks.EvenementTimeline(
+                date=c.debut,
+                titre=_("Début du contrat article 60 : %(fonction)s") % {"fonction": c.fonction},
+                detail=c.utilisateur_affiche,
+                categorie="article60",
+                url=url,
+            )
+        )
+        if c.fin_reelle:
+            events.append(
+                hooks.EvenementTimeline(
+                    date=c.fin_reelle,
+                    titre=_("Fin du contrat article 60"),
+                    detail=str(c.motif_fin or ""),
+                    categorie="article60",
+                    url=url,
+                )
+            )
+    return events
+
+
+def _section(template, ordre, titre, ancre):
+    def section(request, beneficiaire):
+        if not _peut(request.user, beneficiaire):
+            return None
+        from trajets import sections
+
+        context = getattr(sections, ancre.replace("-", "_"))(request, beneficiaire)
+        html = render_to_string(template, context, request=request)
+        return hooks.Section(titre=str(titre), html=html, ordre=ordre, ancre=ancre)
+
+    return section
+
+
+def actions(request, beneficiaire):
+    if not _peut(request.user, beneficiaire):
+        return []
+    pk = beneficiaire.pk
+    return [
+        hooks.Action(
+            _("Noter une étape"),
+            reverse("trajets:etape_rapide", kwargs={"pk": pk}) + "?dans=fiche",
+            htmx=True,
+            ordre=10,
+        ),
+        hooks.Action(_("Orienter vers…"), reverse("trajets:orienter", kwargs={"pk": pk}), ordre=20),
+        hooks.Action(
+            _("Nouveau PIIS"), reverse("trajets:piis_nouveau", kwargs={"pk": pk}), ordre=30
+        ),
+        hooks.Action(
+            _("Contrat article 60"), reverse("trajets:contrat_nouveau", kwargs={"pk": pk}), ordre=40
+        ),
+    ]
+
+
+def _annoter_caseload(queryset):
+    from trajets import queries
+
+    return queries.annoter_suivi(queries.annoter_phase_courante(queryset), prefixe="")
+
+
+def _filtrer_phase(queryset, value):
+    import datetime
+
+    from trajets.models import PassagePhase, Phase
+
+    today = datetime.date.today()
+    if value == "aucune":
+        return queryset.exclude(
+            Exists(PassagePhase.objects.filter(beneficiaire=OuterRef("pk")).en_cours_le(today))
+        )
+    if value not in Phase.values:
+        return queryset
+    return queryset.filter(
+        Exists(
+            PassagePhase.objects.filter(beneficiaire=OuterRef("pk"), phase=value).en_cours_le(today)
+        )
+    )
+
+
+def _choix_phases():
+    from trajets.models import Phase
+
+    return [*Phase.choices, ("aucune", _("Hors trajet"))]
+
+
+def register():
+    from trajets import queries
+
+    hooks.register_timeline(timeline)
+    hooks.register_section(
+        _section("trajets/_section_trajet.html", 20, gettext_lazy("Trajet"), "trajet")
+    )
+    hooks.register_section(
+        _section("trajets/_section_journal_bloc.html", 30, gettext_lazy("Journal"), "journal")
+    )
+    hooks.register_section(_section("trajets/_section_piis.html", 40, gettext_lazy("PIIS"), "piis"))
+    hooks.register_section(
+        _section("trajets/_section_article60.html", 50, gettext_lazy("Article 60"), "article60")
+    )
+    hooks.register_action(actions)
+    hooks.register_caseload_extension(
+        hooks.CaseloadExtension(
+            key="phase",
+            label=gettext_lazy("Phase"),
+            annotate=_annoter_caseload,
+            filter_name="phase",
+            filter=_filtrer_phase,
+            choices=_choix_phases,
+            column="trajets/_colonne_caseload.html",
+            sort={"phase": "phase_courante", "derniere_etape": "derniere_etape"},
+        )
+    )
+    hooks.register_cellule_filter(queries.filtrer_par_cellule)

@@ -1,0 +1,290 @@
+"""Read-side querysets and aggregates of the trajectory, shared by views, hooks and reports."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from trajets import delais
+from trajets.models import (
+    CELLULE_DE_PHASE,
+    ContratArticle60,
+    Etape,
+    EvaluationPiis,
+    PassagePhase,
+    Piis,
+    PoolArticle60,
+    StatutPiis,
+)
+
+JOURS_NOUVEAU = 14  # "newly arrived" in a cellule's queue
+JOURS_FIN_PROCHE = 60  # article 60 contracts ending soon
+
+
+def phases_de_cellule(cellule) -> list[str]:
+    return [phase for phase, code in CELLULE_DE_PHASE.items() if code == cellule.code]
+
+
+def filtrer_par_cellule(queryset, cellule, date=None):
+    """People of ``queryset`` whose stay running today is in a phase served by ``cellule``
+    (registered as beneficiaires' cellule filter)."""
+    date = date or datetime.date.today()
+    passages = (
+        PassagePhase.objects.filter(cpas_id=cellule.cpas_id, phase__in=phases_de_cellule(cellule))
+        .en_cours_le(date)
+        .values("beneficiaire_id")
+    )
+    return queryset.filter(pk__in=passages)
+
+
+# --- Annotations reused by the caseload and the queues --------------------------------------
+
+
+def _passage_courant(date):
+    return PassagePhase.objects.filter(beneficiaire=OuterRef("pk")).en_cours_le(date)
+
+
+def annoter_phase_courante(queryset, date=None):
+    """Adds ``phase_courante`` and ``phase_depuis`` to a Beneficiaire queryset (same query)."""
+    date = date or datetime.date.today()
+    courant = _passage_courant(date)
+    return queryset.annotate(
+        phase_courante=Subquery(courant.values("phase")[:1]),
+        phase_depuis=Subquery(courant.values("debut")[:1]),
+    )
+
+
+def annoter_suivi(queryset, date=None, prefixe="beneficiaire"):
+    """Adds to a queryset whose rows lead to a person through ``prefixe`` (or are people when
+    prefixe is empty): last step date, overdue next actions, overdue PIIS evaluations,
+    unsigned PIIS past the 3-month deadline."""
+    date = date or datetime.date.today()
+    ref = OuterRef(f"{prefixe}_id" if prefixe else "pk")
+    limite_signature = date - relativedelta(months=delais.MOIS_SIGNATURE)
+    actions = (
+        Etape.objects.filter(beneficiaire_id=ref, echeance__lt=date, action_faite_le__isnull=True)
+        .order_by()
+        .values("beneficiaire_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    evaluations = (
+        EvaluationPiis.objects.filter(
+            piis__beneficiaire_id=ref,
+            piis__statut=StatutPiis.SIGNE,
+            date_tenue__isnull=True,
+            date_prevue__lt=date,
+        )
+        .order_by()
+        .values("piis__beneficiaire_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return queryset.annotate(
+        derniere_etape=Subquery(
+            Etape.objects.filter(beneficiaire_id=ref)
+            .order_by()
+            .values("beneficiaire_id")
+            .annotate(m=Max("date"))
+            .values("m")
+        ),
+        actions_en_retard=Coalesce(Subquery(actions, output_field=IntegerField()), Value(0)),
+        evaluations_en_retard=Coalesce(
+            Subquery(evaluations, output_field=IntegerField()), Value(0)
+        ),
+        signature_piis_en_retard=Exists(
+            Piis.objects.filter(
+                beneficiaire_id=ref,
+                statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE],
+                avenant_de__isnull=True,
+                date_decision_ris__lt=limite_signature,
+            )
+        ),
+    )
+
+
+def file_cellule(user, cellule, date=None, filtre: str = ""):
+    """The stays running today in the cellule's phases, with what the queue shows per row."""
+    date = date or datetime.date.today()
+    qs = (
+        PassagePhase.objects.for_user(user)
+        .filter(phase__in=phases_de_cellule(cellule))
+        .en_cours_le(date)
+        .select_related("beneficiaire", "agent", "beneficiaire__referent")
+    )
+    qs = annoter_suivi(qs, date)
+    if filtre == "nouveaux":
+        qs = qs.filter(debut__gte=date - datetime.timedelta(days=JOURS_NOUVEAU))
+    elif filtre == "retard":
+        qs = qs.filter(
+            Q(actions_en_retard__gt=0)
+            | Q(evaluations_en_retard__gt=0)
+            | Q(signature_piis_en_retard=True)
+        )
+    elif filtre == "miens":
+        qs = qs.filter(Q(agent=user) | Q(beneficiaire__referent=user))
+    return qs.order_by("-debut", "beneficiaire__nom", "beneficiaire__prenom")
+
+
+def compteurs_file(user, cellule, date=None) -> dict:
+    date = date or datetime.date.today()
+    qs = annoter_suivi(
+        PassagePhase.objects.for_user(user)
+        .filter(phase__in=phases_de_cellule(cellule))
+        .en_cours_le(date),
+        date,
+    )
+    return qs.aggregate(
+        total=Count("id"),
+        nouveaux=Count("id", filter=Q(debut__gte=date - datetime.timedelta(days=JOURS_NOUVEAU))),
+        retard=Count(
+            "id",
+            filter=Q(actions_en_retard__gt=0)
+            | Q(evaluations_en_retard__gt=0)
+            | Q(signature_piis_en_retard=True),
+        ),
+    )
+
+
+# --- "Mes échéances" --------------------------------------------------------------------------
+
+
+@dataclass
+class Echeance:
+    date: datetime.date
+    genre: str  # "action", "evaluation", "signature"
+    libelle: str
+    beneficiaire: object
+    objet: object
+
+    @property
+    def en_retard(self) -> bool:
+        return self.date < datetime.date.today()
+
+
+def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
+    """The agent's next actions and PIIS evaluations and signatures due, overdue first (oldest
+    first), then the coming ``horizon_jours`` days."""
+    from django.utils.translation import gettext as _
+
+    date = date or datetime.date.today()
+    jusqu_au = date + datetime.timedelta(days=horizon_jours)
+    items: list[Echeance] = []
+    actions = (
+        Etape.objects.for_user(user)
+        .actions_ouvertes()
+        .filter(echeance__lte=jusqu_au)
+        .filter(Q(auteur=user) | Q(beneficiaire__referent=user))
+        .select_related("beneficiaire", "type")
+    )
+    for e in actions:
+        items.append(Echeance(e.echeance, "action", e.prochaine_action, e.beneficiaire, e))
+    evaluations = (
+        EvaluationPiis.objects.for_user(user)
+        .a_faire()
+        .filter(piis__statut=StatutPiis.SIGNE, date_prevue__lte=jusqu_au)
+        .filter(Q(piis__agent=user) | Q(piis__beneficiaire__referent=user))
+        .select_related("piis__beneficiaire")
+    )
+    for ev in evaluations:
+        items.append(
+            Echeance(
+                ev.date_prevue, "evaluation", _("Évaluation du PIIS"), ev.piis.beneficiaire, ev
+            )
+        )
+    limite_alerte = date - delais.ALERTE_SIGNATURE
+    signatures = (
+        Piis.objects.for_user(user)
+        .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
+        .filter(date_decision_ris__lte=limite_alerte)
+        .filter(Q(agent=user) | Q(beneficiaire__referent=user))
+        .select_related("beneficiaire")
+    )
+    for piis in signatures:
+        items.append(
+            Echeance(
+                piis.signature_due_le,
+                "signature",
+                _("Signature du PIIS (3 mois après la décision RIS)"),
+                piis.beneficiaire,
+                piis,
+            )
+        )
+    items.sort(key=lambda i: (i.date, i.genre))
+    return items
+
+
+# --- Article 60 -------------------------------------------------------------------------------
+
+
+def pool_le(cpas_id, date):
+    return (
+        PoolArticle60.objects.filter(cpas_id=cpas_id, valable_du__lte=date)
+        .order_by("-valable_du")
+        .first()
+    )
+
+
+def _actif_le(date, prefix=""):
+    return Q(**{f"{prefix}debut__lte": date}) & (
+        Q(**{f"{prefix}fin_reelle__isnull": False, f"{prefix}fin_reelle__gte": date})
+        | Q(**{f"{prefix}fin_reelle__isnull": True, f"{prefix}fin_prevue__gte": date})
+    )
+
+
+def occupation_le(cpas_id, date) -> dict:
+    qs = ContratArticle60.objects.filter(cpas_id=cpas_id)
+    counts = qs.aggregate(
+        occupes=Count("id", filter=_actif_le(date)),
+        occupes_es=Count("id", filter=_actif_le(date) & Q(economie_sociale=True)),
+    )
+    pool = pool_le(cpas_id, date)
+    counts["pool"] = pool
+    counts["total"] = pool.postes_total if pool else None
+    counts["total_es"] = pool.postes_economie_sociale if pool else None
+    counts["libres"] = (pool.postes_total - counts["occupes"]) if pool else None
+    counts["complet"] = bool(pool) and counts["occupes"] >= pool.postes_total
+    counts["complet_es"] = bool(pool) and counts["occupes_es"] >= pool.postes_economie_sociale
+    return counts
+
+
+def occupation_par_mois(cpas_id, debut: datetime.date, mois: int) -> list[dict]:
+    """Posts occupied on the first day of each month (one query), against the pool in force."""
+    dates = [debut.replace(day=1) + relativedelta(months=k) for k in range(mois)]
+    aggs = {}
+    for i, d in enumerate(dates):
+        aggs[f"m{i}"] = Count("id", filter=_actif_le(d))
+        aggs[f"e{i}"] = Count("id", filter=_actif_le(d) & Q(economie_sociale=True))
+    values = ContratArticle60.objects.filter(cpas_id=cpas_id).aggregate(**aggs) if dates else {}
+    pools = list(PoolArticle60.objects.filter(cpas_id=cpas_id).order_by("valable_du"))
+    rows = []
+    for i, d in enumerate(dates):
+        pool = next((p for p in reversed(pools) if p.valable_du <= d), None)
+        occupes = values[f"m{i}"]
+        rows.append(
+            {
+                "mois": d,
+                "occupes": occupes,
+                "occupes_es": values[f"e{i}"],
+                "total": pool.postes_total if pool else None,
+                "total_es": pool.postes_economie_sociale if pool else None,
+                "taux": round(100 * occupes / pool.postes_total)
+                if pool and pool.postes_total
+                else None,
+            }
+        )
+    return rows
+
+
+def contrats_finissant(cpas_id, date, jours=JOURS_FIN_PROCHE):
+    fin = date + datetime.timedelta(days=jours)
+    return (
+        ContratArticle60.objects.filter(cpas_id=cpas_id, fin_reelle__isnull=True)
+        .filter(debut__lte=date, fin_prevue__gte=date, fin_prevue__lte=fin)
+        .select_related("beneficiaire", "partenaire")
+        .order_by("fin_prevue")
+    )
