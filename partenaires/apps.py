@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PartenairesConfig(AppConfig):
     name = "partenaires"
     verbose_name = _("Partenaires")
+
+    def ready(self):
+        from . import integration
+
+        integration.register()

@@ -1,0 +1,118 @@
+"""What the partners app adds to the person's file (beneficiaires.hooks): the referrals section,
+their steps on the timeline, and the "refer to a partner" action. Registered from
+``PartenairesConfig.ready()``."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaires import hooks
+from cpas_isp import permissions
+
+from .models import Orientation, Participation, StatutOrientation, TransitionOrientation
+
+S = StatutOrientation
+
+
+def _orientations(beneficiaire, user):
+    return Orientation.objects.for_user(user).filter(beneficiaire=beneficiaire)
+
+
+def section(request, beneficiaire):
+    if not permissions.peut_suivre_beneficiaires(request.user):
+        return None
+    orientations = list(
+        _orientations(beneficiaire, request.user)
+        .select_related("service__partenaire")
+        .order_by("-date_orientation", "-id")
+    )
+    participations = list(
+        Participation.objects.for_user(request.user)
+        .filter(beneficiaire=beneficiaire)
+        .select_related("programme")
+    )
+    html = render_to_string(
+        "partenaires/_section_beneficiaire.html",
+        {
+            "beneficiaire": beneficiaire,
+            "orientations": orientations,
+            "participations": participations,
+            "peut_orienter": True,
+        },
+        request=request,
+    )
+    return hooks.Section(
+        titre=_("Orientations vers les partenaires"), html=html, ordre=60, ancre="orientations"
+    )
+
+
+def _titre(t):
+    partenaire = t.orientation.service.partenaire.nom
+    if t.vers_statut == S.PROPOSEE:
+        return _("Orientation proposée vers %(p)s") % {"p": partenaire}
+    if t.vers_statut == S.TERMINEE:
+        o = t.orientation
+        resultat = o.get_resultat_display()
+        if o.type_qualification:
+            resultat = f"{resultat} ({o.get_type_qualification_display()})"
+        return _("Orientation %(p)s terminée : %(r)s") % {"p": partenaire, "r": resultat}
+    return _("Orientation %(p)s : %(s)s") % {
+        "p": partenaire,
+        "s": S(t.vers_statut).label.lower(),
+    }
+
+
+def timeline(beneficiaire, user):
+    if not permissions.peut_suivre_beneficiaires(user):
+        return []
+    transitions = (
+        TransitionOrientation.objects.for_user(user)
+        .filter(orientation__beneficiaire=beneficiaire)
+        .select_related("orientation__service__partenaire", "par")
+        .order_by("quand", "id")
+    )
+    events = []
+    for t in transitions:
+        detail = t.commentaire
+        if t.vers_statut == S.REFUSEE:
+            detail = t.orientation.motif_refus
+        elif t.vers_statut == S.TERMINEE and t.orientation.resultat_detail:
+            detail = t.orientation.resultat_detail
+        events.append(
+            hooks.EvenementTimeline(
+                date=timezone.localtime(t.quand).date(),
+                titre=_titre(t),
+                detail=detail,
+                categorie="orientation",
+                url=reverse("partenaires:orientation_detail", args=[t.orientation_id]),
+            )
+        )
+    return events
+
+
+def actions(request, beneficiaire):
+    if not permissions.peut_suivre_beneficiaires(request.user):
+        return []
+    return [
+        hooks.Action(
+            libelle=_("Orienter vers un partenaire"),
+            url=reverse("partenaires:orientation_creer") + f"?beneficiaire={beneficiaire.pk}",
+            ordre=40,
+        )
+    ]
+
+
+_registered = False
+
+
+def register():
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    hooks.register_section(section)
+    hooks.register_timeline(timeline)
+    hooks.register_action(actions)

@@ -1,0 +1,189 @@
+"""Read-side querysets and aggregates shared by the views (and the reports app)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Avg, Count, F, Q
+from django.db.models.functions import Coalesce
+
+from .models import (
+    SORTIES_POSITIVES,
+    Convention,
+    Orientation,
+    Partenaire,
+    Participation,
+    ResultatOrientation,
+    ResultatSortie,
+    StatutOrientation,
+    StatutParticipation,
+)
+
+S = StatutOrientation
+
+ACCEPTEES = [S.ACCEPTEE, S.EN_COURS, S.TERMINEE]
+REPONDUES = [S.ACCEPTEE, S.REFUSEE, S.EN_COURS, S.TERMINEE]
+JOURS_ALERTE_CONVENTION = 90
+
+
+def recherche_partenaires(qs, *, q="", type_code="", thematique="", commune=""):
+    """Filter partners by name (accents and case ignored), type, theme of a service, commune."""
+    if q:
+        qs = qs.filter(
+            Q(nom__unaccent__icontains=q)
+            | Q(sigle__unaccent__icontains=q)
+            | Q(services__nom__unaccent__icontains=q)
+        )
+    if type_code:
+        qs = qs.filter(type__code=type_code)
+    if thematique:
+        qs = qs.filter(services__thematique__code=thematique, services__actif=True)
+    if commune:
+        qs = qs.filter(commune__unaccent__iexact=commune)
+    if q or thematique:
+        qs = qs.distinct()
+    return qs
+
+
+def statistiques_orientations(orientations):
+    """Per partner: sent, accepted, refused, expired, completed, positive results, results by
+    kind and average days to answer. One query. ``orientations`` is already scoped."""
+    compteurs = {
+        "envoyees": Count("id", filter=Q(date_envoi__isnull=False)),
+        "en_attente": Count("id", filter=Q(statut=S.ENVOYEE)),
+        "acceptees": Count("id", filter=Q(statut__in=ACCEPTEES)),
+        "refusees": Count("id", filter=Q(statut=S.REFUSEE)),
+        "expirees": Count("id", filter=Q(statut=S.EXPIREE)),
+        "terminees": Count("id", filter=Q(statut=S.TERMINEE)),
+        "delai_moyen": Avg(
+            F("date_reponse") - F("date_envoi"),
+            filter=Q(statut__in=REPONDUES, date_reponse__isnull=False, date_envoi__isnull=False),
+        ),
+    }
+    for code in ResultatOrientation.values:
+        compteurs[f"res_{code}"] = Count("id", filter=Q(resultat=code))
+    lignes = list(
+        orientations.values("service__partenaire", "service__partenaire__nom")
+        .annotate(**compteurs)
+        .order_by("service__partenaire__nom")
+    )
+    for ligne in lignes:
+        ligne["resultats"] = [
+            (ResultatOrientation(code).label, ligne[f"res_{code}"])
+            for code in ResultatOrientation.values
+            if ligne[f"res_{code}"]
+        ]
+        ligne["taux_acceptation"] = _taux(
+            ligne["acceptees"], ligne["acceptees"] + ligne["refusees"]
+        )
+        delai = ligne["delai_moyen"]
+        if isinstance(delai, datetime.timedelta):
+            ligne["delai_moyen"] = delai.total_seconds() / 86400
+    return lignes
+
+
+def _taux(numerateur, denominateur):
+    if not denominateur:
+        return None
+    return (Decimal(numerateur) * 100 / Decimal(denominateur)).quantize(Decimal("0.1"))
+
+
+def conventions_bientot_finies(qs, aujourd_hui, jours=JOURS_ALERTE_CONVENTION):
+    return qs.filter(fin__gte=aujourd_hui, fin__lte=aujourd_hui + datetime.timedelta(days=jours))
+
+
+def annoter_alerte_convention(conventions, aujourd_hui):
+    for c in conventions:
+        c.jours_restants = (c.fin - aujourd_hui).days
+        c.finit_bientot = 0 <= c.jours_restants <= JOURS_ALERTE_CONVENTION
+        c.terminee = c.jours_restants < 0
+    return conventions
+
+
+@dataclass
+class Indicateurs:
+    inscrits: int
+    commences: int
+    actifs: int
+    termines: int
+    abandons: int
+    sorties: int
+    sorties_positives: int
+    activite_propre: int
+    objectif: int
+
+    @property
+    def progression(self):
+        return _taux(self.inscrits, self.objectif)
+
+    @property
+    def taux_achevement(self):
+        """Completed ÷ started (a registration that never started does not count)."""
+        return _taux(self.termines, self.commences)
+
+    @property
+    def taux_sortie_positive(self):
+        """Positive exits ÷ exits (completed or dropped out)."""
+        return _taux(self.sorties_positives, self.sorties)
+
+    @property
+    def taux_activite_propre(self):
+        """Share of exits into their own activity (self-employment)."""
+        return _taux(self.activite_propre, self.sorties)
+
+
+def indicateurs_programme(programme) -> Indicateurs:
+    """Cohort figures over every participating CPAS (counts only, no names). One query."""
+    sorties = [StatutParticipation.TERMINE, StatutParticipation.ABANDON]
+    agg = Participation.objects.filter(programme=programme).aggregate(
+        inscrits=Count("id"),
+        commences=Count("id", filter=~Q(statut=StatutParticipation.INSCRIT)),
+        actifs=Count("id", filter=Q(statut=StatutParticipation.ACTIF)),
+        termines=Count("id", filter=Q(statut=StatutParticipation.TERMINE)),
+        abandons=Count("id", filter=Q(statut=StatutParticipation.ABANDON)),
+        sorties=Count("id", filter=Q(statut__in=sorties)),
+        sorties_positives=Count(
+            "id", filter=Q(statut__in=sorties, resultat__in=list(SORTIES_POSITIVES))
+        ),
+        activite_propre=Count(
+            "id", filter=Q(statut__in=sorties, resultat=ResultatSortie.ACTIVITE_PROPRE)
+        ),
+    )
+    return Indicateurs(objectif=programme.objectif_participants, **agg)
+
+
+def fin_accompagnement(participation, programme):
+    if not (programme.duree_max_mois and participation.date_debut):
+        return None
+    return participation.date_debut + relativedelta(months=programme.duree_max_mois)
+
+
+def proches_duree_max(participations, programme, aujourd_hui, jours=30):
+    """Active participants whose maximum guidance duration ends within ``jours`` (or passed)."""
+    resultat = []
+    for p in participations:
+        fin = fin_accompagnement(p, programme)
+        if (
+            p.statut == StatutParticipation.ACTIF
+            and fin
+            and fin <= aujourd_hui + datetime.timedelta(days=jours)
+        ):
+            p.fin_max = fin
+            p.jours_restants = (fin - aujourd_hui).days
+            resultat.append(p)
+    return sorted(resultat, key=lambda p: p.fin_max)
+
+
+def resume_partenaire(partenaire: Partenaire, user):
+    """What the user's CPAS did with this partner: conventions, referrals and results."""
+    conventions = Convention.objects.for_user(user).filter(partenaires=partenaire)
+    orientations = Orientation.objects.for_user(user).filter(service__partenaire=partenaire)
+    return conventions, orientations
+
+
+def compter_par_statut(orientations):
+    rows = orientations.values("statut").annotate(n=Coalesce(Count("id"), 0))
+    return {r["statut"]: r["n"] for r in rows}

@@ -1,0 +1,120 @@
+import datetime
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from beneficiaires.models import Beneficiaire
+from partenaires.models import (
+    ComptePartenaire,
+    Convention,
+    Orientation,
+    Partenaire,
+    Participation,
+    PartieCpas,
+    Programme,
+    ServicePartenaire,
+    Thematique,
+    TypePartenaire,
+)
+from tests.cpas_isp.factories import CpasFactory, UserFactory
+
+
+def _niss(n):
+    """A valid NISS (born 1985-05-<day>), distinct per n."""
+    base = f"850515{n % 1000:03d}"
+    return base + f"{97 - int(base) % 97:02d}"
+
+
+class BeneficiaireFactory(DjangoModelFactory):
+    class Meta:
+        model = Beneficiaire
+
+    cpas = factory.SubFactory(CpasFactory)
+    niss = factory.Sequence(_niss)
+    nom = factory.Faker("last_name", locale="fr_BE")
+    prenom = factory.Faker("first_name", locale="fr_BE")
+    langue = "fr"
+
+
+class PartenaireFactory(DjangoModelFactory):
+    class Meta:
+        model = Partenaire
+
+    nom = factory.Sequence(lambda n: f"Partenaire {n}")
+    type = factory.LazyFunction(lambda: TypePartenaire.objects.get(code="eft_cisp"))
+    commune = "Namur"
+
+
+class ServiceFactory(DjangoModelFactory):
+    class Meta:
+        model = ServicePartenaire
+
+    partenaire = factory.SubFactory(PartenaireFactory)
+    nom = factory.Sequence(lambda n: f"Formation {n}")
+    thematique = factory.LazyFunction(lambda: Thematique.objects.get(code="formation_qualifiante"))
+    places_disponibles = 12
+
+
+class OrientationFactory(DjangoModelFactory):
+    class Meta:
+        model = Orientation
+
+    beneficiaire = factory.SubFactory(BeneficiaireFactory)
+    cpas = factory.LazyAttribute(lambda o: o.beneficiaire.cpas)
+    service = factory.SubFactory(ServiceFactory)
+    agent = factory.SubFactory(UserFactory)
+    date_orientation = factory.LazyFunction(datetime.date.today)
+    motif = "Projet de formation en horeca"
+
+
+class ComptePartenaireFactory(DjangoModelFactory):
+    class Meta:
+        model = ComptePartenaire
+
+    user = factory.SubFactory(UserFactory)
+    partenaire = factory.SubFactory(PartenaireFactory)
+
+
+class ConventionFactory(DjangoModelFactory):
+    class Meta:
+        model = Convention
+
+    cpas = factory.SubFactory(CpasFactory)
+    titre = factory.Sequence(lambda n: f"Convention {n}")
+    debut = datetime.date(2026, 1, 1)
+    fin = datetime.date(2026, 12, 31)
+    budget_total = Decimal("47775.00")
+
+
+class PartieCpasFactory(DjangoModelFactory):
+    class Meta:
+        model = PartieCpas
+
+    convention = factory.SubFactory(ConventionFactory)
+    cpas = factory.SubFactory(CpasFactory)
+    habitants = factory.LazyAttribute(lambda o: o.cpas.habitants)
+
+
+class ProgrammeFactory(DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    cpas = factory.SubFactory(CpasFactory)
+    titre = factory.Sequence(lambda n: f"Programme {n}")
+    thematique = factory.LazyFunction(lambda: Thematique.objects.get(code="autocreation"))
+    debut = datetime.date(2026, 1, 1)
+    objectif_participants = 20
+    duree_max_mois = 12
+
+
+class ParticipationFactory(DjangoModelFactory):
+    class Meta:
+        model = Participation
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    beneficiaire = factory.SubFactory(
+        BeneficiaireFactory, cpas=factory.SelfAttribute("..programme.cpas")
+    )
+    cpas = factory.LazyAttribute(lambda o: o.beneficiaire.cpas)
+    date_inscription = datetime.date(2026, 1, 5)
