@@ -109,28 +109,33 @@ SQL_PARTICIPATION = """
 WITH jours AS (
     SELECT DISTINCT unnest(%(dates)s::date[]) AS jour
 ),
-droits AS (
-    SELECT j.jour, count(DISTINCT da.beneficiaire_id) AS n
-    FROM jours j
-    JOIN {droit} da
-      ON da.cpas_id = ANY(%(cpas)s) AND da.debut <= j.jour AND (da.fin IS NULL OR da.fin >= j.jour)
-    GROUP BY j.jour
+borne AS (
+    SELECT max(jour) AS fin FROM jours
 ),
-passages AS (
-    SELECT j.jour,
-           {compteurs_phases},
-           count(DISTINCT pp.beneficiaire_id) AS isp
-    FROM jours j
-    JOIN {passage} pp
-      ON pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= j.jour AND (pp.fin IS NULL OR pp.fin >= j.jour)
-      {filtre}
-    GROUP BY j.jour
+evenements AS (
+    SELECT da.debut AS jour, '' AS quoi, 1 AS delta
+    FROM {droit} da, borne b
+    WHERE da.cpas_id = ANY(%(cpas)s) AND da.debut <= b.fin
+    UNION ALL
+    SELECT da.fin + 1, '', -1
+    FROM {droit} da, borne b
+    WHERE da.cpas_id = ANY(%(cpas)s) AND da.fin < b.fin
+    UNION ALL
+    SELECT pp.debut, pp.phase, 1
+    FROM {passage} pp, borne b
+    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= b.fin {filtre}
+    UNION ALL
+    SELECT pp.fin + 1, pp.phase, -1
+    FROM {passage} pp, borne b
+    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.fin < b.fin {filtre}
+),
+par_jour AS (
+    SELECT jour, quoi, sum(delta) AS delta FROM evenements GROUP BY jour, quoi
 )
-SELECT j.jour, coalesce(d.n, 0), {colonnes_phases}, coalesce(p.isp, 0)
+SELECT j.jour, pj.quoi, coalesce(sum(pj.delta), 0)
 FROM jours j
-LEFT JOIN droits d ON d.jour = j.jour
-LEFT JOIN passages p ON p.jour = j.jour
-ORDER BY j.jour
+LEFT JOIN par_jour pj ON pj.jour <= j.jour
+GROUP BY j.jour, pj.quoi
 """
 
 
@@ -147,6 +152,13 @@ def tableau_participation(
     persons with a stay running on the date (article 60 workers count even without a right).
     Rights and stays count from their start to their end inclusive, an open end runs forever.
     ``phases``/``agent_id`` restrict the stays counted (dashboard filters), never the rights.
+
+    One query whatever the number of dates: each right or stay becomes two events, +1 on its
+    first day and -1 on the day after its last; the dates are joined to the per-day sums of
+    those events, so a date's count is the sum of the events up to it. Counting rights and
+    stays is counting distinct persons because the database forbids overlaps per person
+    (exclusion constraints ``droit_sans_chevauchement`` and ``passage_une_phase_a_la_fois``)
+    and a file belongs to one CPAS. The cost grows with the data once, not with the dates.
     """
     dates = sorted(set(dates))
     cpas_ids = list(cpas_ids)
@@ -154,29 +166,19 @@ def tableau_participation(
         return []
     params = {"dates": dates, "cpas": cpas_ids}
     filtre = _filtre_passages(phases, agent_id, params)
-    for p in PHASES:
-        params[f"ph_{p}"] = p
-    sql = SQL_PARTICIPATION.format(
-        **_tables(),
-        filtre=filtre,
-        compteurs_phases=",\n           ".join(
-            f"count(DISTINCT pp.beneficiaire_id) FILTER (WHERE pp.phase = %(ph_{p})s) AS {p}"
-            for p in PHASES
-        ),
-        colonnes_phases=", ".join(f"coalesce(p.{p}, 0)" for p in PHASES),
-    )
+    sql = SQL_PARTICIPATION.format(**_tables(), filtre=filtre)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [
-        LigneParticipation(
-            date=row[0],
-            ris_eris=row[1],
-            phases=dict(zip(PHASES, row[2 : 2 + len(PHASES)], strict=True)),
-            isp=row[2 + len(PHASES)],
-        )
-        for row in rows
-    ]
+    lignes = {d: LigneParticipation(d, 0, dict.fromkeys(PHASES, 0), 0) for d in dates}
+    for jour, quoi, n in rows:
+        ligne = lignes[jour]
+        if quoi == "":
+            ligne.ris_eris = int(n)
+        elif quoi in ligne.phases:
+            ligne.phases[quoi] = int(n)
+            ligne.isp += int(n)
+    return list(lignes.values())
 
 
 # --- Flows per month -----------------------------------------------------------------------

@@ -8,50 +8,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from rapports.queries import tableau_participation, taux_pourcent
+from rapports.queries import PHASES, tableau_participation, taux_pourcent
 from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory
 
 D = datetime.date
 D0, D1, D2, VIDE = D(2024, 12, 31), D(2025, 6, 30), D(2025, 12, 31), D(2020, 1, 1)
-
-
-@pytest.fixture
-def historique(cpas_a, cpas_b):
-    def personne(cpas=cpas_a):
-        return BeneficiaireFactory(cpas=cpas)
-
-    # P1: open RIS; facilitateur ending the day before D1, then emploi starting on D1.
-    p1 = personne()
-    DroitFactory(beneficiaire=p1, debut=D(2025, 1, 1))
-    PassageFactory(beneficiaire=p1, phase="facilitateur", debut=D(2025, 3, 1), fin=D(2025, 6, 29))
-    PassageFactory(beneficiaire=p1, phase="emploi", debut=D(2025, 6, 30))
-    # P2: RIS up to D1 then ERIS from the next day (one person, counted once); alpha ending on D2.
-    p2 = personne()
-    DroitFactory(beneficiaire=p2, type="RIS", debut=D(2025, 1, 1), fin=D(2025, 6, 30))
-    DroitFactory(beneficiaire=p2, type="ERIS", debut=D(2025, 7, 1))
-    PassageFactory(beneficiaire=p2, phase="alpha", debut=D(2025, 5, 1), fin=D(2025, 12, 31))
-    # P3: article 60 worker whose RIS ended when the contract started.
-    p3 = personne()
-    DroitFactory(beneficiaire=p3, debut=D(2025, 1, 1), fin=D(2025, 3, 31))
-    PassageFactory(beneficiaire=p3, phase="article60", debut=D(2025, 4, 1))
-    # P4: RIS ending the day before D2; études et formations, open.
-    p4 = personne()
-    DroitFactory(beneficiaire=p4, debut=D(2025, 7, 1), fin=D(2025, 12, 30))
-    PassageFactory(beneficiaire=p4, phase="etudes_formations", debut=D(2025, 7, 1))
-    # P5: RIS since mid-2024, never in a phase.
-    DroitFactory(beneficiaire=personne(), debut=D(2024, 6, 1))
-    # P6: right and facilitateur stay both starting on D2.
-    p6 = personne()
-    DroitFactory(beneficiaire=p6, debut=D2)
-    PassageFactory(beneficiaire=p6, phase="facilitateur", debut=D2)
-    # P7, P8: RIS without a phase, P8 only from August.
-    DroitFactory(beneficiaire=personne(), debut=D(2025, 1, 1))
-    DroitFactory(beneficiaire=personne(), debut=D(2025, 8, 1))
-    # A person of the other CPAS: RIS and emploi, both open.
-    q1 = personne(cpas_b)
-    DroitFactory(beneficiaire=q1, debut=D(2025, 1, 1))
-    PassageFactory(beneficiaire=q1, phase="emploi", debut=D(2025, 1, 1))
-    return cpas_a, cpas_b
 
 
 def _cellules(lignes):
@@ -197,3 +158,58 @@ def test_command_rejects_unknown_cpas_and_bad_dates(historique):
         call_command("rapport_participation", "--cpas", "alpha,nulle-part", "--dates", "2025-01-01")
     with pytest.raises(CommandError, match="invalide"):
         call_command("rapport_participation", "--cpas", "alpha", "--dates", "2025-02-30")
+
+
+def test_matches_a_count_of_distinct_persons_on_a_random_history(cpas_a, cpas_b):
+    """Cross-check against the definition computed in Python, person by person."""
+    import random
+
+    rng = random.Random(42)
+    personnes = []
+    for i in range(60):
+        b = BeneficiaireFactory(cpas=cpas_a if i % 3 else cpas_b)
+        jour, droits, passages = D(2024, 1, 1) + datetime.timedelta(rng.randrange(200)), [], []
+        for _ in range(rng.randrange(0, 3)):
+            fin = jour + datetime.timedelta(rng.randrange(0, 200))
+            ouvert = rng.random() < 0.3
+            droits.append(
+                DroitFactory(
+                    beneficiaire=b,
+                    type=rng.choice(["RIS", "ERIS"]),
+                    debut=jour,
+                    fin=None if ouvert else fin,
+                )
+            )
+            if ouvert:
+                break
+            jour = fin + datetime.timedelta(rng.randrange(1, 40))
+        jour = D(2024, 1, 1) + datetime.timedelta(rng.randrange(300))
+        for _ in range(rng.randrange(0, 4)):
+            fin = jour + datetime.timedelta(rng.randrange(0, 150))
+            ouvert = rng.random() < 0.3
+            passages.append(
+                PassageFactory(
+                    beneficiaire=b,
+                    phase=rng.choice(list(PHASES)),
+                    debut=jour,
+                    fin=None if ouvert else fin,
+                )
+            )
+            if ouvert:
+                break
+            jour = fin + datetime.timedelta(rng.randrange(1, 30))
+        personnes.append((b, droits, passages))
+    dates = [D(2024, 1, 1) + datetime.timedelta(days=k * 23) for k in range(40)]
+
+    def en_cours(x, d):
+        return x.debut <= d and (x.fin is None or x.fin >= d)
+
+    for cpas_ids in ([cpas_a.pk], [cpas_a.pk, cpas_b.pk]):
+        for ligne in tableau_participation(cpas_ids, dates):
+            d = ligne.date
+            gens = [p for p in personnes if p[0].cpas_id in cpas_ids]
+            assert ligne.ris_eris == sum(any(en_cours(x, d) for x in p[1]) for p in gens)
+            for phase in PHASES:
+                attendu = sum(any(en_cours(x, d) and x.phase == phase for x in p[2]) for p in gens)
+                assert ligne.phases[phase] == attendu, (d, phase)
+            assert ligne.isp == sum(any(en_cours(x, d) for x in p[2]) for p in gens)
