@@ -20,7 +20,6 @@ def _peut(user, b):
 
 def timeline(beneficiaire, user):
     from trajets.models import ContratArticle60, Etape, PassagePhase, Piis
-    from trajets.permissions import peut_voir_note_confidentielle
 
     if not _peut(user, beneficiaire):
         return []
@@ -56,7 +55,6 @@ def timeline(beneficiaire, user):
                 detail=detail,
                 categorie="etape",
                 url=reverse("trajets:journal", kwargs={"pk": beneficiaire.pk}) + f"#etape-{e.pk}",
-                confidentiel=bool(e.note_confidentielle) and peut_voir_note_confidentielle(user, e),
             )
         )
     for piis in Piis.objects.filter(beneficiaire=beneficiaire):

@@ -95,6 +95,9 @@ def etape_rapide(request, pk):
     """The quick step form, opened in place (htmx) from the caseload or the person's page."""
     b = _personne(request, pk)
     dans = request.GET.get("dans") or request.POST.get("dans") or "fiche"
+    if dans not in {"fiche", "ligne", "journal"}:
+        dans = "fiche"
+    parcours = bool(request.GET.get("parcours") or request.POST.get("parcours"))
     derniers = services.derniers_choix(request.user)
     if request.method == "POST":
         form = f.EtapeForm(request.POST, derniers_choix=derniers)
@@ -103,17 +106,25 @@ def etape_rapide(request, pk):
             if not request.htmx:
                 messages.success(request, _("Étape enregistrée."))
                 return redirect(_url_personne(b))
-            html = render_to_string(
-                "trajets/_etape_ok.html",
-                {"b": b, "etape": etape, "dans": dans},
-                request=request,
-            )
+            context = {"b": b, "etape": etape, "dans": dans, "parcours": parcours}
+            if parcours:
+                context["timeline"] = _timeline_personne(request, b)
+            html = render_to_string("trajets/_etape_ok.html", context, request=request)
             response = HttpResponse(html)
             return _htmx_trigger(response, "etapeEnregistree", {"beneficiaire": b.pk})
     else:
         form = f.EtapeForm(derniers_choix=derniers)
     template = "trajets/_etape_form.html" if request.htmx else "trajets/etape_form_page.html"
-    return render(request, template, {"b": b, "form": form, "dans": dans})
+    return render(request, template, {"b": b, "form": form, "dans": dans, "parcours": parcours})
+
+
+def _timeline_personne(request, b):
+    """The person page's timeline, with the same filter as the person page."""
+    from beneficiaires import hooks
+    from beneficiaires.permissions import peut_voir_freins_sensibles
+
+    sensibles = peut_voir_freins_sensibles(request.user, b)
+    return [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
 
 
 @suivi_requis

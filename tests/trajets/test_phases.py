@@ -90,7 +90,9 @@ def test_steps_follow_the_stay_of_their_date_after_a_correction(cpas_a, make_use
     b = BeneficiaireFactory(cpas=cpas_a)
     a = PassageFactory(beneficiaire=b, debut=D(2024, 1, 1), fin=D(2024, 6, 30))
     e = PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 7, 1))
-    etape = EtapeFactory(beneficiaire=b, date=D(2024, 6, 25), passage=a, auteur=make_user(cpas=cpas_a))
+    etape = EtapeFactory(
+        beneficiaire=b, date=D(2024, 6, 25), passage=a, auteur=make_user(cpas=cpas_a)
+    )
     a.fin = D(2024, 6, 20)
     services.enregistrer_passage(a)
     e.debut = D(2024, 6, 21)

@@ -1,0 +1,96 @@
+"""Every page of the trajectory: each role, own CPAS and another CPAS."""
+
+import datetime
+
+import pytest
+
+from cpas_isp.models import Role
+from tests.trajets.factories import (
+    BeneficiaireFactory,
+    ContratFactory,
+    EtapeFactory,
+    PassageFactory,
+    PiisFactory,
+)
+
+D = datetime.date
+
+
+@pytest.fixture
+def donnees(cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    passage = PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    etape = EtapeFactory(beneficiaire=b, auteur=agent)
+    piis = PiisFactory(beneficiaire=b, agent=agent)
+    contrat = ContratFactory(beneficiaire=b, debut=D(2023, 1, 1), fin_prevue=D(2023, 6, 30))
+    return {
+        "agent": agent,
+        "b": b,
+        "passage": passage,
+        "etape": etape,
+        "piis": piis,
+        "contrat": contrat,
+    }
+
+
+def pages(d):
+    b = d["b"].pk
+    return [
+        f"/trajets/personne/{b}/etape/",
+        f"/trajets/personne/{b}/journal/",
+        f"/trajets/personne/{b}/orienter/",
+        f"/trajets/personne/{b}/piis/nouveau/",
+        f"/trajets/personne/{b}/article60/",
+        f"/trajets/passage/{d['passage'].pk}/modifier/",
+        f"/trajets/etape/{d['etape'].pk}/modifier/",
+        f"/trajets/piis/{d['piis'].pk}/",
+        f"/trajets/piis/{d['piis'].pk}/modifier/",
+        f"/trajets/article60/{d['contrat'].pk}/",
+    ]
+
+
+def test_referent_agent_and_coordinator_open_every_page(donnees, cpas_a, make_user, client_for):
+    for user in (donnees["agent"], make_user(Role.COORDINATEUR, cpas_a)):
+        client = client_for(user)
+        for url in pages(donnees):
+            assert client.get(url).status_code == 200, url
+        assert client.get("/trajets/files/emploi/").status_code == 200
+        assert client.get("/trajets/echeances/").status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.DIRECTEUR, Role.PARTENAIRE, Role.ADMIN])
+def test_other_roles_are_refused(donnees, cpas_a, make_user, client_for, role):
+    client = client_for(make_user(role, cpas_a))
+    for url in [*pages(donnees), "/trajets/files/emploi/", "/trajets/echeances/"]:
+        assert client.get(url).status_code == 403, url
+
+
+def test_another_cpas_answers_404(donnees, cpas_b, make_user, client_for):
+    client = client_for(make_user(Role.COORDINATEUR, cpas_b))
+    for url in pages(donnees):
+        assert client.get(url).status_code == 404, url
+
+
+def test_agent_outside_caseload_and_cellule_is_refused(donnees, cpas_a, make_user, client_for):
+    client = client_for(make_user(Role.AGENT, cpas_a, cellule="alpha"))
+    for url in pages(donnees):
+        assert client.get(url).status_code in (403, 404), url
+    assert client.get("/trajets/files/emploi/").status_code == 403
+    assert client.get("/trajets/files/alpha/").status_code == 200
+
+
+def test_access_to_a_file_is_logged(donnees, client_for):
+    from cpas_isp.models import JournalAcces
+
+    client_for(donnees["agent"]).get(f"/trajets/personne/{donnees['b'].pk}/journal/")
+    assert JournalAcces.objects.filter(object_id=donnees["b"].pk).exists()
+
+
+def test_person_page_shows_the_trajectory_sections_and_caseload_column(donnees, client_for):
+    client = client_for(donnees["agent"])
+    html = client.get(f"/beneficiaires/{donnees['b'].pk}/").content.decode()
+    for fragment in ('id="trajet"', 'id="journal"', 'id="piis"', 'id="article60"', "Orienter vers"):
+        assert fragment in html
+    liste = client.get("/beneficiaires/").content.decode()
+    assert "+ étape" in liste and "Emploi" in liste

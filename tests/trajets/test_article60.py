@@ -1,0 +1,225 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from cpas_isp.models import Role
+from tests.trajets.factories import BeneficiaireFactory, ContratFactory, PassageFactory
+from trajets import delais, queries, services
+from trajets.models import (
+    ContratArticle60,
+    MotifSortie,
+    PassagePhase,
+    PoolArticle60,
+    RegleDureeArticle60,
+)
+
+D = datetime.date
+
+
+def regles():
+    return list(RegleDureeArticle60.objects.all())
+
+
+def test_worked_days_convert_to_months_on_a_six_day_week():
+    assert delais.fin_apres_jours_prestes(D(2025, 1, 1), 312) == D(2025, 12, 31)
+    assert delais.fin_apres_jours_prestes(D(2025, 1, 1), 468) == D(2026, 6, 30)
+    assert delais.fin_apres_jours_prestes(D(2024, 3, 1), 624) == D(2026, 2, 28)
+    # Half time needs twice as long to give the same worked days.
+    assert delais.fin_apres_jours_prestes(D(2025, 1, 1), 312, 19) == D(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    "naissance, jours, fin",
+    [
+        (D(1995, 6, 1), 312, D(2025, 12, 31)),  # 30 at the end
+        (D(1985, 6, 1), 468, D(2026, 6, 30)),  # 41 at the end
+        (D(1970, 6, 1), 624, D(2026, 12, 31)),  # 56 at the end
+    ],
+)
+def test_pre_2026_rule_by_age_at_the_end(db, naissance, jours, fin):
+    proposee = delais.fin_prevue_article60(D(2025, 1, 1), naissance, regles())
+    assert (proposee.jours, proposee.fin) == (jours, fin)
+
+
+def test_age_is_taken_at_the_end_of_the_contract(db):
+    # 35 at the start, 36 before a 312-day contract ends: the 36-49 band (468 days) applies.
+    proposee = delais.fin_prevue_article60(D(2025, 1, 1), D(1989, 6, 1), regles())
+    assert proposee.jours == 468 and proposee.age_fin == 37
+    # 49 at the start, 50 at the end of a 468-day contract: 624 days.
+    proposee = delais.fin_prevue_article60(D(2025, 1, 1), D(1975, 10, 1), regles())
+    assert proposee.jours == 624
+
+
+def test_from_march_2026_312_days_for_everyone(db):
+    veille = delais.fin_prevue_article60(D(2026, 2, 28), D(1960, 1, 1), regles())
+    assert veille.jours == 624
+    reforme = delais.fin_prevue_article60(D(2026, 3, 1), D(1960, 1, 1), regles())
+    assert (reforme.jours, reforme.fin) == (312, D(2027, 2, 28))
+
+
+def test_rule_table_is_editable_data(db):
+    RegleDureeArticle60.objects.create(valable_du=D(2027, 1, 1), jours_prestes=260)
+    assert delais.fin_prevue_article60(D(2027, 1, 1), D(1990, 1, 1), regles()).jours == 260
+
+
+@pytest.fixture
+def agent(cpas_a, make_user):
+    return make_user(Role.AGENT, cpas_a, cellule="article60")
+
+
+def test_opening_a_contract_opens_the_article60_stay_in_the_same_transaction(cpas_a, agent):
+    b = BeneficiaireFactory(cpas=cpas_a, date_naissance=D(1995, 6, 1), referent=agent)
+    emploi = PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 9, 1))
+    contrat = ContratArticle60(
+        beneficiaire=b, service_interne="Restaurant social", fonction="Commis", debut=D(2025, 1, 1)
+    )
+    contrat = services.ouvrir_contrat(contrat, agent)
+    assert contrat.fin_prevue == D(2025, 12, 31) == contrat.fin_prevue_calculee
+    emploi.refresh_from_db()
+    assert emploi.fin == D(2024, 12, 31)
+    assert contrat.passage.phase == "article60" and contrat.passage.debut == D(2025, 1, 1)
+
+
+def test_a_refused_contract_leaves_the_stays_untouched(cpas_a, agent):
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    emploi = PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 9, 1))
+    ContratFactory(
+        beneficiaire=b,
+        debut=D(2024, 1, 1),
+        fin_prevue=D(2024, 8, 31),
+        fin_reelle=D(2024, 8, 31),
+        motif_fin=MotifSortie.objects.get(code="abandon"),
+    )
+    ContratFactory(beneficiaire=b, debut=D(2025, 3, 1), fin_prevue=D(2026, 2, 28))
+    contrat = ContratArticle60(
+        beneficiaire=b, service_interne="Crèche", fonction="Puériculture", debut=D(2025, 1, 1)
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.ouvrir_contrat(contrat, agent)
+    assert "déjà un contrat" in exc.value.messages[0]
+    emploi.refresh_from_db()
+    assert emploi.fin is None
+    assert not PassagePhase.objects.filter(beneficiaire=b, phase="article60").exists()
+
+
+def test_overriding_the_planned_end_needs_a_reason(cpas_a, agent):
+    b = BeneficiaireFactory(cpas=cpas_a, date_naissance=D(1995, 6, 1), referent=agent)
+    contrat = ContratArticle60(
+        beneficiaire=b,
+        service_interne="CPAS",
+        fonction="Ouvrier",
+        debut=D(2025, 1, 1),
+        fin_prevue=D(2025, 10, 31),
+    )
+    with pytest.raises(ValidationError):
+        services.ouvrir_contrat(contrat, agent)
+    contrat.motif_derogation = "Fin de chantier"
+    contrat = services.ouvrir_contrat(contrat, agent)
+    assert contrat.fin_prevue == D(2025, 10, 31) and contrat.fin_prevue_calculee == D(2025, 12, 31)
+
+
+def test_ending_a_contract_closes_the_stay_with_the_same_reason(cpas_a, agent):
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    contrat = services.ouvrir_contrat(
+        ContratArticle60(
+            beneficiaire=b, service_interne="CPAS", fonction="Ouvrier", debut=D(2025, 1, 1)
+        ),
+        agent,
+    )
+    motif = MotifSortie.objects.get(code="article60_droits")
+    services.terminer_contrat(contrat, D(2025, 12, 31), motif, agent)
+    passage = PassagePhase.objects.get(beneficiaire=b)
+    assert passage.fin == D(2025, 12, 31) and passage.motif_sortie == motif
+
+
+def test_occupancy_today_by_month_and_ending_soon(cpas_a):
+    PoolArticle60.objects.create(
+        cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=2, postes_economie_sociale=1
+    )
+    ContratFactory(
+        beneficiaire__cpas=cpas_a,
+        debut=D(2025, 1, 1),
+        fin_prevue=D(2025, 12, 31),
+        economie_sociale=True,
+    )
+    ContratFactory(beneficiaire__cpas=cpas_a, debut=D(2025, 3, 1), fin_prevue=D(2025, 3, 31))
+    ContratFactory(
+        beneficiaire__cpas=cpas_a,
+        debut=D(2025, 2, 1),
+        fin_prevue=D(2026, 1, 31),
+        fin_reelle=D(2025, 2, 10),
+        motif_fin=MotifSortie.objects.get(code="abandon"),
+    )
+    occ = queries.occupation_le(cpas_a.pk, D(2025, 3, 15))
+    assert (occ["occupes"], occ["occupes_es"], occ["libres"], occ["complet"]) == (2, 1, 0, True)
+    mois = queries.occupation_par_mois(cpas_a.pk, D(2025, 1, 1), 4)
+    assert [m["occupes"] for m in mois] == [1, 2, 2, 1]
+    assert [c.fin_prevue for c in queries.contrats_finissant(cpas_a.pk, D(2025, 3, 15))] == [
+        D(2025, 3, 31)
+    ]
+
+
+def test_full_pool_warns_but_does_not_refuse(cpas_a, agent, client_for):
+    PoolArticle60.objects.create(cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=1)
+    ContratFactory(beneficiaire__cpas=cpas_a, debut=D(2025, 1, 1), fin_prevue=D(2025, 12, 31))
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    response = client_for(agent).post(
+        f"/trajets/personne/{b.pk}/article60/",
+        {
+            "service_interne": "Maison de repos",
+            "fonction": "Aide-soignant",
+            "regime": "temps_plein",
+            "heures_semaine": "38",
+            "debut": "2025-02-01",
+        },
+        follow=True,
+    )
+    html = response.content.decode()
+    assert ContratArticle60.objects.filter(beneficiaire=b).exists()
+    assert "pool de postes article 60 est dépassé" in html
+
+
+def test_occupancy_page_access_by_role_and_cpas(cpas_a, cpas_b, make_user, client_for):
+    PoolArticle60.objects.create(
+        cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=350, postes_economie_sociale=121
+    )
+    ContratFactory(
+        beneficiaire__cpas=cpas_b,
+        debut=D(2025, 1, 1),
+        fin_prevue=datetime.date.today() + datetime.timedelta(days=10),
+        fonction="Chez les autres",
+    )
+    for role, status in [
+        (Role.COORDINATEUR, 200),
+        (Role.DIRECTEUR, 200),
+        (Role.ADMIN, 200),
+        (Role.AGENT, 403),
+        (Role.PARTENAIRE, 403),
+    ]:
+        response = client_for(make_user(role, cpas_a)).get("/trajets/article60/")
+        assert response.status_code == status, role
+        if status == 200:
+            html = response.content.decode()
+            assert "350" in html and "Chez les autres" not in html
+
+
+def test_pool_declared_from_the_occupancy_page(cpas_a, make_user, client_for):
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    response = client_for(coordinateur).post(
+        "/trajets/article60/",
+        {"valable_du": "2025-01-01", "postes_total": 10, "postes_economie_sociale": 12},
+    )
+    assert response.status_code == 200 and not PoolArticle60.objects.exists()
+    client_for(coordinateur).post(
+        "/trajets/article60/",
+        {"valable_du": "2025-01-01", "postes_total": 10, "postes_economie_sociale": 4},
+    )
+    assert PoolArticle60.objects.get(cpas=cpas_a).postes_total == 10
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    assert (
+        client_for(directeur)
+        .post("/trajets/article60/", {"valable_du": "2025-02-01", "postes_total": 1})
+        .status_code
+        == 403
+    )

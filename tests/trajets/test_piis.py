@@ -1,0 +1,266 @@
+import datetime
+import shutil
+import subprocess
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from cpas_isp.models import Role
+from tests.trajets.factories import BeneficiaireFactory, PassageFactory, PiisFactory
+from trajets import delais, services
+from trajets.models import Etape, EvaluationPiis, ObjectifPiis, Piis, StatutPiis
+
+D = datetime.date
+
+
+@pytest.fixture
+def agent(cpas_a, make_user):
+    return make_user(Role.AGENT, cpas_a, cellule="emploi")
+
+
+@pytest.fixture
+def personne(cpas_a, agent):
+    return BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Dupont", prenom="Léa")
+
+
+def piis_propose(personne, agent, proposition=D(2025, 2, 1)):
+    piis = PiisFactory(beneficiaire=personne, agent=agent)
+    ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Obtenir le CESS")
+    return services.proposer_piis(piis, proposition, agent)
+
+
+# --- Deadlines ---------------------------------------------------------------------------------
+
+
+def test_signature_due_three_months_after_the_ris_decision_clamped_to_month_end():
+    assert delais.signature_due_le(D(2025, 1, 15)) == D(2025, 4, 15)
+    assert delais.signature_due_le(D(2023, 11, 30)) == D(2024, 2, 29)  # leap year
+    assert delais.signature_due_le(D(2024, 11, 30)) == D(2025, 2, 28)
+
+
+def test_signature_alert_from_two_and_a_half_months():
+    assert delais.alerte_signature_le(D(2025, 1, 15)) == D(2025, 3, 30)
+    assert delais.etat_signature(D(2025, 1, 15), None, D(2025, 3, 29)) == "ok"
+    assert delais.etat_signature(D(2025, 1, 15), None, D(2025, 3, 30)) == "alerte"
+    assert delais.etat_signature(D(2025, 1, 15), None, D(2025, 4, 16)) == "en_retard"
+    assert delais.etat_signature(D(2025, 1, 15), D(2025, 4, 15), D(2025, 6, 1)) == "signe_a_temps"
+
+
+def test_signing_before_five_days_of_reflection_needs_the_waiver(personne, agent):
+    piis = piis_propose(personne, agent, D(2025, 2, 1))
+    with pytest.raises(ValidationError) as exc:
+        services.signer_piis(piis, D(2025, 2, 5), agent)
+    assert "06/02/2025" in exc.value.messages[0]
+    piis.refresh_from_db()
+    assert piis.statut == StatutPiis.PROPOSE
+    signe = services.signer_piis(piis, D(2025, 2, 6), agent)  # the 5th day after: allowed
+    assert signe.statut == StatutPiis.SIGNE and not signe.renonciation_delai_reflexion
+
+
+def test_signing_early_with_the_waiver_is_recorded(personne, agent):
+    piis = piis_propose(personne, agent, D(2025, 2, 1))
+    signe = services.signer_piis(piis, D(2025, 2, 2), agent, renonciation=True)
+    assert signe.renonciation_delai_reflexion
+    assert signe.debut == D(2025, 2, 2)
+
+
+def test_database_refuses_a_signature_inside_the_reflection_period(personne):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PiisFactory(
+            beneficiaire=personne,
+            statut="signe",
+            date_proposition=D(2025, 2, 1),
+            date_signature=D(2025, 2, 3),
+            debut=D(2025, 2, 3),
+        )
+
+
+def test_evaluation_schedule_across_a_leap_year_keeps_the_anchor_day():
+    dates = delais.calendrier_evaluations(D(2023, 11, 30), D(2024, 11, 29), 3)
+    assert dates == [D(2024, 2, 29), D(2024, 5, 30), D(2024, 8, 30), D(2024, 11, 29)]
+    assert delais.calendrier_evaluations(D(2024, 2, 29), None, 4) == [
+        D(2024, 6, 29),
+        D(2024, 10, 29),
+        D(2025, 2, 28),
+    ]
+
+
+def test_evaluations_are_planned_at_signature_and_replanned_when_dates_change(personne, agent):
+    piis = piis_propose(personne, agent, D(2023, 11, 20))
+    piis = services.signer_piis(piis, D(2023, 11, 30), agent, fin=D(2024, 11, 29))
+    assert list(piis.evaluations.values_list("date_prevue", flat=True)) == [
+        D(2024, 2, 29),
+        D(2024, 5, 30),
+        D(2024, 8, 30),
+        D(2024, 11, 29),
+    ]
+    # Held evaluation kept; a new (amended) start re-plans only the ones not yet held.
+    premiere = piis.evaluations.first()
+    premiere.date_tenue = D(2024, 3, 4)
+    premiere.save()
+    Piis.objects.filter(pk=piis.pk).update(statut="brouillon")  # as an amendment draft would
+    piis.refresh_from_db()
+    piis.debut = D(2024, 1, 15)
+    piis.politique_evaluation = "quadrimestrielle"
+    services.enregistrer_piis(piis, piis.version, agent)
+    assert list(
+        piis.evaluations.order_by("date_prevue").values_list("date_prevue", "date_tenue")
+    ) == [
+        (D(2024, 2, 29), D(2024, 3, 4)),
+        (D(2024, 5, 15), None),
+        (D(2024, 9, 15), None),
+        (D(2024, 11, 29), None),
+    ]
+
+
+def test_a_held_evaluation_logs_a_journal_step_and_updates_objectives(personne, agent, client_for):
+    PassageFactory(beneficiaire=personne, phase="emploi", debut=D(2024, 1, 1))
+    piis = piis_propose(personne, agent, D(2025, 1, 2))
+    piis = services.signer_piis(piis, D(2025, 1, 10), agent)
+    ev = piis.evaluations.first()
+    objectif = piis.objectifs.get()
+    response = client_for(agent).post(
+        f"/trajets/evaluation/{ev.pk}/",
+        {
+            "date_prevue": ev.date_prevue.isoformat(),
+            "date_tenue": "2025-04-08",
+            "mode": "presentiel",
+            "appreciation": "Bonne progression",
+            "suites": "Inscription au jury",
+            f"statut_{objectif.pk}": "en_cours",
+            f"commentaire_{objectif.pk}": "2 modules réussis",
+        },
+    )
+    assert response.status_code == 302
+    ev.refresh_from_db()
+    etape = Etape.objects.get(beneficiaire=personne)
+    assert ev.etape == etape and etape.type.code == "evaluation_piis"
+    assert etape.date == D(2025, 4, 8) and etape.passage.phase == "emploi"
+    objectif.refresh_from_db()
+    assert objectif.statut == "en_cours"
+    assert ev.appreciations.get().commentaire == "2 modules réussis"
+
+
+# --- Frozen once signed, amendments ------------------------------------------------------------
+
+
+def test_signed_piis_content_is_frozen_in_the_database(personne, agent):
+    piis = services.signer_piis(piis_propose(personne, agent), D(2025, 2, 10), agent)
+    with pytest.raises(Exception) as exc, transaction.atomic():
+        Piis.objects.filter(pk=piis.pk).update(engagements_cpas="changé en douce")
+    assert "piis_signe_fige" in str(exc.value)
+    # Its status may still move on (closing).
+    services.cloturer_piis(piis, StatutPiis.ATTEINT, D(2025, 12, 1), agent)
+
+
+def test_signed_piis_edit_page_redirects_and_the_service_refuses(personne, agent, client_for):
+    piis = services.signer_piis(piis_propose(personne, agent), D(2025, 2, 10), agent)
+    response = client_for(agent).get(f"/trajets/piis/{piis.pk}/modifier/")
+    assert response.status_code == 302
+    piis.engagements_cpas = "autre"
+    with pytest.raises(ValidationError):
+        services.enregistrer_piis(piis, piis.version, agent)
+
+
+def test_amendment_keeps_the_signed_version(personne, agent):
+    piis = services.signer_piis(piis_propose(personne, agent), D(2025, 2, 10), agent)
+    avenant = services.creer_avenant(piis, agent)
+    assert avenant.statut == StatutPiis.BROUILLON and avenant.numero_avenant == 1
+    assert list(avenant.objectifs.values_list("libelle", flat=True)) == ["Obtenir le CESS"]
+    avenant.engagements_cpas = "Prise en charge du minerval"
+    avenant = services.enregistrer_piis(
+        avenant,
+        avenant.version,
+        agent,
+        objectifs=[{"libelle": "Obtenir le CESS"}, {"libelle": "Trouver un stage"}],
+    )
+    avenant = services.proposer_piis(avenant, D(2025, 6, 1), agent)
+    services.signer_piis(avenant, D(2025, 6, 6), agent)
+    piis.refresh_from_db()
+    assert piis.statut == StatutPiis.REMPLACE
+    assert piis.engagements_cpas == ""  # the signed text is untouched
+    assert piis.objectifs.count() == 1
+    assert not piis.evaluations.filter(date_tenue__isnull=True).exists()
+
+
+# --- Optimistic locking ------------------------------------------------------------------------
+
+
+def test_concurrent_edit_is_detected_with_what_changed(
+    personne, agent, make_user, cpas_a, client_for
+):
+    collegue = make_user(Role.COORDINATEUR, cpas_a, first_name="Marc", last_name="Dubois")
+    piis = PiisFactory(beneficiaire=personne, agent=agent, engagements_cpas="Version initiale")
+    url = f"/trajets/piis/{piis.pk}/modifier/"
+
+    def data(texte, version):
+        return {
+            "version": version,
+            "type": "emploi",
+            "date_decision_ris": "2025-01-15",
+            "politique_evaluation": "trimestrielle",
+            "engagements_cpas": texte,
+            "obj-TOTAL_FORMS": 1,
+            "obj-INITIAL_FORMS": 0,
+            "obj-0-libelle": "Objectif",
+            "tiers-TOTAL_FORMS": 0,
+            "tiers-INITIAL_FORMS": 0,
+        }
+
+    # Both open version 1; the coordinator saves first.
+    assert client_for(collegue).post(url, data("Texte du coordinateur", 1)).status_code == 302
+    response = client_for(agent).post(url, data("Texte de l'agent", 1))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Vos changements ne sont PAS enregistrés" in html
+    assert "Texte du coordinateur" in html and "Version initiale" in html
+    assert "Marc Dubois" in html
+    piis.refresh_from_db()
+    assert piis.engagements_cpas == "Texte du coordinateur" and piis.version == 2
+    # Re-submitting deliberately (now on version 2) saves the agent's text.
+    assert client_for(agent).post(url, data("Texte de l'agent", 2)).status_code == 302
+    piis.refresh_from_db()
+    assert piis.engagements_cpas == "Texte de l'agent"
+
+
+# --- Printing ----------------------------------------------------------------------------------
+
+
+def pdf_text(content):
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "poppler-utils (pdftotext) is required"
+    result = subprocess.run(
+        [pdftotext, "-layout", "-", "-"], input=content, capture_output=True, check=True
+    )
+    return result.stdout.decode()
+
+
+def test_printed_piis_is_an_a4_pdf_in_the_person_language(personne, agent, client_for):
+    piis = piis_propose(personne, agent)
+    piis.engagements_personne = "Suivre les cours du soir"
+    Piis.objects.filter(pk=piis.pk).update(engagements_personne="Suivre les cours du soir")
+    response = client_for(agent).get(f"/trajets/piis/{piis.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    texte = pdf_text(response.content)
+    assert "Projet individualisé d'intégration sociale" in texte
+    assert "DUPONT" in texte and "Obtenir le CESS" in texte and "Suivre les cours du soir" in texte
+    assert "Pour la personne" in texte and "Pour le CPAS" in texte
+    personne.langue = "nl"
+    personne.save()
+    texte_nl = pdf_text(client_for(agent).get(f"/trajets/piis/{piis.pk}/pdf/").content)
+    assert "Geïndividualiseerd project voor maatschappelijke integratie" in texte_nl
+    assert "Voor het OCMW" in texte_nl
+
+
+def test_piis_pages_refuse_another_cpas_and_other_roles(
+    personne, agent, cpas_b, cpas_a, make_user, client_for
+):
+    piis = piis_propose(personne, agent)
+    autre_cpas = make_user(Role.COORDINATEUR, cpas_b)
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    for url in (f"/trajets/piis/{piis.pk}/", f"/trajets/piis/{piis.pk}/pdf/"):
+        assert client_for(agent).get(url).status_code == 200
+        assert client_for(autre_cpas).get(url).status_code == 404
+        assert client_for(directeur).get(url).status_code == 403
+    assert EvaluationPiis.objects.count() == 0
