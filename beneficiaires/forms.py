@@ -39,6 +39,12 @@ def referents_possibles(cpas):
 
 
 class BeneficiaireForm(forms.ModelForm):
+    niss = forms.CharField(
+        label=_("NISS"),
+        max_length=20,
+        help_text=_("Avec ou sans points : 85.07.30-033.28 ou 85073003328."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
     confirmer_doublon = forms.BooleanField(
         label=_("Je confirme qu'il s'agit d'une autre personne"), required=False
     )
@@ -73,7 +79,6 @@ class BeneficiaireForm(forms.ModelForm):
             "date_cloture": DATE_WIDGET,
         }
         help_texts = {
-            "niss": _("Avec ou sans points : 85.07.30-033.28 ou 85073003328."),
             "date_naissance": _("Déduite du NISS si laissée vide."),
             "genre": _("Déduit du NISS si laissé vide."),
         }
@@ -83,8 +88,6 @@ class BeneficiaireForm(forms.ModelForm):
         self.cpas = cpas
         self.doublons = []
         self.existant = None
-        self.fields["niss"].max_length = 20
-        self.fields["niss"].widget.attrs.update({"maxlength": 20, "autocomplete": "off"})
         if self.instance.pk:
             self.initial["niss"] = format_niss(self.instance.niss)
             del self.fields["confirmer_doublon"]

@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.postgres.search import TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db.models import (
     BooleanField,
     Case,
@@ -21,6 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp import permissions as p
@@ -171,8 +172,18 @@ def rechercher(qs, terme: str):
     qs = qs.annotate(nom_recherche=NomRecherche())
     condition = Q(nom_recherche__contains=norm)
     if len(terme) >= 3:
-        condition |= Q(nom_recherche__trigram_word_similar=norm)
-    return qs.filter(condition).annotate(pertinence=TrigramWordSimilarity(norm, "nom_recherche"))
+        # Both operators are served by the GIN trigram index (migration 0003), with the default
+        # thresholds: word similarity (>= 0.6) finds one name typed among "nom prenom", whole
+        # similarity (>= 0.3) forgives a bigger typo when the full name is typed.
+        condition |= Q(nom_recherche__trigram_word_similar=norm) | Q(
+            nom_recherche__trigram_similar=norm
+        )
+    return qs.filter(condition).annotate(
+        pertinence=Greatest(
+            TrigramWordSimilarity(norm, "nom_recherche"),
+            TrigramSimilarity("nom_recherche", norm),
+        )
+    )
 
 
 # --- Filters and sorting of the list ------------------------------------------------------------
