@@ -40,7 +40,7 @@ def section(request, beneficiaire):
             "beneficiaire": beneficiaire,
             "orientations": orientations,
             "participations": participations,
-            "peut_orienter": True,
+            "peut_orienter": False,  # the page action "Orienter vers un partenaire" does it
         },
         request=request,
     )

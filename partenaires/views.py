@@ -138,11 +138,13 @@ def detail(request, pk):
     )
     conventions, orientations = queries.resume_partenaire(partenaire, request.user)
     stats = queries.statistiques_orientations(orientations)
-    recentes = list(
-        _visibles(request, orientations)
-        .select_related("beneficiaire", "service", "agent")
-        .order_by("-date_orientation", "-id")[:20]
-    )
+    recentes = []
+    if permissions.peut_suivre_beneficiaires(request.user):
+        recentes = list(
+            _visibles(request, orientations)
+            .select_related("beneficiaire", "service", "agent")
+            .order_by("-date_orientation", "-id")[:20]
+        )
     aujourd_hui = timezone.localdate()
     return render(
         request,
@@ -315,9 +317,13 @@ def orientations(request):
 def orientation_creer(request):
     beneficiaires = _beneficiaires(request)
     initial = {}
+    choisi = request.GET.get("beneficiaire", "") or request.POST.get("beneficiaire", "")
     if request.GET.get("beneficiaire", "").isdigit():
         b = get_object_or_404(beneficiaires, pk=int(request.GET["beneficiaire"]))
         initial["beneficiaire"] = b.pk
+    if choisi.isdigit():
+        # Coming from the person's page: no need to list the whole caseload.
+        beneficiaires = beneficiaires.filter(pk=int(choisi))
     if request.GET.get("service", "").isdigit():
         initial["service"] = int(request.GET["service"])
     form = OrientationForm(request.POST or None, initial=initial, beneficiaires=beneficiaires)

@@ -20,6 +20,15 @@ from partenaires.models import (
 from tests.cpas_isp.factories import CpasFactory, UserFactory
 
 
+def ref(model, code):
+    """A reference row seeded by migration 0002 (re-created when a transactional test flushed
+    the tables)."""
+    obj, _created = model.objects.get_or_create(
+        code=code, defaults={"libelle_fr": code, "libelle_nl": code}
+    )
+    return obj
+
+
 def _niss(n):
     """A valid NISS (born 1985-05-<day>), distinct per n."""
     base = f"850515{n % 1000:03d}"
@@ -42,7 +51,7 @@ class PartenaireFactory(DjangoModelFactory):
         model = Partenaire
 
     nom = factory.Sequence(lambda n: f"Partenaire {n}")
-    type = factory.LazyFunction(lambda: TypePartenaire.objects.get(code="eft_cisp"))
+    type = factory.LazyFunction(lambda: ref(TypePartenaire, "eft_cisp"))
     commune = "Namur"
 
 
@@ -52,7 +61,7 @@ class ServiceFactory(DjangoModelFactory):
 
     partenaire = factory.SubFactory(PartenaireFactory)
     nom = factory.Sequence(lambda n: f"Formation {n}")
-    thematique = factory.LazyFunction(lambda: Thematique.objects.get(code="formation_qualifiante"))
+    thematique = factory.LazyFunction(lambda: ref(Thematique, "formation_qualifiante"))
     places_disponibles = 12
 
 
@@ -102,7 +111,7 @@ class ProgrammeFactory(DjangoModelFactory):
 
     cpas = factory.SubFactory(CpasFactory)
     titre = factory.Sequence(lambda n: f"Programme {n}")
-    thematique = factory.LazyFunction(lambda: Thematique.objects.get(code="autocreation"))
+    thematique = factory.LazyFunction(lambda: ref(Thematique, "autocreation"))
     debut = datetime.date(2026, 1, 1)
     objectif_participants = 20
     duree_max_mois = 12

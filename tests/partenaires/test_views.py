@@ -23,6 +23,7 @@ from tests.partenaires.factories import (
     PartieCpasFactory,
     ProgrammeFactory,
     ServiceFactory,
+    ref,
 )
 
 S = StatutOrientation
@@ -275,13 +276,10 @@ def test_statistics_per_partner(client_for, coordinateur, agent, service, cpas_a
 
 def test_partner_directory_filters(client_for, agent):
     a = PartenaireFactory(nom="Lire et Écrire Namur", commune="Namur")
-    ServiceFactory(partenaire=a, thematique__code="alphabetisation") if False else None
     from partenaires.models import Thematique, TypePartenaire
 
-    ServiceFactory(partenaire=a, thematique=Thematique.objects.get(code="alphabetisation"))
-    b = PartenaireFactory(
-        nom="Forem Ciney", commune="Ciney", type=TypePartenaire.objects.get(code="forem")
-    )
+    ServiceFactory(partenaire=a, thematique=ref(Thematique, "alphabetisation"))
+    b = PartenaireFactory(nom="Forem Ciney", commune="Ciney", type=ref(TypePartenaire, "forem"))
     client = client_for(agent)
     url = reverse("partenaires:liste")
     assert list(client.get(url, {"q": "ecrire"}).context["page"].object_list) == [a]
@@ -301,7 +299,7 @@ def test_only_managers_create_partners(client_for, agent, coordinateur):
         url,
         {
             "nom": "MIRE Bruxelles",
-            "type": TypePartenaire.objects.get(code="mire").pk,
+            "type": ref(TypePartenaire, "mire").pk,
             "actif": "on",
         },
     )
