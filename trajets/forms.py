@@ -55,7 +55,9 @@ class LibelleChoiceField(forms.ModelChoiceField):
 
 
 class EtapeForm(forms.ModelForm):
-    type = LibelleChoiceField(queryset=TypeEtape.objects.filter(actif=True), label=_("Type"))
+    type = LibelleChoiceField(
+        queryset=TypeEtape.objects.filter(actif=True), label=_("Type"), empty_label=None
+    )
 
     class Meta:
         model = Etape

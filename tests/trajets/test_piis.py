@@ -24,7 +24,10 @@ def personne(cpas_a, agent):
     return BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Dupont", prenom="Léa")
 
 
-def piis_propose(personne, agent, proposition=D(2025, 2, 1)):
+PROPOSITION = D(2025, 2, 1)
+
+
+def piis_propose(personne, agent, proposition=PROPOSITION):
     piis = PiisFactory(beneficiaire=personne, agent=agent)
     ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Obtenir le CESS")
     return services.proposer_piis(piis, proposition, agent)

@@ -1,0 +1,133 @@
+"""The main journeys of the trajectory in a real browser (Playwright + Chromium)."""
+
+import datetime
+import re
+import shutil
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from cpas_isp.models import Role
+from tests.trajets.factories import BeneficiaireFactory, ContratFactory, PassageFactory
+from trajets.models import Etape, PassagePhase, Piis, PoolArticle60, StatutPiis
+
+pytestmark = pytest.mark.browser
+D = datetime.date
+
+
+def test_agent_logs_three_steps_from_the_caseload_without_leaving_the_page(
+    page, login, cpas_a, make_user
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Martin", prenom="Yasmina")
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    login(agent)
+    page.goto("/beneficiaires/")
+    url = page.url
+    ligne = page.locator("#table-dossiers tr", has_text="MARTIN")
+    ligne.get_by_role("button", name="+ étape").click()
+    notes = ["Entretien de lancement", "CV relu ensemble", "Offre Delhaize envoyée"]
+    for i, note in enumerate(notes):
+        formulaire = page.locator("form[data-etape-rapide]")
+        expect(formulaire).to_be_visible()
+        if i == 1:
+            formulaire.locator("select[name=type]").select_option(label="Candidature envoyée")
+        champ = formulaire.locator("textarea[name=note]")
+        champ.fill(note)
+        champ.press("Enter")  # Enter saves
+        expect(page.get_by_role("status").filter(has_text="Étape notée")).to_be_visible()
+        if i < len(notes) - 1:
+            page.get_by_role("button", name="Noter une autre étape").click()
+    assert page.url == url  # never left the caseload
+    assert list(Etape.objects.order_by("id").values_list("note", flat=True)) == notes
+    types = list(Etape.objects.order_by("id").values_list("type__code", flat=True))
+    # The third step starts from the agent's last choice (remembered), not the default.
+    assert types == ["entretien_individuel", "candidature", "candidature"]
+
+
+def test_agent_orients_a_person_from_facilitateur_to_emploi(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="facilitateurs")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Lambert")
+    PassageFactory(beneficiaire=b, phase="facilitateur", debut=D(2025, 1, 6))
+    login(agent)
+    page.goto(f"/beneficiaires/{b.pk}/")
+    page.locator("#trajet").get_by_role("link", name="Orienter vers…").click()
+    page.select_option("select[name=phase]", "emploi")
+    page.fill("input[name=date]", "2025-04-01")
+    page.get_by_role("button", name="Orienter").click()
+    expect(page.locator(".alert-success")).to_contain_text("Emploi")
+    expect(page.locator("#trajet")).to_contain_text("Emploi")
+    passages = list(PassagePhase.objects.filter(beneficiaire=b).order_by("debut"))
+    assert [(p.phase, p.fin) for p in passages] == [
+        ("facilitateur", D(2025, 3, 31)),
+        ("emploi", None),
+    ]
+
+
+def test_agent_creates_prints_and_signs_a_piis(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Nguyen", prenom="Minh")
+    today = datetime.date.today()
+    login(agent)
+    page.goto(f"/beneficiaires/{b.pk}/")
+    page.locator("#piis").get_by_role("link", name="Nouveau PIIS").click()
+    page.select_option("select[name=type]", "formation")
+    page.fill("input[name=date_decision_ris]", (today - datetime.timedelta(days=20)).isoformat())
+    page.fill("textarea[name=obj-0-libelle]", "Réussir l'examen d'entrée en soins infirmiers")
+    page.fill("textarea[name=engagements_personne]", "Participer aux cours de préparation")
+    page.fill("textarea[name=engagements_cpas]", "Financer le minerval")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#statut-piis")).to_have_text("Brouillon")
+
+    href = page.locator("#imprimer-piis").get_attribute("href")
+    response = page.request.get(href)
+    assert response.headers["content-type"] == "application/pdf"
+    texte = subprocess.run(
+        [shutil.which("pdftotext"), "-", "-"], input=response.body(), capture_output=True
+    ).stdout.decode()
+    assert "NGUYEN" in texte and "soins infirmiers" in texte and "Financer le minerval" in texte
+
+    page.fill("#form-proposer input[name=date]", (today - datetime.timedelta(days=2)).isoformat())
+    page.get_by_role("button", name="Proposer").click()
+    expect(page.locator("#statut-piis")).to_have_text("Proposé")
+    # Signing today is inside the 5 days of reflection: refused without the waiver.
+    page.get_by_role("button", name="Enregistrer la signature").click()
+    expect(page.locator(".alert-danger")).to_contain_text("réflexion")
+    page.check("#form-signer input[name=renonciation]")
+    page.get_by_role("button", name="Enregistrer la signature").click()
+    expect(page.locator("#statut-piis")).to_have_text("Signé")
+    piis = Piis.objects.get(beneficiaire=b)
+    assert piis.statut == StatutPiis.SIGNE and piis.renonciation_delai_reflexion
+    assert piis.evaluations.count() >= 3
+    expect(page.get_by_role("link", name="Modifier")).to_have_count(0)
+
+
+def test_coordinator_opens_the_article60_occupancy_page(page, login, cpas_a, make_user):
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    PoolArticle60.objects.create(
+        cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=3, postes_economie_sociale=1
+    )
+    today = datetime.date.today()
+    ContratFactory(
+        beneficiaire__cpas=cpas_a,
+        beneficiaire__nom="Bientotfini",
+        debut=today - datetime.timedelta(days=300),
+        fin_prevue=today + datetime.timedelta(days=20),
+    )
+    ContratFactory(
+        beneficiaire__cpas=cpas_a,
+        debut=today - datetime.timedelta(days=30),
+        fin_prevue=today + datetime.timedelta(days=300),
+        economie_sociale=True,
+    )
+    login(coordinateur)
+    page.goto("/")
+    page.get_by_role("link", name="Postes article 60").first.click()
+    expect(page.get_by_role("heading", name="Postes article 60")).to_be_visible()
+    expect(page.locator("#occupation-aujourdhui")).to_contain_text("2")
+    expect(page.locator("#contrats-finissant")).to_contain_text("BIENTOTFINI")
+    expect(page.locator("#occupation-mois tbody tr")).to_have_count(18)
+    page.locator("#occupation-aujourdhui a").first.click()
+    expect(page).to_have_url(re.compile(r"/trajets/article60/contrats/"))
+    expect(page.locator("table tbody tr")).to_have_count(2)
