@@ -24,6 +24,8 @@ CLASSES: list[str] = [c.value for c in ClasseSortie]
 # Exits recorded without a reason yet: counted in the total, shown apart.
 SANS_CLASSE = "non_classee"
 
+MOIS_RAPPORT = 12  # months covered by the monthly report's tables
+
 COLONNES_PARTICIPATION = ["date", "ris_eris", *PHASES, "isp", "taux"]
 
 

@@ -25,8 +25,6 @@ logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO level; keep the worker's log readable.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-MOIS_PARTICIPATION = 12  # month-ends in the report's participation table
-
 
 def mois_precedent(aujourd_hui: datetime.date | None = None) -> datetime.date:
     aujourd_hui = aujourd_hui or timezone.localdate()
@@ -37,7 +35,7 @@ def contexte_rapport(cpas: Cpas, mois: datetime.date) -> dict:
     """Every figure of the monthly report of ``cpas`` for ``mois`` (any day of the month)."""
     mois = queries.premier_du_mois(mois)
     fin = queries.fin_du_mois(mois)
-    premier = queries.ajouter_mois(mois, -(MOIS_PARTICIPATION - 1))
+    premier = queries.ajouter_mois(mois, -(queries.MOIS_RAPPORT - 1))
     dates = queries.fins_de_mois(premier, fin)
     participation = queries.tableau_participation([cpas.pk], dates)
     flux = queries.flux_mensuels([cpas.pk], premier, mois)
@@ -53,6 +51,7 @@ def contexte_rapport(cpas: Cpas, mois: datetime.date) -> dict:
         "phases": queries.PHASES,
         "classes": [*queries.CLASSES, queries.SANS_CLASSE],
         "sections_pdf": [],
+        "liens": None,
         "graphique_participation": svg.graphique_participation(participation),
         "graphique_flux": svg.graphique_flux(flux),
         "genere_le": timezone.localtime(),

@@ -26,8 +26,8 @@ COULEUR_LIGNE = "#D55E00"
 COULEUR_ENTREES = "#009E73"
 COULEUR_SORTIES = "#D55E00"
 
-LARGEUR, HAUTEUR = 720, 280
-MARGE_G, MARGE_D, MARGE_H, MARGE_B = 48, 48, 16, 64
+LARGEUR, HAUTEUR = 720, 300
+MARGE_G, MARGE_D, MARGE_H, MARGE_B = 48, 48, 16, 78
 
 
 @dataclass
@@ -62,17 +62,25 @@ def _texte(x, y, contenu, *, ancre="middle", taille=11, couleur="#333", extra=""
 
 
 def _legende(series: Sequence[Serie], y: float, ligne: Serie | None = None) -> list[str]:
-    parts, x = [], MARGE_G
-    for s in series:
-        parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{s.couleur}"/>')
-        parts.append(_texte(x + 14, y, s.libelle, ancre="start", taille=10))
-        x += 24 + 6.2 * len(s.libelle)
-    if ligne is not None:
-        parts.append(
-            f'<line x1="{x}" y1="{y - 4}" x2="{x + 14}" y2="{y - 4}" '
-            f'stroke="{ligne.couleur}" stroke-width="2.5"/>'
-        )
-        parts.append(_texte(x + 18, y, ligne.libelle, ancre="start", taille=10))
+    """Legend entries on one line, or two when they do not fit (the line ends on the second)."""
+    entrees = [(s, False) for s in series] + ([(ligne, True)] if ligne is not None else [])
+    largeurs = [28 + 5.9 * len(s.libelle) for s, _ in entrees]
+    deux_lignes = MARGE_G + sum(largeurs) > LARGEUR - 8
+    parts, x, rang = [], MARGE_G, 0
+    for (s, est_ligne), largeur in zip(entrees, largeurs, strict=True):
+        if deux_lignes and rang == 0 and x + largeur > LARGEUR - 8:
+            x, rang = MARGE_G, 1
+        yy = y - (14 if deux_lignes and rang == 0 else 0)
+        if est_ligne:
+            parts.append(
+                f'<line x1="{x}" y1="{yy - 4}" x2="{x + 14}" y2="{yy - 4}" '
+                f'stroke="{s.couleur}" stroke-width="2.5"/>'
+            )
+            parts.append(_texte(x + 18, yy, s.libelle, ancre="start", taille=10))
+        else:
+            parts.append(f'<rect x="{x}" y="{yy - 9}" width="10" height="10" fill="{s.couleur}"/>')
+            parts.append(_texte(x + 14, yy, s.libelle, ancre="start", taille=10))
+        x += largeur
     return parts
 
 

@@ -1,0 +1,414 @@
+"""Figures of the follow-up sections: PIIS compliance, article 60, referrals and programmes.
+
+Like ``queries``: one query per table, counts only; ``personnes_*`` give the people behind a
+number (the views scope them to the viewer).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, F, Q
+
+from beneficiaires.models import Beneficiaire, DroitAide
+from partenaires.models import SORTIES_POSITIVES as PROGRAMME_SORTIES_POSITIVES
+from partenaires.models import (
+    Orientation,
+    Participation,
+    Programme,
+    ResultatOrientation,
+    StatutOrientation,
+    StatutParticipation,
+)
+from rapports.queries import taux_pourcent
+from trajets.models import ContratArticle60, EvaluationPiis, Piis, PoolArticle60
+
+MOIS_SIGNATURE_PIIS = 3  # a PIIS is signed within 3 months of the RIS decision
+JOURS_FIN_CONTRAT = 60  # article 60 contracts "ending soon"
+MOTIF_DROITS_OUVERTS = "article60_droits"  # seeded exit reason: art. 60 done, rights opened
+RESULTATS_POSITIFS = [
+    ResultatOrientation.QUALIFICATION,
+    ResultatOrientation.EMPLOI,
+    ResultatOrientation.INDEPENDANT,
+]
+ACCEPTEES = [StatutOrientation.ACCEPTEE, StatutOrientation.EN_COURS, StatutOrientation.TERMINEE]
+
+
+# --- PIIS ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ConformitePiis:
+    dus: int  # new RIS decisions in the period: a PIIS is due for each
+    echus: int  # ... whose 3-month deadline has passed on the date
+    signes_a_temps: int  # ... signed within the 3 months
+    en_retard: int  # deadline passed, still not signed on the date
+    evaluations_prevues: int  # evaluations planned in the period, up to the date
+    evaluations_a_temps: int  # ... held no later than planned
+    evaluations_tardives: int  # ... held late
+    evaluations_en_retard: int  # ... planned before the date and not held
+
+    @property
+    def taux_signature(self):
+        return taux_pourcent(self.signes_a_temps, self.echus)
+
+    @property
+    def taux_evaluations(self):
+        return taux_pourcent(self.evaluations_a_temps, self.evaluations_prevues)
+
+
+SQL_PIIS = """
+WITH decisions AS (
+    SELECT DISTINCT da.beneficiaire_id, coalesce(da.date_decision, da.debut) AS decision
+    FROM {droit} da
+    JOIN {beneficiaire} b ON b.id = da.beneficiaire_id
+    WHERE da.cpas_id = ANY(%(cpas)s) AND da.type = 'RIS'
+      AND coalesce(da.date_decision, da.debut) BETWEEN %(debut)s AND %(fin)s {filtre_referent}
+),
+dus AS (
+    SELECT d.beneficiaire_id,
+           (d.decision + make_interval(months => %(mois)s))::date AS echeance,
+           (SELECT min(p.date_signature) FROM {piis} p
+             WHERE p.beneficiaire_id = d.beneficiaire_id AND p.date_signature >= d.decision
+           ) AS signe
+    FROM decisions d
+),
+evaluations AS (
+    SELECT e.date_prevue, e.date_tenue
+    FROM {evaluation} e
+    JOIN {piis} p ON p.id = e.piis_id
+    WHERE e.cpas_id = ANY(%(cpas)s) AND e.date_prevue BETWEEN %(debut)s AND %(date)s
+      AND NOT (e.date_tenue IS NULL AND p.date_cloture IS NOT NULL
+               AND p.date_cloture <= e.date_prevue) {filtre_agent}
+)
+SELECT
+    (SELECT count(*) FROM dus),
+    (SELECT count(*) FROM dus WHERE echeance <= %(date)s),
+    (SELECT count(*) FROM dus WHERE echeance <= %(date)s AND signe <= echeance),
+    (SELECT count(*) FROM dus WHERE echeance < %(date)s AND (signe IS NULL OR signe > %(date)s)),
+    (SELECT count(*) FROM evaluations),
+    (SELECT count(*) FROM evaluations WHERE date_tenue <= date_prevue),
+    (SELECT count(*) FROM evaluations WHERE date_tenue > date_prevue),
+    (SELECT count(*) FROM evaluations WHERE date_tenue IS NULL AND date_prevue < %(date)s)
+"""
+
+
+def conformite_piis(cpas_ids, debut, fin, date, *, agent_id=None) -> ConformitePiis:
+    """PIIS due for the new RIS decisions of [debut, fin], signed within 3 months, and the
+    evaluations planned from ``debut`` up to ``date``: held on time, late, or overdue. With
+    ``agent_id``: the people that agent refers, and the PIIS that agent follows."""
+    params = {
+        "cpas": list(cpas_ids),
+        "debut": debut,
+        "fin": fin,
+        "date": date,
+        "mois": MOIS_SIGNATURE_PIIS,
+        "agent": agent_id,
+    }
+    sql = SQL_PIIS.format(
+        droit=DroitAide._meta.db_table,
+        beneficiaire=Beneficiaire._meta.db_table,
+        piis=Piis._meta.db_table,
+        evaluation=EvaluationPiis._meta.db_table,
+        filtre_referent="AND b.referent_id = %(agent)s" if agent_id else "",
+        filtre_agent="AND p.agent_id = %(agent)s" if agent_id else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return ConformitePiis(*cursor.fetchone())
+
+
+def _decisions_ris(cpas_ids, debut, fin, agent_id=None):
+    qs = DroitAide.objects.filter(cpas_id__in=list(cpas_ids), type="RIS").filter(
+        Q(date_decision__range=(debut, fin))
+        | Q(date_decision__isnull=True, debut__range=(debut, fin))
+    )
+    if agent_id:
+        qs = qs.filter(beneficiaire__referent_id=agent_id)
+    return qs
+
+
+def personnes_piis_en_retard(cpas_ids, debut, fin, date, *, agent_id=None):
+    """People whose PIIS deadline (3 months after a new RIS decision of the period) has passed
+    on ``date`` without a PIIS signed since the decision."""
+    from dateutil.relativedelta import relativedelta
+
+    ids = set()
+    droits = _decisions_ris(cpas_ids, debut, fin, agent_id).values_list(
+        "beneficiaire_id", "date_decision", "debut"
+    )
+    signatures: dict[int, list[datetime.date]] = {}
+    for b, d in Piis.objects.filter(
+        beneficiaire_id__in=[b for b, _, _ in droits], date_signature__isnull=False
+    ).values_list("beneficiaire_id", "date_signature"):
+        signatures.setdefault(b, []).append(d)
+    for b, decision, debut_droit in droits:
+        decision = decision or debut_droit
+        if decision + relativedelta(months=MOIS_SIGNATURE_PIIS) >= date:
+            continue
+        if not any(decision <= s <= date for s in signatures.get(b, [])):
+            ids.add(b)
+    return Beneficiaire.objects.filter(pk__in=ids)
+
+
+def personnes_evaluations_en_retard(cpas_ids, debut, date, *, agent_id=None):
+    qs = EvaluationPiis.objects.filter(
+        cpas_id__in=list(cpas_ids),
+        date_prevue__gte=debut,
+        date_prevue__lt=date,
+        date_tenue__isnull=True,
+    ).exclude(piis__date_cloture__isnull=False, piis__date_cloture__lte=F("date_prevue"))
+    if agent_id:
+        qs = qs.filter(piis__agent_id=agent_id)
+    return Beneficiaire.objects.filter(pk__in=qs.values("piis__beneficiaire_id"))
+
+
+# --- Article 60 ----------------------------------------------------------------------------
+
+
+@dataclass
+class Article60:
+    postes: int | None  # pool in force on the date
+    postes_economie_sociale: int | None
+    occupes: int
+    occupes_economie_sociale: int
+    finissant: int  # running contracts whose planned end is within 60 days
+    termines: int  # contracts ended in the period
+    droits_ouverts: int  # ... with rights opened
+
+    @property
+    def taux_occupation(self):
+        return taux_pourcent(self.occupes, self.postes) if self.postes else None
+
+    @property
+    def libres(self):
+        return None if self.postes is None else self.postes - self.occupes
+
+
+SQL_ARTICLE60 = """
+SELECT
+    (SELECT postes_total FROM {pool} WHERE cpas_id = ANY(%(cpas)s) AND valable_du <= %(date)s
+      ORDER BY valable_du DESC LIMIT 1),
+    (SELECT postes_economie_sociale FROM {pool} WHERE cpas_id = ANY(%(cpas)s)
+      AND valable_du <= %(date)s ORDER BY valable_du DESC LIMIT 1),
+    count(*) FILTER (WHERE {actif}),
+    count(*) FILTER (WHERE {actif} AND c.economie_sociale),
+    count(*) FILTER (WHERE c.fin_reelle IS NULL AND c.debut <= %(date)s
+                     AND c.fin_prevue BETWEEN %(date)s AND %(horizon)s),
+    count(*) FILTER (WHERE c.fin_reelle BETWEEN %(debut)s AND %(fin)s),
+    count(*) FILTER (WHERE c.fin_reelle BETWEEN %(debut)s AND %(fin)s
+                     AND m.code = %(droits)s)
+FROM {contrat} c
+LEFT JOIN {motif} m ON m.id = c.motif_fin_id
+WHERE c.cpas_id = ANY(%(cpas)s)
+"""
+ACTIF_SQL = "c.debut <= %(date)s AND coalesce(c.fin_reelle, c.fin_prevue) >= %(date)s"
+
+
+def article60(cpas_ids, debut, fin, date) -> Article60:
+    from trajets.models import MotifSortie
+
+    params = {
+        "cpas": list(cpas_ids),
+        "debut": debut,
+        "fin": fin,
+        "date": date,
+        "horizon": date + datetime.timedelta(days=JOURS_FIN_CONTRAT),
+        "droits": MOTIF_DROITS_OUVERTS,
+    }
+    sql = SQL_ARTICLE60.format(
+        pool=PoolArticle60._meta.db_table,
+        contrat=ContratArticle60._meta.db_table,
+        motif=MotifSortie._meta.db_table,
+        actif=ACTIF_SQL,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return Article60(*cursor.fetchone())
+
+
+def personnes_article60(cpas_ids, quoi, debut, fin, date):
+    qs = ContratArticle60.objects.filter(cpas_id__in=list(cpas_ids))
+    if quoi == "occupes":
+        qs = qs.actifs_le(date)
+    elif quoi == "finissant":
+        qs = qs.filter(
+            fin_reelle__isnull=True,
+            debut__lte=date,
+            fin_prevue__range=(date, date + datetime.timedelta(days=JOURS_FIN_CONTRAT)),
+        )
+    elif quoi == "termines":
+        qs = qs.filter(fin_reelle__range=(debut, fin))
+    elif quoi == "droits_ouverts":
+        qs = qs.filter(fin_reelle__range=(debut, fin), motif_fin__code=MOTIF_DROITS_OUVERTS)
+    else:
+        return None
+    return Beneficiaire.objects.filter(pk__in=qs.values("beneficiaire_id"))
+
+
+# --- Referrals and programmes --------------------------------------------------------------
+
+
+@dataclass
+class LigneOrientations:
+    partenaire_id: int
+    partenaire: str
+    orientees: int
+    envoyees: int
+    acceptees: int
+    refusees: int
+    terminees: int
+    positives: int
+
+    @property
+    def taux_acceptation(self):
+        return taux_pourcent(self.acceptees, self.acceptees + self.refusees)
+
+    @property
+    def taux_positif(self):
+        return taux_pourcent(self.positives, self.terminees)
+
+
+def orientations_par_partenaire(cpas_ids, debut, fin, *, agent_id=None):
+    """Referrals made in the period, per partner: sent, accepted, refused, completed, with a
+    positive result (qualification, job, self-employment). One query."""
+    qs = Orientation.objects.filter(
+        cpas_id__in=list(cpas_ids), date_orientation__range=(debut, fin)
+    )
+    if agent_id:
+        qs = qs.filter(agent_id=agent_id)
+    rows = (
+        qs.values("service__partenaire", "service__partenaire__nom")
+        .annotate(
+            orientees=Count("id"),
+            envoyees=Count("id", filter=Q(date_envoi__isnull=False)),
+            acceptees=Count("id", filter=Q(statut__in=ACCEPTEES)),
+            refusees=Count("id", filter=Q(statut=StatutOrientation.REFUSEE)),
+            terminees=Count("id", filter=Q(statut=StatutOrientation.TERMINEE)),
+            positives=Count("id", filter=Q(resultat__in=RESULTATS_POSITIFS)),
+        )
+        .order_by("service__partenaire__nom")
+    )
+    return [
+        LigneOrientations(
+            r["service__partenaire"],
+            r["service__partenaire__nom"],
+            r["orientees"],
+            r["envoyees"],
+            r["acceptees"],
+            r["refusees"],
+            r["terminees"],
+            r["positives"],
+        )
+        for r in rows
+    ]
+
+
+def personnes_orientations(cpas_ids, debut, fin, partenaire_id, quoi, *, agent_id=None):
+    qs = Orientation.objects.filter(
+        cpas_id__in=list(cpas_ids),
+        date_orientation__range=(debut, fin),
+        service__partenaire_id=partenaire_id,
+    )
+    if agent_id:
+        qs = qs.filter(agent_id=agent_id)
+    filtres = {
+        "orientees": Q(),
+        "envoyees": Q(date_envoi__isnull=False),
+        "acceptees": Q(statut__in=ACCEPTEES),
+        "refusees": Q(statut=StatutOrientation.REFUSEE),
+        "terminees": Q(statut=StatutOrientation.TERMINEE),
+        "positives": Q(resultat__in=RESULTATS_POSITIFS),
+    }
+    if quoi not in filtres:
+        return None
+    return Beneficiaire.objects.filter(pk__in=qs.filter(filtres[quoi]).values("beneficiaire_id"))
+
+
+@dataclass
+class LigneProgramme:
+    programme_id: int
+    titre: str
+    debut: datetime.date
+    fin: datetime.date | None
+    objectif: int
+    inscrits: int
+    commences: int
+    termines: int
+    abandons: int
+    sorties_positives: int
+
+    @property
+    def progression(self):
+        return taux_pourcent(self.inscrits, self.objectif)
+
+    @property
+    def taux_achevement(self):
+        return taux_pourcent(self.termines, self.commences)
+
+    @property
+    def taux_sortie_positive(self):
+        return taux_pourcent(self.sorties_positives, self.termines + self.abandons)
+
+
+def programmes(cpas_id, debut, fin):
+    """Programmes run by or with the CPAS and running during the period, with their cohort
+    (every participating CPAS) against the target. One query."""
+    sorties = [StatutParticipation.TERMINE, StatutParticipation.ABANDON]
+    qs = (
+        Programme.objects.filter(Q(cpas_id=cpas_id) | Q(cpas_participants=cpas_id))
+        .filter(Q(fin__isnull=True) | Q(fin__gte=debut), debut__lte=fin)
+        .distinct()
+        .annotate(
+            n_inscrits=Count("participations", distinct=True),
+            n_commences=Count(
+                "participations",
+                filter=~Q(participations__statut=StatutParticipation.INSCRIT),
+                distinct=True,
+            ),
+            n_termines=Count(
+                "participations",
+                filter=Q(participations__statut=StatutParticipation.TERMINE),
+                distinct=True,
+            ),
+            n_abandons=Count(
+                "participations",
+                filter=Q(participations__statut=StatutParticipation.ABANDON),
+                distinct=True,
+            ),
+            n_positives=Count(
+                "participations",
+                filter=Q(
+                    participations__statut__in=sorties,
+                    participations__resultat__in=list(PROGRAMME_SORTIES_POSITIVES),
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("-debut", "titre")
+    )
+    return [
+        LigneProgramme(
+            p.pk,
+            p.titre,
+            p.debut,
+            p.fin,
+            p.objectif_participants,
+            p.n_inscrits,
+            p.n_commences,
+            p.n_termines,
+            p.n_abandons,
+            p.n_positives,
+        )
+        for p in qs
+    ]
+
+
+def personnes_programme(cpas_id, programme_id):
+    return Beneficiaire.objects.filter(
+        pk__in=Participation.objects.filter(programme_id=programme_id, cpas_id=cpas_id).values(
+            "beneficiaire_id"
+        )
+    )
