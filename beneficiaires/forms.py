@@ -190,7 +190,8 @@ class FreinForm(forms.ModelForm):
         if not voir_sensibles:
             freins = freins.filter(sensible=False)
         self.fields["frein"].queryset = freins
-        self.fields["debut"].initial = timezone.localdate()
+        if not self.initial.get("debut"):
+            self.initial["debut"] = timezone.localdate()
         self.fields["commentaire"].help_text = _(
             "Facultatif. Pour un frein de santé ou judiciaire, rien n'est enregistré ici : "
             "seulement le fait qu'il existe, qui l'a noté et quand."
