@@ -225,8 +225,8 @@ ENGAGEMENT_CPAS = (
     "Accompagner la personne, financer les frais de formation et de transport convenus."
 )
 POOLS = {
-    "anderlecht": [(36, 24, 8), (12, 30, 10)],
-    "ciney": [(36, 6, 2), (12, 8, 2)],
+    "anderlecht": [(36, 40, 14), (12, 55, 18)],
+    "ciney": [(36, 16, 4), (12, 22, 6)],
 }  # months ago, total, ES
 
 
