@@ -334,6 +334,9 @@ class Orientation(models.Model):
         indexes = [
             models.Index(fields=["cpas", "statut"]),
             models.Index(fields=["cpas", "service"]),
+            models.Index(
+                fields=["cpas", "-date_orientation", "-id"], name="orientation_cpas_date_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import Counter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,7 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cpas_isp.models import Cpas, Role
 from cpas_isp.tenancy import current_membership
@@ -183,7 +184,7 @@ def transition(
         commentaire=commentaire.strip(),
     )
     if vers == S.ENVOYEE:
-        transaction.on_commit(lambda: notifier_partenaire(orientation, rappel=False))
+        transaction.on_commit(lambda: notifier_partenaire(orientation))
     return orientation
 
 
@@ -245,14 +246,14 @@ def delai_rappel(delai_expiration: int) -> int:
     return max(1, delai_expiration // 2)
 
 
-def destinataires_partenaire(orientation) -> list[str]:
-    """E-mail addresses of the partner's users who have an active role in the referral's CPAS."""
+def destinataires(partenaire_id, cpas_id) -> list[str]:
+    """E-mail addresses of the partner's users who have an active role in that CPAS."""
     User = get_user_model()
     return list(
         User.objects.filter(
             is_active=True,
-            compte_partenaire__partenaire=orientation.service.partenaire_id,
-            memberships__cpas=orientation.cpas_id,
+            compte_partenaire__partenaire=partenaire_id,
+            memberships__cpas=cpas_id,
             memberships__role=Role.PARTENAIRE,
             memberships__actif=True,
         )
@@ -262,74 +263,118 @@ def destinataires_partenaire(orientation) -> list[str]:
     )
 
 
-def notifier_partenaire(orientation, *, rappel: bool):
+def _envoyer(sujet, corps, adresses, contexte):
+    try:
+        return send_mail(sujet, corps, None, adresses)
+    except Exception:  # a mail server outage must not block the workflow
+        logger.exception("notification failed (%s)", contexte)
+        return 0
+
+
+def notifier_partenaire(orientation, *, rappel: bool = False):
     """Tell the partner's users that a referral awaits their answer. The e-mail carries no
     personal data: they read the referral in the portal."""
-    destinataires = destinataires_partenaire(orientation)
-    if not destinataires:
+    adresses = destinataires(orientation.service.partenaire_id, orientation.cpas_id)
+    if not adresses:
         return 0
     cpas = Cpas.objects.get(pk=orientation.cpas_id)
     lien = getattr(settings, "SITE_URL", "") + reverse(
         "partenaires:portail_detail", args=[orientation.pk]
     )
-    if rappel:
-        sujet = _("Rappel : une orientation du %(cpas)s attend votre réponse") % {"cpas": cpas}
-    else:
-        sujet = _("Nouvelle orientation du %(cpas)s") % {"cpas": cpas}
+    sujet = _("Nouvelle orientation du %(cpas)s") % {"cpas": cpas}
     corps = _(
         "Une orientation vers votre service « %(service)s » attend votre réponse.\n"
         "Consultez-la dans le portail partenaire : %(lien)s"
     ) % {"service": orientation.service.nom, "lien": lien}
-    try:
-        return send_mail(sujet, corps, None, destinataires)
-    except Exception:  # a mail server outage must not block the workflow
-        logger.exception("notification of referral %s failed", orientation.pk)
+    return _envoyer(sujet, corps, adresses, f"referral {orientation.pk}")
+
+
+def rappeler_partenaire(partenaire_id, cpas, nombre: int):
+    """One reminder e-mail per partner and CPAS for all its referrals due for a reminder."""
+    adresses = destinataires(partenaire_id, cpas.pk)
+    if not adresses:
         return 0
+    lien = getattr(settings, "SITE_URL", "") + reverse("partenaires:portail") + "?statut=envoyee"
+    sujet = _("Rappel : des orientations du %(cpas)s attendent votre réponse") % {"cpas": cpas}
+    corps = ngettext(
+        "%(n)s orientation attend votre réponse depuis la moitié du délai prévu.\n"
+        "Consultez le portail partenaire : %(lien)s",
+        "%(n)s orientations attendent votre réponse depuis la moitié du délai prévu.\n"
+        "Consultez le portail partenaire : %(lien)s",
+        nombre,
+    ) % {"n": nombre, "lien": lien}
+    return _envoyer(sujet, corps, adresses, f"reminder partner {partenaire_id}")
 
 
 def traiter_echeances(aujourd_hui: datetime.date | None = None) -> dict[str, int]:
     """Remind partners at half the delay, expire referrals sent without answer for the full
-    delay of their CPAS (``Cpas.delai_expiration_orientation``). Idempotent."""
+    delay of their CPAS (``Cpas.delai_expiration_orientation``). Idempotent; set-based so a
+    backlog of thousands of referrals takes seconds."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     compte = {"rappels": 0, "expirees": 0}
+    if (S.ENVOYEE, S.EXPIREE) not in TRANSITIONS or SYSTEME not in TRANSITIONS[
+        (S.ENVOYEE, S.EXPIREE)
+    ]:
+        raise TransitionInvalide("the transition table no longer lets the schedule expire")
     for cpas in Cpas.objects.filter(
         pk__in=Orientation.objects.filter(statut=S.ENVOYEE).values("cpas")
     ):
         delai = cpas.delai_expiration_orientation
         envoyees = Orientation.objects.filter(cpas=cpas, statut=S.ENVOYEE)
         limite_expiration = aujourd_hui - datetime.timedelta(days=delai)
-        for orientation in envoyees.filter(date_envoi__lte=limite_expiration):
-            transition(
-                orientation,
-                S.EXPIREE,
-                par=None,
-                commentaire=_("Sans réponse du partenaire après %(n)s jours.") % {"n": delai},
-                date=aujourd_hui,
+        commentaire = _("Sans réponse du partenaire après %(n)s jours.") % {"n": delai}
+        with transaction.atomic():
+            ids = list(
+                envoyees.filter(date_envoi__lte=limite_expiration)
+                .select_for_update()
+                .values_list("pk", flat=True)
             )
-            compte["expirees"] += 1
+            if ids:
+                Orientation.objects.filter(pk__in=ids).update(
+                    statut=S.EXPIREE, modifie_le=timezone.now()
+                )
+                TransitionOrientation.objects.bulk_create(
+                    TransitionOrientation(
+                        cpas=cpas,
+                        orientation_id=pk,
+                        de_statut=S.ENVOYEE,
+                        vers_statut=S.EXPIREE,
+                        par=None,
+                        commentaire=commentaire,
+                    )
+                    for pk in ids
+                )
+        compte["expirees"] += len(ids)
+
         limite_rappel = aujourd_hui - datetime.timedelta(days=delai_rappel(delai))
-        a_rappeler = envoyees.filter(
-            date_envoi__lte=limite_rappel, rappel_le__isnull=True
-        ).select_related("service")
-        for orientation in a_rappeler:
-            with transaction.atomic():
-                Orientation.objects.filter(pk=orientation.pk).update(rappel_le=aujourd_hui)
-                MessageOrientation.objects.create(
+        with transaction.atomic():
+            a_rappeler = list(
+                envoyees.filter(date_envoi__lte=limite_rappel, rappel_le__isnull=True)
+                .select_for_update()
+                .values_list("pk", "date_envoi", "service__partenaire")
+            )
+            if not a_rappeler:
+                continue
+            Orientation.objects.filter(pk__in=[pk for pk, *_r in a_rappeler]).update(
+                rappel_le=aujourd_hui
+            )
+            MessageOrientation.objects.bulk_create(
+                MessageOrientation(
                     cpas=cpas,
-                    orientation=orientation,
+                    orientation_id=pk,
                     auteur=None,
                     texte=_(
                         "Rappel automatique : cette orientation attend une réponse. "
                         "Sans réponse, elle expirera le %(date)s."
                     )
-                    % {
-                        "date": (orientation.date_envoi + datetime.timedelta(days=delai)).strftime(
-                            "%d/%m/%Y"
-                        )
-                    },
+                    % {"date": (envoi + datetime.timedelta(days=delai)).strftime("%d/%m/%Y")},
                 )
-            notifier_partenaire(orientation, rappel=True)
-            compte["rappels"] += 1
+                for pk, envoi, _partenaire in a_rappeler
+            )
+        par_partenaire = Counter(partenaire for _pk, _envoi, partenaire in a_rappeler)
+        for partenaire_id, nombre in par_partenaire.items():
+            rappeler_partenaire(partenaire_id, cpas, nombre)
+        compte["rappels"] += len(a_rappeler)
     return compte
 
 

@@ -547,3 +547,49 @@ def test_portal_and_conventions_query_count_does_not_grow(
     avant = [nombre(c, u) for c, u in pages]
     ajouter(6)
     assert [nombre(c, u) for c, u in pages] == avant
+
+
+# --- access matrix: every role, own CPAS --------------------------------------------------
+
+ROLES = [Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN, Role.PARTENAIRE]
+CONSULTER = {Role.AGENT: 200, Role.COORDINATEUR: 200, Role.DIRECTEUR: 200, Role.ADMIN: 200}
+SUIVRE = {Role.AGENT: 200, Role.COORDINATEUR: 200, Role.DIRECTEUR: 403, Role.ADMIN: 403}
+GERER = {Role.AGENT: 403, Role.COORDINATEUR: 200, Role.DIRECTEUR: 403, Role.ADMIN: 200}
+STATS = {Role.AGENT: 403, Role.COORDINATEUR: 200, Role.DIRECTEUR: 200, Role.ADMIN: 403}
+PAGES = [
+    ("partenaires:liste", CONSULTER),
+    ("partenaires:conventions", CONSULTER),
+    ("partenaires:programmes", CONSULTER),
+    ("partenaires:orientations", SUIVRE),
+    ("partenaires:orientation_creer", SUIVRE),
+    ("partenaires:statistiques", STATS),
+    ("partenaires:creer", GERER),
+    ("partenaires:convention_creer", GERER),
+    ("partenaires:programme_creer", GERER),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(client_for, make_user, cpas_a, role):
+    user = make_user(role, cpas_a)
+    if role == Role.PARTENAIRE:
+        ComptePartenaireFactory(user=user)
+    client = client_for(user)
+    for name, attendu in PAGES:
+        expected = attendu.get(role, 404)  # partners: 404 everywhere but their portal
+        assert client.get(reverse(name)).status_code == expected, (name, role)
+    portail = client.get(reverse("partenaires:portail")).status_code
+    assert portail == (200 if role == Role.PARTENAIRE else 403)
+
+
+def test_anonymous_is_sent_to_login(client):
+    r = client.get(reverse("partenaires:portail"))
+    assert r.status_code == 302 and reverse("login") in r["Location"]
+
+
+def test_pages_render_in_dutch(client_for, make_user, cpas_b, service):
+    coord = make_user(Role.COORDINATEUR, cpas_b, langue="nl")
+    conv = ConventionFactory(cpas=cpas_b)
+    PartieCpasFactory(convention=conv, cpas=cpas_b)
+    r = client_for(coord).get(reverse("partenaires:convention_detail", args=[conv.pk]))
+    assert "Verdeling tussen de OCMW's" in r.content.decode()

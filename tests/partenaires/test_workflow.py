@@ -196,6 +196,15 @@ def test_reminder_at_half_delay_then_expiry(agent, service, cpas_a, partenaire_u
     assert (last.de_statut, last.vers_statut, last.par) == (S.ENVOYEE, S.EXPIREE, None)
 
 
+def test_one_reminder_email_per_partner(agent, service, cpas_a, partenaire_user, mailoutbox):
+    for _i in range(3):
+        _envoyer_le("2026-03-02", agent, service, cpas_a)
+    mailoutbox.clear()
+    with freeze_time("2026-03-20"):
+        assert echeances_orientations()["rappels"] == 3
+    assert len(mailoutbox) == 1 and "3 orientations" in mailoutbox[0].body
+
+
 def test_delay_is_per_cpas(agent, service, cpas_a, cpas_b, make_user):
     cpas_b.delai_expiration_orientation = 10
     cpas_b.save()
