@@ -126,6 +126,10 @@ def main():
         t0 = time.perf_counter()
         cpas, agent, partner_user = remplir(rng)
         print(f"setup: {N_ORIENTATIONS} referrals in {time.perf_counter() - t0:.1f} s")
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
         qs = Orientation.objects.for_user(agent)
         chrono(

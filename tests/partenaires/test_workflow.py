@@ -242,3 +242,10 @@ def test_schedule_lives_in_the_database():
 
     task = PeriodicTask.objects.get(task="partenaires.tasks.echeances_orientations")
     assert task.enabled and task.crontab is not None
+
+
+def test_task_is_registered_with_celery():
+    from cpas_isp.celery import app
+
+    app.loader.import_default_modules()
+    assert "partenaires.tasks.echeances_orientations" in app.tasks
