@@ -228,9 +228,16 @@ class PartieCpasForm(forms.ModelForm):
     class Meta:
         model = PartieCpas
         fields = ["cpas", "montant_fixe"]
+        widgets = {
+            "cpas": forms.Select(attrs={"class": "form-select form-select-sm"}),
+            "montant_fixe": forms.NumberInput(
+                attrs={"class": "form-control form-control-sm", "step": "0.01"}
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["cpas"].label = _("CPAS")
         self.fields["cpas"].queryset = Cpas.objects.order_by("nom")
         self.fields["cpas"].label_from_instance = lambda c: (
             f"{c.nom} ({c.habitants} hab.)" if c.habitants else c.nom
@@ -283,10 +290,24 @@ PartiesFormSet = inlineformset_factory(
     can_delete=True,
 )
 
+
+class FinancementForm(forms.ModelForm):
+    class Meta:
+        model = Financement
+        fields = ["source", "libelle", "montant"]
+        widgets = {
+            "source": forms.Select(attrs={"class": "form-select form-select-sm"}),
+            "libelle": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "montant": forms.NumberInput(
+                attrs={"class": "form-control form-control-sm", "step": "0.01"}
+            ),
+        }
+
+
 FinancementsFormSet = inlineformset_factory(
     Convention,
     Financement,
-    fields=["source", "libelle", "montant"],
+    form=FinancementForm,
     extra=3,
     can_delete=True,
 )

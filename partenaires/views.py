@@ -309,6 +309,11 @@ def orientations(request):
             "query": _query_sans_page(request),
             "statuts": [(code, label, compteurs.get(code, 0)) for code, label in S.choices],
             "statut": statut,
+            "partenaire": partenaire,
+            "mes": request.GET.get("mes") == "1",
+            "partenaires": Partenaire.objects.filter(
+                pk__in=_orientations(request).values("service__partenaire")
+            ).only("pk", "nom"),
         },
     )
 

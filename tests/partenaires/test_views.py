@@ -593,3 +593,15 @@ def test_pages_render_in_dutch(client_for, make_user, cpas_b, service):
     PartieCpasFactory(convention=conv, cpas=cpas_b)
     r = client_for(coord).get(reverse("partenaires:convention_detail", args=[conv.pk]))
     assert "Verdeling tussen de OCMW's" in r.content.decode()
+
+
+def test_referral_list_filters_by_partner_and_status(client_for, coordinateur, agent, cpas_a):
+    s1, s2 = ServiceFactory(), ServiceFactory()
+    a = _envoyer(agent, s1, cpas_a)
+    _envoyer(agent, s2, cpas_a)
+    client = client_for(coordinateur)
+    url = reverse("partenaires:orientations")
+    r = client.get(url, {"partenaire": s1.partenaire_id})
+    assert list(r.context["page"].object_list) == [a]
+    assert set(r.context["partenaires"]) == {s1.partenaire, s2.partenaire}
+    assert list(client.get(url, {"statut": "terminee"}).context["page"].object_list) == []
