@@ -4,6 +4,7 @@ bilan socioprofessionnel (BSP)."""
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
@@ -52,17 +53,6 @@ class BeneficiaireQuerySet(TenantQuerySet):
     def actifs(self):
         """Files not closed."""
         return self.filter(date_cloture__isnull=True)
-
-
-class NomRecherche(Func):
-    """``isp_nom_recherche(nom, prenom)``: lower-case, unaccented "nom prenom", the expression
-    the trigram index of migration 0002 is built on (search must use exactly this)."""
-
-    function = "isp_nom_recherche"
-    output_field = models.TextField()
-
-    def __init__(self, nom="nom", prenom="prenom", **extra):
-        super().__init__(nom, prenom, **extra)
 
 
 class Unaccent(Func):
@@ -116,6 +106,9 @@ class Beneficiaire(models.Model):
     date_cloture = models.DateField(_("clôture du dossier"), null=True, blank=True)
     cree_le = models.DateTimeField(auto_now_add=True)
     modifie_le = models.DateTimeField(auto_now=True)
+    # Lower-case unaccented "nom prenom", set by the database (trigger below) on every write,
+    # so that search reads a column served by a trigram index (queries.rechercher).
+    nom_recherche = models.TextField(editable=False, blank=True, default="")
 
     objects = BeneficiaireQuerySet.as_manager()
 
@@ -123,6 +116,14 @@ class Beneficiaire(models.Model):
         verbose_name = _("bénéficiaire")
         verbose_name_plural = _("bénéficiaires")
         ordering = ["nom", "prenom", "id"]
+        triggers = [
+            pgtrigger.Trigger(
+                name="nom_recherche",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func="NEW.nom_recherche := isp_nom_recherche(NEW.nom, NEW.prenom); RETURN NEW;",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["cpas", "niss"], name="beneficiaire_niss_unique_par_cpas"

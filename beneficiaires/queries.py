@@ -34,7 +34,6 @@ from .models import (
     DroitAide,
     FreinBeneficiaire,
     NiveauEtudes,
-    NomRecherche,
     TypeDroit,
     Unaccent,
 )
@@ -160,7 +159,8 @@ def annoter_droit_courant(qs, date: datetime.date):
 
 def rechercher(qs, terme: str):
     """NISS in any format (partial: at least 3 digits), or name with accents and small typos
-    forgiven (pg_trgm word similarity on the unaccented "nom prenom", index-backed).
+    forgiven (pg_trgm on the unaccented "nom prenom" column ``nom_recherche``, kept by a
+    database trigger and indexed per CPAS).
     Annotates ``pertinence`` (1 for a NISS match)."""
     terme = (terme or "").strip()
     if not terme:
@@ -169,7 +169,6 @@ def rechercher(qs, terme: str):
     if digits:
         return qs.filter(niss__contains=digits).annotate(pertinence=Value(1.0))
     norm = Unaccent(Value(terme))
-    qs = qs.annotate(nom_recherche=NomRecherche())
     condition = Q(nom_recherche__contains=norm)
     if len(terme) >= 3:
         # Both operators are served by the GIN trigram index (migration 0003), with the default

@@ -1,0 +1,261 @@
+"""Speed of the person's file (issue 3), on generated data in a throwaway database.
+
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_beneficiaires.py
+
+1. Import of 15,000 people then 15,000 rights from CSV files (Windows-1252, ``;``, Belgian
+   dates), audit triggers on, through the same code as ``manage.py importer``: < 20 s in all.
+   Then the same two files again (idempotent: nothing changes).
+2. 100,000 people across 20 CPAS: the caseload page (a coordinator's list, Django test client,
+   full request) searching a misspelt name or a partial NISS: p95 < 150 ms server time.
+   Also prints whether the plans use the trigram indexes.
+
+The database ``bench_beneficiaires`` is created, migrated, filled and dropped at the end
+(kept with ``--garder``, to study query plans).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpas_isp.settings")
+os.environ.setdefault("CPAS_ISP_TESTING", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+N_IMPORT = 15_000
+N_CPAS = 20
+N_PAR_CPAS = 5_000
+N_RECHERCHES = 200
+
+SYLLABES = [
+    "ber",
+    "mal",
+    "ton",
+    "van",
+    "de",
+    "lie",
+    "ghe",
+    "rou",
+    "si",
+    "ka",
+    "mo",
+    "nel",
+    "dri",
+    "bou",
+    "cha",
+    "zen",
+    "ley",
+    "gos",
+    "pet",
+    "ric",
+    "sa",
+    "vel",
+    "ho",
+    "mar",
+]
+
+
+def _nom(rng, noms):
+    if rng.random() < 0.5:
+        return rng.choice(noms)
+    return "".join(rng.choice(SYLLABES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def _personne(rng, utilises, noms, prenoms_h, prenoms_f):
+    from beneficiaires.niss import niss_avec_controle
+
+    genre = rng.choice("MF")
+    naissance = datetime.date(1960, 1, 1) + datetime.timedelta(days=rng.randint(0, 16000))
+    while True:
+        seq = rng.randrange(1, 997)
+        if (seq % 2 == 1) != (genre == "M"):
+            seq += 1
+        base = f"{naissance.year % 100:02d}{naissance.month:02d}{naissance.day:02d}{seq:03d}"
+        niss = niss_avec_controle(base, naissance.year)
+        if niss not in utilises:
+            utilises.add(niss)
+            break
+    prenom = rng.choice(prenoms_h if genre == "M" else prenoms_f)
+    return niss, _nom(rng, noms), prenom, naissance, genre
+
+
+def bench_import(rng):
+    from beneficiaires.demo import NOMS, PRENOMS_F, PRENOMS_H
+    from beneficiaires.importation import executer_import
+    from beneficiaires.models import Beneficiaire, DroitAide
+    from cpas_isp.models import Cpas
+
+    cpas = Cpas.objects.create(code="import", nom="CPAS Import")
+    utilises: set[str] = set()
+    lignes_b = ["niss;nom;prenom;date_naissance;genre;langue;commune"]
+    lignes_d = ["niss;type;categorie;debut;fin"]
+    for _i in range(N_IMPORT):
+        niss, nom, prenom, naissance, genre = _personne(rng, utilises, NOMS, PRENOMS_H, PRENOMS_F)
+        lignes_b.append(f"{niss};{nom};{prenom};{naissance:%d/%m/%Y};{genre};fr;Liège")
+        debut = datetime.date(2018, 1, 1) + datetime.timedelta(days=rng.randint(0, 2500))
+        fin = "" if rng.random() < 0.6 else f"{debut + datetime.timedelta(days=300):%d/%m/%Y}"
+        lignes_d.append(f"{niss};{rng.choice(['RIS', 'ERIS'])};isole;{debut:%d/%m/%Y};{fin}")
+    fichier_b = ("\r\n".join(lignes_b) + "\r\n").encode("cp1252")
+    fichier_d = ("\r\n".join(lignes_d) + "\r\n").encode("cp1252")
+
+    print(f"1. Import of {N_IMPORT:,} people and {N_IMPORT:,} rights (cp1252, ';', dd/mm/yyyy)")
+    total = 0.0
+    for passage in ("first run", "second run (same files)"):
+        t0 = time.perf_counter()
+        r1 = executer_import(cpas, "beneficiaires", fichier_b, nom_fichier="bench.csv")
+        t1 = time.perf_counter()
+        r2 = executer_import(cpas, "droits", fichier_d, nom_fichier="bench-droits.csv")
+        t2 = time.perf_counter()
+        assert not r1.a_des_erreurs and not r2.a_des_erreurs
+        print(
+            f"   {passage:<24} people {t1 - t0:6.2f} s ({r1.bilan.crees} created, "
+            f"{r1.bilan.inchanges} unchanged), rights {t2 - t1:6.2f} s ({r2.bilan.crees} created,"
+            f" {r2.bilan.inchanges} unchanged), total {t2 - t0:6.2f} s"
+        )
+        if passage == "first run":
+            total = t2 - t0
+    assert Beneficiaire.objects.filter(cpas=cpas).count() == N_IMPORT
+    assert DroitAide.objects.filter(cpas=cpas).count() == N_IMPORT
+    verdict = "OK" if total < 20 else "TOO SLOW"
+    print(f"   first import total {total:.2f} s (target < 20 s): {verdict}")
+
+
+def remplir_recherche(rng):
+    from beneficiaires.demo import NOMS, PRENOMS_F, PRENOMS_H
+    from beneficiaires.models import Beneficiaire
+    from cpas_isp.models import Cpas, Membership, Role, User
+
+    with connection.cursor() as cur:  # bulk load without the audit triggers
+        cur.execute("SET session_replication_role = replica")
+    cpas_list = [
+        Cpas.objects.create(code=f"cpas{i:02d}", nom=f"CPAS {i:02d}") for i in range(N_CPAS)
+    ]
+    utilises: set[str] = set()
+    personnes = []
+    for cpas in cpas_list:
+        lot = []
+        for _i in range(N_PAR_CPAS):
+            niss, nom, prenom, naissance, genre = _personne(
+                rng, utilises, NOMS, PRENOMS_H, PRENOMS_F
+            )
+            lot.append(
+                Beneficiaire(
+                    cpas=cpas,
+                    niss=niss,
+                    nom=nom,
+                    prenom=prenom,
+                    date_naissance=naissance,
+                    genre=genre,
+                    commune="Bruxelles",
+                )
+            )
+        Beneficiaire.objects.bulk_create(lot, batch_size=5000)
+        personnes.extend(lot)
+    with connection.cursor() as cur:
+        # The search column is normally set by a trigger, off during this load.
+        cur.execute(
+            "UPDATE beneficiaires_beneficiaire SET nom_recherche = isp_nom_recherche(nom, prenom)"
+        )
+        cur.execute("SET session_replication_role = DEFAULT")
+        cur.execute("ANALYZE beneficiaires_beneficiaire")
+    user = User.objects.create_user("bench.coordinateur", password="x")
+    Membership.objects.create(user=user, cpas=cpas_list[0], role=Role.COORDINATEUR)
+    return user, [p for p in personnes if p.cpas_id == cpas_list[0].pk]
+
+
+def _faute(rng, mot):
+    """One typo: a letter replaced, dropped, doubled or two swapped; accents dropped."""
+    import unicodedata
+
+    mot = "".join(c for c in unicodedata.normalize("NFKD", mot) if not unicodedata.combining(c))
+    if len(mot) < 4:
+        return mot
+    i = rng.randrange(1, len(mot) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return mot[:i] + rng.choice("aeioutdnr") + mot[i + 1 :]
+    if kind == 1:
+        return mot[:i] + mot[i + 1 :]
+    if kind == 2:
+        return mot[:i] + mot[i] + mot[i:]
+    return mot[: i - 1] + mot[i] + mot[i - 1] + mot[i + 1 :]
+
+
+def bench_recherche(rng):
+    from django.test import Client
+
+    print(f"2. Caseload search, {N_CPAS * N_PAR_CPAS:,} people across {N_CPAS} CPAS")
+    t0 = time.perf_counter()
+    user, miens = remplir_recherche(rng)
+    print(f"   (filled in {time.perf_counter() - t0:.1f} s)")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    termes = []
+    for i in range(N_RECHERCHES):
+        p = rng.choice(miens)
+        if i % 2 == 0:
+            termes.append(("name with a typo", _faute(rng, p.nom)))
+        else:
+            n = rng.randint(4, 8)
+            start = rng.randint(0, 11 - n)
+            termes.append(("partial NISS", p.niss[start : start + n]))
+    client.get("/beneficiaires/", {"q": termes[0][1]})  # warm up
+    durees: dict[str, list[float]] = {}
+    trouves = 0
+    for kind, terme in termes:
+        t0 = time.perf_counter()
+        response = client.get("/beneficiaires/", {"q": terme})
+        durees.setdefault(kind, []).append(time.perf_counter() - t0)
+        assert response.status_code == 200
+        trouves += 'id="table-dossiers"' in response.content.decode()
+    toutes = sorted(d for ds in durees.values() for d in ds)
+    for kind, ds in [*durees.items(), ("all", toutes)]:
+        ds = sorted(ds)
+        p50, p95 = ds[len(ds) // 2] * 1000, ds[int(len(ds) * 0.95) - 1] * 1000
+        print(f"   {kind:<18} n={len(ds):4d}  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    p95 = toutes[int(len(toutes) * 0.95) - 1] * 1000
+    print(
+        f"   p95 over all searches {p95:.1f} ms (target < 150 ms): "
+        f"{'OK' if p95 < 150 else 'TOO SLOW'}"
+    )
+
+    from beneficiaires.queries import Filtres, caseload
+
+    for label, terme in (("name", _faute(rng, miens[0].nom)), ("NISS", miens[0].niss[2:8])):
+        qs = caseload(user, Filtres(q=terme), datetime.date.today())[:25]
+        plan = qs.explain()
+        index = [
+            i for i in ("beneficiaire_cpas_nom_trgm", "beneficiaire_cpas_niss_trgm") if i in plan
+        ]
+        print(f"   plan for a {label} search uses: {', '.join(index) or 'NO trigram index'}")
+
+
+def main():
+    if "--recherche" in sys.argv:  # only part 2
+        global bench_import
+        bench_import = lambda rng: None  # noqa: E731
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_beneficiaires"
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        rng = random.Random(2026)
+        bench_import(rng)
+        bench_recherche(rng)
+    finally:
+        if "--garder" not in sys.argv:
+            teardown_databases(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
