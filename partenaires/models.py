@@ -189,6 +189,17 @@ class ComptePartenaire(models.Model):
     def __str__(self):
         return f"{self.user} → {self.partenaire}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if (
+            self.user_id
+            and not self.user.memberships.filter(role=Role.PARTENAIRE, actif=True).exists()
+        ):
+            raise ValidationError(
+                {"user": _("Cet utilisateur n'a le rôle « partenaire » dans aucun CPAS.")}
+            )
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class NotePartenaire(models.Model):

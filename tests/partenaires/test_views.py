@@ -605,3 +605,23 @@ def test_referral_list_filters_by_partner_and_status(client_for, coordinateur, a
     assert list(r.context["page"].object_list) == [a]
     assert set(r.context["partenaires"]) == {s1.partenaire, s2.partenaire}
     assert list(client.get(url, {"statut": "terminee"}).context["page"].object_list) == []
+
+
+def test_home_cards_show_referrals_waiting(client_for, partenaire_user, agent, service, cpas_a):
+    _envoyer(agent, service, cpas_a)
+    _envoyer(agent, service, cpas_a)
+    assert (
+        "2 orientations attendent votre réponse"
+        in client_for(partenaire_user).get(reverse("accueil")).content.decode()
+    )
+    assert "2 en attente de réponse" in client_for(agent).get(reverse("accueil")).content.decode()
+
+
+def test_only_partner_role_users_can_be_linked_to_an_organisation(agent, partenaire_user):
+    from django.core.exceptions import ValidationError
+
+    from partenaires.models import ComptePartenaire
+
+    with pytest.raises(ValidationError):
+        ComptePartenaire(user=agent, partenaire=PartenaireFactory()).full_clean()
+    partenaire_user.compte_partenaire.full_clean()
