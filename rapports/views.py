@@ -147,10 +147,6 @@ def donnees_tableau_de_bord(cpas, filtres: Filtres) -> dict:
 # --- Tables as rows (exports) --------------------------------------------------------------
 
 
-def _taux(valeur):
-    return None if valeur is None else valeur
-
-
 def tables_export(donnees) -> dict:
     """name -> (title, header, rows) of every dashboard table, rows of plain values."""
     phases = donnees["phases"]
@@ -166,7 +162,7 @@ def tables_export(donnees) -> dict:
                 _("Taux de participation (%)"),
             ],
             [
-                [r.date, r.ris_eris, *[r.phases[p] for p in phases], r.isp, _taux(r.taux)]
+                [r.date, r.ris_eris, *[r.phases[p] for p in phases], r.isp, r.taux]
                 for r in donnees["participation"]
             ],
         ),
@@ -199,7 +195,7 @@ def tables_export(donnees) -> dict:
                     m.mois,
                     *[m.sorties_par_classe[c] for c in classes],
                     m.total_sorties,
-                    _taux(m.taux_sortie_positive),
+                    m.taux_sortie_positive,
                 ]
                 for m in donnees["flux"].mois
             ],
@@ -264,6 +260,7 @@ def tableau_de_bord(request):
         "form": form,
         "filtres": filtres,
         "liens": liens,
+        "ecran": True,
         "query": "&".join(f"{k}={v}" for k, v in filtres.params().items()),
         "graphique_participation": svg.graphique_participation(donnees["participation"]),
         "graphique_flux": svg.graphique_flux(donnees["flux"]),

@@ -226,3 +226,20 @@ def test_pdf_has_the_follow_up_sections(piis, article60, orientations, cpas_a, t
     assert "15,00 %" in texte and "33,33 %" in texte
     for b in cpas_a.beneficiaires.all():
         assert b.nom not in texte and b.niss not in texte
+
+
+def test_director_exports_the_sections_without_people_links(
+    piis, article60, cpas_a, make_user, client_for
+):
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    client = client_for(directeur)
+    periode = {"du": "2025-01", "au": "2025-12"}
+    html = client.get(reverse("rapports:tableau_de_bord"), periode).content.decode()
+    assert reverse("rapports:export", args=["piis", "csv"]) in html
+    assert "indicateur=piis_en_retard" not in html
+    response = client.get(reverse("rapports:export", args=["piis", "csv"]), periode)
+    lignes = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert "Part signée dans les 3 mois (%);33,33" in lignes
+    response = client.get(reverse("rapports:export", args=["article60", "csv"]), periode)
+    lignes = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert "Postes occupés;2" in lignes

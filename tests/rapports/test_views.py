@@ -291,3 +291,34 @@ def test_current_or_future_month_is_refused(cpas_a, make_user, client_for):
     response = client_for(directeur).post(reverse("rapports:demander"), {"mois": mois}, follow=True)
     assert "mois terminé" in response.content.decode()
     assert not RapportMensuel.objects.exists()
+
+
+def _nombre_de_requetes(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_people_list_and_reports_page_run_a_fixed_number_of_queries(
+    cpas_a, make_user, client_for, tmp_path, settings
+):
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    client = client_for(coordinateur)
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    _peupler(cpas_a, 4, agent)
+    _rapport(cpas_a, datetime.date(2025, 1, 1), tmp_path, settings)
+    liste = (
+        reverse("rapports:personnes")
+        + "?indicateur=ris_eris&date="
+        + (timezone.localdate().isoformat())
+    )
+    mensuels = reverse("rapports:mensuels")
+    client.get(liste)
+    avant = (_nombre_de_requetes(client, liste), _nombre_de_requetes(client, mensuels))
+    _peupler(cpas_a, 30, make_user(Role.AGENT, cpas_a, cellule="alpha"))
+    for mois in range(2, 8):
+        _rapport(cpas_a, datetime.date(2025, mois, 1), tmp_path, settings)
+    assert (_nombre_de_requetes(client, liste), _nombre_de_requetes(client, mensuels)) == avant
