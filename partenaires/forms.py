@@ -138,8 +138,27 @@ class OrientationForm(forms.ModelForm):
 
     def __init__(self, *args, beneficiaires=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["beneficiaire"].queryset = beneficiaires or Beneficiaire.objects.none()
+        self.fields["beneficiaire"].queryset = (
+            beneficiaires if beneficiaires is not None else Beneficiaire.objects.none()
+        )
         self.fields["date_orientation"].initial = timezone.localdate()
+
+
+class OrientationModifierForm(forms.ModelForm):
+    """What the agent may still change before the partner answers (the service only while
+    the referral has not been sent)."""
+
+    service = OrientationForm.base_fields["service"]
+
+    class Meta:
+        model = Orientation
+        fields = ["service", "motif", "resultat_attendu", "informations_partagees"]
+        widgets = OrientationForm.Meta.widgets
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.statut != "proposee":
+            del self.fields["service"]
 
 
 class TransitionForm(forms.Form):
@@ -369,7 +388,9 @@ class ParticipationForm(forms.ModelForm):
         if self.instance.pk:
             del self.fields["beneficiaire"]
         else:
-            self.fields["beneficiaire"].queryset = beneficiaires or Beneficiaire.objects.none()
+            self.fields["beneficiaire"].queryset = (
+                beneficiaires if beneficiaires is not None else Beneficiaire.objects.none()
+            )
             self.fields["date_inscription"].initial = timezone.localdate()
 
     def clean(self):

@@ -19,6 +19,9 @@ urlpatterns = [
     path("orientations/nouvelle/", views.orientation_creer, name="orientation_creer"),
     path("orientations/<int:pk>/", views.orientation_detail, name="orientation_detail"),
     path(
+        "orientations/<int:pk>/modifier/", views.orientation_modifier, name="orientation_modifier"
+    ),
+    path(
         "orientations/<int:pk>/statut/",
         views.orientation_transition,
         name="orientation_transition",

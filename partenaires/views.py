@@ -33,6 +33,7 @@ from .forms import (
     MessageForm,
     NoteForm,
     OrientationForm,
+    OrientationModifierForm,
     PartenaireForm,
     ParticipationForm,
     PartiesFormSet,
@@ -346,6 +347,33 @@ def orientation_creer(request):
     return render(request, "partenaires/orientation_form.html", {"form": form})
 
 
+MODIFIABLES = {S.PROPOSEE, S.ENVOYEE, S.EXPIREE}
+
+
+@acces(permissions.peut_suivre_beneficiaires)
+def orientation_modifier(request, pk):
+    orientation = _get_orientation(request, pk)
+    if orientation.statut not in MODIFIABLES:
+        messages.error(
+            request, _("Une orientation à laquelle le partenaire a répondu ne se modifie plus.")
+        )
+        return redirect("partenaires:orientation_detail", pk=pk)
+    form = OrientationModifierForm(request.POST or None, instance=orientation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Orientation modifiée."))
+        return redirect("partenaires:orientation_detail", pk=pk)
+    return render(
+        request,
+        "partenaires/form.html",
+        {
+            "form": form,
+            "titre": _("Modifier l'orientation de %(b)s") % {"b": orientation.beneficiaire},
+            "retour": reverse("partenaires:orientation_detail", args=[pk]),
+        },
+    )
+
+
 def _contexte_orientation(request, orientation, *, portail):
     presences = list(orientation.presences.all())
     return {
@@ -365,6 +393,7 @@ def _contexte_orientation(request, orientation, *, portail):
         "presence_form": PresenceForm(initial={"date": timezone.localdate()}),
         "echeance": services.echeance(orientation, orientation.cpas.delai_expiration_orientation),
         "url_beneficiaire": "" if portail else url_beneficiaire(orientation.beneficiaire_id),
+        "modifiable": not portail and orientation.statut in MODIFIABLES,
     }
 
 

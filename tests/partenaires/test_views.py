@@ -625,3 +625,18 @@ def test_only_partner_role_users_can_be_linked_to_an_organisation(agent, partena
     with pytest.raises(ValidationError):
         ComptePartenaire(user=agent, partenaire=PartenaireFactory()).full_clean()
     partenaire_user.compte_partenaire.full_clean()
+
+
+def test_referral_editable_until_the_partner_answers(
+    client_for, agent, service, cpas_a, partenaire_user
+):
+    o = _envoyer(agent, service, cpas_a)
+    url = reverse("partenaires:orientation_modifier", args=[o.pk])
+    r = client_for(agent).post(url, {"motif": "Nouveau motif", "informations_partagees": "x"})
+    assert r.status_code == 302
+    o.refresh_from_db()
+    assert o.motif == "Nouveau motif" and o.service == service  # service fixed once sent
+    transition(o, S.ACCEPTEE, par=partenaire_user)
+    client_for(agent).post(url, {"motif": "Encore"})
+    o.refresh_from_db()
+    assert o.motif == "Nouveau motif"
