@@ -7,6 +7,7 @@ PostgreSQL when none is configured). Ctrl-C stops the three processes, then the 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,10 @@ def manage(*args: str) -> None:
 
 
 def banner() -> str:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpas_isp.settings")
+    django.setup()
     from cpas_isp.management.commands.demo_data import DEMO_PASSWORD, demo_accounts
 
     host = os.environ.get("HOST", "127.0.0.1")
@@ -47,7 +52,13 @@ def main() -> int:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("PYTHONUNBUFFERED", "1")
     honcho = Path(sys.executable).parent / "honcho"
-    return subprocess.call([str(honcho), "start", "-f", str(BASE_DIR / "Procfile")], env=env)
+    port = os.environ.get("PORT", "8000")
+    # honcho gives each process type its PORT from this base (web is first: the base itself).
+    command = [str(honcho), "start", "-f", str(BASE_DIR / "Procfile"), "--port", port]
+    proc = subprocess.Popen(command, env=env)
+    # Ctrl-C reaches honcho too, which stops web, worker and beat: wait for it to finish.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return proc.wait()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("CPAS_ISP_VAR_DIR", BASE_DIR / "var"))
 
 env = environ.Env()
 
