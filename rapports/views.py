@@ -206,6 +206,21 @@ def tables_export(donnees) -> dict:
             [[r.agent, *[r.phases[p] for p in phases], r.total] for r in donnees["charge"]],
         ),
     }
+    if donnees.get("participation_groupe"):
+        tables["groupe"] = (
+            _("Participation (ensemble des CPAS)"),
+            [
+                _("Date"),
+                _("Dossiers RIS+ERIS"),
+                *[libelle_phase(p) for p in queries.PHASES],
+                _("Total ISP"),
+                _("Taux de participation (%)"),
+            ],
+            [
+                [r.date, r.ris_eris, *[r.phases[p] for p in queries.PHASES], r.isp, r.taux]
+                for r in donnees["participation_groupe"]
+            ],
+        )
     for extra in donnees.get("tables_export_extra", []):
         tables.update(extra)
     return tables
@@ -250,10 +265,28 @@ def _xlsx(titre, entetes, lignes) -> bytes:
 # --- Views ---------------------------------------------------------------------------------
 
 
+def groupe_cpas(user):
+    """The CPAS whose dashboards the user sees as coordinator or director, when several (the
+    group table adds them up); an empty list otherwise."""
+    from cpas_isp.models import Role
+    from cpas_isp.tenancy import active_memberships
+
+    cpas = [
+        m.cpas for m in active_memberships(user) if m.role in {Role.COORDINATEUR, Role.DIRECTEUR}
+    ]
+    return cpas if len(cpas) > 1 else []
+
+
 @role_required(permissions.peut_voir_tableaux_de_bord)
 def tableau_de_bord(request):
     form, filtres = _filtres(request)
     donnees = donnees_tableau_de_bord(request.cpas, filtres)
+    groupe = groupe_cpas(request.user) if form.cellule_imposee is None else []
+    if groupe:
+        donnees["groupe"] = groupe
+        donnees["participation_groupe"] = queries.tableau_participation(
+            [c.pk for c in groupe], filtres.dates()
+        )
     liens = filtres.params() if peut_ouvrir_listes(request.user) else None
     contexte = {
         **donnees,
@@ -261,6 +294,7 @@ def tableau_de_bord(request):
         "filtres": filtres,
         "liens": liens,
         "ecran": True,
+        "toutes_phases": queries.PHASES,
         "query": "&".join(f"{k}={v}" for k, v in filtres.params().items()),
         "graphique_participation": svg.graphique_participation(donnees["participation"]),
         "graphique_flux": svg.graphique_flux(donnees["flux"]),
@@ -274,8 +308,14 @@ def tableau_de_bord(request):
 def export(request, table, format):
     if format not in {"csv", "xlsx"}:
         raise Http404
-    _form, filtres = _filtres(request)
-    tables = tables_export(donnees_tableau_de_bord(request.cpas, filtres))
+    form, filtres = _filtres(request)
+    donnees = donnees_tableau_de_bord(request.cpas, filtres)
+    groupe = groupe_cpas(request.user) if form.cellule_imposee is None else []
+    if groupe:
+        donnees["participation_groupe"] = queries.tableau_participation(
+            [c.pk for c in groupe], filtres.dates()
+        )
+    tables = tables_export(donnees)
     if table not in tables:
         raise Http404
     titre, entetes, lignes = tables[table]

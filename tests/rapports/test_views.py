@@ -322,3 +322,19 @@ def test_people_list_and_reports_page_run_a_fixed_number_of_queries(
     for mois in range(2, 8):
         _rapport(cpas_a, datetime.date(2025, mois, 1), tmp_path, settings)
     assert (_nombre_de_requetes(client, liste), _nombre_de_requetes(client, mensuels)) == avant
+
+
+def test_coordinator_of_several_cpas_sees_their_group_table(cpas_a, cpas_b, make_user, client_for):
+    from tests.cpas_isp.factories import MembershipFactory
+
+    _peupler(cpas_a, 4)
+    _peupler(cpas_b, 6)
+    multi = make_user(Role.COORDINATEUR, cpas_a)
+    MembershipFactory(user=multi, cpas=cpas_b, role=Role.COORDINATEUR)
+    response = client_for(multi).get(TABLEAU)
+    assert response.context["participation"][-1].ris_eris in (4, 6)  # the current CPAS only
+    groupe = response.context["participation_groupe"][-1]
+    assert (groupe.ris_eris, groupe.isp) == (10, 5)
+    assert 'id="participation-groupe"' in response.content.decode()
+    seul = make_user(Role.COORDINATEUR, cpas_a)
+    assert "participation_groupe" not in client_for(seul).get(TABLEAU).context
