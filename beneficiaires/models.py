@@ -121,7 +121,10 @@ class Beneficiaire(models.Model):
                 name="nom_recherche",
                 operation=pgtrigger.Insert | pgtrigger.Update,
                 when=pgtrigger.Before,
-                func="NEW.nom_recherche := isp_nom_recherche(NEW.nom, NEW.prenom); RETURN NEW;",
+                func=(
+                    "NEW.nom_recherche := isp_unaccent("
+                    "coalesce(NEW.nom, '') || ' ' || coalesce(NEW.prenom, '')); RETURN NEW;"
+                ),
             )
         ]
         constraints = [
