@@ -99,6 +99,9 @@ def _filtres(request):
     )
     if form.is_valid():
         data = form.cleaned_data
+        # Show the period applied (defaults included) in the month inputs.
+        form.data = form.data.copy()
+        form.data["du"], form.data["au"] = f"{data['du']:%Y-%m}", f"{data['au']:%Y-%m}"
     else:
         data = form.defauts()
     filtres = Filtres(
