@@ -45,7 +45,13 @@ def filtrer_par_cellule(queryset, cellule, date=None):
 
 
 def _passage_courant(date):
-    return PassagePhase.objects.filter(beneficiaire=OuterRef("pk")).en_cours_le(date)
+    # Explicit order: the model's default ordering ("beneficiaire") would join the person table
+    # in every subquery.
+    return (
+        PassagePhase.objects.filter(beneficiaire=OuterRef("pk"))
+        .en_cours_le(date)
+        .order_by("-debut")
+    )
 
 
 def annoter_phase_courante(queryset, date=None):
@@ -107,6 +113,33 @@ def annoter_suivi(queryset, date=None, prefixe="beneficiaire"):
     )
 
 
+def en_retard(cpas_id, date, champ="beneficiaire_id") -> Q:
+    """People with something overdue: a next action past its date, a PIIS evaluation past its
+    date, or a PIIS still unsigned 3 months after the RIS decision. Set-based (``IN`` over the
+    partial indexes of open items), so that counting a whole queue stays cheap."""
+    limite_signature = date - relativedelta(months=delais.MOIS_SIGNATURE)
+    actions = Etape.objects.filter(
+        cpas_id=cpas_id, echeance__lt=date, action_faite_le__isnull=True
+    ).values("beneficiaire_id")
+    evaluations = EvaluationPiis.objects.filter(
+        cpas_id=cpas_id,
+        date_tenue__isnull=True,
+        date_prevue__lt=date,
+        piis__statut=StatutPiis.SIGNE,
+    ).values("piis__beneficiaire_id")
+    signatures = Piis.objects.filter(
+        cpas_id=cpas_id,
+        statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE],
+        avenant_de__isnull=True,
+        date_decision_ris__lt=limite_signature,
+    ).values("beneficiaire_id")
+    return (
+        Q(**{f"{champ}__in": actions})
+        | Q(**{f"{champ}__in": evaluations})
+        | Q(**{f"{champ}__in": signatures})
+    )
+
+
 def file_cellule(user, cellule, date=None, filtre: str = ""):
     """The stays running today in the cellule's phases, with what the queue shows per row."""
     date = date or datetime.date.today()
@@ -116,37 +149,27 @@ def file_cellule(user, cellule, date=None, filtre: str = ""):
         .en_cours_le(date)
         .select_related("beneficiaire", "agent", "beneficiaire__referent")
     )
-    qs = annoter_suivi(qs, date)
     if filtre == "nouveaux":
         qs = qs.filter(debut__gte=date - datetime.timedelta(days=JOURS_NOUVEAU))
     elif filtre == "retard":
-        qs = qs.filter(
-            Q(actions_en_retard__gt=0)
-            | Q(evaluations_en_retard__gt=0)
-            | Q(signature_piis_en_retard=True)
-        )
+        qs = qs.filter(en_retard(cellule.cpas_id, date))
     elif filtre == "miens":
         qs = qs.filter(Q(agent=user) | Q(beneficiaire__referent=user))
+    qs = annoter_suivi(qs, date)  # per row, only for the rows of the page
     return qs.order_by("-debut", "beneficiaire__nom", "beneficiaire__prenom")
 
 
 def compteurs_file(user, cellule, date=None) -> dict:
     date = date or datetime.date.today()
-    qs = annoter_suivi(
+    qs = (
         PassagePhase.objects.for_user(user)
         .filter(phase__in=phases_de_cellule(cellule))
-        .en_cours_le(date),
-        date,
+        .en_cours_le(date)
     )
     return qs.aggregate(
         total=Count("id"),
         nouveaux=Count("id", filter=Q(debut__gte=date - datetime.timedelta(days=JOURS_NOUVEAU))),
-        retard=Count(
-            "id",
-            filter=Q(actions_en_retard__gt=0)
-            | Q(evaluations_en_retard__gt=0)
-            | Q(signature_piis_en_retard=True),
-        ),
+        retard=Count("id", filter=en_retard(cellule.cpas_id, date)),
     )
 
 

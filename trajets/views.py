@@ -370,15 +370,24 @@ def file_cellule(request, code):
 def echeances(request):
     items = queries.mes_echeances(request.user)
     today = datetime.date.today()
+    en_retard = [i for i in items if i.date < today]
+    a_venir = [i for i in items if i.date >= today]
     return render(
         request,
         "trajets/echeances.html",
         {
-            "en_retard": [i for i in items if i.date < today],
-            "a_venir": [i for i in items if i.date >= today],
+            # The oldest first; a very long backlog is cut (the counts say how many remain).
+            "en_retard": en_retard[:MAX_ECHEANCES],
+            "n_en_retard": len(en_retard),
+            "a_venir": a_venir[:MAX_ECHEANCES],
+            "n_a_venir": len(a_venir),
+            "max": MAX_ECHEANCES,
             "aujourd_hui": today,
         },
     )
+
+
+MAX_ECHEANCES = 200
 
 
 # --- PIIS -------------------------------------------------------------------------------------

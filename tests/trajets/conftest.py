@@ -19,3 +19,12 @@ def listes_de_reference(db):
         return
     migration = importlib.import_module("trajets.migrations.0003_listes_de_reference")
     migration.charger(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def en_francais():
+    """Messages are asserted in French: do not inherit a language another test activated."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        yield
