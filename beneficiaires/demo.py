@@ -369,7 +369,7 @@ def charger(ctx) -> None:
             for k in range(rng.choice([1, 1, 2, 2, 3])):
                 dernier = k == 0 or rng.random() < 0.5
                 fin = None
-                if rng.random() < 0.25 or not dernier:
+                if rng.random() < 0.45 or not dernier:
                     fin = debut + datetime.timedelta(days=rng.randint(60, 700))
                     if fin >= today:
                         fin = None

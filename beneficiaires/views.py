@@ -245,6 +245,10 @@ def _droit_form_view(request, b, droit=None):
             "b": b,
             "titre": _("Modifier le droit") if droit else _("Ajouter un droit RIS / ERIS"),
             "retour": reverse("beneficiaires:detail", args=[b.pk]) + "#droits",
+            "supprimer_url": (
+                reverse("beneficiaires:droit_supprimer", args=[b.pk, droit.pk]) if droit else ""
+            ),
+            "supprimer_confirmation": _("Supprimer ce droit ? (encodé par erreur)"),
         },
     )
 

@@ -618,3 +618,19 @@ def test_staged_import_can_be_cancelled(make_user, cpas_a, client_for):
 def test_import_of_another_cpas_answers_404(make_user, cpas_a, cpas_b, client_for):
     response = _upload(client_for(make_user(Role.ADMIN, cpas_b)), b"niss;nom;prenom\n")
     assert client_for(make_user(Role.ADMIN, cpas_a)).get(response.url).status_code == 404
+
+
+def test_deleting_a_right_entered_by_mistake(coord, cpas_a, client_for):
+    droit = DroitFactory(beneficiaire__cpas=cpas_a)
+    client = client_for(coord)
+    url = reverse("beneficiaires:droit_modifier", args=[droit.beneficiaire_id, droit.pk])
+    assert 'id="form-supprimer"' in client.get(url).content.decode()
+    client.post(reverse("beneficiaires:droit_supprimer", args=[droit.beneficiaire_id, droit.pk]))
+    assert not DroitAide.objects.exists()
+
+
+def test_right_of_another_person_cannot_be_edited_through_this_one(coord, cpas_a, client_for):
+    droit = DroitFactory(beneficiaire__cpas=cpas_a)
+    autre = BeneficiaireFactory(cpas=cpas_a)
+    url = reverse("beneficiaires:droit_modifier", args=[autre.pk, droit.pk])
+    assert client_for(coord).get(url).status_code == 404
