@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 
 from celery import shared_task
 from django.conf import settings
@@ -17,8 +18,11 @@ MAX_TENTATIVES = 4
 
 
 def _backoff(retries: int) -> int:
-    """Seconds before the next attempt: base, 2×base, 4×base… capped at 30 minutes."""
-    base = getattr(settings, "RAPPORTS_RETRY_BACKOFF", 60)
+    """Seconds before the next attempt: base, 2×base, 4×base… capped at 30 minutes. The base
+    (60 s) may be set with the RAPPORTS_RETRY_BACKOFF setting or environment variable."""
+    base = getattr(settings, "RAPPORTS_RETRY_BACKOFF", None) or int(
+        os.environ.get("RAPPORTS_RETRY_BACKOFF", "60")
+    )
     return min(base * 2**retries, 1800)
 
 

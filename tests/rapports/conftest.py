@@ -35,6 +35,7 @@ def worker_rapports(transactional_db, tmp_path, settings):
         CPAS_ISP_TESTING="true",
         CELERY_QUEUE=queue,
         MEDIA_ROOT=str(media),
+        RAPPORTS_RETRY_BACKOFF="3",
     )
     log = tmp_path / "worker.log"
     with open(log, "w") as out:

@@ -16,7 +16,8 @@ from rapports import services, tasks
 from rapports.models import EtatRapport, RapportMensuel
 from tests.rapports.factories import DroitFactory, PassageFactory, motif
 
-DECEMBRE = datetime.date(2025, 12, 1)
+D = datetime.date
+DECEMBRE = D(2025, 12, 1)
 
 
 def _texte_pdf(pdf: bytes, tmp_path) -> str:
@@ -195,3 +196,40 @@ def test_beat_scheduled_task_runs_in_a_real_worker_and_stores_the_pdf(worker_rap
         chemin = media / r.fichier.name
         assert chemin.read_bytes().startswith(b"%PDF")
     assert rapports[0].langue == "nl"  # beta is a Dutch-speaking CPAS
+
+
+@pytest.mark.slow
+def test_real_worker_retries_a_failed_attempt_and_stores_one_report(worker_rapports):
+    from tests.cpas_isp.factories import CpasFactory
+
+    _queue, media, log = worker_rapports
+    cpas = CpasFactory(code="delta", nom="CPAS de Delta")
+    DroitFactory(beneficiaire__cpas=cpas, debut=D(2025, 1, 1))
+    # A file where the CPAS's report folder should be: storing the PDF fails.
+    (media / "rapports").mkdir()
+    bloquant = media / "rapports" / "delta"
+    bloquant.write_text("not a folder")
+    tasks.generer_rapport_mensuel.delay(cpas.pk, "2025-12")
+
+    def attendre(condition, quoi):
+        deadline = time.monotonic() + 90
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{quoi}:\n" + log.read_text()[-4000:])
+            time.sleep(0.1)
+
+    attendre(
+        lambda: RapportMensuel.objects.filter(tentatives=1).exclude(erreur="").exists(),
+        "first attempt did not fail",
+    )
+    bloquant.unlink()  # the cause goes away before the retry (3 s later)
+    rapport = RapportMensuel.objects.get()
+    assert rapport.etat == EtatRapport.EN_ATTENTE and "Error" in rapport.erreur
+    attendre(
+        lambda: RapportMensuel.objects.filter(etat=EtatRapport.PRET).exists(),
+        "the retry did not store the report",
+    )
+    rapport = RapportMensuel.objects.get()  # exactly one
+    assert rapport.tentatives == 2 and rapport.erreur == ""
+    assert [p.name for p in (media / "rapports" / "delta").iterdir()] == [rapport.nom_fichier]
+    assert (media / rapport.fichier.name).read_bytes().startswith(b"%PDF")
