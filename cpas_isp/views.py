@@ -14,7 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
@@ -31,6 +31,9 @@ def _check(user, predicate):
     if current_membership(user) is None:
         raise PermissionDenied(_("Vous n'avez aucun rôle actif dans un CPAS."))
     if predicate is not None and not predicate(user):
+        if permissions.est_partenaire(user):
+            # A partner organisation's user does not even learn that the page exists.
+            raise Http404
         raise PermissionDenied(_("Votre rôle ne donne pas accès à cette page."))
 
 
