@@ -129,13 +129,9 @@ def test_partner_gets_404_on_cpas_pages_and_other_cpas(
 
 def test_partner_cannot_open_the_person_page(client_for, partenaire_user, agent, service, cpas_a):
     o = _envoyer(agent, service, cpas_a)
-    try:
-        url = reverse("beneficiaires:detail", kwargs={"pk": o.beneficiaire_id})
-    except Exception:
-        pytest.skip("person page not available yet")
+    url = reverse("beneficiaires:detail", kwargs={"pk": o.beneficiaire_id})
     r = client_for(partenaire_user).get(url)
-    # The person page belongs to beneficiaires (it answers 403 to partners today).
-    assert r.status_code in (403, 404)
+    assert r.status_code == 404
     assert o.beneficiaire.niss not in r.content.decode()
 
 
