@@ -177,6 +177,8 @@ def main():
     try:
         t0 = time.perf_counter()
         cpas, agent, coord, personnes = remplir(args.personnes)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after such a load
         print(
             f"Données : {args.personnes} personnes, {args.personnes * 10} étapes, "
             f"{len(personnes) // 10} contrats article 60 ({time.perf_counter() - t0:.1f} s)"

@@ -331,6 +331,9 @@ def mes_files(request):
     membership = current_membership(request.user)
     if membership.cellule_id and not permissions.est_coordinateur(request.user):
         return redirect("trajets:file_cellule", code=membership.cellule.code)
+    if not permissions.est_coordinateur(request.user):
+        # An agent without a cellule has no queue; their people are in "Mes dossiers".
+        return render(request, "trajets/files.html", {"lignes": [], "sans_cellule": True})
     cellules = Cellule.objects.for_user(request.user).filter(active=True)
     today = datetime.date.today()
     lignes = []

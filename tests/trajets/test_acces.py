@@ -94,3 +94,8 @@ def test_person_page_shows_the_trajectory_sections_and_caseload_column(donnees, 
         assert fragment in html
     liste = client.get("/beneficiaires/").content.decode()
     assert "+ étape" in liste and "Emploi" in liste
+
+
+def test_agent_without_cellule_gets_an_explanation_instead_of_queues(cpas_a, make_user, client_for):
+    html = client_for(make_user(Role.AGENT, cpas_a)).get("/trajets/files/").content.decode()
+    assert "aucune cellule" in html

@@ -223,3 +223,30 @@ def test_pool_declared_from_the_occupancy_page(cpas_a, make_user, client_for):
         .status_code
         == 403
     )
+
+
+def test_occupancy_page_query_count_does_not_grow(
+    cpas_a, make_user, client_for, django_assert_max_num_queries
+):
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    PoolArticle60.objects.create(cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=5)
+    today = datetime.date.today()
+
+    def ajouter(n):
+        for _ in range(n):
+            ContratFactory(
+                beneficiaire__cpas=cpas_a,
+                debut=today - datetime.timedelta(days=100),
+                fin_prevue=today + datetime.timedelta(days=30),
+            )
+
+    ajouter(1)
+    client = client_for(coordinateur)
+    client.get("/trajets/article60/")
+    with django_assert_max_num_queries(40) as ctx:
+        client.get("/trajets/article60/")
+    avant = len(ctx.captured_queries)
+    ajouter(8)
+    with django_assert_max_num_queries(avant):
+        html = client.get("/trajets/article60/").content.decode()
+    assert "Le pool est complet" in html

@@ -252,3 +252,39 @@ def test_cellule_queue_shows_overdue_and_new_arrivals(cpas_a, agent, client_for)
     assert "NOUVEAU" in nouveaux and "ANCIEN" not in nouveaux
     retard = client.get("/trajets/files/emploi/?filtre=retard").content.decode()
     assert "ANCIEN" in retard and "NOUVEAU" not in retard
+
+
+def test_mes_echeances_query_count_does_not_grow(
+    cpas_a, agent, client_for, django_assert_max_num_queries
+):
+    client = client_for(agent)
+
+    def ajouter(n):
+        for _ in range(n):
+            b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+            EtapeFactory(beneficiaire=b, auteur=agent, prochaine_action="x", echeance=D(2025, 1, 1))
+
+    ajouter(2)
+    client.get("/trajets/echeances/")
+    with django_assert_max_num_queries(40) as ctx:
+        client.get("/trajets/echeances/")
+    avant = len(ctx.captured_queries)
+    ajouter(10)
+    with django_assert_max_num_queries(avant):
+        html = client.get("/trajets/echeances/").content.decode()
+    assert "En retard (12)" in html
+
+
+def test_caseload_filter_by_current_phase(cpas_a, make_user, client_for):
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    emploi = BeneficiaireFactory(cpas=cpas_a, nom="Travail")
+    PassageFactory(beneficiaire=emploi, phase="emploi", debut=D(2024, 1, 1))
+    alpha = BeneficiaireFactory(cpas=cpas_a, nom="Lecture")
+    PassageFactory(beneficiaire=alpha, phase="alpha", debut=D(2024, 1, 1))
+    dehors = BeneficiaireFactory(cpas=cpas_a, nom="Dehors")
+    client = client_for(coordinateur)
+    html = client.get("/beneficiaires/?phase=emploi").content.decode()
+    assert "TRAVAIL" in html and "LECTURE" not in html and "DEHORS" not in html
+    html = client.get("/beneficiaires/?phase=aucune").content.decode()
+    assert "DEHORS" in html and "TRAVAIL" not in html
+    assert dehors.pk
