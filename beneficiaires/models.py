@@ -122,7 +122,7 @@ class Beneficiaire(models.Model):
                 operation=pgtrigger.Insert | pgtrigger.Update,
                 when=pgtrigger.Before,
                 func=(
-                    "NEW.nom_recherche := isp_unaccent("
+                    "NEW.nom_recherche := public.isp_unaccent("
                     "coalesce(NEW.nom, '') || ' ' || coalesce(NEW.prenom, '')); RETURN NEW;"
                 ),
             )

@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION isp_unaccent(text) RETURNS text
     AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$;
 CREATE OR REPLACE FUNCTION isp_nom_recherche(nom text, prenom text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT isp_unaccent(coalesce(nom, '') || ' ' || coalesce(prenom, '')) $$;
+    AS $$ SELECT public.isp_unaccent(coalesce(nom, '') || ' ' || coalesce(prenom, '')) $$;
 CREATE INDEX beneficiaire_nom_trgm ON beneficiaires_beneficiaire
     USING gin (isp_nom_recherche(nom, prenom) gin_trgm_ops);
 CREATE INDEX beneficiaire_niss_trgm ON beneficiaires_beneficiaire USING gin (niss gin_trgm_ops);

@@ -11,7 +11,7 @@ INDEX = """
 DROP INDEX IF EXISTS beneficiaire_nom_trgm;
 CREATE OR REPLACE FUNCTION isp_nom_recherche(nom text, prenom text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 1000
-    AS $$ BEGIN RETURN isp_unaccent(coalesce(nom, '') || ' ' || coalesce(prenom, '')); END $$;
+    AS $$ BEGIN RETURN public.isp_unaccent(coalesce(nom, '') || ' ' || coalesce(prenom, '')); END $$;
 DROP INDEX IF EXISTS beneficiaire_niss_trgm;
 CREATE INDEX beneficiaire_cpas_nom_trgm ON beneficiaires_beneficiaire
     USING gin (cpas_id, isp_nom_recherche(nom, prenom) gin_trgm_ops);
@@ -24,7 +24,7 @@ DROP INDEX IF EXISTS beneficiaire_cpas_nom_trgm;
 DROP INDEX IF EXISTS beneficiaire_cpas_niss_trgm;
 CREATE OR REPLACE FUNCTION isp_nom_recherche(nom text, prenom text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT isp_unaccent(coalesce(nom, '') || ' ' || coalesce(prenom, '')) $$;
+    AS $$ SELECT public.isp_unaccent(coalesce(nom, '') || ' ' || coalesce(prenom, '')) $$;
 CREATE INDEX beneficiaire_nom_trgm ON beneficiaires_beneficiaire
     USING gin (isp_nom_recherche(nom, prenom) gin_trgm_ops);
 CREATE INDEX beneficiaire_niss_trgm ON beneficiaires_beneficiaire USING gin (niss gin_trgm_ops);
