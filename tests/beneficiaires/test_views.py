@@ -62,7 +62,7 @@ def cellule_hook(monkeypatch):
         (Role.AGENT, 200),
         (Role.COORDINATEUR, 200),
         (Role.DIRECTEUR, 403),
-        (Role.PARTENAIRE, 403),
+        (Role.PARTENAIRE, 404),  # partner users: 404 outside their portal
         (Role.ADMIN, 403),
     ],
 )
@@ -80,7 +80,7 @@ def test_anonymous_is_sent_to_login(client):
     [
         (Role.COORDINATEUR, 200),
         (Role.DIRECTEUR, 403),
-        (Role.PARTENAIRE, 403),
+        (Role.PARTENAIRE, 404),  # partner users: 404 outside their portal
         (Role.ADMIN, 403),
     ],
 )
