@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cpas_isp.models import JournalAcces
@@ -217,9 +218,14 @@ def donnees_personnelles_json(request, b):
 def donnees_personnelles_pdf(request, b):
     from weasyprint import HTML
 
+    donnees = collecter_donnees(b, request.user)
+    identite = [
+        (capfirst(type(b)._meta.get_field(champ).verbose_name), valeur)
+        for champ, valeur in donnees["identite"].items()
+    ]
     html = render_to_string(
         "beneficiaires/donnees_personnelles_pdf.html",
-        {"b": b, "d": collecter_donnees(b, request.user)},
+        {"b": b, "d": donnees, "identite": identite},
         request=request,
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
