@@ -53,7 +53,7 @@ def donnees(cpas_a, make_user):
         (Role.DIRECTEUR, None, 200),
         (Role.AGENT, "emploi", 200),
         (Role.AGENT, None, 403),  # the CPAS limits agents to their cellule: none assigned
-        (Role.PARTENAIRE, None, 403),
+        (Role.PARTENAIRE, None, 404),  # partner users: 404 outside their portal
         (Role.ADMIN, None, 403),
     ],
 )
@@ -219,7 +219,7 @@ def test_unknown_export_is_404(cpas_a, make_user, client_for):
         (Role.COORDINATEUR, 200),
         (Role.DIRECTEUR, 200),
         (Role.AGENT, 403),
-        (Role.PARTENAIRE, 403),
+        (Role.PARTENAIRE, 404),  # partner users: 404 outside their portal
         (Role.ADMIN, 403),
     ],
 )
