@@ -311,3 +311,15 @@ def contrats_finissant(cpas_id, date, jours=JOURS_FIN_PROCHE):
         .select_related("beneficiaire", "partenaire")
         .order_by("fin_prevue")
     )
+
+
+def contrats_a_cloturer(cpas_id, date):
+    """Contracts past their planned end whose actual end was never recorded: the person's
+    Article 60 stay is still open until someone records how it ended."""
+    return (
+        ContratArticle60.objects.filter(
+            cpas_id=cpas_id, fin_reelle__isnull=True, fin_prevue__lt=date
+        )
+        .select_related("beneficiaire", "partenaire")
+        .order_by("fin_prevue")
+    )

@@ -198,6 +198,7 @@ def journal(request, pk):
 def journal_recent(request, pk):
     """The section of the person's page listing the last steps (refreshed after a new step)."""
     b = _personne(request, pk)
+    journaliser_acces(request, b)
     return render(
         request,
         "trajets/_section_journal.html",
@@ -865,6 +866,7 @@ def occupation(request):
             "par_mois": par_mois,
             "largeur_svg": len(par_mois) * 10,
             "finissant": queries.contrats_finissant(cpas.pk, today),
+            "a_cloturer": queries.contrats_a_cloturer(cpas.pk, today),
             "pools": PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"),
             "pool_form": pool_form,
             "aujourd_hui": today,

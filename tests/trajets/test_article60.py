@@ -195,7 +195,7 @@ def test_occupancy_page_access_by_role_and_cpas(cpas_a, cpas_b, make_user, clien
         (Role.DIRECTEUR, 200),
         (Role.ADMIN, 200),
         (Role.AGENT, 403),
-        (Role.PARTENAIRE, 403),
+        (Role.PARTENAIRE, 404),
     ]:
         response = client_for(make_user(role, cpas_a)).get("/trajets/article60/")
         assert response.status_code == status, role
@@ -250,3 +250,17 @@ def test_occupancy_page_query_count_does_not_grow(
     with django_assert_max_num_queries(avant):
         html = client.get("/trajets/article60/").content.decode()
     assert "Le pool est complet" in html
+
+
+def test_contracts_past_their_planned_end_without_an_end_are_listed_to_close(
+    cpas_a, make_user, client_for
+):
+    ContratFactory(
+        beneficiaire__cpas=cpas_a,
+        beneficiaire__nom="Oublie",
+        debut=D(2024, 1, 1),
+        fin_prevue=D(2024, 12, 31),
+    )
+    html = client_for(make_user(Role.COORDINATEUR, cpas_a)).get("/trajets/article60/")
+    html = html.content.decode()
+    assert "Contrats arrivés à terme sans fin enregistrée" in html and "OUBLIE" in html
