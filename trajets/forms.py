@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from trajets.models import (
@@ -82,7 +81,7 @@ class EtapeForm(forms.ModelForm):
     def __init__(self, *args, derniers_choix=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.instance.pk is None:
-            self.initial.setdefault("date", datetime.date.today())
+            self.initial.setdefault("date", timezone.localdate())
             for field in ("type", "mode"):
                 key = "type_id" if field == "type" else "mode"
                 if derniers_choix and derniers_choix.get(key):
@@ -90,7 +89,7 @@ class EtapeForm(forms.ModelForm):
 
     def clean_date(self):
         date = self.cleaned_data["date"]
-        if date > datetime.date.today():
+        if date > timezone.localdate():
             raise forms.ValidationError(
                 _(
                     "Une étape se note quand elle a eu lieu : pour planifier, utilisez la "
@@ -145,7 +144,7 @@ class OrienterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.passage_courant = passage_courant
         self.fields["agent"].queryset = agents_du_cpas(cpas_id)
-        self.initial.setdefault("date", datetime.date.today())
+        self.initial.setdefault("date", timezone.localdate())
         if user is not None:
             self.initial.setdefault("agent", user.pk)
         if passage_courant is not None:
@@ -343,7 +342,7 @@ class EvaluationForm(forms.ModelForm):
 
     def clean_date_tenue(self):
         date = self.cleaned_data["date_tenue"]
-        if date and date > datetime.date.today():
+        if date and date > timezone.localdate():
             raise forms.ValidationError(_("Une évaluation se note quand elle a eu lieu."))
         return date
 

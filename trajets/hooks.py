@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -154,11 +155,10 @@ def _annoter_caseload(queryset):
 
 
 def _filtrer_phase(queryset, value):
-    import datetime
 
     from trajets.models import PassagePhase, Phase
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     if value == "aucune":
         return queryset.exclude(
             Exists(PassagePhase.objects.filter(beneficiaire=OuterRef("pk")).en_cours_le(today))

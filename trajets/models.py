@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire, DateRange
@@ -280,12 +281,11 @@ class Etape(models.Model):
 
     @property
     def en_retard(self) -> bool:
-        import datetime
 
         return (
             self.echeance is not None
             and self.action_faite_le is None
-            and self.echeance < datetime.date.today()
+            and self.echeance < timezone.localdate()
         )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from trajets import delais
 from trajets.models import (
@@ -32,7 +33,7 @@ def phases_de_cellule(cellule) -> list[str]:
 def filtrer_par_cellule(queryset, cellule, date=None):
     """People of ``queryset`` whose stay running today is in a phase served by ``cellule``
     (registered as beneficiaires' cellule filter)."""
-    date = date or datetime.date.today()
+    date = date or timezone.localdate()
     passages = (
         PassagePhase.objects.filter(cpas_id=cellule.cpas_id, phase__in=phases_de_cellule(cellule))
         .en_cours_le(date)
@@ -56,7 +57,7 @@ def _passage_courant(date):
 
 def annoter_phase_courante(queryset, date=None):
     """Adds ``phase_courante`` and ``phase_depuis`` to a Beneficiaire queryset (same query)."""
-    date = date or datetime.date.today()
+    date = date or timezone.localdate()
     courant = _passage_courant(date)
     return queryset.annotate(
         phase_courante=Subquery(courant.values("phase")[:1]),
@@ -68,7 +69,7 @@ def annoter_suivi(queryset, date=None, prefixe="beneficiaire"):
     """Adds to a queryset whose rows lead to a person through ``prefixe`` (or are people when
     prefixe is empty): last step date, overdue next actions, overdue PIIS evaluations,
     unsigned PIIS past the 3-month deadline."""
-    date = date or datetime.date.today()
+    date = date or timezone.localdate()
     ref = OuterRef(f"{prefixe}_id" if prefixe else "pk")
     limite_signature = date - relativedelta(months=delais.MOIS_SIGNATURE)
     actions = (
@@ -142,7 +143,7 @@ def en_retard(cpas_id, date, champ="beneficiaire_id") -> Q:
 
 def file_cellule(user, cellule, date=None, filtre: str = ""):
     """The stays running today in the cellule's phases, with what the queue shows per row."""
-    date = date or datetime.date.today()
+    date = date or timezone.localdate()
     qs = (
         PassagePhase.objects.for_user(user)
         .filter(phase__in=phases_de_cellule(cellule))
@@ -160,7 +161,7 @@ def file_cellule(user, cellule, date=None, filtre: str = ""):
 
 
 def compteurs_file(user, cellule, date=None) -> dict:
-    date = date or datetime.date.today()
+    date = date or timezone.localdate()
     qs = (
         PassagePhase.objects.for_user(user)
         .filter(phase__in=phases_de_cellule(cellule))
@@ -186,7 +187,7 @@ class Echeance:
 
     @property
     def en_retard(self) -> bool:
-        return self.date < datetime.date.today()
+        return self.date < timezone.localdate()
 
 
 def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
@@ -194,7 +195,7 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
     first), then the coming ``horizon_jours`` days."""
     from django.utils.translation import gettext as _
 
-    date = date or datetime.date.today()
+    date = date or timezone.localdate()
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
     items: list[Echeance] = []
     actions = (

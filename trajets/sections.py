@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
+from django.utils import timezone
 
 from trajets import delais
 from trajets.models import ContratArticle60, PassagePhase, Piis
@@ -25,7 +25,7 @@ def journal(request, b):
 
 
 def piis(request, b):
-    today = datetime.date.today()
+    today = timezone.localdate()
     items = list(
         Piis.objects.filter(beneficiaire=b)
         .select_related("avenant_de")
@@ -42,4 +42,4 @@ def article60(request, b):
         .select_related("partenaire", "motif_fin")
         .order_by("-debut")
     )
-    return {"b": b, "contrats": contrats, "aujourd_hui": datetime.date.today()}
+    return {"b": b, "contrats": contrats, "aujourd_hui": timezone.localdate()}

@@ -12,6 +12,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trajets import delais
@@ -56,7 +57,7 @@ def _message_chevauchement(beneficiaire, debut, fin) -> str:
 
 
 def passage_en_cours(beneficiaire, date=None):
-    date = date or datetime.date.today()
+    date = date or timezone.localdate()
     return PassagePhase.objects.filter(beneficiaire=beneficiaire).en_cours_le(date).first()
 
 
@@ -240,7 +241,7 @@ def noter_seance_collective(beneficiaires, auteur, **champs) -> list[Etape]:
 
 
 def marquer_action_faite(etape: Etape, date=None):
-    etape.action_faite_le = date or datetime.date.today()
+    etape.action_faite_le = date or timezone.localdate()
     etape.save(update_fields=["action_faite_le", "modifie_le"])
     return etape
 
@@ -344,8 +345,6 @@ def enregistrer_piis(piis: Piis, version: int | None, user, objectifs=None, tier
             renonciation_delai_reflexion=piis.renonciation_delai_reflexion,
             modifie_par=user,
         )
-        from django.utils import timezone
-
         n = Piis.objects.filter(pk=piis.pk, version=version).update(
             version=F("version") + 1, modifie_le=timezone.now(), **valeurs
         )
@@ -625,7 +624,7 @@ def enregistrer_evaluation(
 
 def conformite_evaluations(piis: Piis, aujourd_hui=None) -> dict:
     """At least 3 evaluations a year, 2 of them face to face, counted per year of the PIIS."""
-    aujourd_hui = aujourd_hui or datetime.date.today()
+    aujourd_hui = aujourd_hui or timezone.localdate()
     if piis.debut is None:
         return {"annees": []}
     from dateutil.relativedelta import relativedelta

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -303,7 +304,7 @@ def passage_modifier(request, passage_pk):
 def terminer_trajet(request, pk):
     b = _personne(request, pk)
     courant = get_object_or_404(PassagePhase, beneficiaire=b, fin__isnull=True)
-    form = f.TerminerTrajetForm(request.POST or None, initial={"fin": datetime.date.today()})
+    form = f.TerminerTrajetForm(request.POST or None, initial={"fin": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
             services.terminer_trajet(
@@ -336,7 +337,7 @@ def mes_files(request):
         # An agent without a cellule has no queue; their people are in "Mes dossiers".
         return render(request, "trajets/files.html", {"lignes": [], "sans_cellule": True})
     cellules = Cellule.objects.for_user(request.user).filter(active=True)
-    today = datetime.date.today()
+    today = timezone.localdate()
     lignes = []
     for c in cellules:
         if queries.phases_de_cellule(c):
@@ -352,7 +353,7 @@ def file_cellule(request, code):
     filtre = request.GET.get("filtre", "")
     if filtre not in {"", "nouveaux", "retard", "miens"}:
         filtre = ""
-    today = datetime.date.today()
+    today = timezone.localdate()
     qs = queries.file_cellule(request.user, cellule, today, filtre)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
@@ -373,7 +374,7 @@ def file_cellule(request, code):
 @suivi_requis
 def echeances(request):
     items = queries.mes_echeances(request.user)
-    today = datetime.date.today()
+    today = timezone.localdate()
     en_retard = [i for i in items if i.date < today]
     a_venir = [i for i in items if i.date >= today]
     return render(
@@ -538,7 +539,7 @@ def _piis_formulaire(request, b, piis):
 def piis_detail(request, piis_pk):
     piis = _piis(request, piis_pk)
     journaliser_acces(request, piis.beneficiaire)
-    today = datetime.date.today()
+    today = timezone.localdate()
     from trajets import delais
 
     return render(
@@ -678,7 +679,7 @@ def evaluation(request, evaluation_pk):
     piis = ev.piis
     b = _personne(request, piis.beneficiaire_id)
     if ev.date_tenue is None and not request.method == "POST":
-        ev.date_tenue = min(datetime.date.today(), max(ev.date_prevue, datetime.date.today()))
+        ev.date_tenue = min(timezone.localdate(), max(ev.date_prevue, timezone.localdate()))
     form = f.EvaluationForm(request.POST or None, instance=ev, objectifs=piis.objectifs.all())
     if request.method == "POST" and form.is_valid():
         try:
@@ -705,7 +706,7 @@ def evaluation_ajouter(request, piis_pk):
         messages.error(request, _("Seul un PIIS signé en cours peut être évalué."))
         return redirect("trajets:piis_detail", piis_pk=piis.pk)
     ev = EvaluationPiis.objects.create(
-        cpas_id=piis.cpas_id, piis=piis, date_prevue=datetime.date.today()
+        cpas_id=piis.cpas_id, piis=piis, date_prevue=timezone.localdate()
     )
     return redirect("trajets:evaluation", evaluation_pk=ev.pk)
 
@@ -718,7 +719,7 @@ def contrat_nouveau(request, pk):
     b = _personne(request, pk)
     contrat = ContratArticle60(cpas_id=b.cpas_id, beneficiaire=b)
     form = f.ContratForm(
-        request.POST or None, instance=contrat, initial={"debut": datetime.date.today()}
+        request.POST or None, instance=contrat, initial={"debut": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         contrat = form.save(commit=False)
@@ -767,7 +768,7 @@ def contrat_nouveau(request, pk):
                 )
             return redirect("trajets:contrat_detail", contrat_pk=contrat.pk)
     journaliser_acces(request, b)
-    occ = queries.occupation_le(b.cpas_id, datetime.date.today())
+    occ = queries.occupation_le(b.cpas_id, timezone.localdate())
     return render(request, "trajets/contrat_form.html", {"b": b, "form": form, "occupation": occ})
 
 
@@ -804,7 +805,7 @@ def contrat_detail(request, contrat_pk):
     b = _personne(request, contrat.beneficiaire_id)
     form = f.TerminerContratForm(
         request.POST or None,
-        initial={"fin_reelle": min(contrat.fin_prevue, datetime.date.today())},
+        initial={"fin_reelle": min(contrat.fin_prevue, timezone.localdate())},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -831,7 +832,7 @@ def contrat_detail(request, contrat_pk):
 def occupation(request):
     """Article 60 posts: the pool, occupancy today and by month, contracts ending soon."""
     cpas = request.cpas
-    today = datetime.date.today()
+    today = timezone.localdate()
     pool_form = None
     if permissions.est_coordinateur(request.user) or permissions.est_admin_cpas(request.user):
         pool_form = PoolForm(request.POST or None, initial={"valable_du": today})
@@ -900,7 +901,7 @@ def contrats_liste(request):
     try:
         date = datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        date = datetime.date.today()
+        date = timezone.localdate()
     qs = (
         ContratArticle60.objects.for_user(request.user)
         .actifs_le(date)
