@@ -134,7 +134,7 @@ def actions(request, beneficiaire):
     return [
         hooks.Action(
             _("Noter une étape"),
-            reverse("trajets:etape_rapide", kwargs={"pk": pk}) + "?dans=fiche",
+            reverse("trajets:etape_rapide", kwargs={"pk": pk}) + "?dans=fiche&parcours=1",
             htmx=True,
             ordre=10,
         ),

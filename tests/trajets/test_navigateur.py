@@ -46,6 +46,26 @@ def test_agent_logs_three_steps_from_the_caseload_without_leaving_the_page(
     assert types == ["entretien_individuel", "candidature", "candidature"]
 
 
+def test_step_from_the_top_of_the_person_page_updates_the_timeline_in_place(
+    page, login, cpas_a, make_user
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Dupont", prenom="Léa")
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    login(agent)
+    page.goto(f"/beneficiaires/{b.pk}/")
+    url = page.url
+    page.locator("#actions").get_by_role("button", name="Noter une étape").click()
+    formulaire = page.locator("#action-place form[data-etape-rapide]")
+    expect(formulaire).to_be_visible()
+    formulaire.locator("textarea[name=note]").fill("Bilan des candidatures")
+    formulaire.locator("textarea[name=note]").press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Étape notée")).to_be_visible()
+    expect(page.locator("#parcours")).to_contain_text("Entretien individuel")
+    assert page.url == url
+    assert Etape.objects.get(beneficiaire=b).note == "Bilan des candidatures"
+
+
 def test_agent_orients_a_person_from_facilitateur_to_emploi(page, login, cpas_a, make_user):
     agent = make_user(Role.AGENT, cpas_a, cellule="facilitateurs")
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Lambert")
