@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
-from cpas_isp.models import Cpas, Langue, TenantQuerySet
+from cpas_isp.models import Cpas, Langue, ListeReference, TenantQuerySet
 
 from .niss import format_niss
 
@@ -245,15 +245,12 @@ class DroitAide(models.Model):
         )
 
 
-class Frein(models.Model):
+class Frein(ListeReference):
     """Reference list of obstacles (freins) with FR/NL labels, shared by every CPAS.
 
     ``sensible``: health or judicial data (GDPR art. 9 and 10): only a flag is recorded (who and
     when), never a diagnosis or a comment, and it is shown only to those who need it."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    libelle_fr = models.CharField(_("libellé (FR)"), max_length=200)
-    libelle_nl = models.CharField(_("libellé (NL)"), max_length=200)
     sensible = models.BooleanField(
         _("donnée sensible (santé, judiciaire)"),
         default=False,
@@ -262,22 +259,10 @@ class Frein(models.Model):
             "coordinateurs ; jamais des partenaires."
         ),
     )
-    actif = models.BooleanField(_("actif"), default=True)
-    ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
 
-    class Meta:
+    class Meta(ListeReference.Meta):
         verbose_name = _("frein")
         verbose_name_plural = _("freins (liste de référence)")
-        ordering = ["ordre", "code"]
-
-    def __str__(self):
-        return self.libelle
-
-    @property
-    def libelle(self):
-        from django.utils.translation import get_language
-
-        return self.libelle_nl if (get_language() or "fr").startswith("nl") else self.libelle_fr
 
 
 class FreinBeneficiaireQuerySet(TenantQuerySet):

@@ -17,6 +17,35 @@ class Langue(models.TextChoices):
     NL = "nl", _("Nederlands")
 
 
+def libelle_bilingue(fr: str, nl: str) -> str:
+    """The French or Dutch label, by the active language."""
+    from django.utils.translation import get_language
+
+    return nl if (get_language() or "fr").startswith("nl") else fr
+
+
+class ListeReference(models.Model):
+    """A reference list with FR and NL labels, shared by every CPAS, that administrators extend
+    (exit reasons, step types, obstacles, partner types...)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    libelle_fr = models.CharField(_("libellé (FR)"), max_length=200)
+    libelle_nl = models.CharField(_("libellé (NL)"), max_length=200)
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
+    actif = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["ordre", "code"]
+
+    def __str__(self):
+        return self.libelle
+
+    @property
+    def libelle(self):
+        return libelle_bilingue(self.libelle_fr, self.libelle_nl)
+
+
 class Role(models.TextChoices):
     AGENT = "agent", _("Agent d'insertion")
     COORDINATEUR = "coordinateur", _("Coordinateur")
@@ -152,9 +181,7 @@ class Cellule(models.Model):
 
     @property
     def nom(self):
-        from django.utils.translation import get_language
-
-        return self.nom_nl if (get_language() or "fr").startswith("nl") else self.nom_fr
+        return libelle_bilingue(self.nom_fr, self.nom_nl)
 
 
 class MembershipQuerySet(TenantQuerySet):

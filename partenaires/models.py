@@ -9,34 +9,20 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire
-from cpas_isp.models import Cpas, Role, TenantQuerySet
+from cpas_isp.models import Cpas, ListeReference, Role, TenantQuerySet
 
 MONTANT = {"max_digits": 12, "decimal_places": 2}
 
 
-class _Libelle(models.Model):
+class _Libelle(ListeReference):
     """Reference list with FR and NL labels that users may extend."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    libelle_fr = models.CharField(_("libellé (FR)"), max_length=200)
-    libelle_nl = models.CharField(_("libellé (NL)"), max_length=200)
-    ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
-    actif = models.BooleanField(_("actif"), default=True)
-
-    class Meta:
+    class Meta(ListeReference.Meta):
         abstract = True
         ordering = ["ordre", "libelle_fr"]
-
-    def __str__(self):
-        return self.libelle
-
-    @property
-    def libelle(self):
-        return self.libelle_nl if (get_language() or "fr").startswith("nl") else self.libelle_fr
 
 
 class TypePartenaire(_Libelle):

@@ -1,5 +1,6 @@
 """Shared fixtures: CPAS, users per role, logged-in clients, a real Chromium (Playwright)."""
 
+import contextlib
 import os
 
 import pytest
@@ -114,11 +115,12 @@ def _test_database_url():
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
-@pytest.fixture
-def celery_worker(transactional_db, tmp_path):
-    """A real Celery worker process on the configured broker (Redis with REDIS_URL, the
-    filesystem transport otherwise), consuming a queue of its own and using the test database.
-    Yields the queue name: send tasks with ``apply_async(queue=queue)``."""
+@contextlib.contextmanager
+def worker_celery(tmp_path, prefix="test", **extra_env):
+    """Run a real Celery worker process on the configured broker (Redis with REDIS_URL, the
+    filesystem transport otherwise) with the test database, consuming a queue of its own, which
+    is also the default queue here and in the worker (tasks it queues come back to it).
+    Yields (queue, log file)."""
     import subprocess
     import sys
     import time
@@ -126,33 +128,22 @@ def celery_worker(transactional_db, tmp_path):
 
     from cpas_isp.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = dict(os.environ, DATABASE_URL=_test_database_url(), CPAS_ISP_TESTING="true")
-    log = tmp_path / "worker.log"
+    queue = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    env = dict(
+        os.environ,
+        DATABASE_URL=_test_database_url(),
+        CPAS_ISP_TESTING="true",
+        CELERY_QUEUE=queue,
+        **extra_env,
+    )
+    log = tmp_path / f"{queue}.log"
+    command = [
+        sys.executable, "-m", "celery", "-A", "cpas_isp", "worker", "-Q", queue,
+        "--pool", "solo", "--loglevel", "INFO", "--hostname", f"{queue}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cpas_isp",
-                "worker",
-                "-Q",
-                queue,
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                f"{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while "ready." not in log.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -162,7 +153,7 @@ def celery_worker(transactional_db, tmp_path):
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
-        yield queue
+        yield queue, log
     finally:
         app.conf.task_default_queue = previous
         proc.terminate()
@@ -170,3 +161,10 @@ def celery_worker(transactional_db, tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker (see ``worker_celery``); yields its queue name."""
+    with worker_celery(tmp_path) as (queue, _log):
+        yield queue

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire, DateRange
-from cpas_isp.models import Cpas, TenantQuerySet
+from cpas_isp.models import Cpas, ListeReference, TenantQuerySet
 
 
 class Phase(models.TextChoices):
@@ -46,29 +46,14 @@ class ClasseSortie(models.TextChoices):
     NEGATIVE = "negative", _("Négative")
 
 
-class MotifSortie(models.Model):
+class MotifSortie(ListeReference):
     """Reference list of exit reasons (FR/NL), each classed positive / neutral / negative."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    libelle_fr = models.CharField(_("libellé (FR)"), max_length=200)
-    libelle_nl = models.CharField(_("libellé (NL)"), max_length=200)
     classe = models.CharField(_("classe"), max_length=10, choices=ClasseSortie.choices)
-    actif = models.BooleanField(_("actif"), default=True)
-    ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
 
-    class Meta:
+    class Meta(ListeReference.Meta):
         verbose_name = _("motif de sortie")
         verbose_name_plural = _("motifs de sortie")
-        ordering = ["ordre", "code"]
-
-    def __str__(self):
-        return self.libelle
-
-    @property
-    def libelle(self):
-        from django.utils.translation import get_language
-
-        return self.libelle_nl if (get_language() or "fr").startswith("nl") else self.libelle_fr
 
 
 class PassagePhaseQuerySet(TenantQuerySet):
@@ -142,37 +127,14 @@ class PassagePhase(models.Model):
 # --- Reference lists -------------------------------------------------------------------------
 
 
-class _Libelle(models.Model):
-    """Reference list with FR and NL labels, shared by every CPAS, that admins extend."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    libelle_fr = models.CharField(_("libellé (FR)"), max_length=200)
-    libelle_nl = models.CharField(_("libellé (NL)"), max_length=200)
-    ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
-    actif = models.BooleanField(_("actif"), default=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["ordre", "code"]
-
-    def __str__(self):
-        return self.libelle
-
-    @property
-    def libelle(self):
-        from django.utils.translation import get_language
-
-        return self.libelle_nl if (get_language() or "fr").startswith("nl") else self.libelle_fr
-
-
-class TypeEtape(_Libelle):
+class TypeEtape(ListeReference):
     """Kind of trajectory step (individual interview, job coaching, application sent...)."""
 
     collectif = models.BooleanField(
         _("collectif"), default=False, help_text=_("Peut être noté pour un groupe de personnes")
     )
 
-    class Meta(_Libelle.Meta):
+    class Meta(ListeReference.Meta):
         verbose_name = _("type d'étape")
         verbose_name_plural = _("types d'étapes")
 

@@ -1,13 +1,8 @@
 import datetime
-import os
-import subprocess
-import sys
-import time
-import uuid
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from tests.conftest import worker_celery
 from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory
 
 D = datetime.date
@@ -17,69 +12,15 @@ D2 = D(2025, 12, 31)
 @pytest.fixture
 def worker_rapports(transactional_db, tmp_path, settings):
     """A real Celery worker process (``celery -A cpas_isp worker``) on the configured broker,
-    consuming a queue of its own (also the default queue of this process and of the worker, so
-    tasks the worker queues come back to it), using the test database and a media folder of
-    its own. Yields (queue, media_root)."""
-    from django.db import connection
-
-    from cpas_isp.celery import app
-
-    queue = f"test-rapports-{uuid.uuid4().hex[:10]}"
+    with a queue and a media folder of its own and a short retry backoff.
+    Yields (queue, media_root, log)."""
     media = tmp_path / "media"
     media.mkdir()
     settings.MEDIA_ROOT = media
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    env = dict(
-        os.environ,
-        DATABASE_URL=urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"])),
-        CPAS_ISP_TESTING="true",
-        CELERY_QUEUE=queue,
-        MEDIA_ROOT=str(media),
-        RAPPORTS_RETRY_BACKOFF="3",
-    )
-    log = tmp_path / "worker.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "cpas_isp",
-                "worker",
-                "-Q",
-                queue,
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                f"{queue}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while "ready." not in log.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("Celery worker did not start:\n" + log.read_text())
-        time.sleep(0.2)
-    previous = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    try:
+    with worker_celery(
+        tmp_path, prefix="test-rapports", MEDIA_ROOT=str(media), RAPPORTS_RETRY_BACKOFF="3"
+    ) as (queue, log):
         yield queue, media, log
-    finally:
-        app.conf.task_default_queue = previous
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
