@@ -273,6 +273,38 @@ class TypeImport:
     def enregistrer(self, ctx: ContexteImport, lignes: list[LigneImport]) -> Bilan:
         raise NotImplementedError
 
+    # Helper for enregistrer -------------------------------------------------------------------
+    def ecrire(self, lignes, model, *, existant, nouveau, changements, champs) -> Bilan:
+        """Bulk-write valid rows, idempotent on the natural key.
+
+        A row whose ``existant(ligne)`` is None becomes ``nouveau(ligne.donnees)`` (bulk_create);
+        otherwise the fields returned by ``changements(obj, donnees)`` are set on the stored object
+        (bulk_update of ``champs``), or the row counts as unchanged. Updates go first, so that a
+        period shortened by the file makes room for a new one."""
+        bilan = Bilan()
+        nouveaux, modifies = [], []
+        for ligne in lignes:
+            obj = existant(ligne)
+            if obj is None:
+                nouveaux.append(nouveau(ligne.donnees))
+                ligne.action = "creation"
+                continue
+            changes = changements(obj, ligne.donnees)
+            if changes:
+                for champ, valeur in changes.items():
+                    setattr(obj, champ, valeur)
+                modifies.append(obj)
+                ligne.action = "modification"
+            else:
+                ligne.action = "inchange"
+                bilan.inchanges += 1
+        if modifies:
+            model.objects.bulk_update(modifies, champs, batch_size=1000)
+        for lot in iter_par_lots(nouveaux):
+            model.objects.bulk_create(lot)
+        bilan.crees, bilan.modifies = len(nouveaux), len(modifies)
+        return bilan
+
     # Helpers for valider ----------------------------------------------------------------------
     def texte(self, ligne: LigneImport, colonne: str, max_length: int | None = None) -> str:
         value = ligne.valeurs.get(colonne, "")

@@ -120,43 +120,23 @@ class ImportBeneficiaires(TypeImport):
         return changes
 
     def enregistrer(self, ctx, lignes) -> Bilan:
-        bilan = Bilan()
-        nouveaux, modifies = [], []
-        for ligne in lignes:
-            d = ligne.donnees
-            existant = ctx.personnes.get(d["niss"])
-            if existant is None:
-                nouveaux.append(
-                    Beneficiaire(
-                        cpas=ctx.cpas,
-                        niss=d["niss"],
-                        nom=d["nom"],
-                        prenom=d["prenom"],
-                        date_naissance=d["date_naissance"],
-                        genre=d["genre"],
-                        langue=d["langue"] or ctx.cpas.langue,
-                        commune=d["commune"],
-                    )
-                )
-                ligne.action = "creation"
-                continue
-            changes = self._changements(existant, d)
-            if changes:
-                for champ, valeur in changes.items():
-                    setattr(existant, champ, valeur)
-                modifies.append(existant)
-                ligne.action = "modification"
-            else:
-                ligne.action = "inchange"
-                bilan.inchanges += 1
-        for lot in iter_par_lots(nouveaux):
-            Beneficiaire.objects.bulk_create(lot)
-        if modifies:
-            Beneficiaire.objects.bulk_update(
-                modifies, [*self.champs_mis_a_jour, "modifie_le"], batch_size=1000
-            )
-        bilan.crees, bilan.modifies = len(nouveaux), len(modifies)
-        return bilan
+        return self.ecrire(
+            lignes,
+            Beneficiaire,
+            existant=lambda ligne: ctx.personnes.get(ligne.donnees["niss"]),
+            nouveau=lambda d: Beneficiaire(
+                cpas=ctx.cpas,
+                niss=d["niss"],
+                nom=d["nom"],
+                prenom=d["prenom"],
+                date_naissance=d["date_naissance"],
+                genre=d["genre"],
+                langue=d["langue"] or ctx.cpas.langue,
+                commune=d["commune"],
+            ),
+            changements=self._changements,
+            champs=[*self.champs_mis_a_jour, "modifie_le"],
+        )
 
 
 def _chevauche(debut_a, fin_a, debut_b, fin_b) -> bool:
@@ -274,39 +254,22 @@ class ImportDroits(TypeImport):
         return changes
 
     def enregistrer(self, ctx, lignes) -> Bilan:
-        bilan = Bilan()
-        nouveaux, modifies = [], []
-        for ligne in lignes:
-            d = ligne.donnees
-            existant = d.get("existant")
-            if existant is None:
-                nouveaux.append(
-                    DroitAide(
-                        cpas=ctx.cpas,
-                        beneficiaire=d["beneficiaire"],
-                        type=d["type"],
-                        categorie=d["categorie"],
-                        debut=d["debut"],
-                        fin=d["fin"],
-                        date_decision=d["date_decision"],
-                    )
-                )
-                continue
-            changes = self._changements(existant, d)
-            if changes:
-                for champ, valeur in changes.items():
-                    setattr(existant, champ, valeur)
-                modifies.append(existant)
-            else:
-                bilan.inchanges += 1
-        if modifies:
-            DroitAide.objects.bulk_update(
-                modifies, ["categorie", "fin", "date_decision"], batch_size=1000
-            )
-        for lot in iter_par_lots(nouveaux):
-            DroitAide.objects.bulk_create(lot)
-        bilan.crees, bilan.modifies = len(nouveaux), len(modifies)
-        return bilan
+        return self.ecrire(
+            lignes,
+            DroitAide,
+            existant=lambda ligne: ligne.donnees.get("existant"),
+            nouveau=lambda d: DroitAide(
+                cpas=ctx.cpas,
+                beneficiaire=d["beneficiaire"],
+                type=d["type"],
+                categorie=d["categorie"],
+                debut=d["debut"],
+                fin=d["fin"],
+                date_decision=d["date_decision"],
+            ),
+            changements=self._changements,
+            champs=["categorie", "fin", "date_decision"],
+        )
 
 
 def register():

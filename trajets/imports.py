@@ -160,38 +160,22 @@ class ImportPhases(TypeImport):
         return changes
 
     def enregistrer(self, ctx, lignes) -> Bilan:
-        bilan = Bilan()
-        nouveaux, modifies = [], []
-        for ligne in lignes:
-            d = ligne.donnees
-            existant = d.get("existant")
-            if existant is None:
-                nouveaux.append(
-                    PassagePhase(
-                        cpas=ctx.cpas,
-                        beneficiaire=d["beneficiaire"],
-                        phase=d["phase"],
-                        debut=d["debut"],
-                        fin=d["fin"],
-                        motif_sortie=d["motif"],
-                        motif_entree=_("Import"),
-                    )
-                )
-                continue
-            changes = self._changements(existant, d)
-            if changes:
-                for champ, valeur in changes.items():
-                    setattr(existant, champ, valeur)
-                modifies.append(existant)
-            else:
-                bilan.inchanges += 1
-        # Shorten stored stays first so that the new ones fit.
-        if modifies:
-            PassagePhase.objects.bulk_update(modifies, ["fin", "motif_sortie"], batch_size=1000)
-        for lot in iter_par_lots(nouveaux):
-            PassagePhase.objects.bulk_create(lot)
-        bilan.crees, bilan.modifies = len(nouveaux), len(modifies)
-        return bilan
+        return self.ecrire(
+            lignes,
+            PassagePhase,
+            existant=lambda ligne: ligne.donnees.get("existant"),
+            nouveau=lambda d: PassagePhase(
+                cpas=ctx.cpas,
+                beneficiaire=d["beneficiaire"],
+                phase=d["phase"],
+                debut=d["debut"],
+                fin=d["fin"],
+                motif_sortie=d["motif"],
+                motif_entree=_("Import"),
+            ),
+            changements=self._changements,
+            champs=["fin", "motif_sortie"],
+        )
 
 
 def register():
