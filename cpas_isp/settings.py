@@ -227,6 +227,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cpas-isp@localhost")
 
 # --- Audit ----------------------------------------------------------------------------------
 
+# Triggers on auto-created many-to-many tables (audited links) are not in migrations:
+# pgtrigger installs every registered trigger after each migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -808,3 +808,19 @@ class AvisParticipant(models.Model):
 
     def __str__(self):
         return f"{self.score}/5"
+
+
+# Links added to or removed from a convention or a programme are part of the audit trail too
+# (many-to-many rows: insert = added, delete = removed).
+for _through, _nom in [
+    (Convention.partenaires.through, "ConventionPartenaireEvent"),
+    (Programme.partenaires.through, "ProgrammePartenaireEvent"),
+    (Programme.cpas_participants.through, "ProgrammeCpasEvent"),
+]:
+    pghistory.track(
+        pghistory.InsertEvent("ajout"),
+        pghistory.DeleteEvent("retrait"),
+        obj_field=None,
+        model_name=_nom,
+        app_label="partenaires",
+    )(_through)
