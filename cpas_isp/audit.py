@@ -7,6 +7,7 @@ import contextlib
 import pghistory
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext as _
 
 
 def client_ip(request) -> str | None:
@@ -23,17 +24,55 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _personne_id(obj):
+    """The person a shown object belongs to (the object itself when it is a person)."""
+    beneficiaire_id = getattr(obj, "beneficiaire_id", None)
+    if beneficiaire_id is not None:
+        return beneficiaire_id
+    if obj._meta.label == "beneficiaires.Beneficiaire":
+        return obj.pk
+    return None
+
+
 def journaliser_acces(request, obj, *, cpas=None, page: str | None = None):
     """Record that request.user viewed the personal file ``obj`` (a person, or what belongs
-    to one). Call it from every view that shows personal data."""
+    to one). Call it from every view that shows personal data of one person."""
     from cpas_isp.models import JournalAcces
 
+    personne = _personne_id(obj)
     return JournalAcces.objects.create(
         user=request.user,
         cpas=cpas or request.cpas,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
+        personnes=[personne] if personne is not None else [],
         objet=str(obj)[:300],
+        page=(page or request.get_full_path())[:500],
+        ip=client_ip(request),
+    )
+
+
+def journaliser_liste(request, personnes, *, cpas=None, page: str | None = None, objet=""):
+    """Record that request.user was shown identifying data of several people (a list, a
+    search result, an export, a form offering people): one row per request naming them all.
+    ``personnes`` is an iterable of person ids (or of objects with ``pk``/``beneficiaire_id``).
+    Nothing is written when the page showed nobody."""
+    from cpas_isp.models import JournalAcces
+
+    ids = []
+    seen = set()
+    for item in personnes:
+        pk = item if isinstance(item, int) else _personne_id(item)
+        if pk is not None and pk not in seen:
+            seen.add(pk)
+            ids.append(pk)
+    if not ids:
+        return None
+    return JournalAcces.objects.create(
+        user=request.user,
+        cpas=cpas or request.cpas,
+        personnes=ids,
+        objet=(objet or _("liste de %(n)s personnes") % {"n": len(ids)})[:300],
         page=(page or request.get_full_path())[:500],
         ip=client_ip(request),
     )

@@ -7,6 +7,8 @@ import pghistory
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -250,8 +252,15 @@ class JournalAcces(models.Model):
     cpas = models.ForeignKey(
         Cpas, on_delete=models.PROTECT, related_name="+", verbose_name=_("CPAS")
     )
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.BigIntegerField()
+    # The object opened (a person, or what belongs to one); empty for a list.
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    object_id = models.BigIntegerField(null=True, blank=True)
+    # Every person whose identifying data the page showed (one for a file, many for a list).
+    personnes = ArrayField(
+        models.BigIntegerField(), verbose_name=_("personnes"), default=list, blank=True
+    )
     objet = models.CharField(_("dossier"), max_length=300)
     page = models.CharField(_("page"), max_length=500)
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
@@ -263,7 +272,11 @@ class JournalAcces(models.Model):
         verbose_name = _("consultation de dossier")
         verbose_name_plural = _("journal des consultations")
         ordering = ["-quand", "-id"]
-        indexes = [models.Index(fields=["cpas", "content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["cpas", "content_type", "object_id"]),
+            models.Index(fields=["cpas", "user", "quand"], name="journalacces_cpas_user_quand"),
+            GinIndex(fields=["personnes"], name="journalacces_personnes_gin"),
+        ]
 
     def __str__(self):
         return f"{self.quand:%Y-%m-%d %H:%M} {self.user} {self.objet}"
