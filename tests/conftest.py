@@ -22,6 +22,39 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--aujourdhui",
+        default=os.environ.get("CPAS_ISP_TEST_TODAY", ""),
+        help=(
+            "run the tests as if now were this UTC moment ('YYYY-MM-DD' or 'YYYY-MM-DD HH:MM'), "
+            "time still running, to find tests that depend on today's date (e.g. 1 January, "
+            "29 February, the last day of a month, late evening when Brussels is already "
+            "tomorrow); browser and subprocess tests are skipped then"
+        ),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _aujourdhui(request):
+    moment = request.config.getoption("--aujourdhui")
+    if not moment:
+        yield
+        return
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("slow"):
+        pytest.skip("--aujourdhui: other processes keep the real clock")
+    # Libraries that build tables keyed on the date classes at import time must be imported
+    # before the clock is replaced, as they are in production.
+    import openpyxl.cell.cell  # noqa: F401
+    import weasyprint  # noqa: F401
+    from freezegun import freeze_time
+
+    if len(moment) == 10:
+        moment += " 10:30"
+    with freeze_time(moment, tick=True):
+        yield
+
+
 @pytest.fixture
 def cpas_a(db):
     return CpasFactory(code="alpha", nom="CPAS d'Alphaville", habitants=50_000)

@@ -16,9 +16,18 @@ from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageF
 TABLEAU = reverse("rapports:tableau_de_bord")
 
 
+def _jour_de_sortie():
+    """The day the fixture's people left facilitateur: the first of this month, or yesterday
+    on the first of a month (a stay ending today still counts today)."""
+    aujourd_hui = timezone.localdate()
+    if aujourd_hui.day == 1:
+        return aujourd_hui - datetime.timedelta(days=1)
+    return aujourd_hui.replace(day=1)
+
+
 def _peupler(cpas, n, agent=None, debut=None):
     """n people with an open RIS; half of them in emploi (followed by agent), a quarter who
-    left facilitateur this month with a positive reason."""
+    left facilitateur before today, this month when today is not the first (positive reason)."""
     aujourd_hui = timezone.localdate()
     debut = debut or ajouter_mois(aujourd_hui, -3)
     positif = motif("positive")
@@ -33,7 +42,7 @@ def _peupler(cpas, n, agent=None, debut=None):
                 beneficiaire=b,
                 phase="facilitateur",
                 debut=debut,
-                fin=aujourd_hui.replace(day=1),
+                fin=_jour_de_sortie(),
                 motif_sortie=positif,
             )
         personnes.append(b)
@@ -119,7 +128,15 @@ def test_every_number_links_to_its_people(donnees, cpas_a, make_user, client_for
         (_lien(html, "ris_eris", date=aujourd_hui.isoformat()), 8),
         (_lien(html, "phase", phase="emploi", date=aujourd_hui.isoformat()), 4),
         (_lien(html, "isp", date=aujourd_hui.isoformat()), 4),
-        (_lien(html, "sorties", classe="positive", mois=aujourd_hui.replace(day=1).isoformat()), 2),
+        (
+            _lien(
+                html,
+                "sorties",
+                classe="positive",
+                mois=_jour_de_sortie().replace(day=1).isoformat(),
+            ),
+            2,
+        ),
         (_lien(html, "charge", phase="emploi", charge_agent=str(agent.pk)), 4),
     ]
     for url, attendu in cas:
