@@ -3,9 +3,11 @@ import io
 import json
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from beneficiaires import hooks
 from beneficiaires.models import (
@@ -254,16 +256,16 @@ def test_filter_right_active_at_a_date(coord, cpas_a, client_for):
 
 
 def test_target_groups_are_computed(coord, cpas_a, client_for):
-    today = datetime.date.today()
+    today = timezone.localdate()
     jeune = BeneficiaireFactory(
-        cpas=cpas_a, date_naissance=today.replace(year=today.year - 20), niveau_etudes="ce1d"
+        cpas=cpas_a, date_naissance=today - relativedelta(years=20), niveau_etudes="ce1d"
     )
     jeune_diplome = BeneficiaireFactory(
-        cpas=cpas_a, date_naissance=today.replace(year=today.year - 20), niveau_etudes="cess"
+        cpas=cpas_a, date_naissance=today - relativedelta(years=20), niveau_etudes="cess"
     )
     senior = BeneficiaireFactory(
         cpas=cpas_a,
-        date_naissance=today.replace(year=today.year - 50),
+        date_naissance=today - relativedelta(years=50),
         niveau_etudes="ceb",
         diplome_etranger="non_reconnu",
     )
