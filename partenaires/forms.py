@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils import timezone
@@ -429,4 +427,4 @@ class AvisForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date"].initial = datetime.date.today()
+        self.fields["date"].initial = timezone.localdate()

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from beneficiaires.models import Beneficiaire
@@ -73,7 +74,7 @@ class OrientationFactory(DjangoModelFactory):
     cpas = factory.LazyAttribute(lambda o: o.beneficiaire.cpas)
     service = factory.SubFactory(ServiceFactory)
     agent = factory.SubFactory(UserFactory)
-    date_orientation = factory.LazyFunction(datetime.date.today)
+    date_orientation = factory.LazyFunction(timezone.localdate)
     motif = "Projet de formation en horeca"
 
 

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cpas_isp.models import JournalAcces, Role
 from partenaires.models import (
@@ -57,7 +58,7 @@ def _envoyer(agent, service, cpas, **kw):
         beneficiaire=BeneficiaireFactory(cpas=cpas, referent=agent),
         service=service,
         agent=agent,
-        date_orientation=datetime.date.today(),
+        date_orientation=timezone.localdate(),
         motif="Formation en cuisine",
         informations_partagees="Disponible le matin",
         envoyer=True,
@@ -144,7 +145,7 @@ def test_partner_accepts_records_attendance_and_result(
     client.post(url, {"vers": "acceptee", "commentaire": "Entrée le 3"})
     client.post(
         reverse("partenaires:portail_presence", args=[o.pk]),
-        {"date": datetime.date.today().isoformat(), "present": "1"},
+        {"date": timezone.localdate().isoformat(), "present": "1"},
     )
     client.post(
         reverse("partenaires:portail_message", args=[o.pk]), {"texte": "Bonne participation"}
@@ -375,7 +376,7 @@ def test_convention_visible_to_parties_only(client_for, make_user, cpas_a, cpas_
 
 
 def test_convention_ending_within_90_days_is_flagged(client_for, coordinateur, cpas_a):
-    today = datetime.date.today()
+    today = timezone.localdate()
     soon = ConventionFactory(
         cpas=cpas_a,
         debut=today - datetime.timedelta(days=300),
@@ -425,7 +426,7 @@ def test_completion_and_positive_exit_rates_on_a_known_cohort(client_for, coordi
 
 
 def test_participants_nearing_maximum_duration(client_for, coordinateur, cpas_a):
-    today = datetime.date.today()
+    today = timezone.localdate()
     prog = ProgrammeFactory(cpas=cpas_a, duree_max_mois=12)
     near = ParticipationFactory(
         programme=prog, statut="actif", date_debut=today - datetime.timedelta(days=350)

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from freezegun import freeze_time
 
 from cpas_isp.models import Role
@@ -48,7 +49,7 @@ def envoyee(agent, service, cpas_a):
         beneficiaire=BeneficiaireFactory(cpas=cpas_a),
         service=service,
         agent=agent,
-        date_orientation=datetime.date.today(),
+        date_orientation=timezone.localdate(),
         motif="Formation qualifiante",
         envoyer=True,
     )
@@ -57,7 +58,7 @@ def envoyee(agent, service, cpas_a):
 def test_creating_and_sending_logs_both_steps(envoyee, agent):
     log = list(envoyee.transitions.values_list("de_statut", "vers_statut", "par"))
     assert log == [("", S.PROPOSEE, agent.pk), (S.PROPOSEE, S.ENVOYEE, agent.pk)]
-    assert envoyee.date_envoi == datetime.date.today()
+    assert envoyee.date_envoi == timezone.localdate()
 
 
 def test_full_workflow_to_certificate(envoyee, partenaire_user):
@@ -104,7 +105,7 @@ def test_invalid_transitions_are_refused_and_not_logged(agent, de, vers):
 def _champs(statut):
     champs = {}
     if statut != S.PROPOSEE:
-        champs["date_envoi"] = datetime.date.today()
+        champs["date_envoi"] = timezone.localdate()
     if statut == S.REFUSEE:
         champs["motif_refus"] = "complet"
     if statut == S.TERMINEE:
@@ -129,7 +130,7 @@ def test_refusal_needs_a_reason(envoyee, partenaire_user):
         transition(envoyee, S.REFUSEE, par=partenaire_user, motif_refus="  ")
     assert "motif_refus" in exc.value.message_dict
     o = transition(envoyee, S.REFUSEE, par=partenaire_user, motif_refus="Groupe complet")
-    assert o.motif_refus == "Groupe complet" and o.date_reponse == datetime.date.today()
+    assert o.motif_refus == "Groupe complet" and o.date_reponse == timezone.localdate()
 
 
 def test_qualification_result_needs_its_kind(envoyee, partenaire_user):

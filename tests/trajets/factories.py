@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from beneficiaires.models import Beneficiaire
@@ -43,7 +44,7 @@ class EtapeFactory(DjangoModelFactory):
 
     beneficiaire = factory.SubFactory(BeneficiaireFactory)
     cpas = factory.SelfAttribute("beneficiaire.cpas")
-    date = factory.LazyFunction(datetime.date.today)
+    date = factory.LazyFunction(timezone.localdate)
     type = factory.LazyFunction(lambda: TypeEtape.objects.get(code="entretien_individuel"))
     mode = "presentiel"
 

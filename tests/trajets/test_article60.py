@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cpas_isp.models import Role
 from tests.trajets.factories import BeneficiaireFactory, ContratFactory, PassageFactory
@@ -187,7 +188,7 @@ def test_occupancy_page_access_by_role_and_cpas(cpas_a, cpas_b, make_user, clien
     ContratFactory(
         beneficiaire__cpas=cpas_b,
         debut=D(2025, 1, 1),
-        fin_prevue=datetime.date.today() + datetime.timedelta(days=10),
+        fin_prevue=timezone.localdate() + datetime.timedelta(days=10),
         fonction="Chez les autres",
     )
     for role, status in [
@@ -230,7 +231,7 @@ def test_occupancy_page_query_count_does_not_grow(
 ):
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
     PoolArticle60.objects.create(cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=5)
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     def ajouter(n):
         for _ in range(n):

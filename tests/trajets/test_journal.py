@@ -2,6 +2,7 @@ import datetime
 import json
 
 import pytest
+from django.utils import timezone
 
 from cpas_isp.models import Role
 from tests.trajets.factories import BeneficiaireFactory, EtapeFactory, PassageFactory
@@ -33,7 +34,7 @@ def test_quick_form_defaults_to_today_and_remembers_last_type_and_mode(agent, pe
     response = htmx(client, "get", url)
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'value="{datetime.date.today():%Y-%m-%d}"' in html
+    assert f'value="{timezone.localdate():%Y-%m-%d}"' in html
     assert "<tr" in html  # opens as a row under the person in the list
     coaching = TypeEtape.objects.get(code="job_coaching")
     EtapeFactory(beneficiaire=personne, auteur=agent, type=coaching, mode="telephone")
@@ -93,7 +94,7 @@ def test_person_page_variant_also_returns_the_updated_timeline_out_of_band(
 
 def test_invalid_step_shows_errors_in_place_and_saves_nothing(agent, personne, client_for):
     client = client_for(agent)
-    demain = datetime.date.today() + datetime.timedelta(days=1)
+    demain = timezone.localdate() + datetime.timedelta(days=1)
     response = htmx(
         client,
         "post",
@@ -157,7 +158,7 @@ def test_collective_session_logs_one_step_per_participant(cpas_a, agent, client_
 
 
 def test_mes_echeances_lists_overdue_first(cpas_a, agent, personne, client_for):
-    today = datetime.date.today()
+    today = timezone.localdate()
     EtapeFactory(
         beneficiaire=personne,
         auteur=agent,
@@ -191,7 +192,7 @@ def test_marking_an_action_done_from_the_deadlines(agent, personne, client_for):
     response = htmx(client_for(agent), "post", f"/trajets/etape/{etape.pk}/fait/")
     assert response.status_code == 200
     etape.refresh_from_db()
-    assert etape.action_faite_le == datetime.date.today()
+    assert etape.action_faite_le == timezone.localdate()
 
 
 def test_journal_query_count_does_not_grow_with_steps(
@@ -220,7 +221,7 @@ def test_cellule_queue_query_count_does_not_grow_with_people(
     def ajouter(n):
         for _ in range(n):
             b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
-            PassageFactory(beneficiaire=b, phase="emploi", debut=datetime.date.today())
+            PassageFactory(beneficiaire=b, phase="emploi", debut=timezone.localdate())
             EtapeFactory(beneficiaire=b, auteur=agent, prochaine_action="x", echeance=D(2025, 1, 1))
 
     ajouter(2)
@@ -241,7 +242,7 @@ def test_cellule_queue_shows_overdue_and_new_arrivals(cpas_a, agent, client_for)
     ancien = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Ancien")
     PassageFactory(beneficiaire=ancien, phase="emploi", debut=D(2023, 1, 1))
     nouveau = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Nouveau")
-    PassageFactory(beneficiaire=nouveau, phase="emploi", debut=datetime.date.today())
+    PassageFactory(beneficiaire=nouveau, phase="emploi", debut=timezone.localdate())
     autre = BeneficiaireFactory(cpas=cpas_a, nom="Autrephase")
     PassageFactory(beneficiaire=autre, phase="alpha", debut=D(2023, 1, 1))
     EtapeFactory(beneficiaire=ancien, auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))

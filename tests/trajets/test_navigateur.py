@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cpas_isp.models import Role
@@ -88,7 +89,7 @@ def test_agent_orients_a_person_from_facilitateur_to_emploi(page, login, cpas_a,
 def test_agent_creates_prints_and_signs_a_piis(page, login, cpas_a, make_user):
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Nguyen", prenom="Minh")
-    today = datetime.date.today()
+    today = timezone.localdate()
     login(agent)
     page.goto(f"/beneficiaires/{b.pk}/")
     page.locator("#piis").get_by_role("link", name="Nouveau PIIS").click()
@@ -128,7 +129,7 @@ def test_coordinator_opens_the_article60_occupancy_page(page, login, cpas_a, mak
     PoolArticle60.objects.create(
         cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=3, postes_economie_sociale=1
     )
-    today = datetime.date.today()
+    today = timezone.localdate()
     ContratFactory(
         beneficiaire__cpas=cpas_a,
         beneficiaire__nom="Bientotfini",
