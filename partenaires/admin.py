@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 
 from cpas_isp.admin import ListeReferenceAdmin, TenantAdminMixin
+from cpas_isp.models import Membership
 
 from .models import (
     ComptePartenaire,
@@ -82,7 +84,19 @@ class PartenaireAdmin(TenantAdminMixin, admin.ModelAdmin):
 class ComptePartenaireAdmin(TenantAdminMixin, admin.ModelAdmin):
     """Link a partner user (role « partenaire » in this CPAS) to their organisation."""
 
-    cpas_lookup = "user__memberships__cpas"
     list_display = ["user", "partenaire"]
     search_fields = ["user__username", "user__last_name", "partenaire__nom"]
     autocomplete_fields = ["partenaire"]
+
+    def get_queryset(self, request):
+        qs = super(TenantAdminMixin, self).get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        # Accounts of people with an active membership in the administrator's CPAS only.
+        return qs.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("user_id"), cpas_id=self._cpas_id(request), actif=True
+                )
+            )
+        )

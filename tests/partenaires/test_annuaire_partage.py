@@ -155,3 +155,22 @@ def test_programme_feedback_text_stays_with_each_cpas(client_for, coord_a, coord
         # The figures stay shared.
         assert response.context["nb_avis"] == 2
         assert response.context["moyenne_avis"] == 3.5
+
+
+def test_existing_partners_get_the_cpas_that_created_them(cpas_a, cpas_b):
+    import importlib
+
+    import pghistory
+    from django.apps import apps
+
+    migration = importlib.import_module("partenaires.migrations.0007_partenaire_gere_par_donnees")
+    encode = PartenaireFactory(cree_par_cpas=cpas_a)
+    inconnu = PartenaireFactory()  # created by a script without a CPAS
+    with pghistory.context(cpas=cpas_b.pk, user=None):
+        par_historique = PartenaireFactory()
+    Partenaire.objects.update(gere_par=None)
+    migration.attribuer_gestion(apps, None)
+    gestion = dict(Partenaire.objects.values_list("pk", "gere_par"))
+    assert gestion[encode.pk] == cpas_a.pk
+    assert gestion[par_historique.pk] == cpas_b.pk
+    assert gestion[inconnu.pk] is None
