@@ -313,3 +313,20 @@ class JournalAcces(models.Model):
 
     def __str__(self):
         return f"{self.quand:%Y-%m-%d %H:%M} {self.user} {self.objet}"
+
+
+def q_evenements_comptes(cpas_id) -> models.Q:
+    """Filter on pghistory's ``Events``/``MiddlewareEvents`` selecting the changes to the
+    accounts (``UserEvent``: insert, update, password_changed) and memberships
+    (``MembershipEvent``) of everyone who belongs or belonged to CPAS ``cpas_id``: the audit
+    trail of a user working for several CPAS is visible to each of them."""
+    from django.db.models.functions import Cast
+
+    membres = (
+        Membership.objects.filter(cpas_id=cpas_id)
+        .annotate(uid=Cast("user_id", models.TextField()))
+        .values("uid")
+    )
+    return models.Q(pgh_model="cpas_isp.UserEvent", pgh_obj_id__in=models.Subquery(membres)) | (
+        models.Q(pgh_model="cpas_isp.MembershipEvent", pgh_data__cpas_id=cpas_id)
+    )

@@ -557,3 +557,23 @@ class TestListesReference:
         assert TypeEtape.objects.get(code="type_a") in types
         assert TypeEtape.objects.get(code="type_b") not in types
         assert any(t.cpas_id is None for t in types)
+
+
+def test_account_changes_of_a_shared_user_are_in_each_cpas_trail(
+    client_for, superuser, multi, make_user, cpas_a, cpas_b
+):
+    from cpas_isp.models import q_evenements_comptes
+
+    seul_b = make_user(Role.AGENT, cpas_b)
+    for user in (multi, seul_b):
+        client_for(superuser).post(
+            f"/admin/cpas_isp/user/{user.pk}/password/",
+            {"password1": NOUVEAU_MDP, "password2": NOUVEAU_MDP, "usable_password": "true"},
+        )
+    for cpas, attendus in ((cpas_a, {multi.pk}), (cpas_b, {multi.pk, seul_b.pk})):
+        events = Events.objects.filter(q_evenements_comptes(cpas.pk), pgh_label="password_changed")
+        assert {int(e.pgh_obj_id) for e in events} == attendus
+    membership_events = Events.objects.filter(
+        q_evenements_comptes(cpas_a.pk), pgh_model="cpas_isp.MembershipEvent"
+    )
+    assert {e.pgh_data["cpas_id"] for e in membership_events} == {cpas_a.pk}
