@@ -184,9 +184,10 @@ class FreinForm(forms.ModelForm):
         fields = ["frein", "debut", "commentaire"]
         widgets = {"debut": DATE_WIDGET}
 
-    def __init__(self, *args, voir_sensibles: bool, **kwargs):
+    def __init__(self, *args, voir_sensibles: bool, cpas=None, **kwargs):
         super().__init__(*args, **kwargs)
-        freins = Frein.objects.filter(actif=True)
+        # The shared obstacles and those the person's CPAS added.
+        freins = Frein.objects.pour_cpas(cpas or self.instance.cpas_id).filter(actif=True)
         if not voir_sensibles:
             freins = freins.filter(sensible=False)
         self.fields["frein"].queryset = freins

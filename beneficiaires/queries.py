@@ -267,7 +267,7 @@ def appliquer_filtres(qs, f: Filtres, user, aujourd_hui: datetime.date):
             Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(f.droit_le))
         )
     if f.frein.isdigit():
-        freins = Frein.objects.filter(pk=int(f.frein))
+        freins = Frein.objects.for_user(user).filter(pk=int(f.frein))
         if not p.est_coordinateur(user):
             # An agent may not learn who has a health or judicial flag from a filter.
             freins = freins.filter(sensible=False)

@@ -93,9 +93,9 @@ def liste(request):
             if ext.filter_name
         ],
         "groupes": queries.GROUPES_CIBLES,
-        "freins": Frein.objects.filter(actif=True)
+        "freins": Frein.objects.for_user(request.user).filter(actif=True)
         if p.est_coordinateur(request.user)
-        else Frein.objects.filter(actif=True, sensible=False),
+        else Frein.objects.for_user(request.user).filter(actif=True, sensible=False),
         "referents": _referents(request),
         "cellules": Cellule.objects.for_user(request.user).filter(active=True)
         if hooks.cellule_filter_registered()
@@ -161,7 +161,7 @@ def detail(request, pk):
             "sections": hooks.sections(request, b),
             "actions": hooks.actions(request, b),
             "droit_form": DroitForm(beneficiaire=b),
-            "frein_form": FreinForm(voir_sensibles=sensibles),
+            "frein_form": FreinForm(voir_sensibles=sensibles, cpas=b.cpas_id),
             "peut_exporter_donnees": bp.peut_exporter_donnees_personnelles(request.user, b),
         },
     )

@@ -26,15 +26,45 @@ def libelle_bilingue(fr: str, nl: str) -> str:
     return nl if (get_language() or "fr").startswith("nl") else fr
 
 
+class ListeReferenceQuerySet(models.QuerySet):
+    """Entries of a reference list offered to a CPAS: the shared (national) entries and the
+    CPAS's own. Every form, filter and import that offers a reference list uses this."""
+
+    def pour_cpas(self, cpas):
+        cpas_id = getattr(cpas, "pk", cpas)
+        if cpas_id is None:
+            return self.filter(cpas__isnull=True)
+        return self.filter(models.Q(cpas__isnull=True) | models.Q(cpas_id=cpas_id))
+
+    def for_user(self, user):
+        from cpas_isp.tenancy import current_membership
+
+        membership = current_membership(user)
+        return self.pour_cpas(membership.cpas_id if membership else None)
+
+
 class ListeReference(models.Model):
-    """A reference list with FR and NL labels, shared by every CPAS, that administrators extend
-    (exit reasons, step types, obstacles, partner types...)."""
+    """A reference list with FR and NL labels (exit reasons, step types, obstacles, partner
+    types...). Entries without a CPAS are shared by every CPAS and edited only by a national
+    administrator; a CPAS extends the list with entries of its own (``cpas`` set), which only
+    it sees and its administrator edits."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     libelle_fr = models.CharField(_("libellé (FR)"), max_length=200)
     libelle_nl = models.CharField(_("libellé (NL)"), max_length=200)
     ordre = models.PositiveSmallIntegerField(_("ordre"), default=100)
     actif = models.BooleanField(_("actif"), default=True)
+    cpas = models.ForeignKey(
+        "cpas_isp.Cpas",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("CPAS"),
+        help_text=_("Vide : entrée commune à tous les CPAS."),
+    )
+
+    objects = ListeReferenceQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -60,6 +90,9 @@ class Role(models.TextChoices):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
+    # A password change is recorded as the fact that it changed (who, when, from where): the
+    # hash itself is never copied into the history.
+    pghistory.UpdateEvent("password_changed", condition=pghistory.AnyChange("password")),
     exclude=["password", "last_login"],
 )
 class User(AbstractUser):
@@ -280,3 +313,20 @@ class JournalAcces(models.Model):
 
     def __str__(self):
         return f"{self.quand:%Y-%m-%d %H:%M} {self.user} {self.objet}"
+
+
+def q_evenements_comptes(cpas_id) -> models.Q:
+    """Filter on pghistory's ``Events``/``MiddlewareEvents`` selecting the changes to the
+    accounts (``UserEvent``: insert, update, password_changed) and memberships
+    (``MembershipEvent``) of everyone who belongs or belonged to CPAS ``cpas_id``: the audit
+    trail of a user working for several CPAS is visible to each of them."""
+    from django.db.models.functions import Cast
+
+    membres = (
+        Membership.objects.filter(cpas_id=cpas_id)
+        .annotate(uid=Cast("user_id", models.TextField()))
+        .values("uid")
+    )
+    return models.Q(pgh_model="cpas_isp.UserEvent", pgh_obj_id__in=models.Subquery(membres)) | (
+        models.Q(pgh_model="cpas_isp.MembershipEvent", pgh_data__cpas_id=cpas_id)
+    )

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 
-from cpas_isp.admin import TenantAdminMixin
+from cpas_isp.admin import ListeReferenceAdmin, TenantAdminMixin
+from cpas_isp.models import Membership
 
 from .models import (
     ComptePartenaire,
@@ -13,14 +16,8 @@ from .models import (
 
 
 @admin.register(TypePartenaire, Thematique)
-class LibelleAdmin(TenantAdminMixin, admin.ModelAdmin):
-    cpas_lookup = None
+class LibelleAdmin(ListeReferenceAdmin):
     list_display = ["libelle_fr", "libelle_nl", "code", "ordre", "actif"]
-    list_editable = ["ordre", "actif"]
-    search_fields = ["libelle_fr", "libelle_nl", "code"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ContactInline(admin.TabularInline):
@@ -33,22 +30,73 @@ class ServiceInline(admin.TabularInline):
     extra = 0
     fields = ["nom", "thematique", "places_disponibles", "actif"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "thematique" and not request.user.is_superuser:
+            from cpas_isp.admin import cpas_administre
+
+            field.queryset = field.queryset.pour_cpas(cpas_administre(request.user))
+        return field
+
 
 @admin.register(Partenaire)
 class PartenaireAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """The directory is shared for reading; a record is edited by the CPAS that manages it
+    (``gere_par``), records nobody manages by a national administrator only."""
+
     cpas_lookup = None  # shared by every CPAS
-    list_display = ["nom", "type", "commune", "region", "actif"]
+    list_display = ["nom", "type", "commune", "region", "gere_par", "actif"]
     list_filter = ["type", "region", "actif"]
     search_fields = ["nom", "sigle", "commune"]
     inlines = [ServiceInline, ContactInline]
     exclude = ["cree_par_cpas"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if request.user.is_superuser else ["gere_par"]
+
+    def _gere_par_son_cpas(self, request, obj):
+        cpas_id = self._cpas_id(request)
+        return cpas_id is not None and obj.gere_par_id == cpas_id
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (
+            request.user.is_superuser or self._cpas_id(request) is not None
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return request.user.is_superuser or obj is None or self._gere_par_son_cpas(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            if change and not self._gere_par_son_cpas(request, obj):
+                raise PermissionDenied
+            if not change:
+                obj.cree_par_cpas_id = obj.gere_par_id = self._cpas_id(request)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(ComptePartenaire)
 class ComptePartenaireAdmin(TenantAdminMixin, admin.ModelAdmin):
     """Link a partner user (role « partenaire » in this CPAS) to their organisation."""
 
-    cpas_lookup = "user__memberships__cpas"
     list_display = ["user", "partenaire"]
     search_fields = ["user__username", "user__last_name", "partenaire__nom"]
     autocomplete_fields = ["partenaire"]
+
+    def get_queryset(self, request):
+        qs = super(TenantAdminMixin, self).get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        # Accounts of people with an active membership in the administrator's CPAS only.
+        return qs.filter(
+            Exists(
+                Membership.objects.filter(
+                    user=OuterRef("user_id"), cpas_id=self._cpas_id(request), actif=True
+                )
+            )
+        )

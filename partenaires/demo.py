@@ -351,6 +351,11 @@ CPAS_VOISINS = [
 
 def charger(ctx) -> None:
     partenaires = _partenaires()
+    # Each CPAS keeps the records of the partners it works with up to date (shared directory).
+    for cpas in ctx.cpas:
+        Partenaire.objects.filter(nom__in=PARTENAIRES_DU_CPAS.get(cpas.code, [])).update(
+            gere_par=cpas, cree_par_cpas=cpas
+        )
     _comptes(ctx, partenaires)
     _conventions(ctx, partenaires)
     for cpas in ctx.cpas:

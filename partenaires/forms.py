@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire
+from cpas_isp.forms import ListesDuCpasMixin, limiter_listes_au_cpas
 from cpas_isp.models import Cpas
 
 from .models import (
@@ -30,7 +31,7 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RecherchePartenaireForm(forms.Form):
+class RecherchePartenaireForm(ListesDuCpasMixin, forms.Form):
     q = forms.CharField(label=_("Nom"), required=False)
     type = forms.ModelChoiceField(
         label=_("Type"),
@@ -52,7 +53,7 @@ class RecherchePartenaireForm(forms.Form):
     inactifs = forms.BooleanField(label=_("Inclure les inactifs"), required=False)
 
 
-class PartenaireForm(forms.ModelForm):
+class PartenaireForm(ListesDuCpasMixin, forms.ModelForm):
     site_web = forms.URLField(label=_("site web"), required=False, assume_scheme="https")
 
     class Meta:
@@ -79,7 +80,7 @@ class ContactForm(forms.ModelForm):
         fields = ["nom", "fonction", "telephone", "email"]
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(ListesDuCpasMixin, forms.ModelForm):
     class Meta:
         model = ServicePartenaire
         fields = ["nom", "thematique", "description", "conditions", "places_disponibles", "actif"]
@@ -94,6 +95,21 @@ class NoteForm(forms.ModelForm):
         model = NotePartenaire
         fields = ["texte"]
         widgets = {"texte": forms.Textarea(attrs={"rows": 2})}
+
+
+class SuggestionForm(forms.Form):
+    texte = forms.CharField(
+        label=_("Modification suggérée"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("La suggestion est vide.")},
+    )
+
+    def clean_texte(self):
+        texte = self.cleaned_data["texte"].strip()
+        if not texte:
+            raise forms.ValidationError(_("La suggestion est vide."))
+        return texte
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
@@ -360,6 +376,7 @@ class ProgrammeForm(forms.ModelForm):
             qs = qs.exclude(pk=cpas_courant.pk)
         self.fields["cpas_participants"].queryset = qs
         self.fields["partenaires"].queryset = Partenaire.objects.filter(actif=True)
+        limiter_listes_au_cpas(self, cpas_courant or self.instance.cpas_id)
 
     def clean(self):
         data = super().clean()

@@ -82,6 +82,17 @@ class Partenaire(models.Model):
         related_name="+",
         verbose_name=_("encodé par le CPAS"),
     )
+    # The directory is shared for reading; one CPAS keeps each organisation's record up to
+    # date (the others suggest changes). Empty: only a national administrator edits it.
+    gere_par = models.ForeignKey(
+        Cpas,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("géré par le CPAS"),
+        help_text=_("Seul ce CPAS modifie la fiche ; les autres CPAS peuvent suggérer."),
+    )
     cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
     modifie_le = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -99,6 +110,41 @@ class Partenaire(models.Model):
 
     def __str__(self):
         return self.nom
+
+    def modifiable_par(self, user) -> bool:
+        """Only the managing CPAS's coordinators and administrators edit the record."""
+        from cpas_isp.permissions import peut_gerer_partenaires
+        from cpas_isp.tenancy import current_membership
+
+        membership = current_membership(user)
+        return (
+            membership is not None
+            and self.gere_par_id is not None
+            and membership.cpas_id == self.gere_par_id
+            and peut_gerer_partenaires(user)
+        )
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class SuggestionPartenaire(models.Model):
+    """A change another CPAS suggests to the managing CPAS of a partner's record."""
+
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.CASCADE, related_name="suggestions")
+    cpas = models.ForeignKey(
+        Cpas, on_delete=models.PROTECT, related_name="+", verbose_name=_("CPAS qui suggère")
+    )
+    auteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    texte = models.TextField(_("suggestion"), max_length=4000)
+    cree_le = models.DateTimeField(_("suggérée le"), auto_now_add=True)
+    traitee = models.BooleanField(_("traitée"), default=False)
+
+    class Meta:
+        verbose_name = _("suggestion de modification d'un partenaire")
+        verbose_name_plural = _("suggestions de modification des partenaires")
+        ordering = ["traitee", "-cree_le", "-id"]
+
+    def __str__(self):
+        return self.texte[:60]
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())

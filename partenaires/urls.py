@@ -10,6 +10,12 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.partenaire_form, name="modifier"),
     path("<int:pk>/note/", views.note_creer, name="note_creer"),
+    path("<int:pk>/suggestion/", views.suggestion_creer, name="suggestion_creer"),
+    path(
+        "<int:pk>/suggestion/<int:suggestion_pk>/traitee/",
+        views.suggestion_traitee,
+        name="suggestion_traitee",
+    ),
     path("<int:partenaire_pk>/services/nouveau/", views.service_form, name="service_creer"),
     path("<int:partenaire_pk>/services/<int:pk>/", views.service_form, name="service_modifier"),
     path("<int:partenaire_pk>/contacts/nouveau/", views.contact_form, name="contact_creer"),

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, Prefetch, Q
+from django.db.models import Avg, Case, Count, F, Prefetch, Q, TextField, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -41,6 +41,7 @@ from .forms import (
     ProgrammeForm,
     RecherchePartenaireForm,
     ServiceForm,
+    SuggestionForm,
     TransitionForm,
 )
 from .models import (
@@ -54,6 +55,7 @@ from .models import (
     Programme,
     ServicePartenaire,
     StatutOrientation,
+    SuggestionPartenaire,
 )
 from .repartition import partager_minerval, repartir
 
@@ -99,7 +101,7 @@ def _query_sans_page(request):
 
 @acces(permissions.peut_consulter_partenaires)
 def liste(request):
-    form = RecherchePartenaireForm(request.GET or None)
+    form = RecherchePartenaireForm(request.GET or None, cpas=request.cpas)
     qs = Partenaire.objects.select_related("type").annotate(
         nb_services=Count("services", filter=Q(services__actif=True), distinct=True)
     )
@@ -126,7 +128,7 @@ def liste(request):
 @acces(permissions.peut_consulter_partenaires)
 def detail(request, pk):
     partenaire = get_object_or_404(
-        Partenaire.objects.select_related("type").prefetch_related(
+        Partenaire.objects.select_related("type", "gere_par").prefetch_related(
             "contacts",
             Prefetch(
                 "services",
@@ -161,21 +163,37 @@ def detail(request, pk):
             .filter(partenaire=partenaire)
             .select_related("auteur"),
             "note_form": NoteForm(),
-            "peut_gerer": permissions.peut_gerer_partenaires(request.user),
+            "peut_gerer": partenaire.modifiable_par(request.user),
+            "suggestions": (
+                partenaire.suggestions.select_related("cpas", "auteur")
+                if partenaire.modifiable_par(request.user)
+                else SuggestionPartenaire.objects.none()
+            ),
+            "suggestion_form": SuggestionForm(),
         },
     )
 
 
+def _partenaire_modifiable(request, pk):
+    """A partner's record, for the coordinators and administrators of the CPAS that manages
+    it; any other CPAS gets 404 (it may suggest a change on the record's page)."""
+    partenaire = get_object_or_404(Partenaire, pk=pk)
+    if not partenaire.modifiable_par(request.user):
+        raise Http404
+    return partenaire
+
+
 @acces(permissions.peut_gerer_partenaires)
 def partenaire_form(request, pk=None):
-    instance = get_object_or_404(Partenaire, pk=pk) if pk else None
-    form = PartenaireForm(request.POST or None, instance=instance)
+    instance = _partenaire_modifiable(request, pk) if pk else None
+    form = PartenaireForm(request.POST or None, instance=instance, cpas=request.cpas)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 partenaire = form.save(commit=False)
                 if instance is None:
                     partenaire.cree_par_cpas = request.cpas
+                    partenaire.gere_par = request.cpas
                 partenaire.save()
         except IntegrityError:
             form.add_error("nom", _("Un partenaire de ce nom existe déjà dans cette commune."))
@@ -197,9 +215,9 @@ def partenaire_form(request, pk=None):
 
 @acces(permissions.peut_gerer_partenaires)
 def service_form(request, partenaire_pk, pk=None):
-    partenaire = get_object_or_404(Partenaire, pk=partenaire_pk)
+    partenaire = _partenaire_modifiable(request, partenaire_pk)
     instance = get_object_or_404(partenaire.services, pk=pk) if pk else None
-    form = ServiceForm(request.POST or None, instance=instance)
+    form = ServiceForm(request.POST or None, instance=instance, cpas=request.cpas)
     if request.method == "POST" and form.is_valid():
         service = form.save(commit=False)
         service.partenaire = partenaire
@@ -224,7 +242,7 @@ def service_form(request, partenaire_pk, pk=None):
 
 @acces(permissions.peut_gerer_partenaires)
 def contact_form(request, partenaire_pk, pk=None):
-    partenaire = get_object_or_404(Partenaire, pk=partenaire_pk)
+    partenaire = _partenaire_modifiable(request, partenaire_pk)
     instance = get_object_or_404(partenaire.contacts, pk=pk) if pk else None
     form = ContactForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -260,6 +278,38 @@ def note_creer(request, pk):
     else:
         messages.error(request, _("La note est vide."))
     return redirect(reverse("partenaires:detail", args=[pk]) + "#notes")
+
+
+@require_POST
+@acces(permissions.peut_consulter_partenaires)
+def suggestion_creer(request, pk):
+    """Another CPAS suggests a change to the CPAS that manages the record."""
+    partenaire = get_object_or_404(Partenaire, pk=pk)
+    form = SuggestionForm(request.POST)
+    if form.is_valid():
+        SuggestionPartenaire.objects.create(
+            partenaire=partenaire,
+            cpas=request.cpas,
+            auteur=request.user,
+            texte=form.cleaned_data["texte"].strip(),
+        )
+        messages.success(
+            request, _("Suggestion transmise au CPAS qui gère la fiche de ce partenaire.")
+        )
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect(reverse("partenaires:detail", args=[pk]) + "#suggestions")
+
+
+@require_POST
+@acces(permissions.peut_gerer_partenaires)
+def suggestion_traitee(request, pk, suggestion_pk):
+    partenaire = _partenaire_modifiable(request, pk)
+    suggestion = get_object_or_404(partenaire.suggestions, pk=suggestion_pk)
+    suggestion.traitee = True
+    suggestion.save(update_fields=["traitee"])
+    messages.success(request, _("Suggestion marquée comme traitée."))
+    return redirect(reverse("partenaires:detail", args=[pk]) + "#suggestions")
 
 
 # --- Referrals, CPAS side -------------------------------------------------------------------
@@ -730,7 +780,18 @@ def programme_detail(request, pk):
         p.url_beneficiaire = url_beneficiaire(p.beneficiaire_id)
     tous_avis = AvisParticipant.objects.filter(participation__programme=programme)
     stats_avis = tous_avis.aggregate(n=Count("id"), moyenne=Avg("score"))
-    avis = tous_avis.order_by("-date", "-id").values("date", "score", "commentaire")[:50]
+    # Scores are shared; the free text of a participant's feedback stays with their own CPAS.
+    avis = (
+        tous_avis.order_by("-date", "-id")
+        .annotate(
+            texte=Case(
+                When(cpas_id=request.cpas.pk, then=F("commentaire")),
+                default=Value(""),
+                output_field=TextField(),
+            )
+        )
+        .values("date", "score", "texte")[:50]
+    )
     return render(
         request,
         "partenaires/programme_detail.html",

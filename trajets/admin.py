@@ -1,44 +1,31 @@
+"""Configuration of trajectories: reference lists, article 60 legal rules and pools.
+
+Stays in phases, steps, PIIS and article 60 contracts are person files: they are deliberately
+not in the admin (functional administrators have no need to know them; every consultation goes
+through the application's pages, which check need-to-know and write the access log)."""
+
 from django.contrib import admin
 
-from cpas_isp.admin import TenantAdminMixin
-from trajets.models import (
-    ContratArticle60,
-    Etape,
-    MotifSortie,
-    PassagePhase,
-    Piis,
-    PoolArticle60,
-    RegleDureeArticle60,
-    TypeEtape,
-)
-
-
-class ReferenceAdmin(TenantAdminMixin, admin.ModelAdmin):
-    """Reference lists shared by every CPAS: deactivated, never deleted (history refers to them)."""
-
-    cpas_lookup = None
-    list_display = ["code", "libelle_fr", "libelle_nl", "ordre", "actif"]
-    list_editable = ["ordre", "actif"]
-    search_fields = ["code", "libelle_fr", "libelle_nl"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from cpas_isp.admin import ListeReferenceAdmin, SharedConfigurationAdmin, TenantAdminMixin
+from trajets.models import MotifSortie, PoolArticle60, RegleDureeArticle60, TypeEtape
 
 
 @admin.register(MotifSortie)
-class MotifSortieAdmin(ReferenceAdmin):
+class MotifSortieAdmin(ListeReferenceAdmin):
     list_display = ["code", "libelle_fr", "libelle_nl", "classe", "ordre", "actif"]
     list_filter = ["classe", "actif"]
 
 
 @admin.register(TypeEtape)
-class TypeEtapeAdmin(ReferenceAdmin):
+class TypeEtapeAdmin(ListeReferenceAdmin):
     list_display = ["code", "libelle_fr", "libelle_nl", "collectif", "ordre", "actif"]
+    list_filter = ["collectif", "actif"]
 
 
 @admin.register(RegleDureeArticle60)
-class RegleDureeArticle60Admin(TenantAdminMixin, admin.ModelAdmin):
-    cpas_lookup = None
+class RegleDureeArticle60Admin(SharedConfigurationAdmin):
+    """Legal rule shared by every CPAS: a national administrator keeps it up to date."""
+
     list_display = ["valable_du", "age_min", "age_max", "jours_prestes", "commentaire"]
     ordering = ["-valable_du", "age_min"]
 
@@ -47,43 +34,3 @@ class RegleDureeArticle60Admin(TenantAdminMixin, admin.ModelAdmin):
 class PoolArticle60Admin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["cpas", "valable_du", "postes_total", "postes_economie_sociale", "commentaire"]
     list_filter = ["cpas"]
-
-
-@admin.register(PassagePhase)
-class PassagePhaseAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["beneficiaire", "phase", "debut", "fin", "agent", "motif_sortie"]
-    list_filter = ["phase", "motif_sortie__classe"]
-    raw_id_fields = ["beneficiaire"]
-    search_fields = ["beneficiaire__nom", "beneficiaire__niss"]
-    date_hierarchy = "debut"
-
-
-@admin.register(Etape)
-class EtapeAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["date", "beneficiaire", "type", "mode", "auteur"]
-    list_filter = ["type", "mode"]
-    raw_id_fields = ["beneficiaire", "passage"]
-    exclude = ["note_confidentielle"]  # never shown outside its author and coordinators
-    date_hierarchy = "date"
-
-
-@admin.register(Piis)
-class PiisAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ["beneficiaire", "type", "date_decision_ris", "statut", "numero_avenant"]
-    list_filter = ["statut", "type"]
-    raw_id_fields = ["beneficiaire", "avenant_de"]
-    readonly_fields = ["version"]
-
-
-@admin.register(ContratArticle60)
-class ContratArticle60Admin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "beneficiaire",
-        "fonction",
-        "debut",
-        "fin_prevue",
-        "fin_reelle",
-        "economie_sociale",
-    ]
-    list_filter = ["economie_sociale", "regime"]
-    raw_id_fields = ["beneficiaire", "passage", "partenaire"]

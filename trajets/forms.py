@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.forms import ListesDuCpasMixin
 from trajets.models import (
     ContratArticle60,
     DomaineAction,
@@ -53,7 +54,7 @@ class LibelleChoiceField(forms.ModelChoiceField):
 # --- Journal ----------------------------------------------------------------------------------
 
 
-class EtapeForm(forms.ModelForm):
+class EtapeForm(ListesDuCpasMixin, forms.ModelForm):
     type = LibelleChoiceField(
         queryset=TypeEtape.objects.filter(actif=True), label=_("Type"), empty_label=None
     )
@@ -118,15 +119,13 @@ class SeanceCollectiveForm(EtapeForm):
     def __init__(self, *args, personnes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["participants"].queryset = personnes
-        self.fields["type"].queryset = TypeEtape.objects.filter(actif=True).order_by(
-            "-collectif", "ordre"
-        )
+        self.fields["type"].queryset = self.fields["type"].queryset.order_by("-collectif", "ordre")
 
 
 # --- Phases -----------------------------------------------------------------------------------
 
 
-class OrienterForm(forms.Form):
+class OrienterForm(ListesDuCpasMixin, forms.Form):
     phase = forms.ChoiceField(label=_("Vers la phase"), choices=Phase.choices)
     date = forms.DateField(label=_("À partir du"), widget=DateInput())
     motif_sortie = MotifChoiceField(
@@ -141,7 +140,7 @@ class OrienterForm(forms.Form):
     )
 
     def __init__(self, *args, cpas_id=None, passage_courant=None, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, cpas=cpas_id, **kwargs)
         self.passage_courant = passage_courant
         self.fields["agent"].queryset = agents_du_cpas(cpas_id)
         self.initial.setdefault("date", timezone.localdate())
@@ -158,7 +157,7 @@ class OrienterForm(forms.Form):
             del self.fields["motif_sortie"]
 
 
-class PassageForm(forms.ModelForm):
+class PassageForm(ListesDuCpasMixin, forms.ModelForm):
     motif_sortie = MotifChoiceField(
         queryset=MotifSortie.objects.filter(actif=True), label=_("Motif de sortie"), required=False
     )
@@ -185,7 +184,7 @@ class PassageForm(forms.ModelForm):
         return data
 
 
-class TerminerTrajetForm(forms.Form):
+class TerminerTrajetForm(ListesDuCpasMixin, forms.Form):
     fin = forms.DateField(label=_("Dernier jour dans la phase"), widget=DateInput())
     motif = MotifChoiceField(
         queryset=MotifSortie.objects.filter(actif=True), label=_("Motif de sortie")
@@ -410,7 +409,7 @@ class ContratForm(forms.ModelForm):
         return data
 
 
-class TerminerContratForm(forms.Form):
+class TerminerContratForm(ListesDuCpasMixin, forms.Form):
     fin_reelle = forms.DateField(label=_("Dernier jour du contrat"), widget=DateInput())
     motif_fin = MotifChoiceField(
         queryset=MotifSortie.objects.filter(actif=True), label=_("Motif de fin")

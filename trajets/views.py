@@ -101,7 +101,7 @@ def etape_rapide(request, pk):
     parcours = bool(request.GET.get("parcours") or request.POST.get("parcours"))
     derniers = services.derniers_choix(request.user)
     if request.method == "POST":
-        form = f.EtapeForm(request.POST, derniers_choix=derniers)
+        form = f.EtapeForm(request.POST, derniers_choix=derniers, cpas=b.cpas_id)
         if form.is_valid():
             etape = services.noter_etape(b, request.user, **form.cleaned_data)
             if not request.htmx:
@@ -114,7 +114,7 @@ def etape_rapide(request, pk):
             response = HttpResponse(html)
             return _htmx_trigger(response, "etapeEnregistree", {"beneficiaire": b.pk})
     else:
-        form = f.EtapeForm(derniers_choix=derniers)
+        form = f.EtapeForm(derniers_choix=derniers, cpas=b.cpas_id)
     template = "trajets/_etape_form.html" if request.htmx else "trajets/etape_form_page.html"
     return render(request, template, {"b": b, "form": form, "dans": dans, "parcours": parcours})
 
@@ -184,7 +184,7 @@ def journal(request, pk):
         "b": b,
         "page": page,
         "query": f"type={type_id}" if type_id else "",
-        "types": TypeEtape.objects.all(),
+        "types": TypeEtape.objects.pour_cpas(b.cpas_id),
         "type_id": type_id,
         "passages": PassagePhase.objects.filter(beneficiaire=b)
         .select_related("agent", "motif_sortie")
@@ -220,6 +220,7 @@ def seance_collective(request, code):
         request.POST or None,
         personnes=personnes.order_by("nom", "prenom"),
         derniers_choix={"type_id": None, "mode": "presentiel"},
+        cpas=cellule.cpas_id,
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -304,7 +305,9 @@ def passage_modifier(request, passage_pk):
 def terminer_trajet(request, pk):
     b = _personne(request, pk)
     courant = get_object_or_404(PassagePhase, beneficiaire=b, fin__isnull=True)
-    form = f.TerminerTrajetForm(request.POST or None, initial={"fin": timezone.localdate()})
+    form = f.TerminerTrajetForm(
+        request.POST or None, initial={"fin": timezone.localdate()}, cpas=b.cpas_id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.terminer_trajet(
@@ -806,6 +809,7 @@ def contrat_detail(request, contrat_pk):
     form = f.TerminerContratForm(
         request.POST or None,
         initial={"fin_reelle": min(contrat.fin_prevue, timezone.localdate())},
+        cpas=contrat.cpas_id,
     )
     if request.method == "POST" and form.is_valid():
         try:

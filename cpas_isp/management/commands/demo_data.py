@@ -98,7 +98,7 @@ class Command(BaseCommand):
 
     def _core(self, ctx: DemoContexte):
         admin_perms = Permission.objects.filter(
-            content_type__app_label__in=["cpas_isp", *DEMO_APPS, "django_celery_beat"]
+            content_type__app_label__in=["cpas_isp", *DEMO_APPS]
         ).exclude(codename__startswith="delete_")
         for code, nom, commune, habitants, langue in DEMO_CPAS:
             cpas = Cpas.objects.create(
