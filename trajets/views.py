@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -212,7 +212,7 @@ def seance_collective(request, code):
     """Log one collective session for a group: one step for each participant."""
     cellule = get_for_user(Cellule.objects, request.user, code=code)
     if not peut_voir_file_cellule(request.user, cellule):
-        raise PermissionDenied(_("Cette file de travail n'est pas celle de votre cellule."))
+        raise Http404  # another cellule's people: not the user's to see, nor to know about
     personnes = Beneficiaire.objects.for_user(request.user).filter(
         pk__in=queries.file_cellule(request.user, cellule).values("beneficiaire_id")
     )
@@ -350,7 +350,7 @@ def mes_files(request):
 def file_cellule(request, code):
     cellule = get_for_user(Cellule.objects, request.user, code=code)
     if not peut_voir_file_cellule(request.user, cellule):
-        raise PermissionDenied(_("Cette file de travail n'est pas celle de votre cellule."))
+        raise Http404  # another cellule's people: not the user's to see, nor to know about
     filtre = request.GET.get("filtre", "")
     if filtre not in {"", "nouveaux", "retard", "miens"}:
         filtre = ""

@@ -80,7 +80,7 @@ def test_agent_outside_caseload_and_cellule_is_refused(donnees, cpas_a, make_use
     client = client_for(make_user(Role.AGENT, cpas_a, cellule="alpha"))
     for url in pages(donnees):
         assert client.get(url).status_code == 404, url
-    assert client.get("/trajets/files/emploi/").status_code == 403
+    assert client.get("/trajets/files/emploi/").status_code == 404
     assert client.get("/trajets/files/alpha/").status_code == 200
 
 
