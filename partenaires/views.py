@@ -363,6 +363,7 @@ def orientation_modifier(request, pk):
         form.save()
         messages.success(request, _("Orientation modifiée."))
         return redirect("partenaires:orientation_detail", pk=pk)
+    journaliser_acces(request, orientation)
     return render(
         request,
         "partenaires/form.html",

@@ -121,3 +121,20 @@ def test_quick_step_form_logs_the_person(agent, en_emploi, client_for):
     assert r.status_code == 200
     row = dernier(agent)
     assert row.personnes == [b.pk] and row.object_id == b.pk
+
+
+def test_my_deadlines_leave_out_people_no_longer_in_my_caseload(cpas_a, make_user, client_for):
+    """A step the agent wrote for someone now followed by another referent and cellule: its
+    deadline (and the person's name) is no longer on the agent's list."""
+    agent = make_user(Role.AGENT, cpas_a)
+    parti = BeneficiaireFactory(cpas=cpas_a, referent=make_user(Role.AGENT, cpas_a))
+    EtapeFactory(
+        beneficiaire=parti,
+        auteur=agent,
+        prochaine_action="Rappeler",
+        echeance=timezone.localdate(),
+    )
+    r = client_for(agent).get(reverse("trajets:echeances"))
+    assert r.status_code == 200
+    assert r.context["n_en_retard"] + r.context["n_a_venir"] == 0
+    assert str(parti) not in r.content.decode()
