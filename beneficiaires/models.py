@@ -54,6 +54,36 @@ class BeneficiaireQuerySet(TenantQuerySet):
         """Files not closed."""
         return self.filter(date_cloture__isnull=True)
 
+    def visibles_par(self, user):
+        """The people ``user`` may see (need-to-know), the one rule every app uses:
+
+        - only the user's current CPAS (``for_user``), and only for roles that work on files
+          (agents and coordinators; nobody else sees a person's file);
+        - a coordinator sees every file of the CPAS;
+        - an agent sees the people they refer, and those currently followed by their cellule
+          (the cellule filter registered by trajets in ``beneficiaires.hooks``).
+
+        ``beneficiaires.permissions.peut_voir_beneficiaire`` answers the same question for one
+        person and ``beneficiaires.acces.get_beneficiaire_or_404`` fetches one person or 404."""
+        from cpas_isp import permissions as p
+        from cpas_isp.tenancy import current_membership
+
+        from . import hooks
+
+        qs = self.for_user(user)
+        if not p.peut_suivre_beneficiaires(user):
+            return qs.none()
+        if p.peut_voir_tous_les_dossiers(user):
+            return qs
+        condition = Q(referent=user)
+        membership = current_membership(user)
+        if membership.cellule_id and hooks.cellule_filter_registered():
+            dans_cellule = hooks.filtrer_par_cellule(
+                Beneficiaire.objects.filter(cpas_id=membership.cpas_id), membership.cellule
+            )
+            condition |= Q(pk__in=dans_cellule.values("pk"))
+        return qs.filter(condition)
+
 
 class Unaccent(Func):
     """``isp_unaccent(text)``: immutable wrapper around unaccent() + lower()."""

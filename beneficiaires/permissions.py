@@ -30,11 +30,15 @@ def _meme_cpas(user, beneficiaire) -> bool:
 
 
 def peut_voir_beneficiaire(user, beneficiaire) -> bool:
+    """Whether ``beneficiaire`` is among ``Beneficiaire.objects.visibles_par(user)`` (the one
+    need-to-know rule); the cases decided without a query are answered without one."""
     if not _meme_cpas(user, beneficiaire) or not p.peut_suivre_beneficiaires(user):
         return False
-    if p.peut_voir_tous_les_dossiers(user):
+    if p.peut_voir_tous_les_dossiers(user) or beneficiaire.referent_id == user.pk:
         return True
-    return beneficiaire.referent_id == user.pk or _dans_ma_cellule(user, beneficiaire)
+    from .models import Beneficiaire
+
+    return Beneficiaire.objects.visibles_par(user).filter(pk=beneficiaire.pk).exists()
 
 
 def peut_modifier_beneficiaire(user, beneficiaire) -> bool:

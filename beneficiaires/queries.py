@@ -25,7 +25,6 @@ from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp import permissions as p
-from cpas_isp.tenancy import current_membership
 
 from . import hooks
 from .models import (
@@ -38,27 +37,6 @@ from .models import (
     Unaccent,
 )
 from .niss import recherche_niss
-
-# --- Who sees what ------------------------------------------------------------------------------
-
-
-def dossiers_visibles(user):
-    """The files ``user`` may open: all of the current CPAS for coordinators; for an agent, the
-    people they refer or who are in their cellule (cellule filter hook); nothing otherwise."""
-    qs = Beneficiaire.objects.for_user(user)
-    if not p.peut_suivre_beneficiaires(user):
-        return qs.none()
-    if p.peut_voir_tous_les_dossiers(user):
-        return qs
-    condition = Q(referent=user)
-    membership = current_membership(user)
-    if membership and membership.cellule_id and hooks.cellule_filter_registered():
-        dans_cellule = hooks.filtrer_par_cellule(
-            Beneficiaire.objects.filter(cpas_id=membership.cpas_id), membership.cellule
-        )
-        condition |= Q(pk__in=dans_cellule.values("pk"))
-    return qs.filter(condition)
-
 
 # --- Target groups (computed, never typed) ------------------------------------------------------
 
@@ -312,7 +290,7 @@ def ordonner(qs, f: Filtres):
 
 def caseload(user, f: Filtres, aujourd_hui: datetime.date):
     """The filtered, sorted, annotated list (one query per page whatever its size)."""
-    qs = dossiers_visibles(user).select_related("referent")
+    qs = Beneficiaire.objects.visibles_par(user).select_related("referent")
     qs = appliquer_filtres(qs, f, user, aujourd_hui)
     for ext in hooks.caseload_extensions():
         if ext.annotate:

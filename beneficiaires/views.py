@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cpas_isp import permissions as p
-from cpas_isp.audit import journaliser_acces
+from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
 
 from . import exports, hooks, queries, services
 from . import permissions as bp
+from .acces import get_beneficiaire_or_404
 from .forms import BeneficiaireForm, BilanForm, DroitForm, FreinForm, ImportForm
 from .importation import ContexteImport, ImportEchoue, executer_import, import_type
 from .models import (
@@ -38,16 +39,11 @@ TAILLES_PAGE = [25, 50, 100]
 
 
 def _beneficiaire(request, pk, *, modifier=False):
-    """The person, or 404 when not in the user's current CPAS or caseload."""
-    b = get_object_or_404(
-        Beneficiaire.objects.for_user(request.user).select_related("referent", "cpas"), pk=pk
+    """The person, or 404 when not in the user's current CPAS or caseload (need-to-know)."""
+    b = get_beneficiaire_or_404(
+        request.user, pk, Beneficiaire.objects.select_related("referent", "cpas")
     )
-    allowed = (
-        bp.peut_modifier_beneficiaire(request.user, b)
-        if modifier
-        else bp.peut_voir_beneficiaire(request.user, b)
-    )
-    if not allowed:
+    if modifier and not bp.peut_modifier_beneficiaire(request.user, b):
         raise Http404
     return b
 
@@ -64,6 +60,8 @@ def liste(request):
     if fmt in ("csv", "xlsx"):
         if not p.peut_exporter(request.user):
             raise PermissionDenied(_("Votre rôle ne permet pas d'exporter des listes."))
+        # The export shows every person of the filtered list, NISS included: log them all.
+        journaliser_liste(request, qs.values_list("pk", flat=True))
         return exports.exporter_liste(request, qs, fmt)
     try:
         taille = int(request.GET.get("taille", 25))
@@ -73,6 +71,7 @@ def liste(request):
     page = Paginator(qs, taille).get_page(request.GET.get("page"))
     for b in page.object_list:
         b.groupes = queries.groupes_de(b)
+    journaliser_liste(request, [b.pk for b in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     query_sans_tri = query.copy()
@@ -200,6 +199,7 @@ def creer(request):
                 b.save()
             messages.success(request, _("Dossier créé."))
             return redirect("beneficiaires:detail", pk=b.pk)
+    journaliser_liste(request, form.doublons)  # possible duplicates are shown by name
     return render(
         request,
         "beneficiaires/formulaire_beneficiaire.html",
@@ -237,6 +237,7 @@ def _droit_form_view(request, b, droit=None):
         else:
             messages.success(request, _("Droit enregistré."))
             return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#droits")
+    journaliser_acces(request, b)
     return render(
         request,
         "beneficiaires/formulaire.html",
@@ -293,6 +294,7 @@ def frein_ajouter(request, pk):
         else:
             messages.success(request, _("Frein noté."))
             return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#freins")
+    journaliser_acces(request, b)
     return render(
         request,
         "beneficiaires/formulaire.html",

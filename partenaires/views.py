@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires.acces import get_objet_or_404, objets_visibles
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
-from cpas_isp.audit import journaliser_acces
+from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.tenancy import current_membership, get_for_user
 
 from . import queries, services
@@ -148,6 +149,7 @@ def detail(request, pk):
             .select_related("beneficiaire", "service", "agent")
             .order_by("-date_orientation", "-id")[:20]
         )
+        journaliser_liste(request, recentes)
     aujourd_hui = timezone.localdate()
     return render(
         request,
@@ -316,21 +318,17 @@ def suggestion_traitee(request, pk, suggestion_pk):
 
 
 def _visibles(request, qs):
-    """Agents see the referrals they made or of the people they follow; coordinators all."""
-    if permissions.peut_voir_tous_les_dossiers(request.user):
-        return qs
-    return qs.filter(Q(agent=request.user) | Q(beneficiaire__referent=request.user))
+    """Referrals (or other rows belonging to a person) of the people the user may see: the
+    one need-to-know rule (``Beneficiaire.objects.visibles_par``)."""
+    return objets_visibles(qs, request.user)
 
 
 def _orientations(request):
-    return _visibles(request, Orientation.objects.for_user(request.user))
+    return _visibles(request, Orientation.objects.all())
 
 
 def _beneficiaires(request):
-    qs = Beneficiaire.objects.for_user(request.user)
-    if not permissions.peut_voir_tous_les_dossiers(request.user):
-        qs = qs.filter(referent=request.user)
-    return qs.order_by("nom", "prenom")
+    return Beneficiaire.objects.visibles_par(request.user).order_by("nom", "prenom")
 
 
 @acces(permissions.peut_suivre_beneficiaires)
@@ -352,6 +350,7 @@ def orientations(request):
     for o in page.object_list:
         o.echeance = services.echeance(o, delai)
         o.url_beneficiaire = url_beneficiaire(o.beneficiaire_id)
+    journaliser_liste(request, page.object_list)
     return render(
         request,
         "partenaires/orientations.html",
@@ -394,6 +393,7 @@ def orientation_creer(request):
             else _("Orientation enregistrée (proposée, pas encore envoyée)."),
         )
         return redirect("partenaires:orientation_detail", pk=orientation.pk)
+    journaliser_liste(request, beneficiaires.values_list("pk", flat=True))  # people offered
     return render(request, "partenaires/orientation_form.html", {"form": form})
 
 
@@ -413,6 +413,7 @@ def orientation_modifier(request, pk):
         form.save()
         messages.success(request, _("Orientation modifiée."))
         return redirect("partenaires:orientation_detail", pk=pk)
+    journaliser_acces(request, orientation)
     return render(
         request,
         "partenaires/form.html",
@@ -561,6 +562,7 @@ def portail(request):
     delai = request.cpas.delai_expiration_orientation
     for o in page.object_list:
         o.echeance = services.echeance(o, delai)
+    journaliser_liste(request, page.object_list)
     return render(
         request,
         "partenaires/portail.html",
@@ -768,9 +770,10 @@ def _get_programme(request, pk):
 def programme_detail(request, pk):
     programme = _get_programme(request, pk)
     aujourd_hui = timezone.localdate()
-    # Names only for the user's own CPAS; the figures count every participating CPAS.
+    # Names only of the people the user may see (need-to-know, own CPAS); the figures count
+    # every participating CPAS.
     cohorte = list(
-        Participation.objects.for_user(request.user)
+        _visibles(request, Participation.objects.all())
         .filter(programme=programme)
         .select_related("beneficiaire")
         .annotate(nb_avis=Count("avis"))
@@ -778,6 +781,10 @@ def programme_detail(request, pk):
     for p in cohorte:
         p.fin_max = queries.fin_accompagnement(p, programme)
         p.url_beneficiaire = url_beneficiaire(p.beneficiaire_id)
+    journaliser_liste(request, cohorte)
+    cohorte_masques = Participation.objects.for_user(request.user).filter(
+        programme=programme
+    ).count() - len(cohorte)
     tous_avis = AvisParticipant.objects.filter(participation__programme=programme)
     stats_avis = tous_avis.aggregate(n=Count("id"), moyenne=Avg("score"))
     # Scores are shared; the free text of a participant's feedback stays with their own CPAS.
@@ -799,6 +806,7 @@ def programme_detail(request, pk):
             "programme": programme,
             "ind": queries.indicateurs_programme(programme),
             "cohorte": cohorte,
+            "cohorte_masques": cohorte_masques,
             "proches": queries.proches_duree_max(cohorte, programme, aujourd_hui),
             "avis": avis,
             "nb_avis": stats_avis["n"],
@@ -843,15 +851,14 @@ def participation_form(request, programme_pk, pk=None):
     programme = _get_programme(request, programme_pk)
     instance = None
     if pk:
-        instance = get_for_user(
+        instance = get_objet_or_404(
             Participation.objects.select_related("beneficiaire"),
             request.user,
             pk=pk,
             programme=programme,
         )
-    form = ParticipationForm(
-        request.POST or None, instance=instance, beneficiaires=_beneficiaires(request)
-    )
+    beneficiaires = _beneficiaires(request)
+    form = ParticipationForm(request.POST or None, instance=instance, beneficiaires=beneficiaires)
     if request.method == "POST" and form.is_valid():
         participation = form.save(commit=False)
         participation.programme = programme
@@ -867,6 +874,7 @@ def participation_form(request, programme_pk, pk=None):
             return redirect(
                 reverse("partenaires:programme_detail", args=[programme.pk]) + "#cohorte"
             )
+    journaliser_liste(request, beneficiaires.values_list("pk", flat=True))  # people offered
     return render(
         request,
         "partenaires/form.html",
@@ -885,7 +893,7 @@ def participation_form(request, programme_pk, pk=None):
 @acces(permissions.peut_suivre_beneficiaires)
 def avis_creer(request, programme_pk, pk):
     programme = _get_programme(request, programme_pk)
-    participation = get_for_user(
+    participation = get_objet_or_404(
         Participation.objects.select_related("beneficiaire"),
         request.user,
         pk=pk,
@@ -899,6 +907,7 @@ def avis_creer(request, programme_pk, pk):
         avis.save()
         messages.success(request, _("Avis enregistré."))
         return redirect(reverse("partenaires:programme_detail", args=[programme.pk]) + "#avis")
+    journaliser_acces(request, participation)
     return render(
         request,
         "partenaires/form.html",

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
+from cpas_isp.audit import journaliser_liste
 from cpas_isp.tenancy import get_for_user
 from cpas_isp.views import _stream_csv, role_required
 from rapports import queries, sections, svg
@@ -408,22 +408,6 @@ def _personnes_indicateur(request, filtres: Filtres):
     return None
 
 
-def visibles_par(user, queryset):
-    """People of ``queryset`` the user may open: their CPAS (for_user), and for an agent only
-    the people they refer or who are in their cellule."""
-    qs = Beneficiaire.objects.for_user(user).filter(pk__in=queryset.values("pk"))
-    if permissions.peut_voir_tous_les_dossiers(user):
-        return qs
-    from beneficiaires import hooks
-    from cpas_isp.tenancy import current_membership
-
-    membership = current_membership(user)
-    condition = Q(referent=user)
-    if membership.cellule_id and hooks.cellule_filter_registered():
-        condition |= Q(pk__in=hooks.filtrer_par_cellule(qs, membership.cellule).values("pk"))
-    return qs.filter(condition)
-
-
 def _url_fiche(pk):
     try:
         return reverse("beneficiaires:detail", kwargs={"pk": pk})
@@ -439,10 +423,16 @@ def personnes(request):
         return HttpResponseBadRequest(_("Ce lien ne correspond à aucun nombre du tableau de bord."))
     queryset, description = found
     total = queryset.filter(cpas=request.cpas).count()
-    visibles = visibles_par(request.user, queryset).select_related("referent")
+    # Only the people the user may open (need-to-know); the others are counted, not named.
+    visibles = (
+        Beneficiaire.objects.visibles_par(request.user)
+        .filter(pk__in=queryset.values("pk"))
+        .select_related("referent")
+    )
     page = Paginator(visibles.order_by("nom", "prenom", "id"), 50).get_page(request.GET.get("page"))
     for b in page.object_list:
         b.url = _url_fiche(b.pk)
+    journaliser_liste(request, [b.pk for b in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     retour = {k: v for k, v in request.GET.items() if k in {"du", "au", "cellule", "agent"}}

@@ -152,9 +152,11 @@ class ModeEtape(models.TextChoices):
 
 class EtapeQuerySet(TenantQuerySet):
     def visibles_par(self, user):
-        """Steps of the user's CPAS; confidential notes are masked separately (see
-        ``Etape.note_confidentielle_visible_par``)."""
-        return self.for_user(user)
+        """Steps of the people the user may see (``Beneficiaire.objects.visibles_par``);
+        confidential notes are masked separately (``trajets.permissions``)."""
+        return self.for_user(user).filter(
+            beneficiaire__in=Beneficiaire.objects.visibles_par(user).values("pk")
+        )
 
     def actions_ouvertes(self):
         return self.filter(echeance__isnull=False, action_faite_le__isnull=True)

@@ -1,8 +1,10 @@
 """Object-level predicates of the trajectory, taking (user, obj).
 
-Who may work on a person's trajectory follows the person's file (``beneficiaires.permissions``):
-an agent for the people they refer or who are in their cellule, a coordinator for every file of
-the CPAS. Confidential notes of steps: their author and coordinators only."""
+Who may work on a person's trajectory is who may see the person: the one need-to-know rule,
+``Beneficiaire.objects.visibles_par`` (an agent for the people they refer or who are in their
+cellule, a coordinator for every file of the CPAS); views fetch the person with
+``beneficiaires.acces.get_beneficiaire_or_404`` (404 otherwise, never 403). Confidential notes
+of steps: their author and coordinators only."""
 
 from __future__ import annotations
 

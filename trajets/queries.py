@@ -195,14 +195,20 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
     first), then the coming ``horizon_jours`` days."""
     from django.utils.translation import gettext as _
 
+    from beneficiaires.models import Beneficiaire
+
     date = date or timezone.localdate()
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
+    # Only people the user may see (need-to-know): a step written for someone who has since
+    # left the agent's caseload is no longer theirs to follow.
+    visibles = Beneficiaire.objects.visibles_par(user).values("pk")
     items: list[Echeance] = []
     actions = (
         Etape.objects.for_user(user)
         .actions_ouvertes()
         .filter(echeance__lte=jusqu_au)
         .filter(Q(auteur=user) | Q(beneficiaire__referent=user))
+        .filter(beneficiaire__in=visibles)
         .select_related("beneficiaire", "type")
     )
     for e in actions:
@@ -212,6 +218,7 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
         .a_faire()
         .filter(piis__statut=StatutPiis.SIGNE, date_prevue__lte=jusqu_au)
         .filter(Q(piis__agent=user) | Q(piis__beneficiaire__referent=user))
+        .filter(piis__beneficiaire__in=visibles)
         .select_related("piis__beneficiaire")
     )
     for ev in evaluations:
@@ -226,6 +233,7 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
         .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
         .filter(date_decision_ris__lte=limite_alerte)
         .filter(Q(agent=user) | Q(beneficiaire__referent=user))
+        .filter(beneficiaire__in=visibles)
         .select_related("beneficiaire")
     )
     for piis in signatures:

@@ -12,16 +12,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires.acces import get_beneficiaire_or_404
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
-from cpas_isp.audit import journaliser_acces
+from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
 from cpas_isp.views import role_required
@@ -38,7 +39,6 @@ from trajets.models import (
 )
 from trajets.permissions import (
     peut_modifier_etape,
-    peut_suivre_trajet,
     peut_voir_file_cellule,
     peut_voir_note_confidentielle,
 )
@@ -47,11 +47,10 @@ suivi_requis = role_required(permissions.peut_suivre_beneficiaires)
 
 
 def _personne(request, pk) -> Beneficiaire:
-    """The person, if of the user's CPAS (404 otherwise) and followed by the user (403)."""
-    b = get_for_user(Beneficiaire.objects.select_related("referent"), request.user, pk=pk)
-    if not peut_suivre_trajet(request.user, b):
-        raise PermissionDenied(_("Ce dossier ne fait pas partie de vos dossiers suivis."))
-    return b
+    """The person if the user may see them (need-to-know, the one rule), 404 otherwise."""
+    return get_beneficiaire_or_404(
+        request.user, pk, Beneficiaire.objects.select_related("referent")
+    )
 
 
 def _url_personne(b):
@@ -115,6 +114,7 @@ def etape_rapide(request, pk):
             return _htmx_trigger(response, "etapeEnregistree", {"beneficiaire": b.pk})
     else:
         form = f.EtapeForm(derniers_choix=derniers, cpas=b.cpas_id)
+    journaliser_acces(request, b)
     template = "trajets/_etape_form.html" if request.htmx else "trajets/etape_form_page.html"
     return render(request, template, {"b": b, "form": form, "dans": dans, "parcours": parcours})
 
@@ -212,7 +212,7 @@ def seance_collective(request, code):
     """Log one collective session for a group: one step for each participant."""
     cellule = get_for_user(Cellule.objects, request.user, code=code)
     if not peut_voir_file_cellule(request.user, cellule):
-        raise PermissionDenied(_("Cette file de travail n'est pas celle de votre cellule."))
+        raise Http404  # another cellule's people: not the user's to see, nor to know about
     personnes = Beneficiaire.objects.for_user(request.user).filter(
         pk__in=queries.file_cellule(request.user, cellule).values("beneficiaire_id")
     )
@@ -231,6 +231,7 @@ def seance_collective(request, code):
             _("Séance collective notée pour %(n)s personne(s).") % {"n": len(etapes)},
         )
         return redirect("trajets:file_cellule", code=cellule.code)
+    journaliser_liste(request, personnes.values_list("pk", flat=True))  # the people offered
     return render(request, "trajets/seance_collective.html", {"form": form, "cellule": cellule})
 
 
@@ -352,13 +353,14 @@ def mes_files(request):
 def file_cellule(request, code):
     cellule = get_for_user(Cellule.objects, request.user, code=code)
     if not peut_voir_file_cellule(request.user, cellule):
-        raise PermissionDenied(_("Cette file de travail n'est pas celle de votre cellule."))
+        raise Http404  # another cellule's people: not the user's to see, nor to know about
     filtre = request.GET.get("filtre", "")
     if filtre not in {"", "nouveaux", "retard", "miens"}:
         filtre = ""
     today = timezone.localdate()
     qs = queries.file_cellule(request.user, cellule, today, filtre)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    journaliser_liste(request, page.object_list)  # stays: their people (page loaded once)
     return render(
         request,
         "trajets/file_cellule.html",
@@ -380,6 +382,9 @@ def echeances(request):
     today = timezone.localdate()
     en_retard = [i for i in items if i.date < today]
     a_venir = [i for i in items if i.date >= today]
+    journaliser_liste(
+        request, [i.beneficiaire.pk for i in en_retard[:MAX_ECHEANCES] + a_venir[:MAX_ECHEANCES]]
+    )
     return render(
         request,
         "trajets/echeances.html",
@@ -854,6 +859,9 @@ def occupation(request):
             return redirect("trajets:occupation")
     elif request.method == "POST":
         raise PermissionDenied
+    finissant = list(queries.contrats_finissant(cpas.pk, today))
+    a_cloturer = list(queries.contrats_a_cloturer(cpas.pk, today))
+    journaliser_liste(request, finissant + a_cloturer)
     debut = today.replace(day=1) - relativedelta(months=11)
     par_mois = queries.occupation_par_mois(cpas.pk, debut, 18)
     maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
@@ -870,8 +878,8 @@ def occupation(request):
             "occupation": queries.occupation_le(cpas.pk, today),
             "par_mois": par_mois,
             "largeur_svg": len(par_mois) * 10,
-            "finissant": queries.contrats_finissant(cpas.pk, today),
-            "a_cloturer": queries.contrats_a_cloturer(cpas.pk, today),
+            "finissant": finissant,
+            "a_cloturer": a_cloturer,
             "pools": PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"),
             "pool_form": pool_form,
             "aujourd_hui": today,
@@ -915,6 +923,7 @@ def contrats_liste(request):
     if request.GET.get("es") == "1":
         qs = qs.filter(economie_sociale=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    journaliser_liste(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -8,6 +8,7 @@ from django import template
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from beneficiaires.acces import objets_visibles
 from cpas_isp import permissions
 
 from ..models import Orientation, StatutOrientation
@@ -21,8 +22,9 @@ def resume_orientations(user):
     """Counts for the home card: waiting for the partner, refused or expired in the last 30
     days (to re-orient), and for partner users, the referrals waiting for their answer."""
     qs = Orientation.objects.for_user(user)
-    if not permissions.est_partenaire(user) and not permissions.peut_voir_tous_les_dossiers(user):
-        qs = qs.filter(Q(agent=user) | Q(beneficiaire__referent=user))
+    if not permissions.est_partenaire(user):
+        # The referrals of the people the user may see, as on the referrals page.
+        qs = objets_visibles(qs, user)
     depuis = timezone.localdate() - datetime.timedelta(days=30)
     return qs.aggregate(
         en_attente=Count("id", filter=Q(statut=S.ENVOYEE)),

@@ -355,3 +355,20 @@ def test_coordinator_of_several_cpas_sees_their_group_table(cpas_a, cpas_b, make
     assert 'id="participation-groupe"' in response.content.decode()
     seul = make_user(Role.COORDINATEUR, cpas_a)
     assert "participation_groupe" not in client_for(seul).get(TABLEAU).context
+
+
+def test_people_behind_a_number_are_logged(donnees, cpas_a, make_user, client_for):
+    """The list behind a dashboard number writes one access log row naming the people shown
+    (those the viewer may open), not those only counted."""
+    from cpas_isp.models import JournalAcces
+
+    _agent, personnes = donnees
+    agent = make_user(Role.AGENT, cpas_a, cellule="alpha")
+    personnes[0].referent = agent
+    personnes[0].save()
+    url = reverse("rapports:personnes") + f"?indicateur=ris_eris&date={timezone.localdate()}"
+    response = client_for(agent).get(url)
+    shown = sorted(b.pk for b in response.context["page"].object_list)
+    assert shown == [personnes[0].pk] and response.context["masques"] == 7
+    row = JournalAcces.objects.filter(user=agent).latest("id")
+    assert sorted(row.personnes) == shown

@@ -1,0 +1,490 @@
+"""Every URL pattern of the application (read from the resolver, not a hand list) × every role ×
+objects of the own CPAS, of another CPAS and of an own-CPAS person out of the user's caseload ×
+GET and POST (empty data).
+
+Fails on any HTTP 500, on any 200 that shows the other CPAS's person (name or NISS), on a
+200 that shows an agent a person out of their caseload, and on a route nobody classified.
+
+A new route: add one line to ``ROUTES`` (route name -> kwargs factory). The factory receives the
+test world and a scope (``"own"``, ``"hors"``, ``"other"``) and returns the URL kwargs for an
+object of that scope, optionally with a query string: ``(kwargs, "a=1&b=2")``.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from beneficiaires.models import LotImport
+from beneficiaires.niss import format_niss
+from cpas_isp.models import Role
+from partenaires.models import ContactPartenaire, NotePartenaire
+from rapports.models import RapportMensuel
+from tests.beneficiaires.factories import DroitFactory, FreinBeneficiaireFactory
+from tests.cpas_isp.factories import CpasFactory, MembershipFactory, UserFactory
+from tests.partenaires.factories import (
+    ComptePartenaireFactory,
+    ConventionFactory,
+    OrientationFactory,
+    ParticipationFactory,
+    PartieCpasFactory,
+    ProgrammeFactory,
+    ServiceFactory,
+)
+from tests.trajets.factories import (
+    BeneficiaireFactory,
+    ContratFactory,
+    EtapeFactory,
+    PassageFactory,
+    PiisFactory,
+)
+from trajets.models import EvaluationPiis
+
+SCOPES = ("own", "hors", "other")
+MARQUEUR_AUTRE_CPAS = "Zorglubautrecpas"
+MARQUEUR_HORS = "Horsdudossier"
+
+
+# --- Classification: one line per route ----------------------------------------------------
+
+
+def sans(_w, _s):
+    """A route without object in its URL (lists, forms, dashboards)."""
+    return {}
+
+
+def avec(**champs):
+    """kwargs built from the world's objects of the scope: ``avec(pk="b")`` -> pk=<b.pk>."""
+
+    def factory(w, scope):
+        return {kwarg: w[scope][cle].pk for kwarg, cle in champs.items()}
+
+    return factory
+
+
+def cellule(w, scope):
+    return {"code": w[scope]["cellule"]}
+
+
+def requete(factory, query):
+    """The route with a query string (e.g. the people behind a dashboard number)."""
+
+    def wrapped(w, scope):
+        q = query(w, scope) if callable(query) else query
+        return factory(w, scope), q
+
+    return wrapped
+
+
+def _date_du_jour(_w, _s):
+    return f"indicateur=isp&date={timezone.localdate():%Y-%m-%d}"
+
+
+ROUTES = {
+    # cpas_isp
+    "accueil": sans,
+    "login": sans,
+    "logout": sans,
+    "password_change": sans,
+    "password_change_done": sans,
+    "changer_cpas": sans,
+    "changer_langue": sans,
+    "audit": sans,
+    # beneficiaires
+    "beneficiaires:liste": sans,
+    "beneficiaires:creer": sans,
+    "beneficiaires:detail": avec(pk="b"),
+    "beneficiaires:modifier": avec(pk="b"),
+    "beneficiaires:droit_ajouter": avec(pk="b"),
+    "beneficiaires:droit_modifier": avec(pk="b", droit_pk="droit"),
+    "beneficiaires:droit_supprimer": avec(pk="b", droit_pk="droit"),
+    "beneficiaires:frein_ajouter": avec(pk="b"),
+    "beneficiaires:frein_lever": avec(pk="b", frein_pk="frein"),
+    "beneficiaires:bilan_modifier": avec(pk="b"),
+    "beneficiaires:bilan_historique": avec(pk="b"),
+    "beneficiaires:donnees_personnelles": avec(pk="b"),
+    "beneficiaires:import_liste": sans,
+    "beneficiaires:import_detail": avec(pk="lot"),
+    # partenaires
+    "partenaires:liste": sans,
+    "partenaires:creer": sans,
+    "partenaires:detail": avec(pk="partenaire"),
+    "partenaires:modifier": avec(pk="partenaire"),
+    "partenaires:note_creer": avec(pk="partenaire"),
+    "partenaires:service_creer": avec(partenaire_pk="partenaire"),
+    "partenaires:service_modifier": avec(partenaire_pk="partenaire", pk="service"),
+    "partenaires:contact_creer": avec(partenaire_pk="partenaire"),
+    "partenaires:contact_modifier": avec(partenaire_pk="partenaire", pk="contact"),
+    "partenaires:orientations": sans,
+    "partenaires:orientation_creer": requete(sans, lambda w, s: f"beneficiaire={w[s]['b'].pk}"),
+    "partenaires:orientation_detail": avec(pk="orientation"),
+    "partenaires:orientation_modifier": avec(pk="orientation"),
+    "partenaires:orientation_transition": avec(pk="orientation"),
+    "partenaires:orientation_message": avec(pk="orientation"),
+    "partenaires:statistiques": sans,
+    "partenaires:portail": sans,
+    "partenaires:portail_detail": avec(pk="orientation"),
+    "partenaires:portail_transition": avec(pk="orientation"),
+    "partenaires:portail_message": avec(pk="orientation"),
+    "partenaires:portail_presence": avec(pk="orientation"),
+    "partenaires:conventions": sans,
+    "partenaires:convention_creer": sans,
+    "partenaires:convention_detail": avec(pk="convention"),
+    "partenaires:convention_modifier": avec(pk="convention"),
+    "partenaires:programmes": sans,
+    "partenaires:programme_creer": sans,
+    "partenaires:programme_detail": avec(pk="programme"),
+    "partenaires:programme_modifier": avec(pk="programme"),
+    "partenaires:participation_creer": avec(programme_pk="programme"),
+    "partenaires:participation_modifier": avec(programme_pk="programme", pk="participation"),
+    "partenaires:avis_creer": avec(programme_pk="programme", pk="participation"),
+    # trajets
+    "trajets:etape_rapide": avec(pk="b"),
+    "trajets:journal": avec(pk="b"),
+    "trajets:journal_recent": avec(pk="b"),
+    "trajets:etape_modifier": avec(etape_pk="etape"),
+    "trajets:action_faite": avec(etape_pk="etape"),
+    "trajets:echeances": sans,
+    "trajets:orienter": avec(pk="b"),
+    "trajets:terminer_trajet": avec(pk="b"),
+    "trajets:passage_modifier": avec(passage_pk="passage"),
+    "trajets:files": sans,
+    "trajets:file_cellule": cellule,
+    "trajets:seance_collective": cellule,
+    "trajets:piis_nouveau": avec(pk="b"),
+    "trajets:piis_detail": avec(piis_pk="piis"),
+    "trajets:piis_modifier": avec(piis_pk="piis"),
+    "trajets:piis_proposer": avec(piis_pk="piis"),
+    "trajets:piis_signer": avec(piis_pk="piis"),
+    "trajets:piis_cloturer": avec(piis_pk="piis"),
+    "trajets:piis_avenant": avec(piis_pk="piis"),
+    "trajets:piis_pdf": avec(piis_pk="piis"),
+    "trajets:evaluation_ajouter": avec(piis_pk="piis"),
+    "trajets:evaluation": avec(evaluation_pk="evaluation"),
+    "trajets:contrat_nouveau": avec(pk="b"),
+    "trajets:fin_prevue": requete(avec(pk="b"), "debut=2026-01-05&heures_semaine=38"),
+    "trajets:contrat_detail": avec(contrat_pk="contrat"),
+    "trajets:occupation": sans,
+    "trajets:contrats_liste": sans,
+    # rapports
+    "rapports:tableau_de_bord": sans,
+    "rapports:personnes": requete(sans, _date_du_jour),
+    "rapports:export": lambda w, s: {"table": "participation", "format": "csv"},
+    "rapports:mensuels": sans,
+    "rapports:demander": sans,
+    "rapports:telecharger": avec(pk="rapport"),
+}
+
+
+# --- The routes, from the resolver ---------------------------------------------------------
+
+
+def routes_du_resolver(resolver=None, namespace=""):
+    """(namespace, name, pattern) of every URL pattern, recursively."""
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from routes_du_resolver(p, ns)
+        elif isinstance(p, URLPattern):
+            yield namespace, p.name, p
+
+
+def routes_applicatives():
+    return [
+        (f"{ns}{name}" if name else f"{ns}<sans nom: {p.pattern}>", p)
+        for ns, name, p in routes_du_resolver()
+        if not ns.startswith("admin:")
+    ]
+
+
+# --- The world -----------------------------------------------------------------------------
+
+
+def _dossier(cpas, *, nom, referent, phase, agent, partenaire_service, programme):
+    """A person with one object of each kind hanging from them."""
+    b = BeneficiaireFactory(cpas=cpas, nom=nom, prenom=f"{nom}prenom", referent=referent)
+    passage = PassageFactory(beneficiaire=b, phase=phase, debut=datetime.date(2024, 1, 8))
+    piis = PiisFactory(beneficiaire=b, agent=agent)
+    return {
+        "b": b,
+        "droit": DroitFactory(beneficiaire=b, cpas=cpas),
+        "frein": FreinBeneficiaireFactory(beneficiaire=b, cpas=cpas, note_par=agent),
+        "passage": passage,
+        "etape": EtapeFactory(
+            beneficiaire=b,
+            auteur=agent,
+            passage=passage,
+            prochaine_action="Rappeler",
+            echeance=timezone.localdate(),
+        ),
+        "piis": piis,
+        "evaluation": EvaluationPiis.objects.create(
+            cpas=cpas, piis=piis, date_prevue=timezone.localdate()
+        ),
+        "contrat": ContratFactory(
+            beneficiaire=b, debut=datetime.date(2023, 1, 2), fin_prevue=datetime.date(2023, 6, 30)
+        ),
+        "orientation": OrientationFactory(
+            beneficiaire=b, cpas=cpas, service=partenaire_service, agent=agent, statut="envoyee"
+        ),
+        "participation": ParticipationFactory(programme=programme, beneficiaire=b, cpas=cpas),
+    }
+
+
+def _cpas_objets(cpas, user, partenaire):
+    service = ServiceFactory(partenaire=partenaire)
+    convention = ConventionFactory(cpas=cpas)
+    PartieCpasFactory(convention=convention, cpas=cpas)
+    NotePartenaire.objects.create(cpas=cpas, partenaire=partenaire, auteur=user, texte="Note")
+    return {
+        "partenaire": partenaire,
+        "service": service,
+        "contact": ContactPartenaire.objects.create(partenaire=partenaire, nom="Contact"),
+        "convention": convention,
+        "programme": ProgrammeFactory(cpas=cpas),
+        "rapport": RapportMensuel.objects.create(
+            cpas=cpas,
+            mois=datetime.date(2026, 1, 1),
+            langue="fr",
+            demande_par=user,
+            demande_le=timezone.now(),
+        ),
+        "lot": LotImport.objects.create(
+            cpas=cpas,
+            type="beneficiaires",
+            nom_fichier="x.csv",
+            contenu=b"niss;nom;prenom\n",
+            cree_par=user,
+        ),
+    }
+
+
+def creer_monde():
+    own = CpasFactory(code="matrice-own", nom="CPAS Matrice")
+    other = CpasFactory(code="matrice-other", nom="CPAS Ailleurs")
+
+    def membre(role, cpas, cellule=None, **fields):
+        user = UserFactory(**fields)
+        if isinstance(cellule, str):
+            cellule = cpas.cellules.get(code=cellule)
+        MembershipFactory(user=user, cpas=cpas, role=role, cellule=cellule)
+        return user
+
+    users = {
+        "agent_cellule": membre(Role.AGENT, own, "emploi"),
+        "agent_sans_cellule": membre(Role.AGENT, own),
+        "coordinateur": membre(Role.COORDINATEUR, own),
+        "directeur": membre(Role.DIRECTEUR, own),
+        "partenaire": membre(Role.PARTENAIRE, own),
+        "admin": membre(Role.ADMIN, own, is_staff=True),
+        "anonyme": None,
+    }
+    coord_other = membre(Role.COORDINATEUR, other)
+    partenaire_own = ComptePartenaireFactory(user=users["partenaire"]).partenaire
+    w = {"users": users}
+    base_own = _cpas_objets(own, users["coordinateur"], partenaire_own)
+    base_other = _cpas_objets(other, coord_other, partenaire_own)
+    # Own person in the caseload: referred by the agent without cellule, followed by the
+    # cellule of the other agent (phase emploi).
+    w["own"] = {
+        **base_own,
+        "cellule": "emploi",
+        **_dossier(
+            own,
+            nom="Dansledossier",
+            referent=users["agent_sans_cellule"],
+            phase="emploi",
+            agent=users["agent_sans_cellule"],
+            partenaire_service=base_own["service"],
+            programme=base_own["programme"],
+        ),
+    }
+    # Own CPAS, out of both agents' caseload: another referent, another cellule's phase.
+    w["hors"] = {
+        **base_own,
+        "cellule": "alpha",
+        **_dossier(
+            own,
+            nom=MARQUEUR_HORS,
+            referent=users["coordinateur"],
+            phase="alpha",
+            agent=users["coordinateur"],
+            partenaire_service=base_own["service"],
+            programme=base_own["programme"],
+        ),
+    }
+    # Another CPAS: even sent to the same (shared) partner and programme of the same name.
+    w["other"] = {
+        **base_other,
+        "cellule": "emploi",
+        **_dossier(
+            other,
+            nom=MARQUEUR_AUTRE_CPAS,
+            referent=coord_other,
+            phase="emploi",
+            agent=coord_other,
+            partenaire_service=base_own["service"],
+            programme=base_other["programme"],
+        ),
+    }
+    b_other = w["other"]["b"]
+    w["marqueurs_autre_cpas"] = [MARQUEUR_AUTRE_CPAS, b_other.niss, format_niss(b_other.niss)]
+    w["marqueurs_hors"] = [MARQUEUR_HORS, w["hors"]["b"].niss, format_niss(w["hors"]["b"].niss)]
+    return w
+
+
+class _Annuler(Exception):
+    def __init__(self, status, body, erreur=None, location=""):
+        self.status, self.body, self.erreur, self.location = status, body, erreur, location
+
+
+def appeler(client, method, url):
+    """(status, body, exception, redirect location) of one request; whatever it wrote is
+    rolled back."""
+    try:
+        with transaction.atomic():
+            try:
+                r = client.get(url) if method == "GET" else client.post(url, {})
+                body = b"".join(r.streaming_content) if r.streaming else r.content
+            except Exception as exc:  # an unhandled exception is an HTTP 500
+                raise _Annuler(500, b"", exc) from exc
+            raise _Annuler(r.status_code, body, location=r.get("Location", ""))
+    except _Annuler as result:
+        return result.status, result.body, result.erreur, result.location
+
+
+def urls_de(w, name, pattern):
+    factory = ROUTES[name]
+    if factory is sans:
+        return [("-", reverse(name))]
+    found = []
+    for scope in SCOPES:
+        built = factory(w, scope)
+        kwargs, query = built if isinstance(built, tuple) else (built, "")
+        url = reverse(name, kwargs=kwargs)
+        url = f"{url}?{query}" if query else url
+        if url not in [u for _s, u in found]:
+            found.append((scope, url))
+    return found
+
+
+# --- The tests -----------------------------------------------------------------------------
+
+
+def test_every_route_is_classified():
+    unknown = [name for name, _p in routes_applicatives() if name not in ROUTES]
+    assert not unknown, "\n".join(
+        f"classify route {name} in tests/test_route_matrix.py ROUTES" for name in unknown
+    )
+
+
+@pytest.mark.django_db
+def test_route_matrix_every_role_every_cpas_get_and_post(settings):
+    settings.DEBUG = False
+    w = creer_monde()
+    clients = {}
+    for role, user in w["users"].items():
+        client = Client(raise_request_exception=True)
+        if user is not None:
+            client.force_login(user)
+        clients[role] = client
+    failures = []
+    statuts = {}
+    listes = {}
+    refuses = set()  # (route, role, method) refused for the role before any object is read
+    login = reverse("login")
+    routes = [(name, p) for name, p in routes_applicatives() if name in ROUTES]
+    for name, pattern in routes:
+        if name == "logout":
+            continue  # would end the sessions the other routes use; checked last
+        for scope, url in urls_de(w, name, pattern):
+            for role, client in clients.items():
+                if scope == "hors" and not role.startswith("agent"):
+                    continue  # out of caseload only means something for an agent
+                for method in ("GET", "POST"):
+                    if scope != "own" and (name, role, method) in refuses:
+                        # Refused (or sent to the login page) for the role, before any object
+                        # is read: the same for every object.
+                        continue
+                    status, body, erreur, location = appeler(client, method, url)
+                    if scope == "own" and (status == 403 or location.startswith(login)):
+                        refuses.add((name, role, method))
+                    statuts[name, scope, role, method] = status
+                    where = f"{method} {url} [{name}, {scope}] as {role}"
+                    if status == 403 and scope in ("hors", "other"):
+                        if statuts.get((name, "own", role, method), 403) != 403:
+                            # Allowed on the own person, refused on this one: that must not
+                            # tell the user it exists.
+                            failures.append(f"{where}: HTTP 403 where 404 is expected")
+                    if status >= 500:
+                        failures.append(f"{where}: HTTP {status} {erreur!r}")
+                        continue
+                    if status != 200:
+                        continue
+                    text = body.decode("utf-8", "replace")
+                    if method == "GET" and name == "beneficiaires:liste":
+                        listes[role] = text
+                    for marqueur in w["marqueurs_autre_cpas"]:
+                        if marqueur in text:
+                            failures.append(f"{where}: shows another CPAS's person ({marqueur})")
+                    if role.startswith("agent"):
+                        for marqueur in w["marqueurs_hors"]:
+                            if marqueur in text:
+                                failures.append(
+                                    f"{where}: shows a person out of the caseload ({marqueur})"
+                                )
+    # The matrix is only worth something if the pages open for those who may see them.
+    for role in ("agent_cellule", "agent_sans_cellule", "coordinateur"):
+        for name in ("beneficiaires:detail", "trajets:journal", "partenaires:orientation_detail"):
+            if statuts[name, "own", role, "GET"] != 200:
+                failures.append(f"GET {name} of the own person as {role}: not 200")
+        for name in ("beneficiaires:detail", "trajets:piis_detail"):
+            if statuts[name, "other", role, "GET"] != 404:
+                failures.append(f"GET {name} of another CPAS as {role}: not 404")
+    # ... and if the markers would be seen: the coordinator's caseload names everyone.
+    if MARQUEUR_HORS not in listes.get("coordinateur", "") or "Dansledossier" not in listes.get(
+        "agent_cellule", ""
+    ):
+        failures.append("the caseload does not show the markers the matrix looks for")
+    for role in ("agent_cellule", "agent_sans_cellule"):
+        if statuts["trajets:journal", "hors", role, "GET"] != 404:
+            failures.append(f"GET trajets:journal out of the caseload as {role}: not 404")
+    for role, client in clients.items():
+        status, _body, erreur, _location = appeler(client, "POST", reverse("logout"))
+        if status >= 500:
+            failures.append(f"POST /logout as {role}: HTTP {status} {erreur!r}")
+    assert not failures, f"{len(failures)} failure(s):\n" + "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_admin_pages_of_every_model_answer_without_error(settings):
+    """The Django admin (outside the matrix): changelist, add and change pages, for the CPAS's
+    functional administrator (staff) and for a national administrator (superuser)."""
+    from django.contrib import admin
+
+    settings.DEBUG = False
+    w = creer_monde()
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    failures = []
+    for user in (w["users"]["admin"], superuser):
+        client = Client(raise_request_exception=True)
+        client.force_login(user)
+        urls = [reverse("admin:index")]
+        for model in admin.site._registry:
+            info = (model._meta.app_label, model._meta.model_name)
+            urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+            urls.append(reverse("admin:{}_{}_changelist".format(*info)) + "?q=Zorglub")
+            urls.append(reverse("admin:{}_{}_add".format(*info)))
+            obj = model._default_manager.first()
+            if obj is not None:
+                urls.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+        for url in urls:
+            status, _body, erreur, _location = appeler(client, "GET", url)
+            if status >= 500:
+                failures.append(f"GET {url} as {user.username}: HTTP {status} {erreur!r}")
+    assert not failures, "\n".join(failures)
