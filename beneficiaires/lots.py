@@ -137,12 +137,18 @@ def _progression(battement: baux.Battement):
 
 
 def _echec(pk: int, reservation: dict, message: str) -> None:
-    LotImport.objects.filter(pk=pk, **reservation).update(
-        statut=StatutLot.ECHEC,
-        erreur=_sans_nul(message)[:2000],
-        bail_expire_le=None,
-        traite_le=timezone.now(),
-    )
+    """Mark the batch failed (final: the file must be uploaded again), erasing the file and
+    its stored rows like a finished batch."""
+    with transaction.atomic():
+        n = LotImport.objects.filter(pk=pk, **reservation).update(
+            statut=StatutLot.ECHEC,
+            erreur=_sans_nul(message)[:2000],
+            contenu=b"",
+            bail_expire_le=None,
+            traite_le=timezone.now(),
+        )
+        if n:
+            LigneLot.objects.filter(lot_id=pk).delete()
 
 
 def _sans_nul(texte) -> str:
@@ -228,6 +234,7 @@ def importer_lot(pk: int, tache_id: str) -> LotImport | None:
     lot = LotImport.objects.select_related("cpas", "cree_par").get(pk=pk)
 
     def terminer(rapport):
+        baux.pause_de_test("IMPORTS_PAUSE_ECRITURE_TEST")  # rows written, not committed
         n = LotImport.objects.filter(pk=pk, **reservation).update(
             statut=StatutLot.IMPORTE,
             contenu=b"",

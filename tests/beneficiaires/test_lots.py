@@ -186,6 +186,7 @@ def test_failure_in_the_middle_of_the_import_writes_nothing_and_marks_the_batch_
     lot = LotImport.objects.get()
     assert lot.statut == StatutLot.ECHEC and "rien n'a été enregistré" in lot.erreur
     assert "disque plein" in lot.erreur and lot.nb_crees == 0
+    assert bytes(lot.contenu) == b"" and not LigneLot.objects.exists()  # nothing kept
     assert "disque plein" in client.get(response.url).content.decode()
 
 
@@ -306,3 +307,64 @@ def test_recovery_of_batches_is_scheduled_every_minute(db):
     tache = PeriodicTask.objects.get(name=lots.NOM_PLANIFICATION_RELANCE)
     assert tache.task == "beneficiaires.tasks.relancer_imports_interrompus" and tache.enabled
     assert (tache.interval.every, tache.interval.period) == (1, "minutes")
+
+
+@pytest.mark.slow
+def test_real_worker_killed_before_its_import_commits_leaves_nothing_then_is_requeued(
+    transactional_db, cpas_a, make_user, client_for, tmp_path
+):
+    import os
+    import signal
+
+    from tests.conftest import worker_celery
+
+    client = client_for(make_user(Role.ADMIN, cpas_a))
+
+    def attendre(condition, quoi, log):
+        deadline = time.monotonic() + 120
+        while not condition():
+            if time.monotonic() > deadline:
+                pytest.fail(f"{quoi}:\n" + log.read_text()[-4000:])
+            time.sleep(0.2)
+
+    processus = []
+    with worker_celery(
+        tmp_path,
+        prefix="test-import-kill",
+        processus=processus,
+        BAIL_TACHES_SECONDES="2",
+        IMPORTS_PAUSE_ECRITURE_TEST="300",
+    ) as (_queue, log):
+        url = _deposer(client, _fichier(3000)).url
+        lot = LotImport.objects.get()
+        attendre(
+            lambda: LotImport.objects.filter(statut=StatutLot.ANALYSE).exists(),
+            "not analysed",
+            log,
+        )
+        client.post(url, {"action": "importer"})
+        # Every row is written inside the import's transaction, which is not committed yet.
+        attendre(
+            lambda: LotImport.objects.filter(
+                etape="ecriture", progression_fait=3000, progression_total=3000
+            ).exists(),
+            "the import did not write its rows",
+            log,
+        )
+        os.kill(processus[0].pid, signal.SIGKILL)
+        processus[0].wait(timeout=20)
+    assert not Beneficiaire.objects.exists()  # nothing half-written
+    lot.refresh_from_db()
+    assert lot.statut == StatutLot.EN_IMPORT
+    attendre(lambda: LotImport.objects.get().interrompu, "the lease did not expire", log)
+    assert "relance automatique" in client.get(url).content.decode()
+    with worker_celery(tmp_path, prefix="test-import-relance") as (_queue, log):
+        tasks.relancer_imports_interrompus.delay()  # what beat sends every minute
+        attendre(
+            lambda: LotImport.objects.filter(statut=StatutLot.IMPORTE).exists(),
+            "the new worker did not import the batch",
+            log,
+        )
+    lot.refresh_from_db()
+    assert (lot.relances, lot.nb_crees) == (1, 3000)
+    assert Beneficiaire.objects.count() == 3000
