@@ -182,21 +182,29 @@ def generer_rapport(
 
     Exactly once: the row is claimed first (``reserver_rapport``) and kept by a heartbeat while
     the PDF is rendered; the file is stored only if the row is still ours. Returns None, doing
-    nothing, when the job is already done or held by another live worker."""
-    tache_id = tache_id or str(uuid.uuid4())
+    nothing, when job ``tache_id`` is already done or held by another live worker. Without
+    ``tache_id`` (a synchronous call), the report is (re)generated unless a worker is at it."""
     cpas = Cpas.objects.get(pk=cpas_id)
     mois = queries.premier_du_mois(mois)
-    rapport, _created = RapportMensuel.objects.get_or_create(
-        cpas=cpas,
-        mois=mois,
-        defaults={
-            "langue": cpas.langue,
-            "demande_le": timezone.now(),
-            "demande_par_id": demande_par_id,
-            "tache_id": tache_id,
-            "bail_expire_le": baux.echeance(baux.delai_attente()),
-        },
-    )
+    direct = not tache_id  # a synchronous call (demo data, script): a new job of its own
+    tache_id = tache_id or str(uuid.uuid4())
+    with transaction.atomic():
+        rapport, created = RapportMensuel.objects.select_for_update().get_or_create(
+            cpas=cpas,
+            mois=mois,
+            defaults={
+                "langue": cpas.langue,
+                "demande_le": timezone.now(),
+                "demande_par_id": demande_par_id,
+                "tache_id": tache_id,
+                "bail_expire_le": baux.echeance(baux.delai_attente()),
+            },
+        )
+        if direct and not created:
+            if rapport.etat == EtatRapport.EN_COURS and not rapport.interrompu:
+                return None  # a live worker is generating it
+            rapport.tache_id, rapport.etat = tache_id, EtatRapport.EN_ATTENTE
+            rapport.save(update_fields=["tache_id", "etat"])
     reservation = reserver_rapport(rapport.pk, tache_id, tentative)
     if reservation is None:
         logger.info("Rapport mensuel %s %s : déjà traité ou en cours ailleurs", cpas.code, mois)

@@ -234,3 +234,16 @@ def test_real_worker_killed_mid_generation_then_a_new_worker_stores_one_report(
     assert rapport.relances == 1
     assert _fichiers(media) == [rapport.nom_fichier]  # ...and one PDF
     assert (media / rapport.fichier.name).read_bytes().startswith(b"%PDF")
+
+
+def test_synchronous_call_regenerates_unless_a_worker_is_at_it(
+    cpas_a, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path
+    premier = services.generer_rapport(cpas_a.pk, DECEMBRE)  # demo data, scripts, benchmarks
+    second = services.generer_rapport(cpas_a.pk, DECEMBRE)
+    assert second.genere_le > premier.genere_le and _fichiers(tmp_path) == [second.nom_fichier]
+    monkeypatch.setattr(services, "_envoyer", lambda rapport: None)
+    rapport = services.demander_rapport(cpas_a, DECEMBRE)
+    assert services.reserver_rapport(rapport.pk, rapport.tache_id) is not None
+    assert services.generer_rapport(cpas_a.pk, DECEMBRE) is None
