@@ -208,6 +208,12 @@ class ContexteImport:
     user: Any = None
     aujourd_hui: datetime.date = field(default_factory=timezone.localdate)
     personnes: dict = field(default_factory=dict)  # compact NISS -> Beneficiaire (see below)
+    progression: Any = None  # callable(etape, fait, total), e.g. a background job's heartbeat
+
+    def signaler(self, etape: str, fait: int, total: int) -> None:
+        """Report progress (``etape``: lecture, validation, ecriture) to ``progression``."""
+        if self.progression is not None:
+            self.progression(etape, fait, total)
 
 
 @dataclass
@@ -274,13 +280,14 @@ class TypeImport:
         raise NotImplementedError
 
     # Helper for enregistrer -------------------------------------------------------------------
-    def ecrire(self, lignes, model, *, existant, nouveau, changements, champs) -> Bilan:
+    def ecrire(self, lignes, model, *, existant, nouveau, changements, champs, ctx=None) -> Bilan:
         """Bulk-write valid rows, idempotent on the natural key.
 
         A row whose ``existant(ligne)`` is None becomes ``nouveau(ligne.donnees)`` (bulk_create);
         otherwise the fields returned by ``changements(obj, donnees)`` are set on the stored object
         (bulk_update of ``champs``), or the row counts as unchanged. Updates go first, so that a
-        period shortened by the file makes room for a new one."""
+        period shortened by the file makes room for a new one. Progress goes to
+        ``ctx.signaler`` when a context is given."""
         bilan = Bilan()
         nouveaux, modifies = [], []
         for ligne in lignes:
@@ -298,10 +305,17 @@ class TypeImport:
             else:
                 ligne.action = "inchange"
                 bilan.inchanges += 1
-        if modifies:
-            model.objects.bulk_update(modifies, champs, batch_size=1000)
+        total, fait = len(modifies) + len(nouveaux), 0
+        for lot in iter_par_lots(modifies, 1000):
+            model.objects.bulk_update(lot, champs)
+            fait += len(lot)
+            if ctx is not None:
+                ctx.signaler("ecriture", fait, total)
         for lot in iter_par_lots(nouveaux):
             model.objects.bulk_create(lot)
+            fait += len(lot)
+            if ctx is not None:
+                ctx.signaler("ecriture", fait, total)
         bilan.crees, bilan.modifies = len(nouveaux), len(modifies)
         return bilan
 
@@ -453,12 +467,16 @@ class TypeImport:
         return rapport
 
     def analyser(self, ctx: ContexteImport, data: bytes) -> RapportImport:
+        ctx.signaler("lecture", 0, 0)
         rapport = self.lire(data)
         if rapport.erreurs_fichier:
             return rapport
         self.preparer(ctx, rapport.lignes)
-        for ligne in rapport.lignes:
+        total = len(rapport.lignes)
+        for i, ligne in enumerate(rapport.lignes, 1):
             self.valider(ctx, ligne)
+            if i % 1000 == 0 or i == total:
+                ctx.signaler("validation", i, total)
         self.valider_ensemble(ctx, [ligne for ligne in rapport.lignes if ligne.valide])
         return rapport
 
@@ -480,11 +498,17 @@ def executer_import(
     valid_only: bool = False,
     origine: str = "importer",
     nom_fichier: str = "",
+    progression=None,
+    dans_la_transaction=None,
 ) -> RapportImport:
     """Analyse ``data`` and, unless ``dry_run`` or (errors and not ``valid_only``), save the
-    valid rows in one transaction and one audit context. Returns the report."""
+    valid rows in one transaction and one audit context. Returns the report.
+
+    ``progression(etape, fait, total)`` receives progress; ``dans_la_transaction(rapport)``
+    runs inside the transaction after the rows are written (e.g. to mark a batch as imported
+    in the same commit; raising there rolls everything back)."""
     handler = import_type(type_name)
-    ctx = ContexteImport(cpas=cpas, user=user)
+    ctx = ContexteImport(cpas=cpas, user=user, progression=progression)
     rapport = handler.analyser(ctx, data)
     if dry_run or rapport.erreurs_fichier or not rapport.valides:
         return rapport
@@ -496,6 +520,8 @@ def executer_import(
     try:
         with pghistory.context(command=origine, **metadata), transaction.atomic():
             rapport.bilan = handler.enregistrer(ctx, rapport.valides)
+            if dans_la_transaction is not None:
+                dans_la_transaction(rapport)
     except IntegrityError as exc:
         # Validation should have caught it; never leave anything half-saved.
         raise ImportEchoue(

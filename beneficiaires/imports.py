@@ -123,6 +123,7 @@ class ImportBeneficiaires(TypeImport):
         return self.ecrire(
             lignes,
             Beneficiaire,
+            ctx=ctx,
             existant=lambda ligne: ctx.personnes.get(ligne.donnees["niss"]),
             nouveau=lambda d: Beneficiaire(
                 cpas=ctx.cpas,
@@ -257,6 +258,7 @@ class ImportDroits(TypeImport):
         return self.ecrire(
             lignes,
             DroitAide,
+            ctx=ctx,
             existant=lambda ligne: ligne.donnees.get("existant"),
             nouveau=lambda d: DroitAide(
                 cpas=ctx.cpas,

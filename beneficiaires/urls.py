@@ -23,4 +23,5 @@ urlpatterns = [
     path("<int:pk>/donnees/", views.donnees_personnelles, name="donnees_personnelles"),
     path("import/", views.import_liste, name="import_liste"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
+    path("import/<int:pk>/statut/", views.import_statut, name="import_statut"),
 ]

@@ -20,17 +20,18 @@ from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
 
-from . import exports, hooks, queries, services
+from . import exports, hooks, lots, queries, services
 from . import permissions as bp
 from .acces import get_beneficiaire_or_404
 from .forms import BeneficiaireForm, BilanForm, DroitForm, FreinForm, ImportForm
-from .importation import ContexteImport, ImportEchoue, executer_import, import_type
+from .importation import import_types
 from .models import (
     Beneficiaire,
     BilanSocioProfessionnel,
     DroitAide,
     Frein,
     FreinBeneficiaire,
+    LigneLot,
     LotImport,
     StatutLot,
 )
@@ -411,93 +412,95 @@ def donnees_personnelles(request, pk):
 
 @role_required(p.peut_importer)
 def import_liste(request):
+    """Upload page: the file is stored and its analysis queued; nothing is read here."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         fichier = form.cleaned_data["fichier"]
-        lot = LotImport.objects.create(
-            cpas=request.cpas,
-            type=form.cleaned_data["type"],
-            nom_fichier=fichier.name[:255],
-            contenu=fichier.read(),
-            cree_par=request.user,
+        lot = lots.deposer_lot(
+            request.cpas, request.user, form.cleaned_data["type"], fichier.name, fichier.read()
         )
-        rapport = import_type(lot.type).analyser(
-            ContexteImport(cpas=request.cpas, user=request.user), bytes(lot.contenu)
-        )
-        lot.nb_lignes = len(rapport.lignes)
-        lot.nb_valides = len(rapport.valides)
-        lot.nb_rejetees = len(rapport.rejetees)
-        lot.save(update_fields=["nb_lignes", "nb_valides", "nb_rejetees"])
         return redirect("beneficiaires:import_detail", pk=lot.pk)
-    lots = LotImport.objects.for_user(request.user).select_related("cree_par")[:30]
-    return render(request, "beneficiaires/import_liste.html", {"form": form, "lots": lots})
+    recents = (
+        LotImport.objects.for_user(request.user).defer("contenu").select_related("cree_par")[:30]
+    )
+    return render(request, "beneficiaires/import_liste.html", {"form": form, "lots": recents})
+
+
+LIGNES_PAR_PAGE = 100
+
+
+def _lot(request, pk):
+    # Never the file itself: pages only read what the analysis stored.
+    return get_object_or_404(
+        LotImport.objects.for_user(request.user).defer("contenu").select_related("cree_par"),
+        pk=pk,
+    )
 
 
 @role_required(p.peut_importer)
 def import_detail(request, pk):
-    lot = get_object_or_404(LotImport.objects.for_user(request.user), pk=pk)
-    handler = import_type(lot.type)
-    rapport = None
-    if lot.statut == StatutLot.ANALYSE:
-        rapport = handler.analyser(
-            ContexteImport(cpas=request.cpas, user=request.user), bytes(lot.contenu)
-        )
-    if request.method == "POST" and lot.statut == StatutLot.ANALYSE:
+    """A batch: its progress while a worker analyses or imports it, then the stored analysis
+    (counts, file errors, rows with their errors, paginated) and the confirmation buttons."""
+    lot = _lot(request, pk)
+    handler = import_types().get(lot.type)
+    if request.method == "POST":
         action = request.POST.get("action")
         if action == "annuler":
-            lot.statut, lot.contenu, lot.traite_le = StatutLot.ANNULE, b"", timezone.now()
-            lot.save()
-            messages.info(request, _("Import annulé : rien n'a été enregistré."))
-            return redirect("beneficiaires:import_liste")
-        if action in ("importer", "importer_valides"):
-            try:
-                resultat = executer_import(
-                    request.cpas,
-                    lot.type,
-                    bytes(lot.contenu),
-                    user=request.user,
-                    valid_only=action == "importer_valides",
-                    origine="import_web",
-                    nom_fichier=lot.nom_fichier,
+            if lots.annuler_lot(lot):
+                messages.info(request, _("Import annulé : rien n'a été enregistré."))
+                return redirect("beneficiaires:import_liste")
+        elif action in ("importer", "importer_valides"):
+            if lots.demander_import(lot, valides_seulement=action == "importer_valides"):
+                messages.success(
+                    request,
+                    _("Import lancé : cette page montre son avancement et se met à jour seule."),
                 )
-            except ImportEchoue as exc:
-                messages.error(request, str(exc))
-                return redirect("beneficiaires:import_detail", pk=lot.pk)
-            if not resultat.ecrit:
+            else:
                 messages.error(
                     request,
                     _("Rien n'a été enregistré : le fichier contient des lignes en erreur."),
                 )
-                return redirect("beneficiaires:import_detail", pk=lot.pk)
-            lot.statut, lot.contenu, lot.traite_le = StatutLot.IMPORTE, b"", timezone.now()
-            lot.nb_lignes = len(resultat.lignes)
-            lot.nb_valides = len(resultat.valides)
-            lot.nb_rejetees = len(resultat.rejetees)
-            lot.nb_crees = resultat.bilan.crees
-            lot.nb_modifies = resultat.bilan.modifies
-            lot.nb_inchanges = resultat.bilan.inchanges
-            lot.save()
-            messages.success(
-                request,
-                _("Import terminé : %(c)s créé(s), %(m)s modifié(s), %(i)s inchangé(s).")
-                % {"c": lot.nb_crees, "m": lot.nb_modifies, "i": lot.nb_inchanges},
-            )
-            return redirect("beneficiaires:import_detail", pk=lot.pk)
-    if request.GET.get("format") == "rejets" and rapport is not None:
-        return exports.rejets_csv(lot, rapport)
-    lignes = rapport.lignes if rapport else []
-    montrer = request.GET.get("montrer", "erreurs" if rapport and rapport.rejetees else "tout")
-    if montrer == "erreurs":
-        lignes = [ligne for ligne in lignes if not ligne.valide]
-    return render(
-        request,
-        "beneficiaires/import_detail.html",
-        {
-            "lot": lot,
-            "handler": handler,
-            "rapport": rapport,
-            "lignes": lignes[:500],
-            "tronque": len(lignes) > 500,
-            "montrer": montrer,
-        },
+        return redirect("beneficiaires:import_detail", pk=lot.pk)
+    lignes = LigneLot.objects.filter(lot=lot)
+    if lot.statut == StatutLot.ANALYSE and request.GET.get("format") == "rejets":
+        rejetees = lignes.filter(valide=False).order_by("numero")
+        journaliser_liste(
+            request,
+            rejetees.exclude(personne_id=None).values_list("personne_id", flat=True),
+            objet=_("lignes rejetées d'un import"),
+        )
+        return exports.rejets_csv(lot, lots.rapport_stocke(lot, rejetees))
+    contexte = {"lot": lot, "handler": handler, "etats": StatutLot}
+    if lot.statut == StatutLot.ANALYSE:
+        montrer = request.GET.get("montrer", "erreurs" if lot.nb_rejetees else "tout")
+        if montrer == "erreurs":
+            lignes = lignes.filter(valide=False)
+        page = Paginator(lignes.order_by("numero"), LIGNES_PAR_PAGE).get_page(
+            request.GET.get("page")
+        )
+        journaliser_liste(request, [ligne.personne_id for ligne in page if ligne.personne_id])
+        contexte.update({"montrer": montrer, "page": page})
+    return render(request, "beneficiaires/import_detail.html", contexte)
+
+
+@role_required(p.peut_importer)
+def import_statut(request, pk):
+    """The small status partial the batch page polls every second while a worker runs the
+    batch; once it has finished, asks htmx to reload the whole page."""
+    lot = get_object_or_404(
+        LotImport.objects.for_user(request.user).only(
+            "pk",
+            "cpas",
+            "statut",
+            "etape",
+            "progression_fait",
+            "progression_total",
+            "bail_expire_le",
+            "relances",
+        ),
+        pk=pk,
     )
+    response = render(request, "beneficiaires/_import_progression.html", {"lot": lot})
+    if not lot.en_traitement:
+        response["HX-Refresh"] = "true"
+    return response

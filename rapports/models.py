@@ -26,7 +26,12 @@ class RapportMensuelQuerySet(TenantQuerySet):
     pass
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["bail_expire_le"],  # renewed every few seconds by the worker's heartbeat
+)
 class RapportMensuel(models.Model):
     """The monthly PDF report of a CPAS. Regenerating replaces the file in the same row."""
 
@@ -52,7 +57,27 @@ class RapportMensuel(models.Model):
     genere_le = models.DateTimeField(_("généré le"), null=True, blank=True)
     tentatives = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     erreur = models.TextField(_("dernière erreur"), blank=True)
-    tache_id = models.CharField(_("identifiant de tâche"), max_length=255, blank=True)
+    tache_id = models.CharField(
+        _("identifiant de tâche"),
+        max_length=255,
+        blank=True,
+        help_text=_("La tâche qui détient la génération ; toute autre tâche s'abstient"),
+    )
+    bail_expire_le = models.DateTimeField(
+        _("réservation jusqu'au"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "En attente : échéance pour qu'un processus commence ; en cours : prolongée tant "
+            "que le processus travaille. Passé ce moment, la génération est relancée."
+        ),
+    )
+    relances = models.PositiveSmallIntegerField(
+        _("relances automatiques"),
+        default=0,
+        help_text=_("Générations relancées après l'interruption du processus qui les menait"),
+    )
+    relance_le = models.DateTimeField(_("dernière relance le"), null=True, blank=True)
 
     objects = RapportMensuelQuerySet.as_manager()
 
@@ -71,6 +96,18 @@ class RapportMensuel(models.Model):
     @property
     def termine(self) -> bool:
         return self.etat in {EtatRapport.PRET, EtatRapport.ECHEC}
+
+    @property
+    def interrompu(self) -> bool:
+        """Waiting or running past its lease: its worker is gone (the recovery task requeues
+        it within minutes)."""
+        from django.utils import timezone
+
+        return (
+            self.etat in {EtatRapport.EN_ATTENTE, EtatRapport.EN_COURS}
+            and self.bail_expire_le is not None
+            and self.bail_expire_le < timezone.now()
+        )
 
     @property
     def telechargeable(self) -> bool:

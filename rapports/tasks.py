@@ -36,33 +36,55 @@ def _backoff(retries: int) -> int:
 def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int | None = None):
     """Generate and store one CPAS's report of one month (``mois``: YYYY-MM-DD or YYYY-MM).
 
-    Idempotent: the report row is unique per CPAS and month and its file is replaced. A failed
-    attempt is recorded on the row and retried with exponential backoff; the last failure
-    leaves the row in the "failed" state with its error.
+    Idempotent: the report row is unique per CPAS and month and its file is replaced; the
+    row is claimed by this task id before any work, so a copy of the message (requeued after
+    an interruption or redelivered by the broker) does nothing once the job is done or while a
+    live worker holds it. A failed attempt is recorded on the row and retried with exponential
+    backoff; the last failure leaves the row in the "failed" state with its error.
     """
     from rapports import services
 
     jour = datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
     tentative = self.request.retries + 1
+    tache_id = self.request.id or ""
     try:
         with contexte_script("rapports.generer_rapport_mensuel"):
             rapport = services.generer_rapport(
                 cpas_id,
                 jour,
                 demande_par_id=demande_par_id,
-                tache_id=self.request.id or "",
+                tache_id=tache_id,
                 tentative=tentative,
             )
     except Exception as exc:
         definitif = self.request.retries >= self.max_retries
+        attente = _backoff(self.request.retries)
         logger.exception("Échec du rapport mensuel %s %s (tentative %d)", cpas_id, mois, tentative)
         services.noter_echec(
-            cpas_id, jour, f"{type(exc).__name__}: {exc}", definitif=definitif, tentative=tentative
+            cpas_id,
+            jour,
+            f"{type(exc).__name__}: {exc}",
+            definitif=definitif,
+            tentative=tentative,
+            tache_id=tache_id,
+            nouvel_essai_dans=attente,
         )
         if definitif:
             raise
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries))
+        raise self.retry(exc=exc, countdown=attente)
+    if rapport is None:  # done already, or held by another live worker: nothing to do
+        return {"rapport": None, "ignore": True}
     return {"rapport": rapport.pk, "fichier": rapport.fichier.name, "taille": rapport.taille}
+
+
+@shared_task(name="rapports.tasks.relancer_rapports_interrompus")
+def relancer_rapports_interrompus():
+    """Every minute (Celery beat): queue again the reports whose worker was killed (lease
+    expired) or whose message was lost."""
+    from rapports import services
+
+    with contexte_script("rapports.relancer_rapports_interrompus"):
+        return services.relancer_rapports_interrompus()
 
 
 @shared_task(name="rapports.tasks.generer_rapports_mensuels", acks_late=True)

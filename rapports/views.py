@@ -479,12 +479,25 @@ def demander(request):
     form = DemandeRapportForm(request.POST)
     if form.is_valid():
         mois = form.cleaned_data["mois"]
-        demander_rapport(request.cpas, mois, user=request.user)
-        messages.success(
-            request,
-            _("Le rapport de %(mois)s est en préparation ; cette page se met à jour toute seule.")
-            % {"mois": date_format(mois, "YEAR_MONTH_FORMAT")},
-        )
+        rapport = demander_rapport(request.cpas, mois, user=request.user)
+        if rapport.deja_demande:
+            messages.info(
+                request,
+                _(
+                    "Le rapport de %(mois)s est déjà en préparation : il ne sera pas généré "
+                    "deux fois ; cette page se met à jour toute seule."
+                )
+                % {"mois": date_format(mois, "YEAR_MONTH_FORMAT")},
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "Le rapport de %(mois)s est en préparation ; cette page se met à jour "
+                    "toute seule."
+                )
+                % {"mois": date_format(mois, "YEAR_MONTH_FORMAT")},
+            )
     else:
         for erreurs in form.errors.values():
             for erreur in erreurs:

@@ -149,11 +149,12 @@ def _test_database_url():
 
 
 @contextlib.contextmanager
-def worker_celery(tmp_path, prefix="test", **extra_env):
+def worker_celery(tmp_path, prefix="test", processus=None, **extra_env):
     """Run a real Celery worker process on the configured broker (Redis with REDIS_URL, the
     filesystem transport otherwise) with the test database, consuming a queue of its own, which
     is also the default queue here and in the worker (tasks it queues come back to it).
-    Yields (queue, log file)."""
+    Yields (queue, log file); the process is appended to the list ``processus`` if given
+    (to kill it)."""
     import subprocess
     import sys
     import time
@@ -177,6 +178,8 @@ def worker_celery(tmp_path, prefix="test", **extra_env):
     ]  # fmt: skip
     with open(log, "w") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if processus is not None:
+        processus.append(proc)
     deadline = time.monotonic() + 60
     while "ready." not in log.read_text():
         if proc.poll() is not None or time.monotonic() > deadline:

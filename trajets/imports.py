@@ -163,6 +163,7 @@ class ImportPhases(TypeImport):
         return self.ecrire(
             lignes,
             PassagePhase,
+            ctx=ctx,
             existant=lambda ligne: ligne.donnees.get("existant"),
             nouveau=lambda d: PassagePhase(
                 cpas=ctx.cpas,

@@ -72,3 +72,39 @@ def test_agent_finds_a_person_adds_right_obstacle_and_revises_the_bsp(
     assert DroitAide.objects.filter(beneficiaire=b, debut=datetime.date(2025, 2, 1)).exists()
     assert FreinBeneficiaire.objects.get(beneficiaire=b).note_par == agent
     assert BilanSocioProfessionnel.objects.filter(beneficiaire=b).count() == 2
+
+
+@pytest.mark.browser
+def test_admin_follows_the_background_analysis_and_import_of_a_file(
+    page, login, make_user, cpas_a, monkeypatch, tmp_path
+):
+    from beneficiaires import lots
+    from beneficiaires.models import Beneficiaire, LotImport
+
+    envoyes = []  # the broker: the test plays the worker below
+    monkeypatch.setattr(lots, "_envoyer", lambda lot: envoyes.append((lot.pk, lot.tache_id)))
+    admin = make_user(Role.ADMIN, cpas_a)
+    fichier = tmp_path / "personnes.csv"
+    fichier.write_text("niss;nom;prenom\n85073003328;Dupont;Jean\n", encoding="utf-8")
+    login(admin)
+    page.goto("/beneficiaires/import/")
+    page.select_option("select[name=type]", "beneficiaires")
+    page.set_input_files("input[name=fichier]", str(fichier))
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#progression-lot")
+    assert "Analyse en cours" in page.locator("#progression-lot").inner_text()
+
+    lots.analyser_lot(*envoyes.pop())  # the worker
+    # No click: the status partial, polled every second, reloads the page once done.
+    page.wait_for_selector("#resume-analyse", timeout=15_000)
+    assert "1 valide(s), 0 en erreur" in page.locator("#resume-analyse").inner_text()
+    page.click("button[value=importer]")
+    page.wait_for_selector("#progression-lot")
+    assert "Import en cours" in page.locator("#progression-lot").inner_text()
+    assert not Beneficiaire.objects.exists()
+
+    lots.importer_lot(*envoyes.pop())  # the worker
+    page.wait_for_selector("#bilan-import", timeout=15_000)
+    assert "1 créé(s)" in page.locator("#bilan-import").inner_text()
+    assert LotImport.objects.get().statut == "importe"
+    assert Beneficiaire.objects.get().nom == "Dupont"

@@ -52,7 +52,11 @@ def test_director_downloads_last_report_and_asks_for_an_older_month(
     rapport.fichier.save(rapport.nom_fichier, ContentFile(b"%PDF-1.7 dernier mois"), save=False)
     rapport.save()
     envoyes = []  # the queue: no worker here, the test plays the worker below
-    monkeypatch.setattr(tasks.generer_rapport_mensuel, "delay", lambda *a: envoyes.append(a))
+    monkeypatch.setattr(
+        tasks.generer_rapport_mensuel,
+        "apply_async",
+        lambda args, task_id: envoyes.append((*args, task_id)),
+    )
 
     login(directeur)
     page.click("text=Rapports mensuels")
@@ -68,9 +72,10 @@ def test_director_downloads_last_report_and_asks_for_an_older_month(
     ligne = page.locator(f"#rapport-{ancien:%Y-%m}")
     assert ligne.get_attribute("data-etat") == EtatRapport.EN_ATTENTE
     assert "En file d'attente" in ligne.inner_text()
-    assert envoyes == [(cpas_a.pk, ancien.isoformat(), directeur.pk)]
+    tache_id = RapportMensuel.objects.get(mois=ancien).tache_id
+    assert envoyes == [(cpas_a.pk, ancien.isoformat(), directeur.pk, tache_id)]
 
-    services.generer_rapport(cpas_a.pk, ancien, demande_par_id=directeur.pk)  # the worker
+    services.generer_rapport(cpas_a.pk, ancien, tache_id=tache_id)  # the worker
     # No reload: htmx polling brings the new state and the download button.
     page.wait_for_selector(f"#rapport-{ancien:%Y-%m}[data-etat=pret]", timeout=15_000)
     with page.expect_download() as telechargement:

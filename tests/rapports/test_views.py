@@ -285,7 +285,11 @@ def test_asking_for_a_past_month_queues_its_generation(
     from rapports import tasks
 
     envoyes = []
-    monkeypatch.setattr(tasks.generer_rapport_mensuel, "delay", lambda *a: envoyes.append(a))
+    monkeypatch.setattr(
+        tasks.generer_rapport_mensuel,
+        "apply_async",
+        lambda args, task_id: envoyes.append((*args, task_id)),
+    )
     directeur = make_user(Role.DIRECTEUR, cpas_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(directeur).post(reverse("rapports:demander"), {"mois": "2025-03"})
@@ -297,7 +301,7 @@ def test_asking_for_a_past_month_queues_its_generation(
         EtatRapport.EN_ATTENTE,
     )
     assert rapport.demande_par == directeur
-    assert envoyes == [(cpas_a.pk, "2025-03-01", directeur.pk)]
+    assert envoyes == [(cpas_a.pk, "2025-03-01", directeur.pk, rapport.tache_id)]
     page = client_for(directeur).get(reverse("rapports:mensuels"))
     assert 'hx-trigger="every 2s"' in page.content.decode()  # the page refreshes itself
 
