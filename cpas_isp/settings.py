@@ -137,6 +137,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
 # Lock a user name from one address (a whole CPAS office may share one public IP).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and a user name from every address together, with a higher limit (cpas_isp/verrouillage.py).
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "cpas_isp.verrouillage.VerrouillageHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
