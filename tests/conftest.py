@@ -48,13 +48,31 @@ def make_user(db):
     return _make
 
 
+def verifier_session(client, user):
+    """Give ``user`` a confirmed authenticator and mark the client's session as verified by
+    it, as after entering a valid one-time code (two-factor authentication)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def client_for():
-    """client_for(user) -> a Django test client logged in as user."""
+    """client_for(user) -> a Django test client logged in as user, past the two-factor step
+    (``verifie=False``: password only, as right after the login form)."""
 
-    def _client(user):
+    def _client(user, verifie=True):
         client = Client()
         client.force_login(user)
+        if verifie:
+            verifier_session(client, user)
         return client
 
     return _client
