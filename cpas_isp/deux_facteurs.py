@@ -9,7 +9,7 @@ asked the code too. ``DoubleAuthentificationMiddleware`` enforces it on every pa
 
 from __future__ import annotations
 
-from base64 import b32encode
+from base64 import b32decode, b32encode
 
 from django.db import transaction
 from django.db.models import Q
@@ -20,6 +20,15 @@ from cpas_isp.models import DoubleAuthentification, Membership, Role, User
 
 NOMBRE_CODES_SECOURS = 10
 NOM_APPAREIL = "authenticator"
+
+# Demo data only (manage.py demo_data): the demo functional administrators' authenticator
+# secret, printed by `make run` and given in README, to add to any authenticator app.
+CLE_DEMO_BASE32 = "DEMOCPASISPTOTPDEMOCPASISPTOTP23"
+# The current code without a phone, from the project's virtualenv.
+COMMANDE_CODE_DEMO = (
+    '.venv/bin/python -c "import base64, django_otp.oath as o; '
+    f"print('%06d' % o.totp(base64.b32decode('{CLE_DEMO_BASE32}')))\""
+)
 
 
 def double_authentification_exigee(user) -> bool:
@@ -49,6 +58,13 @@ def verification_requise(user) -> bool:
     )
     return (
         User.objects.filter(pk=user.pk).filter(memberships | Q(totpdevice__confirmed=True)).exists()
+    )
+
+
+def enroler_demo(user):
+    """Give a demo account a confirmed authenticator with the published demo secret."""
+    return TOTPDevice.objects.create(
+        user=user, name=NOM_APPAREIL, confirmed=True, key=b32decode(CLE_DEMO_BASE32).hex()
     )
 
 

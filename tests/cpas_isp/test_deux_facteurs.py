@@ -218,3 +218,72 @@ def test_pages_are_in_dutch(make_user, cpas_b, password, horloge):
     faux = f"{(int(code_totp(device)) + 1) % 1_000_000:06d}"
     page = client.post(VERIFIER, {"code": faux}).content.decode()
     assert "Onjuiste code." in page
+
+
+def test_demo_admin_logs_in_with_the_published_secret(make_user, cpas_a, password):
+    import subprocess
+
+    from django.conf import settings
+
+    admin = make_user(Role.ADMIN, cpas_a, is_staff=True)
+    deux_facteurs.enroler_demo(admin)
+    client = connecter(admin, password)
+    assert client.get("/").status_code == 302
+    # The command printed by `make run` (README too) gives the current code (real time).
+    commande = subprocess.run(
+        deux_facteurs.COMMANDE_CODE_DEMO,
+        shell=True,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code = commande.stdout.strip()
+    assert re.fullmatch(r"\d{6}", code)
+    response = client.post(VERIFIER, {"code": code, "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.browser
+def test_admin_enrols_then_logs_in_with_a_code_in_the_browser(
+    page, login, make_user, cpas_a, password
+):
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+
+    admin = make_user(Role.ADMIN, cpas_a, is_staff=True, first_name="Thomas")
+    login(admin)
+    assert "/double-authentification/activer/" in page.url
+    assert page.locator("#qr-code svg").is_visible()
+    cle = page.locator("#cle-otp").inner_text().replace(" ", "")
+    page.screenshot(path="/tmp/h5_otp_activer.png", full_page=True)
+    page.fill("input[name=code]", f"{totp(b32decode(cle)):06d}")
+    with page.expect_navigation():
+        page.click("#form-otp button[type=submit]")
+    assert page.locator("#codes-secours li").count() == deux_facteurs.NOMBRE_CODES_SECOURS
+    with page.expect_navigation():
+        page.click("text=Continuer")
+    assert page.locator("h1").inner_text() == "Bonjour Thomas"
+
+    page.screenshot(path="/tmp/h5_otp_accueil.png")
+
+
+@pytest.mark.browser
+def test_admin_with_an_authenticator_gives_the_code_in_the_browser(
+    page, login, make_user, cpas_a, password
+):
+    admin = make_user(Role.ADMIN, cpas_a, is_staff=True, first_name="Thomas")
+    device = TOTPDevice.objects.create(user=admin, name="app", confirmed=True)
+    login(admin)
+    assert "/double-authentification/?next=" in page.url
+    page.fill("input[name=code]", f"{(int(code_totp(device)) + 1) % 1_000_000:06d}")
+    with page.expect_navigation():
+        page.click("#form-otp button[type=submit]")
+    assert "Code incorrect." in page.locator("#form-otp").inner_text()
+    page.wait_for_timeout(1100)  # django-otp's throttling after a wrong code
+    page.fill("input[name=code]", code_totp(device))
+    with page.expect_navigation():
+        page.click("#form-otp button[type=submit]")
+    assert page.locator("h1").inner_text() == "Bonjour Thomas"
