@@ -254,7 +254,7 @@ def test_admin_enrols_then_logs_in_with_a_code_in_the_browser(
     from django_otp.oath import totp
 
     admin = make_user(Role.ADMIN, cpas_a, is_staff=True, first_name="Thomas")
-    login(admin)
+    login(admin, otp=False)
     assert "/double-authentification/activer/" in page.url
     assert page.locator("#qr-code svg").is_visible()
     cle = page.locator("#cle-otp").inner_text().replace(" ", "")
@@ -276,7 +276,7 @@ def test_admin_with_an_authenticator_gives_the_code_in_the_browser(
 ):
     admin = make_user(Role.ADMIN, cpas_a, is_staff=True, first_name="Thomas")
     device = TOTPDevice.objects.create(user=admin, name="app", confirmed=True)
-    login(admin)
+    login(admin, otp=False)
     assert "/double-authentification/?next=" in page.url
     page.fill("input[name=code]", f"{(int(code_totp(device)) + 1) % 1_000_000:06d}")
     with page.expect_navigation():
@@ -287,3 +287,24 @@ def test_admin_with_an_authenticator_gives_the_code_in_the_browser(
     with page.expect_navigation():
         page.click("#form-otp button[type=submit]")
     assert page.locator("h1").inner_text() == "Bonjour Thomas"
+
+
+def test_the_requirement_is_set_in_the_cpas_admin_form(client_for, make_user, cpas_a):
+    national = make_user(Role.ADMIN, cpas_a, is_staff=True, is_superuser=True)
+    page = client_for(national).get(f"/admin/cpas_isp/cpas/{cpas_a.pk}/change/").content.decode()
+    assert 'name="double_authentification"' in page
+    assert 'value="tous"' in page and "Tous les rôles" in page
+
+
+@pytest.mark.browser
+def test_login_fixture_passes_the_two_factor_step(page, login, make_user, cpas_a):
+    """Browser tests of other pages log admins in through the form and the code page."""
+    admin = make_user(Role.ADMIN, cpas_a, is_staff=True, first_name="Thomas")
+    login(admin)
+    assert page.locator("h1").inner_text() == "Bonjour Thomas"
+    assert TOTPDevice.objects.filter(user=admin, confirmed=True).exists()
+    page.context.clear_cookies()
+    autre = make_user(Role.ADMIN, cpas_a, is_staff=True, first_name="Julie")
+    TOTPDevice.objects.create(user=autre, name="app", confirmed=True)
+    login(autre)  # with a confirmed authenticator: the code page
+    assert page.locator("h1").inner_text() == "Bonjour Julie"
