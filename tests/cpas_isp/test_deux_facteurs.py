@@ -112,6 +112,9 @@ def test_next_login_asks_the_code_refuses_a_wrong_one_and_throttles(
     assert response.status_code == 200
     assert "Code incorrect." in response.content.decode()
     assert client.get("/audit/").status_code == 302
+    for bizarre in ("12\x0034", "😀" * 6, "9" * 1000, ""):
+        response = client.post(VERIFIER, {"code": bizarre, "next": "/audit/"})
+        assert response.status_code == 200
     # Right after a wrong code, even the right one waits (django-otp throttling).
     response = client.post(VERIFIER, {"code": code_totp(device), "next": "/audit/"})
     assert "Trop de codes erronés" in response.content.decode()
