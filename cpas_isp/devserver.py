@@ -24,6 +24,7 @@ def banner() -> str:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpas_isp.settings")
     django.setup()
+    from cpas_isp.deux_facteurs import CLE_DEMO_BASE32, COMMANDE_CODE_DEMO
     from cpas_isp.management.commands.demo_data import DEMO_PASSWORD, demo_accounts
 
     host = os.environ.get("HOST", "127.0.0.1")
@@ -38,6 +39,11 @@ def banner() -> str:
     ]
     lines += [
         f"    {u:<26} {role.value:<13} {', '.join(codes)}" for u, role, codes in demo_accounts()
+    ]
+    lines += [
+        "  admin.* accounts also need a one-time code (two-factor authentication):",
+        f"    add the TOTP key {CLE_DEMO_BASE32} to an authenticator app, or run",
+        f"    {COMMANDE_CODE_DEMO}",
     ]
     lines += ["=" * 72, ""]
     return "\n".join(lines)

@@ -64,3 +64,57 @@ class AuditContextMiddleware(HistoryMiddleware):
         context["ip"] = client_ip(request)
         context["cpas"] = request.cpas.pk if getattr(request, "cpas", None) else None
         return context
+
+
+class DoubleAuthentificationMiddleware:
+    """A logged-in user who must give a one-time code (cpas_isp/deux_facteurs.py) and has not
+    yet is sent to the code page, or to the enrolment page without an authenticator, from every
+    page but those pages, logout, the language switch and static files. Needs django-otp's
+    OTPMiddleware (``user.is_verified``) before it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._libres = None
+
+    def _chemins_libres(self):
+        if self._libres is None:
+            from django.urls import reverse
+
+            self._libres = (
+                reverse("otp_verifier"),
+                reverse("logout"),
+                reverse("admin:logout"),
+                reverse("changer_langue"),
+                settings.STATIC_URL,
+            )
+        return self._libres
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path_info.startswith(self._chemins_libres())
+        ):
+            from cpas_isp import deux_facteurs
+
+            if deux_facteurs.verification_requise(user):
+                return self._rediriger(request, user, deux_facteurs)
+        return self.get_response(request)
+
+    def _rediriger(self, request, user, deux_facteurs):
+        from urllib.parse import urlencode
+
+        from django.http import HttpResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        nom = "otp_verifier" if deux_facteurs.appareil_confirme(user) else "otp_activer"
+        suivant = request.get_full_path() if request.method == "GET" else reverse("accueil")
+        url = f"{reverse(nom)}?{urlencode({'next': suivant})}"
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)

@@ -118,6 +118,14 @@ CELLULES_ISP = [
 ]
 
 
+class DoubleAuthentification(models.TextChoices):
+    """Who must confirm their login with a one-time code (TOTP) in a CPAS. Functional
+    administrators and users of the Django admin always must (cpas_isp/deux_facteurs.py)."""
+
+    ADMINS = "admins", _("Administrateurs fonctionnels uniquement")
+    TOUS = "tous", _("Tous les rôles")
+
+
 class CpasQuerySet(models.QuerySet):
     def for_user(self, user):
         if not getattr(user, "is_authenticated", False):
@@ -153,6 +161,17 @@ class Cpas(models.Model):
         _("délai d'expiration des orientations (jours)"),
         default=30,
         validators=[MinValueValidator(1)],
+    )
+
+    double_authentification = models.CharField(
+        _("double authentification"),
+        max_length=10,
+        choices=DoubleAuthentification.choices,
+        default=DoubleAuthentification.ADMINS,
+        help_text=_(
+            "Qui doit confirmer sa connexion par un code à usage unique (application "
+            "d'authentification). Les administrateurs fonctionnels le doivent toujours."
+        ),
     )
 
     objects = CpasQuerySet.as_manager()

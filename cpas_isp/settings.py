@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -63,11 +66,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "cpas_isp.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cpas_isp.middleware.CurrentCpasMiddleware",
+    "cpas_isp.middleware.DoubleAuthentificationMiddleware",
     "cpas_isp.middleware.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,9 +142,20 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
 # Lock a user name from one address (a whole CPAS office may share one public IP).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and a user name from every address together, with a higher limit (cpas_isp/verrouillage.py).
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "cpas_isp.verrouillage.VerrouillageHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+
+# Two-factor authentication (django-otp, TOTP + single-use backup codes): required for
+# functional administrators, Django admin users and, per CPAS, every role (Cpas field
+# double_authentification); enforced by cpas_isp.middleware.DoubleAuthentificationMiddleware.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="CPAS ISP")
+# After n wrong codes in a row the next attempt waits FACTOR * 2**(n-1) seconds.
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_THROTTLE_FACTOR", default=1)
+OTP_STATIC_THROTTLE_FACTOR = OTP_TOTP_THROTTLE_FACTOR
 
 # --- Security (production) ------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG and not TESTING)

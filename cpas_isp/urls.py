@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpas_isp import views
+from cpas_isp import otp_views, views
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
@@ -15,6 +15,13 @@ urlpatterns = [
         "mot-de-passe/ok/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    path("double-authentification/", otp_views.verifier, name="otp_verifier"),
+    path("double-authentification/activer/", otp_views.activer, name="otp_activer"),
+    path(
+        "double-authentification/codes-de-secours/",
+        otp_views.codes_secours,
+        name="otp_codes_secours",
     ),
     path("cpas/changer/", views.changer_cpas, name="changer_cpas"),
     path("langue/", views.changer_langue, name="changer_langue"),

@@ -81,13 +81,31 @@ def make_user(db):
     return _make
 
 
+def verifier_session(client, user):
+    """Give ``user`` a confirmed authenticator and mark the client's session as verified by
+    it, as after entering a valid one-time code (two-factor authentication)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="tests", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 @pytest.fixture
 def client_for():
-    """client_for(user) -> a Django test client logged in as user."""
+    """client_for(user) -> a Django test client logged in as user, past the two-factor step
+    (``verifie=False``: password only, as right after the login form)."""
 
-    def _client(user):
+    def _client(user, verifie=True):
         client = Client()
         client.force_login(user)
+        if verifie:
+            verifier_session(client, user)
         return client
 
     return _client
@@ -123,16 +141,44 @@ def page(browser, live_server):
     context.close()
 
 
+def passer_double_authentification(page, user):
+    """On the enrolment or code page the login led to, enter a valid one-time code as the
+    user's authenticator app would give it, and continue to the page asked for."""
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if "/double-authentification/activer/" in page.url:
+        cle = b32decode(page.locator("#cle-otp").inner_text().replace(" ", ""))
+        page.fill("input[name=code]", f"{TOTP(cle).token():06d}")
+        with page.expect_navigation():
+            page.click("#form-otp button[type=submit]")
+        with page.expect_navigation():
+            page.click("main a.btn-primary")  # past the backup codes
+        return
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    while totp.t() <= device.last_t:  # that code was used already: wait for the next one
+        page.wait_for_timeout(1000)
+    page.fill("input[name=code]", f"{totp.token():06d}")
+    with page.expect_navigation():
+        page.click("#form-otp button[type=submit]")
+
+
 @pytest.fixture
 def login(page, password):
-    """login(user) through the real login form."""
+    """login(user) through the real login form, then the two-factor step when the user must
+    give a one-time code (``otp=False``: stop on that page)."""
 
-    def _login(user, pwd=None):
+    def _login(user, pwd=None, otp=True):
         page.goto("/connexion/")
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", pwd or password)
         with page.expect_navigation():
             page.click("main button[type=submit]")
+        if otp and "/double-authentification/" in page.url:
+            passer_double_authentification(page, user)
         return page
 
     return _login

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cpas_isp.audit import contexte_script
+from cpas_isp.deux_facteurs import CLE_DEMO_BASE32, enroler_demo
 from cpas_isp.models import Cpas, Membership, Role, User
 
 DEMO_PASSWORD = "demo-isp-2026"
@@ -95,6 +96,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes (mot de passe « {DEMO_PASSWORD} ») :")
         for username, role, codes in demo_accounts():
             self.stdout.write(f"  {username:<26} {role.label:<28} {', '.join(codes)}")
+        self.stdout.write(
+            f"Double authentification des comptes admin.* : clé TOTP {CLE_DEMO_BASE32}"
+        )
 
     def _core(self, ctx: DemoContexte):
         admin_perms = Permission.objects.filter(
@@ -117,6 +121,7 @@ class Command(BaseCommand):
                 )
                 if role == Role.ADMIN:
                     user.user_permissions.set(admin_perms)
+                    enroler_demo(user)  # two-factor authentication is required for admins
                 cellule = cpas.cellules.get(code=cellule_code) if cellule_code else None
                 Membership.objects.create(user=user, cpas=cpas, role=role, cellule=cellule)
                 ctx.comptes[(code, role)] = user
