@@ -23,9 +23,10 @@ from django.utils import timezone
 from beneficiaires.models import LotImport
 from beneficiaires.niss import format_niss
 from cpas_isp.models import Role
-from partenaires.models import ContactPartenaire, NotePartenaire
+from partenaires.models import ContactPartenaire, NotePartenaire, SuggestionPartenaire
 from rapports.models import RapportMensuel
 from tests.beneficiaires.factories import DroitFactory, FreinBeneficiaireFactory
+from tests.conftest import verifier_session
 from tests.cpas_isp.factories import CpasFactory, MembershipFactory, UserFactory
 from tests.partenaires.factories import (
     ComptePartenaireFactory,
@@ -95,6 +96,9 @@ ROUTES = {
     "changer_cpas": sans,
     "changer_langue": sans,
     "audit": sans,
+    "otp_verifier": sans,
+    "otp_activer": sans,
+    "otp_codes_secours": sans,
     # beneficiaires
     "beneficiaires:liste": sans,
     "beneficiaires:creer": sans,
@@ -110,12 +114,15 @@ ROUTES = {
     "beneficiaires:donnees_personnelles": avec(pk="b"),
     "beneficiaires:import_liste": sans,
     "beneficiaires:import_detail": avec(pk="lot"),
+    "beneficiaires:import_statut": avec(pk="lot"),
     # partenaires
     "partenaires:liste": sans,
     "partenaires:creer": sans,
     "partenaires:detail": avec(pk="partenaire"),
     "partenaires:modifier": avec(pk="partenaire"),
     "partenaires:note_creer": avec(pk="partenaire"),
+    "partenaires:suggestion_creer": avec(pk="partenaire"),
+    "partenaires:suggestion_traitee": avec(pk="partenaire", suggestion_pk="suggestion"),
     "partenaires:service_creer": avec(partenaire_pk="partenaire"),
     "partenaires:service_modifier": avec(partenaire_pk="partenaire", pk="service"),
     "partenaires:contact_creer": avec(partenaire_pk="partenaire"),
@@ -242,6 +249,9 @@ def _cpas_objets(cpas, user, partenaire):
     PartieCpasFactory(convention=convention, cpas=cpas)
     NotePartenaire.objects.create(cpas=cpas, partenaire=partenaire, auteur=user, texte="Note")
     return {
+        "suggestion": SuggestionPartenaire.objects.create(
+            partenaire=partenaire, cpas=cpas, auteur=user, texte="Suggestion"
+        ),
         "partenaire": partenaire,
         "service": service,
         "contact": ContactPartenaire.objects.create(partenaire=partenaire, nom="Contact"),
@@ -392,6 +402,7 @@ def test_route_matrix_every_role_every_cpas_get_and_post(settings):
         client = Client(raise_request_exception=True)
         if user is not None:
             client.force_login(user)
+            verifier_session(client, user)  # past the two-factor step where it applies
         clients[role] = client
     failures = []
     statuts = {}

@@ -32,7 +32,7 @@ def deplanifier(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("beneficiaires", "0009_lot_import_en_arriere_plan"),
+        ("beneficiaires", "0010_lot_import_en_arriere_plan"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('beneficiaires', '0008_fonctions_qualifiees'),
+        ('beneficiaires', '0009_frein_cpas_entries'),
         ('cpas_isp', '0004_journal_acces_personnes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

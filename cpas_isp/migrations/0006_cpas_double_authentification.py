@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cpas_isp', '0004_journal_acces_personnes'),
+        ('cpas_isp', '0005_user_password_changed_event'),
     ]
 
     operations = [
