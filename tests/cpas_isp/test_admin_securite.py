@@ -361,6 +361,7 @@ class TestConfigurationPartagee:
                 "langue": "fr",
                 "dashboards_agents_par_cellule": "on",
                 "delai_expiration_orientation": "45",
+                "double_authentification": "admins",
                 "cellules-TOTAL_FORMS": "0",
                 "cellules-INITIAL_FORMS": "0",
                 "cellules-MIN_NUM_FORMS": "0",
