@@ -397,7 +397,7 @@ def bilan_historique(request, pk):
 
 @role_required(p.peut_exporter)
 def donnees_personnelles(request, pk):
-    b = get_object_or_404(Beneficiaire.objects.for_user(request.user), pk=pk)
+    b = get_beneficiaire_or_404(request.user, pk)
     if not bp.peut_exporter_donnees_personnelles(request.user, b):
         raise Http404
     journaliser_acces(request, b)

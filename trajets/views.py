@@ -837,6 +837,20 @@ def contrat_detail(request, contrat_pk):
     )
 
 
+def _nommer_visibles(request, contrats):
+    """Name on the article 60 lists only the people the user may see (need-to-know: a
+    director or functional administrator reads the posts, not who holds them); log them."""
+    contrats = list(contrats)
+    visibles = set(
+        Beneficiaire.objects.visibles_par(request.user)
+        .filter(pk__in={c.beneficiaire_id for c in contrats})
+        .values_list("pk", flat=True)
+    )
+    for c in contrats:
+        c.personne_visible = c.beneficiaire_id in visibles
+    journaliser_liste(request, [c.beneficiaire_id for c in contrats if c.personne_visible])
+
+
 @role_required(permissions.peut_voir_postes_article60)
 def occupation(request):
     """Article 60 posts: the pool, occupancy today and by month, contracts ending soon."""
@@ -861,7 +875,7 @@ def occupation(request):
         raise PermissionDenied
     finissant = list(queries.contrats_finissant(cpas.pk, today))
     a_cloturer = list(queries.contrats_a_cloturer(cpas.pk, today))
-    journaliser_liste(request, finissant + a_cloturer)
+    _nommer_visibles(request, finissant + a_cloturer)
     debut = today.replace(day=1) - relativedelta(months=11)
     par_mois = queries.occupation_par_mois(cpas.pk, debut, 18)
     maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
@@ -923,7 +937,7 @@ def contrats_liste(request):
     if request.GET.get("es") == "1":
         qs = qs.filter(economie_sociale=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    journaliser_liste(request, page.object_list)
+    _nommer_visibles(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

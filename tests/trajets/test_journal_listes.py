@@ -138,3 +138,24 @@ def test_my_deadlines_leave_out_people_no_longer_in_my_caseload(cpas_a, make_use
     assert r.status_code == 200
     assert r.context["n_en_retard"] + r.context["n_a_venir"] == 0
     assert str(parti) not in r.content.decode()
+
+
+def test_article60_lists_name_people_only_for_those_who_may_see_them(cpas_a, make_user, client_for):
+    """A director reads the posts and their end dates, not who holds them; nothing is logged
+    for them since no person is shown."""
+    aujourd_hui = timezone.localdate()
+    contrat = ContratFactory(
+        beneficiaire=BeneficiaireFactory(cpas=cpas_a, nom="Titulaire"),
+        debut=aujourd_hui - datetime.timedelta(days=300),
+        fin_prevue=aujourd_hui + datetime.timedelta(days=10),
+    )
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    client = client_for(directeur)
+    for url in (reverse("trajets:occupation"), reverse("trajets:contrats_liste")):
+        html = client.get(url).content.decode()
+        assert contrat.fonction in html and "Personne hors de vos dossiers" in html, url
+        assert str(contrat.beneficiaire) not in html, url
+    assert not JournalAcces.objects.filter(user=directeur).exists()
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    html = client_for(coordinateur).get(reverse("trajets:contrats_liste")).content.decode()
+    assert str(contrat.beneficiaire) in html

@@ -1,0 +1,73 @@
+"""The one need-to-know rule (with the cellule filter trajets registers):
+``Beneficiaire.objects.visibles_par``, the per-object predicate and ``get_beneficiaire_or_404``
+give the same answer for every role and every kind of person."""
+
+import datetime
+
+import pytest
+from django.http import Http404
+
+from beneficiaires.acces import get_beneficiaire_or_404
+from beneficiaires.models import Beneficiaire
+from beneficiaires.permissions import peut_voir_beneficiaire
+from cpas_isp.models import Role
+from tests.trajets.factories import BeneficiaireFactory, PassageFactory
+
+
+@pytest.fixture
+def monde(cpas_a, cpas_b, make_user):
+    agent_cellule = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    agent = make_user(Role.AGENT, cpas_a)
+    users = {
+        "agent_cellule": agent_cellule,
+        "agent": agent,
+        "coordinateur": make_user(Role.COORDINATEUR, cpas_a),
+        "directeur": make_user(Role.DIRECTEUR, cpas_a),
+        "partenaire": make_user(Role.PARTENAIRE, cpas_a),
+        "admin": make_user(Role.ADMIN, cpas_a),
+        "coordinateur_b": make_user(Role.COORDINATEUR, cpas_b),
+    }
+    dans_cellule = BeneficiaireFactory(cpas=cpas_a)
+    PassageFactory(beneficiaire=dans_cellule, phase="emploi", debut=datetime.date(2024, 1, 8))
+    sorti = BeneficiaireFactory(cpas=cpas_a)  # was in emploi, now in alpha
+    PassageFactory(
+        beneficiaire=sorti,
+        phase="emploi",
+        debut=datetime.date(2023, 1, 9),
+        fin=datetime.date(2023, 12, 31),
+    )
+    PassageFactory(beneficiaire=sorti, phase="alpha", debut=datetime.date(2024, 1, 1))
+    people = {
+        "refere": BeneficiaireFactory(cpas=cpas_a, referent=agent),
+        "dans_cellule": dans_cellule,
+        "sorti_de_la_cellule": sorti,
+        "personne": BeneficiaireFactory(cpas=cpas_a),
+        "autre_cpas": BeneficiaireFactory(cpas=cpas_b),
+    }
+    return users, people
+
+
+ATTENDU = {
+    "agent_cellule": {"dans_cellule"},
+    "agent": {"refere"},
+    "coordinateur": {"refere", "dans_cellule", "sorti_de_la_cellule", "personne"},
+    "directeur": set(),
+    "partenaire": set(),
+    "admin": set(),
+    "coordinateur_b": {"autre_cpas"},
+}
+
+
+def test_queryset_predicate_and_404_agree_for_every_role(monde):
+    users, people = monde
+    for role, user in users.items():
+        visibles = set(Beneficiaire.objects.visibles_par(user).values_list("pk", flat=True))
+        assert visibles == {people[k].pk for k in ATTENDU[role]}, role
+        for key, b in people.items():
+            attendu = key in ATTENDU[role]
+            assert peut_voir_beneficiaire(user, b) is attendu, (role, key)
+            if attendu:
+                assert get_beneficiaire_or_404(user, b.pk) == b
+            else:
+                with pytest.raises(Http404):
+                    get_beneficiaire_or_404(user, b.pk)
