@@ -3,7 +3,6 @@ audit trail of the CPAS."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 from functools import wraps
 
@@ -14,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
@@ -189,23 +188,10 @@ def _access_queryset(request, f):
     return qs
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _stream_csv(filename, header, rows):
-    writer = csv.writer(_Echo(), delimiter=";")
+    from cpas_isp.exports import reponse_csv
 
-    def generate():
-        yield "\ufeff"
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return reponse_csv(filename, header, rows)
 
 
 @role_required(permissions.peut_voir_audit)
