@@ -421,7 +421,10 @@ def orientation_detail(request, pk):
 def _appliquer_transition(request, orientation, retour):
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Demande incomplète."))
+        if form.has_error("vers", "invalid_choice"):
+            messages.error(request, _("Statut demandé inconnu."))
+        else:
+            messages.error(request, _("Demande incomplète."))
         return redirect(retour)
     d = form.cleaned_data
     try:

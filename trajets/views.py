@@ -24,7 +24,7 @@ from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
-from cpas_isp.views import role_required
+from cpas_isp.views import role_required, safe_next
 from trajets import forms as f
 from trajets import queries, services
 from trajets.models import (
@@ -160,7 +160,7 @@ def action_faite(request, etape_pk):
         )
         return _htmx_trigger(response, "etapeEnregistree", {"beneficiaire": etape.beneficiaire_id})
     messages.success(request, _("Action marquée comme faite."))
-    return redirect(request.POST.get("next") or "trajets:echeances")
+    return redirect(safe_next(request, "trajets:echeances"))
 
 
 @suivi_requis
