@@ -155,13 +155,13 @@ def _events_queryset(cpas, f):
     qs = MiddlewareEvents.objects.filter(
         Q(pgh_data__cpas_id=cpas.pk) | Q(pgh_data__id=cpas.pk, pgh_obj_model="cpas_isp.Cpas")
     ).order_by("-pgh_created_at", "-pgh_id")
-    if f["personne"].isdigit():
+    if f["personne"].isdecimal():
         person = int(f["personne"])
         qs = qs.filter(
             Q(pgh_obj_model=PERSON_MODEL, pgh_obj_id=str(person))
             | Q(pgh_data__beneficiaire_id=person)
         )
-    if f["utilisateur"].isdigit():
+    if f["utilisateur"].isdecimal():
         qs = qs.filter(pgh_context__user=int(f["utilisateur"]))
     if f["du"]:
         qs = qs.filter(pgh_created_at__date__gte=f["du"])
@@ -172,14 +172,14 @@ def _events_queryset(cpas, f):
 
 def _access_queryset(request, f):
     qs = JournalAcces.objects.for_user(request.user).select_related("user", "content_type")
-    if f["personne"].isdigit():
+    if f["personne"].isdecimal():
         app_label, model = PERSON_MODEL.lower().split(".")
         qs = qs.filter(
             content_type__app_label=app_label,
             content_type__model=model,
             object_id=int(f["personne"]),
         )
-    if f["utilisateur"].isdigit():
+    if f["utilisateur"].isdecimal():
         qs = qs.filter(user_id=int(f["utilisateur"]))
     if f["du"]:
         qs = qs.filter(quand__date__gte=f["du"])

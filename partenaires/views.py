@@ -292,7 +292,7 @@ def orientations(request):
     )
     if statut in S.values:
         qs = qs.filter(statut=statut)
-    if partenaire.isdigit():
+    if partenaire.isdecimal():
         qs = qs.filter(service__partenaire=int(partenaire))
     if request.GET.get("mes") == "1":
         qs = qs.filter(agent=request.user)
@@ -324,13 +324,13 @@ def orientation_creer(request):
     beneficiaires = _beneficiaires(request)
     initial = {}
     choisi = request.GET.get("beneficiaire", "") or request.POST.get("beneficiaire", "")
-    if request.GET.get("beneficiaire", "").isdigit():
+    if request.GET.get("beneficiaire", "").isdecimal():
         b = get_object_or_404(beneficiaires, pk=int(request.GET["beneficiaire"]))
         initial["beneficiaire"] = b.pk
-    if choisi.isdigit():
+    if choisi.isdecimal():
         # Coming from the person's page: no need to list the whole caseload.
         beneficiaires = beneficiaires.filter(pk=int(choisi))
-    if request.GET.get("service", "").isdigit():
+    if request.GET.get("service", "").isdecimal():
         initial["service"] = int(request.GET["service"])
     form = OrientationForm(request.POST or None, initial=initial, beneficiaires=beneficiaires)
     if request.method == "POST" and form.is_valid():

@@ -347,7 +347,7 @@ def _personnes_indicateur(request, filtres: Filtres):
         valeur = g.get("charge_agent", "")
         if valeur == "aucun":
             agent_id = None
-        elif valeur.isdigit():
+        elif valeur.isdecimal():
             agent_id = int(valeur)
         else:
             return None

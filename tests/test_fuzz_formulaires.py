@@ -34,7 +34,8 @@ JUNK_TEXTE = [LONG, NUL]
 JUNK_DATE = ["2024-02-30", "31/31/2020", "abc"]
 JUNK_NOMBRE = ["-1", ENORME]
 JUNK_CHOIX = ["n'existe-pas", ENORME]
-JUNK_GET = [NUL, LONG[:3000], "2024-02-30", ENORME]
+# "²" is a digit for str.isdigit() but not for int().
+JUNK_GET = [NUL, LONG[:3000], "2024-02-30", ENORME, "²"]
 
 IGNORER = {"admin"}  # the Django admin's own forms (configuration only) are Django's
 
@@ -352,6 +353,7 @@ def test_no_form_input_gives_a_server_error(monde):
     for (_m, url, _noms), (role, champs) in pages_get.items():
         if not champs:
             appel(role, "get", url, {"q": NUL, "page": ENORME, "tri": NUL, "du": "2024-02-30"})
+            appel(role, "get", url, {"q": "²", "type": "²", "filtre": "²", "statut": "²"})
             continue
         base = _donnees(champs)
         for nom in sorted({c[0] for c in champs if c[1] != "bouton"} | {"page"}):

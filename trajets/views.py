@@ -174,7 +174,7 @@ def journal(request, pk):
         .order_by("-date", "-id")
     )
     type_id = request.GET.get("type", "")
-    if type_id.isdigit():
+    if type_id.isdecimal():
         qs = qs.filter(type_id=int(type_id))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     masquer_notes(page.object_list, request.user)
