@@ -3,29 +3,22 @@ personal data of one person (JSON, PDF) for the right of access, and import reje
 
 from __future__ import annotations
 
-import csv
-import datetime
 import io
 import json
-import tempfile
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from cpas_isp.exports import reponse_csv, reponse_xlsx
 from cpas_isp.models import JournalAcces
 
 from . import hooks, queries
 from .models import SECTIONS_BSP, BilanSocioProfessionnel, DroitAide, FreinBeneficiaire
 from .niss import format_niss
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def _entete_liste():
@@ -66,53 +59,12 @@ def _ligne(b):
     ]
 
 
-def _texte(value):
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return "" if value is None else str(value)
-
-
 def exporter_liste(request, qs, fmt: str):
     nom = f"dossiers-{request.cpas.code}-{timezone.localdate():%Y%m%d}"
     rows = (_ligne(b) for b in qs.iterator(chunk_size=2000))
     if fmt == "csv":
-        writer = csv.writer(_Echo(), delimiter=";")
-
-        def generate():
-            yield "\ufeff"
-            yield writer.writerow(_entete_liste())
-            for row in rows:
-                yield writer.writerow([_texte(v) for v in row])
-
-        response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{nom}.csv"'
-        return response
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    # write_only: rows go to a temporary file as they come, memory stays flat.
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Dossiers"))
-    gras = Font(bold=True)
-    entete = []
-    for titre in _entete_liste():
-        cell = WriteOnlyCell(ws, value=titre)
-        cell.font = gras
-        entete.append(cell)
-    ws.append(entete)
-    for row in rows:
-        ws.append(row)
-    tmp = tempfile.TemporaryFile()
-    wb.save(tmp)
-    tmp.seek(0)
-    return FileResponse(
-        tmp,
-        as_attachment=True,
-        filename=f"{nom}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+        return reponse_csv(f"{nom}.csv", _entete_liste(), rows)
+    return reponse_xlsx(f"{nom}.xlsx", _("Dossiers"), _entete_liste(), rows)
 
 
 # --- Right of access ----------------------------------------------------------------------------

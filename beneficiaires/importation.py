@@ -128,6 +128,17 @@ def detecter_separateur(premiere_ligne: str) -> str:
     return sep if n else ";"
 
 
+def valeur_lue(cell: str) -> str:
+    """A cell as imported: stripped, without the ``'`` that neutralised a formula in a file we
+    wrote (rejects file, export), so that a corrected rejects file imports the original text."""
+    from cpas_isp.exports import est_dangereux
+
+    value = cell.strip()
+    if value.startswith("'") and est_dangereux(value[1:]):
+        value = value[1:].strip()
+    return value
+
+
 DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 DATE_BE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 
@@ -244,13 +255,21 @@ class RapportImport:
         return bool(self.erreurs_fichier) or any(not ligne.valide for ligne in self.lignes)
 
     def ecrire_rejets(self, out: io.TextIOBase) -> int:
-        """Write the rejected rows (original columns + ``erreurs``) as CSV; return their count."""
+        """Write the rejected rows (original columns + ``erreurs``) as CSV; return their count.
+
+        Every cell is neutralised for spreadsheets (``cpas_isp.exports.cellule``): a rejected
+        row is exactly the kind of untrusted text that must not become a live formula. The
+        ``'`` added in front of ``=``, ``+``, ``-``, ``@``... is removed again when the
+        corrected file is imported (``lire``)."""
+        from cpas_isp.exports import ligne_csv
+
         writer = csv.writer(out, delimiter=self.separateur)
-        writer.writerow([*self.entete, "erreurs"])
+        writer.writerow(ligne_csv([*self.entete, "erreurs"]))
         n = 0
         for ligne in self.rejetees:
             brut = list(ligne.brut) + [""] * (len(self.entete) - len(ligne.brut))
-            writer.writerow([*brut[: len(self.entete)], " | ".join(str(e) for e in ligne.erreurs)])
+            erreurs = " | ".join(str(e) for e in ligne.erreurs)
+            writer.writerow(ligne_csv([*brut[: len(self.entete)], erreurs]))
             n += 1
         return n
 
@@ -452,12 +471,19 @@ class TypeImport:
             for row in reader:
                 if not any(cell.strip() for cell in row):
                     continue
+                # A NUL character cannot be stored (PostgreSQL refuses it): a row error.
+                nuls = [nom for nom, i in index.items() if i < len(row) and "\x00" in row[i]]
+                if nuls or any("\x00" in cell for cell in row):
+                    row = [cell.replace("\x00", "") for cell in row]
                 valeurs = {
-                    nom: (row[i].strip() if i < len(row) else "") for nom, i in index.items()
+                    nom: (valeur_lue(row[i]) if i < len(row) else "") for nom, i in index.items()
                 }
                 for col in self.colonnes:
                     valeurs.setdefault(col.nom, "")
-                rapport.lignes.append(LigneImport(reader.line_num, valeurs, row))
+                ligne = LigneImport(reader.line_num, valeurs, row)
+                for nom in nuls:
+                    ligne.erreur(nom, _("caractère nul interdit"))
+                rapport.lignes.append(ligne)
         except csv.Error as exc:
             rapport.erreurs_fichier.append(
                 ErreurLigne(reader.line_num, "", _("CSV illisible : %(e)s") % {"e": exc})

@@ -234,9 +234,9 @@ def appliquer_filtres(qs, f: Filtres, user, aujourd_hui: datetime.date):
         qs = qs.filter(referent=user)
     elif f.referent == "aucun":
         qs = qs.filter(referent__isnull=True)
-    elif f.referent.isdigit():
+    elif f.referent.isdecimal():
         qs = qs.filter(referent_id=int(f.referent))
-    if f.cellule.isdigit() and hooks.cellule_filter_registered():
+    if f.cellule.isdecimal() and hooks.cellule_filter_registered():
         cellule = Cellule.objects.for_user(user).filter(pk=int(f.cellule)).first()
         if cellule is not None:
             qs = hooks.filtrer_par_cellule(qs, cellule)
@@ -244,7 +244,7 @@ def appliquer_filtres(qs, f: Filtres, user, aujourd_hui: datetime.date):
         qs = qs.filter(
             Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(f.droit_le))
         )
-    if f.frein.isdigit():
+    if f.frein.isdecimal():
         freins = Frein.objects.for_user(user).filter(pk=int(f.frein))
         if not p.est_coordinateur(user):
             # An agent may not learn who has a health or judicial flag from a filter.

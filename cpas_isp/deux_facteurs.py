@@ -122,6 +122,6 @@ def codes_secours_restants(user) -> int:
 
 def appareil_pour_code(user, code: str):
     """The device a code is meant for: 6 digits is the authenticator, else a backup code."""
-    if len(code) == 6 and code.isdigit():
+    if len(code) == 6 and code.isascii() and code.isdigit():
         return appareil_confirme(user)
     return StaticDevice.objects.filter(user=user, confirmed=True).first()

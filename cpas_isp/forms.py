@@ -1,8 +1,10 @@
-"""Form helpers every app uses."""
+"""Form helpers every app uses, and the login form."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from cpas_isp.models import ListeReferenceQuerySet
 
@@ -25,3 +27,18 @@ class ListesDuCpasMixin:
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
         limiter_listes_au_cpas(self, cpas or getattr(instance, "cpas_id", None))
+
+
+class ConnexionForm(AuthenticationForm):
+    """The login form, with its user name length really checked.
+
+    Django's form only sets ``max_length`` on the field after creating it, so the length is not
+    validated and a very long user name reaches ``authenticate()``, whose failure signal makes
+    django-axes store it in a 255-character column: a database error (HTTP 500). Here it is a
+    form error like any other.
+    """
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        champ = self.fields["username"]
+        champ.validators.append(MaxLengthValidator(champ.max_length))

@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cpas_isp import otp_views, views
+from cpas_isp.forms import ConnexionForm
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
     path(
-        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+        "connexion/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ConnexionForm
+        ),
+        name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),

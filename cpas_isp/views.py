@@ -3,7 +3,6 @@ audit trail of the CPAS."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 from functools import wraps
 
@@ -14,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
@@ -156,13 +155,13 @@ def _events_queryset(cpas, f):
     qs = MiddlewareEvents.objects.filter(
         Q(pgh_data__cpas_id=cpas.pk) | Q(pgh_data__id=cpas.pk, pgh_obj_model="cpas_isp.Cpas")
     ).order_by("-pgh_created_at", "-pgh_id")
-    if f["personne"].isdigit():
+    if f["personne"].isdecimal():
         person = int(f["personne"])
         qs = qs.filter(
             Q(pgh_obj_model=PERSON_MODEL, pgh_obj_id=str(person))
             | Q(pgh_data__beneficiaire_id=person)
         )
-    if f["utilisateur"].isdigit():
+    if f["utilisateur"].isdecimal():
         qs = qs.filter(pgh_context__user=int(f["utilisateur"]))
     if f["du"]:
         qs = qs.filter(pgh_created_at__date__gte=f["du"])
@@ -173,14 +172,14 @@ def _events_queryset(cpas, f):
 
 def _access_queryset(request, f):
     qs = JournalAcces.objects.for_user(request.user).select_related("user", "content_type")
-    if f["personne"].isdigit():
+    if f["personne"].isdecimal():
         app_label, model = PERSON_MODEL.lower().split(".")
         qs = qs.filter(
             content_type__app_label=app_label,
             content_type__model=model,
             object_id=int(f["personne"]),
         )
-    if f["utilisateur"].isdigit():
+    if f["utilisateur"].isdecimal():
         qs = qs.filter(user_id=int(f["utilisateur"]))
     if f["du"]:
         qs = qs.filter(quand__date__gte=f["du"])
@@ -189,23 +188,10 @@ def _access_queryset(request, f):
     return qs
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _stream_csv(filename, header, rows):
-    writer = csv.writer(_Echo(), delimiter=";")
+    from cpas_isp.exports import reponse_csv
 
-    def generate():
-        yield "\ufeff"
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return reponse_csv(filename, header, rows)
 
 
 @role_required(permissions.peut_voir_audit)

@@ -22,6 +22,7 @@ from .models import (
     Programme,
     ResultatOrientation,
     ServicePartenaire,
+    StatutOrientation,
     StatutParticipation,
     Thematique,
     TypePartenaire,
@@ -176,7 +177,8 @@ class OrientationModifierForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
-    vers = forms.CharField(widget=forms.HiddenInput)
+    # A hidden field, but posted by the browser: anything else than a known status is refused.
+    vers = forms.ChoiceField(choices=StatutOrientation.choices, widget=forms.HiddenInput)
     commentaire = forms.CharField(
         label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

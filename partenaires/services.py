@@ -90,6 +90,8 @@ def transitions_possibles(orientation, user) -> list[str]:
 
 def _verifier(orientation, vers, acteur, *, motif_refus, resultat, type_qualification):
     de = orientation.statut
+    if vers not in S.values:
+        raise TransitionInvalide(_("Statut demandé inconnu."), code="statut")
     acteurs = TRANSITIONS.get((de, vers))
     if acteurs is None:
         raise TransitionInvalide(

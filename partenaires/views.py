@@ -340,7 +340,7 @@ def orientations(request):
     )
     if statut in S.values:
         qs = qs.filter(statut=statut)
-    if partenaire.isdigit():
+    if partenaire.isdecimal():
         qs = qs.filter(service__partenaire=int(partenaire))
     if request.GET.get("mes") == "1":
         qs = qs.filter(agent=request.user)
@@ -373,13 +373,13 @@ def orientation_creer(request):
     beneficiaires = _beneficiaires(request)
     initial = {}
     choisi = request.GET.get("beneficiaire", "") or request.POST.get("beneficiaire", "")
-    if request.GET.get("beneficiaire", "").isdigit():
+    if request.GET.get("beneficiaire", "").isdecimal():
         b = get_object_or_404(beneficiaires, pk=int(request.GET["beneficiaire"]))
         initial["beneficiaire"] = b.pk
-    if choisi.isdigit():
+    if choisi.isdecimal():
         # Coming from the person's page: no need to list the whole caseload.
         beneficiaires = beneficiaires.filter(pk=int(choisi))
-    if request.GET.get("service", "").isdigit():
+    if request.GET.get("service", "").isdecimal():
         initial["service"] = int(request.GET["service"])
     form = OrientationForm(request.POST or None, initial=initial, beneficiaires=beneficiaires)
     if request.method == "POST" and form.is_valid():
@@ -472,7 +472,10 @@ def orientation_detail(request, pk):
 def _appliquer_transition(request, orientation, retour):
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Demande incomplète."))
+        if form.has_error("vers", "invalid_choice"):
+            messages.error(request, _("Statut demandé inconnu."))
+        else:
+            messages.error(request, _("Demande incomplète."))
         return redirect(retour)
     d = form.cleaned_data
     try:

@@ -307,7 +307,7 @@ def _orientations_personnes(request, ids, indicateur, filtres):
 
     debut, fin, _date = _periode_tableau(filtres)
     valeur = request.GET.get("partenaire", "")
-    if indicateur.startswith("orient_") and valeur.isdigit():
+    if indicateur.startswith("orient_") and valeur.isdecimal():
         partenaire = Partenaire.objects.filter(pk=int(valeur)).first()
         if partenaire is None:
             return None
@@ -318,7 +318,7 @@ def _orientations_personnes(request, ids, indicateur, filtres):
             return None
         return qs, _("Orientations vers %(partenaire)s") % {"partenaire": partenaire}
     valeur = request.GET.get("programme", "")
-    if indicateur == "programme" and valeur.isdigit():
+    if indicateur == "programme" and valeur.isdecimal():
         programme = Programme.objects.for_user(request.user).filter(pk=int(valeur)).first()
         if programme is None:
             return None

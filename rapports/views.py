@@ -4,25 +4,24 @@ numbers, CSV/XLSX exports of their tables, and the monthly reports page."""
 from __future__ import annotations
 
 import datetime
-import io
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.models import Beneficiaire
-from cpas_isp import permissions
+from cpas_isp import exports, permissions
 from cpas_isp.audit import journaliser_liste
 from cpas_isp.tenancy import get_for_user
-from cpas_isp.views import _stream_csv, role_required
+from cpas_isp.views import role_required
 from rapports import queries, sections, svg
 from rapports.forms import DemandeRapportForm, FiltresTableauDeBord
 from rapports.models import EtatRapport, RapportMensuel
@@ -229,42 +228,6 @@ def tables_export(donnees) -> dict:
     return tables
 
 
-def _cellule_csv(value):
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if value is None:
-        return ""
-    if hasattr(value, "as_tuple"):  # Decimal: Belgian spreadsheets read a decimal comma
-        return number_format(value, 2)
-    return value
-
-
-def _xlsx(titre, entetes, lignes) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = titre[:31]
-    ws.append([str(e) for e in entetes])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for ligne in lignes:
-        ws.append([float(v) if hasattr(v, "as_tuple") else v for v in ligne])
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, datetime.date):
-                cell.number_format = "DD/MM/YYYY"
-            elif isinstance(cell.value, float):
-                cell.number_format = "0.00"
-    for col in ws.columns:
-        largeur = max(len(str(c.value or "")) for c in col)
-        ws.column_dimensions[col[0].column_letter].width = min(max(largeur + 2, 10), 40)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 # --- Views ---------------------------------------------------------------------------------
 
 
@@ -324,15 +287,8 @@ def export(request, table, format):
     titre, entetes, lignes = tables[table]
     nom = f"{table}-{request.cpas.code}-{filtres.du:%Y-%m}-{filtres.au:%Y-%m}"
     if format == "csv":
-        return _stream_csv(
-            f"{nom}.csv", entetes, ([_cellule_csv(v) for v in ligne] for ligne in lignes)
-        )
-    response = HttpResponse(
-        _xlsx(titre, entetes, lignes),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{nom}.xlsx"'
-    return response
+        return exports.reponse_csv(f"{nom}.csv", entetes, lignes)
+    return exports.reponse_xlsx(f"{nom}.xlsx", titre, entetes, list(lignes))
 
 
 def _date_param(value):
@@ -391,7 +347,7 @@ def _personnes_indicateur(request, filtres: Filtres):
         valeur = g.get("charge_agent", "")
         if valeur == "aucun":
             agent_id = None
-        elif valeur.isdigit():
+        elif valeur.isdecimal():
             agent_id = int(valeur)
         else:
             return None

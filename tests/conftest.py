@@ -133,12 +133,19 @@ def browser(_playwright):
 
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser page (own cookies) with base_url set to the live server."""
+    """A fresh browser page (own cookies) with base_url set to the live server. A test whose
+    pages break the Content-Security-Policy (inline script or style, eval) fails."""
     context = browser.new_context(base_url=live_server.url, locale="fr-BE")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield page
     context.close()
+    assert violations == [], "Content-Security-Policy violations"
 
 
 def passer_double_authentification(page, user):

@@ -9,6 +9,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -330,6 +331,12 @@ CHAMPS_CONTENU_PIIS = [
 ]
 
 
+MESSAGE_PIIS_FIGE = _(
+    "Ce PIIS est signé : son contenu ne peut plus changer. Créez un avenant pour le "
+    "modifier ; la version signée est conservée."
+)
+
+
 def _contenu_change():
     condition = pgtrigger.Q()
     for name in CHAMPS_CONTENU_PIIS:
@@ -462,6 +469,22 @@ class Piis(models.Model):
     @property
     def modifiable(self) -> bool:
         return self.statut in STATUTS_MODIFIABLES
+
+    def clean(self):
+        """The rule of the ``piis_signe_fige`` trigger, as a message for every form (the
+        Django admin included) instead of the database's error."""
+        super().clean()
+        if self.pk is None:
+            return
+        stocke = (
+            type(self).objects.filter(pk=self.pk).values("statut", *CHAMPS_CONTENU_PIIS).first()
+        )
+        if (
+            stocke is not None
+            and stocke["statut"] in STATUTS_FIGES
+            and any(stocke[name] != getattr(self, name) for name in CHAMPS_CONTENU_PIIS)
+        ):
+            raise ValidationError(MESSAGE_PIIS_FIGE, code="piis_fige")
 
     @property
     def domaines_action_affiches(self) -> list[str]:

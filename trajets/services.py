@@ -10,13 +10,14 @@ import datetime
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trajets import delais
 from trajets.models import (
+    MESSAGE_PIIS_FIGE,
     STATUTS_FIGES,
     AppreciationObjectif,
     ContratArticle60,
@@ -319,12 +320,7 @@ def _affiche(piis, field, valeur):
 
 def _verifier_modifiable(piis: Piis):
     if piis.statut in STATUTS_FIGES:
-        raise ValidationError(
-            _(
-                "Ce PIIS est signé : son contenu ne peut plus changer. Créez un avenant pour le "
-                "modifier ; la version signée est conservée."
-            )
-        )
+        raise ValidationError(MESSAGE_PIIS_FIGE)
 
 
 @transaction.atomic
@@ -345,9 +341,16 @@ def enregistrer_piis(piis: Piis, version: int | None, user, objectifs=None, tier
             renonciation_delai_reflexion=piis.renonciation_delai_reflexion,
             modifie_par=user,
         )
-        n = Piis.objects.filter(pk=piis.pk, version=version).update(
-            version=F("version") + 1, modifie_le=timezone.now(), **valeurs
-        )
+        try:
+            with transaction.atomic():
+                n = Piis.objects.filter(pk=piis.pk, version=version).update(
+                    version=F("version") + 1, modifie_le=timezone.now(), **valeurs
+                )
+        except DatabaseError as exc:
+            # Signed by someone else since the check above: the trigger refused the change.
+            if "piis_signe_fige" in str(exc):
+                raise ValidationError(MESSAGE_PIIS_FIGE)
+            raise
         if n == 0:
             actuel = Piis.objects.get(pk=piis.pk)
             raise ConflitVersion(actuel, _changements_depuis(piis.pk, version, actuel))

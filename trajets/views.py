@@ -25,7 +25,7 @@ from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
-from cpas_isp.views import role_required
+from cpas_isp.views import role_required, safe_next
 from trajets import forms as f
 from trajets import queries, services
 from trajets.models import (
@@ -160,7 +160,7 @@ def action_faite(request, etape_pk):
         )
         return _htmx_trigger(response, "etapeEnregistree", {"beneficiaire": etape.beneficiaire_id})
     messages.success(request, _("Action marquée comme faite."))
-    return redirect(request.POST.get("next") or "trajets:echeances")
+    return redirect(safe_next(request, "trajets:echeances"))
 
 
 @suivi_requis
@@ -174,7 +174,7 @@ def journal(request, pk):
         .order_by("-date", "-id")
     )
     type_id = request.GET.get("type", "")
-    if type_id.isdigit():
+    if type_id.isdecimal():
         qs = qs.filter(type_id=int(type_id))
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     masquer_notes(page.object_list, request.user)

@@ -30,8 +30,10 @@ def test_agent_finds_a_person_adds_right_obstacle_and_revises_the_bsp(
     # Search with a typo; the list updates in place (htmx).
     page.click("text=Mes dossiers")
     page.fill("#q", "dupond")
+    # A function, not an expression: Playwright evaluates expressions with eval, which the
+    # Content-Security-Policy forbids.
     page.wait_for_function(
-        "document.querySelectorAll('#table-dossiers tbody tr').length === 1"
+        "() => document.querySelectorAll('#table-dossiers tbody tr').length === 1"
         " && document.querySelector('#table-dossiers').innerText.includes('DUPONT')"
     )
     assert "MARTIN" not in page.locator("#table-dossiers").inner_text()
