@@ -21,8 +21,11 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from cpas_isp.models import Role
+from partenaires.models import SuggestionPartenaire
+from tests.conftest import verifier_session
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +78,7 @@ def monde(cpas_a, make_user):
     from trajets.models import ObjectifPiis
 
     _listes_de_reference()
-    aujourd_hui = datetime.date.today()
+    aujourd_hui = timezone.localdate()
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     users = {
         "agent": agent,
@@ -115,10 +118,16 @@ def monde(cpas_a, make_user):
     programme = ProgrammeFactory(cpas=cpas_a)
     participation = ParticipationFactory(programme=programme, beneficiaire=b)
     contact = service.partenaire.contacts.create(nom="Contact", email="c@example.be")
+    # The partner's record is managed by this CPAS, so its edit forms are fuzzed too.
+    type(service.partenaire).objects.filter(pk=service.partenaire.pk).update(gere_par=cpas_a)
+    suggestion = SuggestionPartenaire.objects.create(
+        partenaire=service.partenaire, cpas=cpas_a, auteur=users["coordinateur"], texte="Adresse"
+    )
 
     # Objects that exist only once a page made them (import batch, evaluation, report).
     admin = Client()
     admin.force_login(users["admin"])
+    verifier_session(admin, users["admin"])
     admin.post(
         "/beneficiaires/import/",
         {
@@ -151,6 +160,7 @@ def monde(cpas_a, make_user):
     ]
     valeurs = {
         "droit_pk": lambda: droit.pk,
+        "suggestion_pk": lambda: suggestion.pk,
         "frein_pk": lambda: frein.pk,
         "partenaire_pk": lambda: service.partenaire.pk,
         "programme_pk": lambda: programme.pk,
@@ -308,6 +318,7 @@ def test_no_form_input_gives_a_server_error(monde):
         clients[role] = Client()
         if role:
             clients[role].force_login(users[role])
+            verifier_session(clients[role], users[role])
 
     erreurs = []
 
