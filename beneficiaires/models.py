@@ -3,7 +3,6 @@ bilan socioprofessionnel (BSP)."""
 
 from __future__ import annotations
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -12,6 +11,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.historique import suivre
 from cpas_isp.models import Cpas, Langue, ListeReference, TenantQuerySet
 
 from .niss import format_niss
@@ -62,7 +62,7 @@ class Unaccent(Func):
     output_field = models.TextField()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Beneficiaire(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="beneficiaires")
     niss = models.CharField(
@@ -203,7 +203,7 @@ class DroitAideQuerySet(TenantQuerySet):
         return self.filter(Q(fin__isnull=True) | Q(fin__gte=date), debut__lte=date)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class DroitAide(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
     beneficiaire = models.ForeignKey(Beneficiaire, on_delete=models.CASCADE, related_name="droits")
@@ -273,7 +273,7 @@ class FreinBeneficiaireQuerySet(TenantQuerySet):
         return self.filter(frein__sensible=False)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class FreinBeneficiaire(models.Model):
     """An obstacle noted for a person: who noted it, since when, until when (optional)."""
 
@@ -339,7 +339,7 @@ SECTIONS_BSP = [
 ]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class BilanSocioProfessionnel(models.Model):
     """One version of a person's BSP. Saving the BSP creates a new version; versions are
     never edited, so the history shows what the assessment said at each date."""
@@ -390,12 +390,7 @@ class StatutLot(models.TextChoices):
     ANNULE = "annule", _("Annulé")
 
 
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
-    exclude=["contenu"],
-)
+@suivre(exclude=["contenu"])
 class LotImport(models.Model):
     """A file uploaded by the CPAS administrator (staged import): analysed and shown with its
     row errors, then imported or cancelled. The file content is erased once it is done."""

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire
+from cpas_isp.historique import suivre
 from cpas_isp.models import Cpas, ListeReference, Role, TenantQuerySet
 
 MONTANT = {"max_digits": 12, "decimal_places": 2}
@@ -53,7 +54,7 @@ class PartenaireQuerySet(models.QuerySet):
         return self.filter(actif=True)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Partenaire(models.Model):
     """A partner organisation. Shared by every CPAS: the same Actiris serves all of Brussels."""
 
@@ -101,7 +102,7 @@ class Partenaire(models.Model):
         return self.nom
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ContactPartenaire(models.Model):
     partenaire = models.ForeignKey(Partenaire, on_delete=models.CASCADE, related_name="contacts")
     nom = models.CharField(_("nom"), max_length=200)
@@ -118,7 +119,7 @@ class ContactPartenaire(models.Model):
         return f"{self.nom} ({self.fonction})" if self.fonction else self.nom
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ServicePartenaire(models.Model):
     """What a partner offers (a training, a coaching, a placement...), with places available."""
 
@@ -151,7 +152,7 @@ class ServicePartenaire(models.Model):
         return f"{self.partenaire.nom} — {self.nom}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ComptePartenaire(models.Model):
     """Links a partner user (role ``partenaire`` in a CPAS) to the organisation they work for."""
 
@@ -187,7 +188,7 @@ class ComptePartenaire(models.Model):
             )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class NotePartenaire(models.Model):
     """What one CPAS writes about its relation with a partner: its own, never shared."""
 
@@ -265,7 +266,7 @@ class OrientationQuerySet(TenantQuerySet):
         return self.filter(statut=StatutOrientation.ENVOYEE)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Orientation(models.Model):
     """A referral of a person to a partner's service. Change ``statut`` only through
     ``partenaires.services.transition`` (the transition table and its log)."""
@@ -381,7 +382,7 @@ class Orientation(models.Model):
         return self.resultat in RESULTATS_POSITIFS
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class TransitionOrientation(models.Model):
     """The log of a referral's workflow: who moved it, when, from which status to which."""
 
@@ -416,7 +417,7 @@ class TransitionOrientation(models.Model):
         return f"{self.de_statut or '∅'} → {self.vers_statut}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class MessageOrientation(models.Model):
     """A message between the partner and the referring agent about one referral."""
 
@@ -445,7 +446,7 @@ class MessageOrientation(models.Model):
         return self.texte[:60]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class PresenceOrientation(models.Model):
     """Attendance recorded by the partner (a session, a day, a week of training)."""
 
@@ -503,7 +504,7 @@ class ConventionQuerySet(TenantQuerySet):
         return self.filter(parties_cpas__cpas=membership.cpas_id).distinct()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Convention(models.Model):
     """A partnership agreement between one or more CPAS and one or more partners. ``cpas`` is
     the CPAS that manages it (it encodes and edits it); the others are parties that read it."""
@@ -570,7 +571,7 @@ class Convention(models.Model):
         return self.titre
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class PartieCpas(models.Model):
     """A CPAS party to a convention. ``habitants`` is the population used for the pro rata
     split (copied from the CPAS when added, kept so the split does not move afterwards)."""
@@ -602,7 +603,7 @@ class PartieCpas(models.Model):
         return str(self.cpas)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Financement(models.Model):
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="financements"
@@ -639,7 +640,7 @@ class ProgrammeQuerySet(TenantQuerySet):
         ).distinct()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Programme(models.Model):
     cpas = models.ForeignKey(
         Cpas, on_delete=models.PROTECT, related_name="+", verbose_name=_("CPAS porteur")
@@ -715,7 +716,7 @@ class ParticipationQuerySet(TenantQuerySet):
     pass
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Participation(models.Model):
     """A person in a programme's cohort. ``cpas`` is the person's CPAS (who sees the row)."""
 
@@ -782,7 +783,7 @@ class Participation(models.Model):
         return self.resultat in SORTIES_POSITIVES
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class AvisParticipant(models.Model):
     """A participant's feedback: a score from 1 to 5 and a comment."""
 
