@@ -362,8 +362,9 @@ def _details(cles):
             else "NULL::jsonb"
         )
         branches.append(
-            f"SELECT {src} AS src, e.pgh_id, e.pgh_created_at, e.pgh_label, {s.obj} AS obj_id, "
-            f"{s.personne_sql} AS personne_id, c.metadata AS contexte, to_jsonb(e.*) AS donnees, "
+            f"SELECT {src} AS src, e.pgh_id, e.pgh_created_at, e.pgh_label, "
+            f"({s.obj})::bigint AS obj_id, ({s.personne_sql})::bigint AS personne_id, "
+            "c.metadata AS contexte, to_jsonb(e.*) AS donnees, "
             f"CASE WHEN e.pgh_label = 'update' THEN {avant} END AS avant "
             f'FROM "{s.table}" e LEFT JOIN pghistory_context c ON c.id = e.pgh_context_id '
             f"WHERE e.pgh_id = ANY(%(ids{src})s)"
