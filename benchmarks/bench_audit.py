@@ -116,6 +116,9 @@ def remplir():
         Membership.objects.create(user=u, cpas=grand, role=Role.AGENT)
         users.append(u.pk)
 
+    from beneficiaires.demo import NOMS, PRENOMS_F, PRENOMS_H
+
+    prenoms = PRENOMS_H + PRENOMS_F
     with connection.cursor() as cur:  # bulk load without the audit triggers
         cur.execute("SET session_replication_role = replica")
         for cpas, n in ((grand, N_PERSONNES_GRAND), (autre, N_PERSONNES_AUTRE)):
@@ -126,13 +129,15 @@ def remplir():
                    adresse, code_postal, commune, telephone, email, niveau_etudes,
                    diplome_etranger, niveau_fr, niveau_nl, permis_conduire, date_ouverture,
                    cree_le, modifie_le, nom_recherche)
-                SELECT %s, lpad((80000000000 + g)::text, 11, '0'), 'Nom' || g, 'Prenom' || g,
+                SELECT %s, lpad((80000000000 + g)::text, 11, '0'), (%s::text[])[1 + g %% %s],
+                       (%s::text[])[1 + (g / 7) %% %s],
                        DATE '1980-01-01' + (g %% 9000), 'M', 'BE', 'fr', '', '', 'Bruxelles',
                        '', '', '', '', '', '', false, DATE '2020-01-01', now(), now(),
-                       isp_nom_recherche('Nom' || g, 'Prenom' || g)
+                       isp_nom_recherche((%s::text[])[1 + g %% %s], (%s::text[])[1 + (g / 7) %% %s])
                 FROM generate_series(1, %s) g
                 """,
-                [cpas.pk, n],
+                [cpas.pk, NOMS, len(NOMS), prenoms, len(prenoms)] * 1
+                + [NOMS, len(NOMS), prenoms, len(prenoms), n],
             )
         ids = {}
         for cpas in (grand, autre):
@@ -290,7 +295,8 @@ def main():
             admin, grand = remplir()
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT sum(n_live_tup) FROM pg_stat_user_tables WHERE relname LIKE '%%event'"
+                "SELECT sum(reltuples)::bigint FROM pg_class "
+                "WHERE relkind = 'r' AND relname LIKE '%%event'"
             )
             n = cur.fetchone()[0]
         print(f"Audit page, {n:,} history rows ({time.perf_counter() - t0:.0f} s to fill)")
@@ -304,6 +310,12 @@ def main():
         from cpas_isp.models import User
 
         niss = list(Beneficiaire.objects.filter(cpas=grand).values_list("niss", flat=True)[:5000])
+        noms = [
+            f"{nom} {prenom}"
+            for nom, prenom in Beneficiaire.objects.filter(cpas=grand).values_list("nom", "prenom")[
+                :5000
+            ]
+        ]
         agents = list(
             User.objects.filter(username__startswith="agent").values_list("pk", flat=True)
         )
@@ -321,7 +333,7 @@ def main():
             _mesurer(
                 client,
                 "   filtered by a person (name typed)",
-                [{"personne": f"Nom{rng.randint(1, N_PERSONNES_GRAND)}"} for _ in range(N_MESURES)],
+                [{"personne": rng.choice(noms)} for _ in range(N_MESURES)],
             )
         )
         mois = []

@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy
 from cpas_isp import journal_audit as ja
 from cpas_isp import permissions
 from cpas_isp.audit import client_ip, journaliser_liste
-from cpas_isp.models import JournalAcces
-from cpas_isp.tenancy import activate
+from cpas_isp.models import JournalAcces, Membership
 from cpas_isp.views import _stream_csv, role_required
 
 TAILLE_PAGE = 50
@@ -306,7 +305,7 @@ class JourUtilisateur:
     jour: datetime.date
     dossiers: int = 0
     hors_portefeuille: int = 0
-    personnes_listes: int = 0
+    personnes_listes: int = 0  # people shown in lists (not distinct)
     habituel: float | None = None
     utilisateur: str = ""
     alertes: list = dataclasses.field(default_factory=list)
@@ -316,43 +315,43 @@ class JourUtilisateur:
         return bool(self.alertes)
 
 
+# Files opened (a row naming one object) and people shown in lists, per user and day. A file row
+# names one person: ``personnes[1]``, no unnest needed.
 _SQL_PAR_JOUR = """
 SELECT j.user_id, (j.quand AT TIME ZONE %(tz)s)::date AS jour,
-       count(DISTINCT p) FILTER (WHERE j.content_type_id IS NOT NULL) AS dossiers,
-       count(DISTINCT p) FILTER (WHERE j.content_type_id IS NULL) AS listes
-FROM cpas_isp_journalacces j CROSS JOIN LATERAL unnest(j.personnes) AS p
+       count(DISTINCT j.personnes[1]) FILTER (WHERE j.content_type_id IS NOT NULL) AS dossiers,
+       coalesce(sum(cardinality(j.personnes)) FILTER (WHERE j.content_type_id IS NULL), 0)
+FROM cpas_isp_journalacces j
 WHERE j.cpas_id = %(cpas)s AND j.quand >= %(debut)s AND j.quand < %(fin)s {user}
 GROUP BY 1, 2
 """
 
-_SQL_OUVERTS = """
-SELECT DISTINCT (j.quand AT TIME ZONE %(tz)s)::date AS jour, p
-FROM cpas_isp_journalacces j CROSS JOIN LATERAL unnest(j.personnes) AS p
-WHERE j.cpas_id = %(cpas)s AND j.user_id = %(user)s AND j.content_type_id IS NOT NULL
-  AND j.quand >= %(debut)s AND j.quand < %(fin)s
+_SQL_HORS_PORTEFEUILLE = """
+SELECT jour, count(DISTINCT p) FROM (
+  SELECT (j.quand AT TIME ZONE %s)::date AS jour, j.personnes[1] AS p
+  FROM cpas_isp_journalacces j
+  WHERE j.cpas_id = %s AND j.user_id = %s AND j.content_type_id IS NOT NULL
+    AND j.quand >= %s AND j.quand < %s
+) o WHERE p IS NOT NULL {visible}
+GROUP BY 1
 """
 
 
 def _hors_portefeuille(cpas, user, params) -> dict[datetime.date, int]:
-    """Per day, files ``user`` opened of people outside what they may see in ``cpas``
-    (the need-to-know rule of ``journal_audit.personnes_visibles``). Two queries."""
+    """Per day, files ``user`` opened of people outside what they may see in ``cpas`` (the
+    need-to-know rule of ``journal_audit.personnes_visibles``, run in the database). One query.
+    ``user._membership_courante`` must be their membership in ``cpas`` (None: every file is
+    outside)."""
+    visible, extra = "", []
+    if user._membership_courante is not None:
+        qs = ja.personnes_visibles(user)
+        if not qs.query.is_empty():
+            sql, extra = qs.values("pk").query.sql_with_params()
+            visible = f"AND p NOT IN ({sql})"
+    args = [params["tz"], cpas.pk, user.pk, params["debut"], params["fin"], *extra]
     with connection.cursor() as cursor:
-        cursor.execute(_SQL_OUVERTS, {**params, "user": user.pk})
-        ouverts = cursor.fetchall()
-    if not ouverts:
-        return {}
-    visibles = set()
-    if activate(user, cpas.pk) is not None:  # else no longer a member: every file is outside
-        visibles = set(
-            ja.personnes_visibles(user)
-            .filter(pk__in={p for _jour, p in ouverts})
-            .values_list("pk", flat=True)
-        )
-    par_jour: dict[datetime.date, int] = {}
-    for jour, p in ouverts:
-        if p not in visibles:
-            par_jour[jour] = par_jour.get(jour, 0) + 1
-    return par_jour
+        cursor.execute(_SQL_HORS_PORTEFEUILLE.format(visible=visible), args)
+        return dict(cursor.fetchall())
 
 
 def consultations_par_utilisateur(cpas, du, au, utilisateur=None) -> list[JourUtilisateur]:
@@ -376,6 +375,12 @@ def consultations_par_utilisateur(cpas, du, au, utilisateur=None) -> list[JourUt
     for user_id, jour, dossiers, listes in data:
         par_user.setdefault(user_id, {})[jour] = (dossiers, listes)
     users = get_user_model().objects.in_bulk(par_user.keys())
+    for user in users.values():
+        user._membership_courante = None
+    for membership in Membership.objects.filter(
+        cpas=cpas, actif=True, user_id__in=users.keys()
+    ).select_related("cpas", "cellule"):
+        users[membership.user_id]._membership_courante = membership
     lignes = []
     params_periode = {**params, "debut": ja.debut_du_jour(du)}
     for user_id, jours in par_user.items():

@@ -78,7 +78,7 @@ def personnes_visibles(user):
     return dossiers_visibles(user)
 
 
-def chercher_personnes(cpas, terme: str, limite: int = 50) -> list[int]:
+def chercher_personnes(cpas, terme: str, limite: int = 20) -> list[int]:
     """Ids of the CPAS's people matching a name or a NISS (the caseload search)."""
     from beneficiaires.queries import rechercher  # noqa: PLC0415 (the app above us)
 
@@ -282,10 +282,17 @@ def _branche(source: Source, f: Filtres, curseur: Curseur | None, params: dict) 
             return None
         conditions.append(condition)
     if f.utilisateur is not None:
-        conditions.append(
-            "e.pgh_context_id IN (SELECT c.id FROM pghistory_context c "
-            "WHERE c.metadata->>'user' = %(utilisateur)s)"
+        # The user's contexts (index on the user in the metadata, then created_at). A context
+        # may span several transactions: it is in the period if it began before its end and
+        # was last used after its start.
+        contextes = (
+            "SELECT c.id FROM pghistory_context c WHERE c.metadata->>'user' = %(utilisateur)s"
         )
+        if f.au:
+            contextes += " AND c.created_at < %(au)s"
+        if f.du:
+            contextes += " AND c.updated_at >= %(du)s"
+        conditions.append(f"e.pgh_context_id IN ({contextes})")
     if f.du:
         conditions.append("e.pgh_created_at >= %(du)s")
     if f.au:
