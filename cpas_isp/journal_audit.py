@@ -24,7 +24,7 @@ from functools import cache
 
 from django.apps import apps
 from django.db import connection, models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -274,7 +274,9 @@ class Curseur:
             return None
 
 
-def _branche(source: Source, f: Filtres, curseur: Curseur | None, params: dict) -> str | None:
+def _branche(
+    source: Source, f: Filtres, curseur: Curseur | None, params: dict, rares: bool
+) -> str | None:
     conditions = [source.portee]
     if f.personnes is not None:
         condition = source.filtre_personnes_sql()
@@ -305,11 +307,44 @@ def _branche(source: Source, f: Filtres, curseur: Curseur | None, params: dict) 
         else:
             conditions.append("e.pgh_created_at < %(c_quand)s")
     where = " AND ".join(f"({c})" for c in conditions)
-    return (
-        f"(SELECT {source.numero} AS src, e.pgh_id, e.pgh_created_at "
-        f'FROM "{source.table}" e WHERE {where} '
-        "ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT %(limite)s)"
+    select = (
+        f"SELECT {source.numero} AS src, e.pgh_id, e.pgh_created_at "
+        f'FROM "{source.table}" e WHERE {where}'
     )
+    if not rares:
+        # Walk the (cpas, pgh_created_at, pgh_id) index from the newest and stop at the limit.
+        return f"({select} ORDER BY e.pgh_created_at DESC, e.pgh_id DESC LIMIT %(limite)s)"
+    # Filtered by people or by a user with few contexts: few rows match, found by the person
+    # or context index, then sorted. OFFSET 0 keeps the planner from walking the whole date
+    # index instead, hoping to meet the matching rows early (seconds when they are old or rare).
+    return (
+        f"(SELECT * FROM ({select} OFFSET 0) s "
+        "ORDER BY pgh_created_at DESC, pgh_id DESC LIMIT %(limite)s)"
+    )
+
+
+# Above this many contexts in the period, a user's changes are frequent enough to be met early by
+# walking the date index; below, they are fetched through the context index and sorted.
+CONTEXTES_FREQUENTS = 2000
+
+
+def _contextes_rares(f: Filtres, params: dict) -> bool:
+    sql = "SELECT count(*) FROM (SELECT 1 FROM pghistory_context c WHERE " + _contextes_sql(f)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT {CONTEXTES_FREQUENTS}) x", params)
+        return cursor.fetchone()[0] < CONTEXTES_FREQUENTS
+
+
+def _contextes_sql(f: Filtres) -> str:
+    """Condition on pghistory_context ``c``: the user's contexts in the period. A context may
+    span several transactions: it is in the period if it began before its end and was last
+    used after its start (index on the user in the metadata, then created_at)."""
+    sql = "c.metadata->>'user' = %(utilisateur)s"
+    if f.au:
+        sql += " AND c.created_at < %(au)s"
+    if f.du:
+        sql += " AND c.updated_at >= %(du)s"
+    return sql
 
 
 def _json(value):
@@ -332,7 +367,8 @@ def page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, taille: in
     if curseur is not None:
         params["c_quand"] = curseur.quand
         params["c_id"] = curseur.pgh_id
-    branches = [b for s in sources() if (b := _branche(s, f, curseur, params))]
+    rares = f.personnes is not None or (f.utilisateur is not None and _contextes_rares(f, params))
+    branches = [b for s in sources() if (b := _branche(s, f, curseur, params, rares))]
     if not branches or f.personnes == []:
         return [], None
     sql = (
@@ -441,11 +477,7 @@ class Evenement:
 
     def champs(self):
         """The tracked fields of the model shown on the audit (editable, not technical)."""
-        for field in self.source.model._meta.concrete_fields:
-            if field.name in CHAMPS_TECHNIQUES or not field.editable:
-                continue
-            if field.attname in self.donnees:
-                yield field
+        return [f for f in _champs_audites(self.source.model) if f.attname in self.donnees]
 
     def champs_modifies(self):
         if self.action != "update" or self.avant is None:
@@ -453,11 +485,25 @@ class Evenement:
         return [f for f in self.champs() if self.donnees[f.attname] != self.avant.get(f.attname)]
 
 
+@cache
+def _champs_audites(model):
+    return [
+        f for f in model._meta.concrete_fields if f.name not in CHAMPS_TECHNIQUES and f.editable
+    ]
+
+
+@cache
+def _est_utilisateur(field) -> bool:
+    return isinstance(field, models.ForeignKey) and (
+        field.related_model._meta.label == "cpas_isp.User"
+    )
+
+
 def _valeur(field, value, utilisateurs):
     if value is None or value == "":
         return "∅"
     if isinstance(field, models.ForeignKey):
-        if field.related_model._meta.label == "cpas_isp.User":
+        if _est_utilisateur(field):
             return utilisateurs.get(value, f"n° {value}")
         return f"n° {value}"
     if field.choices:
@@ -467,9 +513,9 @@ def _valeur(field, value, utilisateurs):
     try:
         if isinstance(field, models.DateTimeField):
             moment = timezone.localtime(datetime.datetime.fromisoformat(value))
-            return formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+            return moment.strftime("%d/%m/%Y %H:%M")
         if isinstance(field, models.DateField):
-            return formats.date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
     except (TypeError, ValueError):
         pass
     if isinstance(value, list):
@@ -480,16 +526,23 @@ def _valeur(field, value, utilisateurs):
 NOMS_LISIBLES = ("titre", "nom", "libelle_fr", "libelle", "code", "mois", "version")
 
 
-def _libelle_objet(e: Evenement, utilisateurs) -> str:
+@cache
+def _champs_lisibles(model):
+    """The fields that name an object of ``model`` readably (not confidential), by preference."""
+    par_nom = {f.name: f for f in model._meta.concrete_fields}
+    return [
+        par_nom[n]
+        for n in NOMS_LISIBLES
+        if n in par_nom and not champ_confidentiel(model, par_nom[n])
+    ]
+
+
+def _libelle_objet(e: Evenement, utilisateurs, noms_modeles) -> str:
     model = e.source.model
-    base = f"{str(model._meta.verbose_name).capitalize()} n° {e.obj_id}"
-    for name in NOMS_LISIBLES:
-        try:
-            field = model._meta.get_field(name)
-        except Exception:  # noqa: BLE001
-            continue
-        if champ_confidentiel(model, field) or field.attname not in e.donnees:
-            continue
+    if model not in noms_modeles:
+        noms_modeles[model] = str(model._meta.verbose_name).capitalize()
+    base = f"{noms_modeles[model]} n° {e.obj_id}"
+    for field in _champs_lisibles(model):
         valeur = e.donnees.get(field.attname)
         if valeur not in (None, ""):
             return f"{base} · {_valeur(field, valeur, utilisateurs)}"
@@ -506,29 +559,32 @@ def presenter(events, viewer, cpas):
     user_ids = {e.contexte.get("user") for e in events}
     for e in events:
         for field in e.champs():
-            if (
-                isinstance(field, models.ForeignKey)
-                and field.related_model._meta.label == "cpas_isp.User"
-            ):
+            if _est_utilisateur(field):
                 user_ids.add(e.donnees.get(field.attname))
                 if e.avant:
                     user_ids.add(e.avant.get(field.attname))
     user_ids = {i for i in user_ids if isinstance(i, int)}
     utilisateurs = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
     personnes = libelles_personnes(viewer, cpas, {e.personne_id for e in events})
+    libelles: dict = {}  # (model, field name) -> (label, confidential), in the active language
+    commande = _("commande %(nom)s")
+    noms_modeles: dict = {}
     for e in events:
         user_id = e.contexte.get("user")
         e.auteur = utilisateurs.get(user_id, "") if user_id else ""
         if e.contexte.get("command"):
-            e.origine = _("commande %(nom)s") % {"nom": e.contexte["command"]}
+            e.origine = commande % {"nom": e.contexte["command"]}
         else:
             e.origine = e.contexte.get("url") or ""
         e.personne = personnes.get(e.personne_id, "") if e.personne_id else ""
-        e.objet = _libelle_objet(e, utilisateurs)
+        e.objet = _libelle_objet(e, utilisateurs, noms_modeles)
         e.changements = []
         for field in e.champs_modifies():
-            label = str(field.verbose_name)
-            if champ_confidentiel(e.model, field):
+            cle = (e.model, field.name)
+            if cle not in libelles:
+                libelles[cle] = (str(field.verbose_name), champ_confidentiel(e.model, field))
+            label, confidentiel = libelles[cle]
+            if confidentiel:
                 e.changements.append((label, None, None))
             else:
                 e.changements.append(

@@ -434,3 +434,23 @@ class TestConsultationsParUtilisateur:
             )
         ]
         assert usual and not any(ligne.inhabituel for ligne in usual)
+
+
+def test_changes_filtered_by_user_and_period(make_user, client_for, cpas_a):
+    import datetime
+
+    import pghistory
+    from django.utils import timezone
+
+    agent = make_user(Role.AGENT, cpas_a, first_name="Jeanne", last_name="Martin")
+    autre = make_user(Role.AGENT, cpas_a, first_name="Paul", last_name="Autre")
+    for user, code, nom in ((agent, "alpha", "Alpha JM"), (autre, "emploi", "Emploi PA")):
+        with pghistory.context(user=user.pk, url="/x/"):
+            Cellule.objects.filter(cpas=cpas_a, code=code).update(nom_fr=nom)
+    client = client_for(make_user(Role.ADMIN, cpas_a))
+    body = _page(client, utilisateur=agent.pk)
+    assert "Alpha JM" in body and "Emploi PA" not in body
+    today = timezone.localdate()
+    assert "Alpha JM" in _page(client, utilisateur=agent.pk, du=today.isoformat())
+    hier = (today - datetime.timedelta(days=1)).isoformat()
+    assert "Alpha JM" not in _page(client, utilisateur=agent.pk, au=hier)
