@@ -10,7 +10,7 @@ administrator:
 
 1. the first page of changes;
 2. changes filtered by a person (NISS typed);
-3. changes filtered by a user and one month;
+3. changes filtered by a user and one month, and by a user alone;
 4. five "next page" hops;
 5. the CSV export, first 10,000 rows;
 6. the consultations tab, and the per-user tab (30 days).
@@ -347,6 +347,13 @@ def main():
                 }
             )
         p95s.append(_mesurer(client, "3. filtered by a user and one month", mois))
+        p95s.append(
+            _mesurer(
+                client,
+                "   filtered by a user (all time)",
+                [{"utilisateur": rng.choice(agents)} for _ in range(N_MESURES)],
+            )
+        )
         # 4. follow "next page" five times
         import re
 

@@ -11,6 +11,7 @@ import statistics
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Q
 from django.shortcuts import render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -225,10 +226,9 @@ def _consultations(request, form, contexte):
         row = _journaliser(request, [], _("export CSV du journal des consultations"))
 
         def rows():
-            vus = set()
-            debut = 0
-            while debut < CSV_MAX_LIGNES:
-                lot = _decrire_consultations(request, list(qs[debut : debut + CSV_LOT]))
+            vus, total, suite = set(), 0, qs
+            while total < CSV_MAX_LIGNES:
+                lot = _decrire_consultations(request, list(suite[:CSV_LOT]))
                 for a in lot:
                     if a.nb_personnes == 1:
                         vus.add(a.personnes[0])
@@ -243,7 +243,11 @@ def _consultations(request, form, contexte):
                     )
                 if len(lot) < CSV_LOT:
                     break
-                debut += CSV_LOT
+                total += len(lot)
+                dernier = lot[-1]  # keyset: the next rows come after the last one written
+                suite = qs.filter(
+                    Q(quand__lt=dernier.quand) | Q(quand=dernier.quand, id__lt=dernier.pk)
+                )
             JournalAcces.objects.filter(pk=row.pk).update(personnes=sorted(vus))
 
         header = [
@@ -259,8 +263,6 @@ def _consultations(request, form, contexte):
     curseur = _curseur_consultation(request.GET.get("apres"))
     if curseur is not None:
         quand, pk = curseur
-        from django.db.models import Q
-
         qs = qs.filter(Q(quand__lt=quand) | Q(quand=quand, id__lt=pk))
     rows = _decrire_consultations(request, list(qs[: TAILLE_PAGE + 1]))
     suivant = ""
