@@ -214,6 +214,8 @@ def _decrire_consultations(request, rows):
             else _("Liste")
         )
         r.nature = nature
+        # The path only: a query string may carry a searched name or NISS.
+        r.chemin = r.page.split("?", 1)[0]
         r.nb_personnes = len(r.personnes)
         r.personne = libelles.get(r.personnes[0], "") if r.nb_personnes == 1 else ""
     return rows
@@ -238,7 +240,7 @@ def _consultations(request, form, contexte):
                         a.nature,
                         a.personne,
                         a.nb_personnes,
-                        a.page,
+                        a.chemin,
                         a.ip or "",
                     )
                 if len(lot) < CSV_LOT:

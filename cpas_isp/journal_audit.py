@@ -284,17 +284,14 @@ def _branche(
             return None
         conditions.append(condition)
     if f.utilisateur is not None:
-        # The user's contexts (index on the user in the metadata, then created_at). A context
-        # may span several transactions: it is in the period if it began before its end and
-        # was last used after its start.
         contextes = (
-            "SELECT c.id FROM pghistory_context c WHERE c.metadata->>'user' = %(utilisateur)s"
+            f"e.pgh_context_id IN (SELECT c.id FROM pghistory_context c WHERE {_contextes_sql(f)})"
         )
-        if f.au:
-            contextes += " AND c.created_at < %(au)s"
-        if f.du:
-            contextes += " AND c.updated_at >= %(du)s"
-        conditions.append(f"e.pgh_context_id IN ({contextes})")
+        if not rares:
+            # A busy user: keep the walk down the date index, the user's contexts hashed once
+            # (``IS TRUE`` keeps the planner from turning this into a join on the contexts).
+            contextes = f"({contextes}) IS TRUE"
+        conditions.append(contextes)
     if f.du:
         conditions.append("e.pgh_created_at >= %(du)s")
     if f.au:

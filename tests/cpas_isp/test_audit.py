@@ -114,6 +114,9 @@ class TestAuditPage:
             page=f"/beneficiaires/{marie.pk}/",
             ip="192.0.2.7",
         )
+        JournalAcces.objects.create(  # a search: its query string is not shown
+            user=agent, cpas=cpas_a, personnes=[marie.pk], objet="liste", page="/b/?q=Dupont"
+        )
         client = client_for(admin)
         page = client.get("/audit/", {"vue": "consultations", "utilisateur": agent.pk})
         html = page.content.decode()
