@@ -146,14 +146,17 @@ def remplir():
                 [cpas.pk],
             )
             ids[cpas.pk] = cur.fetchone()
-        # Request contexts: who, from where.
+        # Request contexts: who, from where, in which CPAS (the events of the other CPAS, g % 4
+        # = 3 below, use the contexts k = 31 g % N with k % 4 = 1).
         cur.execute(
             f"""
             INSERT INTO pghistory_context (id, created_at, updated_at, metadata)
             SELECT md5(g::text)::uuid, now(), now(),
                    jsonb_build_object('user', (ARRAY{users})[1 + g % {len(users)}],
                                       'url', '/trajets/etape/' || g || '/',
-                                      'ip', '10.0.0.' || (g % 250), 'cpas', {grand.pk})
+                                      'ip', '10.0.0.' || (g % 250),
+                                      'cpas', CASE WHEN g % 4 = 1 THEN {autre.pk}
+                                                   ELSE {grand.pk} END)
             FROM generate_series(0, {N_CONTEXTES - 1}) g
             """
         )

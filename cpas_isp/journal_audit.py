@@ -284,9 +284,7 @@ def _branche(
             return None
         conditions.append(condition)
     if f.utilisateur is not None:
-        contextes = (
-            f"e.pgh_context_id IN (SELECT c.id FROM pghistory_context c WHERE {_contextes_sql(f)})"
-        )
+        contextes = "e.pgh_context_id IN (SELECT id FROM contextes)"
         if not rares:
             # A busy user: keep the walk down the date index, the user's contexts hashed once
             # (``IS TRUE`` keeps the planner from turning this into a join on the contexts).
@@ -336,7 +334,12 @@ def _contextes_sql(f: Filtres) -> str:
     """Condition on pghistory_context ``c``: the user's contexts in the period. A context may
     span several transactions: it is in the period if it began before its end and was last
     used after its start (index on the user in the metadata, then created_at)."""
-    sql = "c.metadata->>'user' = %(utilisateur)s"
+    # Contexts of requests made in another CPAS (the middleware notes the CPAS) are left out:
+    # a user busy elsewhere is not "busy" here.
+    sql = (
+        "c.metadata->>'user' = %(utilisateur)s "
+        "AND (c.metadata->>'cpas' IS NULL OR c.metadata->>'cpas' = %(cpas_texte)s)"
+    )
     if f.au:
         sql += " AND c.created_at < %(au)s"
     if f.du:
@@ -357,6 +360,7 @@ def page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, taille: in
         params["personnes"] = list(f.personnes)
     if f.utilisateur is not None:
         params["utilisateur"] = str(f.utilisateur)
+        params["cpas_texte"] = str(cpas.pk)
     if f.du:
         params["du"] = debut_du_jour(f.du)
     if f.au:
@@ -368,8 +372,16 @@ def page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, taille: in
     branches = [b for s in sources() if (b := _branche(s, f, curseur, params, rares))]
     if not branches or f.personnes == []:
         return [], None
+    with_ = ""
+    if f.utilisateur is not None:
+        # The user's contexts, read once for every table.
+        with_ = (
+            "WITH contextes AS MATERIALIZED "
+            f"(SELECT c.id FROM pghistory_context c WHERE {_contextes_sql(f)}) "
+        )
     sql = (
-        "SELECT src, pgh_id, pgh_created_at FROM ("
+        with_
+        + "SELECT src, pgh_id, pgh_created_at FROM ("
         + " UNION ALL ".join(branches)
         + ") u ORDER BY pgh_created_at DESC, src DESC, pgh_id DESC LIMIT %(limite)s"
     )
