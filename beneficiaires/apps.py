@@ -7,6 +7,10 @@ class BeneficiairesConfig(AppConfig):
     verbose_name = _("Bénéficiaires")
 
     def ready(self):
+        from cpas_isp.journal_audit import enregistrer_recherche_personnes
+
         from . import imports
+        from .queries import rechercher
 
         imports.register()
+        enregistrer_recherche_personnes(rechercher)

@@ -3,7 +3,6 @@ bilan socioprofessionnel (BSP)."""
 
 from __future__ import annotations
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -12,6 +11,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.historique import suivre
 from cpas_isp.models import Cpas, Langue, ListeReference, TenantQuerySet
 
 from .niss import format_niss
@@ -92,7 +92,7 @@ class Unaccent(Func):
     output_field = models.TextField()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Beneficiaire(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="beneficiaires")
     niss = models.CharField(
@@ -233,7 +233,7 @@ class DroitAideQuerySet(TenantQuerySet):
         return self.filter(Q(fin__isnull=True) | Q(fin__gte=date), debut__lte=date)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class DroitAide(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
     beneficiaire = models.ForeignKey(Beneficiaire, on_delete=models.CASCADE, related_name="droits")
@@ -303,7 +303,7 @@ class FreinBeneficiaireQuerySet(TenantQuerySet):
         return self.filter(frein__sensible=False)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class FreinBeneficiaire(models.Model):
     """An obstacle noted for a person: who noted it, since when, until when (optional)."""
 
@@ -369,7 +369,7 @@ SECTIONS_BSP = [
 ]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class BilanSocioProfessionnel(models.Model):
     """One version of a person's BSP. Saving the BSP creates a new version; versions are
     never edited, so the history shows what the assessment said at each date."""
@@ -430,10 +430,7 @@ class StatutLot(models.TextChoices):
 STATUTS_EN_TRAITEMENT = (StatutLot.EN_ANALYSE, StatutLot.EN_IMPORT)
 
 
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
+@suivre(
     exclude=[
         "contenu",
         "entete",
@@ -442,7 +439,7 @@ STATUTS_EN_TRAITEMENT = (StatutLot.EN_ANALYSE, StatutLot.EN_IMPORT)
         "etape",
         "progression_fait",
         "progression_total",
-    ],
+    ]
 )
 class LotImport(models.Model):
     """A file uploaded by the CPAS administrator (staged import): analysed once in the

@@ -13,6 +13,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.historique import suivre
+
 
 class Langue(models.TextChoices):
     FR = "fr", _("Français")
@@ -133,7 +135,7 @@ class CpasQuerySet(models.QuerySet):
         return self.filter(memberships__user=user, memberships__actif=True).distinct()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Cpas(models.Model):
     code = models.CharField(
         _("code"),
@@ -211,7 +213,7 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(**{self.cpas_lookup: membership.cpas_id})
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Cellule(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="cellules")
     code = models.SlugField(_("code"), max_length=40)
@@ -243,7 +245,7 @@ class MembershipQuerySet(TenantQuerySet):
         return self.filter(actif=True)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Membership(models.Model):
     """A user's role in one CPAS. Deactivated, never deleted (the audit trail refers to it)."""
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpas_isp import otp_views, views
+from cpas_isp import audit_views, otp_views, views
 from cpas_isp.forms import ConnexionForm
 
 urlpatterns = [
@@ -30,7 +30,7 @@ urlpatterns = [
     ),
     path("cpas/changer/", views.changer_cpas, name="changer_cpas"),
     path("langue/", views.changer_langue, name="changer_langue"),
-    path("audit/", views.audit, name="audit"),
+    path("audit/", audit_views.audit, name="audit"),
     path("admin/", admin.site.urls),
     path("beneficiaires/", include("beneficiaires.urls")),
     path("partenaires/", include("partenaires.urls")),

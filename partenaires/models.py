@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire
+from cpas_isp.historique import suivre
 from cpas_isp.models import Cpas, ListeReference, Role, TenantQuerySet
 
 MONTANT = {"max_digits": 12, "decimal_places": 2}
@@ -53,7 +54,7 @@ class PartenaireQuerySet(models.QuerySet):
         return self.filter(actif=True)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Partenaire(models.Model):
     """A partner organisation. Shared by every CPAS: the same Actiris serves all of Brussels."""
 
@@ -125,7 +126,7 @@ class Partenaire(models.Model):
         )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class SuggestionPartenaire(models.Model):
     """A change another CPAS suggests to the managing CPAS of a partner's record."""
 
@@ -147,7 +148,7 @@ class SuggestionPartenaire(models.Model):
         return self.texte[:60]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ContactPartenaire(models.Model):
     partenaire = models.ForeignKey(Partenaire, on_delete=models.CASCADE, related_name="contacts")
     nom = models.CharField(_("nom"), max_length=200)
@@ -164,7 +165,7 @@ class ContactPartenaire(models.Model):
         return f"{self.nom} ({self.fonction})" if self.fonction else self.nom
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ServicePartenaire(models.Model):
     """What a partner offers (a training, a coaching, a placement...), with places available."""
 
@@ -197,7 +198,7 @@ class ServicePartenaire(models.Model):
         return f"{self.partenaire.nom} — {self.nom}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ComptePartenaire(models.Model):
     """Links a partner user (role ``partenaire`` in a CPAS) to the organisation they work for."""
 
@@ -233,7 +234,7 @@ class ComptePartenaire(models.Model):
             )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class NotePartenaire(models.Model):
     """What one CPAS writes about its relation with a partner: its own, never shared."""
 
@@ -311,7 +312,7 @@ class OrientationQuerySet(TenantQuerySet):
         return self.filter(statut=StatutOrientation.ENVOYEE)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Orientation(models.Model):
     """A referral of a person to a partner's service. Change ``statut`` only through
     ``partenaires.services.transition`` (the transition table and its log)."""
@@ -427,7 +428,7 @@ class Orientation(models.Model):
         return self.resultat in RESULTATS_POSITIFS
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class TransitionOrientation(models.Model):
     """The log of a referral's workflow: who moved it, when, from which status to which."""
 
@@ -462,7 +463,7 @@ class TransitionOrientation(models.Model):
         return f"{self.de_statut or '∅'} → {self.vers_statut}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class MessageOrientation(models.Model):
     """A message between the partner and the referring agent about one referral."""
 
@@ -491,7 +492,7 @@ class MessageOrientation(models.Model):
         return self.texte[:60]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class PresenceOrientation(models.Model):
     """Attendance recorded by the partner (a session, a day, a week of training)."""
 
@@ -549,7 +550,7 @@ class ConventionQuerySet(TenantQuerySet):
         return self.filter(parties_cpas__cpas=membership.cpas_id).distinct()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Convention(models.Model):
     """A partnership agreement between one or more CPAS and one or more partners. ``cpas`` is
     the CPAS that manages it (it encodes and edits it); the others are parties that read it."""
@@ -616,7 +617,7 @@ class Convention(models.Model):
         return self.titre
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class PartieCpas(models.Model):
     """A CPAS party to a convention. ``habitants`` is the population used for the pro rata
     split (copied from the CPAS when added, kept so the split does not move afterwards)."""
@@ -648,7 +649,7 @@ class PartieCpas(models.Model):
         return str(self.cpas)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Financement(models.Model):
     convention = models.ForeignKey(
         Convention, on_delete=models.CASCADE, related_name="financements"
@@ -685,7 +686,7 @@ class ProgrammeQuerySet(TenantQuerySet):
         ).distinct()
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Programme(models.Model):
     cpas = models.ForeignKey(
         Cpas, on_delete=models.PROTECT, related_name="+", verbose_name=_("CPAS porteur")
@@ -761,7 +762,7 @@ class ParticipationQuerySet(TenantQuerySet):
     pass
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Participation(models.Model):
     """A person in a programme's cohort. ``cpas`` is the person's CPAS (who sees the row)."""
 
@@ -828,7 +829,7 @@ class Participation(models.Model):
         return self.resultat in SORTIES_POSITIVES
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class AvisParticipant(models.Model):
     """A participant's feedback: a score from 1 to 5 and a comment."""
 

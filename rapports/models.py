@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.historique import suivre
 from cpas_isp.models import Cpas, Langue, TenantQuerySet
 
 
@@ -26,12 +26,7 @@ class RapportMensuelQuerySet(TenantQuerySet):
     pass
 
 
-@pghistory.track(
-    pghistory.InsertEvent(),
-    pghistory.UpdateEvent(),
-    pghistory.DeleteEvent(),
-    exclude=["bail_expire_le"],  # renewed every few seconds by the worker's heartbeat
-)
+@suivre(exclude=["bail_expire_le"])  # renewed every few seconds by the worker's heartbeat
 class RapportMensuel(models.Model):
     """The monthly PDF report of a CPAS. Regenerating replaces the file in the same row."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import pghistory
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire, DateRange
+from cpas_isp.historique import suivre
 from cpas_isp.models import Cpas, ListeReference, TenantQuerySet
 
 
@@ -62,7 +62,7 @@ class PassagePhaseQuerySet(TenantQuerySet):
         return self.filter(Q(fin__isnull=True) | Q(fin__gte=date), debut__lte=date)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class PassagePhase(models.Model):
     """One stay of a person in one phase. At most one phase per person on any day."""
 
@@ -163,7 +163,7 @@ class EtapeQuerySet(TenantQuerySet):
         return self.filter(echeance__isnull=False, action_faite_le__isnull=True)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Etape(models.Model):
     """One step of a person's trajectory, logged by a social worker."""
 
@@ -349,7 +349,7 @@ class PiisQuerySet(TenantQuerySet):
         return self.exclude(statut__in=STATUTS_CLOTURES)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class Piis(models.Model):
     """An individualised social integration project (PIIS / GPMI)."""
 
@@ -514,7 +514,7 @@ class Piis(models.Model):
         return delais.signature_possible_le(self.date_proposition)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ObjectifPiis(models.Model):
     class Statut(models.TextChoices):
         A_COMMENCER = "a_commencer", _("À commencer")
@@ -545,7 +545,7 @@ class ObjectifPiis(models.Model):
         return self.libelle[:80]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class EngagementTiers(models.Model):
     """The commitments of a third party (a partner organisation) in a PIIS."""
 
@@ -603,7 +603,7 @@ class EvaluationQuerySet(TenantQuerySet):
         return self.filter(date_tenue__isnull=True)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class EvaluationPiis(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
     piis = models.ForeignKey(
@@ -657,7 +657,7 @@ class EvaluationPiis(models.Model):
         return self.mode == ModeEvaluation.PRESENTIEL
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class AppreciationObjectif(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
     evaluation = models.ForeignKey(
@@ -735,7 +735,7 @@ class RegleDureeArticle60(models.Model):
         }
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class PoolArticle60(models.Model):
     """The posts a CPAS may fill under article 60, from a date (quotas change)."""
 
@@ -780,7 +780,7 @@ class ContratArticle60QuerySet(TenantQuerySet):
         )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@suivre()
 class ContratArticle60(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
     beneficiaire = models.ForeignKey(

@@ -1,9 +1,12 @@
 """The audit trail: database triggers record every change, whoever makes it."""
 
+import factory
 import pytest
 from pghistory.models import MiddlewareEvents
 
 from cpas_isp.models import Cellule, Cpas, JournalAcces, Role
+from tests.cpas_isp.factories import UserFactory
+from tests.trajets import factories as trajets_factories
 
 
 def cpas_events(cpas, **filters):
@@ -90,27 +93,42 @@ class TestAuditPage:
         assert "Secret de Beta" not in page
 
     def test_filters_by_user_and_exports_csv(self, make_user, client_for, cpas_a):
+        # Before issue 9 this test expected the person's name ("DUPONT Marie", the access log's
+        # ``objet``) on the page and in the CSV: the functional administrator may not see who
+        # the files belong to, so the person is now shown masked (initials and number).
+        from django.contrib.contenttypes.models import ContentType
+
+        from beneficiaires.models import Beneficiaire
+        from tests.trajets.factories import BeneficiaireFactory
+
         admin = make_user(Role.ADMIN, cpas_a)
         agent = make_user(Role.AGENT, cpas_a)
-        cellule = cpas_a.cellules.get(code="alpha")
+        marie = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Marie")
         JournalAcces.objects.create(
             user=agent,
             cpas=cpas_a,
-            content_type_id=1,
-            object_id=cellule.pk,
+            content_type=ContentType.objects.get_for_model(Beneficiaire),
+            object_id=marie.pk,
+            personnes=[marie.pk],
             objet="DUPONT Marie",
-            page="/beneficiaires/1/",
+            page=f"/beneficiaires/{marie.pk}/",
             ip="192.0.2.7",
+        )
+        JournalAcces.objects.create(  # a search: its query string is not shown
+            user=agent, cpas=cpas_a, personnes=[marie.pk], objet="liste", page="/b/?q=Dupont"
         )
         client = client_for(admin)
         page = client.get("/audit/", {"vue": "consultations", "utilisateur": agent.pk})
-        assert "DUPONT Marie" in page.content.decode()
+        html = page.content.decode()
+        assert f"/beneficiaires/{marie.pk}/" in html and f"M. D. n° {marie.pk}" in html
+        assert "DUPONT" not in html and "Dupont" not in html
         other = client.get("/audit/", {"vue": "consultations", "utilisateur": admin.pk})
-        assert "DUPONT Marie" not in other.content.decode()
+        assert f"/beneficiaires/{marie.pk}/" not in other.content.decode()
         export = client.get("/audit/", {"vue": "consultations", "format": "csv"})
         body = b"".join(export.streaming_content).decode()
         assert export["Content-Type"].startswith("text/csv")
-        assert "DUPONT Marie" in body and "192.0.2.7" in body
+        assert f"M. D. n° {marie.pk}" in body and "192.0.2.7" in body
+        assert "Dupont" not in body and "DUPONT" not in body
 
     def test_filters_changes_by_date(self, make_user, client_for, cpas_a):
         admin = make_user(Role.ADMIN, cpas_a)
@@ -125,3 +143,317 @@ class TestAuditPage:
 def test_audit_page_ignores_malformed_filters(make_user, client_for, cpas_a, bad):
     admin = make_user(Role.ADMIN, cpas_a)
     assert client_for(admin).get("/audit/", {"du": bad, "personne": bad}).status_code == 200
+
+
+# --- Issue 9: the audit shows who changed what field when, never confidential content ----------
+
+
+class EtapeFactory(trajets_factories.EtapeFactory):
+    auteur = factory.SubFactory(UserFactory, username="auteur.audit")
+
+
+def _page(client, **params):
+    response = client.get("/audit/", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _csv(client, **params):
+    response = client.get("/audit/", {**params, "format": "csv"})
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode()
+
+
+@pytest.fixture
+def dossier(cpas_a):
+    """A person of cpas_a with a step whose confidential note and NISS were then changed."""
+    from tests.trajets.factories import BeneficiaireFactory
+
+    marie = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Marie")
+    etape = EtapeFactory(beneficiaire=marie, note_confidentielle="Suivi psychiatrique XQZ")
+    etape.note_confidentielle = "Dettes de jeu WVK"
+    etape.duree = 45
+    etape.save()
+    ancien_niss = marie.niss
+    marie.niss = "85073003328"
+    marie.save()
+    return marie, etape, ancien_niss
+
+
+class TestWhatTheAuditShows:
+    def test_confidential_values_are_withheld_but_the_changed_field_is_named(
+        self, make_user, client_for, cpas_a, dossier
+    ):
+        marie, _etape, ancien_niss = dossier
+        client = client_for(make_user(Role.ADMIN, cpas_a))
+        for body in (_page(client), _csv(client)):
+            assert "note confidentielle" in body
+            assert "NISS" in body
+            assert "durée (minutes)" in body and "45" in body  # an ordinary field keeps its value
+            for secret in ("XQZ", "WVK", "85073003328", "85.07.30-033.28", ancien_niss):
+                assert secret not in body
+
+    def test_admin_sees_the_person_masked(self, make_user, client_for, cpas_a, dossier):
+        marie, _etape, _niss = dossier
+        client = client_for(make_user(Role.ADMIN, cpas_a))
+        for body in (_page(client), _csv(client)):
+            assert f"M. D. n° {marie.pk}" in body
+            assert "Dupont" not in body and "DUPONT" not in body
+
+    def test_a_viewer_who_may_see_the_person_gets_the_name(self, make_user, cpas_a, dossier):
+        from cpas_isp import journal_audit
+
+        marie, _etape, _niss = dossier
+        coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+        admin = make_user(Role.ADMIN, cpas_a)
+        assert journal_audit.libelles_personnes(coordinateur, cpas_a, [marie.pk]) == {
+            marie.pk: "DUPONT Marie"
+        }
+        assert journal_audit.libelles_personnes(admin, cpas_a, [marie.pk]) == {
+            marie.pk: f"M. D. n° {marie.pk}"
+        }
+
+    def test_rows_are_readable(self, make_user, client_for, cpas_a, dossier):
+        from django.utils import timezone
+
+        agent = make_user(Role.AGENT, cpas_a, first_name="Jeanne", last_name="Martin")
+        cellule = cpas_a.cellules.get(code="emploi")
+        client_for(agent)  # a change made in a request carries its author
+        import pghistory
+
+        with pghistory.context(user=agent.pk, url="/admin/x/"):
+            cellule.nom_fr = "Emploi et ALE"
+            cellule.save()
+        body = _page(client_for(make_user(Role.ADMIN, cpas_a)))
+        assert "Jeanne Martin" in body
+        assert f"Cellule n° {cellule.pk}" in body
+        assert "nom (FR)" in body and "Emploi et ALE" in body
+        assert timezone.localdate().strftime("%d/%m/%Y") in body
+
+    def test_opening_the_audit_page_and_its_csv_is_logged(
+        self, make_user, client_for, cpas_a, dossier
+    ):
+        marie, _etape, _niss = dossier
+        admin = make_user(Role.ADMIN, cpas_a)
+        client = client_for(admin)
+        _page(client)
+        row = JournalAcces.objects.get(user=admin)
+        assert row.page.startswith("/audit/") and marie.pk in row.personnes
+        _csv(client, vue="consultations")
+        assert JournalAcces.objects.filter(user=admin).count() == 2
+        _page(client, vue="utilisateurs")
+        assert JournalAcces.objects.filter(user=admin).count() == 3
+
+
+class TestFilters:
+    @pytest.fixture
+    def deux(self, cpas_a):
+        from tests.trajets.factories import BeneficiaireFactory
+
+        marie = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Marie")
+        paul = BeneficiaireFactory(cpas=cpas_a, nom="Lambert", prenom="Paul")
+        EtapeFactory(beneficiaire=marie)
+        EtapeFactory(beneficiaire=paul)
+        return marie, paul
+
+    def test_by_niss_returns_that_persons_events(self, make_user, client_for, cpas_a, deux):
+        marie, paul = deux
+        client = client_for(make_user(Role.ADMIN, cpas_a))
+        from beneficiaires.niss import format_niss
+
+        body = _page(client, personne=format_niss(marie.niss))
+        assert f"M. D. n° {marie.pk}" in body and "Étape" in body
+        assert f"P. L. n° {paul.pk}" not in body
+
+    def test_by_name_returns_that_persons_events(self, make_user, client_for, cpas_a, deux):
+        marie, paul = deux
+        client = client_for(make_user(Role.ADMIN, cpas_a))
+        body = _page(client, personne="Lambert")
+        assert f"P. L. n° {paul.pk}" in body
+        assert f"M. D. n° {marie.pk}" not in body
+        assert f"M. D. n° {marie.pk}" not in _csv(client, personne="Lambert")
+
+    def test_a_person_of_another_cpas_is_not_found(
+        self, make_user, client_for, cpas_a, cpas_b, deux
+    ):
+        from tests.trajets.factories import BeneficiaireFactory
+
+        autre = BeneficiaireFactory(cpas=cpas_b, nom="Zorglub", prenom="Anne")
+        body = _page(client_for(make_user(Role.ADMIN, cpas_a)), personne="Zorglub")
+        assert f"n° {autre.pk}" not in body
+        assert "Aucune modification pour ces filtres." in body
+
+    @pytest.mark.parametrize(
+        "params",
+        [{"du": "31/02/2026"}, {"au": "demain"}, {"du": "2026-05-02", "au": "2026-05-01"}],
+    )
+    def test_bad_dates_give_a_form_error(self, make_user, client_for, cpas_a, params):
+        for vue in ("modifications", "consultations", "utilisateurs"):
+            body = _page(client_for(make_user(Role.ADMIN, cpas_a)), vue=vue, **params)
+            assert "invalid-feedback" in body, vue
+
+    def test_pages_follow_each_other_without_gap_or_repeat(self, make_user, client_for, cpas_a):
+        import re
+
+        from django.db import transaction
+
+        from tests.trajets.factories import BeneficiaireFactory
+
+        with transaction.atomic():  # one transaction: every event has the same timestamp
+            marie = BeneficiaireFactory(cpas=cpas_a)
+            EtapeFactory.create_batch(70, beneficiaire=marie)
+        client = client_for(make_user(Role.ADMIN, cpas_a))
+        vus = []
+        body = _page(client, personne=marie.niss)
+        while True:
+            vus += re.findall(r"Étape n° (\d+)", body)
+            suivant = re.search(r'href="\?([^"]*apres=[^"]*)"', body)
+            if not suivant:
+                break
+            body = client.get("/audit/?" + suivant.group(1).replace("&amp;", "&")).content.decode()
+        assert len(vus) == 70 and len(set(vus)) == 70
+
+
+def test_query_count_does_not_grow_with_the_number_of_events(make_user, client_for, cpas_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.trajets.factories import BeneficiaireFactory
+
+    client = client_for(make_user(Role.ADMIN, cpas_a))
+    _page(client)  # the first request stores the current CPAS in the session
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            _page(client)
+        return len(ctx.captured_queries)
+
+    marie = BeneficiaireFactory(cpas=cpas_a)
+    EtapeFactory.create_batch(3, beneficiaire=marie)
+    few = queries()
+    for other in BeneficiaireFactory.create_batch(5, cpas=cpas_a):
+        for etape in EtapeFactory.create_batch(8, beneficiaire=other):
+            etape.duree = 30
+            etape.save()
+    assert queries() == few
+
+
+# --- Issue 9, point 5: consultations per user and day, unusual ones flagged ----------------------
+
+
+class TestConsultationsParUtilisateur:
+    def _ouvrir(self, user, cpas, personnes, jours_avant=0):
+        import datetime
+
+        from django.contrib.contenttypes.models import ContentType
+        from django.utils import timezone
+
+        from beneficiaires.models import Beneficiaire
+
+        ct = ContentType.objects.get_for_model(Beneficiaire)
+        rows = [
+            JournalAcces.objects.create(
+                user=user,
+                cpas=cpas,
+                content_type=ct,
+                object_id=p.pk,
+                personnes=[p.pk],
+                objet=str(p),
+                page=f"/beneficiaires/{p.pk}/",
+            )
+            for p in personnes
+        ]
+        if jours_avant:
+            JournalAcces.objects.filter(pk__in=[r.pk for r in rows]).update(
+                quand=timezone.now() - datetime.timedelta(days=jours_avant)
+            )
+
+    def test_counts_files_per_day_and_flags_an_agent_outside_their_caseload(
+        self, make_user, client_for, cpas_a
+    ):
+        from tests.trajets.factories import BeneficiaireFactory
+
+        curieux = make_user(Role.AGENT, cpas_a, first_name="Cédric", last_name="Curieux")
+        sage = make_user(Role.AGENT, cpas_a, first_name="Sophie", last_name="Sage")
+        les_siens = BeneficiaireFactory.create_batch(3, cpas=cpas_a, referent=sage)
+        autres = BeneficiaireFactory.create_batch(6, cpas=cpas_a)
+        self._ouvrir(sage, cpas_a, les_siens)
+        self._ouvrir(curieux, cpas_a, autres + autres[:2])  # twice the same: counted once
+        # A list showing many people is not "opening" files.
+        JournalAcces.objects.create(
+            user=sage, cpas=cpas_a, personnes=[p.pk for p in autres], objet="liste", page="/b/"
+        )
+
+        from django.utils import timezone
+
+        from cpas_isp.audit_views import consultations_par_utilisateur
+
+        today = timezone.localdate()
+        lignes = {
+            ligne.user_id: ligne for ligne in consultations_par_utilisateur(cpas_a, today, today)
+        }
+        assert (lignes[curieux.pk].dossiers, lignes[curieux.pk].hors_portefeuille) == (6, 6)
+        assert lignes[curieux.pk].inhabituel
+        assert (lignes[sage.pk].dossiers, lignes[sage.pk].hors_portefeuille) == (3, 0)
+        assert lignes[sage.pk].personnes_listes == 6
+        assert not lignes[sage.pk].inhabituel
+
+        body = _page(client_for(make_user(Role.ADMIN, cpas_a)), vue="utilisateurs")
+        rows = {
+            nom: row
+            for row in body.split("<tr")
+            for nom in ("Cédric Curieux", "Sophie Sage")
+            if nom in row
+        }
+        assert "Inhabituel" in rows["Cédric Curieux"]
+        assert "Inhabituel" not in rows["Sophie Sage"]
+
+    def test_flags_a_day_far_above_the_users_usual_count(self, make_user, cpas_a):
+        import datetime
+
+        from django.utils import timezone
+
+        from cpas_isp.audit_views import consultations_par_utilisateur
+        from tests.trajets.factories import BeneficiaireFactory
+
+        coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+        personnes = BeneficiaireFactory.create_batch(25, cpas=cpas_a)
+        for jours in (2, 3, 4):
+            self._ouvrir(coordinateur, cpas_a, personnes[:4], jours_avant=jours)
+        self._ouvrir(coordinateur, cpas_a, personnes)
+        today = timezone.localdate()
+        (ligne,) = [
+            ligne
+            for ligne in consultations_par_utilisateur(cpas_a, today, today)
+            if ligne.user_id == coordinateur.pk
+        ]
+        assert (ligne.dossiers, ligne.hors_portefeuille, ligne.habituel) == (25, 0, 4)
+        assert ligne.inhabituel
+        # The same 4 files a day is the coordinator's usual: not flagged.
+        usual = [
+            ligne
+            for ligne in consultations_par_utilisateur(
+                cpas_a, today - datetime.timedelta(days=3), today - datetime.timedelta(days=2)
+            )
+        ]
+        assert usual and not any(ligne.inhabituel for ligne in usual)
+
+
+def test_changes_filtered_by_user_and_period(make_user, client_for, cpas_a):
+    import datetime
+
+    import pghistory
+    from django.utils import timezone
+
+    agent = make_user(Role.AGENT, cpas_a, first_name="Jeanne", last_name="Martin")
+    autre = make_user(Role.AGENT, cpas_a, first_name="Paul", last_name="Autre")
+    for user, code, nom in ((agent, "alpha", "Alpha JM"), (autre, "emploi", "Emploi PA")):
+        with pghistory.context(user=user.pk, url="/x/"):
+            Cellule.objects.filter(cpas=cpas_a, code=code).update(nom_fr=nom)
+    client = client_for(make_user(Role.ADMIN, cpas_a))
+    body = _page(client, utilisateur=agent.pk)
+    assert "Alpha JM" in body and "Emploi PA" not in body
+    today = timezone.localdate()
+    assert "Alpha JM" in _page(client, utilisateur=agent.pk, du=today.isoformat())
+    hier = (today - datetime.timedelta(days=1)).isoformat()
+    assert "Alpha JM" not in _page(client, utilisateur=agent.pk, au=hier)

@@ -1,0 +1,45 @@
+"""How changes are recorded: every tracked model gets insert/update/delete events (pghistory
+database triggers, so bulk writes, imports and scripts are recorded too).
+
+``suivre()`` is the one decorator models use. Besides the triggers it indexes the event table
+for the audit page: a tenant model's event table (it copies the ``cpas`` column) gets an index on
+``(cpas, pgh_created_at, pgh_id)``. The audit page reads one CPAS's latest events table by table
+in that order with keyset pagination ("next page" from the last row shown, never OFFSET or
+COUNT), so each table answers from the index whatever its size. The person column
+(``beneficiaire``) and the context (who, from where) are foreign keys, already indexed.
+
+Why one event table per model rather than one consolidated audit table: pghistory's triggers and
+schema stay untouched (its migrations and admin keep working), the columns used to filter are
+real typed columns copied by the trigger (no JSON filtering), and the audit page merges the
+per-table keyset queries in one SQL statement (``cpas_isp.journal_audit``).
+"""
+
+from __future__ import annotations
+
+import pghistory
+from django.db import models
+
+
+def suivre(*trackers, **options):
+    """``pghistory.track`` with insert, update and delete events by default, and the indexes the
+    audit page needs on the event table. Takes ``pghistory.track``'s options."""
+    trackers = trackers or (
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+    )
+
+    def decorator(model):
+        meta = dict(options.pop("meta", None) or {})
+        copied = {f.name for f in model._meta.local_fields}
+        if options.get("fields"):
+            copied &= set(options["fields"])
+        copied -= set(options.get("exclude") or [])
+        if "cpas" in copied:
+            meta["indexes"] = [
+                *meta.get("indexes", []),
+                models.Index(fields=["cpas", "pgh_created_at", "pgh_id"]),
+            ]
+        return pghistory.track(*trackers, meta=meta, **options)(model)
+
+    return decorator
