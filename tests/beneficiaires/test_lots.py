@@ -218,7 +218,7 @@ def test_killed_worker_batch_is_requeued_and_imported_once(
     assert Beneficiaire.objects.count() == 5
 
 
-def test_nul_byte_in_a_row_never_breaks_the_batch(
+def test_nul_byte_in_a_row_is_a_row_error_the_others_import(
     admin, client_for, file_de_taches, django_capture_on_commit_callbacks
 ):
     client = client_for(admin)
@@ -227,16 +227,16 @@ def test_nul_byte_in_a_row_never_breaks_the_batch(
         response = _deposer(client, content)
     file_de_taches.executer()
     lot = LotImport.objects.get()
-    assert lot.statut == StatutLot.ANALYSE and lot.nb_lignes == 2
+    # The row with a NUL character is a row error; the other row stays importable.
+    assert lot.statut == StatutLot.ANALYSE and (lot.nb_lignes, lot.nb_rejetees) == (2, 1)
     page = client.get(response.url, {"montrer": "tout"})
-    assert page.status_code == 200 and "Du\ufffdpont" in page.content.decode()
-    action = "importer_valides" if lot.nb_rejetees else "importer"
+    assert page.status_code == 200 and "caractère nul interdit" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(response.url, {"action": action}).status_code == 302
+        assert client.post(response.url, {"action": "importer_valides"}).status_code == 302
     file_de_taches.executer()
     lot.refresh_from_db()
-    assert lot.statut in (StatutLot.IMPORTE, StatutLot.ECHEC)
-    assert not Beneficiaire.objects.filter(nom__contains="\ufffd").exists()
+    assert lot.statut == StatutLot.IMPORTE
+    assert list(Beneficiaire.objects.values_list("niss", flat=True)) == [_niss(1)]
 
 
 def test_cancel_erases_the_file_and_the_stored_rows(
