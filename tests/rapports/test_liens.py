@@ -1,0 +1,23 @@
+"""Dashboard figures link to their people: the cached URL prefix gives the same links."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from rapports.templatetags.rapports_tags import lien_nombre
+
+
+def test_every_figure_links_to_its_filters_with_the_base_filters_first():
+    liens = {"cpas": "a&b", "cellule": "emploi"}
+    for _ in range(2):  # the second time from the cached prefix
+        html = lien_nombre(1234, liens, "phase", phase="alpha", date=datetime.date(2025, 1, 31))
+        query = urlencode({**liens, "indicateur": "phase", "phase": "alpha", "date": "2025-01-31"})
+        url = f"{reverse('rapports:personnes')}?{query}".replace("&", "&amp;")
+        assert f'href="{url}"' in html
+        assert html.startswith("<a ") and html.endswith("</a>") and "1" in html
+    # A figure overriding a base filter, an agent without one (None), no link for zero.
+    assert "agent=aucun" in lien_nombre(3, liens, "charge", agent=None)
+    assert "cellule=alpha" in lien_nombre(3, liens, "x", cellule="alpha")
+    assert "href" not in lien_nombre(0, liens, "phase")
+    assert "href" not in lien_nombre(5, None, "phase")
