@@ -3,6 +3,7 @@ link to the list of people behind them (when the viewer may open that list)."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote_plus
 
 from django import template
@@ -25,6 +26,16 @@ def cle(mapping, key):
         return mapping[key]
     except (KeyError, TypeError, IndexError):
         return ""
+
+
+_INFOBULLE = re.compile(r"<title>[^<]*</title>")
+
+
+@register.filter
+def sans_infobulles(graphique):
+    """A chart without its hover texts (``<title>`` of every bar and point): a PDF has no
+    pointer, and WeasyPrint parses each of them as an SVG node."""
+    return mark_safe(_INFOBULLE.sub("", str(graphique)))
 
 
 @register.filter
