@@ -3,6 +3,8 @@ link to the list of people behind them (when the viewer may open that list)."""
 
 from __future__ import annotations
 
+import base64
+import html
 import re
 from urllib.parse import quote_plus
 
@@ -29,13 +31,22 @@ def cle(mapping, key):
 
 
 _INFOBULLE = re.compile(r"<title>[^<]*</title>")
+_LIBELLE = re.compile(r'aria-label="([^"]*)"')
 
 
 @register.filter
-def sans_infobulles(graphique):
-    """A chart without its hover texts (``<title>`` of every bar and point): a PDF has no
-    pointer, and WeasyPrint parses each of them as an SVG node."""
-    return mark_safe(_INFOBULLE.sub("", str(graphique)))
+def graphique_pdf(graphique):
+    """A chart for the PDF: without its hover texts (``<title>`` of every bar and point, a
+    PDF has no pointer) and as an image (a data URI) rather than inline SVG, so WeasyPrint
+    draws it without running the HTML style cascade over each of its nodes."""
+    svg = _INFOBULLE.sub("", str(graphique))
+    libelle = _LIBELLE.search(svg)
+    source = base64.b64encode(svg.encode()).decode("ascii")
+    return format_html(
+        '<img class="graphique" alt="{}" src="data:image/svg+xml;base64,{}">',
+        html.unescape(libelle.group(1)) if libelle else "",
+        source,
+    )
 
 
 @register.filter

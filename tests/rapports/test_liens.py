@@ -21,3 +21,24 @@ def test_every_figure_links_to_its_filters_with_the_base_filters_first():
     assert "cellule=alpha" in lien_nombre(3, liens, "x", cellule="alpha")
     assert "href" not in lien_nombre(0, liens, "phase")
     assert "href" not in lien_nombre(5, None, "phase")
+
+
+def test_pdf_charts_are_images_without_hover_texts():
+    import base64
+    import re
+
+    from rapports import svg
+    from rapports.queries import PHASES, LigneParticipation
+    from rapports.templatetags.rapports_tags import graphique_pdf
+
+    lignes = [
+        LigneParticipation(datetime.date(2025, m, 28), 10, dict.fromkeys(PHASES, 1), 5)
+        for m in (1, 2)
+    ]
+    graphique = svg.graphique_participation(lignes)
+    assert graphique.count("<title>") > 2  # one per bar and point on screen
+    html = graphique_pdf(graphique)
+    source = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
+    image = base64.b64decode(source).decode()
+    assert image.startswith("<svg") and "<title>" not in image and "<rect" in image
+    assert image.replace("<", "") == re.sub(r"<title>[^<]*</title>", "", graphique).replace("<", "")
