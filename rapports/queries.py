@@ -108,37 +108,58 @@ class LigneParticipation:
 
 
 SQL_PARTICIPATION = """
-WITH jours AS (
-    SELECT DISTINCT unnest(%(dates)s::date[]) AS jour
-),
-borne AS (
-    SELECT max(jour) AS fin FROM jours
-),
-evenements AS (
-    SELECT da.debut AS jour, '' AS quoi, 1 AS delta
-    FROM {droit} da, borne b
-    WHERE da.cpas_id = ANY(%(cpas)s) AND da.debut <= b.fin
+WITH seaux AS (
+    SELECT '' AS quoi, width_bucket(da.debut, %(lendemains)s::date[]) AS b0,
+           coalesce(width_bucket(da.fin, %(dates)s::date[]), %(n)s) AS b1, count(*) AS c
+    FROM {droit} da
+    WHERE da.cpas_id = ANY(%(cpas)s) AND da.debut <= %(derniere)s
+      AND (da.fin IS NULL OR da.fin >= %(premiere)s)
+    GROUP BY 1, 2, 3
     UNION ALL
-    SELECT da.fin + 1, '', -1
-    FROM {droit} da, borne b
-    WHERE da.cpas_id = ANY(%(cpas)s) AND da.fin < b.fin
-    UNION ALL
-    SELECT pp.debut, pp.phase, 1
-    FROM {passage} pp, borne b
-    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= b.fin {filtre}
-    UNION ALL
-    SELECT pp.fin + 1, pp.phase, -1
-    FROM {passage} pp, borne b
-    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.fin < b.fin {filtre}
-),
-par_jour AS (
-    SELECT jour, quoi, sum(delta) AS delta FROM evenements GROUP BY jour, quoi
+    SELECT pp.phase, width_bucket(pp.debut, %(lendemains)s::date[]),
+           coalesce(width_bucket(pp.fin, %(dates)s::date[]), %(n)s), count(*)
+    FROM {passage} pp
+    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(derniere)s
+      AND (pp.fin IS NULL OR pp.fin >= %(premiere)s) {filtre}
+    GROUP BY 1, 2, 3
 )
-SELECT j.jour, pj.quoi, coalesce(sum(pj.delta), 0)
-FROM jours j
-LEFT JOIN par_jour pj ON pj.jour <= j.jour
-GROUP BY j.jour, pj.quoi
+SELECT k, s.quoi, sum(s.c)
+FROM generate_series(1, %(n)s) AS k
+JOIN seaux s ON s.b0 < k AND k <= s.b1
+GROUP BY 1, 2
 """
+
+
+def _participation_sql(
+    cpas_ids: Iterable[int],
+    dates: list[datetime.date],
+    phases: Sequence[str] | None,
+    agent_id: int | None,
+) -> tuple[str, dict]:
+    un_jour = datetime.timedelta(days=1)
+    params = {
+        "cpas": list(cpas_ids),
+        "dates": dates,
+        "lendemains": [d + un_jour for d in dates],
+        "n": len(dates),
+        "premiere": dates[0],
+        "derniere": dates[-1],
+    }
+    filtre = _filtre_passages(phases, agent_id, params)
+    return SQL_PARTICIPATION.format(**_tables(), filtre=filtre), params
+
+
+def _lignes_vides(dates):
+    return {d: LigneParticipation(d, 0, dict.fromkeys(PHASES, 0), 0) for d in dates}
+
+
+def _remplir(lignes, dates, k, quoi, n):
+    ligne = lignes[dates[k - 1]]
+    if quoi == "":
+        ligne.ris_eris = int(n)
+    elif quoi in ligne.phases:
+        ligne.phases[quoi] = int(n)
+        ligne.isp += int(n)
 
 
 def tableau_participation(
@@ -155,32 +176,90 @@ def tableau_participation(
     Rights and stays count from their start to their end inclusive, an open end runs forever.
     ``phases``/``agent_id`` restrict the stays counted (dashboard filters), never the rights.
 
-    One query whatever the number of dates: each right or stay becomes two events, +1 on its
-    first day and -1 on the day after its last; the dates are joined to the per-day sums of
-    those events, so a date's count is the sum of the events up to it. Counting rights and
-    stays is counting distinct persons because the database forbids overlaps per person
-    (exclusion constraints ``droit_sans_chevauchement`` and ``passage_une_phase_a_la_fois``)
-    and a file belongs to one CPAS. The cost grows with the data once, not with the dates.
+    One query whatever the number of dates, one pass over the rights and stays: with the
+    dates sorted d_1 < ... < d_n, a right or stay runs on d_k exactly when b0 < k <= b1, where
+    b0 is the number of dates before its start (``width_bucket`` of the start over the days
+    after each date) and b1 the number of dates up to its end (``width_bucket`` of the end
+    over the dates; n when open). Rights and stays are counted per (kind, b0, b1), a few
+    hundred groups, and each date sums the groups whose bucket range holds it. Counting
+    rights and stays is counting distinct persons because the database forbids overlaps per
+    person (exclusion constraints ``droit_sans_chevauchement`` and
+    ``passage_une_phase_a_la_fois``) and a file belongs to one CPAS.
     """
     dates = sorted(set(dates))
-    cpas_ids = list(cpas_ids)
     if not dates:
         return []
-    params = {"dates": dates, "cpas": cpas_ids}
-    filtre = _filtre_passages(phases, agent_id, params)
-    sql = SQL_PARTICIPATION.format(**_tables(), filtre=filtre)
+    sql, params = _participation_sql(cpas_ids, dates, phases, agent_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    lignes = {d: LigneParticipation(d, 0, dict.fromkeys(PHASES, 0), 0) for d in dates}
-    for jour, quoi, n in rows:
-        ligne = lignes[jour]
-        if quoi == "":
-            ligne.ris_eris = int(n)
-        elif quoi in ligne.phases:
-            ligne.phases[quoi] = int(n)
-            ligne.isp += int(n)
+    lignes = _lignes_vides(dates)
+    for k, quoi, n in rows:
+        _remplir(lignes, dates, k, quoi, n)
     return list(lignes.values())
+
+
+SQL_PARTICIPATION_PAR_CPAS = """
+WITH bornes AS (
+    SELECT da.cpas_id, '' AS quoi, width_bucket(da.debut, %(lendemains)s::date[]) AS b0,
+           width_bucket(da.fin, %(dates)s::date[]) AS b1, count(*) AS c
+    FROM {droit} da
+    WHERE da.cpas_id = ANY(%(cpas)s) AND da.debut <= %(derniere)s
+      AND (da.fin IS NULL OR da.fin >= %(premiere)s)
+    GROUP BY GROUPING SETS ((1, 3), (1, 4))
+    UNION ALL
+    SELECT pp.cpas_id, pp.phase, width_bucket(pp.debut, %(lendemains)s::date[]),
+           width_bucket(pp.fin, %(dates)s::date[]), count(*)
+    FROM {passage} pp
+    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(derniere)s
+      AND (pp.fin IS NULL OR pp.fin >= %(premiere)s)
+    GROUP BY GROUPING SETS ((1, 2, 3), (1, 2, 4))
+),
+seaux AS (
+    SELECT cpas_id, quoi, coalesce(b0, b1) + 1 AS k,
+           sum(CASE WHEN b0 IS NULL THEN -c ELSE c END) AS delta
+    FROM bornes WHERE b0 IS NOT NULL OR b1 IS NOT NULL
+    GROUP BY 1, 2, 3
+)
+SELECT cpas_id, k, quoi, sum(delta) OVER (PARTITION BY cpas_id, quoi ORDER BY k) FROM seaux
+"""
+
+
+def tableaux_participation_par_cpas(
+    cpas_ids: Iterable[int], dates: Iterable[datetime.date]
+) -> dict[int, list[LigneParticipation]]:
+    """The participation table of every CPAS in ``cpas_ids`` separately, in one query.
+
+    Many CPAS make many (kind, b0, b1) groups, so this one sweeps instead: one pass over each
+    table sums, per CPAS and kind, +1 in bucket b0 + 1 (the first date on or after the start)
+    and -1 in bucket b1 + 1 (the first date after the end) with two grouping sets, and a
+    running sum over the buckets gives the count at each date with events; the dates between
+    carry the previous count."""
+    dates = sorted(set(dates))
+    cpas_ids = list(cpas_ids)
+    if not dates:
+        return {c: [] for c in cpas_ids}
+    _, params = _participation_sql(cpas_ids, dates, None, None)
+    sql = SQL_PARTICIPATION_PAR_CPAS.format(**_tables())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    n = len(dates)
+    comptes: dict[int, dict[str, list[int]]] = {c: {} for c in cpas_ids}
+    for cpas_id, k, quoi, cumul in rows:
+        if k <= n:
+            comptes[cpas_id].setdefault(quoi, [None] * n)[k - 1] = int(cumul)
+    tables = {}
+    for cpas_id, par_quoi in comptes.items():
+        lignes = _lignes_vides(dates)
+        for quoi, valeurs in par_quoi.items():
+            courant = 0
+            for k, v in enumerate(valeurs, start=1):
+                courant = courant if v is None else v
+                if courant:
+                    _remplir(lignes, dates, k, quoi, courant)
+        tables[cpas_id] = list(lignes.values())
+    return tables
 
 
 # --- Flows per month -----------------------------------------------------------------------

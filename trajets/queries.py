@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -179,75 +180,192 @@ def compteurs_file(user, cellule, date=None) -> dict:
 
 @dataclass
 class Echeance:
+    """One line of "Mes échéances": only the columns shown (no model instances)."""
+
     date: datetime.date
     genre: str  # "action", "evaluation", "signature"
     libelle: str
-    beneficiaire: object
-    objet: object
+    beneficiaire_id: int
+    personne: str  # as Beneficiaire.__str__: "NOM Prénom"
+    objet_id: int  # the step, the evaluation or the PIIS
+    type_libelle: str = ""  # actions: the step's type and date
+    etape_date: datetime.date | None = None
+    url_personne: str = ""
+    url_objet: str = ""
 
     @property
     def en_retard(self) -> bool:
         return self.date < timezone.localdate()
 
 
-def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
-    """The agent's next actions and PIIS evaluations and signatures due, overdue first (oldest
-    first), then the coming ``horizon_jours`` days."""
-    from django.utils.translation import gettext as _
+COLONNES_ECHEANCE = (
+    "quand",
+    "genre",
+    "libelle",
+    "personne_id",
+    "personne_nom",
+    "personne_prenom",
+    "objet_id",
+    "type_libelle",
+    "etape_date",
+)
+
+
+def _requetes_echeances(user, jusqu_au, limite_alerte):
+    """The three kinds of item due as querysets of the same columns (COLONNES_ECHEANCE)."""
+    from django.db.models import CharField, DateField, F
+    from django.db.models.functions import Cast
 
     from beneficiaires.models import Beneficiaire
+    from cpas_isp.models import libelle_bilingue
 
-    date = date or timezone.localdate()
-    jusqu_au = date + datetime.timedelta(days=horizon_jours)
     # Only people the user may see (need-to-know): a step written for someone who has since
     # left the agent's caseload is no longer theirs to follow.
     visibles = Beneficiaire.objects.visibles_par(user).values("pk")
-    items: list[Echeance] = []
+    # The step type's label in the active language (as ListeReference.libelle).
+    libelle_type = "type__libelle_nl" if libelle_bilingue(False, True) else "type__libelle_fr"
     actions = (
         Etape.objects.for_user(user)
         .actions_ouvertes()
         .filter(echeance__lte=jusqu_au)
         .filter(Q(auteur=user) | Q(beneficiaire__referent=user))
         .filter(beneficiaire__in=visibles)
-        .select_related("beneficiaire", "type")
+        .annotate(
+            quand=F("echeance"),
+            genre=Value("action", output_field=CharField()),
+            libelle=Cast("prochaine_action", CharField()),
+            personne_id=F("beneficiaire_id"),
+            personne_nom=F("beneficiaire__nom"),
+            personne_prenom=F("beneficiaire__prenom"),
+            objet_id=F("pk"),
+            type_libelle=Cast(libelle_type, CharField()),
+            etape_date=F("date"),
+        )
     )
-    for e in actions:
-        items.append(Echeance(e.echeance, "action", e.prochaine_action, e.beneficiaire, e))
     evaluations = (
         EvaluationPiis.objects.for_user(user)
         .a_faire()
         .filter(piis__statut=StatutPiis.SIGNE, date_prevue__lte=jusqu_au)
         .filter(Q(piis__agent=user) | Q(piis__beneficiaire__referent=user))
         .filter(piis__beneficiaire__in=visibles)
-        .select_related("piis__beneficiaire")
-    )
-    for ev in evaluations:
-        items.append(
-            Echeance(
-                ev.date_prevue, "evaluation", _("Évaluation du PIIS"), ev.piis.beneficiaire, ev
-            )
+        .annotate(
+            quand=F("date_prevue"),
+            genre=Value("evaluation", output_field=CharField()),
+            libelle=Value("", output_field=CharField()),
+            personne_id=F("piis__beneficiaire_id"),
+            personne_nom=F("piis__beneficiaire__nom"),
+            personne_prenom=F("piis__beneficiaire__prenom"),
+            objet_id=F("pk"),
+            type_libelle=Value("", output_field=CharField()),
+            etape_date=Value(None, output_field=DateField()),
         )
-    limite_alerte = date - delais.ALERTE_SIGNATURE
+    )
+    # Due 3 months after the RIS decision: PostgreSQL's month arithmetic clamps to the end
+    # of shorter months like relativedelta (delais.signature_due_le).
+    from django.db.models.expressions import RawSQL
+
     signatures = (
         Piis.objects.for_user(user)
         .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
         .filter(date_decision_ris__lte=limite_alerte)
         .filter(Q(agent=user) | Q(beneficiaire__referent=user))
         .filter(beneficiaire__in=visibles)
-        .select_related("beneficiaire")
-    )
-    for piis in signatures:
-        items.append(
-            Echeance(
-                piis.signature_due_le,
-                "signature",
-                _("Signature du PIIS (3 mois après la décision RIS)"),
-                piis.beneficiaire,
-                piis,
-            )
+        .annotate(
+            quand=RawSQL(
+                f"({Piis._meta.db_table}.date_decision_ris + make_interval(months => %s))::date",
+                [delais.MOIS_SIGNATURE],
+                output_field=DateField(),
+            ),
+            genre=Value("signature", output_field=CharField()),
+            libelle=Value("", output_field=CharField()),
+            personne_id=F("beneficiaire_id"),
+            personne_nom=F("beneficiaire__nom"),
+            personne_prenom=F("beneficiaire__prenom"),
+            objet_id=F("pk"),
+            type_libelle=Value("", output_field=CharField()),
+            etape_date=Value(None, output_field=DateField()),
         )
-    items.sort(key=lambda i: (i.date, i.genre))
-    return items
+    )
+    return [qs.values_list(*COLONNES_ECHEANCE) for qs in (actions, evaluations, signatures)]
+
+
+def _union_echeances(user, date, horizon_jours):
+    """The SQL (and params) of every item due, the three kinds in one UNION ALL."""
+    from django.core.exceptions import EmptyResultSet
+
+    jusqu_au = date + datetime.timedelta(days=horizon_jours)
+    parties, params = [], []
+    for qs in _requetes_echeances(user, jusqu_au, date - delais.ALERTE_SIGNATURE):
+        try:
+            sql, p = qs.query.sql_with_params()
+        except EmptyResultSet:  # e.g. a role that follows nobody
+            continue
+        parties.append(f"({sql})")
+        params.extend(p)
+    if not parties:
+        return None, []
+    colonnes = ", ".join(COLONNES_ECHEANCE)
+    return f"SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u", params
+
+
+def _echeance(ligne) -> Echeance:
+    from django.utils.translation import gettext as _
+
+    quand, genre, libelle, personne_id, nom, prenom, objet_id, type_libelle, etape_date = ligne
+    if genre == "evaluation":
+        libelle = _("Évaluation du PIIS")
+    elif genre == "signature":
+        libelle = _("Signature du PIIS (3 mois après la décision RIS)")
+    return Echeance(
+        quand,
+        genre,
+        libelle,
+        personne_id,
+        f"{nom.upper()} {prenom}",
+        objet_id,
+        type_libelle or "",
+        etape_date,
+    )
+
+
+def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
+    """The agent's next actions and PIIS evaluations and signatures due, overdue first (oldest
+    first), then the coming ``horizon_jours`` days."""
+    date = date or timezone.localdate()
+    sql, params = _union_echeances(user, date, horizon_jours)
+    if sql is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY quand, genre, objet_id", params)
+        return [_echeance(ligne) for ligne in cursor.fetchall()]
+
+
+def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
+    """ "Mes échéances" in one query: the ``limite`` oldest overdue items and the ``limite``
+    first coming ones (ordered and cut in SQL), with how many there are of each."""
+    date = date or timezone.localdate()
+    resultat = {"en_retard": [], "n_en_retard": 0, "a_venir": [], "n_a_venir": 0}
+    sql, params = _union_echeances(user, date, horizon_jours)
+    if sql is None:
+        return resultat
+    colonnes = ", ".join(COLONNES_ECHEANCE)
+    requete = f"""
+        SELECT {colonnes}, retard, total FROM (
+            SELECT e.*, e.quand < %s AS retard,
+                   row_number() OVER (PARTITION BY e.quand < %s
+                                      ORDER BY e.quand, e.genre, e.objet_id) AS rang,
+                   count(*) OVER (PARTITION BY e.quand < %s) AS total
+            FROM ({sql}) AS e
+        ) AS x
+        WHERE rang <= %s
+        ORDER BY quand, genre, objet_id"""
+    with connection.cursor() as cursor:
+        cursor.execute(requete, [date, date, date, *params, limite])
+        for *ligne, retard, total in cursor.fetchall():
+            cle = "en_retard" if retard else "a_venir"
+            resultat[cle].append(_echeance(ligne))
+            resultat["n_" + cle] = total
+    return resultat
 
 
 # --- Article 60 -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -378,26 +379,44 @@ def file_cellule(request, code):
 
 @suivi_requis
 def echeances(request):
-    items = queries.mes_echeances(request.user)
-    today = timezone.localdate()
-    en_retard = [i for i in items if i.date < today]
-    a_venir = [i for i in items if i.date >= today]
-    journaliser_liste(
-        request, [i.beneficiaire.pk for i in en_retard[:MAX_ECHEANCES] + a_venir[:MAX_ECHEANCES]]
-    )
+    donnees = queries.echeances_par_statut(request.user, limite=MAX_ECHEANCES)
+    en_retard, a_venir = donnees["en_retard"], donnees["a_venir"]
+    journaliser_liste(request, [i.beneficiaire_id for i in en_retard + a_venir])
+    _ajouter_liens(en_retard + a_venir)
     return render(
         request,
         "trajets/echeances.html",
         {
-            # The oldest first; a very long backlog is cut (the counts say how many remain).
-            "en_retard": en_retard[:MAX_ECHEANCES],
-            "n_en_retard": len(en_retard),
-            "a_venir": a_venir[:MAX_ECHEANCES],
-            "n_a_venir": len(a_venir),
+            # The oldest first; a very long backlog is cut in SQL (the counts say how many).
+            **donnees,
             "max": MAX_ECHEANCES,
-            "aujourd_hui": today,
+            "aujourd_hui": timezone.localdate(),
         },
     )
+
+
+_MARQUE = 987654321  # a pk no URL contains otherwise: reversed once, then replaced
+
+
+def _modele_url(name) -> str:
+    try:
+        return reverse(name, args=[_MARQUE])
+    except NoReverseMatch:
+        return ""
+
+
+def _ajouter_liens(items) -> None:
+    """The links of every line from one ``reverse`` per kind of link (then a string replace)."""
+    personne = _modele_url("beneficiaires:detail") or _modele_url("trajets:journal")
+    objets = {
+        "evaluation": _modele_url("trajets:evaluation"),
+        "signature": _modele_url("trajets:piis_detail"),
+        "action": _modele_url("trajets:action_faite"),
+    }
+    marque = str(_MARQUE)
+    for i in items:
+        i.url_personne = personne.replace(marque, str(i.beneficiaire_id))
+        i.url_objet = objets[i.genre].replace(marque, str(i.objet_id))
 
 
 MAX_ECHEANCES = 200

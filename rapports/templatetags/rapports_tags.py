@@ -3,11 +3,18 @@ link to the list of people behind them (when the viewer may open that list)."""
 
 from __future__ import annotations
 
+import base64
+import html
+import re
+from urllib.parse import quote_plus
+
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trajets.models import ClasseSortie, Phase
@@ -21,6 +28,25 @@ def cle(mapping, key):
         return mapping[key]
     except (KeyError, TypeError, IndexError):
         return ""
+
+
+_INFOBULLE = re.compile(r"<title>[^<]*</title>")
+_LIBELLE = re.compile(r'aria-label="([^"]*)"')
+
+
+@register.filter
+def graphique_pdf(graphique):
+    """A chart for the PDF: without its hover texts (``<title>`` of every bar and point, a
+    PDF has no pointer) and as an image (a data URI) rather than inline SVG, so WeasyPrint
+    draws it without running the HTML style cascade over each of its nodes."""
+    svg = _INFOBULLE.sub("", str(graphique))
+    libelle = _LIBELLE.search(svg)
+    source = base64.b64encode(svg.encode()).decode("ascii")
+    return format_html(
+        '<img class="graphique" alt="{}" src="data:image/svg+xml;base64,{}">',
+        html.unescape(libelle.group(1)) if libelle else "",
+        source,
+    )
 
 
 @register.filter
@@ -39,22 +65,56 @@ def libelle_classe(code):
         return _("Non classée")
 
 
+_PREFIXES: dict = {}
+
+
+def _prefixe(liens) -> str | None:
+    """The start of every link of a table: ``<a href="<list URL>?<base filters>&indicateur=``,
+    built once per set of base filters, language and script prefix (None when a filter value
+    cannot be a cache key)."""
+    try:
+        cle = (get_script_prefix(), get_language(), tuple(liens.items()))
+        return _PREFIXES[cle]
+    except TypeError:
+        return None
+    except KeyError:
+        pass
+    if len(_PREFIXES) > 1000:
+        _PREFIXES.clear()
+    url = f"{reverse('rapports:personnes')}?{urlencode(liens)}"
+    titre = escape(_("Voir les personnes"))
+    _PREFIXES[cle] = f'<a title="{titre}" class="lien-nombre" href="{escape(url)}&amp;indicateur='
+
+    return _PREFIXES[cle]
+
+
+def _valeur(value) -> str:
+    if value is None:
+        return "aucun"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
 @register.simple_tag
 def lien_nombre(valeur, liens, indicateur, **params):
-    """The number, as a link to its people when ``liens`` (the base filters dict) is given."""
+    """The number, as a link to its people when ``liens`` (the base filters dict) is given.
+
+    Dashboards show hundreds of figures: the list URL and the base filters are encoded once
+    per table (``_prefixe``), each figure only appends its own few parameters."""
     texte = number_format(valeur or 0, force_grouping=True)
     if not liens or not valeur:
         return texte
-    query = dict(liens)
-    query["indicateur"] = indicateur
-    for key, value in params.items():
-        if value is None:
-            query[key] = "aucun"
-        elif hasattr(value, "isoformat"):
-            query[key] = value.isoformat()
-        else:
-            query[key] = value
-    url = f"{reverse('rapports:personnes')}?{urlencode(query)}"
-    return format_html(
-        '<a href="{}" title="{}" class="lien-nombre">{}</a>', url, _("Voir les personnes"), texte
-    )
+    prefixe = _prefixe(liens) if not (params.keys() & liens.keys()) else None
+    if prefixe is None:
+        query = {**liens, "indicateur": indicateur}
+        query.update((key, _valeur(value)) for key, value in params.items())
+        url = f"{reverse('rapports:personnes')}?{urlencode(query)}"
+        return format_html(
+            '<a title="{}" class="lien-nombre" href="{}">{}</a>',
+            _("Voir les personnes"),
+            url,
+            texte,
+        )
+    suite = "".join(f"&amp;{quote_plus(k)}={quote_plus(_valeur(v))}" for k, v in params.items())
+    return mark_safe(f'{prefixe}{quote_plus(str(indicateur))}{suite}">{escape(texte)}</a>')

@@ -8,7 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
-from rapports.queries import PHASES, tableau_participation, taux_pourcent
+from rapports.queries import (
+    PHASES,
+    tableau_participation,
+    tableaux_participation_par_cpas,
+    taux_pourcent,
+)
 from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory
 
 D = datetime.date
@@ -213,3 +218,15 @@ def test_matches_a_count_of_distinct_persons_on_a_random_history(cpas_a, cpas_b)
                 attendu = sum(any(en_cours(x, d) and x.phase == phase for x in p[2]) for p in gens)
                 assert ligne.phases[phase] == attendu, (d, phase)
             assert ligne.isp == sum(any(en_cours(x, d) for x in p[2]) for p in gens)
+    # Every CPAS separately in one query gives each CPAS's own table, and the whole group
+    # with the cellule filter counts only the stays of those phases.
+    par_cpas = tableaux_participation_par_cpas([cpas_a.pk, cpas_b.pk], dates)
+    for cpas in (cpas_a, cpas_b):
+        assert par_cpas[cpas.pk] == tableau_participation([cpas.pk], dates)
+        assert any(ligne.isp for ligne in par_cpas[cpas.pk])
+    for ligne in tableau_participation([cpas_a.pk, cpas_b.pk], dates, phases=["alpha", "emploi"]):
+        d = ligne.date
+        assert ligne.isp == sum(
+            any(en_cours(x, d) and x.phase in ("alpha", "emploi") for x in p[2]) for p in personnes
+        )
+        assert ligne.phases["facilitateur"] == 0

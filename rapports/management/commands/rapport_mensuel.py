@@ -8,10 +8,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cpas_isp.models import Cpas
-from rapports.services import rendre_pdf
 
 
 class Command(BaseCommand):
+    # A report reads data: it does not need Django's system checks, which import every URL
+    # pattern and so every view module of every app before doing anything.
+    requires_system_checks: list = []
     help = "Génère le rapport mensuel PDF d'un CPAS pour un mois (AAAA-MM) dans un fichier."
 
     def add_arguments(self, parser):
@@ -29,6 +31,8 @@ class Command(BaseCommand):
             jour = datetime.date.fromisoformat(f"{mois}-01")
         except ValueError:
             raise CommandError(f"Mois invalide : « {mois} » (format attendu AAAA-MM).")
+        from rapports.services import rendre_pdf  # WeasyPrint: only when a PDF is made
+
         pdf = rendre_pdf(instance, jour, langue or instance.langue)
         chemin = Path(sortie)
         if chemin.parent and not chemin.parent.exists():

@@ -39,6 +39,9 @@ def _cpas(value: str) -> list[Cpas]:
 
 
 class Command(BaseCommand):
+    # A report reads data: it does not need Django's system checks, which import every URL
+    # pattern and so every view module of every app before doing anything.
+    requires_system_checks: list = []
     help = (
         "Tableau de participation ISP (dossiers RIS+ERIS, personnes par phase, total ISP, taux) "
         "d'un ou plusieurs CPAS ensemble, pour une liste de dates."

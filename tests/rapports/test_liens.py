@@ -1,0 +1,44 @@
+"""Dashboard figures link to their people: the cached URL prefix gives the same links."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from rapports.templatetags.rapports_tags import lien_nombre
+
+
+def test_every_figure_links_to_its_filters_with_the_base_filters_first():
+    liens = {"cpas": "a&b", "cellule": "emploi"}
+    for _ in range(2):  # the second time from the cached prefix
+        html = lien_nombre(1234, liens, "phase", phase="alpha", date=datetime.date(2025, 1, 31))
+        query = urlencode({**liens, "indicateur": "phase", "phase": "alpha", "date": "2025-01-31"})
+        url = f"{reverse('rapports:personnes')}?{query}".replace("&", "&amp;")
+        assert f'href="{url}"' in html
+        assert html.startswith("<a ") and html.endswith("</a>") and "1" in html
+    # A figure overriding a base filter, an agent without one (None), no link for zero.
+    assert "agent=aucun" in lien_nombre(3, liens, "charge", agent=None)
+    assert "cellule=alpha" in lien_nombre(3, liens, "x", cellule="alpha")
+    assert "href" not in lien_nombre(0, liens, "phase")
+    assert "href" not in lien_nombre(5, None, "phase")
+
+
+def test_pdf_charts_are_images_without_hover_texts():
+    import base64
+    import re
+
+    from rapports import svg
+    from rapports.queries import PHASES, LigneParticipation
+    from rapports.templatetags.rapports_tags import graphique_pdf
+
+    lignes = [
+        LigneParticipation(datetime.date(2025, m, 28), 10, dict.fromkeys(PHASES, 1), 5)
+        for m in (1, 2)
+    ]
+    graphique = svg.graphique_participation(lignes)
+    assert graphique.count("<title>") > 2  # one per bar and point on screen
+    html = graphique_pdf(graphique)
+    source = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
+    image = base64.b64decode(source).decode()
+    assert image.startswith("<svg") and "<title>" not in image and "<rect" in image
+    assert image.replace("<", "") == re.sub(r"<title>[^<]*</title>", "", graphique).replace("<", "")
