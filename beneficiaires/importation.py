@@ -281,13 +281,16 @@ class TypeImport:
 
     # Helper for enregistrer -------------------------------------------------------------------
     def ecrire(self, lignes, model, *, existant, nouveau, changements, champs, ctx=None) -> Bilan:
-        """Bulk-write valid rows, idempotent on the natural key.
+        """Write valid rows set-based, idempotent on the natural key.
 
-        A row whose ``existant(ligne)`` is None becomes ``nouveau(ligne.donnees)`` (bulk_create);
+        A row whose ``existant(ligne)`` is None becomes ``nouveau(ligne.donnees)`` (a new row);
         otherwise the fields returned by ``changements(obj, donnees)`` are set on the stored object
-        (bulk_update of ``champs``), or the row counts as unchanged. Updates go first, so that a
-        period shortened by the file makes room for a new one. Progress goes to
-        ``ctx.signaler`` when a context is given."""
+        (the fields ``champs`` are written), or the row counts as unchanged. The rows are copied
+        into a temporary staging table (COPY), then written with ``UPDATE … FROM`` and
+        ``INSERT … SELECT`` by batches of ``TAILLE_LOT_ECRITURE`` (see ``EcritureEnBloc``): the
+        row triggers of the table (audit, search column) fire and its constraints hold as for
+        any insert. Updates go first, so that a period shortened by the file makes room for a
+        new one. Progress goes to ``ctx.signaler`` when a context is given."""
         bilan = Bilan()
         nouveaux, modifies = [], []
         for ligne in lignes:
@@ -305,17 +308,9 @@ class TypeImport:
             else:
                 ligne.action = "inchange"
                 bilan.inchanges += 1
-        total, fait = len(modifies) + len(nouveaux), 0
-        for lot in iter_par_lots(modifies, 1000):
-            model.objects.bulk_update(lot, champs)
-            fait += len(lot)
-            if ctx is not None:
-                ctx.signaler("ecriture", fait, total)
-        for lot in iter_par_lots(nouveaux):
-            model.objects.bulk_create(lot)
-            fait += len(lot)
-            if ctx is not None:
-                ctx.signaler("ecriture", fait, total)
+        ecriture = EcritureEnBloc(model, total=len(modifies) + len(nouveaux), ctx=ctx)
+        ecriture.mettre_a_jour(modifies, champs)
+        ecriture.inserer(nouveaux)
         bilan.crees, bilan.modifies = len(nouveaux), len(modifies)
         return bilan
 
@@ -548,3 +543,171 @@ def iter_par_lots(items: Iterable, taille: int = 2000):
             lot = []
     if lot:
         yield lot
+
+
+# --- Set-based writing -------------------------------------------------------------------------
+
+TAILLE_LOT_ECRITURE = 2000  # rows per INSERT … SELECT / UPDATE … FROM (progress granularity)
+
+# Field types whose Python attribute value is what psycopg writes (no get_db_prep_save needed).
+_TYPES_SIMPLES = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+class EcritureEnBloc:
+    """Write model instances through a temporary staging table, in the current transaction.
+
+    The rows are sent once with ``COPY … FROM STDIN`` (psycopg 3) into a temporary table shaped
+    like the target's columns, then moved by batches with one ``INSERT … SELECT`` or
+    ``UPDATE … FROM`` each: the target's row triggers (pghistory audit events, with the audit
+    context set on the transaction by ``pghistory.context``; the search column) and its
+    constraints (unique, check, exclusion) apply exactly as for ORM writes, and one batch that
+    fails rolls the transaction back. ``auto_now``/``auto_now_add`` fields get the time of the
+    import."""
+
+    _numero = 0
+
+    def __init__(self, model, *, total: int = 0, ctx: ContexteImport | None = None):
+        self.model = model
+        self.total = total
+        self.fait = 0
+        self.ctx = ctx
+        self.maintenant = timezone.now()
+
+    # Values -----------------------------------------------------------------------------------
+    def _extracteur(self, champ, *, creation: bool):
+        """A function obj -> the value to write for ``champ``."""
+        from django.db import connection
+
+        if getattr(champ, "auto_now", False) or (
+            creation and getattr(champ, "auto_now_add", False)
+        ):
+            maintenant = self.maintenant
+            if champ.get_internal_type() == "DateField":
+                maintenant = timezone.localdate(maintenant)
+            return lambda obj: maintenant
+        attname = champ.attname
+        if champ.get_internal_type() in _TYPES_SIMPLES:
+            return lambda obj: getattr(obj, attname)
+        return lambda obj: champ.get_db_prep_save(getattr(obj, attname), connection)
+
+    def _staging(self, cursor, colonnes: list[str]) -> str:
+        """Create the temporary table (``_n`` = row order + the target's ``colonnes``)."""
+        from django.db import connection
+
+        qn = connection.ops.quote_name
+        EcritureEnBloc._numero += 1
+        nom = f"import_staging_{EcritureEnBloc._numero}"
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {nom} ON COMMIT DROP AS "
+            f"SELECT 0::integer AS _n, {', '.join(qn(c) for c in colonnes)} "
+            f"FROM {qn(self.model._meta.db_table)} WITH NO DATA"
+        )
+        return nom
+
+    def _copier(self, cursor, nom: str, colonnes: list[str], objets, extracteurs) -> None:
+        from django.db import connection
+
+        qn = connection.ops.quote_name
+        with cursor.copy(
+            f"COPY {nom} (_n, {', '.join(qn(c) for c in colonnes)}) FROM STDIN"
+        ) as copie:
+            for n, obj in enumerate(objets):
+                copie.write_row((n, *(f(obj) for f in extracteurs)))
+        cursor.execute(f"ANALYZE {nom}")
+
+    def _par_lots(self, fonction, nom: str, colonnes: list[str], n: int) -> None:
+        for debut in range(0, n, TAILLE_LOT_ECRITURE):
+            fin = min(debut + TAILLE_LOT_ECRITURE, n)
+            fonction(self.model, nom, colonnes, debut, fin)
+            self.fait += fin - debut
+            if self.ctx is not None:
+                self.ctx.signaler("ecriture", self.fait, self.total)
+
+    # Operations -------------------------------------------------------------------------------
+    def inserer(self, objets: list) -> None:
+        """Insert ``objets`` (unsaved instances; their primary keys are not set)."""
+        from django.db import connection
+
+        if not objets:
+            return
+        champs = [
+            f
+            for f in self.model._meta.concrete_fields
+            if not f.primary_key and not getattr(f, "generated", False)
+        ]
+        colonnes = [f.column for f in champs]
+        extracteurs = [self._extracteur(f, creation=True) for f in champs]
+        with connection.cursor() as cursor:
+            nom = self._staging(cursor, colonnes)
+            self._copier(cursor, nom, colonnes, objets, extracteurs)
+            self._par_lots(inserer_lot, nom, colonnes, len(objets))
+            cursor.execute(f"DROP TABLE {nom}")
+
+    def mettre_a_jour(self, objets: list, noms_champs: list[str]) -> None:
+        """Write the fields ``noms_champs`` of the stored ``objets`` (plus ``auto_now`` ones)."""
+        from django.db import connection
+
+        if not objets:
+            return
+        meta = self.model._meta
+        champs = [meta.get_field(nom) for nom in noms_champs]
+        champs += [
+            f for f in meta.concrete_fields if getattr(f, "auto_now", False) and f not in champs
+        ]
+        colonnes = [meta.pk.column] + [f.column for f in champs]
+        extracteurs = [lambda obj: obj.pk] + [self._extracteur(f, creation=False) for f in champs]
+        with connection.cursor() as cursor:
+            nom = self._staging(cursor, colonnes)
+            self._copier(cursor, nom, colonnes, objets, extracteurs)
+            self._par_lots(mettre_a_jour_lot, nom, colonnes, len(objets))
+            cursor.execute(f"DROP TABLE {nom}")
+
+
+def inserer_lot(model, staging: str, colonnes: list[str], debut: int, fin: int) -> int:
+    """``INSERT … SELECT`` rows ``debut`` to ``fin`` (excluded) of ``staging`` into ``model``'s
+    table, in their order; returns the number of rows inserted."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    liste = ", ".join(qn(c) for c in colonnes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(model._meta.db_table)} ({liste}) SELECT {liste} FROM {staging} "
+            "WHERE _n >= %s AND _n < %s ORDER BY _n",
+            [debut, fin],
+        )
+        return cursor.rowcount
+
+
+def mettre_a_jour_lot(model, staging: str, colonnes: list[str], debut: int, fin: int) -> int:
+    """``UPDATE … FROM`` rows ``debut`` to ``fin`` (excluded) of ``staging``: the first column
+    is the primary key, the others are written; returns the number of rows updated."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    pk, *autres = colonnes
+    affectations = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in autres)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(model._meta.db_table)} AS t SET {affectations} FROM {staging} AS s "
+            f"WHERE t.{qn(pk)} = s.{qn(pk)} AND s._n >= %s AND s._n < %s",
+            [debut, fin],
+        )
+        return cursor.rowcount
