@@ -57,6 +57,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 import unicodedata
@@ -99,6 +100,7 @@ class FichierInvalide(Exception):
     """The file as a whole cannot be read (encoding, empty, missing columns)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def normaliser_entete(value: str) -> str:
     """``Date de naissance`` -> ``date_de_naissance``; ``Prénom`` -> ``prenom``."""
     value = unicodedata.normalize("NFKD", (value or "").strip().lstrip("\ufeff"))
@@ -374,18 +376,23 @@ class TypeImport:
             ligne.erreur(colonne, exc.messages[0])
             return None
 
-    def charger_personnes(self, ctx: ContexteImport, lignes: list[LigneImport], colonne="niss"):
-        """Fill ``ctx.personnes`` (compact NISS -> Beneficiaire of ctx.cpas) in one query."""
+    def charger_personnes(
+        self, ctx: ContexteImport, lignes: list[LigneImport], colonne="niss", champs=None
+    ):
+        """Fill ``ctx.personnes`` (compact NISS -> Beneficiaire of ctx.cpas) in one query per
+        5,000 NISS. ``champs``: load only these fields (besides the key, the CPAS and the
+        NISS), e.g. ``()`` when only the person's id is needed."""
         from beneficiaires.models import Beneficiaire
         from beneficiaires.niss import compact_niss
 
         wanted = {compact_niss(ligne.valeurs.get(colonne, "")) for ligne in lignes}
         wanted.discard("")
         ctx.personnes = {}
+        qs = Beneficiaire.objects.filter(cpas=ctx.cpas)
+        if champs is not None:
+            qs = qs.only("id", "cpas_id", "niss", *champs)
         for lot in iter_par_lots(sorted(wanted), 5000):
-            ctx.personnes.update(
-                {b.niss: b for b in Beneficiaire.objects.filter(cpas=ctx.cpas, niss__in=lot)}
-            )
+            ctx.personnes.update({b.niss: b for b in qs.filter(niss__in=lot)})
 
     def personne(self, ctx: ContexteImport, ligne: LigneImport, colonne: str = "niss"):
         """The person of the CPAS with the row's NISS (needs ``charger_personnes`` in

@@ -59,7 +59,7 @@ class ImportBeneficiaires(TypeImport):
     champs_mis_a_jour = ["nom", "prenom", "date_naissance", "genre", "langue", "commune"]
 
     def preparer(self, ctx, lignes):
-        self.charger_personnes(ctx, lignes)
+        self.charger_personnes(ctx, lignes, champs=self.champs_mis_a_jour)
 
     def valider(self, ctx: ContexteImport, ligne: LigneImport) -> None:
         info = None
@@ -159,11 +159,14 @@ class ImportDroits(TypeImport):
     ]
 
     def preparer(self, ctx, lignes):
-        self.charger_personnes(ctx, lignes)
+        self.charger_personnes(ctx, lignes, champs=())
         ctx.droits = defaultdict(list)
         ids = [b.pk for b in ctx.personnes.values()]
         for lot in iter_par_lots(ids, 5000):
-            for droit in DroitAide.objects.filter(beneficiaire_id__in=lot).order_by("debut"):
+            droits = DroitAide.objects.filter(beneficiaire_id__in=lot).only(
+                "id", "beneficiaire_id", "type", "categorie", "debut", "fin", "date_decision"
+            )
+            for droit in droits.order_by("debut"):
                 ctx.droits[droit.beneficiaire_id].append(droit)
 
     def valider(self, ctx, ligne):

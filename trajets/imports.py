@@ -51,7 +51,7 @@ class ImportPhases(TypeImport):
     ]
 
     def preparer(self, ctx, lignes):
-        self.charger_personnes(ctx, lignes)
+        self.charger_personnes(ctx, lignes, champs=())
         ctx.motifs = {normaliser_entete(m.code): m for m in MotifSortie.objects.pour_cpas(ctx.cpas)}
         ctx.passages = defaultdict(list)
         ids = [b.pk for b in ctx.personnes.values()]
