@@ -391,10 +391,14 @@ class TypeImport:
         wanted.discard("")
         ctx.personnes = {}
         qs = Beneficiaire.objects.filter(cpas=ctx.cpas)
-        if champs is not None:
-            qs = qs.only("id", "cpas_id", "niss", *champs)
         for lot in iter_par_lots(sorted(wanted), 5000):
-            ctx.personnes.update({b.niss: b for b in qs.filter(niss__in=lot)})
+            if champs is None:
+                personnes = qs.filter(niss__in=lot)
+            else:
+                personnes = instances_partielles(
+                    qs.filter(niss__in=lot), ["id", "cpas_id", "niss", *champs]
+                )
+            ctx.personnes.update({b.niss: b for b in personnes})
 
     def personne(self, ctx: ContexteImport, ligne: LigneImport, colonne: str = "niss"):
         """The person of the CPAS with the row's NISS (needs ``charger_personnes`` in
@@ -552,6 +556,21 @@ def iter_par_lots(items: Iterable, taille: int = 2000):
             lot = []
     if lot:
         yield lot
+
+
+def instances_partielles(qs, attnames: list[str]):
+    """The rows of ``qs`` as model instances holding only ``attnames`` (like ``.only()``:
+    reading another field loads it), built without ``Model.__init__`` and its signals: what
+    costs most when looking up tens of thousands of stored rows."""
+    from django.db.models.base import ModelState
+
+    model = qs.model
+    for valeurs in qs.values(*attnames):
+        obj = model.__new__(model)
+        obj.__dict__.update(valeurs)
+        obj._state = ModelState()
+        obj._state.adding, obj._state.db = False, qs.db
+        yield obj
 
 
 # --- Set-based writing -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from .importation import (
     ContexteImport,
     LigneImport,
     TypeImport,
+    instances_partielles,
     iter_par_lots,
     register_import_type,
 )
@@ -163,10 +164,11 @@ class ImportDroits(TypeImport):
         ctx.droits = defaultdict(list)
         ids = [b.pk for b in ctx.personnes.values()]
         for lot in iter_par_lots(ids, 5000):
-            droits = DroitAide.objects.filter(beneficiaire_id__in=lot).only(
-                "id", "beneficiaire_id", "type", "categorie", "debut", "fin", "date_decision"
+            droits = instances_partielles(
+                DroitAide.objects.filter(beneficiaire_id__in=lot).order_by("debut"),
+                ["id", "beneficiaire_id", "type", "categorie", "debut", "fin", "date_decision"],
             )
-            for droit in droits.order_by("debut"):
+            for droit in droits:
                 ctx.droits[droit.beneficiaire_id].append(droit)
 
     def valider(self, ctx, ligne):
