@@ -381,8 +381,8 @@ class TypeImport:
     def charger_personnes(
         self, ctx: ContexteImport, lignes: list[LigneImport], colonne="niss", champs=None
     ):
-        """Fill ``ctx.personnes`` (compact NISS -> Beneficiaire of ctx.cpas) in one query per
-        5,000 NISS. ``champs``: load only these fields (besides the key, the CPAS and the
+        """Fill ``ctx.personnes`` (compact NISS -> Beneficiaire of ctx.cpas) in one query.
+        ``champs``: load only these fields (besides the key, the CPAS and the
         NISS), e.g. ``()`` when only the person's id is needed."""
         from beneficiaires.models import Beneficiaire
         from beneficiaires.niss import compact_niss
@@ -390,15 +390,12 @@ class TypeImport:
         wanted = {compact_niss(ligne.valeurs.get(colonne, "")) for ligne in lignes}
         wanted.discard("")
         ctx.personnes = {}
-        qs = Beneficiaire.objects.filter(cpas=ctx.cpas)
-        for lot in iter_par_lots(sorted(wanted), 5000):
-            if champs is None:
-                personnes = qs.filter(niss__in=lot)
-            else:
-                personnes = instances_partielles(
-                    qs.filter(niss__in=lot), ["id", "cpas_id", "niss", *champs]
-                )
-            ctx.personnes.update({b.niss: b for b in personnes})
+        if not wanted:
+            return
+        qs = Beneficiaire.objects.filter(cpas=ctx.cpas, niss__in=parmi(wanted, "text"))
+        if champs is not None:
+            qs = instances_partielles(qs, ["id", "cpas_id", "niss", *champs])
+        ctx.personnes = {b.niss: b for b in qs}
 
     def personne(self, ctx: ContexteImport, ligne: LigneImport, colonne: str = "niss"):
         """The person of the CPAS with the row's NISS (needs ``charger_personnes`` in
@@ -564,13 +561,22 @@ def instances_partielles(qs, attnames: list[str]):
     costs most when looking up tens of thousands of stored rows."""
     from django.db.models.base import ModelState
 
-    model = qs.model
+    model, db = qs.model, qs.db
     for valeurs in qs.values(*attnames):
         obj = model.__new__(model)
         obj.__dict__.update(valeurs)
         obj._state = ModelState()
-        obj._state.adding, obj._state.db = False, qs.db
+        obj._state.adding, obj._state.db = False, db
         yield obj
+
+
+def parmi(valeurs, type_sql: str):
+    """The right-hand side of ``field__in=parmi(values, "text")``: all the values as one array
+    parameter (``IN (SELECT unnest(%s::text[]))``), one query however many values, instead of
+    one SQL parameter per value."""
+    from django.db.models.expressions import RawSQL
+
+    return RawSQL(f"SELECT unnest(%s::{type_sql}[])", [list(valeurs)])
 
 
 # --- Set-based writing -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from .importation import (
     LigneImport,
     TypeImport,
     instances_partielles,
-    iter_par_lots,
+    parmi,
     register_import_type,
 )
 from .models import Beneficiaire, DroitAide
@@ -163,13 +163,12 @@ class ImportDroits(TypeImport):
         self.charger_personnes(ctx, lignes, champs=())
         ctx.droits = defaultdict(list)
         ids = [b.pk for b in ctx.personnes.values()]
-        for lot in iter_par_lots(ids, 5000):
-            droits = instances_partielles(
-                DroitAide.objects.filter(beneficiaire_id__in=lot).order_by("debut"),
-                ["id", "beneficiaire_id", "type", "categorie", "debut", "fin", "date_decision"],
-            )
-            for droit in droits:
-                ctx.droits[droit.beneficiaire_id].append(droit)
+        droits = instances_partielles(
+            DroitAide.objects.filter(beneficiaire_id__in=parmi(ids, "bigint")).order_by("debut"),
+            ["id", "beneficiaire_id", "type", "categorie", "debut", "fin", "date_decision"],
+        )
+        for droit in droits:
+            ctx.droits[droit.beneficiaire_id].append(droit)
 
     def valider(self, ctx, ligne):
         b = self.personne(ctx, ligne)

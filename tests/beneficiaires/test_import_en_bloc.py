@@ -146,3 +146,13 @@ def test_the_quick_national_number_check_agrees_with_python_stdnum(monkeypatch):
         monkeypatch.setattr(niss, "_analyser_nn_courant", rapide)
         assert obtenu == attendu, valeur
     assert vus > 5000
+
+
+def test_partial_instances_of_the_look_ups_load_other_fields_when_read(cpas_a):
+    from beneficiaires.importation import instances_partielles
+
+    b = BeneficiaireFactory(cpas=cpas_a, nom="Lefèvre")
+    (partielle,) = instances_partielles(Beneficiaire.objects.filter(pk=b.pk), ["id", "niss"])
+    assert isinstance(partielle, Beneficiaire) and partielle.pk == b.pk
+    assert partielle.get_deferred_fields() >= {"nom", "commune"}
+    assert partielle.nom == "Lefèvre"  # loaded on access, like .only()
