@@ -14,8 +14,11 @@ their errors before anything is saved). The same rules hold for every import typ
   and the invalid ones reported (and written to the rejects file with an ``erreurs`` column);
 - importing the same file twice changes nothing: each type has a natural key and updates only
   what differs;
-- writes are bulk operations in one transaction, inside an audit context (``pghistory``), so
-  every imported row is in the audit trail with the command or page that imported it.
+- writes are set-based in one transaction (the valid rows are copied into a temporary staging
+  table with ``COPY``, then written with ``INSERT … SELECT`` / ``UPDATE … FROM``, see
+  ``EcritureEnBloc``), inside an audit context (``pghistory``): the tables' row triggers and
+  constraints apply as for any write, so every imported row is in the audit trail with the
+  command or page that imported it, and a rule missed by the analysis still refuses the file.
 
 Adding an import type (e.g. trajets' ``phases``)
 ------------------------------------------------
@@ -41,7 +44,7 @@ Subclass ``TypeImport`` and register an instance from your ``AppConfig.ready()``
         def valider_ensemble(self, ctx, lignes):  # optional: checks across rows (overlaps...)
             ...
 
-        def enregistrer(self, ctx, lignes) -> Bilan:  # bulk_create / bulk_update, valid rows only
+        def enregistrer(self, ctx, lignes) -> Bilan:  # self.ecrire(...): valid rows only
             ...
 
     register_import_type(ImportPhases())
