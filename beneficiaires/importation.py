@@ -678,7 +678,8 @@ class EcritureEnBloc:
         )
         return nom
 
-    def _copier(self, cursor, nom: str, colonnes: list[str], objets, extracteurs) -> None:
+    def _copier(self, cursor, nom: str, colonnes: list[str], objets, ligne) -> None:
+        """COPY ``ligne(obj)`` (the values of ``colonnes``) of every object into ``nom``."""
         from django.db import connection
 
         qn = connection.ops.quote_name
@@ -686,8 +687,28 @@ class EcritureEnBloc:
             f"COPY {nom} (_n, {', '.join(qn(c) for c in colonnes)}) FROM STDIN"
         ) as copie:
             for n, obj in enumerate(objets):
-                copie.write_row((n, *(f(obj) for f in extracteurs)))
+                copie.write_row((n, *ligne(obj)))
         cursor.execute(f"ANALYZE {nom}")
+
+    def _ligne_creation(self, champs):
+        """obj -> the tuple of values of ``champs`` for a new row."""
+        extracteurs = [self._extracteur(f, creation=True) for f in champs]
+        simples = all(
+            f.get_internal_type() in _TYPES_SIMPLES
+            and not (f.has_default() and callable(f.default))
+            for f in champs
+        )
+        if not (self.valeurs and simples):
+            return lambda obj: tuple(f(obj) for f in extracteurs)
+        # Rows given as dicts of plain values: one merge and one itemgetter per row.
+        fixes = {
+            f.attname: extraire({})
+            for f, extraire in zip(champs, extracteurs, strict=True)
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        }
+        defauts = {f.attname: f.get_default() for f in champs if f.attname not in fixes}
+        valeurs = operator.itemgetter(*(f.attname for f in champs))
+        return lambda d: valeurs({**defauts, **d, **fixes})
 
     def _par_lots(self, fonction, nom: str, colonnes: list[str], n: int) -> None:
         for debut in range(0, n, TAILLE_LOT_ECRITURE):
@@ -713,10 +734,9 @@ class EcritureEnBloc:
             if not f.primary_key and not getattr(f, "generated", False)
         ]
         colonnes = [f.column for f in champs]
-        extracteurs = [self._extracteur(f, creation=True) for f in champs]
         with connection.cursor() as cursor:
             nom = self._staging(cursor, colonnes)
-            self._copier(cursor, nom, colonnes, objets, extracteurs)
+            self._copier(cursor, nom, colonnes, objets, self._ligne_creation(champs))
             self._par_lots(inserer_lot, nom, colonnes, len(objets))
             cursor.execute(f"DROP TABLE {nom}")
 
@@ -735,7 +755,9 @@ class EcritureEnBloc:
         extracteurs = [lambda obj: obj.pk] + [self._extracteur(f, creation=False) for f in champs]
         with connection.cursor() as cursor:
             nom = self._staging(cursor, colonnes)
-            self._copier(cursor, nom, colonnes, objets, extracteurs)
+            self._copier(
+                cursor, nom, colonnes, objets, lambda obj: tuple(f(obj) for f in extracteurs)
+            )
             self._par_lots(mettre_a_jour_lot, nom, colonnes, len(objets))
             cursor.execute(f"DROP TABLE {nom}")
 
