@@ -14,7 +14,8 @@ from .importation import (
     ContexteImport,
     LigneImport,
     TypeImport,
-    iter_par_lots,
+    instances_partielles,
+    parmi,
     register_import_type,
 )
 from .models import Beneficiaire, DroitAide
@@ -59,7 +60,7 @@ class ImportBeneficiaires(TypeImport):
     champs_mis_a_jour = ["nom", "prenom", "date_naissance", "genre", "langue", "commune"]
 
     def preparer(self, ctx, lignes):
-        self.charger_personnes(ctx, lignes)
+        self.charger_personnes(ctx, lignes, champs=self.champs_mis_a_jour)
 
     def valider(self, ctx: ContexteImport, ligne: LigneImport) -> None:
         info = None
@@ -125,16 +126,16 @@ class ImportBeneficiaires(TypeImport):
             Beneficiaire,
             ctx=ctx,
             existant=lambda ligne: ctx.personnes.get(ligne.donnees["niss"]),
-            nouveau=lambda d: Beneficiaire(
-                cpas=ctx.cpas,
-                niss=d["niss"],
-                nom=d["nom"],
-                prenom=d["prenom"],
-                date_naissance=d["date_naissance"],
-                genre=d["genre"],
-                langue=d["langue"] or ctx.cpas.langue,
-                commune=d["commune"],
-            ),
+            nouveau=lambda d: {
+                "cpas_id": ctx.cpas.pk,
+                "niss": d["niss"],
+                "nom": d["nom"],
+                "prenom": d["prenom"],
+                "date_naissance": d["date_naissance"],
+                "genre": d["genre"],
+                "langue": d["langue"] or ctx.cpas.langue,
+                "commune": d["commune"],
+            },
             changements=self._changements,
             champs=[*self.champs_mis_a_jour, "modifie_le"],
         )
@@ -159,12 +160,15 @@ class ImportDroits(TypeImport):
     ]
 
     def preparer(self, ctx, lignes):
-        self.charger_personnes(ctx, lignes)
+        self.charger_personnes(ctx, lignes, champs=())
         ctx.droits = defaultdict(list)
         ids = [b.pk for b in ctx.personnes.values()]
-        for lot in iter_par_lots(ids, 5000):
-            for droit in DroitAide.objects.filter(beneficiaire_id__in=lot).order_by("debut"):
-                ctx.droits[droit.beneficiaire_id].append(droit)
+        droits = instances_partielles(
+            DroitAide.objects.filter(beneficiaire_id__in=parmi(ids, "bigint")).order_by("debut"),
+            ["id", "beneficiaire_id", "type", "categorie", "debut", "fin", "date_decision"],
+        )
+        for droit in droits:
+            ctx.droits[droit.beneficiaire_id].append(droit)
 
     def valider(self, ctx, ligne):
         b = self.personne(ctx, ligne)
@@ -260,15 +264,15 @@ class ImportDroits(TypeImport):
             DroitAide,
             ctx=ctx,
             existant=lambda ligne: ligne.donnees.get("existant"),
-            nouveau=lambda d: DroitAide(
-                cpas=ctx.cpas,
-                beneficiaire=d["beneficiaire"],
-                type=d["type"],
-                categorie=d["categorie"],
-                debut=d["debut"],
-                fin=d["fin"],
-                date_decision=d["date_decision"],
-            ),
+            nouveau=lambda d: {
+                "cpas_id": ctx.cpas.pk,
+                "beneficiaire_id": d["beneficiaire"].pk,
+                "type": d["type"],
+                "categorie": d["categorie"],
+                "debut": d["debut"],
+                "fin": d["fin"],
+                "date_decision": d["date_decision"],
+            },
             changements=self._changements,
             champs=["categorie", "fin", "date_decision"],
         )

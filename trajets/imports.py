@@ -20,8 +20,8 @@ from beneficiaires.importation import (
     Bilan,
     Colonne,
     TypeImport,
-    iter_par_lots,
     normaliser_entete,
+    parmi,
     register_import_type,
 )
 
@@ -51,13 +51,13 @@ class ImportPhases(TypeImport):
     ]
 
     def preparer(self, ctx, lignes):
-        self.charger_personnes(ctx, lignes)
+        self.charger_personnes(ctx, lignes, champs=())
         ctx.motifs = {normaliser_entete(m.code): m for m in MotifSortie.objects.pour_cpas(ctx.cpas)}
         ctx.passages = defaultdict(list)
         ids = [b.pk for b in ctx.personnes.values()]
-        for lot in iter_par_lots(ids, 5000):
-            for p in PassagePhase.objects.filter(beneficiaire_id__in=lot).order_by("debut"):
-                ctx.passages[p.beneficiaire_id].append(p)
+        passages = PassagePhase.objects.filter(beneficiaire_id__in=parmi(ids, "bigint"))
+        for p in passages.order_by("debut"):
+            ctx.passages[p.beneficiaire_id].append(p)
 
     def valider(self, ctx, ligne):
         b = self.personne(ctx, ligne)

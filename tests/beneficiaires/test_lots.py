@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from beneficiaires import lots, tasks
+from beneficiaires import importation, lots, tasks
 from beneficiaires.importation import TypeImport
 from beneficiaires.models import Beneficiaire, LigneLot, LotImport, StatutLot
 from beneficiaires.niss import niss_avec_controle
@@ -168,16 +168,16 @@ def test_failure_in_the_middle_of_the_import_writes_nothing_and_marks_the_batch_
     with django_capture_on_commit_callbacks(execute=True):
         response = _deposer(client, _fichier(2500))
     file_de_taches.executer()
-    vrai = Beneficiaire.objects.bulk_create
+    vrai = importation.inserer_lot
     ecrits = []
 
-    def bulk_create(objs, *args, **kwargs):
+    def inserer_lot(model, staging, colonnes, debut, fin):
         if ecrits:  # the second batch (rows 2001 and after): the disk is full
             raise OSError("disque plein à la ligne 2001")
-        ecrits.append(len(objs))
-        return vrai(objs, *args, **kwargs)
+        ecrits.append(fin - debut)
+        return vrai(model, staging, colonnes, debut, fin)
 
-    monkeypatch.setattr(Beneficiaire.objects, "bulk_create", bulk_create)
+    monkeypatch.setattr(importation, "inserer_lot", inserer_lot)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response.url, {"action": "importer"})
     file_de_taches.executer()
@@ -275,11 +275,11 @@ def test_progress_is_published_while_the_import_transaction_runs(
     file_de_taches.executer()
     client.post(response.url, {"action": "importer"})
     lot = LotImport.objects.get()
-    vrai = Beneficiaire.objects.bulk_create
+    vrai = importation.inserer_lot
     appels, vus = [], []
 
-    def bulk_create(objs, *args, **kwargs):
-        appels.append(len(objs))
+    def inserer_lot(model, staging, colonnes, debut, fin):
+        appels.append(fin - debut)
         if len(appels) == 2:  # inside the import's transaction, after the first 2,000 rows
             deadline = time.monotonic() + 20
             while True:
@@ -292,9 +292,9 @@ def test_progress_is_published_while_the_import_transaction_runs(
                     break
                 assert time.monotonic() < deadline, html
                 time.sleep(0.2)
-        return vrai(objs, *args, **kwargs)
+        return vrai(model, staging, colonnes, debut, fin)
 
-    monkeypatch.setattr(Beneficiaire.objects, "bulk_create", bulk_create)
+    monkeypatch.setattr(importation, "inserer_lot", inserer_lot)
     file_de_taches.executer()
     assert "écriture des données" in vus[0] and "80 %" in vus[0]
     lot.refresh_from_db()
