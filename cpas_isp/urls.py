@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpas_isp import otp_views, views
+from cpas_isp import otp_views, sante, views
 
 urlpatterns = [
     path("", views.accueil, name="accueil"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("cpas/changer/", views.changer_cpas, name="changer_cpas"),
     path("langue/", views.changer_langue, name="changer_langue"),
     path("audit/", views.audit, name="audit"),
+    path("sante/", sante.sante, name="sante"),
     path("admin/", admin.site.urls),
     path("beneficiaires/", include("beneficiaires.urls")),
     path("partenaires/", include("partenaires.urls")),

@@ -85,3 +85,10 @@ def test_belgian_date_format(settings):
         assert formats.date_format(datetime.date(2026, 3, 1)) == "01/03/2026"
     with translation.override("nl"):
         assert formats.date_format(datetime.date(2026, 3, 1)) == "01/03/2026"
+
+
+def test_health_check_answers_the_logged_in_user_and_cpas(make_user, client_for, cpas_a, client):
+    assert client.get("/sante/").status_code == 302  # anonymous: to the login page
+    user = make_user(Role.AGENT, cpas_a)
+    response = client_for(user).get("/sante/")
+    assert response.json() == {"statut": "ok", "utilisateur": user.username, "cpas": cpas_a.code}
