@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -124,16 +126,33 @@ def _referents(request):
 
 @role_required(p.peut_suivre_beneficiaires)
 def detail(request, pk):
-    b = _beneficiaire(request, pk)
-    journaliser_acces(request, b)
     aujourd_hui = timezone.localdate()
-    annote = queries.annoter_groupes(Beneficiaire.objects.filter(pk=b.pk), aujourd_hui).first()
+    # The person with their target groups and the number of BSP versions, in one query.
+    b = get_beneficiaire_or_404(
+        request.user,
+        pk,
+        queries.annoter_groupes(
+            Beneficiaire.objects.select_related("referent", "cpas"), aujourd_hui
+        ).annotate(
+            nb_versions_bilan=Coalesce(
+                Subquery(
+                    BilanSocioProfessionnel.objects.filter(beneficiaire=OuterRef("pk"))
+                    .order_by()
+                    .values("beneficiaire")
+                    .annotate(n=Count("id"))
+                    .values("n")
+                ),
+                0,
+            )
+        ),
+    )
+    journaliser_acces(request, b)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related("frein", "note_par")
     if not sensibles:
         freins = freins.non_sensibles()
     bilan = services.bilan_courant(b)
-    nb_versions = BilanSocioProfessionnel.objects.filter(beneficiaire=b).count()
+    nb_versions = b.nb_versions_bilan
     droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut"))
     evenements = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
     return render(
@@ -141,7 +160,7 @@ def detail(request, pk):
         "beneficiaires/detail.html",
         {
             "b": b,
-            "groupes": queries.groupes_de(annote),
+            "groupes": queries.groupes_de(b),
             "age": b.age_le(aujourd_hui),
             "droits": droits,
             "droit_courant": next(
