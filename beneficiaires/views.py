@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -127,7 +127,8 @@ def _referents(request):
 @role_required(p.peut_suivre_beneficiaires)
 def detail(request, pk):
     aujourd_hui = timezone.localdate()
-    # The person with their target groups and the number of BSP versions, in one query.
+    # The person with their target groups, the number of BSP versions and whether they have
+    # rights and obstacles, in one query: no query for a list known to be empty.
     b = get_beneficiaire_or_404(
         request.user,
         pk,
@@ -143,7 +144,9 @@ def detail(request, pk):
                     .values("n")
                 ),
                 0,
-            )
+            ),
+            a_droits=Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk"))),
+            a_freins=Exists(FreinBeneficiaire.objects.filter(beneficiaire=OuterRef("pk"))),
         ),
     )
     journaliser_acces(request, b)
@@ -151,9 +154,10 @@ def detail(request, pk):
     freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related("frein", "note_par")
     if not sensibles:
         freins = freins.non_sensibles()
-    bilan = services.bilan_courant(b)
+    freins = list(freins) if b.a_freins else []
     nb_versions = b.nb_versions_bilan
-    droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut"))
+    bilan = services.bilan_courant(b) if nb_versions else None
+    droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut")) if b.a_droits else []
     evenements = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
     return render(
         request,

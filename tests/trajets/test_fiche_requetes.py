@@ -69,3 +69,22 @@ def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
     assert len(grand) == len(petit)
     page = client.get(url).content.decode()
     assert page.count("Relancer") >= 7
+
+
+def test_person_page_skips_the_queries_of_empty_lists(cpas_a, make_user, client_for):
+    """No rights, obstacles or BSP yet (a new file): those lists cost no query."""
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    client = client_for(agent)
+    url = f"/beneficiaires/{b.pk}/"
+    client.get(url)
+    vide = _requetes(client, url)
+    assert len(vide) <= PLAFOND - 3
+    for table in ("droitaide", "freinbeneficiaire", "bilansocioprofessionnel"):
+        assert not any(q["sql"].startswith(f'SELECT "beneficiaires_{table}".') for q in vide)
+    DroitFactory(beneficiaire=b, debut=D(2024, 1, 1))
+    FreinBeneficiaireFactory(beneficiaire=b, note_par=agent)
+    BilanFactory(beneficiaire=b, cpas=cpas_a, auteur=agent, projet="Aide-soignante")
+    page = client.get(url).content.decode()
+    assert "Aide-soignante" in page and "Mobilité" in page
