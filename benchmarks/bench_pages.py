@@ -33,6 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
@@ -201,11 +202,9 @@ def port_libre():
 
 def demarrer_gunicorn(port, nom_base):
     env = dict(os.environ)
-    url = settings.DATABASES["default"]
-    env["DATABASE_URL"] = (
-        f"postgres://{url['USER']}:{url.get('PASSWORD') or ''}@{url['HOST'] or '127.0.0.1'}"
-        f":{url['PORT'] or 5432}/{nom_base}"
-    )
+    # The same server (TCP or the embedded server's socket, ``?host=``), the bench database.
+    url = urlsplit(os.environ["DATABASE_URL"])
+    env["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{nom_base}"))
     env["DEBUG"] = "false"
     env["CPAS_ISP_TESTING"] = "true"  # no HTTPS redirect nor secure cookies on 127.0.0.1
     gunicorn = BASE / ".venv" / "bin" / "gunicorn"
