@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-DEBIAN_PACKAGES := chromium poppler-utils gettext docker-compose
+DEBIAN_PACKAGES := chromium poppler-utils gettext docker-compose wrk
 export DJANGO_SETTINGS_MODULE := cpas_isp.settings
 
 .PHONY: install system-deps run test test-dates lint format messages compilemessages benchmarks clean
@@ -24,7 +24,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Debian packages for browser tests (chromium), PDF checks (poppler-utils), translations
-# (gettext) and the compose-file check (docker-compose). Installed when missing, as root.
+# (gettext), the compose-file check (docker-compose) and the page load benchmark (wrk).
+# Installed when missing, as root.
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -124,24 +126,45 @@ def _referents(request):
 
 @role_required(p.peut_suivre_beneficiaires)
 def detail(request, pk):
-    b = _beneficiaire(request, pk)
-    journaliser_acces(request, b)
     aujourd_hui = timezone.localdate()
-    annote = queries.annoter_groupes(Beneficiaire.objects.filter(pk=b.pk), aujourd_hui).first()
+    # The person with their target groups, the number of BSP versions and whether they have
+    # rights and obstacles, in one query: no query for a list known to be empty.
+    b = get_beneficiaire_or_404(
+        request.user,
+        pk,
+        queries.annoter_groupes(
+            Beneficiaire.objects.select_related("referent", "cpas"), aujourd_hui
+        ).annotate(
+            nb_versions_bilan=Coalesce(
+                Subquery(
+                    BilanSocioProfessionnel.objects.filter(beneficiaire=OuterRef("pk"))
+                    .order_by()
+                    .values("beneficiaire")
+                    .annotate(n=Count("id"))
+                    .values("n")
+                ),
+                0,
+            ),
+            a_droits=Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk"))),
+            a_freins=Exists(FreinBeneficiaire.objects.filter(beneficiaire=OuterRef("pk"))),
+        ),
+    )
+    journaliser_acces(request, b)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related("frein", "note_par")
     if not sensibles:
         freins = freins.non_sensibles()
-    bilan = services.bilan_courant(b)
-    nb_versions = BilanSocioProfessionnel.objects.filter(beneficiaire=b).count()
-    droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut"))
+    freins = list(freins) if b.a_freins else []
+    nb_versions = b.nb_versions_bilan
+    bilan = services.bilan_courant(b) if nb_versions else None
+    droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut")) if b.a_droits else []
     evenements = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
     return render(
         request,
         "beneficiaires/detail.html",
         {
             "b": b,
-            "groupes": queries.groupes_de(annote),
+            "groupes": queries.groupes_de(b),
             "age": b.age_le(aujourd_hui),
             "droits": droits,
             "droit_courant": next(

@@ -3,13 +3,25 @@ from cpas_isp.tenancy import active_memberships, current_membership
 
 
 def current_cpas(request):
+    """The current CPAS, the user's memberships (CPAS switch menu) and permissions.
+
+    Computed once per request: a page rendering several templates with the request (the
+    person page's sections, htmx fragments) reuses the first result."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    cached = getattr(request, "_contexte_cpas_courant", None)
+    if cached is not None:
+        return cached
     membership = current_membership(user)
-    return {
+    affiliations = getattr(user, "_affiliations_actives", None)
+    contexte = {
         "membership": membership,
         "cpas_courant": membership.cpas if membership else None,
-        "mes_affiliations": list(active_memberships(user)),
+        "mes_affiliations": (
+            affiliations if affiliations is not None else list(active_memberships(user))
+        ),
         "perms_isp": UserPermissions(user),
     }
+    request._contexte_cpas_courant = contexte
+    return contexte

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import QueryDict
@@ -165,4 +167,36 @@ class NulCharacterMiddleware:
                 messages.warning(
                     request, _("Un caractère invalide (caractère nul) a été retiré de la demande.")
                 )
+        return self.get_response(request)
+
+
+class SessionIdleMiddleware:
+    """Idle timeout without writing the session on every request.
+
+    The session keeps a last-seen stamp (seconds since the epoch), refreshed at most once a
+    minute: that marks the session modified, so SessionMiddleware saves it (and pushes its
+    expiry, SESSION_COOKIE_AGE, forward) then and only then. A logged-in session whose stamp
+    is older than ``settings.SESSION_IDLE_TIMEOUT`` seconds is logged out, and the request
+    goes on as an anonymous one (pages behind the login send to the login form). Needs
+    SessionMiddleware and AuthenticationMiddleware before it.
+    """
+
+    KEY = "_vu_le"
+    REFRESH_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.contrib.auth import SESSION_KEY as USER_KEY
+        from django.contrib.auth import logout
+
+        session = request.session
+        if USER_KEY in session:
+            now = int(time.time())
+            last_seen = session.get(self.KEY)
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT:
+                logout(request)
+            elif last_seen is None or now - last_seen > self.REFRESH_SECONDS:
+                session[self.KEY] = now
         return self.get_response(request)

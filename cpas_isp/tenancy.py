@@ -36,8 +36,10 @@ def current_membership(user):
 
 def activate(user, cpas_id):
     """Make ``cpas_id`` the user's current CPAS (must be one of their active memberships)."""
-    membership = next((m for m in active_memberships(user) if m.cpas_id == cpas_id), None)
+    memberships = list(active_memberships(user))
+    membership = next((m for m in memberships if m.cpas_id == cpas_id), None)
     user._membership_courante = membership
+    user._affiliations_actives = memberships  # for the CPAS switch menu, without a query
     return membership
 
 

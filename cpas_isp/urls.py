@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpas_isp import audit_views, otp_views, views
+from cpas_isp import audit_views, otp_views, sante, views
 from cpas_isp.forms import ConnexionForm
 
 urlpatterns = [
@@ -31,6 +31,7 @@ urlpatterns = [
     path("cpas/changer/", views.changer_cpas, name="changer_cpas"),
     path("langue/", views.changer_langue, name="changer_langue"),
     path("audit/", audit_views.audit, name="audit"),
+    path("sante/", sante.sante, name="sante"),
     path("admin/", admin.site.urls),
     path("beneficiaires/", include("beneficiaires.urls")),
     path("partenaires/", include("partenaires.urls")),

@@ -376,7 +376,11 @@ class Orientation(models.Model):
         verbose_name_plural = _("orientations")
         ordering = ["-date_orientation", "-id"]
         indexes = [
-            models.Index(fields=["cpas", "statut"]),
+            # Statut lists, and the home summary's "refused or expired lately" (a range on
+            # modifie_le within a statut).
+            models.Index(
+                fields=["cpas", "statut", "modifie_le"], name="orientation_statut_modifie_idx"
+            ),
             models.Index(fields=["cpas", "service"]),
             models.Index(
                 fields=["cpas", "-date_orientation", "-id"], name="orientation_cpas_date_idx"

@@ -104,6 +104,7 @@ ROUTES = {
     "otp_verifier": sans,
     "otp_activer": sans,
     "otp_codes_secours": sans,
+    "sante": sans,
     # beneficiaires
     "beneficiaires:liste": sans,
     "beneficiaires:creer": sans,

@@ -20,14 +20,13 @@ def _peut(user, b):
 
 
 def timeline(beneficiaire, user):
-    from trajets.models import ContratArticle60, Etape, PassagePhase, Piis
+    from trajets.sections import donnees
 
     if not _peut(user, beneficiaire):
         return []
+    trajet = donnees(beneficiaire)  # shared with the page's sections
     events = []
-    for p in PassagePhase.objects.filter(beneficiaire=beneficiaire).select_related(
-        "motif_sortie", "agent"
-    ):
+    for p in trajet.passages:
         events.append(
             hooks.EvenementTimeline(
                 date=p.debut,
@@ -45,7 +44,8 @@ def timeline(beneficiaire, user):
                     categorie="phase",
                 )
             )
-    for e in Etape.objects.filter(beneficiaire=beneficiaire).select_related("type", "auteur"):
+    journal = reverse("trajets:journal", kwargs={"pk": beneficiaire.pk})
+    for e in trajet.etapes:
         detail = e.note
         if e.prochaine_action:
             detail = f"{detail} → {e.prochaine_action}".strip(" →")
@@ -55,10 +55,10 @@ def timeline(beneficiaire, user):
                 titre=f"{e.type.libelle} ({e.get_mode_display().lower()})",
                 detail=detail,
                 categorie="etape",
-                url=reverse("trajets:journal", kwargs={"pk": beneficiaire.pk}) + f"#etape-{e.pk}",
+                url=f"{journal}#etape-{e.pk}",
             )
         )
-    for piis in Piis.objects.filter(beneficiaire=beneficiaire):
+    for piis in trajet.piis:
         url = reverse("trajets:piis_detail", kwargs={"piis_pk": piis.pk})
         if piis.date_proposition:
             events.append(
@@ -88,9 +88,7 @@ def timeline(beneficiaire, user):
                     url=url,
                 )
             )
-    for c in ContratArticle60.objects.filter(beneficiaire=beneficiaire).select_related(
-        "partenaire", "motif_fin"
-    ):
+    for c in trajet.contrats:
         url = reverse("trajets:contrat_detail", kwargs={"contrat_pk": c.pk})
         events.append(
             hooks.EvenementTimeline(

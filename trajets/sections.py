@@ -2,44 +2,77 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils import timezone
 
 from trajets import delais
-from trajets.models import ContratArticle60, PassagePhase, Piis
+from trajets.models import ContratArticle60, Etape, PassagePhase, Piis
+
+NB_DERNIERES_ETAPES = 8
+
+
+@dataclass
+class DonneesTrajet:
+    """The person's stays, steps, PIIS and article 60 contracts, newest first."""
+
+    passages: list
+    etapes: list
+    piis: list
+    contrats: list
+
+
+def donnees(b) -> DonneesTrajet:
+    """Fetched once per person object: the page's sections and its timeline share them (one
+    query per list, whatever the number of blocks using it)."""
+    cached = b.__dict__.get("_donnees_trajet")
+    if cached is None:
+        cached = DonneesTrajet(
+            passages=list(
+                PassagePhase.objects.filter(beneficiaire=b)
+                .select_related("agent", "motif_sortie")
+                .order_by("-debut")
+            ),
+            etapes=list(
+                Etape.objects.filter(beneficiaire=b)
+                .select_related("type", "auteur", "passage")
+                .order_by("-date", "-id")
+            ),
+            piis=list(
+                Piis.objects.filter(beneficiaire=b)
+                .select_related("avenant_de")
+                .order_by("-date_decision_ris", "-numero_avenant")
+            ),
+            contrats=list(
+                ContratArticle60.objects.filter(beneficiaire=b)
+                .select_related("partenaire", "motif_fin")
+                .order_by("-debut")
+            ),
+        )
+        b.__dict__["_donnees_trajet"] = cached
+    return cached
 
 
 def trajet(request, b):
-    passages = list(
-        PassagePhase.objects.filter(beneficiaire=b)
-        .select_related("agent", "motif_sortie")
-        .order_by("-debut")
-    )
+    passages = donnees(b).passages
     courant = next((p for p in passages if p.fin is None), None)
     return {"b": b, "passages": passages, "courant": courant}
 
 
 def journal(request, b):
-    from trajets.views import dernieres_etapes
+    from trajets.views import masquer_notes
 
-    return {"b": b, "etapes": dernieres_etapes(b, request.user)}
+    etapes = donnees(b).etapes[:NB_DERNIERES_ETAPES]
+    return {"b": b, "etapes": masquer_notes(etapes, request.user)}
 
 
 def piis(request, b):
     today = timezone.localdate()
-    items = list(
-        Piis.objects.filter(beneficiaire=b)
-        .select_related("avenant_de")
-        .order_by("-date_decision_ris", "-numero_avenant")
-    )
+    items = donnees(b).piis
     for p in items:
         p.etat_signature = delais.etat_signature(p.date_decision_ris, p.date_signature, today)
     return {"b": b, "piis_liste": items, "aujourd_hui": today}
 
 
 def article60(request, b):
-    contrats = list(
-        ContratArticle60.objects.filter(beneficiaire=b)
-        .select_related("partenaire", "motif_fin")
-        .order_by("-debut")
-    )
-    return {"b": b, "contrats": contrats, "aujourd_hui": timezone.localdate()}
+    return {"b": b, "contrats": donnees(b).contrats, "aujourd_hui": timezone.localdate()}

@@ -1,4 +1,10 @@
+import datetime
+
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from freezegun import freeze_time
 
 from cpas_isp.models import Role
 
@@ -40,11 +46,61 @@ def test_account_is_locked_after_repeated_failures(client, make_user, cpas_a, pa
 def test_session_expires_after_idle_timeout_and_is_renewed_on_activity(
     make_user, client_for, cpas_a
 ):
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
-    client = client_for(make_user(Role.AGENT, cpas_a))
-    client.get("/")
-    assert 0 < client.session.get_expiry_age() <= 30 * 60
+    assert settings.SESSION_IDLE_TIMEOUT == settings.SESSION_COOKIE_AGE == 30 * 60
+    debut = timezone.now()
+    with freeze_time(debut) as horloge:
+        client = client_for(make_user(Role.AGENT, cpas_a))
+        client.get("/")
+        assert 0 < client.session.get_expiry_age() <= 30 * 60
+        # Active every 20 minutes: still logged in an hour later.
+        for _ in range(3):
+            horloge.tick(datetime.timedelta(minutes=20))
+            assert client.get("/").status_code == 200
+        # Then 31 minutes without a request: back to the login form.
+        horloge.tick(datetime.timedelta(minutes=31))
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+
+def _ecritures_session(ctx):
+    return sum(
+        1
+        for q in ctx.captured_queries
+        if q["sql"].startswith("UPDATE") and '"django_session"' in q["sql"]
+    )
+
+
+def test_session_is_written_at_most_once_a_minute(make_user, client_for, cpas_a):
+    debut = timezone.now()
+    with freeze_time(debut) as horloge:
+        client = client_for(make_user(Role.AGENT, cpas_a))
+        client.get("/")  # first page after login: stamps the session
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/")
+            horloge.tick(datetime.timedelta(seconds=30))
+            client.get("/beneficiaires/")
+        assert _ecritures_session(ctx) == 0
+        horloge.tick(datetime.timedelta(seconds=31))
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/")
+            client.get("/")
+        assert _ecritures_session(ctx) == 1  # the last-seen stamp, once
+
+
+def test_idle_timeout_logs_out_even_if_the_stored_session_lives_longer(
+    make_user, client_for, cpas_a, settings
+):
+    settings.SESSION_COOKIE_AGE = 8 * 3600  # upper bound only
+    debut = timezone.now()
+    with freeze_time(debut) as horloge:
+        client = client_for(make_user(Role.AGENT, cpas_a))
+        assert client.get("/").status_code == 200
+        horloge.tick(datetime.timedelta(minutes=29))
+        assert client.get("/").status_code == 200
+        horloge.tick(datetime.timedelta(minutes=31))
+        response = client.get("/beneficiaires/")
+        assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+        assert "_auth_user_id" not in client.session
 
 
 def test_logout_ends_the_session(make_user, client_for, cpas_a):
@@ -85,3 +141,10 @@ def test_belgian_date_format(settings):
         assert formats.date_format(datetime.date(2026, 3, 1)) == "01/03/2026"
     with translation.override("nl"):
         assert formats.date_format(datetime.date(2026, 3, 1)) == "01/03/2026"
+
+
+def test_health_check_answers_the_logged_in_user_and_cpas(make_user, client_for, cpas_a, client):
+    assert client.get("/sante/").status_code == 302  # anonymous: to the login page
+    user = make_user(Role.AGENT, cpas_a)
+    response = client_for(user).get("/sante/")
+    assert response.json() == {"statut": "ok", "utilisateur": user.username, "cpas": cpas_a.code}

@@ -637,3 +637,47 @@ def test_referral_editable_until_the_partner_answers(
     client_for(agent).post(url, {"motif": "Encore"})
     o.refresh_from_db()
     assert o.motif == "Nouveau motif"
+
+
+def test_home_summary_counts_refusals_since_local_midnight_30_days_ago(
+    client_for, agent, service, cpas_a
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from freezegun import freeze_time
+
+    from partenaires.models import Orientation
+
+    utc = datetime.UTC
+    with freeze_time("2026-03-31 10:00:00"):  # 12:00 in Brussels; 30 days ago: 1 March
+        client = client_for(agent)
+        client.get(reverse("accueil"))  # first page of the session
+
+        def refusee(quand):
+            o = OrientationFactory(
+                beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent),
+                service=service,
+                agent=agent,
+                statut="refusee",
+                motif_refus="complet",
+                date_envoi=datetime.date(2026, 2, 1),
+                date_reponse=datetime.date(2026, 2, 2),
+            )
+            Orientation.objects.filter(pk=o.pk).update(modifie_le=quand)
+
+        # 00:30 on 1 March in Brussels (UTC+1): counted; 23:30 on 28 February: not.
+        refusee(datetime.datetime(2026, 2, 28, 23, 30, tzinfo=utc))
+        refusee(datetime.datetime(2026, 2, 28, 22, 30, tzinfo=utc))
+        _envoyer(agent, service, cpas_a)
+        with CaptureQueriesContext(connection) as petit:
+            page = client.get(reverse("accueil")).content.decode()
+        assert "1 en attente de réponse" in page
+        assert "1 refusée ou expirée ce mois-ci" in page
+        for _ in range(5):
+            _envoyer(agent, service, cpas_a)
+            refusee(datetime.datetime(2026, 3, 30, 8, 0, tzinfo=utc))
+        with CaptureQueriesContext(connection) as grand:
+            page = client.get(reverse("accueil")).content.decode()
+        assert "6 en attente de réponse" in page
+        assert "6 refusées ou expirées ce mois-ci" in page
+        assert len(grand.captured_queries) == len(petit.captured_queries)

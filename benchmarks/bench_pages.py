@@ -1,0 +1,396 @@
+"""The main pages as users meet them: a large CPAS served by gunicorn (2 workers) under a
+bounded concurrent load (wrk, 8 connections), each page's latency compared with a constant
+logged-in view measured in the same round (the "floor": ``/sante/``, middleware + session +
+user, no page work) and with an anonymous page (the login form).
+
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_pages.py
+
+Creates a throwaway database (bench_pages_<name>), fills it like bench_trajets.py (6,000
+people, ~61,000 steps, PIIS, article 60 contracts) plus 20,000 referrals to 30 partners
+(like bench_partenaires.py), logs one user in per role (the administrator past the two-factor
+step), starts gunicorn on a free local port and runs ``wrk -t2 -c8 --latency`` on each page,
+BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (default 4).
+Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
+floor's (median and min-max over rounds) and its SQL query count (measured once through the
+Django test client on the same database). Targets: every page <= 3x the logged-in floor, the
+logged-in floor <= 3x the anonymous page.
+
+Needs ``wrk`` (Debian package, installed by ``make system-deps``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpas_isp.settings")
+os.environ.setdefault("CPAS_ISP_TESTING", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+SECONDES = int(os.environ.get("BENCH_PAGES_SECONDS", "4"))
+TOURS = int(os.environ.get("BENCH_PAGES_ROUNDS", "3"))
+PERSONNES = int(os.environ.get("BENCH_PAGES_PERSONNES", "6000"))
+N_ORIENTATIONS = int(os.environ.get("BENCH_PAGES_ORIENTATIONS", "20000"))
+# A page whose first request takes longer is reported, not loaded: 8 clients on it would
+# keep both workers busy long after wrk stops and spoil the next pages' figures.
+PREMIERE_MAX_MS = int(os.environ.get("BENCH_PAGES_MAX_FIRST_MS", "15000"))
+CIBLE_PAGE = 3.0
+CIBLE_PLANCHER = 3.0
+
+
+def remplir():
+    """The large CPAS of bench_trajets.py, referrals as in bench_partenaires.py, one user per
+    role."""
+    from bench_trajets import remplir as remplir_trajets
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from cpas_isp.models import Membership, Role, User
+    from partenaires.models import (
+        ComptePartenaire,
+        Orientation,
+        Partenaire,
+        ServicePartenaire,
+        Thematique,
+        TypePartenaire,
+    )
+    from trajets.models import ContratArticle60, Piis
+
+    cpas, agent, coord, personnes = remplir_trajets(PERSONNES)
+    rng = random.Random(2026)
+    directeur = User.objects.create_user("directeur.bench", password="x")
+    Membership.objects.create(user=directeur, cpas=cpas, role=Role.DIRECTEUR)
+    admin = User.objects.create_user("admin.bench", password="x")
+    Membership.objects.create(user=admin, cpas=cpas, role=Role.ADMIN)
+    appareil = TOTPDevice.objects.create(user=admin, name="authenticator", confirmed=True)
+
+    type_ = TypePartenaire.objects.first()
+    theme = Thematique.objects.first()
+    partenaires = Partenaire.objects.bulk_create(
+        [Partenaire(nom=f"Partenaire {i}", type=type_, commune="Bruxelles") for i in range(30)]
+    )
+    services = ServicePartenaire.objects.bulk_create(
+        [
+            ServicePartenaire(partenaire=p, nom=f"Service {j}", thematique=theme)
+            for p in partenaires
+            for j in range(3)
+        ]
+    )
+    partenaire = User.objects.create_user("partenaire.bench", password="x", email="p@x.be")
+    Membership.objects.create(user=partenaire, cpas=cpas, role=Role.PARTENAIRE)
+    ComptePartenaire.objects.create(user=partenaire, partenaire=partenaires[0])
+    today = datetime.date.today()
+    lignes = []
+    for i in range(N_ORIENTATIONS):
+        d = today - datetime.timedelta(days=rng.randint(0, 5 * 365))
+        b = rng.choice(personnes)
+        o = Orientation(
+            cpas=cpas,
+            beneficiaire=b,
+            service=rng.choice(services),
+            agent=agent if b.referent_id == agent.pk else coord,
+            date_orientation=d,
+            motif="bench",
+            date_envoi=d,
+        )
+        if i < N_ORIENTATIONS * 3 // 20:
+            o.statut = "envoyee"
+            o.date_envoi = today - datetime.timedelta(days=rng.randint(0, 40))
+        else:
+            o.statut = rng.choice(["acceptee", "refusee", "en_cours", "terminee", "expiree"])
+            o.date_reponse = d + datetime.timedelta(days=rng.randint(1, 20))
+            if o.statut == "refusee":
+                o.motif_refus = "complet"
+            if o.statut == "terminee":
+                o.resultat = rng.choice(["emploi", "abandon", "reorientation"])
+        lignes.append(o)
+    Orientation.objects.bulk_create(lignes, batch_size=2_000)
+    b = next(p for p in personnes if p.referent_id == agent.pk)
+    piis = Piis.objects.filter(beneficiaire__referent=agent).order_by("pk").first()
+    contrat = ContratArticle60.objects.order_by("pk").first()
+    return {
+        "cpas": cpas,
+        "users": {
+            "agent": agent,
+            "coordinateur": coord,
+            "directeur": directeur,
+            "partenaire": partenaire,
+            "admin": admin,
+        },
+        "appareil": appareil,
+        "personne": b,
+        "piis": piis,
+        "contrat": contrat,
+    }
+
+
+def pages(d):
+    """(label, role, url): the floor and the anonymous page first."""
+    b, piis = d["personne"], d["piis"]
+    return [
+        ("floor: /sante/ (logged in)", "agent", "/sante/"),
+        ("anonymous: login page", None, "/connexion/"),
+        ("home (agent)", "agent", "/"),
+        ("Mes dossiers (agent)", "agent", "/beneficiaires/"),
+        ("caseload search", "agent", "/beneficiaires/?q=Nom12"),
+        ("person page", "agent", f"/beneficiaires/{b.pk}/"),
+        ("cellule queue", "agent", "/trajets/files/emploi/"),
+        ("Mes échéances", "agent", "/trajets/echeances/"),
+        ("dashboard coordinator", "coordinateur", "/rapports/"),
+        ("dashboard director", "directeur", "/rapports/"),
+        ("partner portal", "partenaire", "/partenaires/portail/"),
+        ("PIIS detail", "agent", f"/trajets/piis/{piis.pk}/"),
+        ("article 60 occupancy", "coordinateur", "/trajets/article60/"),
+        ("referral list", "coordinateur", "/partenaires/orientations/"),
+        ("reports page", "coordinateur", "/rapports/mensuels/"),
+        ("audit page", "admin", "/audit/"),
+    ]
+
+
+def clients(d):
+    """A logged-in test client per role; the administrator's session is marked verified by
+    its authenticator (django-otp's session key), as after typing the code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    result = {}
+    for role, user in d["users"].items():
+        client = Client()
+        client.force_login(user)
+        if role == "admin":
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = d["appareil"].persistent_id
+            session.save()
+        result[role] = client
+    return result
+
+
+def compter_requetes(client, url):
+    client.get(url)  # warm caches (translations, templates), as the server's workers are
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def port_libre():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def demarrer_gunicorn(port, nom_base):
+    env = dict(os.environ)
+    # The same server (TCP or the embedded server's socket, ``?host=``), the bench database.
+    url = urlsplit(os.environ["DATABASE_URL"])
+    env["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{nom_base}"))
+    env["DEBUG"] = "false"
+    env["CPAS_ISP_TESTING"] = "true"  # no HTTPS redirect nor secure cookies on 127.0.0.1
+    gunicorn = BASE / ".venv" / "bin" / "gunicorn"
+    proc = subprocess.Popen(
+        [
+            str(gunicorn if gunicorn.exists() else "gunicorn"),
+            "cpas_isp.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "300",
+        ],
+        cwd=BASE,
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/connexion/")
+            if conn.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    arreter(proc)
+    raise SystemExit("gunicorn did not start")
+
+
+def arreter(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def verifier(port, url, cookie):
+    """The page answers 200 to this session (not a redirect to the login or code page)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("GET", url, headers={"Cookie": cookie} if cookie else {})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 200:
+        raise SystemExit(f"{url}: HTTP {response.status} {response.getheader('Location')}")
+
+
+UNITES = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def en_ms(texte):
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", texte)
+    return float(m.group(1)) * UNITES[m.group(2)]
+
+
+def wrk(port, url, cookie, secondes):
+    commande = ["wrk", "-t2", "-c8", f"-d{secondes}s", "--latency", "--timeout", "30s"]
+    if cookie:
+        commande += ["-H", f"Cookie: {cookie}"]
+    sortie = subprocess.run(
+        [*commande, f"http://127.0.0.1:{port}{url}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    moyenne = en_ms(re.search(r"Latency\s+(\S+)", sortie).group(1))
+    p50 = en_ms(re.search(r"\s50%\s+(\S+)", sortie).group(1))
+    p99 = en_ms(re.search(r"\s99%\s+(\S+)", sortie).group(1))
+    requetes = int(re.search(r"(\d+) requests in", sortie).group(1))
+    erreurs = re.search(r"Non-2xx or 3xx responses: (\d+)", sortie)
+    if erreurs:
+        raise SystemExit(f"{url}: {erreurs.group(1)} non-2xx answers under load")
+    return {"moyenne": moyenne, "p50": p50, "p99": p99, "requetes": requetes}
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up (server, database)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: make system-deps (Debian package wrk)")
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    nom_base = f"bench_pages_{old_name}"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = nom_base
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    proc = None
+    trop_lentes = {}
+    try:
+        t0 = time.perf_counter()
+        d = remplir()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(
+            f"Data: {PERSONNES} people, ~{PERSONNES * 10} steps, {N_ORIENTATIONS} referrals "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
+        par_role = clients(d)
+        liste = pages(d)
+        requetes = {}
+        for label, role, url in liste:
+            client = par_role[role] if role else Client()
+            requetes[label] = compter_requetes(client, url)
+        cookies = {
+            role: f"{settings.SESSION_COOKIE_NAME}={c.cookies[settings.SESSION_COOKIE_NAME].value}"
+            for role, c in par_role.items()
+        }
+        connection.close()  # the server's workers do the work from here
+        port = port_libre()
+        proc = demarrer_gunicorn(port, nom_base)
+        for label, role, url in liste:
+            t1 = time.perf_counter()
+            verifier(port, url, cookies.get(role))
+            premiere = (time.perf_counter() - t1) * 1000
+            print(f"  first request {label}: {premiere:.0f} ms", flush=True)
+            if premiere > PREMIERE_MAX_MS:
+                trop_lentes[label] = premiere
+                continue
+            wrk(port, url, cookies.get(role), 1)  # warm-up
+        mesures = {label: [] for label, _r, _u in liste}
+        for tour in range(TOURS):
+            for label, role, url in liste:
+                if label in trop_lentes:
+                    continue
+                mesures[label].append(wrk(port, url, cookies.get(role), SECONDES))
+            print(f"round {tour + 1}/{TOURS} done", flush=True)
+    finally:
+        if proc is not None:
+            arreter(proc)
+        connection.close()
+        with connection._nodb_cursor() as cursor:  # a killed worker's query may linger
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [nom_base],
+            )
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    plancher = mesures[liste[0][0]]
+    anonyme = mesures[liste[1][0]]
+    print(
+        f"\nwrk -t2 -c8, {SECONDES} s per page, {TOURS} rounds, gunicorn 2 workers "
+        f"(latencies: median over rounds; ratio: mean latency / floor's in the same round)"
+    )
+    print(
+        f"{'page':<30} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'x floor':>8} "
+        f"{'spread':>11} {'queries':>8}"
+    )
+    echecs = []
+    for label, _role, _url in liste:
+        m = mesures[label]
+        if label in trop_lentes:
+            print(
+                f"{label:<30} not loaded: one request takes {trop_lentes[label]:.0f} ms "
+                f"(> BENCH_PAGES_MAX_FIRST_MS) {requetes[label]:>8}"
+            )
+            echecs.append(f"{label} (one request {trop_lentes[label] / 1000:.0f} s)")
+            continue
+        # A round where no request finished (a page slower than the round) has no latency.
+        ratios = [
+            x["moyenne"] / f["moyenne"]
+            for x, f in zip(m, plancher, strict=True)
+            if x["requetes"] and f["requetes"]
+        ] or [float("nan")]
+        ratio = statistics.median(ratios)
+        debit = statistics.median(x["requetes"] for x in m) / SECONDES
+        print(
+            f"{label:<30} {statistics.median(x['p50'] for x in m):>8.1f} "
+            f"{statistics.median(x['p99'] for x in m):>8.1f} {debit:>7.0f} {ratio:>8.2f} "
+            f"{min(ratios):>5.2f}-{max(ratios):<5.2f} {requetes[label]:>8}"
+        )
+        if label not in (liste[0][0], liste[1][0]) and ratio > CIBLE_PAGE:
+            echecs.append(f"{label} {ratio:.1f}x the floor")
+    ratio_plancher = statistics.median(
+        f["moyenne"] / a["moyenne"] for f, a in zip(plancher, anonyme, strict=True)
+    )
+    print(f"\nlogged-in floor / anonymous page: {ratio_plancher:.2f}x (target <= {CIBLE_PLANCHER})")
+    if ratio_plancher > CIBLE_PLANCHER:
+        echecs.append(f"floor {ratio_plancher:.1f}x the anonymous page")
+    print(f"pages over {CIBLE_PAGE}x the floor: " + (", ".join(echecs) if echecs else "none"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The person page (beneficiaires detail + the trajectory's sections and timeline): a fixed,
+small number of queries, each list fetched once, whatever the size of the file.
+
+The 16: session, user, authenticator (two-factor), membership, the person (with target groups
+and the number of BSP versions), the access log entry, current BSP, rights, obstacles, stays,
+steps, PIIS, article 60 contracts (each once for the sections and the timeline), referrals,
+their transitions, programme participations. It was 28 (the context processor reran for each
+section; stays, steps, PIIS and contracts were fetched twice)."""
+
+import datetime
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cpas_isp.models import Role
+from tests.beneficiaires.factories import BilanFactory, DroitFactory, FreinBeneficiaireFactory
+from tests.partenaires.factories import OrientationFactory, ServiceFactory
+from tests.trajets.factories import (
+    BeneficiaireFactory,
+    ContratFactory,
+    EtapeFactory,
+    PassageFactory,
+    PiisFactory,
+)
+
+D = datetime.date
+PLAFOND = 16
+
+
+def _remplir(b, agent, n, depuis=0):
+    service = ServiceFactory()
+    for i in range(depuis, depuis + n):
+        jour = D(2024, 1, 1) + datetime.timedelta(days=30 * i)
+        EtapeFactory(beneficiaire=b, auteur=agent, date=jour, prochaine_action="Relancer")
+        PiisFactory(beneficiaire=b, agent=agent, date_decision_ris=jour)
+        ContratFactory(beneficiaire=b, debut=jour, fin_prevue=jour + datetime.timedelta(days=20))
+        DroitFactory(beneficiaire=b, debut=jour, fin=jour + datetime.timedelta(days=20))
+        FreinBeneficiaireFactory(
+            beneficiaire=b, note_par=agent, debut=jour, fin=jour + datetime.timedelta(days=20)
+        )
+        BilanFactory(beneficiaire=b, cpas=b.cpas, version=i + 1, auteur=agent)
+        OrientationFactory(beneficiaire=b, service=service, agent=agent)
+
+
+def _requetes(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return ctx.captured_queries
+
+
+def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
+    cpas_a, make_user, client_for
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    PassageFactory(beneficiaire=b, phase="facilitateur", debut=D(2023, 1, 1), fin=D(2023, 12, 31))
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    _remplir(b, agent, 1)
+    client = client_for(agent)
+    url = f"/beneficiaires/{b.pk}/"
+    client.get(url)  # first page of the session (CPAS chosen, last-seen stamp)
+    petit = _requetes(client, url)
+    tables = [q["sql"].split(" FROM ", 1)[-1].split(" ", 1)[0] for q in petit]
+    for table in ("trajets_passagephase", "trajets_etape", "trajets_piis", "cpas_isp_membership"):
+        assert tables.count(f'"{table}"') == 1, (table, tables)
+    assert len(petit) <= PLAFOND
+    _remplir(b, agent, 6, depuis=1)
+    grand = _requetes(client, url)
+    assert len(grand) == len(petit)
+    page = client.get(url).content.decode()
+    assert page.count("Relancer") >= 7
+
+
+def test_person_page_skips_the_queries_of_empty_lists(cpas_a, make_user, client_for):
+    """No rights, obstacles or BSP yet (a new file): those lists cost no query."""
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    client = client_for(agent)
+    url = f"/beneficiaires/{b.pk}/"
+    client.get(url)
+    vide = _requetes(client, url)
+    assert len(vide) <= PLAFOND - 3
+    for table in ("droitaide", "freinbeneficiaire", "bilansocioprofessionnel"):
+        assert not any(q["sql"].startswith(f'SELECT "beneficiaires_{table}".') for q in vide)
+    DroitFactory(beneficiaire=b, debut=D(2024, 1, 1))
+    FreinBeneficiaireFactory(beneficiaire=b, note_par=agent)
+    BilanFactory(beneficiaire=b, cpas=cpas_a, auteur=agent, projet="Aide-soignante")
+    page = client.get(url).content.decode()
+    assert "Aide-soignante" in page and "Mobilité" in page
