@@ -131,3 +131,17 @@ class Battement:
                 self.perdu = True
         except Exception:  # never let the heartbeat kill the job; the lease will tell
             logger.exception("Battement de %s %s impossible", self.model.__name__, self.pk)
+
+
+def planifier_relance(nom: str, tache: str, periodic_task_model=None, interval_model=None):
+    """The beat schedule (every minute) of the task ``tache`` that requeues interrupted jobs,
+    created once under ``nom``. Data migrations pass their historical models."""
+    if periodic_task_model is None:
+        from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+        periodic_task_model, interval_model = PeriodicTask, IntervalSchedule
+    intervalle, _ = interval_model.objects.get_or_create(every=1, period="minutes")
+    planification, _ = periodic_task_model.objects.get_or_create(
+        name=nom, defaults={"task": tache, "interval": intervalle, "enabled": True}
+    )
+    return planification

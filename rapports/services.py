@@ -339,13 +339,6 @@ TACHE_RELANCE = "rapports.tasks.relancer_rapports_interrompus"
 def assurer_planification_relance(periodic_task_model=None, interval_model=None):
     """The beat schedule of the recovery of interrupted reports (every minute), created once.
     Also used by the data migration, with the historical models."""
-    if periodic_task_model is None:
-        from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-        periodic_task_model, interval_model = PeriodicTask, IntervalSchedule
-    intervalle, _ = interval_model.objects.get_or_create(every=1, period="minutes")
-    tache, _ = periodic_task_model.objects.get_or_create(
-        name=NOM_PLANIFICATION_RELANCE,
-        defaults={"task": TACHE_RELANCE, "interval": intervalle, "enabled": True},
+    return baux.planifier_relance(
+        NOM_PLANIFICATION_RELANCE, TACHE_RELANCE, periodic_task_model, interval_model
     )
-    return tache
