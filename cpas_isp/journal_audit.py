@@ -209,6 +209,14 @@ def _portee(event_model, tracked):
         return "e.cpas_id = %(cpas)s"
     if _has_field(event_model, "cree_par_cpas"):
         return "e.cree_par_cpas_id = %(cpas)s"
+    # A user's own account row (one per user, e.g. a partner account): seen, like the user,
+    # by every CPAS the user works with; never through what it points to (a shared record).
+    for f in tracked._meta.local_fields:
+        if isinstance(f, models.OneToOneField) and f.related_model._meta.label == "cpas_isp.User":
+            return (
+                f'e."{f.attname}" IN '
+                "(SELECT user_id FROM cpas_isp_membership WHERE cpas_id = %(cpas)s)"
+            )
     for col, related in _fk_columns(event_model):
         if related is None:
             continue

@@ -100,3 +100,43 @@ class ComptePartenaireAdmin(TenantAdminMixin, admin.ModelAdmin):
                 )
             )
         )
+
+    # The account is one per user and says what they read in every CPAS they work with: a
+    # CPAS's administrator manages it only for users who work with their CPAS alone (as their
+    # identity, cpas_isp.admin.UserAdmin); the others' is for a national administrator.
+    def _actif_ailleurs(self, request, user_id) -> bool:
+        return (
+            Membership.objects.filter(user_id=user_id, actif=True)
+            .exclude(cpas_id=self._cpas_id(request))
+            .exists()
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "user" and not request.user.is_superuser and field is not None:
+            field.queryset = field.queryset.exclude(
+                Exists(
+                    Membership.objects.filter(user=OuterRef("pk"), actif=True).exclude(
+                        cpas_id=self._cpas_id(request)
+                    )
+                )
+            )
+        return field
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return (
+            request.user.is_superuser
+            or obj is None
+            or not self._actif_ailleurs(request, obj.user_id)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return (
+            request.user.is_superuser
+            or obj is None
+            or not self._actif_ailleurs(request, obj.user_id)
+        )

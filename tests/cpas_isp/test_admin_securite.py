@@ -578,3 +578,78 @@ def test_account_changes_of_a_shared_user_are_in_each_cpas_trail(
         q_evenements_comptes(cpas_a.pk), pgh_model="cpas_isp.MembershipEvent"
     )
     assert {e.pgh_data["cpas_id"] for e in membership_events} == {cpas_a.pk}
+
+
+class TestComptePartenairePartage:
+    """A partner's user who works with two CPAS has one partner account (the organisation whose
+    referrals they see in every CPAS): one CPAS's administrator must not repoint it, or they
+    would choose what the user reads of the other CPAS's referrals."""
+
+    @pytest.fixture
+    def deux_partenaires(self):
+        from tests.partenaires.factories import PartenaireFactory
+
+        return PartenaireFactory(nom="Partenaire P"), PartenaireFactory(nom="Partenaire Q")
+
+    def _partenaire_de(self, cpas_list, username):
+        user = UserFactory(username=username)
+        for cpas in cpas_list:
+            MembershipFactory(user=user, cpas=cpas, role=Role.PARTENAIRE)
+        return user
+
+    def test_account_of_a_partner_user_of_two_cpas_cannot_be_repointed(
+        self, client_for, admin_a, cpas_a, cpas_b, deux_partenaires
+    ):
+        from partenaires.models import ComptePartenaire
+
+        p, q = deux_partenaires
+        user = self._partenaire_de([cpas_a, cpas_b], "partenaire.deux.cpas")
+        compte = ComptePartenaire.objects.create(user=user, partenaire=p)
+        client = client_for(admin_a)
+        url = f"/admin/partenaires/comptepartenaire/{compte.pk}/change/"
+        response = client.post(url, {"user": str(user.pk), "partenaire": str(q.pk)})
+        assert response.status_code == 403
+        compte.refresh_from_db()
+        assert compte.partenaire == p
+        delete = client.post(
+            f"/admin/partenaires/comptepartenaire/{compte.pk}/delete/", {"post": "yes"}
+        )
+        assert delete.status_code == 403
+        assert ComptePartenaire.objects.filter(pk=compte.pk).exists()
+
+    def test_no_account_is_created_for_a_partner_user_of_two_cpas(
+        self, client_for, admin_a, cpas_a, cpas_b, deux_partenaires
+    ):
+        from partenaires.models import ComptePartenaire
+
+        _p, q = deux_partenaires
+        user = self._partenaire_de([cpas_a, cpas_b], "partenaire.sans.compte")
+        client = client_for(admin_a)
+        client.post(
+            "/admin/partenaires/comptepartenaire/add/",
+            {"user": str(user.pk), "partenaire": str(q.pk)},
+        )
+        assert not ComptePartenaire.objects.filter(user=user).exists()
+
+    def test_account_of_a_partner_user_of_the_admins_cpas_only_is_managed(
+        self, client_for, admin_a, cpas_a, deux_partenaires
+    ):
+        from partenaires.models import ComptePartenaire
+
+        p, q = deux_partenaires
+        seul = self._partenaire_de([cpas_a], "partenaire.un.cpas")
+        nouveau = self._partenaire_de([cpas_a], "partenaire.nouveau")
+        compte = ComptePartenaire.objects.create(user=seul, partenaire=p)
+        client = client_for(admin_a)
+        response = client.post(
+            f"/admin/partenaires/comptepartenaire/{compte.pk}/change/",
+            {"user": str(seul.pk), "partenaire": str(q.pk)},
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        compte.refresh_from_db()
+        assert compte.partenaire == q
+        client.post(
+            "/admin/partenaires/comptepartenaire/add/",
+            {"user": str(nouveau.pk), "partenaire": str(p.pk)},
+        )
+        assert ComptePartenaire.objects.get(user=nouveau).partenaire == p

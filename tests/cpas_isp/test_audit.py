@@ -457,3 +457,21 @@ def test_changes_filtered_by_user_and_period(make_user, client_for, cpas_a):
     assert "Alpha JM" in _page(client, utilisateur=agent.pk, du=today.isoformat())
     hier = (today - datetime.timedelta(days=1)).isoformat()
     assert "Alpha JM" not in _page(client, utilisateur=agent.pk, au=hier)
+
+
+def test_a_partner_account_is_audited_by_the_cpas_of_its_user(
+    make_user, client_for, cpas_a, cpas_b
+):
+    """A partner account links a user to an organisation of the shared directory: its changes
+    belong to the CPAS the user works with, not to the CPAS that first encoded the
+    organisation (which must not even learn the user's name)."""
+    from tests.partenaires.factories import ComptePartenaireFactory, PartenaireFactory
+
+    organisation = PartenaireFactory(cree_par_cpas=cpas_a, gere_par=cpas_a)
+    user_b = make_user(Role.PARTENAIRE, cpas_b, first_name="Zéphyrin", last_name="Bétazoïde")
+    ComptePartenaireFactory(user=user_b, partenaire=organisation)
+    page_a = client_for(make_user(Role.ADMIN, cpas_a)).get("/audit/").content.decode()
+    page_b = client_for(make_user(Role.ADMIN, cpas_b)).get("/audit/").content.decode()
+    assert "Bétazoïde" not in page_a
+    assert "Compte partenaire" not in page_a
+    assert "Compte partenaire" in page_b
