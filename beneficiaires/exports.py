@@ -163,7 +163,7 @@ def donnees_personnelles_json(request, b):
         collecter_donnees(b, request.user), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2
     )
     response = HttpResponse(contenu, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="donnees-{b.niss}.json"'
+    response["Content-Disposition"] = f'attachment; filename="donnees-personnelles-{b.pk}.json"'
     return response
 
 
@@ -182,7 +182,7 @@ def donnees_personnelles_pdf(request, b):
     )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="donnees-{b.niss}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="donnees-personnelles-{b.pk}.pdf"'
     return response
 
 

@@ -554,12 +554,16 @@ def test_personal_data_export_json_and_pdf(coord, cpas_a, client_for):
     _sensible(b, coord)
     url = reverse("beneficiaires:donnees_personnelles", args=[b.pk])
     client = client_for(coord)
-    data = json.loads(client.get(url, {"format": "json"}).content)
+    response = client.get(url, {"format": "json"})
+    # The file name names no NISS (it lands in download histories and folders).
+    assert b.niss not in response["Content-Disposition"]
+    data = json.loads(response.content)
     assert data["identite"]["nom"] == "Dupont"
     assert data["identite"]["niss"] == b.niss_affiche
     assert len(data["droits"]) == 1 and data["freins"][0]["sensible"] is True
     pdf = client.get(url, {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert b.niss not in pdf["Content-Disposition"]
 
 
 def test_agent_cannot_export_personal_data(agent, cpas_a, client_for):
