@@ -70,7 +70,7 @@ test: install system-deps lint
 # exists one year in four. Tests that depend on today's date fail here (CI runs it).
 TEST_DATES ?= 2028-02-29 23:30
 test-dates: install
-	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) -m pytest -m "not browser and not slow" --aujourdhui "$(TEST_DATES)" $(PYTEST_ARGS)
+	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) -m pytest -m "not browser and not slow and not horloge_externe" --aujourdhui "$(TEST_DATES)" $(PYTEST_ARGS)
 
 benchmarks: install
 	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- bash -c 'for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'

@@ -41,8 +41,8 @@ def _aujourdhui(request):
     if not moment:
         yield
         return
-    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("slow"):
-        pytest.skip("--aujourdhui: other processes keep the real clock")
+    if any(request.node.get_closest_marker(m) for m in ("browser", "slow", "horloge_externe")):
+        pytest.skip("--aujourdhui: the database and other processes keep the real clock")
     # Libraries that build tables keyed on the date classes at import time must be imported
     # before the clock is replaced, as they are in production.
     import openpyxl.cell.cell  # noqa: F401

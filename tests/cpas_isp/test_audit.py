@@ -213,6 +213,7 @@ class TestWhatTheAuditShows:
             marie.pk: f"M. D. n° {marie.pk}"
         }
 
+    @pytest.mark.horloge_externe  # event times come from PostgreSQL's clock
     def test_rows_are_readable(self, make_user, client_for, cpas_a, dossier):
         from django.utils import timezone
 
@@ -439,6 +440,7 @@ class TestConsultationsParUtilisateur:
         assert usual and not any(ligne.inhabituel for ligne in usual)
 
 
+@pytest.mark.horloge_externe  # event times come from PostgreSQL's clock
 def test_changes_filtered_by_user_and_period(make_user, client_for, cpas_a):
     import datetime
 

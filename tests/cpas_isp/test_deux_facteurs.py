@@ -223,6 +223,7 @@ def test_pages_are_in_dutch(make_user, cpas_b, password, horloge):
     assert "Onjuiste code." in page
 
 
+@pytest.mark.horloge_externe  # the code is computed by another process
 def test_demo_admin_logs_in_with_the_published_secret(make_user, cpas_a, password):
     import subprocess
 
