@@ -213,6 +213,20 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(**{self.cpas_lookup: membership.cpas_id})
 
 
+class TenantModel(models.Model):
+    """Abstract base of every row a CPAS owns: the CPAS foreign key (never editable through a
+    form: the view sets it from the user's current CPAS) and ``objects.for_user(user)``.
+    A model whose manager has more methods subclasses ``TenantQuerySet`` and sets its own
+    ``objects``; one that needs a reverse accessor on ``Cpas`` overrides ``cpas``."""
+
+    cpas = models.ForeignKey("cpas_isp.Cpas", on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
 @suivre()
 class Cellule(models.Model):
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="cellules")

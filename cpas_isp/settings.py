@@ -212,6 +212,10 @@ USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", default="Europe/Brussels")
 FORMAT_MODULE_PATH = ["cpas_isp.formats"]
 
+# --- Lists ----------------------------------------------------------------------------------
+# Rows per page of every paginated list (cpas_isp.listes.paginer); a list may offer other sizes.
+PAGE_SIZE = env.int("PAGE_SIZE", default=30)
+
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))

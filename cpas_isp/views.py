@@ -8,7 +8,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -44,29 +43,6 @@ def role_required(predicate=permissions.est_membre):
         return wrapped
 
     return decorator
-
-
-class RoleRequiredMixin(LoginRequiredMixin):
-    """Class-view counterpart of ``role_required``; set ``permission`` to a predicate."""
-
-    permission = staticmethod(permissions.est_membre)
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        _check(request.user, self.permission)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class HtmxTemplateMixin:
-    """Render ``partial_template_name`` for htmx requests, the full page otherwise."""
-
-    partial_template_name: str | None = None
-
-    def get_template_names(self):
-        if getattr(self.request, "htmx", False) and self.partial_template_name:
-            return [self.partial_template_name]
-        return super().get_template_names()
 
 
 def safe_next(request, fallback="accueil"):

@@ -1,0 +1,122 @@
+"""Lists done one way: pagination, sorting and filter forms.
+
+Every list page paginates with :func:`paginer` (``settings.PAGE_SIZE`` rows unless the list
+offers other sizes), sorts with :class:`Tri` (a whitelist of columns, ``-`` for descending),
+filters with a :class:`FiltreForm` subclass whose ``filter(qs)`` applies the valid fields, and
+builds its links with Django's ``{% querystring %}`` (``templates/partials/pagination.html``,
+``templates/partials/tri.html``): no view hand-builds a query string."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OrderBy
+from django.db.models.expressions import BaseExpression
+
+
+def taille_demandee(request, tailles: Sequence[int] | None) -> int:
+    """The page size asked for in ``?taille=`` when it is one the list offers, else the
+    default (the first offered size, or ``settings.PAGE_SIZE``)."""
+    defaut = tailles[0] if tailles else settings.PAGE_SIZE
+    if not tailles:
+        return defaut
+    valeur = request.GET.get("taille", "")
+    return int(valeur) if valeur.isdecimal() and int(valeur) in tailles else defaut
+
+
+def paginer(
+    request,
+    qs,
+    *,
+    taille: int | None = None,
+    tailles: Sequence[int] | None = None,
+    param: str = "page",
+) -> Page:
+    """The requested page of ``qs`` (a junk or out-of-range number gives the nearest page).
+
+    ``taille`` fixes the size; ``tailles`` lets the user choose among these sizes with
+    ``?taille=`` (the first is the default); neither: ``settings.PAGE_SIZE``."""
+    if taille is None:
+        taille = taille_demandee(request, tailles)
+    return Paginator(qs, taille).get_page(request.GET.get(param))
+
+
+class Tri:
+    """A list's sort orders: ``colonnes`` maps a key the user may ask for (``?tri=nom`` or
+    ``?tri=-nom``) to the fields or expressions it orders by; anything else falls back to
+    ``defaut``. Descending orders put empty values last, like ascending ones."""
+
+    def __init__(
+        self,
+        colonnes: Mapping[str, Sequence[str | BaseExpression]],
+        defaut: str,
+        param: str = "tri",
+    ):
+        self.colonnes = dict(colonnes)
+        self.defaut = defaut
+        self.param = param
+
+    def cle(self, request_or_value) -> str:
+        """The validated sort key (with its ``-``) asked for, or the default."""
+        valeur = (
+            request_or_value
+            if isinstance(request_or_value, str)
+            else request_or_value.GET.get(self.param, "")
+        )
+        return valeur if valeur.lstrip("-") in self.colonnes else self.defaut
+
+    def ordre(self, cle: str) -> list:
+        desc = cle.startswith("-")
+        champs = self.colonnes.get(cle.lstrip("-")) or self.colonnes[self.defaut.lstrip("-")]
+        return [_oriente(champ, desc) for champ in champs]
+
+    def appliquer(self, qs, request_or_value):
+        """``qs`` ordered by the requested key; returns ``(qs, key)``."""
+        cle = self.cle(request_or_value)
+        return qs.order_by(*self.ordre(cle)), cle
+
+
+def _oriente(champ, desc: bool):
+    if isinstance(champ, OrderBy):
+        return champ if not desc else champ.copy().reverse_ordering()
+    expr = F(champ) if isinstance(champ, str) else champ
+    return expr.desc(nulls_last=True) if desc else expr.asc(nulls_last=True)
+
+
+class FiltreForm(forms.Form):
+    """A GET filter form: bound to ``request.GET``; ``filter(qs)`` applies each valid, non-empty
+    field through ``filtrer_<name>(qs, value)`` (or ``lookups[name]``) and ignores the invalid
+    ones, which the template shows as field errors. Never raises on junk input."""
+
+    #: ``{field name: lookup}`` for the simple filters (``qs.filter(**{lookup: value})``)
+    lookups: Mapping[str, str] = {}
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data if data is not None else {}, *args, **kwargs)
+
+    def valeurs(self) -> dict:
+        """The valid, non-empty values."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {
+            nom: valeur
+            for nom, valeur in cleaned.items()
+            if nom not in self.errors and valeur not in (None, "", [], ())
+        }
+
+    def filter(self, qs):
+        for nom, valeur in self.valeurs().items():
+            methode = getattr(self, f"filtrer_{nom}", None)
+            if methode is not None:
+                qs = methode(qs, valeur)
+            elif nom in self.lookups:
+                qs = qs.filter(**{self.lookups[nom]: valeur})
+        return qs
+
+    @property
+    def actifs(self) -> bool:
+        """Whether any filter is applied (to show a "clear filters" link)."""
+        return bool(self.valeurs())
