@@ -9,6 +9,15 @@ from django.core.validators import MaxLengthValidator
 from cpas_isp.models import ListeReferenceQuerySet
 
 
+class DateInput(forms.DateInput):
+    """The one date widget of the application: the browser's date picker, ISO value."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's argument name)
+        super().__init__(attrs=attrs, format=format)
+
+
 def limiter_listes_au_cpas(form, cpas):
     """Offer, in every reference-list field of ``form``, only the shared entries and those of
     ``cpas`` (a Cpas or its id; None: shared entries only)."""
