@@ -62,15 +62,21 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# In parallel (pytest-xdist, one test database per worker) and in random order
+# (pytest-randomly prints the seed; rerun with PYTEST_ARGS="--randomly-seed=N", or
+# PYTEST_ARGS="-p no:randomly" for the file order). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS))
+
 test: install system-deps lint
-	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) -m pytest $(PYTEST_ARGS)
+	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The suite (without browser and subprocess tests) as if it ran at 23:30 UTC on 29 February of a
 # leap year: already 1 March in Brussels, the end of a month and of February, a date that
 # exists one year in four. Tests that depend on today's date fail here (CI runs it).
 TEST_DATES ?= 2028-02-29 23:30
 test-dates: install
-	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) -m pytest -m "not browser and not slow and not horloge_externe" --aujourdhui "$(TEST_DATES)" $(PYTEST_ARGS)
+	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- $(PY) -m pytest $(PYTEST_PARALLEL) -m "not browser and not slow and not horloge_externe" --aujourdhui "$(TEST_DATES)" $(PYTEST_ARGS)
 
 benchmarks: install
 	CPAS_ISP_TESTING=true $(PY) -m cpas_isp.embedded exec -- bash -c 'for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done'

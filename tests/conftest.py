@@ -1,9 +1,14 @@
-"""Shared fixtures: CPAS, users per role, logged-in clients, a real Chromium (Playwright)."""
+"""Shared fixtures: CPAS, users per role, logged-in clients, a real Chromium (Playwright);
+templates that render an unknown variable fail; what a test run shares with the other pytest-xdist
+workers (Celery queue, media folder) is made per worker."""
 
 import contextlib
 import os
+import sys
 
 import pytest
+from django.conf import settings
+from django.template import engines
 from django.test import Client
 
 from cpas_isp.models import Role
@@ -53,6 +58,68 @@ def _aujourdhui(request):
         moment += " 10:30"
     with freeze_time(moment, tick=True):
         yield
+
+
+# The pytest-xdist worker running this process ("gw0", "gw1"…; "" without -n).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def par_worker(nom):
+    """``nom`` suffixed with the pytest-xdist worker id: parallel workers do not share it."""
+    return f"{nom}-{XDIST_WORKER}" if XDIST_WORKER else nom
+
+
+class VariableInconnue(str):
+    """The template engine's ``string_if_invalid`` in tests. Empty and falsy like Django's
+    default, so that ``{% if %}``, ``{% for %}`` and ``|default`` behave as in production; but
+    rendering it in one of this project's templates (not a library's) fails the test."""
+
+    def __str__(self):
+        frame = sys._getframe(1)
+        while frame is not None:
+            node = frame.f_locals.get("self")
+            origin = getattr(node, "origin", None)
+            if frame.f_code.co_name == "render" and origin is not None:
+                nom = str(origin.name)
+                if nom.startswith(str(settings.BASE_DIR)) and "site-packages" not in nom:
+                    token = getattr(node, "token", None)
+                    quoi = token.contents if token is not None else "?"
+                    raise AssertionError(f"unknown template variable in {{{{ {quoi} }}}} ({nom})")
+                break
+            frame = frame.f_back
+        return ""
+
+    def __mod__(self, _args):
+        return str(self)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _variables_de_gabarit_connues():
+    """Templates fail on an unknown variable (one rendered missing, not one tested with
+    ``{% if %}`` or given a ``|default``)."""
+    engine = engines["django"].engine
+    previous = engine.string_if_invalid
+    engine.string_if_invalid = VariableInconnue()
+    yield
+    engine.string_if_invalid = previous
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isoler_les_workers(tmp_path_factory):
+    """What parallel workers would otherwise share: the Celery queue tasks are sent to and the
+    media folder."""
+    from django.test.utils import override_settings
+
+    from cpas_isp.celery import app
+
+    queue = par_worker(app.conf.task_default_queue)
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    with override_settings(
+        CELERY_TASK_DEFAULT_QUEUE=queue, MEDIA_ROOT=tmp_path_factory.mktemp("media")
+    ):
+        yield
+    app.conf.task_default_queue = previous
 
 
 @pytest.fixture
@@ -215,7 +282,7 @@ def worker_celery(tmp_path, prefix="test", processus=None, **extra_env):
 
     from cpas_isp.celery import app
 
-    queue = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    queue = f"{app.conf.task_default_queue}-{prefix}-{uuid.uuid4().hex[:10]}"  # per worker
     env = dict(
         os.environ,
         DATABASE_URL=_test_database_url(),
