@@ -1,3 +1,5 @@
+import inspect
+
 import pytest
 
 from cpas_isp import permissions
@@ -16,7 +18,22 @@ EXPECTED = {
     "peut_voir_audit": {Role.ADMIN},
     "peut_administrer_cpas": {Role.ADMIN},
     "peut_utiliser_portail_partenaire": {Role.PARTENAIRE},
+    "peut_gerer_partenaires": {Role.COORDINATEUR, Role.ADMIN},
+    "peut_consulter_partenaires": {Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN},
+    "peut_voir_statistiques_partenaires": {Role.COORDINATEUR, Role.DIRECTEUR},
+    "peut_voir_postes_article60": {Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN},
 }
+
+
+def test_the_role_table_lists_every_role_predicate():
+    role_predicates = {
+        name
+        for name, func in vars(permissions).items()
+        if name.startswith("peut_")
+        and inspect.isfunction(func)
+        and len(inspect.signature(func).parameters) == 1
+    }
+    assert role_predicates == set(EXPECTED), "add the new predicate to EXPECTED"
 
 
 @pytest.mark.parametrize("role", list(Role))
