@@ -59,6 +59,7 @@ def _listes_de_reference():
 @pytest.fixture
 def monde(cpas_a, make_user):
     from beneficiaires.models import BilanSocioProfessionnel, DroitAide, Frein, FreinBeneficiaire
+    from tests.beneficiaires.factories import BeneficiaireFactory
     from tests.partenaires.factories import (
         ComptePartenaireFactory,
         ConventionFactory,
@@ -68,13 +69,7 @@ def monde(cpas_a, make_user):
         ProgrammeFactory,
         ServiceFactory,
     )
-    from tests.trajets.factories import (
-        BeneficiaireFactory,
-        ContratFactory,
-        EtapeFactory,
-        PassageFactory,
-        PiisFactory,
-    )
+    from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
     from trajets.models import ObjectifPiis
 
     _listes_de_reference()

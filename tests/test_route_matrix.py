@@ -26,7 +26,11 @@ from beneficiaires.niss import format_niss
 from cpas_isp.models import Role
 from partenaires.models import ContactPartenaire, NotePartenaire, SuggestionPartenaire
 from rapports.models import RapportMensuel
-from tests.beneficiaires.factories import DroitFactory, FreinBeneficiaireFactory
+from tests.beneficiaires.factories import (
+    BeneficiaireFactory,
+    DroitFactory,
+    FreinBeneficiaireFactory,
+)
 from tests.conftest import verifier_session
 from tests.cpas_isp.factories import CpasFactory, MembershipFactory, UserFactory
 from tests.partenaires.factories import (
@@ -38,13 +42,7 @@ from tests.partenaires.factories import (
     ProgrammeFactory,
     ServiceFactory,
 )
-from tests.trajets.factories import (
-    BeneficiaireFactory,
-    ContratFactory,
-    EtapeFactory,
-    PassageFactory,
-    PiisFactory,
-)
+from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 from trajets.models import EvaluationPiis
 
 SCOPES = ("own", "hors", "other")

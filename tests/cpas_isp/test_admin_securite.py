@@ -545,7 +545,7 @@ class TestListesReference:
     def test_the_step_form_offers_shared_and_own_step_types(
         self, client_for, make_user, cpas_a, cpas_b
     ):
-        from tests.trajets.factories import BeneficiaireFactory
+        from tests.beneficiaires.factories import BeneficiaireFactory
         from trajets.models import TypeEtape
 
         TypeEtape.objects.create(code="type_a", libelle_fr="Type de A", libelle_nl="A", cpas=cpas_a)

@@ -99,7 +99,7 @@ class TestAuditPage:
         from django.contrib.contenttypes.models import ContentType
 
         from beneficiaires.models import Beneficiaire
-        from tests.trajets.factories import BeneficiaireFactory
+        from tests.beneficiaires.factories import BeneficiaireFactory
 
         admin = make_user(Role.ADMIN, cpas_a)
         agent = make_user(Role.AGENT, cpas_a)
@@ -167,7 +167,7 @@ def _csv(client, **params):
 @pytest.fixture
 def dossier(cpas_a):
     """A person of cpas_a with a step whose confidential note and NISS were then changed."""
-    from tests.trajets.factories import BeneficiaireFactory
+    from tests.beneficiaires.factories import BeneficiaireFactory
 
     marie = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Marie")
     etape = EtapeFactory(beneficiaire=marie, note_confidentielle="Suivi psychiatrique XQZ")
@@ -249,7 +249,7 @@ class TestWhatTheAuditShows:
 class TestFilters:
     @pytest.fixture
     def deux(self, cpas_a):
-        from tests.trajets.factories import BeneficiaireFactory
+        from tests.beneficiaires.factories import BeneficiaireFactory
 
         marie = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Marie")
         paul = BeneficiaireFactory(cpas=cpas_a, nom="Lambert", prenom="Paul")
@@ -277,7 +277,7 @@ class TestFilters:
     def test_a_person_of_another_cpas_is_not_found(
         self, make_user, client_for, cpas_a, cpas_b, deux
     ):
-        from tests.trajets.factories import BeneficiaireFactory
+        from tests.beneficiaires.factories import BeneficiaireFactory
 
         autre = BeneficiaireFactory(cpas=cpas_b, nom="Zorglub", prenom="Anne")
         body = _page(client_for(make_user(Role.ADMIN, cpas_a)), personne="Zorglub")
@@ -298,7 +298,7 @@ class TestFilters:
 
         from django.db import transaction
 
-        from tests.trajets.factories import BeneficiaireFactory
+        from tests.beneficiaires.factories import BeneficiaireFactory
 
         with transaction.atomic():  # one transaction: every event has the same timestamp
             marie = BeneficiaireFactory(cpas=cpas_a)
@@ -319,7 +319,7 @@ def test_query_count_does_not_grow_with_the_number_of_events(make_user, client_f
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tests.trajets.factories import BeneficiaireFactory
+    from tests.beneficiaires.factories import BeneficiaireFactory
 
     client = client_for(make_user(Role.ADMIN, cpas_a))
     _page(client)  # the first request stores the current CPAS in the session
@@ -372,7 +372,7 @@ class TestConsultationsParUtilisateur:
     def test_counts_files_per_day_and_flags_an_agent_outside_their_caseload(
         self, make_user, client_for, cpas_a
     ):
-        from tests.trajets.factories import BeneficiaireFactory
+        from tests.beneficiaires.factories import BeneficiaireFactory
 
         curieux = make_user(Role.AGENT, cpas_a, first_name="Cédric", last_name="Curieux")
         sage = make_user(Role.AGENT, cpas_a, first_name="Sophie", last_name="Sage")
@@ -415,7 +415,7 @@ class TestConsultationsParUtilisateur:
         from django.utils import timezone
 
         from cpas_isp.audit_views import consultations_par_utilisateur
-        from tests.trajets.factories import BeneficiaireFactory
+        from tests.beneficiaires.factories import BeneficiaireFactory
 
         coordinateur = make_user(Role.COORDINATEUR, cpas_a)
         personnes = BeneficiaireFactory.create_batch(25, cpas=cpas_a)

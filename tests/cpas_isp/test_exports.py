@@ -14,7 +14,7 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp.exports import cellule
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory, nouveau_niss
-from tests.rapports.factories import PassageFactory
+from tests.trajets.factories import PassageFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,6 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from beneficiaires.models import Beneficiaire
 from partenaires.models import (
     ComptePartenaire,
     Convention,
@@ -18,6 +17,7 @@ from partenaires.models import (
     Thematique,
     TypePartenaire,
 )
+from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.cpas_isp.factories import CpasFactory, UserFactory
 
 
@@ -28,23 +28,6 @@ def ref(model, code):
         code=code, defaults={"libelle_fr": code, "libelle_nl": code}
     )
     return obj
-
-
-def _niss(n):
-    """A valid NISS (born 1985-05-<day>), distinct per n."""
-    base = f"850515{n % 1000:03d}"
-    return base + f"{97 - int(base) % 97:02d}"
-
-
-class BeneficiaireFactory(DjangoModelFactory):
-    class Meta:
-        model = Beneficiaire
-
-    cpas = factory.SubFactory(CpasFactory)
-    niss = factory.Sequence(_niss)
-    nom = factory.Faker("last_name", locale="fr_BE")
-    prenom = factory.Faker("first_name", locale="fr_BE")
-    langue = "fr"
 
 
 class PartenaireFactory(DjangoModelFactory):

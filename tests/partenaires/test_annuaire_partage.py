@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from cpas_isp.models import Role
 from partenaires.models import AvisParticipant, Partenaire, SuggestionPartenaire, TypePartenaire
+from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import (
-    BeneficiaireFactory,
     PartenaireFactory,
     ParticipationFactory,
     ProgrammeFactory,

@@ -9,13 +9,9 @@ from playwright.sync_api import expect
 
 from cpas_isp.models import Role
 from partenaires.models import Orientation, StatutOrientation
+from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.cpas_isp.factories import CpasFactory
-from tests.partenaires.factories import (
-    BeneficiaireFactory,
-    ComptePartenaireFactory,
-    PartenaireFactory,
-    ServiceFactory,
-)
+from tests.partenaires.factories import ComptePartenaireFactory, PartenaireFactory, ServiceFactory
 
 pytestmark = pytest.mark.browser
 

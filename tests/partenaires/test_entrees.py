@@ -8,11 +8,8 @@ from django.urls import reverse
 from cpas_isp.models import Role
 from partenaires.models import Orientation, StatutOrientation
 from partenaires.services import TransitionInvalide, creer_orientation, transition
-from tests.partenaires.factories import (
-    BeneficiaireFactory,
-    ComptePartenaireFactory,
-    ServiceFactory,
-)
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.partenaires.factories import ComptePartenaireFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from cpas_isp.models import JournalAcces, Role
+from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import (
-    BeneficiaireFactory,
     ComptePartenaireFactory,
     OrientationFactory,
     PartenaireFactory,

@@ -13,9 +13,9 @@ from partenaires.models import (
     StatutOrientation,
 )
 from partenaires.services import creer_orientation, transition
+from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.cpas_isp.factories import CpasFactory
 from tests.partenaires.factories import (
-    BeneficiaireFactory,
     ComptePartenaireFactory,
     ConventionFactory,
     OrientationFactory,

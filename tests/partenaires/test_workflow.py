@@ -15,12 +15,8 @@ from partenaires.services import (
     transitions_possibles,
 )
 from partenaires.tasks import echeances_orientations
-from tests.partenaires.factories import (
-    BeneficiaireFactory,
-    ComptePartenaireFactory,
-    OrientationFactory,
-    ServiceFactory,
-)
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.partenaires.factories import ComptePartenaireFactory, OrientationFactory, ServiceFactory
 
 S = StatutOrientation
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,9 @@ import datetime
 
 import pytest
 
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
 from tests.conftest import worker_celery
-from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory
+from tests.trajets.factories import PassageFactory
 
 D = datetime.date
 D2 = D(2025, 12, 31)

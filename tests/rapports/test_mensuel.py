@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from rapports import services, tasks
 from rapports.models import EtatRapport, RapportMensuel
-from tests.rapports.factories import DroitFactory, PassageFactory, motif
+from tests.beneficiaires.factories import DroitFactory
+from tests.trajets.factories import PassageFactory, motif
 
 D = datetime.date
 DECEMBRE = D(2025, 12, 1)

@@ -9,7 +9,8 @@ from cpas_isp.models import Role
 from rapports import services, tasks
 from rapports.models import EtatRapport, RapportMensuel
 from rapports.queries import ajouter_mois
-from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.trajets.factories import PassageFactory
 
 pytestmark = pytest.mark.browser
 

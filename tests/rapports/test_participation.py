@@ -14,7 +14,8 @@ from rapports.queries import (
     tableaux_participation_par_cpas,
     taux_pourcent,
 )
-from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.trajets.factories import PassageFactory
 
 D = datetime.date
 D0, D1, D2, VIDE = D(2024, 12, 31), D(2025, 6, 30), D(2025, 12, 31), D(2020, 1, 1)

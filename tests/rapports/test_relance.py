@@ -14,8 +14,8 @@ from django.utils import timezone
 from cpas_isp.models import Role
 from rapports import services, tasks
 from rapports.models import EtatRapport, RapportMensuel
+from tests.beneficiaires.factories import DroitFactory
 from tests.conftest import worker_celery
-from tests.rapports.factories import DroitFactory
 
 DECEMBRE = datetime.date(2025, 12, 1)
 

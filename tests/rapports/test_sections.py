@@ -11,14 +11,14 @@ from django.urls import reverse
 from cpas_isp.models import Role
 from partenaires.models import StatutOrientation, StatutParticipation
 from rapports import services, suivi
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
 from tests.partenaires.factories import (
     OrientationFactory,
     ParticipationFactory,
     ProgrammeFactory,
     ServiceFactory,
 )
-from tests.rapports.factories import BeneficiaireFactory, DroitFactory, motif
-from tests.trajets.factories import ContratFactory, PiisFactory
+from tests.trajets.factories import ContratFactory, PiisFactory, motif
 from trajets.models import EvaluationPiis, MotifSortie, PoolArticle60
 
 D = datetime.date

@@ -11,7 +11,8 @@ from django.utils import timezone
 from cpas_isp.models import Role
 from rapports.models import EtatRapport, RapportMensuel
 from rapports.queries import ajouter_mois
-from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory, motif
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.trajets.factories import PassageFactory, motif
 
 TABLEAU = reverse("rapports:tableau_de_bord")
 

@@ -4,28 +4,8 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from beneficiaires.models import Beneficiaire
-from tests.cpas_isp.factories import CpasFactory
-from trajets.models import ContratArticle60, Etape, PassagePhase, Piis, TypeEtape
-
-
-def _niss(n):
-    """A valid NISS for someone born on 1 January 1980 + n % 9000 days (before 2000)."""
-    naissance = datetime.date(1975, 1, 1) + datetime.timedelta(days=n % 9000)
-    base = f"{naissance:%y%m%d}{(n % 997) + 1:03d}"
-    return base + f"{97 - int(base) % 97:02d}"
-
-
-class BeneficiaireFactory(DjangoModelFactory):
-    class Meta:
-        model = Beneficiaire
-
-    cpas = factory.SubFactory(CpasFactory)
-    niss = factory.Sequence(_niss)
-    nom = factory.Sequence(lambda n: f"Nom{n}")
-    prenom = factory.Faker("first_name", locale="fr_BE")
-    date_naissance = datetime.date(1990, 6, 15)
-    langue = "fr"
+from tests.beneficiaires.factories import BeneficiaireFactory
+from trajets.models import ContratArticle60, Etape, MotifSortie, PassagePhase, Piis, TypeEtape
 
 
 class PassageFactory(DjangoModelFactory):
@@ -69,3 +49,16 @@ class ContratFactory(DjangoModelFactory):
     fonction = "Aide-cuisinier"
     debut = datetime.date(2025, 1, 1)
     fin_prevue = datetime.date(2025, 12, 31)
+
+
+def motif(classe):
+    """An exit reason of the given class (the reference list may already hold some)."""
+    found = MotifSortie.objects.filter(classe=classe).first()
+    if found:
+        return found
+    return MotifSortie.objects.create(
+        code=f"test-{classe}",
+        libelle_fr=f"Sortie {classe}",
+        libelle_nl=f"Uitstroom {classe}",
+        classe=classe,
+    )

@@ -5,13 +5,8 @@ import datetime
 import pytest
 
 from cpas_isp.models import Role
-from tests.trajets.factories import (
-    BeneficiaireFactory,
-    ContratFactory,
-    EtapeFactory,
-    PassageFactory,
-    PiisFactory,
-)
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 
 D = datetime.date
 

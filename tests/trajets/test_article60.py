@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, ContratFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import ContratFactory, PassageFactory
 from trajets import delais, queries, services
 from trajets.models import (
     ContratArticle60,

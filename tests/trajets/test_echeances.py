@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, EtapeFactory, PiisFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import EtapeFactory, PiisFactory
 from trajets import services
 from trajets.models import EvaluationPiis, ObjectifPiis
 

@@ -13,15 +13,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cpas_isp.models import Role
-from tests.beneficiaires.factories import BilanFactory, DroitFactory, FreinBeneficiaireFactory
-from tests.partenaires.factories import OrientationFactory, ServiceFactory
-from tests.trajets.factories import (
+from tests.beneficiaires.factories import (
     BeneficiaireFactory,
-    ContratFactory,
-    EtapeFactory,
-    PassageFactory,
-    PiisFactory,
+    BilanFactory,
+    DroitFactory,
+    FreinBeneficiaireFactory,
 )
+from tests.partenaires.factories import OrientationFactory, ServiceFactory
+from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 
 D = datetime.date
 PLAFOND = 16

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 
 from beneficiaires.importation import executer_import
-from tests.trajets.factories import BeneficiaireFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import PassageFactory
 from trajets.models import PassagePhase
 
 D = datetime.date

@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, EtapeFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import EtapeFactory, PassageFactory
 from trajets import queries, services
 from trajets.models import Etape, TypeEtape
 

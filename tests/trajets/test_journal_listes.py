@@ -9,12 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cpas_isp.models import JournalAcces, Role
-from tests.trajets.factories import (
-    BeneficiaireFactory,
-    ContratFactory,
-    EtapeFactory,
-    PassageFactory,
-)
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory
 
 D = datetime.date
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, ContratFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import ContratFactory, PassageFactory
 from trajets.models import Etape, PassagePhase, Piis, PoolArticle60, StatutPiis
 
 pytestmark = pytest.mark.browser

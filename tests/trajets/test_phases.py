@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from beneficiaires import hooks
 from beneficiaires.models import Beneficiaire
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, EtapeFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import EtapeFactory, PassageFactory
 from trajets import services
 from trajets.models import MotifSortie, PassagePhase, Phase
 

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, PassageFactory, PiisFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import PassageFactory, PiisFactory
 from trajets import delais, services
 from trajets.models import Etape, EvaluationPiis, ObjectifPiis, Piis, StatutPiis
 

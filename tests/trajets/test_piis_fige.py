@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.forms import modelform_factory
 
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, PiisFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import PiisFactory
 from trajets import services
 from trajets.models import ObjectifPiis, Piis
 

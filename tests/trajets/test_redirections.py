@@ -5,7 +5,8 @@ import datetime
 import pytest
 
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, EtapeFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import EtapeFactory, PassageFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from beneficiaires.acces import get_beneficiaire_or_404
 from beneficiaires.models import Beneficiaire
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp.models import Role
-from tests.trajets.factories import BeneficiaireFactory, PassageFactory
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import PassageFactory
 
 
 @pytest.fixture
