@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.template import engines
 from django.test import Client
+from pytest_django.plugin import pytest_collection_modifyitems as trier_comme_django
 
 from cpas_isp.models import Role
 from tests.cpas_isp.factories import PASSWORD, CpasFactory, MembershipFactory, UserFactory
@@ -25,6 +26,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """pytest-randomly shuffles the tests after pytest-django put them in Django's order: put
+    them back in that order (the tests that empty the database, transactional or on the live
+    server, last: they take away the rows data migrations seed), shuffled within each group."""
+    result = yield
+    trier_comme_django(items)
+    return result
 
 
 def pytest_addoption(parser):
@@ -176,6 +187,25 @@ def client_for():
         return client
 
     return _client
+
+
+# At most this many SQL queries for one page (a list or a person's file), rows or not.
+PLAFOND_REQUETES = 60
+
+
+@pytest.fixture
+def requetes_de_la_page(django_assert_max_num_queries):
+    """requetes_de_la_page(client, url, data=None) -> the SQL queries (dicts with "sql") of one
+    GET of ``url``, which must answer 200 in at most ``plafond`` queries. The query-count test
+    of a page calls it, adds rows, calls it again and compares the two ``len()``: the count
+    must not grow with the rows. (The first request of a session stamps it: warm up first.)"""
+
+    def _requetes(client, url, data=None, plafond=PLAFOND_REQUETES):
+        with django_assert_max_num_queries(plafond) as ctx:
+            assert client.get(url, data or {}).status_code == 200
+        return ctx.captured_queries
+
+    return _requetes
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ import json
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -333,31 +331,27 @@ def test_caseload_extension_adds_column_and_filter(coord, cpas_a, client_for, tm
 # --- Query counts -------------------------------------------------------------------------------
 
 
-def _count(client, url, params=None):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url, params or {}).status_code == 200
-    return len(ctx.captured_queries)
-
-
-def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(coord, cpas_a, client_for):
+def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
+    coord, cpas_a, client_for, requetes_de_la_page
+):
     client = client_for(coord)
     for _ in range(3):
         DroitFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=coord))
-    _count(client, LISTE)  # warm-up: first request of the session
-    small = _count(client, LISTE, {"taille": 25})
+    requetes_de_la_page(client, LISTE)  # warm-up: first request of the session
+    small = len(requetes_de_la_page(client, LISTE, {"taille": 25}))
     for _ in range(40):
         DroitFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=coord))
-    assert _count(client, LISTE, {"taille": 100}) == small
-    assert _count(client, LISTE, {"taille": 25, "q": "a"}) == small
+    assert len(requetes_de_la_page(client, LISTE, {"taille": 100})) == small
+    assert len(requetes_de_la_page(client, LISTE, {"taille": 25, "q": "a"})) == small
 
 
-def test_detail_runs_a_fixed_number_of_queries(coord, cpas_a, client_for):
+def test_detail_runs_a_fixed_number_of_queries(coord, cpas_a, client_for, requetes_de_la_page):
     b = BeneficiaireFactory(cpas=cpas_a)
     client = client_for(coord)
     DroitFactory(beneficiaire=b, debut=datetime.date(2020, 1, 1), fin=datetime.date(2020, 2, 1))
     FreinBeneficiaireFactory(beneficiaire=b, note_par=coord)
-    _count(client, detail_url(b))  # warm-up: first request of the session
-    before = _count(client, detail_url(b))
+    requetes_de_la_page(client, detail_url(b))  # warm-up: first request of the session
+    before = len(requetes_de_la_page(client, detail_url(b)))
     for year in range(2021, 2025):
         DroitFactory(beneficiaire=b, debut=datetime.date(year, 1, 1), fin=datetime.date(year, 2, 1))
     for code in ("garde_enfants", "numerique", "sante_mentale"):
@@ -366,7 +360,8 @@ def test_detail_runs_a_fixed_number_of_queries(coord, cpas_a, client_for):
         BilanSocioProfessionnel.objects.create(
             cpas=cpas_a, beneficiaire=b, version=v, projet=f"v{v}", auteur=coord
         )
-    assert _count(client, detail_url(b)) <= before + 2  # BSP block appears (current + count)
+    # BSP block appears (current + count)
+    assert len(requetes_de_la_page(client, detail_url(b))) <= before + 2
 
 
 # --- Creating and editing -----------------------------------------------------------------------

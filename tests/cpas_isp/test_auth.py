@@ -1,12 +1,11 @@
 import datetime
 
 from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
 from cpas_isp.models import Role
+from tests.conftest import PLAFOND_REQUETES
 
 
 def test_login_then_home_shows_cpas_and_role(client, make_user, cpas_a, password):
@@ -70,18 +69,20 @@ def _ecritures_session(ctx):
     )
 
 
-def test_session_is_written_at_most_once_a_minute(make_user, client_for, cpas_a):
+def test_session_is_written_at_most_once_a_minute(
+    make_user, client_for, cpas_a, django_assert_max_num_queries
+):
     debut = timezone.now()
     with freeze_time(debut) as horloge:
         client = client_for(make_user(Role.AGENT, cpas_a))
         client.get("/")  # first page after login: stamps the session
-        with CaptureQueriesContext(connection) as ctx:
+        with django_assert_max_num_queries(2 * PLAFOND_REQUETES) as ctx:
             client.get("/")
             horloge.tick(datetime.timedelta(seconds=30))
             client.get("/beneficiaires/")
         assert _ecritures_session(ctx) == 0
         horloge.tick(datetime.timedelta(seconds=31))
-        with CaptureQueriesContext(connection) as ctx:
+        with django_assert_max_num_queries(2 * PLAFOND_REQUETES) as ctx:
             client.get("/")
             client.get("/")
         assert _ecritures_session(ctx) == 1  # the last-seen stamp, once

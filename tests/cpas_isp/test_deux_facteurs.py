@@ -262,7 +262,6 @@ def test_admin_enrols_then_logs_in_with_a_code_in_the_browser(
     assert "/double-authentification/activer/" in page.url
     assert page.locator("#qr-code svg").is_visible()
     cle = page.locator("#cle-otp").inner_text().replace(" ", "")
-    page.screenshot(path="/tmp/h5_otp_activer.png", full_page=True)
     page.fill("input[name=code]", f"{totp(b32decode(cle)):06d}")
     with page.expect_navigation():
         page.click("#form-otp button[type=submit]")
@@ -270,8 +269,6 @@ def test_admin_enrols_then_logs_in_with_a_code_in_the_browser(
     with page.expect_navigation():
         page.click("text=Continuer")
     assert page.locator("h1").inner_text() == "Bonjour Thomas"
-
-    page.screenshot(path="/tmp/h5_otp_accueil.png")
 
 
 @pytest.mark.browser

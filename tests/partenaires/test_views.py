@@ -14,6 +14,7 @@ from partenaires.models import (
 )
 from partenaires.services import creer_orientation, transition
 from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.conftest import PLAFOND_REQUETES
 from tests.cpas_isp.factories import CpasFactory
 from tests.partenaires.factories import (
     ComptePartenaireFactory,
@@ -483,27 +484,17 @@ def test_enrol_and_feedback(client_for, agent, cpas_a):
 # --- query counts ------------------------------------------------------------------------
 
 
-def _count_queries(client, url, django_assert_max_num_queries, limit):
-    with django_assert_max_num_queries(limit):
-        assert client.get(url).status_code == 200
-
-
 @pytest.mark.parametrize(
     "url_name", ["partenaires:orientations", "partenaires:statistiques", "partenaires:liste"]
 )
 def test_list_query_count_does_not_grow(
-    client_for, coordinateur, agent, cpas_a, django_assert_num_queries, url_name
+    client_for, coordinateur, agent, cpas_a, requetes_de_la_page, url_name
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = client_for(coordinateur)
     url = reverse(url_name)
 
     def nombre():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
+        return len(requetes_de_la_page(client, url))
 
     for _i in range(2):
         _envoyer(agent, ServiceFactory(), cpas_a)
@@ -515,15 +506,10 @@ def test_list_query_count_does_not_grow(
 
 
 def test_portal_and_conventions_query_count_does_not_grow(
-    client_for, partenaire_user, coordinateur, agent, service, cpas_a
+    client_for, partenaire_user, coordinateur, agent, service, cpas_a, requetes_de_la_page
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     def nombre(client, url):
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
+        return len(requetes_de_la_page(client, url))
 
     def ajouter(n):
         for _i in range(n):
@@ -640,10 +626,8 @@ def test_referral_editable_until_the_partner_answers(
 
 
 def test_home_summary_counts_refusals_since_local_midnight_30_days_ago(
-    client_for, agent, service, cpas_a
+    client_for, agent, service, cpas_a, django_assert_max_num_queries, django_assert_num_queries
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from freezegun import freeze_time
 
     from partenaires.models import Orientation
@@ -669,15 +653,14 @@ def test_home_summary_counts_refusals_since_local_midnight_30_days_ago(
         refusee(datetime.datetime(2026, 2, 28, 23, 30, tzinfo=utc))
         refusee(datetime.datetime(2026, 2, 28, 22, 30, tzinfo=utc))
         _envoyer(agent, service, cpas_a)
-        with CaptureQueriesContext(connection) as petit:
+        with django_assert_max_num_queries(PLAFOND_REQUETES) as petit:
             page = client.get(reverse("accueil")).content.decode()
         assert "1 en attente de réponse" in page
         assert "1 refusée ou expirée ce mois-ci" in page
         for _ in range(5):
             _envoyer(agent, service, cpas_a)
             refusee(datetime.datetime(2026, 3, 30, 8, 0, tzinfo=utc))
-        with CaptureQueriesContext(connection) as grand:
+        with django_assert_num_queries(len(petit)):
             page = client.get(reverse("accueil")).content.decode()
         assert "6 en attente de réponse" in page
         assert "6 refusées ou expirées ce mois-ci" in page
-        assert len(grand.captured_queries) == len(petit.captured_queries)

@@ -174,20 +174,16 @@ def test_bad_people_link_is_refused(cpas_a, make_user, client_for):
 
 
 def test_dashboard_runs_a_fixed_number_of_queries(
-    cpas_a, make_user, client_for, django_assert_num_queries
+    cpas_a, make_user, client_for, requetes_de_la_page, django_assert_num_queries
 ):
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     client = client_for(coordinateur)
     _peupler(cpas_a, 4, agent)
     client.get(TABLEAU)  # warm the session
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as petit:
-        assert client.get(TABLEAU).status_code == 200
+    petit = requetes_de_la_page(client, TABLEAU)
     _peupler(cpas_a, 40, make_user(Role.AGENT, cpas_a, cellule="alpha"))
-    with django_assert_num_queries(len(petit.captured_queries)):
+    with django_assert_num_queries(len(petit)):
         assert client.get(TABLEAU).status_code == 200
 
 
@@ -315,18 +311,12 @@ def test_current_or_future_month_is_refused(cpas_a, make_user, client_for):
     assert not RapportMensuel.objects.exists()
 
 
-def _nombre_de_requetes(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_people_list_and_reports_page_run_a_fixed_number_of_queries(
-    cpas_a, make_user, client_for, tmp_path, settings
+    cpas_a, make_user, client_for, tmp_path, settings, requetes_de_la_page
 ):
+    def _nombre_de_requetes(client, url):
+        return len(requetes_de_la_page(client, url))
+
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
     client = client_for(coordinateur)
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")

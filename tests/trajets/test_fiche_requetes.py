@@ -9,9 +9,6 @@ section; stays, steps, PIIS and contracts were fetched twice)."""
 
 import datetime
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import (
     BeneficiaireFactory,
@@ -41,14 +38,8 @@ def _remplir(b, agent, n, depuis=0):
         OrientationFactory(beneficiaire=b, service=service, agent=agent)
 
 
-def _requetes(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return ctx.captured_queries
-
-
 def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
-    cpas_a, make_user, client_for
+    cpas_a, make_user, client_for, requetes_de_la_page
 ):
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
@@ -58,19 +49,21 @@ def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
     client = client_for(agent)
     url = f"/beneficiaires/{b.pk}/"
     client.get(url)  # first page of the session (CPAS chosen, last-seen stamp)
-    petit = _requetes(client, url)
+    petit = requetes_de_la_page(client, url)
     tables = [q["sql"].split(" FROM ", 1)[-1].split(" ", 1)[0] for q in petit]
     for table in ("trajets_passagephase", "trajets_etape", "trajets_piis", "cpas_isp_membership"):
         assert tables.count(f'"{table}"') == 1, (table, tables)
     assert len(petit) <= PLAFOND
     _remplir(b, agent, 6, depuis=1)
-    grand = _requetes(client, url)
+    grand = requetes_de_la_page(client, url)
     assert len(grand) == len(petit)
     page = client.get(url).content.decode()
     assert page.count("Relancer") >= 7
 
 
-def test_person_page_skips_the_queries_of_empty_lists(cpas_a, make_user, client_for):
+def test_person_page_skips_the_queries_of_empty_lists(
+    cpas_a, make_user, client_for, requetes_de_la_page
+):
     """No rights, obstacles or BSP yet (a new file): those lists cost no query."""
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
@@ -78,7 +71,7 @@ def test_person_page_skips_the_queries_of_empty_lists(cpas_a, make_user, client_
     client = client_for(agent)
     url = f"/beneficiaires/{b.pk}/"
     client.get(url)
-    vide = _requetes(client, url)
+    vide = requetes_de_la_page(client, url)
     assert len(vide) <= PLAFOND - 3
     for table in ("droitaide", "freinbeneficiaire", "bilansocioprofessionnel"):
         assert not any(q["sql"].startswith(f'SELECT "beneficiaires_{table}".') for q in vide)
