@@ -21,6 +21,7 @@ import time
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 logger = logging.getLogger(__name__)
 
@@ -137,8 +138,6 @@ def planifier_relance(nom: str, tache: str, periodic_task_model=None, interval_m
     """The beat schedule (every minute) of the task ``tache`` that requeues interrupted jobs,
     created once under ``nom``. Data migrations pass their historical models."""
     if periodic_task_model is None:
-        from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
         periodic_task_model, interval_model = PeriodicTask, IntervalSchedule
     intervalle, _ = interval_model.objects.get_or_create(every=1, period="minutes")
     planification, _ = periodic_task_model.objects.get_or_create(

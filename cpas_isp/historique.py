@@ -11,7 +11,7 @@ COUNT), so each table answers from the index whatever its size. The person colum
 Why one event table per model rather than one consolidated audit table: pghistory's triggers and
 schema stay untouched (its migrations and admin keep working), the columns used to filter are
 real typed columns copied by the trigger (no JSON filtering), and the audit page merges the
-per-table keyset queries in one SQL statement (``cpas_isp.journal_audit``).
+per-table keyset queries in one SQL statement (``cpas_isp.audit.journal``).
 """
 
 from __future__ import annotations

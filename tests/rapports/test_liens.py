@@ -27,15 +27,15 @@ def test_pdf_charts_are_images_without_hover_texts():
     import base64
     import re
 
-    from rapports import svg
     from rapports.queries import PHASES, LigneParticipation
+    from rapports.tableaux import graphique_participation
     from rapports.templatetags.rapports_tags import graphique_pdf
 
     lignes = [
         LigneParticipation(datetime.date(2025, m, 28), 10, dict.fromkeys(PHASES, 1), 5)
         for m in (1, 2)
     ]
-    graphique = svg.graphique_participation(lignes)
+    graphique = graphique_participation(lignes)
     assert graphique.count("<title>") > 2  # one per bar and point on screen
     html = graphique_pdf(graphique)
     source = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)
