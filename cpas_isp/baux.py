@@ -20,6 +20,7 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -46,6 +47,16 @@ def delai_attente() -> float:
 
 def echeance(secondes: float) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(seconds=secondes)
+
+
+def q_interrompus(maintenant: datetime.datetime, champ_demande: str) -> Q:
+    """The jobs stopped without finishing: running with an expired lease (their worker was
+    killed) or, without a lease, asked for (``champ_demande``) longer than a lease ago (their
+    message was lost)."""
+    return Q(bail_expire_le__lt=maintenant) | Q(
+        bail_expire_le__isnull=True,
+        **{f"{champ_demande}__lt": maintenant - datetime.timedelta(seconds=duree_bail())},
+    )
 
 
 def pause_de_test(nom: str) -> None:

@@ -12,6 +12,11 @@ Why one event table per model rather than one consolidated audit table: pghistor
 schema stay untouched (its migrations and admin keep working), the columns used to filter are
 real typed columns copied by the trigger (no JSON filtering), and the audit page merges the
 per-table keyset queries in one SQL statement (``cpas_isp.audit.journal``).
+
+Why ``suivre()`` rather than pghistory's ``PGHISTORY_DEFAULT_TRACKERS`` setting: that setting
+only chooses the default events of ``pghistory.track``; models would still each need a
+decorator, and the setting cannot add the ``(cpas, pgh_created_at, pgh_id)`` index that every
+tenant event table needs for the audit page. ``suivre()`` is the one place for both.
 """
 
 from __future__ import annotations

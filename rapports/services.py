@@ -276,13 +276,7 @@ def relancer_rapports_interrompus() -> list[int]:
         perimes = (
             RapportMensuel.objects.select_for_update(skip_locked=True)
             .filter(etat__in=[EtatRapport.EN_ATTENTE, EtatRapport.EN_COURS])
-            .filter(
-                Q(bail_expire_le__lt=maintenant)
-                | Q(
-                    bail_expire_le__isnull=True,
-                    demande_le__lt=maintenant - datetime.timedelta(seconds=baux.duree_bail()),
-                )
-            )
+            .filter(baux.q_interrompus(maintenant, "demande_le"))
         )
         for rapport in perimes:
             rapport.tache_id = rapport.tache_id or str(uuid.uuid4())

@@ -58,19 +58,32 @@ def _changements_texte(e):
     return " ; ".join(parts)
 
 
-def _modifications_csv(request, f):
-    cpas = request.cpas
-    row = _journaliser(request, [], _("export CSV du journal des modifications"))
+def _csv_journalise(request, nom, objet, header, lignes):
+    """Stream ``lignes`` (pairs: CSV row, id of the person it shows or None) as a CSV file. The
+    access log row is written first and names, once the file is complete, everyone it showed."""
+    row = _journaliser(request, [], objet)
 
     def rows():
-        curseur, total, vus = None, 0, set()
+        vus = set()
+        for ligne, personne in lignes:
+            if personne:
+                vus.add(personne)
+            yield ligne
+        JournalAcces.objects.filter(pk=row.pk).update(personnes=sorted(vus))
+
+    return reponse_csv(nom, header, rows())
+
+
+def _modifications_csv(request, f):
+    cpas = request.cpas
+
+    def lignes():
+        curseur, total = None, 0
         while total < CSV_MAX_LIGNES:
             events, curseur = journal.page_evenements(cpas, f, curseur, CSV_LOT)
             presenter(events, request.user, cpas)
             for e in events:
-                if e.personne_id:
-                    vus.add(e.personne_id)
-                yield (
+                ligne = (
                     _date_heure(e.quand),
                     e.auteur,
                     e.origine,
@@ -80,10 +93,10 @@ def _modifications_csv(request, f):
                     e.libelle_action,
                     _changements_texte(e),
                 )
+                yield ligne, e.personne_id
             total += len(events)
             if curseur is None:
                 break
-        JournalAcces.objects.filter(pk=row.pk).update(personnes=sorted(vus))
 
     header = [
         _("quand"),
@@ -95,7 +108,8 @@ def _modifications_csv(request, f):
         _("action"),
         _("champs modifiés"),
     ]
-    return reponse_csv(f"modifications-{cpas.code}.csv", header, rows())
+    objet = _("export CSV du journal des modifications")
+    return _csv_journalise(request, f"modifications-{cpas.code}.csv", objet, header, lignes())
 
 
 def _modifications(request, form, contexte):
@@ -127,16 +141,13 @@ def _consultations(request, form, contexte):
     f = form.filtres()
     qs = co.consultations_qs(request.user, f)
     if request.GET.get("format") == "csv":
-        row = _journaliser(request, [], _("export CSV du journal des consultations"))
 
-        def rows():
-            vus, total, suite = set(), 0, qs
+        def lignes():
+            total, suite = 0, qs
             while total < CSV_MAX_LIGNES:
                 lot = co.decrire_consultations(request.user, request.cpas, list(suite[:CSV_LOT]))
                 for a in lot:
-                    if a.nb_personnes == 1:
-                        vus.add(a.personnes[0])
-                    yield (
+                    ligne = (
                         _date_heure(a.quand),
                         str(a.user),
                         a.nature,
@@ -145,6 +156,7 @@ def _consultations(request, form, contexte):
                         a.chemin,
                         a.ip or "",
                     )
+                    yield ligne, a.personnes[0] if a.nb_personnes == 1 else None
                 if len(lot) < CSV_LOT:
                     break
                 total += len(lot)
@@ -152,7 +164,6 @@ def _consultations(request, form, contexte):
                 suite = qs.filter(
                     Q(quand__lt=dernier.quand) | Q(quand=dernier.quand, id__lt=dernier.pk)
                 )
-            JournalAcces.objects.filter(pk=row.pk).update(personnes=sorted(vus))
 
         header = [
             _("quand"),
@@ -163,7 +174,9 @@ def _consultations(request, form, contexte):
             _("page"),
             _("adresse IP"),
         ]
-        return reponse_csv(f"consultations-{request.cpas.code}.csv", header, rows())
+        objet = _("export CSV du journal des consultations")
+        nom = f"consultations-{request.cpas.code}.csv"
+        return _csv_journalise(request, nom, objet, header, lignes())
     curseur = co.curseur_consultation(request.GET.get("apres"))
     if curseur is not None:
         quand, pk = curseur
