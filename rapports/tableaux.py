@@ -25,6 +25,8 @@ from rapports.templatetags.rapports_tags import libelle_classe, libelle_phase
 from trajets.models import CELLULE_DE_PHASE, Phase
 
 PHASE_DE_CELLULE = {cellule: str(phase) for phase, cellule in CELLULE_DE_PHASE.items()}
+#: ``charge_agent`` of the workload row of the people without an agent
+AUCUN_AGENT = "aucun"
 
 # --- Filters -------------------------------------------------------------------------------
 
@@ -238,9 +240,6 @@ def personnes_indicateur(user, cpas, criteres: dict, filtres: Filtres):
             return found
     return None
 
-
-#: ``charge_agent`` of the workload row of the people without an agent
-AUCUN_AGENT = "aucun"
 
 # --- Charts --------------------------------------------------------------------------------
 

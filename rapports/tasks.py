@@ -19,6 +19,11 @@ logger = logging.getLogger(__name__)
 MAX_TENTATIVES = 4
 
 
+def _jour(mois: str) -> datetime.date:
+    """A task's month argument (YYYY-MM-DD or YYYY-MM) as a date."""
+    return datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
+
+
 def _backoff(retries: int) -> int:
     """Seconds before the next attempt: base, 2×base, 4×base… capped at 30 minutes. The base
     (60 s) may be set with the RAPPORTS_RETRY_BACKOFF setting or environment variable."""
@@ -44,7 +49,7 @@ def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int |
     live worker holds it. A failed attempt is recorded on the row and retried with exponential
     backoff; the last failure leaves the row in the "failed" state with its error.
     """
-    jour = datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
+    jour = _jour(mois)
     tentative = self.request.retries + 1
     tache_id = self.request.id or ""
     try:
@@ -88,11 +93,7 @@ def relancer_rapports_interrompus():
 @shared_task(name="rapports.tasks.generer_rapports_mensuels", acks_late=True)
 def generer_rapports_mensuels(mois: str | None = None):
     """Scheduled on the 1st of each month: queue last month's report of every CPAS."""
-    jour = (
-        datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
-        if mois
-        else services.mois_precedent(timezone.localdate())
-    )
+    jour = _jour(mois) if mois else services.mois_precedent(timezone.localdate())
     codes = []
     with contexte_script("rapports.generer_rapports_mensuels"):
         for cpas in Cpas.objects.order_by("code"):
