@@ -1,12 +1,28 @@
 """The audit trail: database triggers record every change, whoever makes it."""
 
+import datetime
+import re
+
 import factory
+import pghistory
 import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from pghistory.models import MiddlewareEvents
 
+from beneficiaires.models import Beneficiaire
+from beneficiaires.niss import format_niss
+from cpas_isp.audit import confidentialite
+from cpas_isp.audit.consultations import consultations_par_utilisateur
 from cpas_isp.models import Cellule, Cpas, JournalAcces, Role
 from tests.cpas_isp.factories import UserFactory
+from tests.partenaires.factories import ComptePartenaireFactory, PartenaireFactory
 from tests.trajets import factories as trajets_factories
+from tests.trajets.factories import BeneficiaireFactory
 
 
 def cpas_events(cpas, **filters):
@@ -24,7 +40,6 @@ def test_bulk_update_is_recorded_with_old_and_new_values(cpas_a, cpas_b):
 
 def test_change_through_a_form_records_the_user_and_the_request(make_user, client_for, cpas_a):
     admin = make_user(Role.ADMIN, cpas_a, is_staff=True)
-    from django.contrib.auth.models import Permission
 
     admin.user_permissions.add(Permission.objects.get(codename="change_cellule"))
     cellule = cpas_a.cellules.get(code="alpha")
@@ -53,7 +68,6 @@ def test_change_through_a_form_records_the_user_and_the_request(make_user, clien
 
 
 def test_management_command_changes_carry_the_command_name(db):
-    from django.core.management import call_command
 
     call_command("creer_cpas", "--code", "wavre", "--nom", "CPAS de Wavre")
     cpas = Cpas.objects.get(code="wavre")
@@ -66,7 +80,6 @@ def test_management_command_changes_carry_the_command_name(db):
 
 
 def test_admin_functional_sees_only_own_cpas_in_django_admin(make_user, client_for, cpas_a, cpas_b):
-    from django.contrib.auth.models import Permission
 
     admin = make_user(Role.ADMIN, cpas_a, is_staff=True)
     admin.user_permissions.add(Permission.objects.get(codename="view_cellule"))
@@ -96,10 +109,6 @@ class TestAuditPage:
         # Before issue 9 this test expected the person's name ("DUPONT Marie", the access log's
         # ``objet``) on the page and in the CSV: the functional administrator may not see who
         # the files belong to, so the person is now shown masked (initials and number).
-        from django.contrib.contenttypes.models import ContentType
-
-        from beneficiaires.models import Beneficiaire
-        from tests.trajets.factories import BeneficiaireFactory
 
         admin = make_user(Role.ADMIN, cpas_a)
         agent = make_user(Role.AGENT, cpas_a)
@@ -167,7 +176,6 @@ def _csv(client, **params):
 @pytest.fixture
 def dossier(cpas_a):
     """A person of cpas_a with a step whose confidential note and NISS were then changed."""
-    from tests.trajets.factories import BeneficiaireFactory
 
     marie = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Marie")
     etape = EtapeFactory(beneficiaire=marie, note_confidentielle="Suivi psychiatrique XQZ")
@@ -201,7 +209,6 @@ class TestWhatTheAuditShows:
             assert "Dupont" not in body and "DUPONT" not in body
 
     def test_a_viewer_who_may_see_the_person_gets_the_name(self, make_user, cpas_a, dossier):
-        from cpas_isp.audit import confidentialite
 
         marie, _etape, _niss = dossier
         coordinateur = make_user(Role.COORDINATEUR, cpas_a)
@@ -215,12 +222,10 @@ class TestWhatTheAuditShows:
 
     @pytest.mark.horloge_externe  # event times come from PostgreSQL's clock
     def test_rows_are_readable(self, make_user, client_for, cpas_a, dossier):
-        from django.utils import timezone
 
         agent = make_user(Role.AGENT, cpas_a, first_name="Jeanne", last_name="Martin")
         cellule = cpas_a.cellules.get(code="emploi")
         client_for(agent)  # a change made in a request carries its author
-        import pghistory
 
         with pghistory.context(user=agent.pk, url="/admin/x/"):
             cellule.nom_fr = "Emploi et ALE"
@@ -249,7 +254,6 @@ class TestWhatTheAuditShows:
 class TestFilters:
     @pytest.fixture
     def deux(self, cpas_a):
-        from tests.trajets.factories import BeneficiaireFactory
 
         marie = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Marie")
         paul = BeneficiaireFactory(cpas=cpas_a, nom="Lambert", prenom="Paul")
@@ -260,7 +264,6 @@ class TestFilters:
     def test_by_niss_returns_that_persons_events(self, make_user, client_for, cpas_a, deux):
         marie, paul = deux
         client = client_for(make_user(Role.ADMIN, cpas_a))
-        from beneficiaires.niss import format_niss
 
         body = _page(client, personne=format_niss(marie.niss))
         assert f"M. D. n° {marie.pk}" in body and "Étape" in body
@@ -277,7 +280,6 @@ class TestFilters:
     def test_a_person_of_another_cpas_is_not_found(
         self, make_user, client_for, cpas_a, cpas_b, deux
     ):
-        from tests.trajets.factories import BeneficiaireFactory
 
         autre = BeneficiaireFactory(cpas=cpas_b, nom="Zorglub", prenom="Anne")
         body = _page(client_for(make_user(Role.ADMIN, cpas_a)), personne="Zorglub")
@@ -294,11 +296,6 @@ class TestFilters:
             assert "invalid-feedback" in body, vue
 
     def test_pages_follow_each_other_without_gap_or_repeat(self, make_user, client_for, cpas_a):
-        import re
-
-        from django.db import transaction
-
-        from tests.trajets.factories import BeneficiaireFactory
 
         with transaction.atomic():  # one transaction: every event has the same timestamp
             marie = BeneficiaireFactory(cpas=cpas_a)
@@ -316,10 +313,6 @@ class TestFilters:
 
 
 def test_query_count_does_not_grow_with_the_number_of_events(make_user, client_for, cpas_a):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from tests.trajets.factories import BeneficiaireFactory
 
     client = client_for(make_user(Role.ADMIN, cpas_a))
     _page(client)  # the first request stores the current CPAS in the session
@@ -344,12 +337,6 @@ def test_query_count_does_not_grow_with_the_number_of_events(make_user, client_f
 
 class TestConsultationsParUtilisateur:
     def _ouvrir(self, user, cpas, personnes, jours_avant=0):
-        import datetime
-
-        from django.contrib.contenttypes.models import ContentType
-        from django.utils import timezone
-
-        from beneficiaires.models import Beneficiaire
 
         ct = ContentType.objects.get_for_model(Beneficiaire)
         rows = [
@@ -372,7 +359,6 @@ class TestConsultationsParUtilisateur:
     def test_counts_files_per_day_and_flags_an_agent_outside_their_caseload(
         self, make_user, client_for, cpas_a
     ):
-        from tests.trajets.factories import BeneficiaireFactory
 
         curieux = make_user(Role.AGENT, cpas_a, first_name="Cédric", last_name="Curieux")
         sage = make_user(Role.AGENT, cpas_a, first_name="Sophie", last_name="Sage")
@@ -384,10 +370,6 @@ class TestConsultationsParUtilisateur:
         JournalAcces.objects.create(
             user=sage, cpas=cpas_a, personnes=[p.pk for p in autres], objet="liste", page="/b/"
         )
-
-        from django.utils import timezone
-
-        from cpas_isp.audit.consultations import consultations_par_utilisateur
 
         today = timezone.localdate()
         lignes = {
@@ -410,12 +392,6 @@ class TestConsultationsParUtilisateur:
         assert "Inhabituel" not in rows["Sophie Sage"]
 
     def test_flags_a_day_far_above_the_users_usual_count(self, make_user, cpas_a):
-        import datetime
-
-        from django.utils import timezone
-
-        from cpas_isp.audit.consultations import consultations_par_utilisateur
-        from tests.trajets.factories import BeneficiaireFactory
 
         coordinateur = make_user(Role.COORDINATEUR, cpas_a)
         personnes = BeneficiaireFactory.create_batch(25, cpas=cpas_a)
@@ -442,10 +418,6 @@ class TestConsultationsParUtilisateur:
 
 @pytest.mark.horloge_externe  # event times come from PostgreSQL's clock
 def test_changes_filtered_by_user_and_period(make_user, client_for, cpas_a):
-    import datetime
-
-    import pghistory
-    from django.utils import timezone
 
     agent = make_user(Role.AGENT, cpas_a, first_name="Jeanne", last_name="Martin")
     autre = make_user(Role.AGENT, cpas_a, first_name="Paul", last_name="Autre")
@@ -467,7 +439,6 @@ def test_a_partner_account_is_audited_by_the_cpas_of_its_user(
     """A partner account links a user to an organisation of the shared directory: its changes
     belong to the CPAS the user works with, not to the CPAS that first encoded the
     organisation (which must not even learn the user's name)."""
-    from tests.partenaires.factories import ComptePartenaireFactory, PartenaireFactory
 
     organisation = PartenaireFactory(cree_par_cpas=cpas_a, gere_par=cpas_a)
     user_b = make_user(Role.PARTENAIRE, cpas_b, first_name="Zéphyrin", last_name="Bétazoïde")

@@ -11,9 +11,12 @@ import time
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
+from cpas_isp.celery import app
 from rapports import services, tasks
 from rapports.models import EtatRapport, RapportMensuel
+from tests.cpas_isp.factories import CpasFactory
 from tests.rapports.factories import DroitFactory, PassageFactory, motif
 
 D = datetime.date
@@ -153,7 +156,6 @@ def test_task_acknowledges_late_and_backs_off():
 
 
 def test_monthly_schedule_is_stored_for_the_1st_at_6(db):
-    from django_celery_beat.models import PeriodicTask
 
     tache = PeriodicTask.objects.get(name=services.NOM_PLANIFICATION)
     assert tache.task == "rapports.tasks.generer_rapports_mensuels" and tache.enabled
@@ -170,10 +172,6 @@ def test_monthly_schedule_is_stored_for_the_1st_at_6(db):
 
 @pytest.mark.slow
 def test_beat_scheduled_task_runs_in_a_real_worker_and_stores_the_pdf(worker_rapports, cpas_b):
-    from django_celery_beat.models import PeriodicTask
-
-    from cpas_isp.celery import app
-    from tests.cpas_isp.factories import CpasFactory
 
     queue, media, log = worker_rapports
     cpas = CpasFactory(code="gamma", nom="CPAS de Gamma")
@@ -200,7 +198,6 @@ def test_beat_scheduled_task_runs_in_a_real_worker_and_stores_the_pdf(worker_rap
 
 @pytest.mark.slow
 def test_real_worker_retries_a_failed_attempt_and_stores_one_report(worker_rapports):
-    from tests.cpas_isp.factories import CpasFactory
 
     _queue, media, log = worker_rapports
     cpas = CpasFactory(code="delta", nom="CPAS de Delta")

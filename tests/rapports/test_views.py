@@ -2,15 +2,22 @@
 
 import datetime
 import io
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
-from cpas_isp.models import Role
+from cpas_isp.models import JournalAcces, Role
+from rapports import tasks
 from rapports.models import EtatRapport, RapportMensuel
 from rapports.queries import ajouter_mois
+from tests.cpas_isp.factories import MembershipFactory
 from tests.rapports.factories import BeneficiaireFactory, DroitFactory, PassageFactory, motif
 
 TABLEAU = reverse("rapports:tableau_de_bord")
@@ -106,7 +113,6 @@ def test_director_sees_numbers_without_links(donnees, cpas_a, make_user, client_
 
 def _lien(html, indicateur, **params):
     """The first people link of the page for this indicator (and these parameters)."""
-    import re
 
     for href in re.findall(r'href="([^"]*personnes/[^"]*)"', html):
         href = href.replace("&amp;", "&")
@@ -180,8 +186,6 @@ def test_dashboard_runs_a_fixed_number_of_queries(
     client = client_for(coordinateur)
     _peupler(cpas_a, 4, agent)
     client.get(TABLEAU)  # warm the session
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as petit:
         assert client.get(TABLEAU).status_code == 200
@@ -209,7 +213,6 @@ def test_csv_export_of_the_participation_table(donnees, cpas_a, make_user, clien
 
 
 def test_xlsx_export_of_the_workload(donnees, cpas_a, make_user, client_for):
-    from openpyxl import load_workbook
 
     agent, _ = donnees
     user = make_user(Role.COORDINATEUR, cpas_a)
@@ -246,7 +249,6 @@ def test_reports_page_access_by_role(cpas_a, make_user, client_for, role, attend
 
 
 def _rapport(cpas, mois, tmp_path, settings, etat=EtatRapport.PRET):
-    from django.core.files.base import ContentFile
 
     settings.MEDIA_ROOT = tmp_path
     r = RapportMensuel(cpas=cpas, mois=mois, langue="fr", etat=etat, demande_le=timezone.now())
@@ -282,7 +284,6 @@ def test_report_not_ready_cannot_be_downloaded(cpas_a, make_user, client_for, tm
 def test_asking_for_a_past_month_queues_its_generation(
     cpas_a, make_user, client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from rapports import tasks
 
     envoyes = []
     monkeypatch.setattr(
@@ -315,8 +316,6 @@ def test_current_or_future_month_is_refused(cpas_a, make_user, client_for):
 
 
 def _nombre_de_requetes(client, url):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -346,7 +345,6 @@ def test_people_list_and_reports_page_run_a_fixed_number_of_queries(
 
 
 def test_coordinator_of_several_cpas_sees_their_group_table(cpas_a, cpas_b, make_user, client_for):
-    from tests.cpas_isp.factories import MembershipFactory
 
     _peupler(cpas_a, 4)
     _peupler(cpas_b, 6)
@@ -364,7 +362,6 @@ def test_coordinator_of_several_cpas_sees_their_group_table(cpas_a, cpas_b, make
 def test_people_behind_a_number_are_logged(donnees, cpas_a, make_user, client_for):
     """The list behind a dashboard number writes one access log row naming the people shown
     (those the viewer may open), not those only counted."""
-    from cpas_isp.models import JournalAcces
 
     _agent, personnes = donnees
     agent = make_user(Role.AGENT, cpas_a, cellule="alpha")
