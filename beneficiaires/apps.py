@@ -7,7 +7,7 @@ class BeneficiairesConfig(AppConfig):
     verbose_name = _("Bénéficiaires")
 
     def ready(self):
-        from cpas_isp.journal_audit import enregistrer_recherche_personnes
+        from cpas_isp.audit.confidentialite import enregistrer_recherche_personnes
 
         from . import imports
         from .queries import rechercher

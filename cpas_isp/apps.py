@@ -8,7 +8,7 @@ class CpasIspConfig(AppConfig):
 
     def ready(self):
         # Every app's admin module is loaded by now (django.contrib.admin comes first in
-        # INSTALLED_APPS and autodiscovers in its own ready()).
+        # INSTALLED_APPS and autodiscovers in its own ready()); cycle: admin imports models.
         from cpas_isp.admin import reserver_aux_superutilisateurs
 
         reserver_aux_superutilisateurs()

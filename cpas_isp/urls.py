@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpas_isp import audit_views, otp_views, sante, views
+from cpas_isp import otp_views, sante, views
+from cpas_isp.audit import views as audit_views
 from cpas_isp.forms import ConnexionForm
 
 urlpatterns = [

@@ -1,14 +1,20 @@
+"""Forms of the reports: the dashboard filters, the link to the people behind a number, the
+request of a monthly report."""
+
 from __future__ import annotations
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.listes import FiltreForm
 from cpas_isp.models import Role
-from rapports.queries import ajouter_mois, premier_du_mois
+from rapports.queries import CLASSES, PHASES, SANS_CLASSE, ajouter_mois, premier_du_mois
+from rapports.tableaux import AUCUN_AGENT, Filtres, personnes_indicateur
 
 MOIS_MAX = 60  # longest period a dashboard shows
 
@@ -89,12 +95,76 @@ class FiltresTableauDeBord(forms.Form):
         du = data.get("du") or ajouter_mois(au, -11)
         if du > au:
             raise forms.ValidationError(_("Le mois de début doit précéder le mois de fin."))
-        if (au.year - du.year) * 12 + au.month - du.month >= MOIS_MAX:
+        ecart = relativedelta(au, du)
+        if ecart.years * 12 + ecart.months >= MOIS_MAX:
             raise forms.ValidationError(_("La période est limitée à %(n)s mois.") % {"n": MOIS_MAX})
         data["du"], data["au"] = du, au
         if self.cellule_imposee is not None:
             data["cellule"] = self.cellule_imposee.code
         return data
+
+    def filtres(self) -> Filtres:
+        """The filters applied: the valid ones (shown again in the month inputs, defaults
+        included), or the defaults when the form is invalid (its errors are shown)."""
+        if self.is_valid():
+            data = self.cleaned_data
+            self.data = self.data.copy()
+            self.data["du"], self.data["au"] = f"{data['du']:%Y-%m}", f"{data['au']:%Y-%m}"
+        else:
+            data = self.defauts()
+        return Filtres(
+            du=data["du"],
+            au=data["au"],
+            cellule=data.get("cellule") or None,
+            agent_id=data.get("agent"),
+        )
+
+
+class IndicateurForm(FiltreForm):
+    """The number a dashboard link points at (``?indicateur=…`` and its parameters). A value
+    that no link carries is a field error: the view answers 400, never 500."""
+
+    indicateur = forms.CharField(max_length=40)
+    phase = forms.ChoiceField(choices=[(p, p) for p in PHASES], required=False)
+    date = forms.DateField(required=False)
+    mois = forms.DateField(required=False)
+    classe = forms.ChoiceField(choices=[(c, c) for c in [*CLASSES, SANS_CLASSE]], required=False)
+    charge_agent = forms.RegexField(regex=rf"^({AUCUN_AGENT}|[0-9]{{1,12}})$", required=False)
+    partenaire = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    programme = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+    def __init__(self, data, *, user, cpas, filtres: Filtres):
+        super().__init__(data)
+        self.user, self.cpas, self.filtres = user, cpas, filtres
+        self._trouve = False
+
+    def clean_charge_agent(self):
+        valeur = self.cleaned_data["charge_agent"]
+        if not valeur:
+            return None
+        return valeur if valeur == AUCUN_AGENT else int(valeur)
+
+    def clean(self):
+        data = super().clean()
+        for nom in ("phase", "classe"):
+            data[nom] = data.get(nom) or None
+        return data
+
+    def trouver(self):
+        """(queryset of the people behind the number, description), or None when the link
+        is invalid or points at no number of the dashboard."""
+        if self._trouve is False:
+            self._trouve = (
+                personnes_indicateur(self.user, self.cpas, self.cleaned_data, self.filtres)
+                if self.is_valid()
+                else None
+            )
+        return self._trouve
+
+    def filter(self, qs):
+        """``qs`` narrowed to the people behind the number (none for an invalid link)."""
+        trouve = self.trouver()
+        return qs.none() if trouve is None else qs.filter(pk__in=trouve[0].values("pk"))
 
 
 class DemandeRapportForm(forms.Form):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.historique import suivre
-from cpas_isp.models import Cpas, Langue, TenantQuerySet
+from cpas_isp.models import Langue, TenantModel, TenantQuerySet
 
 
 class EtatRapport(models.TextChoices):
@@ -27,10 +28,9 @@ class RapportMensuelQuerySet(TenantQuerySet):
 
 
 @suivre(exclude=["bail_expire_le"])  # renewed every few seconds by the worker's heartbeat
-class RapportMensuel(models.Model):
+class RapportMensuel(TenantModel):
     """The monthly PDF report of a CPAS. Regenerating replaces the file in the same row."""
 
-    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="rapports_mensuels")
     mois = models.DateField(_("mois"), help_text=_("Premier jour du mois couvert"))
     langue = models.CharField(_("langue"), max_length=2, choices=Langue.choices)
     etat = models.CharField(
@@ -96,8 +96,6 @@ class RapportMensuel(models.Model):
     def interrompu(self) -> bool:
         """Waiting or running past its lease: its worker is gone (the recovery task requeues
         it within minutes)."""
-        from django.utils import timezone
-
         return (
             self.etat in {EtatRapport.EN_ATTENTE, EtatRapport.EN_COURS}
             and self.bail_expire_le is not None

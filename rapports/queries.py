@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from beneficiaires.models import Beneficiaire, DroitAide
@@ -44,12 +46,11 @@ def premier_du_mois(d: datetime.date) -> datetime.date:
 
 def ajouter_mois(d: datetime.date, n: int) -> datetime.date:
     """First day of the month ``n`` months after the month of ``d``."""
-    index = d.year * 12 + d.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    return d + relativedelta(day=1, months=n)
 
 
 def fin_du_mois(d: datetime.date) -> datetime.date:
-    return ajouter_mois(d, 1) - datetime.timedelta(days=1)
+    return d + relativedelta(day=31)  # relativedelta clamps the day to the month's last
 
 
 def fins_de_mois(debut: datetime.date, fin: datetime.date) -> list[datetime.date]:
@@ -382,8 +383,6 @@ def charge_de_travail(
     sans_agent: str = "—",
 ) -> list[LigneCharge]:
     """People followed on ``date`` per agent (the agent of the running stay) and phase."""
-    from django.contrib.auth import get_user_model
-
     params = {"cpas": list(cpas_ids), "date": date}
     filtre = _filtre_passages(phases, agent_id, params)
     sql = SQL_CHARGE.format(**_tables(), user=get_user_model()._meta.db_table, filtre=filtre)

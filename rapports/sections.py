@@ -6,12 +6,19 @@ reads exist, since the apps are built independently.
   (template names) extended;
 - dashboard sections: ``(cpas, filtres) -> dict`` of extra dashboard context, with
   ``sections_tableau`` (template names) and ``tables_export_extra`` extended;
-- people indicators: ``(request, cpas_ids, indicateur, filtres) -> (queryset, title) | None``.
+- people indicators: ``(user, cpas_ids, criteres, filtres) -> (queryset, title) | None``, with
+  ``criteres`` the cleaned values of ``rapports.forms.IndicateurForm``.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from partenaires.models import Partenaire, Programme
+from rapports import suivi
+from rapports.queries import MOIS_RAPPORT, ajouter_mois, fin_du_mois
 
 
 def _modele(label):
@@ -60,14 +67,10 @@ MODELES_ORIENTATIONS = ("partenaires.Orientation", "partenaires.Programme")
 
 
 def _periode_rapport(mois):
-    from rapports.queries import MOIS_RAPPORT, ajouter_mois, fin_du_mois
-
     return ajouter_mois(mois, -(MOIS_RAPPORT - 1)), fin_du_mois(mois), fin_du_mois(mois)
 
 
 def _periode_tableau(filtres):
-    from rapports.queries import fin_du_mois
-
     return filtres.du, fin_du_mois(filtres.au), filtres.date_situation
 
 
@@ -78,8 +81,6 @@ def _sans_cellule(filtres, *, sauf=None):
 
 
 def _tables_piis(piis):
-    from django.utils.translation import gettext as _
-
     return {
         "piis": (
             _("PIIS"),
@@ -101,8 +102,6 @@ def _tables_piis(piis):
 
 
 def _piis_pdf(cpas, mois):
-    from rapports import suivi
-
     debut, fin, date = _periode_rapport(mois)
     return {
         "piis": suivi.conformite_piis([cpas.pk], debut, fin, date),
@@ -111,8 +110,6 @@ def _piis_pdf(cpas, mois):
 
 
 def _piis_tableau(cpas, filtres):
-    from rapports import suivi
-
     if not _sans_cellule(filtres):
         return {}
     debut, fin, date = _periode_tableau(filtres)
@@ -124,12 +121,8 @@ def _piis_tableau(cpas, filtres):
     }
 
 
-def _piis_personnes(request, ids, indicateur, filtres):
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-
-    from rapports import suivi
-
+def _piis_personnes(user, ids, criteres, filtres):
+    indicateur = criteres["indicateur"]
     debut, fin, date = _periode_tableau(filtres)
     quand = date_format(date, "SHORT_DATE_FORMAT")
     if indicateur == "piis_en_retard":
@@ -142,8 +135,6 @@ def _piis_personnes(request, ids, indicateur, filtres):
 
 
 def _tables_a60(a60):
-    from django.utils.translation import gettext as _
-
     return {
         "article60": (
             _("Article 60"),
@@ -163,8 +154,6 @@ def _tables_a60(a60):
 
 
 def _a60_pdf(cpas, mois):
-    from rapports import suivi
-
     debut, fin, date = _periode_rapport(mois)
     return {
         "article60": suivi.article60([cpas.pk], debut, fin, date),
@@ -173,8 +162,6 @@ def _a60_pdf(cpas, mois):
 
 
 def _a60_tableau(cpas, filtres):
-    from rapports import suivi
-
     if not _sans_cellule(filtres, sauf="article60") or filtres.agent_id:
         return {}
     debut, fin, date = _periode_tableau(filtres)
@@ -186,11 +173,8 @@ def _a60_tableau(cpas, filtres):
     }
 
 
-def _a60_personnes(request, ids, indicateur, filtres):
-    from django.utils.translation import gettext as _
-
-    from rapports import suivi
-
+def _a60_personnes(user, ids, criteres, filtres):
+    indicateur = criteres["indicateur"]
     if not indicateur.startswith("a60_"):
         return None
     quoi = indicateur[4:]
@@ -208,8 +192,6 @@ def _a60_personnes(request, ids, indicateur, filtres):
 
 
 def _tables_orientations(orientations, programmes):
-    from django.utils.translation import gettext as _
-
     return {
         "orientations": (
             _("Orientations par partenaire"),
@@ -271,8 +253,6 @@ def _tables_orientations(orientations, programmes):
 
 
 def _orientations_pdf(cpas, mois):
-    from rapports import suivi
-
     debut, fin, _date = _periode_rapport(mois)
     return {
         "orientations": suivi.orientations_par_partenaire([cpas.pk], debut, fin),
@@ -282,8 +262,6 @@ def _orientations_pdf(cpas, mois):
 
 
 def _orientations_tableau(cpas, filtres):
-    from rapports import suivi
-
     if not _sans_cellule(filtres):
         return {}
     debut, fin, _date = _periode_tableau(filtres)
@@ -299,16 +277,11 @@ def _orientations_tableau(cpas, filtres):
     }
 
 
-def _orientations_personnes(request, ids, indicateur, filtres):
-    from django.utils.translation import gettext as _
-
-    from partenaires.models import Partenaire, Programme
-    from rapports import suivi
-
+def _orientations_personnes(user, ids, criteres, filtres):
+    indicateur = criteres["indicateur"]
     debut, fin, _date = _periode_tableau(filtres)
-    valeur = request.GET.get("partenaire", "")
-    if indicateur.startswith("orient_") and valeur.isdecimal():
-        partenaire = Partenaire.objects.filter(pk=int(valeur)).first()
+    if indicateur.startswith("orient_") and criteres.get("partenaire"):
+        partenaire = Partenaire.objects.filter(pk=criteres["partenaire"]).first()
         if partenaire is None:
             return None
         qs = suivi.personnes_orientations(
@@ -317,9 +290,8 @@ def _orientations_personnes(request, ids, indicateur, filtres):
         if qs is None:
             return None
         return qs, _("Orientations vers %(partenaire)s") % {"partenaire": partenaire}
-    valeur = request.GET.get("programme", "")
-    if indicateur == "programme" and valeur.isdecimal():
-        programme = Programme.objects.for_user(request.user).filter(pk=int(valeur)).first()
+    if indicateur == "programme" and criteres.get("programme"):
+        programme = Programme.objects.for_user(user).filter(pk=criteres["programme"]).first()
         if programme is None:
             return None
         return suivi.personnes_programme(ids[0], programme.pk), _(

@@ -21,10 +21,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from cpas_isp import baux
 from cpas_isp.models import Cpas
-from rapports import queries, svg
+from rapports import queries, sections, tableaux
 from rapports.models import EtatRapport, RapportMensuel
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,8 @@ def contexte_rapport(cpas: Cpas, mois: datetime.date) -> dict:
         "classes": [*queries.CLASSES, queries.SANS_CLASSE],
         "sections_pdf": [],
         "liens": None,
-        "graphique_participation": svg.graphique_participation(participation),
-        "graphique_flux": svg.graphique_flux(flux),
+        "graphique_participation": tableaux.graphique_participation(participation),
+        "graphique_flux": tableaux.graphique_flux(flux),
         "genere_le": timezone.localtime(),
     }
     for section in sections_supplementaires():
@@ -72,8 +73,6 @@ def contexte_rapport(cpas: Cpas, mois: datetime.date) -> dict:
 def sections_supplementaires():
     """Report sections fed by the other apps' data (PIIS, article 60, referrals), when their
     models exist. Each returns extra context for the PDF template."""
-    from rapports import sections
-
     return sections.disponibles()
 
 
@@ -84,7 +83,7 @@ def rendre_html(cpas: Cpas, mois: datetime.date, langue: str | None = None) -> s
 
 def rendre_pdf(cpas: Cpas, mois: datetime.date, langue: str | None = None) -> bytes:
     """The monthly report as PDF bytes (A4, page numbers, generation date)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # heavy (Pango, fonts): loaded by the processes making a PDF
 
     html = rendre_html(cpas, mois, langue)
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
@@ -94,7 +93,7 @@ def _envoyer(rapport: RapportMensuel) -> None:
     """Queue the generation job of ``rapport`` under its own task id (the row's token), so
     that a message sent twice (requeued after an interruption, redelivered by the broker) is
     still one job: whichever copy claims the row first does it, the other does nothing."""
-    from rapports.tasks import generer_rapport_mensuel
+    from rapports.tasks import generer_rapport_mensuel  # cycle: tasks call these services
 
     generer_rapport_mensuel.apply_async(
         args=(rapport.cpas_id, rapport.mois.isoformat(), rapport.demande_par_id),
@@ -277,13 +276,7 @@ def relancer_rapports_interrompus() -> list[int]:
         perimes = (
             RapportMensuel.objects.select_for_update(skip_locked=True)
             .filter(etat__in=[EtatRapport.EN_ATTENTE, EtatRapport.EN_COURS])
-            .filter(
-                Q(bail_expire_le__lt=maintenant)
-                | Q(
-                    bail_expire_le__isnull=True,
-                    demande_le__lt=maintenant - datetime.timedelta(seconds=baux.duree_bail()),
-                )
-            )
+            .filter(baux.q_interrompus(maintenant, "demande_le"))
         )
         for rapport in perimes:
             rapport.tache_id = rapport.tache_id or str(uuid.uuid4())
@@ -310,8 +303,6 @@ def assurer_planification(periodic_task_model=None, crontab_model=None):
     created once; an administrator may then change it in the admin. Also used by the data
     migration, with the historical models."""
     if periodic_task_model is None:
-        from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
         periodic_task_model, crontab_model = PeriodicTask, CrontabSchedule
     crontab, _ = crontab_model.objects.get_or_create(
         minute="0",

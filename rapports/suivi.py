@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.db.models import Count, F, Q
 
@@ -23,7 +24,7 @@ from partenaires.models import (
     StatutParticipation,
 )
 from rapports.queries import taux_pourcent
-from trajets.models import ContratArticle60, EvaluationPiis, Piis, PoolArticle60
+from trajets.models import ContratArticle60, EvaluationPiis, MotifSortie, Piis, PoolArticle60
 
 MOIS_SIGNATURE_PIIS = 3  # a PIIS is signed within 3 months of the RIS decision
 JOURS_FIN_CONTRAT = 60  # article 60 contracts "ending soon"
@@ -133,8 +134,6 @@ def _decisions_ris(cpas_ids, debut, fin, agent_id=None):
 def personnes_piis_en_retard(cpas_ids, debut, fin, date, *, agent_id=None):
     """People whose PIIS deadline (3 months after a new RIS decision of the period) has passed
     on ``date`` without a PIIS signed since the decision."""
-    from dateutil.relativedelta import relativedelta
-
     ids = set()
     droits = _decisions_ris(cpas_ids, debut, fin, agent_id).values_list(
         "beneficiaire_id", "date_decision", "debut"
@@ -208,8 +207,6 @@ ACTIF_SQL = "c.debut <= %(date)s AND coalesce(c.fin_reelle, c.fin_prevue) >= %(d
 
 
 def article60(cpas_ids, debut, fin, date) -> Article60:
-    from trajets.models import MotifSortie
-
     params = {
         "cpas": list(cpas_ids),
         "debut": debut,

@@ -10,11 +10,18 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from cpas_isp.audit import contexte_script
+from cpas_isp.audit.log import contexte_script
+from cpas_isp.models import Cpas
+from rapports import services
 
 logger = logging.getLogger(__name__)
 
 MAX_TENTATIVES = 4
+
+
+def _jour(mois: str) -> datetime.date:
+    """A task's month argument (YYYY-MM-DD or YYYY-MM) as a date."""
+    return datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
 
 
 def _backoff(retries: int) -> int:
@@ -42,9 +49,7 @@ def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int |
     live worker holds it. A failed attempt is recorded on the row and retried with exponential
     backoff; the last failure leaves the row in the "failed" state with its error.
     """
-    from rapports import services
-
-    jour = datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
+    jour = _jour(mois)
     tentative = self.request.retries + 1
     tache_id = self.request.id or ""
     try:
@@ -81,8 +86,6 @@ def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int |
 def relancer_rapports_interrompus():
     """Every minute (Celery beat): queue again the reports whose worker was killed (lease
     expired) or whose message was lost."""
-    from rapports import services
-
     with contexte_script("rapports.relancer_rapports_interrompus"):
         return services.relancer_rapports_interrompus()
 
@@ -90,14 +93,7 @@ def relancer_rapports_interrompus():
 @shared_task(name="rapports.tasks.generer_rapports_mensuels", acks_late=True)
 def generer_rapports_mensuels(mois: str | None = None):
     """Scheduled on the 1st of each month: queue last month's report of every CPAS."""
-    from cpas_isp.models import Cpas
-    from rapports import services
-
-    jour = (
-        datetime.date.fromisoformat(mois if len(mois) > 7 else f"{mois}-01")
-        if mois
-        else services.mois_precedent(timezone.localdate())
-    )
+    jour = _jour(mois) if mois else services.mois_precedent(timezone.localdate())
     codes = []
     with contexte_script("rapports.generer_rapports_mensuels"):
         for cpas in Cpas.objects.order_by("code"):

@@ -3,9 +3,6 @@ link to the list of people behind them (when the viewer may open that list)."""
 
 from __future__ import annotations
 
-import base64
-import html
-import re
 from urllib.parse import quote_plus
 
 from django import template
@@ -17,6 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cpas_isp.graphiques import pour_pdf
 from trajets.models import ClasseSortie, Phase
 
 register = template.Library()
@@ -30,23 +28,10 @@ def cle(mapping, key):
         return ""
 
 
-_INFOBULLE = re.compile(r"<title>[^<]*</title>")
-_LIBELLE = re.compile(r'aria-label="([^"]*)"')
-
-
 @register.filter
 def graphique_pdf(graphique):
-    """A chart for the PDF: without its hover texts (``<title>`` of every bar and point, a
-    PDF has no pointer) and as an image (a data URI) rather than inline SVG, so WeasyPrint
-    draws it without running the HTML style cascade over each of its nodes."""
-    svg = _INFOBULLE.sub("", str(graphique))
-    libelle = _LIBELLE.search(svg)
-    source = base64.b64encode(svg.encode()).decode("ascii")
-    return format_html(
-        '<img class="graphique" alt="{}" src="data:image/svg+xml;base64,{}">',
-        html.unescape(libelle.group(1)) if libelle else "",
-        source,
-    )
+    """A chart as the PDF embeds it (``cpas_isp.graphiques.pour_pdf``)."""
+    return pour_pdf(graphique)
 
 
 @register.filter

@@ -201,15 +201,15 @@ class TestWhatTheAuditShows:
             assert "Dupont" not in body and "DUPONT" not in body
 
     def test_a_viewer_who_may_see_the_person_gets_the_name(self, make_user, cpas_a, dossier):
-        from cpas_isp import journal_audit
+        from cpas_isp.audit import confidentialite
 
         marie, _etape, _niss = dossier
         coordinateur = make_user(Role.COORDINATEUR, cpas_a)
         admin = make_user(Role.ADMIN, cpas_a)
-        assert journal_audit.libelles_personnes(coordinateur, cpas_a, [marie.pk]) == {
+        assert confidentialite.libelles_personnes(coordinateur, cpas_a, [marie.pk]) == {
             marie.pk: "DUPONT Marie"
         }
-        assert journal_audit.libelles_personnes(admin, cpas_a, [marie.pk]) == {
+        assert confidentialite.libelles_personnes(admin, cpas_a, [marie.pk]) == {
             marie.pk: f"M. D. n° {marie.pk}"
         }
 
@@ -384,7 +384,7 @@ class TestConsultationsParUtilisateur:
 
         from django.utils import timezone
 
-        from cpas_isp.audit_views import consultations_par_utilisateur
+        from cpas_isp.audit.consultations import consultations_par_utilisateur
 
         today = timezone.localdate()
         lignes = {
@@ -411,7 +411,7 @@ class TestConsultationsParUtilisateur:
 
         from django.utils import timezone
 
-        from cpas_isp.audit_views import consultations_par_utilisateur
+        from cpas_isp.audit.consultations import consultations_par_utilisateur
         from tests.beneficiaires.factories import BeneficiaireFactory
 
         coordinateur = make_user(Role.COORDINATEUR, cpas_a)

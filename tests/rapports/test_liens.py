@@ -1,11 +1,15 @@
 """Dashboard figures link to their people: the cached URL prefix gives the same links."""
 
+import base64
 import datetime
+import re
 
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from rapports.templatetags.rapports_tags import lien_nombre
+from rapports.queries import PHASES, LigneParticipation
+from rapports.tableaux import graphique_participation
+from rapports.templatetags.rapports_tags import graphique_pdf, lien_nombre
 
 
 def test_every_figure_links_to_its_filters_with_the_base_filters_first():
@@ -24,18 +28,12 @@ def test_every_figure_links_to_its_filters_with_the_base_filters_first():
 
 
 def test_pdf_charts_are_images_without_hover_texts():
-    import base64
-    import re
-
-    from rapports import svg
-    from rapports.queries import PHASES, LigneParticipation
-    from rapports.templatetags.rapports_tags import graphique_pdf
 
     lignes = [
         LigneParticipation(datetime.date(2025, m, 28), 10, dict.fromkeys(PHASES, 1), 5)
         for m in (1, 2)
     ]
-    graphique = svg.graphique_participation(lignes)
+    graphique = graphique_participation(lignes)
     assert graphique.count("<title>") > 2  # one per bar and point on screen
     html = graphique_pdf(graphique)
     source = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)

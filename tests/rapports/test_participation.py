@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import random
 from decimal import Decimal
 
 import pytest
@@ -168,7 +169,6 @@ def test_command_rejects_unknown_cpas_and_bad_dates(historique):
 
 def test_matches_a_count_of_distinct_persons_on_a_random_history(cpas_a, cpas_b):
     """Cross-check against the definition computed in Python, person by person."""
-    import random
 
     rng = random.Random(42)
     personnes = []

@@ -10,7 +10,9 @@ import time
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
+from cpas_isp.baux import Battement
 from cpas_isp.models import Role
 from rapports import services, tasks
 from rapports.models import EtatRapport, RapportMensuel
@@ -170,7 +172,6 @@ def test_worker_that_lost_its_lease_does_not_store_its_pdf(cpas_a, settings, tmp
 
 
 def test_heartbeat_keeps_the_lease_of_a_running_job(cpas_a, transactional_db, monkeypatch):
-    from cpas_isp.baux import Battement
 
     monkeypatch.setattr(services, "_envoyer", lambda rapport: None)
     rapport = services.demander_rapport(cpas_a, DECEMBRE)
@@ -184,7 +185,6 @@ def test_heartbeat_keeps_the_lease_of_a_running_job(cpas_a, transactional_db, mo
 
 
 def test_recovery_is_scheduled_every_minute_in_the_database(db):
-    from django_celery_beat.models import PeriodicTask
 
     tache = PeriodicTask.objects.get(name=services.NOM_PLANIFICATION_RELANCE)
     assert tache.task == "rapports.tasks.relancer_rapports_interrompus" and tache.enabled

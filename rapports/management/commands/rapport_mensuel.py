@@ -8,6 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cpas_isp.models import Cpas
+from rapports.services import rendre_pdf
 
 
 class Command(BaseCommand):
@@ -31,8 +32,6 @@ class Command(BaseCommand):
             jour = datetime.date.fromisoformat(f"{mois}-01")
         except ValueError:
             raise CommandError(f"Mois invalide : « {mois} » (format attendu AAAA-MM).")
-        from rapports.services import rendre_pdf  # WeasyPrint: only when a PDF is made
-
         pdf = rendre_pdf(instance, jour, langue or instance.langue)
         chemin = Path(sortie)
         if chemin.parent and not chemin.parent.exists():

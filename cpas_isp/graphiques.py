@@ -1,30 +1,33 @@
-"""Charts drawn on the server as SVG, shared by the dashboard pages and the PDF report.
+"""Charts drawn on the server as SVG, for every app: pages and PDF documents share them.
 
 Pure functions: data in, markup out (every text escaped). Fixed viewBox, so the chart scales to
-the width of its container in the browser and in WeasyPrint alike.
+the width of its container in the browser and in WeasyPrint alike. ``barres`` draws bars per
+category (stacked or side by side) with an optional line on a right-hand axis; ``pour_pdf``
+turns a chart into the image a PDF embeds.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-# Colour per phase (colour-blind friendly palette, Okabe-Ito), then a few extra.
-COULEURS_PHASES = {
-    "facilitateur": "#0072B2",
-    "alpha": "#E69F00",
-    "etudes_formations": "#009E73",
-    "emploi": "#CC79A7",
-    "article60": "#56B4E9",
-}
-COULEUR_LIGNE = "#D55E00"
-COULEUR_ENTREES = "#009E73"
-COULEUR_SORTIES = "#D55E00"
+# A colour-blind friendly palette (Okabe-Ito): blue, orange, green, pink, sky blue, vermilion.
+BLEU, ORANGE, VERT, ROSE, CIEL, VERMILLON = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+)
 
 LARGEUR, HAUTEUR = 720, 300
 MARGE_G, MARGE_D, MARGE_H, MARGE_B = 48, 48, 16, 78
@@ -201,37 +204,19 @@ def barres(
     return _cadre(titre, corps)
 
 
-def graphique_participation(lignes, *, titre: str | None = None) -> SafeString:
-    """Stacked people per phase at each date, and the participation rate (right axis, %)."""
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
+_INFOBULLE = re.compile(r"<title>[^<]*</title>")
+_LIBELLE = re.compile(r'aria-label="([^"]*)"')
 
-    from trajets.models import Phase
 
-    etiquettes = [date_format(ligne.date, "SHORT_DATE_FORMAT") for ligne in lignes]
-    series = [
-        Serie(str(p.label), COULEURS_PHASES[p.value], [ligne.phases[p.value] for ligne in lignes])
-        for p in Phase
-    ]
-    taux = Serie(_("Taux de participation"), COULEUR_LIGNE, [ligne.taux for ligne in lignes])
-    return barres(
-        titre or _("Personnes par phase et taux de participation"),
-        etiquettes,
-        series,
-        ligne=taux,
-        ligne_max=100,
-        ligne_unite=" %",
+def pour_pdf(graphique) -> SafeString:
+    """A chart for a PDF: without its hover texts (``<title>`` of every bar and point, a PDF
+    has no pointer) and as an image (a data URI) rather than inline SVG, so WeasyPrint draws it
+    without running the HTML style cascade over each of its nodes."""
+    svg = _INFOBULLE.sub("", str(graphique))
+    libelle = _LIBELLE.search(svg)
+    source = base64.b64encode(svg.encode()).decode("ascii")
+    return format_html(
+        '<img class="graphique" alt="{}" src="data:image/svg+xml;base64,{}">',
+        html.unescape(libelle.group(1)) if libelle else "",
+        source,
     )
-
-
-def graphique_flux(flux, *, titre: str | None = None) -> SafeString:
-    """Entries and exits per month, side by side."""
-    from django.utils.formats import date_format
-    from django.utils.translation import gettext as _
-
-    etiquettes = [date_format(m.mois, "m/Y") for m in flux.mois]
-    series = [
-        Serie(_("Entrées"), COULEUR_ENTREES, [m.total_entrees for m in flux.mois]),
-        Serie(_("Sorties"), COULEUR_SORTIES, [m.total_sorties for m in flux.mois]),
-    ]
-    return barres(titre or _("Entrées et sorties par mois"), etiquettes, series, empilees=False)

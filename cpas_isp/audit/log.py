@@ -1,4 +1,6 @@
-"""Audit helpers: the access log of personal files and the context of scripted changes."""
+"""Write side of the audit: the access log of personal files (``journaliser_acces`` for one
+file, ``journaliser_liste`` for a page naming several people) and the context of scripted
+changes (``contexte_script``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import pghistory
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
+
+from cpas_isp.models import JournalAcces
 
 
 def client_ip(request) -> str | None:
@@ -37,8 +41,6 @@ def _personne_id(obj):
 def journaliser_acces(request, obj, *, cpas=None, page: str | None = None):
     """Record that request.user viewed the personal file ``obj`` (a person, or what belongs
     to one). Call it from every view that shows personal data of one person."""
-    from cpas_isp.models import JournalAcces
-
     personne = _personne_id(obj)
     return JournalAcces.objects.create(
         user=request.user,
@@ -57,8 +59,6 @@ def journaliser_liste(request, personnes, *, cpas=None, page: str | None = None,
     search result, an export, a form offering people): one row per request naming them all.
     ``personnes`` is an iterable of person ids (or of objects with ``pk``/``beneficiaire_id``).
     Nothing is written when the page showed nobody."""
-    from cpas_isp.models import JournalAcces
-
     ids = []
     seen = set()
     for item in personnes:

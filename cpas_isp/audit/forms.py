@@ -1,0 +1,74 @@
+"""The filters of the audit page (view, person, user, period)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cpas_isp.audit.confidentialite import chercher_personnes
+from cpas_isp.audit.journal import Filtres
+from cpas_isp.forms import DateInput
+
+PERIODE_MAX_JOURS = 92
+
+VUES = [
+    ("modifications", gettext_lazy("Modifications")),
+    ("consultations", gettext_lazy("Consultations de dossiers")),
+    ("utilisateurs", gettext_lazy("Consultations par utilisateur")),
+]
+
+
+class FiltreAuditForm(forms.Form):
+    vue = forms.ChoiceField(choices=VUES, required=False)
+    personne = forms.CharField(
+        label=gettext_lazy("Personne (nom ou NISS)"), max_length=100, required=False
+    )
+    utilisateur = forms.ModelChoiceField(
+        label=gettext_lazy("Utilisateur"), queryset=get_user_model().objects.none(), required=False
+    )
+    du = forms.DateField(label=gettext_lazy("Du"), required=False, widget=DateInput())
+    au = forms.DateField(label=gettext_lazy("Au"), required=False, widget=DateInput())
+
+    def __init__(self, data, *, cpas):
+        super().__init__(data)
+        self.cpas = cpas
+        self.fields["utilisateur"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__cpas=cpas)
+            .distinct()
+            .order_by("last_name", "first_name", "username")
+        )
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control form-control-sm")
+        self.fields["vue"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["utilisateur"].widget.attrs["class"] = "form-select form-select-sm"
+
+    def clean(self):
+        data = super().clean()
+        du, au = data.get("du"), data.get("au")
+        if du and au and du > au:
+            self.add_error("au", _("La date de fin précède la date de début."))
+        if (data.get("vue") or "modifications") == "utilisateurs" and du and au:
+            if (au - du).days > PERIODE_MAX_JOURS:
+                self.add_error(
+                    "au",
+                    _("Choisissez une période de %(n)s jours au plus.") % {"n": PERIODE_MAX_JOURS},
+                )
+        return data
+
+    @property
+    def vue_choisie(self):
+        vue = getattr(self, "cleaned_data", {}).get("vue") or ""
+        return vue if vue in dict(VUES) else "modifications"
+
+    def filtres(self) -> Filtres:
+        """The valid filters (a field in error is left out; the form shows the error)."""
+        data = getattr(self, "cleaned_data", {})
+        f = Filtres(du=data.get("du"), au=data.get("au"))
+        if data.get("utilisateur"):
+            f.utilisateur = data["utilisateur"].pk
+        if data.get("personne"):
+            f.personnes = chercher_personnes(self.cpas, data["personne"])
+        return f
