@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from cpas_isp import journal_audit as ja
 from cpas_isp import permissions
 from cpas_isp.audit import client_ip, journaliser_liste
+from cpas_isp.exports import reponse_csv
 from cpas_isp.models import JournalAcces, Membership
-from cpas_isp.views import _stream_csv, role_required
+from cpas_isp.views import role_required
 
 TAILLE_PAGE = 50
 CSV_MAX_LIGNES = 100_000
@@ -162,7 +163,7 @@ def _modifications_csv(request, f):
         _("action"),
         _("champs modifiés"),
     ]
-    return _stream_csv(f"modifications-{cpas.code}.csv", header, rows())
+    return reponse_csv(f"modifications-{cpas.code}.csv", header, rows())
 
 
 def _modifications(request, form, contexte):
@@ -261,7 +262,7 @@ def _consultations(request, form, contexte):
             _("page"),
             _("adresse IP"),
         ]
-        return _stream_csv(f"consultations-{request.cpas.code}.csv", header, rows())
+        return reponse_csv(f"consultations-{request.cpas.code}.csv", header, rows())
     curseur = _curseur_consultation(request.GET.get("apres"))
     if curseur is not None:
         quand, pk = curseur

@@ -97,12 +97,3 @@ def changer_langue(request):
             request.user.langue = langue
             request.user.save(update_fields=["langue"])
     return response
-
-
-# --- CSV streaming (shared) --------------------------------------------------------------
-
-
-def _stream_csv(filename, header, rows):
-    from cpas_isp.exports import reponse_csv
-
-    return reponse_csv(filename, header, rows)

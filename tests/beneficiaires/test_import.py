@@ -4,14 +4,14 @@ import pytest
 from django.core.management import call_command
 from pghistory.models import Events
 
-from beneficiaires.importation import (
-    Colonne,
+from beneficiaires.imports import base
+from beneficiaires.imports.base import (
     TypeImport,
     executer_import,
     import_types,
-    parse_date,
     register_import_type,
 )
+from beneficiaires.imports.lecture import Bilan, Colonne, parse_date
 from beneficiaires.models import Beneficiaire, DroitAide
 from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory, nouveau_niss
 
@@ -189,9 +189,7 @@ def test_dates_in_both_formats():
 
 
 def test_a_new_import_type_plugs_in(cpas_a, monkeypatch):
-    from beneficiaires import importation
-
-    monkeypatch.setattr(importation, "_types", dict(importation._types))
+    monkeypatch.setattr(base, "_types", dict(base._types))
     vus = []
 
     class ImportCommunes(TypeImport):
@@ -208,8 +206,6 @@ def test_a_new_import_type_plugs_in(cpas_a, monkeypatch):
                 ligne.donnees = {"b": b, "commune": commune}
 
         def enregistrer(self, ctx, lignes):
-            from beneficiaires.importation import Bilan
-
             for ligne in lignes:
                 vus.append((ligne.donnees["b"].pk, ligne.donnees["commune"]))
             return Bilan(modifies=len(lignes))
