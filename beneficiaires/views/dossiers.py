@@ -237,31 +237,41 @@ def modifier(request, pk):
 # --- Rights -------------------------------------------------------------------------------------
 
 
-def _droit_form_view(request, b, droit=None):
-    instance = droit or DroitAide(beneficiaire=b, cpas_id=b.cpas_id)
-    form = DroitForm(request.POST or None, instance=instance, beneficiaire=b)
+def _formulaire_de_section(request, b, form, *, enregistrer, succes, ancre, titre, **contexte):
+    """A form on one section of the person page (``ancre``): saved through the service
+    ``enregistrer`` (a constraint the form could not check becomes a form error), then back to
+    that section."""
+    retour = f"{b.get_absolute_url()}#{ancre}"
     if request.method == "POST" and form.is_valid():
         try:
-            services.enregistrer_droit(form.save(commit=False))
+            enregistrer(form.save(commit=False))
         except ValidationError as exc:
             ajouter_au_formulaire(form, exc)
         else:
-            messages.success(request, _("Droit enregistré."))
-            return redirect(b.get_absolute_url() + "#droits")
+            messages.success(request, succes)
+            return redirect(retour)
     journaliser_acces(request, b)
     return render(
         request,
         "beneficiaires/formulaire.html",
-        {
-            "form": form,
-            "b": b,
-            "titre": _("Modifier le droit") if droit else _("Ajouter un droit RIS / ERIS"),
-            "retour": b.get_absolute_url() + "#droits",
-            "supprimer_url": (
-                reverse("beneficiaires:droit_supprimer", args=[b.pk, droit.pk]) if droit else ""
-            ),
-            "supprimer_confirmation": _("Supprimer ce droit ? (encodé par erreur)"),
-        },
+        {"form": form, "b": b, "titre": titre, "retour": retour, **contexte},
+    )
+
+
+def _droit_form_view(request, b, droit=None):
+    instance = droit or DroitAide(beneficiaire=b, cpas_id=b.cpas_id)
+    return _formulaire_de_section(
+        request,
+        b,
+        DroitForm(request.POST or None, instance=instance, beneficiaire=b),
+        enregistrer=services.enregistrer_droit,
+        succes=_("Droit enregistré."),
+        ancre="droits",
+        titre=_("Modifier le droit") if droit else _("Ajouter un droit RIS / ERIS"),
+        supprimer_url=(
+            reverse("beneficiaires:droit_supprimer", args=[b.pk, droit.pk]) if droit else ""
+        ),
+        supprimer_confirmation=_("Supprimer ce droit ? (encodé par erreur)"),
     )
 
 
@@ -296,25 +306,14 @@ def frein_ajouter(request, pk):
     b = _beneficiaire(request, pk, modifier=True)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     instance = FreinBeneficiaire(beneficiaire=b, cpas_id=b.cpas_id, note_par=request.user)
-    form = FreinForm(request.POST or None, instance=instance, voir_sensibles=sensibles)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.noter_frein(form.save(commit=False))
-        except ValidationError as exc:
-            ajouter_au_formulaire(form, exc)
-        else:
-            messages.success(request, _("Frein noté."))
-            return redirect(b.get_absolute_url() + "#freins")
-    journaliser_acces(request, b)
-    return render(
+    return _formulaire_de_section(
         request,
-        "beneficiaires/formulaire.html",
-        {
-            "form": form,
-            "b": b,
-            "titre": _("Noter un frein"),
-            "retour": b.get_absolute_url() + "#freins",
-        },
+        b,
+        FreinForm(request.POST or None, instance=instance, voir_sensibles=sensibles),
+        enregistrer=services.noter_frein,
+        succes=_("Frein noté."),
+        ancre="freins",
+        titre=_("Noter un frein"),
     )
 
 
