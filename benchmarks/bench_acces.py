@@ -74,7 +74,8 @@ def remplir(rng):
     Beneficiaire.objects.bulk_create(lot, batch_size=3000)
     with connection.cursor() as cur:
         cur.execute(
-            "UPDATE beneficiaires_beneficiaire SET nom_recherche = isp_nom_recherche(nom, prenom)"
+            "UPDATE beneficiaires_beneficiaire "
+            "SET nom_recherche = isp_unaccent(coalesce(nom, '') || ' ' || coalesce(prenom, ''))"
         )
         cur.execute("SET session_replication_role = DEFAULT")
         cur.execute("VACUUM ANALYZE beneficiaires_beneficiaire")
@@ -86,7 +87,7 @@ def remplir(rng):
 def mesurer(user, n):
     from django.test import Client
 
-    import beneficiaires.views as vues
+    import beneficiaires.views.dossiers as vues
     from cpas_isp.models import JournalAcces
 
     client = Client(HTTP_HOST="localhost")

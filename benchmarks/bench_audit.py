@@ -133,7 +133,8 @@ def remplir():
                        (%s::text[])[1 + (g / 7) %% %s],
                        DATE '1980-01-01' + (g %% 9000), 'M', 'BE', 'fr', '', '', 'Bruxelles',
                        '', '', '', '', '', '', false, DATE '2020-01-01', now(), now(),
-                       isp_nom_recherche((%s::text[])[1 + g %% %s], (%s::text[])[1 + (g / 7) %% %s])
+                       isp_unaccent((%s::text[])[1 + g %% %s] || ' '
+                                    || (%s::text[])[1 + (g / 7) %% %s])
                 FROM generate_series(1, %s) g
                 """,
                 [cpas.pk, NOMS, len(NOMS), prenoms, len(prenoms)] * 1

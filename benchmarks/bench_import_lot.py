@@ -65,7 +65,7 @@ def run():
     from django.test import Client
     from django.urls import reverse
 
-    from beneficiaires import lots
+    from beneficiaires.imports import lots
     from beneficiaires.models import Beneficiaire, LotImport, StatutLot
     from cpas_isp.models import Cpas, Membership, Role, User
 

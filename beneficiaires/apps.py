@@ -7,10 +7,11 @@ class BeneficiairesConfig(AppConfig):
     verbose_name = _("Bénéficiaires")
 
     def ready(self):
+        # Not at the top: these import models, which Django loads after the app configs.
         from cpas_isp.audit.confidentialite import enregistrer_recherche_personnes
 
-        from . import imports
+        from .imports import types
         from .queries import rechercher
 
-        imports.register()
+        types.register()
         enregistrer_recherche_personnes(rechercher)

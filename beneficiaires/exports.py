@@ -3,9 +3,9 @@ personal data of one person (JSON, PDF) for the right of access, and import reje
 
 from __future__ import annotations
 
-import io
 import json
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -128,8 +128,6 @@ def collecter_donnees(b, user) -> dict:
         .select_related("auteur")
         .order_by("version")
     ]
-    from django.contrib.contenttypes.models import ContentType
-
     consultations = [
         {"quand": a.quand, "utilisateur": str(a.user), "page": a.page}
         for a in JournalAcces.objects.filter(
@@ -168,6 +166,8 @@ def donnees_personnelles_json(request, b):
 
 
 def donnees_personnelles_pdf(request, b):
+    # Not at the top: WeasyPrint parses its stylesheets when imported (slow, logs), and only
+    # this PDF needs it.
     from weasyprint import HTML
 
     donnees = collecter_donnees(b, request.user)
@@ -187,9 +187,11 @@ def donnees_personnelles_pdf(request, b):
 
 
 def rejets_csv(lot, rapport):
-    out = io.StringIO()
-    out.write("\ufeff")
-    rapport.ecrire_rejets(out)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejets-{lot.pk}.csv"'
-    return response
+    """The rejected rows of a batch with their errors, in the file's own separator."""
+    return reponse_csv(
+        f"rejets-{lot.pk}.csv",
+        [*rapport.entete, "erreurs"],
+        rapport.lignes_rejets(),
+        separateur=rapport.separateur,
+        en_flux=False,
+    )

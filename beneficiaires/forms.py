@@ -5,12 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cpas_isp.models import Role
+from cpas_isp import permissions as p
+from cpas_isp.forms import DateInput
+from cpas_isp.listes import FiltreForm
+from cpas_isp.models import Cellule, Role
 
-from .importation import import_types
+from . import hooks
+from .imports.base import import_types
 from .models import (
     SECTIONS_BSP,
     Beneficiaire,
@@ -20,8 +25,7 @@ from .models import (
     FreinBeneficiaire,
 )
 from .niss import analyser_niss, format_niss, incoherences
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .queries import GROUPES_CIBLES, condition_groupe, rechercher
 
 
 def referents_possibles(cpas):
@@ -74,9 +78,9 @@ class BeneficiaireForm(forms.ModelForm):
             "date_cloture",
         ]
         widgets = {
-            "date_naissance": DATE_WIDGET,
-            "date_ouverture": DATE_WIDGET,
-            "date_cloture": DATE_WIDGET,
+            "date_naissance": DateInput(),
+            "date_ouverture": DateInput(),
+            "date_cloture": DateInput(),
         }
         help_texts = {
             "date_naissance": _("Déduite du NISS si laissée vide."),
@@ -146,43 +150,39 @@ class BeneficiaireForm(forms.ModelForm):
         pass
 
 
-class DroitForm(forms.ModelForm):
+class AvecLaPersonne:
+    """For the forms of one person's rights and obstacles: the person is set by the view, not
+    a field of the form, and Django leaves out of its constraint validation every constraint on
+    a field the form lacks. Keeping the person in lets the database constraints that involve
+    it (no overlapping rights, one open obstacle of a kind) say their message in the form."""
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() - {"beneficiaire"}
+
+
+class DroitForm(AvecLaPersonne, forms.ModelForm):
     class Meta:
         model = DroitAide
         fields = ["type", "categorie", "date_decision", "debut", "fin"]
-        widgets = {"date_decision": DATE_WIDGET, "debut": DATE_WIDGET, "fin": DATE_WIDGET}
+        widgets = {"date_decision": DateInput(), "debut": DateInput(), "fin": DateInput()}
 
     def __init__(self, *args, beneficiaire, **kwargs):
         super().__init__(*args, **kwargs)
         self.beneficiaire = beneficiaire
 
     def clean(self):
-        from .services import droits_qui_chevauchent
-
         data = super().clean()
         debut, fin = data.get("debut"), data.get("fin")
         if debut and fin and fin < debut:
             self.add_error("fin", _("La fin ne peut précéder le début."))
-        elif debut:
-            conflits = droits_qui_chevauchent(self.beneficiaire, debut, fin, self.instance.pk)
-            if conflits:
-                raise ValidationError(
-                    _("Ce droit chevauche le droit %(droit)s : corrigez les dates.")
-                    % {"droit": conflits[0]}
-                )
         return data
 
-    def validate_constraints(self, exclude=None):
-        # The exclusion constraint is checked in clean() with a clearer message, and by the
-        # database on save (services.enregistrer_droit).
-        pass
 
-
-class FreinForm(forms.ModelForm):
+class FreinForm(AvecLaPersonne, forms.ModelForm):
     class Meta:
         model = FreinBeneficiaire
         fields = ["frein", "debut", "commentaire"]
-        widgets = {"debut": DATE_WIDGET}
+        widgets = {"debut": DateInput()}
 
     def __init__(self, *args, voir_sensibles: bool, cpas=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -208,15 +208,19 @@ class FreinForm(forms.ModelForm):
             )
         return data
 
-    def validate_constraints(self, exclude=None):
-        pass  # services.noter_frein turns the constraint into a field error
-
 
 class BilanForm(forms.ModelForm):
     class Meta:
         model = BilanSocioProfessionnel
         fields = [name for name, _label in SECTIONS_BSP]
         widgets = {name: forms.Textarea(attrs={"rows": 3}) for name, _label in SECTIONS_BSP}
+
+
+class ComparaisonBilansForm(FiltreForm):
+    """``?a=…&b=…``: the two BSP versions compared (a number that is not one is left out)."""
+
+    a = forms.IntegerField(required=False)
+    b = forms.IntegerField(required=False)
 
 
 class ImportForm(forms.Form):
@@ -239,3 +243,116 @@ class ImportForm(forms.Form):
         if f.size > self.MAX_OCTETS:
             raise ValidationError(_("Fichier trop volumineux (20 Mo au plus)."))
         return f
+
+
+class CaseloadFiltreForm(FiltreForm):
+    """The filters of the caseload (GET). A value that is not valid is a field error shown above
+    the list and the filter is left out; never an error page."""
+
+    STATUTS = [("ouverts", _("Ouverts")), ("clotures", _("Clôturés")), ("tous", _("Tous"))]
+
+    q = forms.CharField(label=_("Rechercher"), required=False)
+    referent = forms.CharField(label=_("Référent"), required=False)
+    cellule = forms.ModelChoiceField(
+        label=_("Cellule"), queryset=Cellule.objects.none(), required=False
+    )
+    droit_le = forms.DateField(label=_("Droit actif le"), required=False, widget=DateInput())
+    frein = forms.ModelChoiceField(label=_("Frein"), queryset=Frein.objects.none(), required=False)
+    groupe = forms.ChoiceField(
+        label=_("Groupe cible"), choices=[("", "")] + GROUPES_CIBLES, required=False
+    )
+    statut = forms.ChoiceField(label=_("Dossiers"), choices=STATUTS, required=False)
+
+    def __init__(self, data=None, *, user, aujourd_hui, **kwargs):
+        super().__init__(data, **kwargs)
+        self.user, self.aujourd_hui = user, aujourd_hui
+        self.fields["cellule"].queryset = Cellule.objects.for_user(user)
+        self.fields["frein"].queryset = Frein.objects.for_user(user)
+        self.extensions_filtrantes = [
+            ext for ext in hooks.caseload_extensions() if ext.filter_name and ext.filter
+        ]
+        for ext in self.extensions_filtrantes:
+            self.fields[ext.filter_name] = forms.CharField(label=ext.label, required=False)
+
+    def clean_q(self):
+        return self.cleaned_data["q"].strip()[:100]
+
+    def clean_referent(self):
+        valeur = self.cleaned_data["referent"]
+        if valeur and valeur not in ("moi", "aucun") and not valeur.isdecimal():
+            raise ValidationError(_("Choisissez un référent de la liste."), code="invalid_choice")
+        return valeur
+
+    def clean_statut(self):
+        return self.cleaned_data["statut"] or "ouverts"
+
+    @property
+    def saisie(self) -> dict:
+        """What the user typed in each field ("" when absent), to show it back."""
+        return {nom: self.data.get(nom, "") for nom in self.fields}
+
+    @property
+    def recherche(self) -> str:
+        return self.valeurs().get("q", "")
+
+    @property
+    def extensions(self) -> dict:
+        """The extensions' filters given (name -> value), for the template's selects."""
+        valeurs = self.valeurs()
+        return {
+            e.filter_name: valeurs[e.filter_name]
+            for e in self.extensions_filtrantes
+            if e.filter_name in valeurs
+        }
+
+    @property
+    def actifs(self) -> bool:
+        return any(nom != "statut" or v != "ouverts" for nom, v in self.valeurs().items())
+
+    def filter(self, qs):
+        qs = super().filter(qs)
+        for ext in self.extensions_filtrantes:
+            if ext.filter_name in self.valeurs():
+                qs = ext.filter(qs, self.valeurs()[ext.filter_name])
+        if self.recherche:  # last: it annotates the relevance
+            qs = rechercher(qs, self.recherche)
+        return qs
+
+    def filtrer_statut(self, qs, statut):
+        if statut == "ouverts":
+            return qs.filter(date_cloture__isnull=True)
+        if statut == "clotures":
+            return qs.filter(date_cloture__isnull=False)
+        return qs
+
+    def filtrer_referent(self, qs, referent):
+        if referent == "moi":
+            return qs.filter(referent=self.user)
+        if referent == "aucun":
+            return qs.filter(referent__isnull=True)
+        return qs.filter(referent_id=int(referent))
+
+    def filtrer_cellule(self, qs, cellule):
+        if not hooks.cellule_filter_registered():
+            return qs
+        return hooks.filtrer_par_cellule(qs, cellule)
+
+    def filtrer_droit_le(self, qs, date):
+        return qs.filter(
+            Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(date))
+        )
+
+    def filtrer_frein(self, qs, frein):
+        # An agent may not learn who has a health or judicial flag from a filter.
+        if frein.sensible and not p.est_coordinateur(self.user):
+            return qs.none()
+        return qs.filter(
+            Exists(
+                FreinBeneficiaire.objects.filter(
+                    beneficiaire=OuterRef("pk"), frein=frein
+                ).en_cours_le(self.aujourd_hui)
+            )
+        )
+
+    def filtrer_groupe(self, qs, groupe):
+        return qs.filter(condition_groupe(groupe, self.aujourd_hui))

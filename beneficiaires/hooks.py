@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
 _timeline: list[Callable] = []
 _sections: list[Callable] = []
 _actions: list[Callable] = []
@@ -145,8 +147,6 @@ def filtrer_par_cellule(queryset, cellule):
         return queryset.none()
     if len(_cellule_filters) == 1:
         return _cellule_filters[0](queryset, cellule)
-    from django.db.models import Q
-
     condition = Q()
     for func in _cellule_filters:
         condition |= Q(pk__in=func(queryset, cellule).values("pk"))

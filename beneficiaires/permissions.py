@@ -12,14 +12,13 @@ from cpas_isp import permissions as p
 from cpas_isp.tenancy import current_membership
 
 from . import hooks
+from .models import Beneficiaire
 
 
 def _dans_ma_cellule(user, beneficiaire) -> bool:
     membership = current_membership(user)
     if membership is None or membership.cellule_id is None or not hooks.cellule_filter_registered():
         return False
-    from .models import Beneficiaire
-
     base = Beneficiaire.objects.filter(pk=beneficiaire.pk)
     return hooks.filtrer_par_cellule(base, membership.cellule).exists()
 
@@ -36,8 +35,6 @@ def peut_voir_beneficiaire(user, beneficiaire) -> bool:
         return False
     if p.peut_voir_tous_les_dossiers(user) or beneficiaire.referent_id == user.pk:
         return True
-    from .models import Beneficiaire
-
     return Beneficiaire.objects.visibles_par(user).filter(pk=beneficiaire.pk).exists()
 
 

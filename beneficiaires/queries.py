@@ -4,8 +4,8 @@ target-group conditions, shared by the list page, its exports and the reports.""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db.models import (
@@ -24,14 +24,13 @@ from django.db.models import (
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
-from cpas_isp import permissions as p
+from cpas_isp.listes import Tri
 
 from . import hooks
 from .models import (
     Beneficiaire,
     DiplomeEtranger,
     DroitAide,
-    FreinBeneficiaire,
     NiveauEtudes,
     TypeDroit,
     Unaccent,
@@ -51,17 +50,7 @@ NIVEAUX_QUALIFIANTS = [NiveauEtudes.CESS, NiveauEtudes.BACHELIER, NiveauEtudes.M
 
 
 def _ans_avant(date: datetime.date, ans: int) -> datetime.date:
-    try:
-        return date.replace(year=date.year - ans)
-    except ValueError:  # 29 February
-        return date.replace(year=date.year - ans, day=28)
-
-
-def _mois_avant(date: datetime.date, mois: int) -> datetime.date:
-    y, m = divmod(date.year * 12 + date.month - 1 - mois, 12)
-    import calendar
-
-    return datetime.date(y, m + 1, min(date.day, calendar.monthrange(y, m + 1)[1]))
+    return date - relativedelta(years=ans)  # 29 February -> 28 February
 
 
 def nouveau_ris_mois() -> int:
@@ -97,7 +86,7 @@ def condition_groupe(code: str, date: datetime.date):
         courant = (
             DroitAide.objects.filter(beneficiaire=OuterRef("pk"), type=TypeDroit.RIS)
             .actifs_le(date)
-            .filter(debut__gt=_mois_avant(date, nouveau_ris_mois()))
+            .filter(debut__gt=date - relativedelta(months=nouveau_ris_mois()))
             .filter(~Exists(precedent))
         )
         return Q(Exists(courant))
@@ -163,7 +152,7 @@ def rechercher(qs, terme: str):
     )
 
 
-# --- Filters and sorting of the list ------------------------------------------------------------
+# --- Sorting and composing the list -------------------------------------------------------------
 
 TRIS = {
     "nom": ["nom", "prenom", "id"],
@@ -173,128 +162,30 @@ TRIS = {
     "ouverture": ["date_ouverture", "id"],
     "commune": ["commune", "nom", "id"],
 }
+PERTINENCE = [F("pertinence").desc(nulls_last=True), "nom", "prenom", "id"]
 
 
-@dataclass
-class Filtres:
-    q: str = ""
-    referent: str = ""  # "", "moi", "aucun" or a user id
-    cellule: str = ""  # cellule id (hook)
-    droit_le: datetime.date | None = None
-    frein: str = ""  # Frein id
-    groupe: str = ""
-    statut: str = "ouverts"  # ouverts / clotures / tous
-    tri: str = ""
-    extensions: dict = field(default_factory=dict)
-
-    @classmethod
-    def depuis(cls, params) -> Filtres:
-        f = cls(
-            q=params.get("q", "").strip()[:100],
-            referent=params.get("referent", ""),
-            cellule=params.get("cellule", ""),
-            frein=params.get("frein", ""),
-            groupe=params.get("groupe", ""),
-            statut=params.get("statut", "ouverts") or "ouverts",
-            tri=params.get("tri", ""),
-        )
-        try:
-            f.droit_le = datetime.date.fromisoformat(params.get("droit_le", ""))
-        except ValueError:
-            f.droit_le = None
-        for ext in hooks.caseload_extensions():
-            if ext.filter_name and params.get(ext.filter_name):
-                f.extensions[ext.filter_name] = params.get(ext.filter_name)
-        return f
-
-    @property
-    def actifs(self) -> bool:
-        return bool(
-            self.q
-            or self.referent
-            or self.cellule
-            or self.droit_le
-            or self.frein
-            or self.groupe
-            or self.statut != "ouverts"
-            or self.extensions
-        )
-
-
-def appliquer_filtres(qs, f: Filtres, user, aujourd_hui: datetime.date):
-    from cpas_isp.models import Cellule
-
-    from .models import Frein
-
-    if f.statut == "ouverts":
-        qs = qs.filter(date_cloture__isnull=True)
-    elif f.statut == "clotures":
-        qs = qs.filter(date_cloture__isnull=False)
-    if f.referent == "moi":
-        qs = qs.filter(referent=user)
-    elif f.referent == "aucun":
-        qs = qs.filter(referent__isnull=True)
-    elif f.referent.isdecimal():
-        qs = qs.filter(referent_id=int(f.referent))
-    if f.cellule.isdecimal() and hooks.cellule_filter_registered():
-        cellule = Cellule.objects.for_user(user).filter(pk=int(f.cellule)).first()
-        if cellule is not None:
-            qs = hooks.filtrer_par_cellule(qs, cellule)
-    if f.droit_le:
-        qs = qs.filter(
-            Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(f.droit_le))
-        )
-    if f.frein.isdecimal():
-        freins = Frein.objects.for_user(user).filter(pk=int(f.frein))
-        if not p.est_coordinateur(user):
-            # An agent may not learn who has a health or judicial flag from a filter.
-            freins = freins.filter(sensible=False)
-        qs = qs.filter(
-            Exists(
-                FreinBeneficiaire.objects.filter(
-                    beneficiaire=OuterRef("pk"), frein__in=freins
-                ).en_cours_le(aujourd_hui)
-            )
-        )
-    if f.groupe in LIBELLES_GROUPES:
-        qs = qs.filter(condition_groupe(f.groupe, aujourd_hui))
+def tri_caseload(recherche: bool = False) -> Tri:
+    """The caseload's sort orders: ``TRIS``, the keys the extensions add (``sort``), and, for a
+    search, the relevance (the default then)."""
+    colonnes = dict(TRIS)
     for ext in hooks.caseload_extensions():
-        value = f.extensions.get(ext.filter_name)
-        if value and ext.filter:
-            qs = ext.filter(qs, value)
-    if f.q:
-        qs = rechercher(qs, f.q)
-    return qs
+        for cle, expr in ext.sort.items():
+            colonnes.setdefault(cle, list(expr) if isinstance(expr, list | tuple) else [expr])
+    if recherche:
+        colonnes["pertinence"] = PERTINENCE
+    return Tri(colonnes, "pertinence" if recherche else "nom")
 
 
-def ordonner(qs, f: Filtres):
-    tri = f.tri.lstrip("-")
-    desc = f.tri.startswith("-")
-    ordre = TRIS.get(tri)
-    if ordre is None:
-        for ext in hooks.caseload_extensions():
-            if tri in ext.sort:
-                expr = ext.sort[tri]
-                ordre = [expr] if not isinstance(expr, list | tuple) else list(expr)
-                break
-    if ordre is None:
-        if f.q:
-            return qs.order_by(F("pertinence").desc(nulls_last=True), "nom", "prenom", "id")
-        ordre = TRIS["nom"]
-    if desc:
-        ordre = [(F(o).desc(nulls_last=True) if isinstance(o, str) else o.desc()) for o in ordre]
-    else:
-        ordre = [(F(o).asc(nulls_last=True) if isinstance(o, str) else o) for o in ordre]
-    return qs.order_by(*ordre)
-
-
-def caseload(user, f: Filtres, aujourd_hui: datetime.date):
-    """The filtered, sorted, annotated list (one query per page whatever its size)."""
+def caseload(user, filtres, aujourd_hui: datetime.date, tri: str = ""):
+    """The filtered (``filtres``: a ``forms.CaseloadFiltreForm``), sorted, annotated list
+    (one query per page whatever its size)."""
     qs = Beneficiaire.objects.visibles_par(user).select_related("referent")
-    qs = appliquer_filtres(qs, f, user, aujourd_hui)
+    qs = filtres.filter(qs)
     for ext in hooks.caseload_extensions():
         if ext.annotate:
             qs = ext.annotate(qs)
     qs = annoter_groupes(qs, aujourd_hui)
     qs = annoter_droit_courant(qs, aujourd_hui)
-    return ordonner(qs, f)
+    qs, _cle = tri_caseload(bool(filtres.recherche)).appliquer(qs, tri)
+    return qs

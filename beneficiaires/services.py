@@ -1,64 +1,29 @@
-"""Write operations on the person's file, each in one transaction, with friendly errors for what
-the database constraints refuse."""
+"""Write operations on the person's file, each in one transaction; what the database constraints
+refuse becomes their own message (``cpas_isp.contraintes``)."""
 
 from __future__ import annotations
 
 import difflib
 import re
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from cpas_isp.contraintes import enregistrer
 
 from .models import SECTIONS_BSP, BilanSocioProfessionnel, DroitAide, FreinBeneficiaire
 
 
-def _chevauchement():
-    return ValidationError(
-        _("Ce droit chevauche un autre droit de la personne : corrigez les dates."),
-        code="chevauchement",
-    )
-
-
-def droits_qui_chevauchent(beneficiaire, debut, fin, exclure_pk=None):
-    qs = DroitAide.objects.filter(beneficiaire=beneficiaire)
-    if exclure_pk:
-        qs = qs.exclude(pk=exclure_pk)
-    qs = qs.filter(**({} if fin is None else {"debut__lte": fin}))
-    return [d for d in qs if d.fin is None or d.fin >= debut]
-
-
 def enregistrer_droit(droit: DroitAide) -> DroitAide:
-    """Save a right; an overlap (exclusion constraint) becomes a ValidationError."""
-    try:
-        with transaction.atomic():
-            droit.save()
-    except IntegrityError as exc:
-        if "droit_sans_chevauchement" in str(exc):
-            raise _chevauchement()
-        if "droit_fin_apres_debut" in str(exc):
-            raise ValidationError({"fin": _("La fin ne peut précéder le début.")})
-        raise
-    return droit
+    """Save a right; a constraint the form could not check (a race) becomes its message."""
+    return enregistrer(droit)
 
 
 def noter_frein(frein_beneficiaire: FreinBeneficiaire) -> FreinBeneficiaire:
     if frein_beneficiaire.frein.sensible:
         frein_beneficiaire.commentaire = ""  # a flag only, never a diagnosis
-    try:
-        with transaction.atomic():
-            frein_beneficiaire.save()
-    except IntegrityError as exc:
-        if "frein_un_seul_ouvert_par_personne" in str(exc):
-            raise ValidationError(
-                {"frein": _("Ce frein est déjà noté et n'est pas levé pour cette personne.")}
-            )
-        if "frein_fin_apres_debut" in str(exc):
-            raise ValidationError({"fin": _("La levée ne peut précéder la date où il est noté.")})
-        raise
-    return frein_beneficiaire
+    return enregistrer(frein_beneficiaire)
 
 
 def lever_frein(frein_beneficiaire: FreinBeneficiaire, date=None) -> FreinBeneficiaire:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from beneficiaires.imports import lots
 from cpas_isp.audit import contexte_script
 
 
@@ -16,8 +17,6 @@ def _resultat(lot):
 @shared_task(name="beneficiaires.tasks.analyser_lot_import", acks_late=True)
 def analyser_lot_import(lot_id: int):
     """Analyse an uploaded file once and store its rows, errors and counts."""
-    from beneficiaires import lots
-
     with contexte_script("beneficiaires.analyser_lot_import"):
         return _resultat(lots.analyser_lot(lot_id, analyser_lot_import.request.id or ""))
 
@@ -25,8 +24,6 @@ def analyser_lot_import(lot_id: int):
 @shared_task(name="beneficiaires.tasks.importer_lot_import", acks_late=True)
 def importer_lot_import(lot_id: int):
     """Import a confirmed batch in one transaction (nothing written if anything fails)."""
-    from beneficiaires import lots
-
     with contexte_script("beneficiaires.importer_lot_import"):
         return _resultat(lots.importer_lot(lot_id, importer_lot_import.request.id or ""))
 
@@ -34,7 +31,5 @@ def importer_lot_import(lot_id: int):
 @shared_task(name="beneficiaires.tasks.relancer_imports_interrompus")
 def relancer_imports_interrompus():
     """Every minute (Celery beat): queue again the batches whose worker was killed."""
-    from beneficiaires import lots
-
     with contexte_script("beneficiaires.relancer_imports_interrompus"):
         return lots.relancer_lots_interrompus()

@@ -1,27 +1,27 @@
 from django.urls import path
 
-from . import views
+from .views import dossiers, imports
 
 app_name = "beneficiaires"
 
 urlpatterns = [
-    path("", views.liste, name="liste"),
-    path("nouveau/", views.creer, name="creer"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/modifier/", views.modifier, name="modifier"),
-    path("<int:pk>/droits/ajouter/", views.droit_ajouter, name="droit_ajouter"),
-    path("<int:pk>/droits/<int:droit_pk>/", views.droit_modifier, name="droit_modifier"),
+    path("", dossiers.liste, name="liste"),
+    path("nouveau/", dossiers.creer, name="creer"),
+    path("<int:pk>/", dossiers.detail, name="detail"),
+    path("<int:pk>/modifier/", dossiers.modifier, name="modifier"),
+    path("<int:pk>/droits/ajouter/", dossiers.droit_ajouter, name="droit_ajouter"),
+    path("<int:pk>/droits/<int:droit_pk>/", dossiers.droit_modifier, name="droit_modifier"),
     path(
         "<int:pk>/droits/<int:droit_pk>/supprimer/",
-        views.droit_supprimer,
+        dossiers.droit_supprimer,
         name="droit_supprimer",
     ),
-    path("<int:pk>/freins/ajouter/", views.frein_ajouter, name="frein_ajouter"),
-    path("<int:pk>/freins/<int:frein_pk>/lever/", views.frein_lever, name="frein_lever"),
-    path("<int:pk>/bilan/", views.bilan_modifier, name="bilan_modifier"),
-    path("<int:pk>/bilan/historique/", views.bilan_historique, name="bilan_historique"),
-    path("<int:pk>/donnees/", views.donnees_personnelles, name="donnees_personnelles"),
-    path("import/", views.import_liste, name="import_liste"),
-    path("import/<int:pk>/", views.import_detail, name="import_detail"),
-    path("import/<int:pk>/statut/", views.import_statut, name="import_statut"),
+    path("<int:pk>/freins/ajouter/", dossiers.frein_ajouter, name="frein_ajouter"),
+    path("<int:pk>/freins/<int:frein_pk>/lever/", dossiers.frein_lever, name="frein_lever"),
+    path("<int:pk>/bilan/", dossiers.bilan_modifier, name="bilan_modifier"),
+    path("<int:pk>/bilan/historique/", dossiers.bilan_historique, name="bilan_historique"),
+    path("<int:pk>/donnees/", dossiers.donnees_personnelles, name="donnees_personnelles"),
+    path("import/", imports.import_liste, name="import_liste"),
+    path("import/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("import/<int:pk>/statut/", imports.import_statut, name="import_statut"),
 ]

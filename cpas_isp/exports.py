@@ -24,6 +24,10 @@ from collections.abc import Iterable, Sequence
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.formats import number_format
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 # Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"), plus their
 # full-width forms, which some spreadsheet versions also accept.
@@ -78,24 +82,43 @@ class _Echo:
         return value
 
 
-def reponse_csv(nom_fichier: str, entetes: Sequence, lignes: Iterable[Iterable]):
-    """A streamed CSV download: UTF-8 with BOM, ``;``, every cell neutralised."""
-    writer = csv.writer(_Echo(), delimiter=";")
+def _lignes_csv(writer, entetes: Sequence, lignes: Iterable[Iterable]):
+    yield writer.writerow(ligne_csv(entetes))
+    for ligne in lignes:
+        yield writer.writerow(ligne_csv(ligne))
+
+
+def ecrire_csv(out, entetes: Sequence, lignes: Iterable[Iterable], separateur: str = ";") -> None:
+    """Write a CSV into the text file ``out`` (e.g. an import's rejects file), every cell
+    neutralised."""
+    for _texte in _lignes_csv(csv.writer(out, delimiter=separateur), entetes, lignes):
+        pass
+
+
+def reponse_csv(
+    nom_fichier: str,
+    entetes: Sequence,
+    lignes: Iterable[Iterable],
+    separateur: str = ";",
+    en_flux: bool = True,
+):
+    """A CSV download: UTF-8 with BOM, ``;`` (unless told), every cell neutralised; streamed,
+    or in one piece when ``en_flux`` is false (a small file)."""
+    writer = csv.writer(_Echo(), delimiter=separateur)
 
     def generate():
         yield "\ufeff"
-        yield writer.writerow(ligne_csv(entetes))
-        for ligne in lignes:
-            yield writer.writerow(ligne_csv(ligne))
+        yield from _lignes_csv(writer, entetes, lignes)
 
-    response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    if en_flux:
+        response = StreamingHttpResponse(generate(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse("".join(generate()), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{nom_fichier}"'
     return response
 
 
 def _cellule_xlsx(ws, value):
-    from openpyxl.cell import WriteOnlyCell
-
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
@@ -140,9 +163,6 @@ def reponse_xlsx(
     """An XLSX download (one sheet, bold header row). When ``lignes`` is a list, the columns are
     sized to their content; otherwise rows are written to a temporary file as they come, in
     constant memory, and the file is streamed."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(str(titre)[:31] or "Export")
     entetes = [str(e) for e in entetes]
@@ -157,8 +177,6 @@ def reponse_xlsx(
                     largeurs.append(len(texte))
     else:
         largeurs = [max(len(e), 12) for e in entetes]
-    from openpyxl.utils import get_column_letter
-
     for i, largeur in enumerate(largeurs, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(max(largeur + 2, 10), 40)
     gras = Font(bold=True)

@@ -16,14 +16,14 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaires.importation import (
-    Bilan,
-    Colonne,
+from beneficiaires.imports.base import (
     TypeImport,
-    normaliser_entete,
-    parmi,
+    chevauche,
+    premiere_qui_chevauche,
     register_import_type,
 )
+from beneficiaires.imports.execution import parmi
+from beneficiaires.imports.lecture import Bilan, Colonne, normaliser_entete
 
 from .models import MotifSortie, PassagePhase, Phase
 
@@ -31,11 +31,6 @@ PHASES = {normaliser_entete(p.value): p.value for p in Phase}
 PHASES.update(
     {"etudes": "etudes_formations", "formation": "etudes_formations", "art60": "article60"}
 )
-
-
-def _chevauche(debut_a, fin_a, debut_b, fin_b) -> bool:
-    """Inclusive date intervals, open end = None."""
-    return (fin_b is None or debut_a <= fin_b) and (fin_a is None or debut_b <= fin_a)
 
 
 class ImportPhases(TypeImport):
@@ -120,20 +115,13 @@ class ImportPhases(TypeImport):
                 if p is d["existant"]:
                     continue
                 debut, fin = remplaces.get(p.pk, (p.debut, p.fin))
-                if _chevauche(d["debut"], d["fin"], debut, fin):
+                if chevauche(d["debut"], d["fin"], debut, fin):
                     conflit = p
                     break
             if conflit is not None:
                 ligne.erreur("debut", _("chevauche le passage existant %(p)s") % {"p": conflit})
                 continue
-            autre = next(
-                (
-                    n
-                    for (debut, fin, n) in acceptes[b.pk]
-                    if _chevauche(d["debut"], d["fin"], debut, fin)
-                ),
-                None,
-            )
+            autre = premiere_qui_chevauche(acceptes[b.pk], d["debut"], d["fin"])
             if autre is not None:
                 ligne.erreur(
                     "debut",
@@ -141,13 +129,7 @@ class ImportPhases(TypeImport):
                 )
                 continue
             acceptes[b.pk].append((d["debut"], d["fin"], ligne.numero))
-            existant = d["existant"]
-            if existant is None:
-                ligne.action = "creation"
-            elif self._changements(existant, d):
-                ligne.action = "modification"
-            else:
-                ligne.action = "inchange"
+            self.noter_action(ligne, d["existant"])
 
     @staticmethod
     def _changements(p: PassagePhase, d: dict) -> dict:

@@ -7,7 +7,7 @@ from django.db import migrations
 
 
 def planifier(apps, schema_editor):
-    from beneficiaires.lots import assurer_planification_relance
+    from beneficiaires.imports.lots import assurer_planification_relance
 
     assurer_planification_relance(
         apps.get_model("django_celery_beat", "PeriodicTask"),
@@ -20,7 +20,7 @@ def planifier(apps, schema_editor):
 
 
 def deplanifier(apps, schema_editor):
-    from beneficiaires.lots import NOM_PLANIFICATION_RELANCE
+    from beneficiaires.imports.lots import NOM_PLANIFICATION_RELANCE
 
     apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
         name=NOM_PLANIFICATION_RELANCE

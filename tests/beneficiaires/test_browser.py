@@ -80,7 +80,7 @@ def test_agent_finds_a_person_adds_right_obstacle_and_revises_the_bsp(
 def test_admin_follows_the_background_analysis_and_import_of_a_file(
     page, login, make_user, cpas_a, monkeypatch, tmp_path
 ):
-    from beneficiaires import lots
+    from beneficiaires.imports import lots
     from beneficiaires.models import Beneficiaire, LotImport
 
     envoyes = []  # the broker: the test plays the worker below

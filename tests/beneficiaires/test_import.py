@@ -4,7 +4,14 @@ import pytest
 from django.core.management import call_command
 from pghistory.models import Events
 
-from beneficiaires.importation import parse_date
+from beneficiaires.imports import base
+from beneficiaires.imports.base import (
+    TypeImport,
+    executer_import,
+    import_types,
+    register_import_type,
+)
+from beneficiaires.imports.lecture import Bilan, Colonne, parse_date
 from beneficiaires.models import Beneficiaire, DroitAide
 from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory, nouveau_niss
 
@@ -179,3 +186,35 @@ def test_dates_in_both_formats():
         parse_date("31/02/2024")
     with pytest.raises(ValueError):
         parse_date("March 1st")
+
+
+def test_a_new_import_type_plugs_in(cpas_a, monkeypatch):
+    monkeypatch.setattr(base, "_types", dict(base._types))
+    vus = []
+
+    class ImportCommunes(TypeImport):
+        nom = "communes_test"
+        colonnes = [Colonne("niss", obligatoire=True), Colonne("commune", obligatoire=True)]
+
+        def preparer(self, ctx, lignes):
+            self.charger_personnes(ctx, lignes)
+
+        def valider(self, ctx, ligne):
+            b = self.personne(ctx, ligne)
+            commune = self.obligatoire(ligne, "commune")
+            if ligne.valide:
+                ligne.donnees = {"b": b, "commune": commune}
+
+        def enregistrer(self, ctx, lignes):
+            for ligne in lignes:
+                vus.append((ligne.donnees["b"].pk, ligne.donnees["commune"]))
+            return Bilan(modifies=len(lignes))
+
+    register_import_type(ImportCommunes())
+    assert "communes_test" in import_types()
+    b = BeneficiaireFactory(cpas=cpas_a)
+    rapport = executer_import(
+        cpas_a, "communes_test", f"niss;commune\n{b.niss};Ciney\n;Nulle\n".encode(), valid_only=True
+    )
+    assert rapport.ecrit and vus == [(b.pk, "Ciney")]
+    assert [str(e) for e in rapport.erreurs] == ["ligne 3, niss : valeur obligatoire"]

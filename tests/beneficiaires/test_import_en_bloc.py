@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from beneficiaires import imports, niss
+from beneficiaires import niss
+from beneficiaires.imports import types as imports
+from beneficiaires.imports.execution import instances_partielles
 from beneficiaires.models import Beneficiaire, DroitAide
 from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory, nouveau_niss
 
@@ -149,8 +151,6 @@ def test_the_quick_national_number_check_agrees_with_python_stdnum(monkeypatch):
 
 
 def test_partial_instances_of_the_look_ups_load_other_fields_when_read(cpas_a):
-    from beneficiaires.importation import instances_partielles
-
     b = BeneficiaireFactory(cpas=cpas_a, nom="Lefèvre")
     (partielle,) = instances_partielles(Beneficiaire.objects.filter(pk=b.pk), ["id", "niss"])
     assert isinstance(partielle, Beneficiaire) and partielle.pk == b.pk

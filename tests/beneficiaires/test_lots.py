@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from beneficiaires import importation, lots, tasks
-from beneficiaires.importation import TypeImport
+from beneficiaires import tasks
+from beneficiaires.imports import execution, lots
+from beneficiaires.imports.base import TypeImport
 from beneficiaires.models import Beneficiaire, LigneLot, LotImport, StatutLot
 from beneficiaires.niss import niss_avec_controle
 from cpas_isp.models import JournalAcces, Role
@@ -168,7 +169,7 @@ def test_failure_in_the_middle_of_the_import_writes_nothing_and_marks_the_batch_
     with django_capture_on_commit_callbacks(execute=True):
         response = _deposer(client, _fichier(2500))
     file_de_taches.executer()
-    vrai = importation.inserer_lot
+    vrai = execution.inserer_lot
     ecrits = []
 
     def inserer_lot(model, staging, colonnes, debut, fin):
@@ -177,7 +178,7 @@ def test_failure_in_the_middle_of_the_import_writes_nothing_and_marks_the_batch_
         ecrits.append(fin - debut)
         return vrai(model, staging, colonnes, debut, fin)
 
-    monkeypatch.setattr(importation, "inserer_lot", inserer_lot)
+    monkeypatch.setattr(execution, "inserer_lot", inserer_lot)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response.url, {"action": "importer"})
     file_de_taches.executer()
@@ -275,7 +276,7 @@ def test_progress_is_published_while_the_import_transaction_runs(
     file_de_taches.executer()
     client.post(response.url, {"action": "importer"})
     lot = LotImport.objects.get()
-    vrai = importation.inserer_lot
+    vrai = execution.inserer_lot
     appels, vus = [], []
 
     def inserer_lot(model, staging, colonnes, debut, fin):
@@ -294,7 +295,7 @@ def test_progress_is_published_while_the_import_transaction_runs(
                 time.sleep(0.2)
         return vrai(model, staging, colonnes, debut, fin)
 
-    monkeypatch.setattr(importation, "inserer_lot", inserer_lot)
+    monkeypatch.setattr(execution, "inserer_lot", inserer_lot)
     file_de_taches.executer()
     assert "écriture des données" in vus[0] and "80 %" in vus[0]
     lot.refresh_from_db()

@@ -590,7 +590,8 @@ def test_import_page_is_for_the_cpas_admin(role, status, make_user, cpas_a, clie
 def test_staged_import_shows_errors_before_saving(
     make_user, cpas_a, client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from beneficiaires import lots, tasks
+    from beneficiaires import tasks
+    from beneficiaires.imports import lots
     from beneficiaires.models import LotImport
 
     def worker(lot):  # the analysis and the import run in a worker, here at once

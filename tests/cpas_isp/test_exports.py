@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from beneficiaires.imports.base import import_type
+from beneficiaires.imports.execution import ContexteImport
 from beneficiaires.models import Beneficiaire
 from cpas_isp.exports import cellule
 from cpas_isp.models import Role
@@ -127,8 +129,6 @@ def test_import_rejects_file_has_no_formula_and_reimports_the_text(tmp_path, cpa
 
 
 def test_nul_byte_in_an_imported_row_is_a_row_error(tmp_path, cpas_a, capsys):
-    from beneficiaires.importation import ContexteImport, import_type
-
     ok = nouveau_niss(datetime.date(1990, 1, 2), "F")
     data = f"niss;nom;prenom\n{ok};Du\x00pont;Jean\n".encode()
     rapport = import_type("beneficiaires").analyser(ContexteImport(cpas=cpas_a), data)

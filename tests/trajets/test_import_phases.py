@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from beneficiaires.importation import executer_import
+from beneficiaires.imports.base import executer_import
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.trajets.factories import PassageFactory
 from trajets.models import PassagePhase

@@ -1,4 +1,4 @@
-"""Import a CPAS's existing data from a CSV file (see beneficiaires/importation.py).
+"""Import a CPAS's existing data from a CSV file (see beneficiaires/imports/).
 
     python manage.py importer --cpas CODE --type beneficiaires|droits|... FILE
         [--dry-run] [--valid-only] [--rejets OUT.csv]
@@ -14,7 +14,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from beneficiaires.importation import ImportEchoue, executer_import, import_types
+from beneficiaires.imports.base import ImportEchoue, executer_import, import_types
 from cpas_isp.models import Cpas
 
 

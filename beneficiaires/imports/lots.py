@@ -9,7 +9,8 @@ claimed under a lease kept by a heartbeat that also publishes progress (``cpas_i
 ``relancer_lots_interrompus`` requeues the jobs of killed workers.
 
 The ``importer`` management command runs the same analysis and import code synchronously
-(``importation.executer_import``).
+(``base.executer_import``). The pages only call the functions of this module: ``deposer_lot``,
+``agir_sur_lot`` (confirm or cancel), ``rejets_du_lot``, ``lignes_a_montrer``.
 """
 
 from __future__ import annotations
@@ -18,24 +19,22 @@ import datetime
 import functools
 import logging
 import uuid
+from dataclasses import dataclass
 
+from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from beneficiaires.importation import (
-    ContexteImport,
-    ImportEchoue,
-    LigneImport,
-    RapportImport,
-    executer_import,
-    import_type,
-    iter_par_lots,
-)
+from beneficiaires import tasks
 from beneficiaires.models import STATUTS_EN_TRAITEMENT, LigneLot, LotImport, StatutLot
 from beneficiaires.niss import compact_niss
 from cpas_isp import baux
+
+from .base import ImportEchoue, executer_import, import_type
+from .execution import ContexteImport, iter_par_lots
+from .lecture import LigneImport, RapportImport
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +44,6 @@ class LotRepris(Exception):
 
 
 def _envoyer(lot: LotImport) -> None:
-    from beneficiaires import tasks
-
     if lot.statut == StatutLot.EN_ANALYSE:
         tache = tasks.analyser_lot_import
     else:
@@ -351,3 +348,45 @@ def assurer_planification_relance(periodic_task_model=None, interval_model=None)
     return baux.planifier_relance(
         NOM_PLANIFICATION_RELANCE, TACHE_RELANCE, periodic_task_model, interval_model
     )
+
+
+# --- What the pages ask ---------------------------------------------------------------------
+
+
+@dataclass
+class Reponse:
+    """What the page tells the user after an action on a batch (a ``messages`` level), and
+    whether the batch is gone (back to the list of batches)."""
+
+    niveau: int
+    message: str
+    termine: bool = False
+
+
+def agir_sur_lot(lot: LotImport, action: str) -> Reponse | None:
+    """The user's decision on an analysed batch: ``annuler``, ``importer`` (every row must be
+    valid) or ``importer_valides``. None when it changes nothing (unknown action, too late)."""
+    if action == "annuler":
+        if annuler_lot(lot):
+            return Reponse(messages.INFO, _("Import annulé : rien n'a été enregistré."), True)
+        return None
+    if action in ("importer", "importer_valides"):
+        if demander_import(lot, valides_seulement=action == "importer_valides"):
+            return Reponse(
+                messages.SUCCESS,
+                _("Import lancé : cette page montre son avancement et se met à jour seule."),
+            )
+        return Reponse(
+            messages.ERROR,
+            _("Rien n'a été enregistré : le fichier contient des lignes en erreur."),
+        )
+    return None
+
+
+def lignes_a_montrer(lot: LotImport, montrer: str):
+    """The stored rows of an analysed batch, in file order: only the rejected ones when
+    ``montrer`` is ``"erreurs"``."""
+    lignes = LigneLot.objects.filter(lot=lot)
+    if montrer == "erreurs":
+        lignes = lignes.filter(valide=False)
+    return lignes.order_by("numero")

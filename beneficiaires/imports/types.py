@@ -1,4 +1,5 @@
-"""The import types of this app: ``beneficiaires`` and ``droits`` (see importation.py)."""
+"""The import types of this app and their columns: ``beneficiaires`` (identity, natural key
+the NISS) and ``droits`` (RIS/ERIS rights, natural key NISS + type + start)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .importation import (
-    Bilan,
-    Colonne,
-    ContexteImport,
-    LigneImport,
-    TypeImport,
-    instances_partielles,
-    parmi,
-    register_import_type,
-)
-from .models import Beneficiaire, DroitAide
-from .niss import analyser_niss, incoherences
+from ..models import Beneficiaire, DroitAide
+from ..niss import analyser_niss, incoherences
+from .base import TypeImport, chevauche, premiere_qui_chevauche, register_import_type
+from .execution import ContexteImport, instances_partielles, parmi
+from .lecture import Bilan, Colonne, LigneImport
 
 GENRES = {"m": "M", "h": "M", "homme": "M", "man": "M", "f": "F", "femme": "F", "vrouw": "F"}
 LANGUES = {
@@ -105,10 +99,7 @@ class ImportBeneficiaires(TypeImport):
                 )
             else:
                 vus[niss] = ligne.numero
-            existant = ctx.personnes.get(niss)
-            ligne.action = "creation" if existant is None else "inchange"
-            if existant is not None and self._changements(existant, ligne.donnees):
-                ligne.action = "modification"
+            self.noter_action(ligne, ctx.personnes.get(niss))
 
     def _changements(self, b: Beneficiaire, donnees: dict) -> dict:
         changes = {}
@@ -139,11 +130,6 @@ class ImportBeneficiaires(TypeImport):
             changements=self._changements,
             champs=[*self.champs_mis_a_jour, "modifie_le"],
         )
-
-
-def _chevauche(debut_a, fin_a, debut_b, fin_b) -> bool:
-    """Inclusive date intervals, open end = None."""
-    return (fin_b is None or debut_a <= fin_b) and (fin_a is None or debut_b <= fin_a)
 
 
 class ImportDroits(TypeImport):
@@ -214,7 +200,7 @@ class ImportDroits(TypeImport):
                 (
                     x
                     for x in ctx.droits.get(b.pk, [])
-                    if x is not existant and _chevauche(d["debut"], d["fin"], x.debut, x.fin)
+                    if x is not existant and chevauche(d["debut"], d["fin"], x.debut, x.fin)
                 ),
                 None,
             )
@@ -224,14 +210,7 @@ class ImportDroits(TypeImport):
                     _("chevauche le droit existant %(droit)s") % {"droit": conflit},
                 )
                 continue
-            autre = next(
-                (
-                    n
-                    for (debut, fin, n) in acceptes[b.pk]
-                    if _chevauche(d["debut"], d["fin"], debut, fin)
-                ),
-                None,
-            )
+            autre = premiere_qui_chevauche(acceptes[b.pk], d["debut"], d["fin"])
             if autre is not None:
                 ligne.erreur(
                     "debut", _("chevauche le droit de la ligne %(n)s du fichier") % {"n": autre}
@@ -240,12 +219,7 @@ class ImportDroits(TypeImport):
             cles[cle] = ligne.numero
             acceptes[b.pk].append((d["debut"], d["fin"], ligne.numero))
             d["existant"] = existant
-            if existant is None:
-                ligne.action = "creation"
-            elif self._changements(existant, d):
-                ligne.action = "modification"
-            else:
-                ligne.action = "inchange"
+            self.noter_action(ligne, existant)
 
     @staticmethod
     def _changements(droit: DroitAide, d: dict) -> dict:

@@ -1,11 +1,10 @@
-"""Pages of the person's file: caseload and search, the person page (identity, rights,
-obstacles, BSP, timeline), creation and edits, exports, and the staged import."""
+"""The person's file: the caseload (search, filters, sorting, export), the person page
+(identity, rights, obstacles, BSP, timeline), creation and edits, the personal data export."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -18,24 +17,30 @@ from django.views.decorators.http import require_POST
 
 from cpas_isp import permissions as p
 from cpas_isp.audit import journaliser_acces, journaliser_liste
+from cpas_isp.contraintes import ajouter_au_formulaire
+from cpas_isp.listes import paginer
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
 
-from . import exports, hooks, lots, queries, services
-from . import permissions as bp
-from .acces import get_beneficiaire_or_404
-from .forms import BeneficiaireForm, BilanForm, DroitForm, FreinForm, ImportForm
-from .importation import import_types
-from .models import (
+from .. import exports, hooks, queries, services
+from .. import permissions as bp
+from ..acces import get_beneficiaire_or_404
+from ..forms import (
+    BeneficiaireForm,
+    BilanForm,
+    CaseloadFiltreForm,
+    ComparaisonBilansForm,
+    DroitForm,
+    FreinForm,
+    referents_possibles,
+)
+from ..models import (
     Beneficiaire,
     BilanSocioProfessionnel,
     DroitAide,
     Frein,
     FreinBeneficiaire,
-    LigneLot,
-    LotImport,
-    StatutLot,
 )
 
 TAILLES_PAGE = [25, 50, 100]
@@ -57,8 +62,9 @@ def _beneficiaire(request, pk, *, modifier=False):
 @role_required(p.peut_suivre_beneficiaires)
 def liste(request):
     aujourd_hui = timezone.localdate()
-    f = queries.Filtres.depuis(request.GET)
-    qs = queries.caseload(request.user, f, aujourd_hui)
+    f = CaseloadFiltreForm(request.GET, user=request.user, aujourd_hui=aujourd_hui)
+    tri = queries.tri_caseload(bool(f.recherche)).cle(request)
+    qs = queries.caseload(request.user, f, aujourd_hui, tri)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         if not p.peut_exporter(request.user):
@@ -66,27 +72,17 @@ def liste(request):
         # The export shows every person of the filtered list, NISS included: log them all.
         journaliser_liste(request, qs.values_list("pk", flat=True))
         return exports.exporter_liste(request, qs, fmt)
-    try:
-        taille = int(request.GET.get("taille", 25))
-    except ValueError:
-        taille = 25
-    taille = taille if taille in TAILLES_PAGE else 25
-    page = Paginator(qs, taille).get_page(request.GET.get("page"))
+    page = paginer(request, qs, tailles=TAILLES_PAGE)
     for b in page.object_list:
         b.groupes = queries.groupes_de(b)
     journaliser_liste(request, [b.pk for b in page.object_list])
-    query = request.GET.copy()
-    query.pop("page", None)
-    query_sans_tri = query.copy()
-    query_sans_tri.pop("tri", None)
-    membership = current_membership(request.user)
     extensions = hooks.caseload_extensions()
+    freins = Frein.objects.for_user(request.user).filter(actif=True)
     context = {
         "page": page,
         "f": f,
-        "query": query.urlencode(),
-        "query_sans_tri": query_sans_tri.urlencode(),
-        "taille": taille,
+        "tri": tri,
+        "taille": page.paginator.per_page,
         "tailles": TAILLES_PAGE,
         "extensions": extensions,
         "extension_filtres": [
@@ -95,17 +91,14 @@ def liste(request):
             if ext.filter_name
         ],
         "groupes": queries.GROUPES_CIBLES,
-        "freins": Frein.objects.for_user(request.user).filter(actif=True)
-        if p.est_coordinateur(request.user)
-        else Frein.objects.for_user(request.user).filter(actif=True, sensible=False),
-        "referents": _referents(request),
+        "freins": freins if p.est_coordinateur(request.user) else freins.filter(sensible=False),
+        "referents": referents_possibles(request.cpas),
         "cellules": Cellule.objects.for_user(request.user).filter(active=True)
         if hooks.cellule_filter_registered()
         else [],
         "tous": p.peut_voir_tous_les_dossiers(request.user),
-        "membership": membership,
+        "membership": current_membership(request.user),
         "peut_exporter": p.peut_exporter(request.user),
-        "tris": queries.TRIS,
     }
     template = (
         "beneficiaires/_resultats.html"
@@ -113,12 +106,6 @@ def liste(request):
         else "beneficiaires/liste.html"
     )
     return render(request, template, context)
-
-
-def _referents(request):
-    from .forms import referents_possibles
-
-    return referents_possibles(request.cpas)
 
 
 # --- Person page --------------------------------------------------------------------------------
@@ -206,7 +193,7 @@ def creer(request):
                     request,
                     _("Ce NISS est déjà connu du CPAS : voici le dossier existant."),
                 )
-                return redirect("beneficiaires:detail", pk=existant.pk)
+                return redirect(existant)
             referent = existant.referent or _("aucun référent")
             messages.warning(
                 request,
@@ -222,7 +209,7 @@ def creer(request):
                 b.cpas = request.cpas
                 b.save()
             messages.success(request, _("Dossier créé."))
-            return redirect("beneficiaires:detail", pk=b.pk)
+            return redirect(b)
     journaliser_liste(request, form.doublons)  # possible duplicates are shown by name
     return render(
         request,
@@ -239,7 +226,7 @@ def modifier(request, pk):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Identité enregistrée."))
-        return redirect("beneficiaires:detail", pk=b.pk)
+        return redirect(b)
     return render(
         request,
         "beneficiaires/formulaire_beneficiaire.html",
@@ -250,31 +237,41 @@ def modifier(request, pk):
 # --- Rights -------------------------------------------------------------------------------------
 
 
-def _droit_form_view(request, b, droit=None):
-    instance = droit or DroitAide(beneficiaire=b, cpas_id=b.cpas_id)
-    form = DroitForm(request.POST or None, instance=instance, beneficiaire=b)
+def _formulaire_de_section(request, b, form, *, enregistrer, succes, ancre, titre, **contexte):
+    """A form on one section of the person page (``ancre``): saved through the service
+    ``enregistrer`` (a constraint the form could not check becomes a form error), then back to
+    that section."""
+    retour = f"{b.get_absolute_url()}#{ancre}"
     if request.method == "POST" and form.is_valid():
         try:
-            services.enregistrer_droit(form.save(commit=False))
+            enregistrer(form.save(commit=False))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            ajouter_au_formulaire(form, exc)
         else:
-            messages.success(request, _("Droit enregistré."))
-            return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#droits")
+            messages.success(request, succes)
+            return redirect(retour)
     journaliser_acces(request, b)
     return render(
         request,
         "beneficiaires/formulaire.html",
-        {
-            "form": form,
-            "b": b,
-            "titre": _("Modifier le droit") if droit else _("Ajouter un droit RIS / ERIS"),
-            "retour": reverse("beneficiaires:detail", args=[b.pk]) + "#droits",
-            "supprimer_url": (
-                reverse("beneficiaires:droit_supprimer", args=[b.pk, droit.pk]) if droit else ""
-            ),
-            "supprimer_confirmation": _("Supprimer ce droit ? (encodé par erreur)"),
-        },
+        {"form": form, "b": b, "titre": titre, "retour": retour, **contexte},
+    )
+
+
+def _droit_form_view(request, b, droit=None):
+    instance = droit or DroitAide(beneficiaire=b, cpas_id=b.cpas_id)
+    return _formulaire_de_section(
+        request,
+        b,
+        DroitForm(request.POST or None, instance=instance, beneficiaire=b),
+        enregistrer=services.enregistrer_droit,
+        succes=_("Droit enregistré."),
+        ancre="droits",
+        titre=_("Modifier le droit") if droit else _("Ajouter un droit RIS / ERIS"),
+        supprimer_url=(
+            reverse("beneficiaires:droit_supprimer", args=[b.pk, droit.pk]) if droit else ""
+        ),
+        supprimer_confirmation=_("Supprimer ce droit ? (encodé par erreur)"),
     )
 
 
@@ -298,7 +295,7 @@ def droit_supprimer(request, pk, droit_pk):
     droit = get_object_or_404(DroitAide, pk=droit_pk, beneficiaire=b)
     droit.delete()
     messages.success(request, _("Droit supprimé."))
-    return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#droits")
+    return redirect(b.get_absolute_url() + "#droits")
 
 
 # --- Obstacles ----------------------------------------------------------------------------------
@@ -309,25 +306,14 @@ def frein_ajouter(request, pk):
     b = _beneficiaire(request, pk, modifier=True)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     instance = FreinBeneficiaire(beneficiaire=b, cpas_id=b.cpas_id, note_par=request.user)
-    form = FreinForm(request.POST or None, instance=instance, voir_sensibles=sensibles)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.noter_frein(form.save(commit=False))
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Frein noté."))
-            return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#freins")
-    journaliser_acces(request, b)
-    return render(
+    return _formulaire_de_section(
         request,
-        "beneficiaires/formulaire.html",
-        {
-            "form": form,
-            "b": b,
-            "titre": _("Noter un frein"),
-            "retour": reverse("beneficiaires:detail", args=[b.pk]) + "#freins",
-        },
+        b,
+        FreinForm(request.POST or None, instance=instance, voir_sensibles=sensibles),
+        enregistrer=services.noter_frein,
+        succes=_("Frein noté."),
+        ancre="freins",
+        titre=_("Noter un frein"),
     )
 
 
@@ -341,7 +327,7 @@ def frein_lever(request, pk, frein_pk):
     fb = get_object_or_404(qs, pk=frein_pk, fin__isnull=True)
     services.lever_frein(fb)
     messages.success(request, _("Frein levé."))
-    return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#freins")
+    return redirect(b.get_absolute_url() + "#freins")
 
 
 # --- BSP ----------------------------------------------------------------------------------------
@@ -361,7 +347,7 @@ def bilan_modifier(request, pk):
                 request,
                 _("Bilan enregistré (version %(v)s).") % {"v": version.version},
             )
-        return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#bilan")
+        return redirect(b.get_absolute_url() + "#bilan")
     journaliser_acces(request, b)
     return render(
         request,
@@ -371,7 +357,7 @@ def bilan_modifier(request, pk):
             "b": b,
             "titre": _("Bilan socioprofessionnel")
             + (f" — v{courant.version + 1}" if courant else " — v1"),
-            "retour": reverse("beneficiaires:detail", args=[b.pk]) + "#bilan",
+            "retour": b.get_absolute_url() + "#bilan",
         },
     )
 
@@ -393,14 +379,9 @@ def bilan_historique(request, pk):
     )
     par_numero = {v.version: v for v in versions}
 
-    def _num(name, default):
-        try:
-            return int(request.GET.get(name, default))
-        except (TypeError, ValueError):
-            return default
-
-    nouveau = par_numero.get(_num("b", versions[0].version if versions else 0))
-    ancien = par_numero.get(_num("a", nouveau.version - 1 if nouveau else 0))
+    choix = ComparaisonBilansForm(request.GET).valeurs()
+    nouveau = par_numero.get(choix.get("b", versions[0].version if versions else 0))
+    ancien = par_numero.get(choix.get("a", nouveau.version - 1 if nouveau else 0))
     comparaison = services.comparer_bilans(ancien, nouveau) if nouveau else []
     return render(
         request,
@@ -428,102 +409,3 @@ def donnees_personnelles(request, pk):
     if fmt == "pdf":
         return exports.donnees_personnelles_pdf(request, b)
     return exports.donnees_personnelles_json(request, b)
-
-
-# --- Staged import ------------------------------------------------------------------------------
-
-
-@role_required(p.peut_importer)
-def import_liste(request):
-    """Upload page: the file is stored and its analysis queued; nothing is read here."""
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        fichier = form.cleaned_data["fichier"]
-        lot = lots.deposer_lot(
-            request.cpas, request.user, form.cleaned_data["type"], fichier.name, fichier.read()
-        )
-        return redirect("beneficiaires:import_detail", pk=lot.pk)
-    recents = (
-        LotImport.objects.for_user(request.user).defer("contenu").select_related("cree_par")[:30]
-    )
-    return render(request, "beneficiaires/import_liste.html", {"form": form, "lots": recents})
-
-
-LIGNES_PAR_PAGE = 100
-
-
-def _lot(request, pk):
-    # Never the file itself: pages only read what the analysis stored.
-    return get_object_or_404(
-        LotImport.objects.for_user(request.user).defer("contenu").select_related("cree_par"),
-        pk=pk,
-    )
-
-
-@role_required(p.peut_importer)
-def import_detail(request, pk):
-    """A batch: its progress while a worker analyses or imports it, then the stored analysis
-    (counts, file errors, rows with their errors, paginated) and the confirmation buttons."""
-    lot = _lot(request, pk)
-    handler = import_types().get(lot.type)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "annuler":
-            if lots.annuler_lot(lot):
-                messages.info(request, _("Import annulé : rien n'a été enregistré."))
-                return redirect("beneficiaires:import_liste")
-        elif action in ("importer", "importer_valides"):
-            if lots.demander_import(lot, valides_seulement=action == "importer_valides"):
-                messages.success(
-                    request,
-                    _("Import lancé : cette page montre son avancement et se met à jour seule."),
-                )
-            else:
-                messages.error(
-                    request,
-                    _("Rien n'a été enregistré : le fichier contient des lignes en erreur."),
-                )
-        return redirect("beneficiaires:import_detail", pk=lot.pk)
-    lignes = LigneLot.objects.filter(lot=lot)
-    if lot.statut == StatutLot.ANALYSE and request.GET.get("format") == "rejets":
-        rejetees = lignes.filter(valide=False).order_by("numero")
-        journaliser_liste(
-            request,
-            rejetees.exclude(personne_id=None).values_list("personne_id", flat=True),
-            objet=_("lignes rejetées d'un import"),
-        )
-        return exports.rejets_csv(lot, lots.rapport_stocke(lot, rejetees))
-    contexte = {"lot": lot, "handler": handler, "etats": StatutLot}
-    if lot.statut == StatutLot.ANALYSE:
-        montrer = request.GET.get("montrer", "erreurs" if lot.nb_rejetees else "tout")
-        if montrer == "erreurs":
-            lignes = lignes.filter(valide=False)
-        page = Paginator(lignes.order_by("numero"), LIGNES_PAR_PAGE).get_page(
-            request.GET.get("page")
-        )
-        journaliser_liste(request, [ligne.personne_id for ligne in page if ligne.personne_id])
-        contexte.update({"montrer": montrer, "page": page})
-    return render(request, "beneficiaires/import_detail.html", contexte)
-
-
-@role_required(p.peut_importer)
-def import_statut(request, pk):
-    """The small status partial the batch page polls every second while a worker runs the
-    batch; once it has finished, asks htmx to reload the whole page."""
-    lot = get_object_or_404(
-        LotImport.objects.for_user(request.user).only(
-            "pk",
-            "cpas",
-            "statut",
-            "etape",
-            "progression_fait",
-            "progression_total",
-            "bail_expire_le",
-            "relances",
-        ),
-        pk=pk,
-    )
-    response = render(request, "beneficiaires/_import_progression.html", {"lot": lot})
-    if not lot.en_traitement:
-        response["HX-Refresh"] = "true"
-    return response

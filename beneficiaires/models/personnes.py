@@ -1,0 +1,230 @@
+"""The person: identity and NISS, the choices describing them, and the one need-to-know rule
+(``Beneficiaire.objects.visibles_par``)."""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Func, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cpas_isp import permissions as p
+from cpas_isp.historique import suivre
+from cpas_isp.models import Cpas, Langue, TenantModel, TenantQuerySet
+from cpas_isp.tenancy import current_membership
+
+from .. import hooks
+from ..niss import analyser_niss, format_niss, incoherences
+
+
+class Genre(models.TextChoices):
+    M = "M", _("Homme")
+    F = "F", _("Femme")
+    X = "X", _("Autre / inconnu")
+
+
+class NiveauEtudes(models.TextChoices):
+    AUCUN = "aucun", _("Aucun diplôme")
+    CEB = "ceb", _("CEB (primaire)")
+    CE1D = "ce1d", _("CE1D (1er degré secondaire)")
+    CESS = "cess", _("CESS (secondaire supérieur)")
+    BACHELIER = "bachelier", _("Bachelier")
+    MASTER = "master", _("Master")
+
+
+class DiplomeEtranger(models.TextChoices):
+    AUCUN = "", _("Pas de diplôme étranger")
+    RECONNU = "reconnu", _("Diplôme étranger reconnu")
+    EN_COURS = "en_cours", _("Reconnaissance en cours")
+    NON_RECONNU = "non_reconnu", _("Diplôme étranger non reconnu")
+
+
+class NiveauLangue(models.TextChoices):
+    A0 = "A0", "A0"
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C1 = "C1", "C1"
+    C2 = "C2", "C2"
+
+
+class BeneficiaireQuerySet(TenantQuerySet):
+    def actifs(self):
+        """Files not closed."""
+        return self.filter(date_cloture__isnull=True)
+
+    def visibles_par(self, user):
+        """The people ``user`` may see (need-to-know), the one rule every app uses:
+
+        - only the user's current CPAS (``for_user``), and only for roles that work on files
+          (agents and coordinators; nobody else sees a person's file);
+        - a coordinator sees every file of the CPAS;
+        - an agent sees the people they refer, and those currently followed by their cellule
+          (the cellule filter registered by trajets in ``beneficiaires.hooks``).
+
+        ``beneficiaires.permissions.peut_voir_beneficiaire`` answers the same question for one
+        person and ``beneficiaires.acces.get_beneficiaire_or_404`` fetches one person or 404."""
+        qs = self.for_user(user)
+        if not p.peut_suivre_beneficiaires(user):
+            return qs.none()
+        if p.peut_voir_tous_les_dossiers(user):
+            return qs
+        condition = Q(referent=user)
+        membership = current_membership(user)
+        if membership.cellule_id and hooks.cellule_filter_registered():
+            dans_cellule = hooks.filtrer_par_cellule(
+                Beneficiaire.objects.filter(cpas_id=membership.cpas_id), membership.cellule
+            )
+            condition |= Q(pk__in=dans_cellule.values("pk"))
+        return qs.filter(condition)
+
+
+class Unaccent(Func):
+    """``isp_unaccent(text)``: immutable wrapper around unaccent() + lower()."""
+
+    function = "isp_unaccent"
+    output_field = models.TextField()
+
+
+@suivre()
+class Beneficiaire(TenantModel):
+    # Overrides TenantModel's: ``cpas.beneficiaires`` is used by the apps that count files.
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="beneficiaires")
+    niss = models.CharField(
+        _("NISS"), max_length=11, help_text=_("Numéro de registre national ou BIS")
+    )
+    nom = models.CharField(_("nom"), max_length=150)
+    prenom = models.CharField(_("prénom"), max_length=150)
+    date_naissance = models.DateField(_("date de naissance"), null=True, blank=True)
+    genre = models.CharField(_("genre"), max_length=1, choices=Genre.choices, blank=True)
+    nationalite = models.CharField(_("nationalité"), max_length=100, blank=True)
+    langue = models.CharField(
+        _("langue de contact"), max_length=2, choices=Langue.choices, default=Langue.FR
+    )
+    adresse = models.CharField(_("adresse"), max_length=300, blank=True)
+    code_postal = models.CharField(_("code postal"), max_length=4, blank=True)
+    commune = models.CharField(_("commune"), max_length=150, blank=True)
+    telephone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    niveau_etudes = models.CharField(
+        _("niveau d'études le plus élevé"), max_length=20, choices=NiveauEtudes.choices, blank=True
+    )
+    diplome_etranger = models.CharField(
+        _("diplôme étranger"), max_length=20, choices=DiplomeEtranger.choices, blank=True
+    )
+    niveau_fr = models.CharField(
+        _("niveau de français"), max_length=2, choices=NiveauLangue.choices, blank=True
+    )
+    niveau_nl = models.CharField(
+        _("niveau de néerlandais"), max_length=2, choices=NiveauLangue.choices, blank=True
+    )
+    permis_conduire = models.BooleanField(_("permis de conduire"), default=False)
+    referent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dossiers_referent",
+        verbose_name=_("travailleur social référent"),
+    )
+    date_ouverture = models.DateField(_("ouverture du dossier"), null=True, blank=True)
+    date_cloture = models.DateField(_("clôture du dossier"), null=True, blank=True)
+    cree_le = models.DateTimeField(auto_now_add=True)
+    modifie_le = models.DateTimeField(auto_now=True)
+    # Lower-case unaccented "nom prenom", set by the database (trigger below) on every write,
+    # so that search reads a column served by a trigram index (queries.rechercher).
+    nom_recherche = models.TextField(editable=False, blank=True, default="")
+
+    objects = BeneficiaireQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bénéficiaire")
+        verbose_name_plural = _("bénéficiaires")
+        ordering = ["nom", "prenom", "id"]
+        triggers = [
+            pgtrigger.Trigger(
+                name="nom_recherche",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func=(
+                    "NEW.nom_recherche := public.isp_unaccent("
+                    "coalesce(NEW.nom, '') || ' ' || coalesce(NEW.prenom, '')); RETURN NEW;"
+                ),
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cpas", "niss"],
+                name="beneficiaire_niss_unique_par_cpas",
+                violation_error_code="niss_existant",
+                violation_error_message=_("Ce NISS est déjà celui d'un autre dossier de ce CPAS."),
+            ),
+            models.CheckConstraint(
+                condition=Q(niss__regex=r"^[0-9]{11}$"),
+                name="beneficiaire_niss_11_chiffres",
+                violation_error_code="niss_invalide",
+                violation_error_message=_("Le NISS compte 11 chiffres."),
+            ),
+            models.CheckConstraint(
+                condition=Q(date_cloture__isnull=True)
+                | Q(date_ouverture__isnull=True)
+                | Q(date_cloture__gte=F("date_ouverture")),
+                name="beneficiaire_cloture_apres_ouverture",
+                violation_error_code="cloture_avant_ouverture",
+                violation_error_message=_("La clôture ne peut précéder l'ouverture du dossier."),
+            ),
+        ]
+        indexes = [
+            # Search is scoped to one CPAS: the trigram indexes lead with cpas_id (btree_gin).
+            GinIndex(
+                F("cpas"),
+                OpClass(F("nom_recherche"), name="gin_trgm_ops"),
+                name="beneficiaire_cpas_nom_trgm",
+            ),
+            GinIndex(
+                F("cpas"),
+                OpClass(F("niss"), name="gin_trgm_ops"),
+                name="beneficiaire_cpas_niss_trgm",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.nom.upper()} {self.prenom}"
+
+    def get_absolute_url(self):
+        return reverse("beneficiaires:detail", kwargs={"pk": self.pk})
+
+    @property
+    def niss_affiche(self):
+        return format_niss(self.niss)
+
+    @property
+    def nom_complet(self):
+        return f"{self.prenom} {self.nom}".strip()
+
+    def age_le(self, date):
+        if not self.date_naissance:
+            return None
+        d = self.date_naissance
+        return date.year - d.year - ((date.month, date.day) < (d.month, d.day))
+
+    def clean(self):
+        if not self.niss:
+            return
+        try:
+            info = analyser_niss(self.niss)
+        except ValidationError as exc:
+            raise ValidationError({"niss": exc.messages})
+        self.niss = info.niss
+        erreurs = incoherences(info, self.date_naissance, self.genre)
+        if erreurs:
+            raise ValidationError(erreurs)
+        if not self.date_naissance and info.date_naissance:
+            self.date_naissance = info.date_naissance
+        if not self.genre and info.genre:
+            self.genre = info.genre
