@@ -55,6 +55,12 @@ def test_lists_answer_junk_parameters_without_error(client_for, coordinateur, no
     assert client_for(coordinateur).get(reverse(nom), params).status_code == 200
 
 
+def test_a_referral_for_a_person_out_of_reach_is_not_found(client_for, coordinateur):
+    url = reverse("partenaires:orientation_creer")
+    r = client_for(coordinateur).get(url, {"beneficiaire": "99999999999999999999"})
+    assert r.status_code == 404
+
+
 def test_an_invalid_date_in_the_statistics_is_said(client_for, coordinateur):
     r = client_for(coordinateur).get(reverse("partenaires:statistiques"), {"du": "2026-13-45"})
     assert "Date invalide." in r.content.decode()
