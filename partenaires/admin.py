@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 
-from cpas_isp.admin import ListeReferenceAdmin, TenantAdminMixin
+from cpas_isp.admin import ListeReferenceAdmin, TenantAdminMixin, cpas_administre
 from cpas_isp.models import Membership
 
 from .models import (
@@ -33,8 +33,6 @@ class ServiceInline(admin.TabularInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "thematique" and not request.user.is_superuser:
-            from cpas_isp.admin import cpas_administre
-
             field.queryset = field.queryset.pour_cpas(cpas_administre(request.user))
         return field
 

@@ -7,6 +7,6 @@ class PartenairesConfig(AppConfig):
     verbose_name = _("Partenaires")
 
     def ready(self):
-        from . import integration
+        from . import integration  # cycle: it imports the models, loaded only once apps are ready
 
         integration.register()

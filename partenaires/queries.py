@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
 from django.db.models.functions import Coalesce
+
+from beneficiaires.acces import objets_visibles
 
 from .models import (
     SORTIES_POSITIVES,
+    AvisParticipant,
     Convention,
     Orientation,
     Partenaire,
@@ -187,3 +190,46 @@ def resume_partenaire(partenaire: Partenaire, user):
 def compter_par_statut(orientations):
     rows = orientations.values("statut").annotate(n=Coalesce(Count("id"), 0))
     return {r["statut"]: r["n"] for r in rows}
+
+
+def orientations_recentes(orientations, user, nombre=20):
+    """The latest referrals among ``orientations`` of the people the user may see."""
+    return list(
+        objets_visibles(orientations, user)
+        .select_related("beneficiaire", "service", "agent")
+        .order_by("-date_orientation", "-id")[:nombre]
+    )
+
+
+def cohorte_visible(programme, user):
+    """The programme's participants the user may see (need-to-know, own CPAS), with their
+    feedback count and the end of their maximum guidance; and how many others of the user's
+    CPAS are hidden (the figures count every participating CPAS)."""
+    cohorte = list(
+        objets_visibles(Participation.objects.filter(programme=programme), user)
+        .select_related("beneficiaire")
+        .annotate(nb_avis=Count("avis"))
+    )
+    for participation in cohorte:
+        participation.fin_max = fin_accompagnement(participation, programme)
+    masques = Participation.objects.for_user(user).filter(programme=programme).count()
+    return cohorte, masques - len(cohorte)
+
+
+def avis_programme(programme, cpas_id, nombre=50):
+    """Participants' feedback on a programme: the count and mean score over every CPAS, and the
+    latest ``nombre`` (date, score, text); the free text only for the reader's own CPAS."""
+    tous = AvisParticipant.objects.filter(participation__programme=programme)
+    stats = tous.aggregate(n=Count("id"), moyenne=Avg("score"))
+    avis = (
+        tous.order_by("-date", "-id")
+        .annotate(
+            texte=Case(
+                When(cpas_id=cpas_id, then=F("commentaire")),
+                default=Value(""),
+                output_field=TextField(),
+            )
+        )
+        .values("date", "score", "texte")[:nombre]
+    )
+    return stats, avis

@@ -7,11 +7,11 @@ from celery import shared_task
 
 from cpas_isp.audit import contexte_script
 
+from .services.echeances import traiter_echeances
+
 
 @shared_task(name="partenaires.tasks.echeances_orientations")
 def echeances_orientations():
     """Daily: reminder to partners at half the delay, expiry of unanswered referrals."""
-    from .services import traiter_echeances
-
     with contexte_script("partenaires.echeances_orientations"):
         return traiter_echeances()

@@ -2,8 +2,11 @@
 (the others suggest); a programme shared by several CPAS keeps each CPAS's feedback text."""
 
 import datetime
+import importlib
 
+import pghistory
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from cpas_isp.models import Role
@@ -158,11 +161,6 @@ def test_programme_feedback_text_stays_with_each_cpas(client_for, coord_a, coord
 
 
 def test_existing_partners_get_the_cpas_that_created_them(cpas_a, cpas_b):
-    import importlib
-
-    import pghistory
-    from django.apps import apps
-
     migration = importlib.import_module("partenaires.migrations.0007_partenaire_gere_par_donnees")
     encode = PartenaireFactory(cree_par_cpas=cpas_a)
     inconnu = PartenaireFactory()  # created by a script without a CPAS

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from cpas_isp.models import Role
 from partenaires.models import Orientation, StatutOrientation
+from partenaires.services import creer_orientation
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.cpas_isp.factories import CpasFactory
 from tests.partenaires.factories import ComptePartenaireFactory, PartenaireFactory, ServiceFactory
@@ -33,8 +34,6 @@ def test_referral_from_agent_to_partner_and_back(page, login, make_user, cpas_a)
     partenaire = make_user(Role.PARTENAIRE, cpas_a)
     ComptePartenaireFactory(user=partenaire, partenaire=cisp)
     # A referral of someone else to another partner: the partner must never see it.
-    from partenaires.services import creer_orientation
-
     creer_orientation(
         beneficiaire=autre,
         service=autre_service,

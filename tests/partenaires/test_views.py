@@ -2,15 +2,20 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from freezegun import freeze_time
 
 from cpas_isp.models import JournalAcces, Role
 from partenaires.models import (
+    ComptePartenaire,
     Convention,
     Orientation,
     Participation,
     StatutOrientation,
+    Thematique,
+    TypePartenaire,
 )
 from partenaires.services import creer_orientation, transition
 from tests.beneficiaires.factories import BeneficiaireFactory
@@ -274,7 +279,6 @@ def test_statistics_per_partner(client_for, coordinateur, agent, service, cpas_a
 
 def test_partner_directory_filters(client_for, agent):
     a = PartenaireFactory(nom="Lire et Écrire Namur", commune="Namur")
-    from partenaires.models import Thematique, TypePartenaire
 
     ServiceFactory(partenaire=a, thematique=ref(Thematique, "alphabetisation"))
     b = PartenaireFactory(nom="Forem Ciney", commune="Ciney", type=ref(TypePartenaire, "forem"))
@@ -291,7 +295,6 @@ def test_partner_directory_filters(client_for, agent):
 def test_only_managers_create_partners(client_for, agent, coordinateur):
     url = reverse("partenaires:creer")
     assert client_for(agent).get(url).status_code == 403
-    from partenaires.models import TypePartenaire
 
     r = client_for(coordinateur).post(
         url,
@@ -601,10 +604,6 @@ def test_home_cards_show_referrals_waiting(client_for, partenaire_user, agent, s
 
 
 def test_only_partner_role_users_can_be_linked_to_an_organisation(agent, partenaire_user):
-    from django.core.exceptions import ValidationError
-
-    from partenaires.models import ComptePartenaire
-
     with pytest.raises(ValidationError):
         ComptePartenaire(user=agent, partenaire=PartenaireFactory()).full_clean()
     partenaire_user.compte_partenaire.full_clean()
@@ -628,10 +627,6 @@ def test_referral_editable_until_the_partner_answers(
 def test_home_summary_counts_refusals_since_local_midnight_30_days_ago(
     client_for, agent, service, cpas_a, django_assert_max_num_queries, django_assert_num_queries
 ):
-    from freezegun import freeze_time
-
-    from partenaires.models import Orientation
-
     utc = datetime.UTC
     with freeze_time("2026-03-31 10:00:00"):  # 12:00 in Brussels; 30 days ago: 1 March
         client = client_for(agent)

@@ -3,8 +3,10 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from freezegun import freeze_time
 
+from cpas_isp.celery import app
 from cpas_isp.models import Role
 from partenaires.models import MessageOrientation, Orientation, StatutOrientation
 from partenaires.services import (
@@ -235,14 +237,10 @@ def test_resent_expired_referral_gets_a_new_delay(agent, service, cpas_a):
 
 
 def test_schedule_lives_in_the_database():
-    from django_celery_beat.models import PeriodicTask
-
     task = PeriodicTask.objects.get(task="partenaires.tasks.echeances_orientations")
     assert task.enabled and task.crontab is not None
 
 
 def test_task_is_registered_with_celery():
-    from cpas_isp.celery import app
-
     app.loader.import_default_modules()
     assert "partenaires.tasks.echeances_orientations" in app.tasks

@@ -1,0 +1,271 @@
+"""Referrals on the CPAS side: the list (filters, sort), creation and changes, the detail page
+with its workflow buttons and messages, and the statistics per partner. The detail, move and
+message helpers also serve the partner portal (``views.portail``)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beneficiaires.acces import objets_visibles
+from cpas_isp import permissions
+from cpas_isp.audit import journaliser_acces, journaliser_liste
+from cpas_isp.listes import Tri, paginer
+from cpas_isp.views import role_required
+
+from .. import queries
+from ..forms.orientations import (
+    ChoixOrientationForm,
+    FiltreOrientationsForm,
+    FiltreStatistiquesForm,
+    MessageForm,
+    OrientationForm,
+    OrientationModifierForm,
+    PresenceForm,
+    TransitionForm,
+)
+from ..models import Orientation, StatutOrientation
+from ..services import orientations as services
+from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
+
+S = StatutOrientation
+
+TRI = Tri(
+    {
+        "date": ["date_orientation", "id"],
+        "personne": ["beneficiaire__nom", "beneficiaire__prenom", "id"],
+        "partenaire": ["service__partenaire__nom", "service__nom", "id"],
+        "statut": ["statut", "id"],
+    },
+    "-date",
+)
+
+# What the agent may still change: the partner has not answered yet.
+MODIFIABLES = {S.PROPOSEE, S.ENVOYEE, S.EXPIREE}
+
+
+def _orientations(request):
+    """The referrals of the people the user may see (the one need-to-know rule)."""
+    return objets_visibles(Orientation.objects.all(), request.user)
+
+
+def get_orientation(request, pk, qs=None):
+    qs = qs if qs is not None else _orientations(request)
+    return get_object_or_404(
+        qs.select_related(
+            "beneficiaire", "service__partenaire", "service__thematique", "agent", "cpas"
+        ),
+        pk=pk,
+    )
+
+
+def compteurs_statuts(orientations, statuts):
+    """``(code, label, count)`` of each status in ``statuts`` (the list's tabs)."""
+    compteurs = queries.compter_par_statut(orientations)
+    return [(code, label, compteurs.get(code, 0)) for code, label in statuts]
+
+
+def annoter_echeances(request, orientations):
+    """Set each referral's answer deadline (the CPAS's delay) for the list."""
+    delai = request.cpas.delai_expiration_orientation
+    for o in orientations:
+        o.echeance = services.echeance(o, delai)
+
+
+@role_required(permissions.peut_suivre_beneficiaires)
+def orientations(request):
+    toutes = _orientations(request)
+    form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
+    qs = form.filter(
+        toutes.select_related("beneficiaire", "service__partenaire", "service__thematique", "agent")
+    )
+    qs, tri = TRI.appliquer(qs, request)
+    page = paginer(request, qs)
+    annoter_echeances(request, page.object_list)
+    for o in page.object_list:
+        o.url_beneficiaire = url_beneficiaire(o.beneficiaire_id)
+    journaliser_liste(request, page.object_list)
+    valeurs = form.valeurs()
+    return render(
+        request,
+        "partenaires/orientations.html",
+        {
+            "page": page,
+            "tri": tri,
+            "form": form,
+            "statuts": compteurs_statuts(toutes, S.choices),
+            "statut": valeurs.get("statut", ""),
+            "partenaire": str(valeurs["partenaire"].pk) if "partenaire" in valeurs else "",
+            "mes": valeurs.get("mes", False),
+            "partenaires": form.fields["partenaire"].queryset,
+        },
+    )
+
+
+@role_required(permissions.peut_suivre_beneficiaires)
+def orientation_creer(request):
+    beneficiaires = beneficiaires_visibles(request)
+    choix = ChoixOrientationForm(request.GET).valeurs()
+    initial = {}
+    if "beneficiaire" in choix:
+        initial["beneficiaire"] = get_object_or_404(beneficiaires, pk=choix["beneficiaire"]).pk
+    if "service" in choix:
+        initial["service"] = choix["service"]
+    poste = ChoixOrientationForm(request.POST).valeurs() if request.method == "POST" else {}
+    choisi = choix.get("beneficiaire") or poste.get("beneficiaire")
+    if choisi:
+        # Coming from the person's page: no need to list the whole caseload.
+        beneficiaires = beneficiaires.filter(pk=choisi)
+    form = OrientationForm(request.POST or None, initial=initial, beneficiaires=beneficiaires)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        envoyer = data.pop("envoyer")
+        orientation = services.creer_orientation(agent=request.user, envoyer=envoyer, **data)
+        messages.success(
+            request,
+            _("Orientation envoyée au partenaire.")
+            if envoyer
+            else _("Orientation enregistrée (proposée, pas encore envoyée)."),
+        )
+        return redirect("partenaires:orientation_detail", pk=orientation.pk)
+    journaliser_liste(request, beneficiaires.values_list("pk", flat=True))  # people offered
+    return render(request, "partenaires/orientation_form.html", {"form": form})
+
+
+@role_required(permissions.peut_suivre_beneficiaires)
+def orientation_modifier(request, pk):
+    orientation = get_orientation(request, pk)
+    if orientation.statut not in MODIFIABLES:
+        messages.error(
+            request, _("Une orientation à laquelle le partenaire a répondu ne se modifie plus.")
+        )
+        return redirect("partenaires:orientation_detail", pk=pk)
+    form = OrientationModifierForm(request.POST or None, instance=orientation)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Orientation modifiée."))
+        return redirect("partenaires:orientation_detail", pk=pk)
+    journaliser_acces(request, orientation)
+    return page_formulaire(
+        request,
+        form,
+        _("Modifier l'orientation de %(b)s") % {"b": orientation.beneficiaire},
+        reverse("partenaires:orientation_detail", args=[pk]),
+    )
+
+
+def contexte_orientation(request, orientation, *, portail):
+    """What a referral's page shows, on the CPAS side or in the partner portal."""
+    presences = list(orientation.presences.all())
+    return {
+        "o": orientation,
+        "portail": portail,
+        "transitions": orientation.transitions.select_related("par"),
+        "messages_orientation": orientation.messages.select_related("auteur"),
+        "presences": presences,
+        "nb_presents": sum(1 for p in presences if p.present),
+        "actions": [
+            (vers, services.LIBELLES_ACTIONS.get(vers, S(vers).label))
+            for vers in services.transitions_possibles(orientation, request.user)
+            if vers != S.EXPIREE
+        ],
+        "transition_form": TransitionForm(),
+        "message_form": MessageForm(),
+        "presence_form": PresenceForm(initial={"date": timezone.localdate()}),
+        "echeance": services.echeance(orientation, orientation.cpas.delai_expiration_orientation),
+        "url_beneficiaire": "" if portail else url_beneficiaire(orientation.beneficiaire_id),
+        "modifiable": not portail and orientation.statut in MODIFIABLES,
+    }
+
+
+@role_required(permissions.peut_suivre_beneficiaires)
+def orientation_detail(request, pk):
+    orientation = get_orientation(request, pk)
+    journaliser_acces(request, orientation.beneficiaire)
+    return render(
+        request,
+        "partenaires/orientation_detail.html",
+        contexte_orientation(request, orientation, portail=False),
+    )
+
+
+def appliquer_transition(request, orientation, retour):
+    """Apply the posted workflow move (``TransitionForm``); errors become messages."""
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        if form.has_error("vers", "invalid_choice"):
+            messages.error(request, _("Statut demandé inconnu."))
+        else:
+            messages.error(request, _("Demande incomplète."))
+        return redirect(retour)
+    d = form.cleaned_data
+    try:
+        services.transition(
+            orientation,
+            d["vers"],
+            par=request.user,
+            commentaire=d["commentaire"],
+            motif_refus=d["motif_refus"],
+            resultat=d["resultat"],
+            type_qualification=d["type_qualification"],
+            resultat_detail=d["resultat_detail"],
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Orientation passée à « %(s)s ».") % {"s": S(d["vers"]).label})
+    return redirect(retour)
+
+
+@require_POST
+@role_required(permissions.peut_suivre_beneficiaires)
+def orientation_transition(request, pk):
+    orientation = get_orientation(request, pk)
+    return appliquer_transition(
+        request, orientation, reverse("partenaires:orientation_detail", args=[pk])
+    )
+
+
+def ajouter_message(request, orientation, retour):
+    """Post a message on the referral (from the CPAS or the partner)."""
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        services.ajouter_message(orientation, request.user, form.cleaned_data["texte"])
+        messages.success(request, _("Message envoyé."))
+    else:
+        messages.error(request, _("Le message est vide."))
+    return redirect(retour + "#messages")
+
+
+@require_POST
+@role_required(permissions.peut_suivre_beneficiaires)
+def orientation_message(request, pk):
+    orientation = get_orientation(request, pk)
+    return ajouter_message(
+        request, orientation, reverse("partenaires:orientation_detail", args=[pk])
+    )
+
+
+@role_required(permissions.peut_voir_statistiques_partenaires)
+def statistiques(request):
+    form = FiltreStatistiquesForm(request.GET)
+    if form.errors:
+        messages.error(request, _("Date invalide."))
+    lignes = queries.statistiques_orientations(
+        form.filter(Orientation.objects.for_user(request.user))
+    )
+    return render(
+        request,
+        "partenaires/statistiques.html",
+        {
+            "lignes": lignes,
+            "du": request.GET.get("du", ""),
+            "au": request.GET.get("au", ""),
+        },
+    )
