@@ -44,10 +44,18 @@ class RegleDureeArticle60(models.Model):
                 | Q(age_max__isnull=True)
                 | Q(age_max__gte=F("age_min")),
                 name="regle_a60_ages_ordonnes",
+                violation_error_code="regle_a60_ages_ordonnes",
+                violation_error_message=_(
+                    "L'âge maximum ne peut pas être inférieur à l'âge minimum."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["valable_du", "age_min"],
                 name="regle_a60_unique",
+                violation_error_code="regle_a60_unique",
+                violation_error_message=_(
+                    "Une règle existe déjà pour cette date et cet âge minimum."
+                ),
                 nulls_distinct=False,
             ),
         ]
@@ -82,10 +90,17 @@ class PoolArticle60(TenantModel):
         verbose_name_plural = _("pools de postes article 60")
         ordering = ["cpas", "-valable_du"]
         constraints = [
-            models.UniqueConstraint(fields=["cpas", "valable_du"], name="pool_a60_unique"),
+            models.UniqueConstraint(
+                fields=["cpas", "valable_du"],
+                name="pool_a60_unique",
+                violation_error_code="pool_a60_unique",
+                violation_error_message=_("Un pool de postes commence déjà à cette date."),
+            ),
             models.CheckConstraint(
                 condition=Q(postes_economie_sociale__lte=F("postes_total")),
                 name="pool_a60_es_dans_total",
+                violation_error_code="pool_a60_es_dans_total",
+                violation_error_message=_("Les postes en économie sociale font partie du total."),
             ),
         ]
 
@@ -209,22 +224,37 @@ class ContratArticle60(TenantModel):
         ordering = ["-debut", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(fin_prevue__gte=F("debut")), name="a60_fin_prevue_apres_debut"
+                condition=Q(fin_prevue__gte=F("debut")),
+                name="a60_fin_prevue_apres_debut",
+                violation_error_code="a60_fin_prevue_apres_debut",
+                violation_error_message=_("La fin prévue ne peut pas précéder le début."),
             ),
             models.CheckConstraint(
                 condition=Q(fin_reelle__isnull=True) | Q(fin_reelle__gte=F("debut")),
                 name="a60_fin_reelle_apres_debut",
+                violation_error_code="a60_fin_reelle_apres_debut",
+                violation_error_message=_("La fin ne peut pas précéder le début du contrat."),
             ),
             models.CheckConstraint(
                 condition=Q(fin_reelle__isnull=True) | Q(motif_fin__isnull=False),
                 name="a60_fin_reelle_avec_motif",
+                violation_error_code="a60_fin_reelle_avec_motif",
+                violation_error_message=_("Une fin réelle demande un motif de fin."),
             ),
             models.CheckConstraint(
                 condition=Q(partenaire__isnull=False) | ~Q(service_interne=""),
                 name="a60_utilisateur_connu",
+                violation_error_code="a60_utilisateur_connu",
+                violation_error_message=_(
+                    "Indiquez l'organisation utilisatrice ou le service interne du CPAS."
+                ),
             ),
             ExclusionConstraint(
                 name="a60_un_contrat_a_la_fois",
+                violation_error_code="a60_un_contrat_a_la_fois",
+                violation_error_message=_(
+                    "Cette personne a déjà un contrat article 60 pendant cette période."
+                ),
                 expressions=[
                     ("beneficiaire", RangeOperators.EQUAL),
                     (

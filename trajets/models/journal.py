@@ -100,6 +100,8 @@ class Etape(TenantModel):
             models.CheckConstraint(
                 condition=Q(echeance__isnull=True) | ~Q(prochaine_action=""),
                 name="etape_echeance_avec_action",
+                violation_error_code="etape_echeance_avec_action",
+                violation_error_message=_("Décrivez la prochaine action de cette échéance."),
             ),
         ]
         indexes = [

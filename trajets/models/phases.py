@@ -98,9 +98,17 @@ class PassagePhase(TenantModel):
             models.CheckConstraint(
                 condition=Q(fin__isnull=True) | Q(fin__gte=F("debut")),
                 name="passage_fin_apres_debut",
+                violation_error_code="passage_fin_apres_debut",
+                violation_error_message=_("La fin ne peut pas précéder le début du passage."),
             ),
             ExclusionConstraint(
                 name="passage_une_phase_a_la_fois",
+                violation_error_code="passage_une_phase_a_la_fois",
+                violation_error_message=_(
+                    "Ces dates chevauchent un autre passage : cette personne est déjà dans une "
+                    "phase pendant cette période, et une personne ne peut être que dans une "
+                    "phase à la fois. Corrigez d'abord le passage existant."
+                ),
                 expressions=[
                     ("beneficiaire", RangeOperators.EQUAL),
                     (DateRange("debut", "fin", models.Value("[]")), RangeOperators.OVERLAPS),

@@ -188,16 +188,22 @@ class Piis(TenantModel):
             models.CheckConstraint(
                 condition=Q(fin__isnull=True) | Q(debut__isnull=True) | Q(fin__gte=F("debut")),
                 name="piis_fin_apres_debut",
+                violation_error_code="piis_fin_apres_debut",
+                violation_error_message=_("La fin du PIIS ne peut pas précéder son début."),
             ),
             models.CheckConstraint(
                 condition=Q(statut__in=[StatutPiis.BROUILLON, StatutPiis.ABANDONNE])
                 | Q(date_proposition__isnull=False),
                 name="piis_propose_a_une_date",
+                violation_error_code="piis_propose_a_une_date",
+                violation_error_message=_("Un PIIS proposé a une date de proposition."),
             ),
             models.CheckConstraint(
                 condition=Q(statut__in=[*STATUTS_MODIFIABLES, StatutPiis.ABANDONNE])
                 | Q(date_signature__isnull=False, debut__isnull=False),
                 name="piis_signe_a_une_date",
+                violation_error_code="piis_signe_a_une_date",
+                violation_error_message=_("Un PIIS signé a une date de signature et un début."),
             ),
             models.CheckConstraint(
                 condition=Q(date_signature__isnull=True)
@@ -205,9 +211,17 @@ class Piis(TenantModel):
                 | Q(date_signature__gte=F("date_proposition") + datetime.timedelta(days=5))
                 | Q(renonciation_delai_reflexion=True, date_signature__gte=F("date_proposition")),
                 name="piis_delai_reflexion",
+                violation_error_code="piis_delai_reflexion",
+                violation_error_message=_(
+                    "La signature vient au moins 5 jours calendrier après la proposition, "
+                    "sauf si la personne renonce au délai de réflexion."
+                ),
             ),
             models.UniqueConstraint(
-                fields=["avenant_de", "numero_avenant"], name="piis_avenant_numero_unique"
+                fields=["avenant_de", "numero_avenant"],
+                name="piis_avenant_numero_unique",
+                violation_error_code="piis_avenant_numero_unique",
+                violation_error_message=_("Ce numéro d'avenant existe déjà pour ce PIIS."),
             ),
         ]
         triggers = [
@@ -330,6 +344,8 @@ class EngagementTiers(TenantModel):
             models.CheckConstraint(
                 condition=Q(partenaire__isnull=False) | ~Q(nom=""),
                 name="engagement_tiers_nomme",
+                violation_error_code="engagement_tiers_nomme",
+                violation_error_message=_("Choisissez un partenaire ou nommez l'organisation."),
             )
         ]
 
@@ -422,6 +438,9 @@ class AppreciationObjectif(TenantModel):
         verbose_name_plural = _("appréciations des objectifs")
         constraints = [
             models.UniqueConstraint(
-                fields=["evaluation", "objectif"], name="appreciation_unique_par_objectif"
+                fields=["evaluation", "objectif"],
+                name="appreciation_unique_par_objectif",
+                violation_error_code="appreciation_unique_par_objectif",
+                violation_error_message=_("Cet objectif est déjà apprécié dans cette évaluation."),
             )
         ]
