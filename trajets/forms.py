@@ -90,8 +90,6 @@ class EtapeForm(ListesDuCpasMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("echeance") and not (data.get("prochaine_action") or "").strip():
-            self.add_error("prochaine_action", _("Décrivez la prochaine action de cette échéance."))
         if data.get("echeance") and data.get("date") and data["echeance"] < data["date"]:
             self.add_error("echeance", _("L'échéance ne peut pas précéder la date de l'étape."))
         return data
@@ -166,8 +164,6 @@ class PassageForm(ListesDuCpasMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("fin") and data.get("debut") and data["fin"] < data["debut"]:
-            self.add_error("fin", _("La fin ne peut pas précéder le début."))
         if data.get("motif_sortie") and not data.get("fin"):
             self.add_error("fin", _("Un motif de sortie demande une date de fin."))
         return data
@@ -221,12 +217,6 @@ class PiisForm(forms.ModelForm):
         self.fields["agent"].queryset = agents_du_cpas(cpas_id or self.instance.cpas_id)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
-
-    def clean(self):
-        data = super().clean()
-        if data.get("fin") and data.get("debut") and data["fin"] < data["debut"]:
-            self.add_error("fin", _("La fin ne peut pas précéder le début."))
-        return data
 
 
 class ObjectifForm(forms.Form):
@@ -385,18 +375,11 @@ class ContratForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("partenaire") and not (data.get("service_interne") or "").strip():
-            self.add_error(
-                "service_interne",
-                _("Indiquez l'organisation utilisatrice ou le service interne du CPAS."),
-            )
         if data.get("regime") == "temps_plein" and data.get("heures_semaine") is not None:
             if data["heures_semaine"] < 30:
                 self.add_error(
                     "heures_semaine", _("Un temps plein compte au moins 30 heures par semaine.")
                 )
-        if data.get("fin_prevue") and data.get("debut") and data["fin_prevue"] < data["debut"]:
-            self.add_error("fin_prevue", _("La fin prévue ne peut pas précéder le début."))
         return data
 
 
