@@ -7,6 +7,7 @@ class TrajetsConfig(AppConfig):
     verbose_name = _("Trajets d'insertion")
 
     def ready(self):
+        # cycle: hooks and imports load the models, which need the app registry ready
         from trajets import hooks, imports
 
         hooks.register()

@@ -1,3 +1,6 @@
+"""Forms of the trajectory: steps, orientation and stays, PIIS and evaluations, article 60
+contracts and pools, and the GET filter forms of the lists (``cpas_isp.listes.FiltreForm``)."""
+
 from __future__ import annotations
 
 from django import forms
@@ -5,27 +8,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cpas_isp.forms import ListesDuCpasMixin
-from trajets.models import (
-    ContratArticle60,
-    DomaineAction,
-    Etape,
-    EvaluationPiis,
-    MotifSortie,
-    ObjectifPiis,
-    PassagePhase,
-    Phase,
-    Piis,
-    StatutPiis,
-    TypeEtape,
-)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+from cpas_isp.forms import DateInput, ListesDuCpasMixin
+from cpas_isp.listes import FiltreForm
+from partenaires.models import Partenaire
+from trajets.models.article60 import ContratArticle60, PoolArticle60
+from trajets.models.journal import Etape, TypeEtape
+from trajets.models.phases import MotifSortie, PassagePhase, Phase
+from trajets.models.piis import DomaineAction, EvaluationPiis, ObjectifPiis, Piis, StatutPiis
 
 
 def agents_du_cpas(cpas_id):
@@ -101,8 +90,6 @@ class EtapeForm(ListesDuCpasMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("echeance") and not (data.get("prochaine_action") or "").strip():
-            self.add_error("prochaine_action", _("Décrivez la prochaine action de cette échéance."))
         if data.get("echeance") and data.get("date") and data["echeance"] < data["date"]:
             self.add_error("echeance", _("L'échéance ne peut pas précéder la date de l'étape."))
         return data
@@ -177,8 +164,6 @@ class PassageForm(ListesDuCpasMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("fin") and data.get("debut") and data["fin"] < data["debut"]:
-            self.add_error("fin", _("La fin ne peut pas précéder le début."))
         if data.get("motif_sortie") and not data.get("fin"):
             self.add_error("fin", _("Un motif de sortie demande une date de fin."))
         return data
@@ -233,12 +218,6 @@ class PiisForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
 
-    def clean(self):
-        data = super().clean()
-        if data.get("fin") and data.get("debut") and data["fin"] < data["debut"]:
-            self.add_error("fin", _("La fin ne peut pas précéder le début."))
-        return data
-
 
 class ObjectifForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -263,8 +242,6 @@ class TiersForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from partenaires.models import Partenaire
-
         self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True).order_by("nom")
 
     def clean(self):
@@ -279,11 +256,17 @@ class TiersForm(forms.Form):
 TiersFormSet = forms.formset_factory(TiersForm, extra=1, can_delete=True)
 
 
-class ProposerForm(forms.Form):
+class VersionForm(forms.Form):
+    """A PIIS action form: carries the version the user loaded (the optimistic lock)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ProposerForm(VersionForm):
     date = forms.DateField(label=_("Proposé à la personne le"), widget=DateInput())
 
 
-class SignerForm(forms.Form):
+class SignerForm(VersionForm):
     date = forms.DateField(label=_("Signé le"), widget=DateInput())
     renonciation = forms.BooleanField(
         label=_("La personne renonce explicitement au délai de réflexion de 5 jours calendrier"),
@@ -293,7 +276,7 @@ class SignerForm(forms.Form):
     fin = forms.DateField(label=_("Fin du PIIS"), widget=DateInput(), required=False)
 
 
-class CloturerForm(forms.Form):
+class CloturerForm(VersionForm):
     statut = forms.ChoiceField(
         label=_("Résultat"),
         choices=[
@@ -388,24 +371,15 @@ class ContratForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from partenaires.models import Partenaire
-
         self.fields["partenaire"].queryset = Partenaire.objects.filter(actif=True).order_by("nom")
 
     def clean(self):
         data = super().clean()
-        if not data.get("partenaire") and not (data.get("service_interne") or "").strip():
-            self.add_error(
-                "service_interne",
-                _("Indiquez l'organisation utilisatrice ou le service interne du CPAS."),
-            )
         if data.get("regime") == "temps_plein" and data.get("heures_semaine") is not None:
             if data["heures_semaine"] < 30:
                 self.add_error(
                     "heures_semaine", _("Un temps plein compte au moins 30 heures par semaine.")
                 )
-        if data.get("fin_prevue") and data.get("debut") and data["fin_prevue"] < data["debut"]:
-            self.add_error("fin_prevue", _("La fin prévue ne peut pas précéder le début."))
         return data
 
 
@@ -414,3 +388,59 @@ class TerminerContratForm(ListesDuCpasMixin, forms.Form):
     motif_fin = MotifChoiceField(
         queryset=MotifSortie.objects.filter(actif=True), label=_("Motif de fin")
     )
+
+
+class PoolForm(forms.ModelForm):
+    """The pool of posts from a date (the constraints' messages check the numbers)."""
+
+    class Meta:
+        model = PoolArticle60
+        fields = ["valable_du", "postes_total", "postes_economie_sociale", "commentaire"]
+        widgets = {"valable_du": DateInput()}
+
+
+class FinPrevueForm(forms.Form):
+    """The start and weekly hours the planned end of a new contract is computed from."""
+
+    debut = forms.DateField()
+    heures_semaine = forms.DecimalField(min_value=1, max_value=50, required=False)
+
+
+# --- List filters ------------------------------------------------------------------------------
+
+
+class JournalFiltre(FiltreForm):
+    type = LibelleChoiceField(
+        queryset=TypeEtape.objects.none(),
+        label=_("Type"),
+        required=False,
+        empty_label=_("Tous les types"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    lookups = {"type": "type"}
+
+    def __init__(self, data=None, *, cpas_id=None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["type"].queryset = TypeEtape.objects.pour_cpas(cpas_id)
+
+
+class FileCelluleFiltre(FiltreForm):
+    filtre = forms.ChoiceField(
+        choices=[
+            ("nouveaux", _("Nouvelles arrivées")),
+            ("retard", _("En retard")),
+            ("miens", _("Mes personnes")),
+        ],
+        required=False,
+    )
+
+
+class ContratsFiltre(FiltreForm):
+    date = forms.DateField(label=_("En cours le"), required=False, widget=DateInput())
+    es = forms.BooleanField(label=_("Économie sociale"), required=False)
+
+    def filtrer_es(self, qs, valeur):
+        return qs.filter(economie_sociale=True) if valeur else qs
+
+    def date_choisie(self):
+        return self.valeurs().get("date") or timezone.localdate()

@@ -11,20 +11,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
+from trajets import queries, sections
+from trajets.models.phases import PassagePhase, Phase
+from trajets.permissions import peut_suivre_trajet
 
 
 def _peut(user, b):
-    from trajets.permissions import peut_suivre_trajet
-
     return peut_suivre_trajet(user, b)
 
 
 def timeline(beneficiaire, user):
-    from trajets.sections import donnees
-
     if not _peut(user, beneficiaire):
         return []
-    trajet = donnees(beneficiaire)  # shared with the page's sections
+    trajet = sections.donnees(beneficiaire)  # shared with the page's sections
     events = []
     for p in trajet.passages:
         events.append(
@@ -116,8 +115,6 @@ def _section(template, ordre, titre, ancre):
     def section(request, beneficiaire):
         if not _peut(request.user, beneficiaire):
             return None
-        from trajets import sections
-
         context = getattr(sections, ancre.replace("-", "_"))(request, beneficiaire)
         html = render_to_string(template, context, request=request)
         return hooks.Section(titre=str(titre), html=html, ordre=ordre, ancre=ancre)
@@ -147,15 +144,10 @@ def actions(request, beneficiaire):
 
 
 def _annoter_caseload(queryset):
-    from trajets import queries
-
     return queries.annoter_suivi(queries.annoter_phase_courante(queryset), prefixe="")
 
 
 def _filtrer_phase(queryset, value):
-
-    from trajets.models import PassagePhase, Phase
-
     today = timezone.localdate()
     if value == "aucune":
         return queryset.exclude(
@@ -171,14 +163,10 @@ def _filtrer_phase(queryset, value):
 
 
 def _choix_phases():
-    from trajets.models import Phase
-
     return [*Phase.choices, ("aucune", _("Hors trajet"))]
 
 
 def register():
-    from trajets import queries
-
     hooks.register_timeline(timeline)
     hooks.register_section(
         _section("trajets/_section_trajet.html", 20, gettext_lazy("Trajet"), "trajet")

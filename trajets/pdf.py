@@ -7,6 +7,8 @@ from django.utils import translation
 
 
 def piis_pdf(piis, request=None) -> bytes:
+    # Lazy: WeasyPrint (and its native libraries) loads only when a PDF is asked for, not in
+    # every process that imports the URLs.
     from weasyprint import HTML
 
     langue = piis.beneficiaire.langue if piis.beneficiaire.langue in ("fr", "nl") else "fr"

@@ -33,3 +33,13 @@ def peut_voir_file_cellule(user, cellule) -> bool:
     if p.est_coordinateur(user):
         return True
     return p.est_agent(user) and membership.cellule_id == cellule.pk
+
+
+def masquer_notes(etapes, user):
+    """Blank the confidential note of steps the user may not read (never sent to the page)."""
+    for e in etapes:
+        e.note_confidentielle_visible = peut_voir_note_confidentielle(user, e)
+        if not e.note_confidentielle_visible:
+            e.a_note_confidentielle = bool(e.note_confidentielle)
+            e.note_confidentielle = ""
+    return etapes

@@ -6,22 +6,33 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.utils import timezone
-
-from trajets import delais
-from trajets.models import (
-    CELLULE_DE_PHASE,
-    ContratArticle60,
-    Etape,
-    EvaluationPiis,
-    PassagePhase,
-    Piis,
-    PoolArticle60,
-    StatutPiis,
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
 )
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaires.models import Beneficiaire, DroitAide
+from cpas_isp.models import libelle_bilingue
+from trajets import delais
+from trajets.models.article60 import ContratArticle60, PoolArticle60
+from trajets.models.journal import Etape
+from trajets.models.phases import CELLULE_DE_PHASE, PassagePhase
+from trajets.models.piis import EvaluationPiis, Piis, StatutPiis
 
 JOURS_NOUVEAU = 14  # "newly arrived" in a cellule's queue
 JOURS_FIN_PROCHE = 60  # article 60 contracts ending soon
@@ -213,12 +224,6 @@ COLONNES_ECHEANCE = (
 
 def _requetes_echeances(user, jusqu_au, limite_alerte):
     """The three kinds of item due as querysets of the same columns (COLONNES_ECHEANCE)."""
-    from django.db.models import CharField, DateField, F
-    from django.db.models.functions import Cast
-
-    from beneficiaires.models import Beneficiaire
-    from cpas_isp.models import libelle_bilingue
-
     # Only people the user may see (need-to-know): a step written for someone who has since
     # left the agent's caseload is no longer theirs to follow.
     visibles = Beneficiaire.objects.visibles_par(user).values("pk")
@@ -262,8 +267,6 @@ def _requetes_echeances(user, jusqu_au, limite_alerte):
     )
     # Due 3 months after the RIS decision: PostgreSQL's month arithmetic clamps to the end
     # of shorter months like relativedelta (delais.signature_due_le).
-    from django.db.models.expressions import RawSQL
-
     signatures = (
         Piis.objects.for_user(user)
         .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
@@ -291,8 +294,6 @@ def _requetes_echeances(user, jusqu_au, limite_alerte):
 
 def _union_echeances(user, date, horizon_jours):
     """The SQL (and params) of every item due, the three kinds in one UNION ALL."""
-    from django.core.exceptions import EmptyResultSet
-
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
     parties, params = [], []
     for qs in _requetes_echeances(user, jusqu_au, date - delais.ALERTE_SIGNATURE):
@@ -309,8 +310,6 @@ def _union_echeances(user, date, horizon_jours):
 
 
 def _echeance(ligne) -> Echeance:
-    from django.utils.translation import gettext as _
-
     quand, genre, libelle, personne_id, nom, prenom, objet_id, type_libelle, etape_date = ligne
     if genre == "evaluation":
         libelle = _("Évaluation du PIIS")
@@ -449,4 +448,29 @@ def contrats_a_cloturer(cpas_id, date):
         )
         .select_related("beneficiaire", "partenaire")
         .order_by("fin_prevue")
+    )
+
+
+def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18) -> list[dict]:
+    """The occupancy chart of the posts page: one bar per month (from ``mois_passes`` months
+    ago), scaled to the highest count or pool, with the pool's level and whether it is ahead."""
+    debut = aujourd_hui.replace(day=1) - relativedelta(months=mois_passes)
+    par_mois = occupation_par_mois(cpas_id, debut, mois)
+    maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
+    for i, r in enumerate(par_mois):
+        r["hauteur"] = round(90 * r["occupes"] / maxi, 1)
+        r["x"] = i * 10 + 1
+        r["y"] = round(100 - r["hauteur"], 1)
+        r["y_pool"] = round(100 - 90 * r["total"] / maxi, 1) if r["total"] else None
+        r["futur"] = r["mois"] > aujourd_hui
+    return par_mois
+
+
+def derniere_decision_ris(beneficiaire):
+    """The date of the person's latest RIS decision (a new PIIS answers it), or ``None``."""
+    return (
+        DroitAide.objects.filter(beneficiaire=beneficiaire, date_decision__isnull=False)
+        .order_by("-date_decision")
+        .values_list("date_decision", flat=True)
+        .first()
     )

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from trajets import delais
-from trajets.models import ContratArticle60, Etape, PassagePhase, Piis
+from trajets.models.article60 import ContratArticle60
+from trajets.models.journal import Etape
+from trajets.models.phases import PassagePhase
+from trajets.models.piis import Piis
+from trajets.permissions import masquer_notes
 
 NB_DERNIERES_ETAPES = 8
 
@@ -60,8 +64,6 @@ def trajet(request, b):
 
 
 def journal(request, b):
-    from trajets.views import masquer_notes
-
     etapes = donnees(b).etapes[:NB_DERNIERES_ETAPES]
     return {"b": b, "etapes": masquer_notes(etapes, request.user)}
 

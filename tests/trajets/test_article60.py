@@ -266,3 +266,40 @@ def test_contracts_past_their_planned_end_without_an_end_are_listed_to_close(
     html = client_for(make_user(Role.COORDINATEUR, cpas_a)).get("/trajets/article60/")
     html = html.content.decode()
     assert "Contrats arrivés à terme sans fin enregistrée" in html and "OUBLIE" in html
+
+
+def test_pool_form_says_the_constraint_message_and_replaces_a_pool_of_the_same_date(
+    cpas_a, make_user, client_for
+):
+    client = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    response = client.post(
+        "/trajets/article60/",
+        {"valable_du": "2025-01-01", "postes_total": 10, "postes_economie_sociale": 12},
+    )
+    assert "Les postes en économie sociale font partie du total." in response.content.decode()
+    for total in (10, 14):
+        response = client.post(
+            "/trajets/article60/",
+            {"valable_du": "2025-01-01", "postes_total": total, "postes_economie_sociale": 4},
+        )
+        assert response.status_code == 302
+    assert list(PoolArticle60.objects.values_list("postes_total", flat=True)) == [14]
+
+
+def test_contracts_list_filters_by_date_and_shows_a_bad_date_as_a_field_error(
+    cpas_a, make_user, client_for
+):
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    ContratFactory(
+        beneficiaire=BeneficiaireFactory(cpas=cpas_a),
+        fonction="Commis de cuisine",
+        debut=D(2024, 1, 1),
+        fin_prevue=D(2024, 12, 31),
+    )
+    client = client_for(coordinateur)
+    html = client.get("/trajets/article60/contrats/?date=2024-06-01").content.decode()
+    assert "Commis de cuisine" in html
+    response = client.get("/trajets/article60/contrats/?date=2024-13-45&es=1&tri=-debut")
+    assert response.status_code == 200
+    assert "Saisissez une date valide." in response.content.decode()
+    assert "Commis de cuisine" not in response.content.decode()  # today, social economy only

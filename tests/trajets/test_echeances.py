@@ -22,7 +22,7 @@ def agent(cpas_a, make_user):
 def test_overdue_items_of_every_kind_are_ordered_and_cut_in_sql(
     cpas_a, agent, client_for, monkeypatch
 ):
-    monkeypatch.setattr("trajets.views.MAX_ECHEANCES", 3)
+    monkeypatch.setattr("trajets.views.files.MAX_ECHEANCES", 3)
     signee = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Signee")
     piis = PiisFactory(beneficiaire=signee, agent=agent)
     ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Obtenir le CESS")

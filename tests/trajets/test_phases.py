@@ -134,3 +134,18 @@ def test_orienter_page_orients_and_refuses_overlaps_with_a_message(cpas_a, make_
     )
     assert response.status_code == 302
     assert PassagePhase.objects.get(beneficiaire=b, fin__isnull=True).phase == "emploi"
+
+
+def test_a_failure_relinking_steps_leaves_the_corrected_stay_unsaved(cpas_a, monkeypatch):
+    b = BeneficiaireFactory(cpas=cpas_a)
+    passage = PassageFactory(beneficiaire=b, debut=D(2024, 1, 1), fin=D(2024, 6, 30))
+
+    def panne(beneficiaire_id):
+        raise RuntimeError("relinking failed")
+
+    monkeypatch.setattr("trajets.services.phases.relier_etapes", panne)
+    passage.fin = D(2024, 5, 31)
+    with pytest.raises(RuntimeError):
+        services.enregistrer_passage(passage)
+    passage.refresh_from_db()
+    assert passage.fin == D(2024, 6, 30)

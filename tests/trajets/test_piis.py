@@ -5,6 +5,7 @@ import subprocess
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
@@ -268,3 +269,53 @@ def test_piis_pages_refuse_another_cpas_and_other_roles(
         assert client_for(autre_cpas).get(url).status_code == 404
         assert client_for(directeur).get(url).status_code == 403
     assert EvaluationPiis.objects.count() == 0
+
+
+# --- Lifecycle: the transition table and the lock on every write -------------------------------
+
+
+def test_closing_with_a_stale_version_gives_the_conflict_message(personne, agent, client_for):
+    piis = services.signer_piis(piis_propose(personne, agent), D(2025, 2, 10), agent)
+    ouverte = piis.version  # the version on the user's page
+    services.planifier_evaluations(piis)
+    Piis.objects.filter(pk=piis.pk).update(version=ouverte + 1)  # someone saved meanwhile
+    with pytest.raises(services.ConflitVersion):
+        services.cloturer_piis(piis, StatutPiis.ATTEINT, D(2025, 12, 1), agent, ouverte)
+    response = client_for(agent).post(
+        f"/trajets/piis/{piis.pk}/cloturer/",
+        {"statut": "atteint", "date": "2025-12-01", "version": ouverte},
+        follow=True,
+    )
+    assert "a modifié ce PIIS entre-temps : relisez-le" in response.content.decode()
+    piis.refresh_from_db()
+    assert piis.statut == StatutPiis.SIGNE and piis.date_cloture is None
+
+
+def test_transitions_follow_the_table(personne, agent, cpas_a, make_user):
+    brouillon = PiisFactory(beneficiaire=personne, agent=agent)
+    assert services.transitions_possibles(brouillon, agent) == ["propose", "abandonne"]
+    with pytest.raises(ValidationError) as exc:
+        services.cloturer_piis(brouillon, StatutPiis.ATTEINT, D(2025, 3, 1), agent)
+    assert exc.value.messages == ["Seul un PIIS signé peut être clôturé comme atteint ou non."]
+    with pytest.raises(ValidationError) as exc:
+        services.cloturer_piis(brouillon, StatutPiis.ABANDONNE, D(2025, 3, 1), None)
+    assert "ne pouvez pas" in exc.value.messages[0]  # the application does not abandon a PIIS
+    abandonne = services.cloturer_piis(brouillon, StatutPiis.ABANDONNE, D(2025, 3, 1), agent)
+    assert abandonne.version == 2
+    with pytest.raises(ValidationError) as exc:
+        services.cloturer_piis(abandonne, StatutPiis.ABANDONNE, D(2025, 3, 2), agent)
+    assert exc.value.messages == ["Ce PIIS est déjà clôturé."]
+
+
+@pytest.mark.parametrize("jours, attendu", [(-20, "prevue"), (20, "aujourd_hui")])
+def test_an_evaluation_starts_from_its_planned_date_if_past_else_today(
+    personne, agent, client_for, jours, attendu
+):
+    aujourd_hui = timezone.localdate()
+    piis = services.signer_piis(piis_propose(personne, agent), D(2025, 2, 10), agent)
+    ev = EvaluationPiis.objects.create(
+        cpas=piis.cpas, piis=piis, date_prevue=aujourd_hui + datetime.timedelta(days=jours)
+    )
+    html = client_for(agent).get(f"/trajets/evaluation/{ev.pk}/").content.decode()
+    date = ev.date_prevue if attendu == "prevue" else aujourd_hui
+    assert f'name="date_tenue" value="{date:%Y-%m-%d}"' in html

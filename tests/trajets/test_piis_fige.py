@@ -46,7 +46,7 @@ def test_a_model_form_on_a_signed_piis_refuses_content_changes_with_a_message(si
 def test_signed_while_being_edited_gives_a_message(signe, monkeypatch):
     piis, agent = signe
     # The signature lands between the service's check and its update.
-    monkeypatch.setattr(services, "_verifier_modifiable", lambda piis: None)
+    monkeypatch.setattr(services.piis, "_verifier_modifiable", lambda piis: None)
     piis.engagements_cpas = "changé"
     with pytest.raises(ValidationError) as exc:
         services.enregistrer_piis(piis, piis.version, agent)

@@ -1,6 +1,8 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from trajets.models.phases import Phase
+
 register = template.Library()
 
 
@@ -27,8 +29,6 @@ def classe_phase(phase):
 
 @register.filter
 def libelle_phase(phase):
-    from trajets.models import Phase
-
     try:
         return Phase(phase).label
     except ValueError:

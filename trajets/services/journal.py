@@ -1,0 +1,72 @@
+"""Writing the journal: single and collective steps, corrections, next actions done."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from trajets.models.journal import Etape
+from trajets.models.phases import PassagePhase
+from trajets.services.phases import passage_en_cours
+
+
+def derniers_choix(user) -> dict:
+    """The type and mode of the agent's last step: the quick form starts from them."""
+    derniere = (
+        Etape.objects.filter(auteur=user).order_by("-cree_le").values("type_id", "mode").first()
+    )
+    return derniere or {}
+
+
+@transaction.atomic
+def noter_etape(beneficiaire, auteur, **champs) -> Etape:
+    date = champs["date"]
+    passage = passage_en_cours(beneficiaire, date)
+    return Etape.objects.create(
+        cpas_id=beneficiaire.cpas_id,
+        beneficiaire=beneficiaire,
+        passage=passage,
+        auteur=auteur,
+        **champs,
+    )
+
+
+@transaction.atomic
+def modifier_etape(etape: Etape) -> Etape:
+    """Save a corrected step, linked to the stay running on its (maybe new) date."""
+    etape.passage = passage_en_cours(etape.beneficiaire_id, etape.date)
+    etape.save()
+    return etape
+
+
+@transaction.atomic
+def noter_seance_collective(beneficiaires, auteur, **champs) -> list[Etape]:
+    """One step for each person of a group session, sharing a group id."""
+    groupe = uuid.uuid4()
+    beneficiaires = list(beneficiaires)
+    date = champs["date"]
+    ids = [b.pk for b in beneficiaires]
+    passages = {
+        p.beneficiaire_id: p
+        for p in PassagePhase.objects.filter(beneficiaire_id__in=ids).en_cours_le(date)
+    }
+    etapes = [
+        Etape(
+            cpas_id=b.cpas_id,
+            beneficiaire=b,
+            passage=passages.get(b.pk),
+            auteur=auteur,
+            groupe=groupe,
+            **champs,
+        )
+        for b in beneficiaires
+    ]
+    return Etape.objects.bulk_create(etapes)
+
+
+def marquer_action_faite(etape: Etape, date=None):
+    etape.action_faite_le = date or timezone.localdate()
+    etape.save(update_fields=["action_faite_le", "modifie_le"])
+    return etape

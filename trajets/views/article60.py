@@ -1,0 +1,199 @@
+"""Article 60 pages: a new contract (with the planned end the rules propose), its detail and
+end, the posts' occupancy and pool, and the list of contracts running on a date."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaires.models import Beneficiaire
+from cpas_isp import permissions
+from cpas_isp.audit import journaliser_acces, journaliser_liste
+from cpas_isp.contraintes import ajouter_au_formulaire
+from cpas_isp.listes import Tri, paginer
+from cpas_isp.tenancy import get_for_user
+from cpas_isp.views import role_required
+from trajets import queries
+from trajets.forms import ContratForm, ContratsFiltre, FinPrevueForm, PoolForm, TerminerContratForm
+from trajets.models.article60 import ContratArticle60, PoolArticle60
+from trajets.services import article60 as services
+from trajets.views.commun import personne, suivi_requis
+
+postes_requis = role_required(permissions.peut_voir_postes_article60)
+
+TRI_CONTRATS = Tri(
+    {"fin": ["fin_prevue", "id"], "debut": ["debut", "id"], "fonction": ["fonction", "id"]},
+    "fin",
+)
+
+
+@suivi_requis
+def contrat_nouveau(request, pk):
+    b = personne(request, pk)
+    contrat = ContratArticle60(cpas_id=b.cpas_id, beneficiaire=b)
+    form = ContratForm(
+        request.POST or None, instance=contrat, initial={"debut": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        contrat = form.save(commit=False)
+        contrat.fin_prevue = form.cleaned_data.get("fin_prevue")
+        try:
+            contrat = services.ouvrir_contrat(contrat, request.user)
+        except ValidationError as exc:
+            ajouter_au_formulaire(form, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Contrat article 60 enregistré ; la personne est en phase Article 60 "
+                    "depuis le %(date)s."
+                )
+                % {"date": f"{contrat.debut:%d/%m/%Y}"},
+            )
+            for alerte in services.alertes_pool(contrat):
+                messages.warning(request, alerte)
+            return redirect("trajets:contrat_detail", contrat_pk=contrat.pk)
+    journaliser_acces(request, b)
+    occ = queries.occupation_le(b.cpas_id, timezone.localdate())
+    return render(request, "trajets/contrat_form.html", {"b": b, "form": form, "occupation": occ})
+
+
+@suivi_requis
+def fin_prevue_calcul(request, pk):
+    """htmx: the planned end the rules propose for a start date and weekly hours."""
+    b = personne(request, pk)
+    form = FinPrevueForm(request.GET)
+    debut = proposee = occ = None
+    if form.is_valid():
+        debut = form.cleaned_data["debut"]
+        heures = form.cleaned_data["heures_semaine"] or 38
+        proposee = services.fin_prevue_proposee(b, debut, float(heures))
+        occ = queries.occupation_le(b.cpas_id, debut)
+    return render(
+        request,
+        "trajets/_fin_prevue.html",
+        {"proposee": proposee, "debut": debut, "occupation": occ, "b": b},
+    )
+
+
+@suivi_requis
+def contrat_detail(request, contrat_pk):
+    contrat = get_for_user(
+        ContratArticle60.objects.select_related(
+            "beneficiaire", "partenaire", "motif_fin", "passage"
+        ),
+        request.user,
+        pk=contrat_pk,
+    )
+    b = personne(request, contrat.beneficiaire_id)
+    form = TerminerContratForm(
+        request.POST or None,
+        initial={"fin_reelle": min(contrat.fin_prevue, timezone.localdate())},
+        cpas=contrat.cpas_id,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.terminer_contrat(
+                contrat,
+                form.cleaned_data["fin_reelle"],
+                form.cleaned_data["motif_fin"],
+                request.user,
+            )
+        except ValidationError as exc:
+            ajouter_au_formulaire(form, exc)
+        else:
+            messages.success(
+                request, _("Fin du contrat enregistrée ; le passage en Article 60 est clôturé.")
+            )
+            return redirect("trajets:contrat_detail", contrat_pk=contrat.pk)
+    journaliser_acces(request, b)
+    return render(
+        request, "trajets/contrat_detail.html", {"b": b, "contrat": contrat, "form": form}
+    )
+
+
+def _nommer_visibles(request, contrats):
+    """Name on the article 60 lists only the people the user may see (need-to-know: a
+    director or functional administrator reads the posts, not who holds them); log them."""
+    contrats = list(contrats)
+    visibles = set(
+        Beneficiaire.objects.visibles_par(request.user)
+        .filter(pk__in={c.beneficiaire_id for c in contrats})
+        .values_list("pk", flat=True)
+    )
+    for c in contrats:
+        c.personne_visible = c.beneficiaire_id in visibles
+    journaliser_liste(request, [c.beneficiaire_id for c in contrats if c.personne_visible])
+
+
+@postes_requis
+def occupation(request):
+    """Article 60 posts: the pool, occupancy today and by month, contracts ending soon."""
+    cpas = request.cpas
+    today = timezone.localdate()
+    pool_form = None
+    if permissions.est_coordinateur(request.user) or permissions.est_admin_cpas(request.user):
+        instance = PoolArticle60(cpas=cpas)
+        pool_form = PoolForm(request.POST or None, instance=instance, initial={"valable_du": today})
+        if request.method == "POST" and pool_form.is_valid():
+            try:
+                services.enregistrer_pool(
+                    cpas,
+                    pool_form.cleaned_data.pop("valable_du"),
+                    **pool_form.cleaned_data,
+                )
+            except ValidationError as exc:
+                ajouter_au_formulaire(pool_form, exc)
+            else:
+                messages.success(request, _("Pool de postes enregistré."))
+                return redirect("trajets:occupation")
+    elif request.method == "POST":
+        raise PermissionDenied
+    finissant = list(queries.contrats_finissant(cpas.pk, today))
+    a_cloturer = list(queries.contrats_a_cloturer(cpas.pk, today))
+    _nommer_visibles(request, finissant + a_cloturer)
+    par_mois = queries.barres_occupation(cpas.pk, today)
+    return render(
+        request,
+        "trajets/occupation.html",
+        {
+            "occupation": queries.occupation_le(cpas.pk, today),
+            "par_mois": par_mois,
+            "largeur_svg": len(par_mois) * 10,
+            "finissant": finissant,
+            "a_cloturer": a_cloturer,
+            "pools": PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"),
+            "pool_form": pool_form,
+            "aujourd_hui": today,
+            "jours": queries.JOURS_FIN_PROCHE,
+        },
+    )
+
+
+@postes_requis
+def contrats_liste(request):
+    """Contracts running on a date (default today): the list behind the occupancy counts."""
+    filtres = ContratsFiltre(request.GET)
+    date = filtres.date_choisie()
+    qs = filtres.filter(
+        ContratArticle60.objects.for_user(request.user)
+        .actifs_le(date)
+        .select_related("beneficiaire", "partenaire")
+    )
+    qs, tri = TRI_CONTRATS.appliquer(qs, request)
+    page = paginer(request, qs)
+    _nommer_visibles(request, page.object_list)
+    return render(
+        request,
+        "trajets/contrats_liste.html",
+        {
+            "page": page,
+            "date": date,
+            "filtres": filtres,
+            "tri": tri,
+            "es": filtres.valeurs().get("es", False),
+        },
+    )

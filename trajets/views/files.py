@@ -1,0 +1,107 @@
+"""Work queues: the cellules' queues and "Mes échéances" (the agent's deadlines)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from cpas_isp import permissions
+from cpas_isp.audit import journaliser_liste
+from cpas_isp.listes import paginer
+from cpas_isp.models import Cellule
+from cpas_isp.tenancy import current_membership, get_for_user
+from trajets import queries
+from trajets.forms import FileCelluleFiltre
+from trajets.permissions import peut_voir_file_cellule
+from trajets.views.commun import suivi_requis
+
+MAX_ECHEANCES = 200
+
+
+@suivi_requis
+def mes_files(request):
+    """The agent's own cellule queue; coordinators choose among all cellules."""
+    membership = current_membership(request.user)
+    if membership.cellule_id and not permissions.est_coordinateur(request.user):
+        return redirect("trajets:file_cellule", code=membership.cellule.code)
+    if not permissions.est_coordinateur(request.user):
+        # An agent without a cellule has no queue; their people are in "Mes dossiers".
+        return render(request, "trajets/files.html", {"lignes": [], "sans_cellule": True})
+    cellules = Cellule.objects.for_user(request.user).filter(active=True)
+    today = timezone.localdate()
+    lignes = [
+        (c, queries.compteurs_file(request.user, c, today))
+        for c in cellules
+        if queries.phases_de_cellule(c)
+    ]
+    return render(request, "trajets/files.html", {"lignes": lignes})
+
+
+@suivi_requis
+def file_cellule(request, code):
+    cellule = get_for_user(Cellule.objects, request.user, code=code)
+    if not peut_voir_file_cellule(request.user, cellule):
+        raise Http404  # another cellule's people: not the user's to see, nor to know about
+    filtres = FileCelluleFiltre(request.GET)
+    filtre = filtres.valeurs().get("filtre", "")
+    today = timezone.localdate()
+    page = paginer(request, queries.file_cellule(request.user, cellule, today, filtre))
+    journaliser_liste(request, page.object_list)  # stays: their people (page loaded once)
+    return render(
+        request,
+        "trajets/file_cellule.html",
+        {
+            "cellule": cellule,
+            "page": page,
+            "filtre": filtre,
+            "compteurs": queries.compteurs_file(request.user, cellule, today),
+            "aujourd_hui": today,
+            "nouveau_depuis": today - datetime.timedelta(days=queries.JOURS_NOUVEAU),
+        },
+    )
+
+
+@suivi_requis
+def echeances(request):
+    donnees = queries.echeances_par_statut(request.user, limite=MAX_ECHEANCES)
+    en_retard, a_venir = donnees["en_retard"], donnees["a_venir"]
+    journaliser_liste(request, [i.beneficiaire_id for i in en_retard + a_venir])
+    _ajouter_liens(en_retard + a_venir)
+    return render(
+        request,
+        "trajets/echeances.html",
+        {
+            # The oldest first; a very long backlog is cut in SQL (the counts say how many).
+            **donnees,
+            "max": MAX_ECHEANCES,
+            "aujourd_hui": timezone.localdate(),
+        },
+    )
+
+
+_MARQUE = 987654321  # a pk no URL contains otherwise: reversed once, then replaced
+
+
+def _modele_url(name) -> str:
+    try:
+        return reverse(name, args=[_MARQUE])
+    except NoReverseMatch:
+        return ""
+
+
+def _ajouter_liens(items) -> None:
+    """The links of every line from one ``reverse`` per kind of link (then a string replace)."""
+    personne = _modele_url("beneficiaires:detail") or _modele_url("trajets:journal")
+    objets = {
+        "evaluation": _modele_url("trajets:evaluation"),
+        "signature": _modele_url("trajets:piis_detail"),
+        "action": _modele_url("trajets:action_faite"),
+    }
+    marque = str(_MARQUE)
+    for i in items:
+        i.url_personne = personne.replace(marque, str(i.beneficiaire_id))
+        i.url_objet = objets[i.genre].replace(marque, str(i.objet_id))

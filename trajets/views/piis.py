@@ -1,0 +1,322 @@
+"""PIIS pages: edit (with the version conflict shown), detail, propose, sign, close, amend,
+print, and the evaluations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cpas_isp.audit import journaliser_acces
+from cpas_isp.contraintes import ajouter_au_formulaire
+from cpas_isp.tenancy import get_for_user
+from trajets import delais, queries
+from trajets.forms import (
+    CloturerForm,
+    EvaluationForm,
+    ObjectifFormSet,
+    PiisForm,
+    ProposerForm,
+    SignerForm,
+    TiersFormSet,
+)
+from trajets.models.piis import EvaluationPiis, Piis
+from trajets.pdf import piis_pdf as rendre_pdf
+from trajets.services import evaluations
+from trajets.services import piis as services
+from trajets.views.commun import erreurs, personne, suivi_requis
+
+
+def _piis(request, piis_pk) -> Piis:
+    piis = get_for_user(
+        Piis.objects.select_related("beneficiaire", "agent", "avenant_de"), request.user, pk=piis_pk
+    )
+    personne(request, piis.beneficiaire_id)
+    return piis
+
+
+def _objectifs_initiaux(piis):
+    return [
+        {"id": o.pk, "libelle": o.libelle, "echeance": o.echeance, "statut": o.statut}
+        for o in piis.objectifs.all()
+    ]
+
+
+def _tiers_initiaux(piis):
+    return [
+        {"partenaire": t.partenaire_id, "nom": t.nom, "engagements": t.engagements}
+        for t in piis.engagements_tiers.all()
+    ]
+
+
+def _donnees_formsets(objectifs_fs, tiers_fs):
+    objectifs = [
+        {
+            "id": d.get("id"),
+            "libelle": d["libelle"].strip(),
+            "echeance": d.get("echeance"),
+            "statut": d.get("statut"),
+        }
+        for d in objectifs_fs.cleaned_data
+        if d and not d.get("DELETE") and (d.get("libelle") or "").strip()
+    ]
+    tiers = [
+        {
+            "partenaire": d.get("partenaire"),
+            "nom": (d.get("nom") or "").strip(),
+            "engagements": d["engagements"].strip(),
+        }
+        for d in tiers_fs.cleaned_data
+        if d and not d.get("DELETE") and (d.get("engagements") or "").strip()
+    ]
+    return objectifs, tiers
+
+
+@suivi_requis
+def piis_nouveau(request, pk):
+    b = personne(request, pk)
+    piis = Piis(cpas_id=b.cpas_id, beneficiaire=b, agent=request.user)
+    return _piis_formulaire(request, b, piis)
+
+
+@suivi_requis
+def piis_modifier(request, piis_pk):
+    piis = _piis(request, piis_pk)
+    if not piis.modifiable:
+        messages.warning(
+            request,
+            _(
+                "Ce PIIS est signé et figé. Pour le changer, créez un avenant : "
+                "la version signée est conservée."
+            ),
+        )
+        return redirect("trajets:piis_detail", piis_pk=piis.pk)
+    return _piis_formulaire(request, piis.beneficiaire, piis)
+
+
+def _piis_formulaire(request, b, piis):
+    creation = piis.pk is None
+    conflit = None
+    if request.method == "POST":
+        form = PiisForm(request.POST, instance=piis, cpas_id=b.cpas_id)
+        objectifs_fs = ObjectifFormSet(request.POST, prefix="obj")
+        tiers_fs = TiersFormSet(request.POST, prefix="tiers")
+        if form.is_valid() and objectifs_fs.is_valid() and tiers_fs.is_valid():
+            objectifs, tiers = _donnees_formsets(objectifs_fs, tiers_fs)
+            piis = form.save(commit=False)
+            try:
+                piis = services.enregistrer_piis(
+                    piis, form.cleaned_data.get("version"), request.user, objectifs, tiers
+                )
+            except services.ConflitVersion as exc:
+                conflit = exc
+                data = request.POST.copy()
+                data["version"] = exc.actuel.version
+                form = PiisForm(data, instance=exc.actuel, cpas_id=b.cpas_id)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    _(
+                        "Quelqu'un a enregistré ce PIIS pendant que vous le modifiiez. Vos "
+                        "changements ne sont PAS enregistrés : vérifiez ci-dessous ce qui a "
+                        "changé, "
+                        "puis enregistrez à nouveau pour confirmer votre version."
+                    ),
+                )
+            except ValidationError as exc:
+                ajouter_au_formulaire(form, exc)
+            else:
+                messages.success(request, _("PIIS enregistré."))
+                return redirect("trajets:piis_detail", piis_pk=piis.pk)
+    else:
+        initial = {}
+        if creation:
+            initial["date_decision_ris"] = queries.derniere_decision_ris(b)
+        form = PiisForm(instance=piis, cpas_id=b.cpas_id, initial=initial)
+        objectifs_fs = ObjectifFormSet(
+            prefix="obj", initial=[] if creation else _objectifs_initiaux(piis)
+        )
+        tiers_fs = TiersFormSet(prefix="tiers", initial=[] if creation else _tiers_initiaux(piis))
+    journaliser_acces(request, b)
+    return render(
+        request,
+        "trajets/piis_form.html",
+        {
+            "b": b,
+            "piis": piis,
+            "form": form,
+            "objectifs_fs": objectifs_fs,
+            "tiers_fs": tiers_fs,
+            "creation": creation,
+            "conflit": conflit,
+        },
+    )
+
+
+@suivi_requis
+def piis_detail(request, piis_pk):
+    piis = _piis(request, piis_pk)
+    journaliser_acces(request, piis.beneficiaire)
+    today = timezone.localdate()
+    version = {"version": piis.version}
+    return render(
+        request,
+        "trajets/piis_detail.html",
+        {
+            "b": piis.beneficiaire,
+            "piis": piis,
+            "objectifs": piis.objectifs.all(),
+            "tiers": piis.engagements_tiers.select_related("partenaire"),
+            "evaluations": piis.evaluations.select_related("auteur").prefetch_related(
+                "appreciations__objectif"
+            ),
+            "avenants": piis.avenants.all(),
+            "etat_signature": delais.etat_signature(
+                piis.date_decision_ris, piis.date_signature, today
+            ),
+            "conformite": evaluations.conformite_evaluations(piis, today),
+            "transitions": services.transitions_possibles(piis, request.user),
+            "proposer_form": ProposerForm(initial={"date": today, **version}),
+            "signer_form": SignerForm(
+                initial={"date": today, "debut": piis.debut or today, "fin": piis.fin, **version}
+            ),
+            "cloturer_form": CloturerForm(initial={"date": today, **version}),
+            "aujourd_hui": today,
+        },
+    )
+
+
+def _action_piis(request, piis, form, message_invalide, action):
+    """Run a PIIS action posted with ``form``; its outcome becomes a message on the detail."""
+    if not form.is_valid():
+        messages.error(request, message_invalide)
+    else:
+        try:
+            action(form.cleaned_data)
+        except services.ConflitVersion:
+            messages.error(
+                request,
+                _("Quelqu'un a modifié ce PIIS entre-temps : relisez-le avant de recommencer."),
+            )
+        except ValidationError as exc:
+            messages.error(request, erreurs(exc))
+    return redirect("trajets:piis_detail", piis_pk=piis.pk)
+
+
+@require_POST
+@suivi_requis
+def piis_proposer(request, piis_pk):
+    piis = _piis(request, piis_pk)
+
+    def action(d):
+        services.proposer_piis(piis, d["date"], request.user, d["version"])
+        messages.success(request, _("PIIS proposé à la personne."))
+
+    form = ProposerForm(request.POST)
+    return _action_piis(request, piis, form, _("Date de proposition invalide."), action)
+
+
+@require_POST
+@suivi_requis
+def piis_signer(request, piis_pk):
+    piis = _piis(request, piis_pk)
+
+    def action(d):
+        services.signer_piis(
+            piis,
+            d["date"],
+            request.user,
+            renonciation=d["renonciation"],
+            debut=d["debut"],
+            fin=d["fin"],
+            version=d["version"],
+        )
+        messages.success(request, _("PIIS signé. Son contenu est désormais figé."))
+
+    form = SignerForm(request.POST)
+    return _action_piis(request, piis, form, _("Date de signature invalide."), action)
+
+
+@require_POST
+@suivi_requis
+def piis_cloturer(request, piis_pk):
+    piis = _piis(request, piis_pk)
+
+    def action(d):
+        services.cloturer_piis(piis, d["statut"], d["date"], request.user, d["version"])
+        messages.success(request, _("PIIS clôturé."))
+
+    form = CloturerForm(request.POST)
+    return _action_piis(request, piis, form, _("Choisissez le résultat et la date."), action)
+
+
+@require_POST
+@suivi_requis
+def piis_avenant(request, piis_pk):
+    piis = _piis(request, piis_pk)
+    try:
+        avenant = services.creer_avenant(piis, request.user)
+    except ValidationError as exc:
+        messages.error(request, erreurs(exc))
+        return redirect("trajets:piis_detail", piis_pk=piis.pk)
+    messages.success(
+        request,
+        _("Avenant créé en brouillon. La version signée reste inchangée jusqu'à sa signature."),
+    )
+    return redirect("trajets:piis_modifier", piis_pk=avenant.pk)
+
+
+@suivi_requis
+def piis_pdf(request, piis_pk):
+    """The printable PIIS (A4), in the person's language."""
+    piis = _piis(request, piis_pk)
+    journaliser_acces(request, piis.beneficiaire)
+    response = HttpResponse(rendre_pdf(piis, request), content_type="application/pdf")
+    nom = f"piis-{piis.beneficiaire.nom.lower()}-{piis.pk}.pdf".replace(" ", "-")
+    response["Content-Disposition"] = f'inline; filename="{nom}"'
+    return response
+
+
+@suivi_requis
+def evaluation(request, evaluation_pk):
+    ev = get_for_user(
+        EvaluationPiis.objects.select_related("piis__beneficiaire", "etape"),
+        request.user,
+        pk=evaluation_pk,
+    )
+    piis = ev.piis
+    b = personne(request, piis.beneficiaire_id)
+    if ev.date_tenue is None and request.method != "POST":
+        ev.date_tenue = evaluations.date_tenue_par_defaut(ev)
+    form = EvaluationForm(request.POST or None, instance=ev, objectifs=piis.objectifs.all())
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluations.enregistrer_evaluation(
+                form.save(commit=False), request.user, form.appreciations()
+            )
+        except ValidationError as exc:
+            ajouter_au_formulaire(form, exc)
+        else:
+            messages.success(request, _("Évaluation enregistrée et notée dans le journal."))
+            return redirect("trajets:piis_detail", piis_pk=piis.pk)
+    journaliser_acces(request, b)
+    return render(
+        request, "trajets/evaluation.html", {"b": b, "piis": piis, "ev": ev, "form": form}
+    )
+
+
+@require_POST
+@suivi_requis
+def evaluation_ajouter(request, piis_pk):
+    """An extra evaluation (besides the planned ones), e.g. asked by the person."""
+    piis = _piis(request, piis_pk)
+    try:
+        ev = evaluations.ajouter_evaluation(piis)
+    except ValidationError as exc:
+        messages.error(request, erreurs(exc))
+        return redirect("trajets:piis_detail", piis_pk=piis.pk)
+    return redirect("trajets:evaluation", evaluation_pk=ev.pk)
