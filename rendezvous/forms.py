@@ -34,6 +34,17 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
+ANNEES_POSSIBLES = range(2000, 2101)
+
+
+def verifier_annee(valeur):
+    """Dates far outside the agendas' use (typing errors) are refused before any arithmetic
+    on them can overflow."""
+    if valeur is not None and valeur.year not in ANNEES_POSSIBLES:
+        raise forms.ValidationError(_("Date hors de la période possible."), code="annee")
+    return valeur
+
+
 class PersonneChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.nom} {obj.prenom}"
@@ -95,15 +106,14 @@ class RendezVousForm(ListesDuCpasMixin, forms.ModelForm):
             self.initial.setdefault("agent", user.pk)
             self.initial.setdefault("duree", 45)
 
+    def clean_date(self):
+        return verifier_annee(self.cleaned_data.get("date"))
+
     def clean(self):
         data = super().clean()
         date, heure, duree = data.get("date"), data.get("heure"), data.get("duree")
         if date and heure and duree:
-            try:
-                debut = timezone.make_aware(datetime.datetime.combine(date, heure))
-            except (OverflowError, ValueError):
-                self.add_error("date", _("Date impossible."))
-                return data
+            debut = timezone.make_aware(datetime.datetime.combine(date, heure))
             self.instance.debut = debut
             self.instance.fin = debut + datetime.timedelta(minutes=duree)
         return data
@@ -134,12 +144,24 @@ class DisponibiliteForm(forms.ModelForm):
         self.fields["lieu"].queryset = Lieu.objects.filter(cpas_id=cpas_id, actif=True)
         self.initial.setdefault("valide_du", timezone.localdate())
 
+    def clean_valide_du(self):
+        return verifier_annee(self.cleaned_data.get("valide_du"))
+
+    def clean_valide_au(self):
+        return verifier_annee(self.cleaned_data.get("valide_au"))
+
 
 class AbsenceForm(forms.ModelForm):
     class Meta:
         model = Absence
         fields = ["debut", "fin", "motif"]
         widgets = {"debut": DateTimeInput(), "fin": DateTimeInput()}
+
+    def clean_debut(self):
+        return verifier_annee(self.cleaned_data.get("debut"))
+
+    def clean_fin(self):
+        return verifier_annee(self.cleaned_data.get("fin"))
 
 
 class StatutForm(forms.Form):

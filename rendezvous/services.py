@@ -27,7 +27,7 @@ from trajets.models import Etape, EvaluationPiis, Piis, StatutPiis
 from trajets.services import noter_etape, passage_en_cours
 
 
-def _note_issue(statut, motif="") -> str:
+def note_issue(statut, motif="") -> str:
     """The note of the journal step for an outcome."""
     note = {
         StatutRendezVous.VU: "",
@@ -87,7 +87,7 @@ def _ecrire_etapes(rdv: RendezVous, statut: str, user, motif: str) -> None:
     appointment's date): written once, updated when the outcome is corrected."""
     date = timezone.localtime(rdv.debut).date()
     mode = MODE_ETAPE_DU_LIEU.get(getattr(rdv.lieu, "type", None), "presentiel")
-    note = _note_issue(statut, motif)
+    note = note_issue(statut, motif)
     for participant in rdv.participants.select_related("beneficiaire", "etape"):
         if participant.etape_id:
             etape = participant.etape

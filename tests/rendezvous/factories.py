@@ -57,3 +57,29 @@ def rendez_vous_de(beneficiaire, agent):
         return existant
     demain = timezone.localdate() + datetime.timedelta(days=1)
     return planifier(agent, beneficiaire, moment(demain, "10:00"))
+
+
+# --- Rows of the route matrix and of the form fuzzing -----------------------------------------
+
+
+def _objets_de_matrice(w, scope):
+    """An appointment of the scope's person with the agent who follows them, its agenda and a
+    calendar feed token (made once per scope)."""
+    objets = w[scope]
+    if "rendez_vous" not in objets:
+        rdv = rendez_vous_de(objets["b"], objets["etape"].auteur)
+        objets["rendez_vous"] = rdv
+        objets["jeton_ics"] = services.nouveau_jeton_ics(rdv.agenda)
+    return objets
+
+
+def matrice_rdv(w, scope):
+    return {"rdv_pk": _objets_de_matrice(w, scope)["rendez_vous"].pk}
+
+
+def matrice_agenda(w, scope):
+    return {"agenda_pk": _objets_de_matrice(w, scope)["rendez_vous"].agenda_id}
+
+
+def matrice_ics(w, scope):
+    return {"jeton": _objets_de_matrice(w, scope)["jeton_ics"]}
