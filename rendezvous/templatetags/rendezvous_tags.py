@@ -22,3 +22,21 @@ def rendez_vous_du_jour(context):
         "request": request,
         "perms_isp": context.get("perms_isp"),
     }
+
+
+# Bootstrap colour of each status (badge background and card border), contrast AA with the
+# text colour Bootstrap gives that background.
+COULEURS = {
+    "planifie": "light",
+    "confirme": "info",
+    "vu": "success",
+    "absent": "danger",
+    "excuse": "warning",
+    "annule_cpas": "secondary",
+    "annule_personne": "secondary",
+}
+
+
+@register.filter
+def couleur_statut(statut):
+    return COULEURS.get(statut, "light")

@@ -76,7 +76,8 @@ def mon_agenda(request):
     return redirect("rendezvous:semaine", agenda_pk=agenda.pk)
 
 
-def _vue(request, agenda_pk, nb_jours, template):
+def _vue(request, agenda_pk, nb_jours, partiel):
+    """The week (7 days) or the day (1) of an agenda; only the agenda part for htmx."""
     agenda = agenda_visible(request, agenda_pk)
     date = date_demandee(request)
     premier = queries.semaine_de(date) if nb_jours == 7 else date
@@ -95,19 +96,18 @@ def _vue(request, agenda_pk, nb_jours, template):
         "peut_gerer": peut_gerer_agenda(request.user, agenda),
         "autres_agendas": _autres_agendas(request, agenda),
     }
-    if request.htmx:
-        template = template.replace("rendezvous/", "rendezvous/_")
-    return render(request, template, context)
+    context["partiel"] = partiel
+    return render(request, partiel if request.htmx else "rendezvous/agenda.html", context)
 
 
 @suivi_requis
 def semaine(request, agenda_pk):
-    return _vue(request, agenda_pk, 7, "rendezvous/semaine.html")
+    return _vue(request, agenda_pk, 7, "rendezvous/_semaine.html")
 
 
 @suivi_requis
 def jour(request, agenda_pk):
-    return _vue(request, agenda_pk, 1, "rendezvous/jour.html")
+    return _vue(request, agenda_pk, 1, "rendezvous/_jour.html")
 
 
 @suivi_requis
