@@ -72,9 +72,14 @@ def planifier(rdv: RendezVous, beneficiaires, user) -> RendezVous:
     creation = rdv.pk is None
     if creation:
         rdv.cree_par = user
-    with contraintes_en_messages():
-        rdv.save()
-        _synchroniser_participants(rdv, beneficiaires)
+    try:
+        with contraintes_en_messages():
+            rdv.save()
+            _synchroniser_participants(rdv, beneficiaires)
+    except ValidationError:
+        if creation:  # nothing was written: the form shows a new appointment again
+            rdv.pk, rdv._state.adding = None, True
+        raise
     if creation:
         ChangementStatut.objects.create(
             cpas_id=rdv.cpas_id, rendez_vous=rdv, ancien="", nouveau=rdv.statut, par=user

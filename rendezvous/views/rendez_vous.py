@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from beneficiaires.acces import get_beneficiaire_or_404
 from cpas_isp.audit import journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
-from cpas_isp.tenancy import current_membership
+from cpas_isp.models import Membership
 from cpas_isp.views import safe_next
 from rendezvous import queries, services
 from rendezvous.forms import RendezVousForm, StatutForm
@@ -52,15 +52,21 @@ def _formulaire(request, rdv, initial, retour, agenda=None):
     )
     if request.method == "POST" and form.is_valid():
         rdv = form.save(commit=False)
-        if rdv.agenda_id is None or agenda is not None:
-            rdv.agenda = agenda or queries.agenda_de(rdv.agent, rdv.cpas_id)
-        if rdv.agenda.cellule_id:
-            rdv.cellule_id = rdv.agenda.cellule_id
-        elif rdv.cellule_id is None:
-            membership = current_membership(rdv.agent)
-            rdv.cellule_id = membership.cellule_id if membership else None
+        rdv.agenda = _agenda_du_rendez_vous(rdv, agenda)
+        rdv.cellule_id = rdv.agenda.cellule_id or _cellule_de(rdv.agent_id, rdv.cpas_id)
+        # People of the appointment the user may not see stay in it (a collective session).
+        caches = (
+            [
+                p.beneficiaire
+                for p in rdv.participants.exclude(
+                    beneficiaire__in=form.fields["participants"].queryset
+                ).select_related("beneficiaire")
+            ]
+            if rdv.pk
+            else []
+        )
         try:
-            services.planifier(rdv, form.cleaned_data["participants"], request.user)
+            services.planifier(rdv, [*form.cleaned_data["participants"], *caches], request.user)
         except ValidationError as erreur:
             ajouter_au_formulaire(form, erreur)
         else:
@@ -70,6 +76,23 @@ def _formulaire(request, rdv, initial, retour, agenda=None):
     journaliser_liste(request, form.fields["participants"].queryset.values_list("pk", flat=True))
     context = {"form": form, "rdv": rdv, "agenda": agenda, "retour": retour}
     return render(request, "rendezvous/rdv_form.html", context)
+
+
+def _agenda_du_rendez_vous(rdv, agenda):
+    """The agenda a slot was taken in (a cellule's, or the agent's); the agent's own agenda
+    when none was given or when the appointment moved to another agent."""
+    choisi = agenda or rdv.agenda
+    if choisi is None or (choisi.agent_id and choisi.agent_id != rdv.agent_id):
+        return queries.agenda_de(rdv.agent, rdv.cpas_id)
+    return choisi
+
+
+def _cellule_de(user_id, cpas_id):
+    return (
+        Membership.objects.filter(user_id=user_id, cpas_id=cpas_id, actif=True)
+        .values_list("cellule_id", flat=True)
+        .first()
+    )
 
 
 def _url_detail(rdv):
