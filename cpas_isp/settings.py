@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "beneficiaires",
     "partenaires",
     "trajets",
+    "rendezvous",
     "rapports",
 ]
 

@@ -37,5 +37,6 @@ urlpatterns = [
     path("beneficiaires/", include("beneficiaires.urls")),
     path("partenaires/", include("partenaires.urls")),
     path("trajets/", include("trajets.urls")),
+    path("rendezvous/", include("rendezvous.urls")),
     path("rapports/", include("rapports.urls")),
 ]

@@ -26,6 +26,7 @@ from django.utils import timezone
 from cpas_isp.models import Role
 from partenaires.models import SuggestionPartenaire
 from tests.conftest import verifier_session
+from tests.rendezvous.factories import rendez_vous_de
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,7 @@ def _listes_de_reference():
         ("beneficiaires.migrations.0003_recherche_freins", "charger_freins"),
         ("partenaires.migrations.0002_references_et_planification", "charger"),
         ("trajets.migrations.0003_listes_de_reference", "charger"),
+        ("rendezvous.migrations.0002_types_de_rendez_vous", "charger"),
     ]:
         getattr(importlib.import_module(module), fonction)(apps, None)
 
@@ -152,6 +154,7 @@ def monde(cpas_a, make_user):
         ("partenaires/", lambda: service.partenaire.pk),
         ("beneficiaires/", lambda: b.pk),
         ("trajets/personne/", lambda: b.pk),
+        ("rendezvous/personne/", lambda: b.pk),
     ]
     valeurs = {
         "droit_pk": lambda: droit.pk,
@@ -164,6 +167,9 @@ def monde(cpas_a, make_user):
         "piis_pk": lambda: piis.pk,
         "evaluation_pk": lambda: premier(EvaluationPiis),
         "contrat_pk": lambda: contrat.pk,
+        "agenda_pk": lambda: rendez_vous_de(b, agent).agenda_id,
+        "rdv_pk": lambda: rendez_vous_de(b, agent).pk,
+        "jeton": lambda: "jeton-inconnu",
         "code": lambda: "emploi",
         "table": lambda: "participation",
         "format": lambda: "csv",

@@ -42,6 +42,7 @@ from tests.partenaires.factories import (
     ProgrammeFactory,
     ServiceFactory,
 )
+from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 from trajets.models import EvaluationPiis
 
@@ -182,6 +183,20 @@ ROUTES = {
     "trajets:contrat_detail": avec(contrat_pk="contrat"),
     "trajets:occupation": sans,
     "trajets:contrats_liste": sans,
+    # rendezvous
+    "rendezvous:mon_agenda": sans,
+    "rendezvous:semaine": matrice_agenda,
+    "rendezvous:jour": matrice_agenda,
+    "rendezvous:reglages": matrice_agenda,
+    "rendezvous:supprimer_reglage": matrice_agenda,
+    "rendezvous:jeton_ics": matrice_agenda,
+    "rendezvous:creer_dans_agenda": matrice_agenda,
+    "rendezvous:cellule_jour": cellule,
+    "rendezvous:creer": avec(pk="b"),
+    "rendezvous:detail": matrice_rdv,
+    "rendezvous:modifier": matrice_rdv,
+    "rendezvous:statut": matrice_rdv,
+    "rendezvous:ics": matrice_ics,
     # rapports
     "rapports:tableau_de_bord": sans,
     "rapports:personnes": requete(sans, _date_du_jour),

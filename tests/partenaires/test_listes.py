@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from cpas_isp.models import Role
 from partenaires.models import ServicePartenaire, Thematique
+from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import (
-    BeneficiaireFactory,
     ConventionFactory,
     PartenaireFactory,
     ParticipationFactory,

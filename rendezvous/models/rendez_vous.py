@@ -1,0 +1,263 @@
+"""Appointments, their participants (with the copy of the period the database checks for
+overlaps) and the history of their status."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaires.models import Beneficiaire
+from cpas_isp.historique import suivre
+from cpas_isp.models import Cellule, TenantModel, TenantQuerySet
+from rendezvous.models.agendas import Agenda, Lieu, TsTzRange, TypeRendezVous
+
+# --- Appointments ------------------------------------------------------------------------------
+
+
+class StatutRendezVous(models.TextChoices):
+    PLANIFIE = "planifie", _("Planifié")
+    CONFIRME = "confirme", _("Confirmé")
+    VU = "vu", _("Vu")
+    ABSENT = "absent", _("Absent")
+    EXCUSE = "excuse", _("Excusé")
+    ANNULE_CPAS = "annule_cpas", _("Annulé par le CPAS")
+    ANNULE_PERSONNE = "annule_personne", _("Annulé par la personne")
+
+
+STATUTS_ANNULES = (StatutRendezVous.ANNULE_CPAS, StatutRendezVous.ANNULE_PERSONNE)
+STATUTS_A_VENIR = (StatutRendezVous.PLANIFIE, StatutRendezVous.CONFIRME)
+STATUTS_ISSUE = (StatutRendezVous.VU, StatutRendezVous.ABSENT, StatutRendezVous.EXCUSE)
+# The changes allowed from each status (an outcome may be corrected; a cancellation is final).
+TRANSITIONS = {
+    StatutRendezVous.PLANIFIE: {StatutRendezVous.CONFIRME, *STATUTS_ISSUE, *STATUTS_ANNULES},
+    StatutRendezVous.CONFIRME: {*STATUTS_ISSUE, *STATUTS_ANNULES},
+    StatutRendezVous.VU: {StatutRendezVous.ABSENT, StatutRendezVous.EXCUSE},
+    StatutRendezVous.ABSENT: {StatutRendezVous.VU, StatutRendezVous.EXCUSE},
+    StatutRendezVous.EXCUSE: {StatutRendezVous.VU, StatutRendezVous.ABSENT},
+    StatutRendezVous.ANNULE_CPAS: set(),
+    StatutRendezVous.ANNULE_PERSONNE: set(),
+}
+NON_ANNULE = ~Q(statut__in=STATUTS_ANNULES)
+
+
+class RendezVousQuerySet(TenantQuerySet):
+    def non_annules(self):
+        return self.filter(NON_ANNULE)
+
+    def entre(self, debut: datetime.datetime, fin: datetime.datetime):
+        """Appointments overlapping [debut, fin)."""
+        return self.filter(debut__lt=fin, fin__gt=debut)
+
+    def visibles_par(self, user):
+        """Appointments of the user's CPAS with at least one participant the user may see."""
+        visibles = Beneficiaire.objects.visibles_par(user).values("pk")
+        return self.for_user(user).filter(
+            pk__in=Participant.objects.filter(beneficiaire__in=visibles).values("rendez_vous")
+        )
+
+
+@suivre()
+class RendezVous(TenantModel):
+    """An appointment of an agent with one person (or several, for a collective session)."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="rendez_vous",
+        verbose_name=_("agent"),
+    )
+    agenda = models.ForeignKey(
+        Agenda,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rendez_vous",
+        verbose_name=_("agenda"),
+        help_text=_("L'agenda dont le créneau a été pris (celui de l'agent par défaut)."),
+    )
+    cellule = models.ForeignKey(
+        Cellule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cellule"),
+    )
+    type = models.ForeignKey(
+        TypeRendezVous, on_delete=models.PROTECT, related_name="+", verbose_name=_("type")
+    )
+    debut = models.DateTimeField(_("début"))
+    fin = models.DateTimeField(_("fin"))
+    lieu = models.ForeignKey(
+        Lieu,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lieu"),
+    )
+    statut = models.CharField(
+        _("statut"),
+        max_length=16,
+        choices=StatutRendezVous.choices,
+        default=StatutRendezVous.PLANIFIE,
+    )
+    note = models.TextField(_("note"), blank=True)
+    cree_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("créé par"),
+        editable=False,
+    )
+    cree_le = models.DateTimeField(_("créé le"), auto_now_add=True)
+    modifie_le = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = RendezVousQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rendez-vous")
+        verbose_name_plural = _("rendez-vous")
+        ordering = ["debut", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fin__gt=F("debut")),
+                name="rendezvous_fin_apres_debut",
+                violation_error_message=_("Un rendez-vous doit durer au moins une minute."),
+                violation_error_code="rendezvous_duree",
+            ),
+            ExclusionConstraint(
+                name="rendezvous_agent_sans_chevauchement",
+                expressions=[
+                    ("agent", RangeOperators.EQUAL),
+                    (TsTzRange("debut", "fin"), RangeOperators.OVERLAPS),
+                ],
+                condition=NON_ANNULE,
+                violation_error_message=_(
+                    "Cet agent a déjà un rendez-vous pendant ce créneau : choisissez une autre "
+                    "heure ou annulez d'abord l'autre rendez-vous."
+                ),
+                violation_error_code="rendezvous_agent_occupe",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "debut"]),
+            models.Index(fields=["cpas", "cellule", "debut"]),
+            models.Index(fields=["agenda", "debut"]),
+        ]
+
+    def __str__(self):
+        return f"{self.debut:%d/%m/%Y %H:%M} {self.type}"
+
+    @property
+    def duree(self) -> int:
+        return int((self.fin - self.debut).total_seconds() // 60)
+
+    @property
+    def annule(self) -> bool:
+        return self.statut in STATUTS_ANNULES
+
+    def transitions(self) -> set:
+        return TRANSITIONS.get(self.statut, set())
+
+    @property
+    def commence(self) -> bool:
+        return self.debut <= timezone.now()
+
+    def actions_rapides(self) -> list[tuple[str, str]]:
+        """The one-click status buttons: confirm a planned appointment; once it has started,
+        its outcome (seen, absent, excused), also to correct a recorded one."""
+        voulus = [StatutRendezVous.CONFIRME]
+        if self.commence:
+            voulus = list(STATUTS_ISSUE)
+        permis = self.transitions()
+        return [(s.value, s.label) for s in voulus if s in permis]
+
+    def annulations(self) -> list[tuple[str, str]]:
+        return [(s.value, s.label) for s in STATUTS_ANNULES if s in self.transitions()]
+
+
+@suivre()
+class Participant(TenantModel):
+    """A person expected at an appointment. Carries a copy of the appointment's period and
+    whether it is cancelled (kept in sync by ``rendezvous.services`` in the same
+    transaction) so that the database refuses a person two appointments at the same time."""
+
+    rendez_vous = models.ForeignKey(
+        RendezVous, on_delete=models.CASCADE, related_name="participants"
+    )
+    beneficiaire = models.ForeignKey(
+        Beneficiaire,
+        on_delete=models.CASCADE,
+        related_name="rendez_vous",
+        verbose_name=_("personne"),
+    )
+    debut = models.DateTimeField(editable=False)
+    fin = models.DateTimeField(editable=False)
+    annule = models.BooleanField(default=False, editable=False)
+    # The journal step written when the outcome was recorded (updated if it is corrected).
+    etape = models.ForeignKey(
+        "trajets.Etape", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rendez_vous", "beneficiaire"],
+                name="participant_une_fois_par_rendezvous",
+                violation_error_message=_("Cette personne participe déjà à ce rendez-vous."),
+            ),
+            models.CheckConstraint(
+                condition=Q(fin__gt=F("debut")), name="participant_fin_apres_debut"
+            ),
+            ExclusionConstraint(
+                name="rendezvous_personne_sans_chevauchement",
+                expressions=[
+                    ("beneficiaire", RangeOperators.EQUAL),
+                    (TsTzRange("debut", "fin"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(annule=False),
+                violation_error_message=_(
+                    "Cette personne a déjà un rendez-vous pendant ce créneau."
+                ),
+                violation_error_code="rendezvous_personne_occupee",
+            ),
+        ]
+        indexes = [models.Index(fields=["beneficiaire", "debut"])]
+
+    def __str__(self):
+        return f"{self.beneficiaire} — {self.rendez_vous}"
+
+
+class ChangementStatut(TenantModel):
+    """Who changed an appointment's status, when, from what to what (and why)."""
+
+    rendez_vous = models.ForeignKey(
+        RendezVous, on_delete=models.CASCADE, related_name="changements"
+    )
+    ancien = models.CharField(
+        _("ancien statut"), max_length=16, choices=StatutRendezVous.choices, blank=True
+    )
+    nouveau = models.CharField(_("nouveau statut"), max_length=16, choices=StatutRendezVous.choices)
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
+    )
+    le = models.DateTimeField(_("le"), auto_now_add=True)
+    motif = models.CharField(_("motif"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("changements de statut")
+        ordering = ["le", "id"]
+
+    def __str__(self):
+        return f"{self.le:%d/%m/%Y %H:%M} {self.get_nouveau_display()}"

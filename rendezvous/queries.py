@@ -1,0 +1,221 @@
+"""Read side of the agendas: which agendas a user may open, and the calendar of several agendas
+over some days (appointments, absences and the free slots left by the recurring availability),
+in a fixed number of queries whatever the number of rows."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from beneficiaires.models import Beneficiaire
+from cpas_isp import permissions
+from cpas_isp.models import Membership, Role
+from cpas_isp.tenancy import current_membership
+from rendezvous.models import (
+    STATUTS_A_VENIR,
+    Absence,
+    Agenda,
+    Disponibilite,
+    Participant,
+    RendezVous,
+)
+
+
+def agendas_visibles(user):
+    """Agendas the user may open: a coordinator every agenda of the CPAS; an agent their own,
+    their cellule's and those of the agents of their cellule; nobody else."""
+    qs = Agenda.objects.for_user(user).select_related("agent", "cellule")
+    if permissions.est_coordinateur(user):
+        return qs
+    if not permissions.est_agent(user):
+        return qs.none()
+    membership = current_membership(user)
+    condition = Q(agent=user)
+    if membership.cellule_id:
+        collegues = Membership.objects.filter(
+            cpas_id=membership.cpas_id, cellule_id=membership.cellule_id, actif=True
+        ).values("user")
+        condition |= Q(cellule_id=membership.cellule_id) | Q(agent__in=collegues)
+    return qs.filter(condition)
+
+
+def agenda_de(user, cpas_id) -> Agenda:
+    """The user's own agenda in the CPAS (created the first time it is needed)."""
+    agenda, _created = Agenda.objects.get_or_create(cpas_id=cpas_id, agent=user)
+    return agenda
+
+
+def agents_de_cellule(cellule):
+    """Users working in the cellule (agents and coordinators attached to it)."""
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            cellule=cellule, actif=True, role__in=[Role.AGENT, Role.COORDINATEUR]
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")
+    ]
+
+
+def semaine_de(date: datetime.date) -> datetime.date:
+    """The Monday of the week of ``date``."""
+    return date - datetime.timedelta(days=date.weekday())
+
+
+def _moment(date: datetime.date, heure: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(date, heure))
+
+
+@dataclass
+class Creneau:
+    debut: datetime.datetime
+    fin: datetime.datetime
+    lieu: object = None
+
+
+@dataclass
+class JourAgenda:
+    date: datetime.date
+    rendez_vous: list = field(default_factory=list)
+    absences: list = field(default_factory=list)
+    creneaux: list = field(default_factory=list)
+
+    @property
+    def elements(self):
+        """Appointments, absences and free slots in time order, for the template."""
+        items = [("rdv", r.debut, r) for r in self.rendez_vous]
+        items += [("absence", a.debut, a) for a in self.absences]
+        items += [("libre", c.debut, c) for c in self.creneaux]
+        return sorted(items, key=lambda item: (item[1], item[0]))
+
+
+@dataclass
+class Calendrier:
+    agenda: Agenda
+    jours: list
+
+
+def _creneaux_libres(regles, jour, occupe, maintenant):
+    libres = []
+    for regle in regles:
+        if regle.jour != jour.weekday() or regle.valide_du > jour:
+            continue
+        if regle.valide_au is not None and regle.valide_au < jour:
+            continue
+        pas = datetime.timedelta(minutes=regle.duree_creneau)
+        debut, limite = _moment(jour, regle.heure_debut), _moment(jour, regle.heure_fin)
+        while debut + pas <= limite:
+            fin = debut + pas
+            if fin > maintenant and not any(d < fin and f > debut for d, f in occupe):
+                libres.append(Creneau(debut, fin, regle.lieu))
+            debut = fin
+    return libres
+
+
+def rendez_vous_avec_personnes(queryset, user):
+    """``queryset`` of appointments with participants and people prefetched; each appointment
+    gets ``personnes``: [(person, visible to ``user``)], for templates that show a name only
+    to who may see it."""
+    rdvs = list(
+        queryset.select_related("type", "lieu", "agent", "cellule").prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("beneficiaire").order_by(
+                    "beneficiaire__nom", "beneficiaire__prenom"
+                ),
+            )
+        )
+    )
+    ids = {p.beneficiaire_id for r in rdvs for p in r.participants.all()}
+    visibles = set(
+        Beneficiaire.objects.visibles_par(user).filter(pk__in=ids).values_list("pk", flat=True)
+        if ids
+        else ()
+    )
+    for r in rdvs:
+        r.personnes = [
+            (p.beneficiaire, p.beneficiaire_id in visibles) for p in r.participants.all()
+        ]
+        r.visible = any(v for _b, v in r.personnes)
+    return rdvs
+
+
+def calendriers(agendas, premier: datetime.date, nb_jours: int, user) -> list[Calendrier]:
+    """The calendar of each agenda over ``nb_jours`` days from ``premier``. An agent's agenda
+    holds the agent's appointments (whatever agenda they were booked in); a cellule's, those
+    booked in it. Free slots are the availability minus appointments and absences."""
+    agendas = list(agendas)
+    debut = _moment(premier, datetime.time.min)
+    fin = _moment(premier + datetime.timedelta(days=nb_jours), datetime.time.min)
+    ids = [a.pk for a in agendas]
+    agents = [a.agent_id for a in agendas if a.agent_id]
+    regles = list(
+        Disponibilite.objects.filter(agenda_id__in=ids)
+        .valides_entre(premier, premier + datetime.timedelta(days=nb_jours - 1))
+        .select_related("lieu")
+    )
+    absences = list(Absence.objects.filter(agenda_id__in=ids, debut__lt=fin, fin__gt=debut))
+    rdvs = rendez_vous_avec_personnes(
+        RendezVous.objects.non_annules()
+        .filter(Q(agent_id__in=agents) | Q(agenda_id__in=ids))
+        .entre(debut, fin)
+        .order_by("debut", "id"),
+        user,
+    )
+    maintenant = timezone.now()
+    resultat = []
+    for agenda in agendas:
+        if agenda.agent_id:
+            siens = [r for r in rdvs if r.agent_id == agenda.agent_id]
+        else:
+            siens = [r for r in rdvs if r.agenda_id == agenda.pk]
+        ses_absences = [a for a in absences if a.agenda_id == agenda.pk]
+        ses_regles = [r for r in regles if r.agenda_id == agenda.pk]
+        occupe = [(r.debut, r.fin) for r in siens] + [(a.debut, a.fin) for a in ses_absences]
+        jours = []
+        for n in range(nb_jours):
+            jour = premier + datetime.timedelta(days=n)
+            d, f = (
+                _moment(jour, datetime.time.min),
+                _moment(jour + datetime.timedelta(days=1), datetime.time.min),
+            )
+            jours.append(
+                JourAgenda(
+                    date=jour,
+                    rendez_vous=[r for r in siens if r.debut < f and r.fin > d],
+                    absences=[a for a in ses_absences if a.debut < f and a.fin > d],
+                    creneaux=_creneaux_libres(ses_regles, jour, occupe, maintenant),
+                )
+            )
+        resultat.append(Calendrier(agenda=agenda, jours=jours))
+    return resultat
+
+
+def du_jour(user, date=None):
+    """The user's appointments of the day (the home page's card)."""
+    date = date or timezone.localdate()
+    debut = _moment(date, datetime.time.min)
+    return rendez_vous_avec_personnes(
+        RendezVous.objects.for_user(user)
+        .non_annules()
+        .filter(agent=user)
+        .entre(debut, debut + datetime.timedelta(days=1))
+        .order_by("debut", "id"),
+        user,
+    )
+
+
+def de_la_personne(beneficiaire, user, nb_passes=20):
+    """(upcoming, past) appointments of a person, for their page: upcoming are those still
+    planned or confirmed that have not ended; past, the last ``nb_passes`` others."""
+    qs = RendezVous.objects.filter(
+        cpas_id=beneficiaire.cpas_id, participants__beneficiaire=beneficiaire
+    )
+    a_venir = Q(fin__gte=timezone.now(), statut__in=STATUTS_A_VENIR)
+    return (
+        rendez_vous_avec_personnes(qs.filter(a_venir).order_by("debut", "id"), user),
+        rendez_vous_avec_personnes(qs.exclude(a_venir).order_by("-debut", "-id")[:nb_passes], user),
+    )

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from rendezvous.views import agenda, ics, rendez_vous
+
+app_name = "rendezvous"
+
+urlpatterns = [
+    # Agendas
+    path("agenda/", agenda.mon_agenda, name="mon_agenda"),
+    path("agenda/<int:agenda_pk>/semaine/", agenda.semaine, name="semaine"),
+    path("agenda/<int:agenda_pk>/jour/", agenda.jour, name="jour"),
+    path("agenda/<int:agenda_pk>/reglages/", agenda.reglages, name="reglages"),
+    path(
+        "agenda/<int:agenda_pk>/reglages/supprimer/",
+        agenda.supprimer_reglage,
+        name="supprimer_reglage",
+    ),
+    path("agenda/<int:agenda_pk>/lien-calendrier/", agenda.jeton_ics, name="jeton_ics"),
+    path(
+        "agenda/<int:agenda_pk>/nouveau/", rendez_vous.creer_dans_agenda, name="creer_dans_agenda"
+    ),
+    path("cellule/<slug:code>/jour/", agenda.cellule_jour, name="cellule_jour"),
+    # Appointments
+    path("personne/<int:pk>/nouveau/", rendez_vous.creer, name="creer"),
+    path("<int:rdv_pk>/", rendez_vous.detail, name="detail"),
+    path("<int:rdv_pk>/modifier/", rendez_vous.modifier, name="modifier"),
+    path("<int:rdv_pk>/statut/", rendez_vous.statut, name="statut"),
+    # Calendar feed (no login: the secret token is the key)
+    path("ics/<str:jeton>.ics", ics.flux, name="ics"),
+]

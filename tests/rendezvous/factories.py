@@ -1,0 +1,85 @@
+"""Factories of the agendas' tests (and of the route matrix and form fuzzing rows)."""
+
+import datetime
+
+from django.utils import timezone
+
+from rendezvous import queries, services
+from rendezvous.models import Disponibilite, Lieu, RendezVous, TypeRendezVous
+
+
+def moment(date: datetime.date, heure: str) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(date, datetime.time.fromisoformat(heure)))
+
+
+def type_rdv(code="suivi"):
+    return TypeRendezVous.objects.get(code=code)
+
+
+def planifier(agent, beneficiaires, debut, duree=30, code="suivi", lieu=None, **champs):
+    """An appointment planned through the service (participants in sync)."""
+    if not isinstance(beneficiaires, list | tuple):
+        beneficiaires = [beneficiaires]
+    cpas_id = beneficiaires[0].cpas_id
+    rdv = RendezVous(
+        cpas_id=cpas_id,
+        agent=agent,
+        agenda=queries.agenda_de(agent, cpas_id),
+        type=type_rdv(code),
+        debut=debut,
+        fin=debut + datetime.timedelta(minutes=duree),
+        lieu=lieu,
+        **champs,
+    )
+    return services.planifier(rdv, beneficiaires, agent)
+
+
+def lieu(cpas, nom="Bureau 1", type="bureau"):
+    return Lieu.objects.get_or_create(cpas=cpas, nom=nom, defaults={"type": type})[0]
+
+
+def disponibilite(agenda, jour=0, de="09:00", a="12:00", creneau=30, valide_du=None):
+    return Disponibilite.objects.create(
+        cpas_id=agenda.cpas_id,
+        agenda=agenda,
+        jour=jour,
+        heure_debut=datetime.time.fromisoformat(de),
+        heure_fin=datetime.time.fromisoformat(a),
+        duree_creneau=creneau,
+        valide_du=valide_du or datetime.date(2024, 1, 1),
+    )
+
+
+def rendez_vous_de(beneficiaire, agent):
+    """One appointment of the person with the agent (tomorrow at 10:00), made once."""
+    existant = RendezVous.objects.filter(participants__beneficiaire=beneficiaire).first()
+    if existant is not None:
+        return existant
+    demain = timezone.localdate() + datetime.timedelta(days=1)
+    return planifier(agent, beneficiaire, moment(demain, "10:00"))
+
+
+# --- Rows of the route matrix and of the form fuzzing -----------------------------------------
+
+
+def _objets_de_matrice(w, scope):
+    """An appointment of the scope's person with the agent who follows them, its agenda and a
+    calendar feed token (made once per scope)."""
+    objets = w[scope]
+    if "rendez_vous" not in objets:
+        rdv = rendez_vous_de(objets["b"], objets["etape"].auteur)
+        objets["rendez_vous"] = rdv
+        objets["jeton_ics"] = services.nouveau_jeton_ics(rdv.agenda)
+    return objets
+
+
+def matrice_rdv(w, scope):
+    return {"rdv_pk": _objets_de_matrice(w, scope)["rendez_vous"].pk}
+
+
+def matrice_agenda(w, scope):
+    return {"agenda_pk": _objets_de_matrice(w, scope)["rendez_vous"].agenda_id}
+
+
+def matrice_ics(w, scope):
+    return {"jeton": _objets_de_matrice(w, scope)["jeton_ics"]}

@@ -1,0 +1,47 @@
+"""The demo agendas: three months of appointments with realistic outcomes."""
+
+import datetime
+import random
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from cpas_isp.management.commands.demo_data import DemoContexte
+from cpas_isp.models import Role
+from rendezvous import demo
+from rendezvous.models import Agenda, Participant, RendezVous
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import PassageFactory
+from trajets.models import Etape
+
+
+def test_demo_gives_three_months_with_11_to_24_percent_no_shows(cpas_a, make_user):
+    today = timezone.localdate()
+    agents = [make_user(Role.AGENT, cpas_a, cellule="facilitateurs") for _ in range(2)]
+    for _ in range(40):
+        PassageFactory(
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a),
+            phase="facilitateur",
+            debut=today - datetime.timedelta(days=200),
+        )
+    ctx = DemoContexte(rng=random.Random(1), aujourd_hui=today, cpas=[cpas_a])
+    demo.charger(ctx)
+    assert Agenda.objects.filter(agent__in=agents).count() == 2
+    assert Agenda.objects.filter(cellule__code="facilitateurs").exists()
+    rdvs = RendezVous.objects.filter(cpas=cpas_a)
+    premier, dernier = rdvs.order_by("debut").first(), rdvs.order_by("debut").last()
+    assert (
+        timezone.localtime(dernier.debut).date() - timezone.localtime(premier.debut).date()
+    ).days > 80
+    passes = rdvs.filter(debut__lt=timezone.now(), statut__in=["vu", "absent", "excuse"])
+    chiffres = passes.aggregate(
+        total=Count("id"), manques=Count("id", filter=Q(statut__in=["absent", "excuse"]))
+    )
+    assert chiffres["total"] > 100
+    assert 0.11 <= chiffres["manques"] / chiffres["total"] <= 0.24
+    # every recorded outcome has its journal step, on the person's stay
+    assert Etape.objects.filter(cpas=cpas_a).count() == chiffres["total"]
+    assert not Participant.objects.filter(
+        rendez_vous__statut__in=["vu", "absent", "excuse"], etape=None
+    ).exists()
+    assert rdvs.filter(debut__gt=timezone.now(), statut__in=["planifie", "confirme"]).exists()

@@ -1,0 +1,47 @@
+"""The main journey of the agendas in a real browser (Playwright + Chromium)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from cpas_isp.models import Role
+from rendezvous.models import RendezVous
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import PassageFactory
+from trajets.models import Etape
+
+pytestmark = pytest.mark.browser
+
+
+def test_agent_plans_from_the_person_page_records_seen_and_the_step_appears(
+    page, login, cpas_a, make_user
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Martin", prenom="Yasmina")
+    passage = PassageFactory(beneficiaire=b, phase="emploi", debut=datetime.date(2024, 1, 1))
+    # An appointment that has just started, so that its outcome can be recorded.
+    debut = max(
+        timezone.localtime() - datetime.timedelta(minutes=10),
+        timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0),
+    )
+    login(agent)
+    page.goto(f"/beneficiaires/{b.pk}/")
+    page.locator("#actions").get_by_role("link", name="Planifier un rendez-vous").click()
+    formulaire = page.locator("#form-rdv")
+    formulaire.get_by_label("Type").select_option(label="Entretien de suivi")
+    formulaire.get_by_label("Date").fill(f"{debut:%Y-%m-%d}")
+    formulaire.get_by_label("Heure").fill(f"{debut:%H:%M}")
+    formulaire.get_by_label("Durée (minutes)").fill("30")
+    formulaire.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".alert-success")).to_contain_text("Rendez-vous enregistré")
+    rdv = RendezVous.objects.get()
+    carte = page.locator(f"#rdv-{rdv.pk}")
+    expect(carte).to_contain_text("Entretien de suivi")
+    carte.get_by_role("button", name="Vu", exact=True).click()
+    expect(page.locator(f"#rdv-{rdv.pk}")).to_contain_text("Vu")
+    # The journal of the page refreshes in place with the new step.
+    expect(page.locator(f"#journal-recent-{b.pk}")).to_contain_text("Entretien individuel")
+    etape = Etape.objects.get(beneficiaire=b)
+    assert etape.passage == passage and etape.type.code == "entretien_individuel"
