@@ -7,6 +7,7 @@ the next column to anybody. Numbers and dates stay typed cells.
 
 - CSV: UTF-8 with BOM, ``;`` separator (what Belgian spreadsheets open directly), streamed; a text
   starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with ``'``.
+  ``reponse_csv`` for a download, ``ecrire_csv`` for a file (e.g. an import's rejects).
 - XLSX: openpyxl in write-only mode (rows go to a temporary file, memory stays flat); text cells
   are written as plain strings (never as formulas) with Excel's "quote prefix" style on the
   dangerous ones, so the text shows exactly as typed and stays text when edited.

@@ -253,6 +253,14 @@ def test_filter_right_active_at_a_date(coord, cpas_a, client_for):
     assert avec.niss_affiche not in body
 
 
+def test_a_filter_that_is_not_valid_is_a_field_error_and_is_left_out(coord, cpas_a, client_for):
+    b = BeneficiaireFactory(cpas=cpas_a)
+    response = client_for(coord).get(LISTE, {"droit_le": "31/02/2024", "referent": "x"})
+    body = response.content.decode()
+    assert response.status_code == 200 and b.niss_affiche in body
+    assert "Droit actif le : " in body and "Référent : Choisissez un référent" in body
+
+
 def test_target_groups_are_computed(coord, cpas_a, client_for):
     today = timezone.localdate()
     jeune = BeneficiaireFactory(
