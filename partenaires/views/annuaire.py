@@ -5,7 +5,6 @@ CPAS that manages the record."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
-from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer
 from cpas_isp.views import role_required
 
@@ -31,7 +29,7 @@ from ..forms.annuaire import (
 )
 from ..models import NotePartenaire, Partenaire, ServicePartenaire, SuggestionPartenaire
 from ..services.annuaire import enregistrer_partenaire, enregistrer_service
-from .commun import page_formulaire
+from .commun import enregistrer_formulaire, page_formulaire
 
 TRI = Tri({"nom": ["nom", "id"], "commune": ["commune", "nom", "id"]}, "nom")
 
@@ -108,14 +106,14 @@ def _partenaire_modifiable(request, pk):
 def partenaire_form(request, pk=None):
     instance = _partenaire_modifiable(request, pk) if pk else None
     form = PartenaireForm(request.POST or None, instance=instance, cpas=request.cpas)
-    if request.method == "POST" and form.is_valid():
-        try:
-            partenaire = enregistrer_partenaire(form.save(commit=False), request.cpas)
-        except ValidationError as erreur:
-            ajouter_au_formulaire(form, erreur)
-        else:
-            messages.success(request, _("Partenaire enregistré."))
-            return redirect("partenaires:detail", pk=partenaire.pk)
+    partenaire = enregistrer_formulaire(
+        request,
+        form,
+        lambda p: enregistrer_partenaire(p, request.cpas),
+        _("Partenaire enregistré."),
+    )
+    if partenaire is not None:
+        return redirect("partenaires:detail", pk=partenaire.pk)
     return page_formulaire(
         request,
         form,
@@ -129,14 +127,13 @@ def service_form(request, partenaire_pk, pk=None):
     partenaire = _partenaire_modifiable(request, partenaire_pk)
     instance = get_object_or_404(partenaire.services, pk=pk) if pk else None
     form = ServiceForm(request.POST or None, instance=instance, cpas=request.cpas)
-    if request.method == "POST" and form.is_valid():
-        try:
-            enregistrer_service(form.save(commit=False), partenaire)
-        except ValidationError as erreur:
-            ajouter_au_formulaire(form, erreur)
-        else:
-            messages.success(request, _("Service enregistré."))
-            return redirect("partenaires:detail", pk=partenaire.pk)
+    if enregistrer_formulaire(
+        request,
+        form,
+        lambda service: enregistrer_service(service, partenaire),
+        _("Service enregistré."),
+    ):
+        return redirect("partenaires:detail", pk=partenaire.pk)
     return page_formulaire(
         request,
         form,

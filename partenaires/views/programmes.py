@@ -5,7 +5,7 @@ participation and feedback."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from beneficiaires.acces import get_objet_or_404
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
-from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer
 from cpas_isp.tenancy import get_for_user
 from cpas_isp.views import role_required
@@ -24,7 +23,12 @@ from .. import queries
 from ..forms.programmes import AvisForm, ParticipationForm, ProgrammeForm
 from ..models import Participation, Programme
 from ..services.programmes import enregistrer_participation, enregistrer_programme
-from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
+from .commun import (
+    beneficiaires_visibles,
+    enregistrer_formulaire,
+    page_formulaire,
+    url_beneficiaire,
+)
 
 TRI = Tri({"debut": ["debut", "id"], "titre": ["titre", "id"]}, "-debut")
 
@@ -116,14 +120,13 @@ def participation_form(request, programme_pk, pk=None):
     instance = _get_participation(request, programme, pk) if pk else None
     beneficiaires = beneficiaires_visibles(request)
     form = ParticipationForm(request.POST or None, instance=instance, beneficiaires=beneficiaires)
-    if request.method == "POST" and form.is_valid():
-        try:
-            enregistrer_participation(form.save(commit=False), programme, cpas=request.cpas)
-        except ValidationError as erreur:
-            ajouter_au_formulaire(form, erreur)
-        else:
-            messages.success(request, _("Participation enregistrée."))
-            return redirect(_retour(programme, "#cohorte"))
+    if enregistrer_formulaire(
+        request,
+        form,
+        lambda p: enregistrer_participation(p, programme, cpas=request.cpas),
+        _("Participation enregistrée."),
+    ):
+        return redirect(_retour(programme, "#cohorte"))
     journaliser_liste(request, beneficiaires.values_list("pk", flat=True))  # people offered
     return page_formulaire(
         request,
