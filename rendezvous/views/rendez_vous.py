@@ -9,7 +9,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -71,7 +71,7 @@ def _formulaire(request, rdv, initial, retour, agenda=None):
             ajouter_au_formulaire(form, erreur)
         else:
             messages.success(request, _("Rendez-vous enregistré."))
-            return redirect(safe_next(request, None) or retour or _url_detail(rdv))
+            return _vers_suivant(request, retour or _url_detail(rdv))
     # The form offers the people the user follows: that list is personal data shown.
     journaliser_liste(request, form.fields["participants"].queryset.values_list("pk", flat=True))
     context = {"form": form, "rdv": rdv, "agenda": agenda, "retour": retour}
@@ -93,6 +93,12 @@ def _cellule_de(user_id, cpas_id):
         .values_list("cellule_id", flat=True)
         .first()
     )
+
+
+def _vers_suivant(request, defaut):
+    """Back to the page the form was posted from (``next``, a local path), else ``defaut``."""
+    suivant = safe_next(request, None)
+    return HttpResponseRedirect(suivant if suivant and suivant.startswith("/") else defaut)
 
 
 def _url_detail(rdv):
@@ -210,7 +216,7 @@ def statut(request, rdv_pk):
             messages.success(
                 request, _("Statut du rendez-vous : %(s)s.") % {"s": rdv.get_statut_display()}
             )
-        return redirect(safe_next(request, None) or _url_detail(rdv))
+        return _vers_suivant(request, _url_detail(rdv))
     rdv = _avec_personnes(request, rdv)
     html = render_to_string(
         "rendezvous/_rdv.html",
