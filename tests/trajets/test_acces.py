@@ -12,6 +12,7 @@ from tests.trajets.factories import (
     PassageFactory,
     PiisFactory,
 )
+from trajets.models import EvaluationPiis
 
 D = datetime.date
 
@@ -24,7 +25,9 @@ def donnees(cpas_a, make_user):
     etape = EtapeFactory(beneficiaire=b, auteur=agent)
     piis = PiisFactory(beneficiaire=b, agent=agent)
     contrat = ContratFactory(beneficiaire=b, debut=D(2023, 1, 1), fin_prevue=D(2023, 6, 30))
+    evaluation = EvaluationPiis.objects.create(cpas=cpas_a, piis=piis, date_prevue=D(2025, 3, 1))
     return {
+        "evaluation": evaluation,
         "agent": agent,
         "b": b,
         "passage": passage,
@@ -47,6 +50,8 @@ def pages(d):
         f"/trajets/piis/{d['piis'].pk}/",
         f"/trajets/piis/{d['piis'].pk}/modifier/",
         f"/trajets/article60/{d['contrat'].pk}/",
+        f"/trajets/personne/{b}/journal/recent/",
+        f"/trajets/evaluation/{d['evaluation'].pk}/",
     ]
 
 
