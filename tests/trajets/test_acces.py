@@ -7,6 +7,7 @@ import pytest
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
+from trajets.models import EvaluationPiis
 
 D = datetime.date
 
@@ -19,7 +20,9 @@ def donnees(cpas_a, make_user):
     etape = EtapeFactory(beneficiaire=b, auteur=agent)
     piis = PiisFactory(beneficiaire=b, agent=agent)
     contrat = ContratFactory(beneficiaire=b, debut=D(2023, 1, 1), fin_prevue=D(2023, 6, 30))
+    evaluation = EvaluationPiis.objects.create(cpas=cpas_a, piis=piis, date_prevue=D(2025, 3, 1))
     return {
+        "evaluation": evaluation,
         "agent": agent,
         "b": b,
         "passage": passage,
@@ -42,6 +45,8 @@ def pages(d):
         f"/trajets/piis/{d['piis'].pk}/",
         f"/trajets/piis/{d['piis'].pk}/modifier/",
         f"/trajets/article60/{d['contrat'].pk}/",
+        f"/trajets/personne/{b}/journal/recent/",
+        f"/trajets/evaluation/{d['evaluation'].pk}/",
     ]
 
 

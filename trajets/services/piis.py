@@ -347,26 +347,14 @@ def creer_avenant(piis: Piis, user) -> Piis:
         agent=piis.agent,
         modifie_par=user,
     )
-    ObjectifPiis.objects.bulk_create(
-        ObjectifPiis(
-            cpas_id=o.cpas_id,
-            piis=copie,
-            ordre=o.ordre,
-            libelle=o.libelle,
-            echeance=o.echeance,
-            statut=o.statut,
-        )
-        for o in piis.objectifs.all()
-    )
-    EngagementTiers.objects.bulk_create(
-        EngagementTiers(
-            cpas_id=t.cpas_id,
-            piis=copie,
-            ordre=t.ordre,
-            nom=t.nom,
-            engagements=t.engagements,
-            partenaire_id=t.partenaire_id,
-        )
-        for t in piis.engagements_tiers.all()
-    )
+    _copier(piis.objectifs.all(), copie, ["ordre", "libelle", "echeance", "statut"])
+    _copier(piis.engagements_tiers.all(), copie, ["ordre", "nom", "engagements", "partenaire_id"])
     return copie
+
+
+def _copier(lignes, piis: Piis, champs: list[str]) -> None:
+    """Copy the rows of a PIIS (objectives, third parties' commitments) onto ``piis``."""
+    model = lignes.model
+    model.objects.bulk_create(
+        model(cpas_id=piis.cpas_id, piis=piis, **{c: getattr(o, c) for c in champs}) for o in lignes
+    )

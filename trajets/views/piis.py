@@ -179,7 +179,6 @@ def piis_detail(request, piis_pk):
                 piis.date_decision_ris, piis.date_signature, today
             ),
             "conformite": evaluations.conformite_evaluations(piis, today),
-            "transitions": services.transitions_possibles(piis, request.user),
             "proposer_form": ProposerForm(initial={"date": today, **version}),
             "signer_form": SignerForm(
                 initial={"date": today, "debut": piis.debut or today, "fin": piis.fin, **version}
