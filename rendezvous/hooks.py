@@ -40,13 +40,7 @@ def actions(request, beneficiaire):
 def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
-    rdvs = (
-        RendezVous.objects.filter(
-            cpas_id=beneficiaire.cpas_id, participants__beneficiaire=beneficiaire
-        )
-        .select_related("type")
-        .order_by("-debut")[:50]
-    )
+    rdvs = queries.rendez_vous_de_la_personne(beneficiaire)[:50]
     return [
         hooks.EvenementTimeline(
             date=timezone.localtime(r.debut).date(),

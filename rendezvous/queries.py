@@ -210,12 +210,34 @@ def du_jour(user, date=None):
 
 def de_la_personne(beneficiaire, user, nb_passes=20):
     """(upcoming, past) appointments of a person, for their page: upcoming are those still
-    planned or confirmed that have not ended; past, the last ``nb_passes`` others."""
-    qs = RendezVous.objects.filter(
-        cpas_id=beneficiaire.cpas_id, participants__beneficiaire=beneficiaire
-    )
-    a_venir = Q(fin__gte=timezone.now(), statut__in=STATUTS_A_VENIR)
-    return (
-        rendez_vous_avec_personnes(qs.filter(a_venir).order_by("debut", "id"), user),
-        rendez_vous_avec_personnes(qs.exclude(a_venir).order_by("-debut", "-id")[:nb_passes], user),
-    )
+    planned or confirmed that have not ended; past, the last ``nb_passes`` others.
+
+    One query for the section and the timeline of the page (cached on ``beneficiaire``); the
+    page is the person's own, so each appointment shows this person only (the other
+    participants of a collective session are on the appointment's page)."""
+    maintenant = timezone.now()
+    a_venir, passes = [], []
+    for r in rendez_vous_de_la_personne(beneficiaire):
+        r.personnes = [(beneficiaire, True)]
+        r.visible = True
+        if r.fin >= maintenant and r.statut in STATUTS_A_VENIR:
+            a_venir.append(r)
+        else:
+            passes.append(r)
+    a_venir.reverse()  # soonest first
+    return a_venir, passes[:nb_passes]
+
+
+def rendez_vous_de_la_personne(beneficiaire) -> list:
+    """Every appointment of a person, latest first, fetched once per page."""
+    cache = beneficiaire.__dict__.get("_rendez_vous")
+    if cache is None:
+        cache = list(
+            RendezVous.objects.filter(
+                cpas_id=beneficiaire.cpas_id, participants__beneficiaire=beneficiaire
+            )
+            .select_related("type", "lieu", "agent", "cellule")
+            .order_by("-debut", "-id")
+        )
+        beneficiaire.__dict__["_rendez_vous"] = cache
+    return cache

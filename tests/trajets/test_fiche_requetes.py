@@ -1,10 +1,10 @@
 """The person page (beneficiaires detail + the trajectory's sections and timeline): a fixed,
 small number of queries, each list fetched once, whatever the size of the file.
 
-The 16: session, user, authenticator (two-factor), membership, the person (with target groups
+The 17: session, user, authenticator (two-factor), membership, the person (with target groups
 and the number of BSP versions), the access log entry, current BSP, rights, obstacles, stays,
-steps, PIIS, article 60 contracts (each once for the sections and the timeline), referrals,
-their transitions, programme participations. It was 28 (the context processor reran for each
+steps, PIIS, article 60 contracts, appointments (each once for the sections and the timeline),
+referrals, their transitions, programme participations. It was 28 (the context processor reran for each
 section; stays, steps, PIIS and contracts were fetched twice)."""
 
 import datetime
@@ -20,7 +20,7 @@ from tests.partenaires.factories import OrientationFactory, ServiceFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 
 D = datetime.date
-PLAFOND = 16
+PLAFOND = 17
 
 
 def _remplir(b, agent, n, depuis=0):
@@ -51,7 +51,13 @@ def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
     client.get(url)  # first page of the session (CPAS chosen, last-seen stamp)
     petit = requetes_de_la_page(client, url)
     tables = [q["sql"].split(" FROM ", 1)[-1].split(" ", 1)[0] for q in petit]
-    for table in ("trajets_passagephase", "trajets_etape", "trajets_piis", "cpas_isp_membership"):
+    for table in (
+        "trajets_passagephase",
+        "trajets_etape",
+        "trajets_piis",
+        "cpas_isp_membership",
+        "rendezvous_rendezvous",
+    ):
         assert tables.count(f'"{table}"') == 1, (table, tables)
     assert len(petit) <= PLAFOND
     _remplir(b, agent, 6, depuis=1)
