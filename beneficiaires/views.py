@@ -399,7 +399,7 @@ def bilan_historique(request, pk):
         except (TypeError, ValueError):
             return default
 
-    nouveau = par_numero.get(_num("b", versions[0].version if versions else 0))
+    nouveau = par_numero.get(_num("b", 0)) or (versions[0] if versions else None)
     ancien = par_numero.get(_num("a", nouveau.version - 1 if nouveau else 0))
     comparaison = services.comparer_bilans(ancien, nouveau) if nouveau else []
     return render(
