@@ -3,6 +3,7 @@ templates that render an unknown variable fail; what a test run shares with the 
 workers (Celery queue, media folder) is made per worker."""
 
 import contextlib
+import importlib
 import os
 import sys
 
@@ -131,6 +132,40 @@ def _isoler_les_workers(tmp_path_factory):
     ):
         yield
     app.conf.task_default_queue = previous
+
+
+# The data migrations that seed rows (reference lists, schedules): (module, function).
+DONNEES_DES_MIGRATIONS = [
+    ("beneficiaires.migrations.0003_recherche_freins", "charger_freins"),
+    ("beneficiaires.migrations.0011_planification_relance_imports", "planifier"),
+    ("cpas_isp.migrations.0003_planning_purge_sessions", "creer"),
+    ("partenaires.migrations.0002_references_et_planification", "charger"),
+    ("rapports.migrations.0002_planification_rapports_mensuels", "planifier"),
+    ("rapports.migrations.0004_planification_relance_rapports", "planifier"),
+    ("trajets.migrations.0003_listes_de_reference", "charger"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _donnees_des_migrations(request):
+    """A test that empties the database (transactional, live server) takes away the rows the
+    data migrations seed: put them back before a test that uses the database finds them
+    missing, whatever test came before (random order)."""
+    if not {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from django.apps import apps
+    from django_celery_beat.models import PeriodicTask
+
+    from beneficiaires.models import Frein
+    from partenaires.models import TypePartenaire
+    from trajets.models import MotifSortie
+
+    request.getfixturevalue("django_db_setup")  # the test database, not the one in DATABASE_URL
+    with request.getfixturevalue("django_db_blocker").unblock():
+        if all(m.objects.exists() for m in (Frein, TypePartenaire, MotifSortie, PeriodicTask)):
+            return
+        for module, fonction in DONNEES_DES_MIGRATIONS:
+            getattr(importlib.import_module(module), fonction)(apps, None)
 
 
 @pytest.fixture

@@ -380,7 +380,8 @@ def bilan_historique(request, pk):
     par_numero = {v.version: v for v in versions}
 
     choix = ComparaisonBilansForm(request.GET).valeurs()
-    nouveau = par_numero.get(choix.get("b", versions[0].version if versions else 0))
+    # An unknown version number shows the latest version.
+    nouveau = par_numero.get(choix.get("b")) or (versions[0] if versions else None)
     ancien = par_numero.get(choix.get("a", nouveau.version - 1 if nouveau else 0))
     comparaison = services.comparer_bilans(ancien, nouveau) if nouveau else []
     return render(
