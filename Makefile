@@ -65,6 +65,7 @@ format: $(VENV)/.installed
 # In parallel (pytest-xdist, one test database per worker) and in random order
 # (pytest-randomly prints the seed; rerun with PYTEST_ARGS="--randomly-seed=N", or
 # PYTEST_ARGS="-p no:randomly" for the file order). TEST_WORKERS=0 runs in one process.
+# Two workers for 2 cores: three measured slower (3 min 14 s against 3 min 04 s on 42 tests).
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 
