@@ -229,11 +229,16 @@ PLAFOND_REQUETES = 60
 
 
 @pytest.fixture
-def requetes_de_la_page(django_assert_max_num_queries):
+def requetes_de_la_page(django_assert_max_num_queries, monkeypatch):
     """requetes_de_la_page(client, url, data=None) -> the SQL queries (dicts with "sql") of one
     GET of ``url``, which must answer 200 in at most ``plafond`` queries. The query-count test
     of a page calls it, adds rows, calls it again and compares the two ``len()``: the count
-    must not grow with the rows. (The first request of a session stamps it: warm up first.)"""
+    must not grow with the rows. (The first request of a session stamps it: warm up first.)
+    The session's last-seen stamp, refreshed once a minute, is not refreshed during the counted
+    requests: building rows may take more than a minute on a loaded machine."""
+    from cpas_isp.middleware import SessionIdleMiddleware
+
+    monkeypatch.setattr(SessionIdleMiddleware, "REFRESH_SECONDS", 24 * 3600)
 
     def _requetes(client, url, data=None, plafond=PLAFOND_REQUETES):
         with django_assert_max_num_queries(plafond) as ctx:
