@@ -13,6 +13,7 @@ from django.template import engines
 from django.test import Client
 from pytest_django.plugin import pytest_collection_modifyitems as trier_comme_django
 
+from cpas_isp.middleware import SessionIdleMiddleware
 from cpas_isp.models import Role
 from tests.cpas_isp.factories import PASSWORD, CpasFactory, MembershipFactory, UserFactory
 
@@ -236,8 +237,6 @@ def requetes_de_la_page(django_assert_max_num_queries, monkeypatch):
     must not grow with the rows. (The first request of a session stamps it: warm up first.)
     The session's last-seen stamp, refreshed once a minute, is not refreshed during the counted
     requests: building rows may take more than a minute on a loaded machine."""
-    from cpas_isp.middleware import SessionIdleMiddleware
-
     monkeypatch.setattr(SessionIdleMiddleware, "REFRESH_SECONDS", 24 * 3600)
 
     def _requetes(client, url, data=None, plafond=PLAFOND_REQUETES):
