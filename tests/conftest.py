@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.template import engines
 from django.test import Client
+from django.utils import translation
 from pytest_django.plugin import pytest_collection_modifyitems as trier_comme_django
 
 from cpas_isp.middleware import SessionIdleMiddleware
@@ -227,6 +228,15 @@ def client_for():
 
 # At most this many SQL queries for one page (a list or a person's file), rows or not.
 PLAFOND_REQUETES = 60
+
+
+@pytest.fixture(autouse=True)
+def _langue_par_defaut():
+    """Every test starts in the default language (French) and leaves it so: in random order, a
+    test that activates Dutch must not change the messages the next one reads."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
