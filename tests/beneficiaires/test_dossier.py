@@ -18,6 +18,9 @@ from tests.beneficiaires.helpers import LISTE, _sensible, detail_url
 pytestmark = pytest.mark.django_db
 
 
+# --- Sensitive obstacles ------------------------------------------------------------------------
+
+
 def test_sensitive_obstacle_visible_to_coordinator_and_referent(coord, agent, cpas_a, client_for):
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
     _sensible(b, coord)
@@ -87,6 +90,9 @@ def test_lifting_an_obstacle(coord, cpas_a, client_for):
     client_for(coord).post(reverse("beneficiaires:frein_lever", args=[fb.beneficiaire_id, fb.pk]))
     fb.refresh_from_db()
     assert fb.fin is not None
+
+
+# --- Query count --------------------------------------------------------------------------------
 
 
 def test_detail_runs_a_fixed_number_of_queries(coord, cpas_a, client_for, requetes_de_la_page):
@@ -197,6 +203,9 @@ def test_bsp_text_is_escaped(coord, cpas_a, client_for):
         reverse("beneficiaires:bilan_modifier", args=[b.pk]), {"projet": "<script>x</script>"}
     )
     assert "<script>x</script>" not in client.get(detail_url(b)).content.decode()
+
+
+# --- Personal data export -----------------------------------------------------------------------
 
 
 def test_personal_data_export_json_and_pdf(coord, cpas_a, client_for):
