@@ -6,9 +6,7 @@ Fails on any HTTP 500, on any 200 that shows the other CPAS's person (name or NI
 200 that shows an agent (or a director) a person out of their caseload, and on a route nobody
 classified.
 
-A new route: add one line to ``ROUTES`` (route name -> kwargs factory). The factory receives the
-test world and a scope (``"own"``, ``"hors"``, ``"other"``) and returns the URL kwargs for an
-object of that scope, optionally with a query string: ``(kwargs, "a=1&b=2")``.
+A new route: add one line to ``ROUTES`` in tests/routes.py (route name -> kwargs factory).
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ import datetime
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from beneficiaires.models import LotImport
@@ -42,7 +40,7 @@ from tests.partenaires.factories import (
     ProgrammeFactory,
     ServiceFactory,
 )
-from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
+from tests.routes import ROUTES, routes_applicatives, sans
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 from trajets.models import EvaluationPiis
 
@@ -53,179 +51,6 @@ SCOPES = ("own", "hors", "other")
 ROLES_HORS_DOSSIERS = ("agent_cellule", "agent_sans_cellule", "directeur")
 MARQUEUR_AUTRE_CPAS = "Zorglubautrecpas"
 MARQUEUR_HORS = "Horsdudossier"
-
-
-# --- Classification: one line per route ----------------------------------------------------
-
-
-def sans(_w, _s):
-    """A route without object in its URL (lists, forms, dashboards)."""
-    return {}
-
-
-def avec(**champs):
-    """kwargs built from the world's objects of the scope: ``avec(pk="b")`` -> pk=<b.pk>."""
-
-    def factory(w, scope):
-        return {kwarg: w[scope][cle].pk for kwarg, cle in champs.items()}
-
-    return factory
-
-
-def cellule(w, scope):
-    return {"code": w[scope]["cellule"]}
-
-
-def requete(factory, query):
-    """The route with a query string (e.g. the people behind a dashboard number)."""
-
-    def wrapped(w, scope):
-        q = query(w, scope) if callable(query) else query
-        return factory(w, scope), q
-
-    return wrapped
-
-
-def _date_du_jour(_w, _s):
-    return f"indicateur=isp&date={timezone.localdate():%Y-%m-%d}"
-
-
-ROUTES = {
-    # cpas_isp
-    "accueil": sans,
-    "login": sans,
-    "logout": sans,
-    "password_change": sans,
-    "password_change_done": sans,
-    "changer_cpas": sans,
-    "changer_langue": sans,
-    "audit": sans,
-    "otp_verifier": sans,
-    "otp_activer": sans,
-    "otp_codes_secours": sans,
-    "sante": sans,
-    # beneficiaires
-    "beneficiaires:liste": sans,
-    "beneficiaires:creer": sans,
-    "beneficiaires:detail": avec(pk="b"),
-    "beneficiaires:modifier": avec(pk="b"),
-    "beneficiaires:droit_ajouter": avec(pk="b"),
-    "beneficiaires:droit_modifier": avec(pk="b", droit_pk="droit"),
-    "beneficiaires:droit_supprimer": avec(pk="b", droit_pk="droit"),
-    "beneficiaires:frein_ajouter": avec(pk="b"),
-    "beneficiaires:frein_lever": avec(pk="b", frein_pk="frein"),
-    "beneficiaires:bilan_modifier": avec(pk="b"),
-    "beneficiaires:bilan_historique": avec(pk="b"),
-    "beneficiaires:donnees_personnelles": avec(pk="b"),
-    "beneficiaires:import_liste": sans,
-    "beneficiaires:import_detail": avec(pk="lot"),
-    "beneficiaires:import_statut": avec(pk="lot"),
-    # partenaires
-    "partenaires:liste": sans,
-    "partenaires:creer": sans,
-    "partenaires:detail": avec(pk="partenaire"),
-    "partenaires:modifier": avec(pk="partenaire"),
-    "partenaires:note_creer": avec(pk="partenaire"),
-    "partenaires:suggestion_creer": avec(pk="partenaire"),
-    "partenaires:suggestion_traitee": avec(pk="partenaire", suggestion_pk="suggestion"),
-    "partenaires:service_creer": avec(partenaire_pk="partenaire"),
-    "partenaires:service_modifier": avec(partenaire_pk="partenaire", pk="service"),
-    "partenaires:contact_creer": avec(partenaire_pk="partenaire"),
-    "partenaires:contact_modifier": avec(partenaire_pk="partenaire", pk="contact"),
-    "partenaires:orientations": sans,
-    "partenaires:orientation_creer": requete(sans, lambda w, s: f"beneficiaire={w[s]['b'].pk}"),
-    "partenaires:orientation_detail": avec(pk="orientation"),
-    "partenaires:orientation_modifier": avec(pk="orientation"),
-    "partenaires:orientation_transition": avec(pk="orientation"),
-    "partenaires:orientation_message": avec(pk="orientation"),
-    "partenaires:statistiques": sans,
-    "partenaires:portail": sans,
-    "partenaires:portail_detail": avec(pk="orientation"),
-    "partenaires:portail_transition": avec(pk="orientation"),
-    "partenaires:portail_message": avec(pk="orientation"),
-    "partenaires:portail_presence": avec(pk="orientation"),
-    "partenaires:conventions": sans,
-    "partenaires:convention_creer": sans,
-    "partenaires:convention_detail": avec(pk="convention"),
-    "partenaires:convention_modifier": avec(pk="convention"),
-    "partenaires:programmes": sans,
-    "partenaires:programme_creer": sans,
-    "partenaires:programme_detail": avec(pk="programme"),
-    "partenaires:programme_modifier": avec(pk="programme"),
-    "partenaires:participation_creer": avec(programme_pk="programme"),
-    "partenaires:participation_modifier": avec(programme_pk="programme", pk="participation"),
-    "partenaires:avis_creer": avec(programme_pk="programme", pk="participation"),
-    # trajets
-    "trajets:etape_rapide": avec(pk="b"),
-    "trajets:journal": avec(pk="b"),
-    "trajets:journal_recent": avec(pk="b"),
-    "trajets:etape_modifier": avec(etape_pk="etape"),
-    "trajets:action_faite": avec(etape_pk="etape"),
-    "trajets:echeances": sans,
-    "trajets:orienter": avec(pk="b"),
-    "trajets:terminer_trajet": avec(pk="b"),
-    "trajets:passage_modifier": avec(passage_pk="passage"),
-    "trajets:files": sans,
-    "trajets:file_cellule": cellule,
-    "trajets:seance_collective": cellule,
-    "trajets:piis_nouveau": avec(pk="b"),
-    "trajets:piis_detail": avec(piis_pk="piis"),
-    "trajets:piis_modifier": avec(piis_pk="piis"),
-    "trajets:piis_proposer": avec(piis_pk="piis"),
-    "trajets:piis_signer": avec(piis_pk="piis"),
-    "trajets:piis_cloturer": avec(piis_pk="piis"),
-    "trajets:piis_avenant": avec(piis_pk="piis"),
-    "trajets:piis_pdf": avec(piis_pk="piis"),
-    "trajets:evaluation_ajouter": avec(piis_pk="piis"),
-    "trajets:evaluation": avec(evaluation_pk="evaluation"),
-    "trajets:contrat_nouveau": avec(pk="b"),
-    "trajets:fin_prevue": requete(avec(pk="b"), "debut=2026-01-05&heures_semaine=38"),
-    "trajets:contrat_detail": avec(contrat_pk="contrat"),
-    "trajets:occupation": sans,
-    "trajets:contrats_liste": sans,
-    # rendezvous
-    "rendezvous:mon_agenda": sans,
-    "rendezvous:semaine": matrice_agenda,
-    "rendezvous:jour": matrice_agenda,
-    "rendezvous:reglages": matrice_agenda,
-    "rendezvous:supprimer_reglage": matrice_agenda,
-    "rendezvous:jeton_ics": matrice_agenda,
-    "rendezvous:creer_dans_agenda": matrice_agenda,
-    "rendezvous:cellule_jour": cellule,
-    "rendezvous:creer": avec(pk="b"),
-    "rendezvous:detail": matrice_rdv,
-    "rendezvous:modifier": matrice_rdv,
-    "rendezvous:statut": matrice_rdv,
-    "rendezvous:ics": matrice_ics,
-    # rapports
-    "rapports:tableau_de_bord": sans,
-    "rapports:personnes": requete(sans, _date_du_jour),
-    "rapports:export": lambda w, s: {"table": "participation", "format": "csv"},
-    "rapports:mensuels": sans,
-    "rapports:demander": sans,
-    "rapports:telecharger": avec(pk="rapport"),
-}
-
-
-# --- The routes, from the resolver ---------------------------------------------------------
-
-
-def routes_du_resolver(resolver=None, namespace=""):
-    """(namespace, name, pattern) of every URL pattern, recursively."""
-    for p in (resolver or get_resolver()).url_patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            yield from routes_du_resolver(p, ns)
-        elif isinstance(p, URLPattern):
-            yield namespace, p.name, p
-
-
-def routes_applicatives():
-    return [
-        (f"{ns}{name}" if name else f"{ns}<sans nom: {p.pattern}>", p)
-        for ns, name, p in routes_du_resolver()
-        if not ns.startswith("admin:")
-    ]
 
 
 # --- The world -----------------------------------------------------------------------------
@@ -408,7 +233,7 @@ def urls_de(w, name, pattern):
 def test_every_route_is_classified():
     unknown = [name for name, _p in routes_applicatives() if name not in ROUTES]
     assert not unknown, "\n".join(
-        f"classify route {name} in tests/test_route_matrix.py ROUTES" for name in unknown
+        f"classify route {name} in tests/routes.py ROUTES" for name in unknown
     )
 
 

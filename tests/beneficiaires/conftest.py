@@ -1,6 +1,7 @@
 import pytest
 
 from beneficiaires import hooks
+from cpas_isp.models import Role
 
 
 @pytest.fixture(autouse=True)
@@ -10,3 +11,24 @@ def registres_vides(monkeypatch):
     for name in ("_timeline", "_sections", "_actions", "_caseload", "_cellule_filters"):
         monkeypatch.setattr(hooks, name, [])
     monkeypatch.setattr(hooks, "_donnees_personnelles", [])
+
+
+@pytest.fixture
+def coord(make_user, cpas_a):
+    return make_user(Role.COORDINATEUR, cpas_a)
+
+
+@pytest.fixture
+def agent(make_user, cpas_a):
+    return make_user(Role.AGENT, cpas_a, cellule="emploi")
+
+
+@pytest.fixture
+def cellule_hook(monkeypatch):
+    """A fake of the filter trajets registers: people whose commune is the cellule's code."""
+
+    def filtre(queryset, cellule):
+        return queryset.filter(commune=cellule.code)
+
+    hooks.register_cellule_filter(filtre)
+    return filtre

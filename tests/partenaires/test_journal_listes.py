@@ -13,24 +13,12 @@ from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import (
     ComptePartenaireFactory,
     OrientationFactory,
-    PartenaireFactory,
     ParticipationFactory,
     ProgrammeFactory,
-    ServiceFactory,
 )
 from tests.trajets.factories import PassageFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def service():
-    return ServiceFactory(partenaire=PartenaireFactory(nom="CISP Le Trusquin"))
-
-
-@pytest.fixture
-def agent(make_user, cpas_a):
-    return make_user(Role.AGENT, cpas_a)
 
 
 def dernier(user):

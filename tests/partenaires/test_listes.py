@@ -23,11 +23,6 @@ from tests.partenaires.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def coordinateur(make_user, cpas_a):
-    return make_user(Role.COORDINATEUR, cpas_a)
-
-
 def test_directory_sorts_by_a_column_and_ignores_an_unknown_one(client_for, coordinateur):
     a = PartenaireFactory(nom="Actiris", commune="Bruxelles")
     z = PartenaireFactory(nom="Zénobie", commune="Anderlecht")

@@ -18,27 +18,15 @@ from partenaires.services import (
 )
 from partenaires.tasks import echeances_orientations
 from tests.beneficiaires.factories import BeneficiaireFactory
-from tests.partenaires.factories import ComptePartenaireFactory, OrientationFactory, ServiceFactory
+from tests.partenaires.factories import OrientationFactory, ServiceFactory
 
 S = StatutOrientation
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def agent(make_user, cpas_a):
-    return make_user(Role.AGENT, cpas_a)
-
-
-@pytest.fixture
 def service():
     return ServiceFactory()
-
-
-@pytest.fixture
-def partenaire_user(make_user, cpas_a, service):
-    user = make_user(Role.PARTENAIRE, cpas_a)
-    ComptePartenaireFactory(user=user, partenaire=service.partenaire)
-    return user
 
 
 @pytest.fixture

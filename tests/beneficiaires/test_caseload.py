@@ -1,0 +1,184 @@
+"""The caseload list: search, filters, target groups, sorting, extensions, exports, query count."""
+
+import datetime
+import io
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from beneficiaires import hooks
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.beneficiaires.helpers import LISTE, detail_url
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Search, filters, sorting -------------------------------------------------------------------
+
+
+def test_search_forgives_typos_and_accents(coord, cpas_a, cpas_b, client_for):
+    dupont = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Jean")
+    lefevre = BeneficiaireFactory(cpas=cpas_a, nom="Lefèvre", prenom="Zoé")
+    BeneficiaireFactory(cpas=cpas_b, nom="Dupont", prenom="Jean")
+    client = client_for(coord)
+    body = client.get(LISTE, {"q": "dupond"}).content.decode()
+    assert dupont.niss_affiche in body and lefevre.niss_affiche not in body
+    assert "1 dossier" in body
+    assert lefevre.niss_affiche in client.get(LISTE, {"q": "lefevre zoe"}).content.decode()
+    assert lefevre.niss_affiche in client.get(LISTE, {"q": "Lefebvre"}).content.decode()
+
+
+def test_search_by_partial_niss_in_any_format(coord, cpas_a, client_for):
+    b = BeneficiaireFactory(cpas=cpas_a)
+    autre = BeneficiaireFactory(cpas=cpas_a, date_naissance=datetime.date(1960, 2, 2))
+    client = client_for(coord)
+    for terme in (b.niss, b.niss_affiche, b.niss_affiche[:8], b.niss[-5:]):
+        body = client.get(LISTE, {"q": terme}).content.decode()
+        assert b.niss_affiche in body and autre.niss_affiche not in body, terme
+
+
+def test_htmx_request_gets_only_the_results(coord, cpas_a, client_for):
+    BeneficiaireFactory(cpas=cpas_a, nom="Dupont")
+    response = client_for(coord).get(LISTE, {"q": "dupont"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="resultats"') and "<html" not in body
+
+
+def test_filter_right_active_at_a_date(coord, cpas_a, client_for):
+    avec = DroitFactory(
+        beneficiaire__cpas=cpas_a, debut=datetime.date(2024, 1, 1), fin=datetime.date(2024, 6, 30)
+    ).beneficiaire
+    sans = BeneficiaireFactory(cpas=cpas_a)
+    body = client_for(coord).get(LISTE, {"droit_le": "2024-03-01"}).content.decode()
+    assert avec.niss_affiche in body and sans.niss_affiche not in body
+    body = client_for(coord).get(LISTE, {"droit_le": "2024-07-01"}).content.decode()
+    assert avec.niss_affiche not in body
+
+
+def test_a_filter_that_is_not_valid_is_a_field_error_and_is_left_out(coord, cpas_a, client_for):
+    b = BeneficiaireFactory(cpas=cpas_a)
+    response = client_for(coord).get(LISTE, {"droit_le": "31/02/2024", "referent": "x"})
+    body = response.content.decode()
+    assert response.status_code == 200 and b.niss_affiche in body
+    assert "Droit actif le : " in body and "Référent : Choisissez un référent" in body
+
+
+def test_target_groups_are_computed(coord, cpas_a, client_for):
+    today = timezone.localdate()
+    jeune = BeneficiaireFactory(
+        cpas=cpas_a, date_naissance=today - relativedelta(years=20), niveau_etudes="ce1d"
+    )
+    jeune_diplome = BeneficiaireFactory(
+        cpas=cpas_a, date_naissance=today - relativedelta(years=20), niveau_etudes="cess"
+    )
+    senior = BeneficiaireFactory(
+        cpas=cpas_a,
+        date_naissance=today - relativedelta(years=50),
+        niveau_etudes="ceb",
+        diplome_etranger="non_reconnu",
+    )
+    nouveau = DroitFactory(
+        beneficiaire__cpas=cpas_a, debut=today - datetime.timedelta(days=30)
+    ).beneficiaire
+    ancien = DroitFactory(
+        beneficiaire__cpas=cpas_a, debut=today - datetime.timedelta(days=30)
+    ).beneficiaire
+    DroitFactory(
+        beneficiaire=ancien,
+        debut=today - datetime.timedelta(days=400),
+        fin=today - datetime.timedelta(days=60),
+    )
+    client = client_for(coord)
+
+    def groupe(code):
+        return client.get(LISTE, {"groupe": code}).content.decode()
+
+    body = groupe("jeune_peu_qualifie")
+    assert jeune.niss_affiche in body and jeune_diplome.niss_affiche not in body
+    body = groupe("age_45_55_sans_qualification")
+    assert senior.niss_affiche in body and jeune.niss_affiche not in body
+    body = groupe("nouveau_ris")
+    assert nouveau.niss_affiche in body and ancien.niss_affiche not in body
+    assert "Nouveau bénéficiaire RIS" in client.get(detail_url(nouveau)).content.decode()
+
+
+def test_sorting_by_birth_date(coord, cpas_a, client_for):
+    vieux = BeneficiaireFactory(cpas=cpas_a, date_naissance=datetime.date(1961, 1, 1))
+    jeune = BeneficiaireFactory(cpas=cpas_a, date_naissance=datetime.date(2001, 1, 1))
+    body = client_for(coord).get(LISTE, {"tri": "-naissance"}).content.decode()
+    assert body.index(jeune.niss_affiche) < body.index(vieux.niss_affiche)
+    body = client_for(coord).get(LISTE, {"tri": "naissance"}).content.decode()
+    assert body.index(vieux.niss_affiche) < body.index(jeune.niss_affiche)
+
+
+def test_caseload_extension_adds_column_and_filter(coord, cpas_a, client_for, tmp_path, settings):
+    from django.db.models import Value
+
+    from beneficiaires.hooks import CaseloadExtension
+
+    a = BeneficiaireFactory(cpas=cpas_a, commune="Ciney")
+    b = BeneficiaireFactory(cpas=cpas_a, commune="Namur")
+    (tmp_path / "col.html").write_text("<span class='ext'>{{ b.marque }}</span>")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+    hooks.register_caseload_extension(
+        CaseloadExtension(
+            key="test",
+            label="Marque",
+            annotate=lambda qs: qs.annotate(marque=Value("M-ok")),
+            filter_name="commune_test",
+            filter=lambda qs, v: qs.filter(commune=v),
+            choices=lambda: [("Ciney", "Ciney"), ("Namur", "Namur")],
+            column="col.html",
+            sort={"commune_test": "commune"},
+        )
+    )
+    body = client_for(coord).get(LISTE, {"commune_test": "Ciney"}).content.decode()
+    assert "M-ok" in body and a.niss_affiche in body and b.niss_affiche not in body
+
+
+# --- Query counts -------------------------------------------------------------------------------
+
+
+def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
+    coord, cpas_a, client_for, requetes_de_la_page
+):
+    client = client_for(coord)
+    for _ in range(3):
+        DroitFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=coord))
+    requetes_de_la_page(client, LISTE)  # warm-up: first request of the session
+    small = len(requetes_de_la_page(client, LISTE, {"taille": 25}))
+    for _ in range(40):
+        DroitFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=coord))
+    assert len(requetes_de_la_page(client, LISTE, {"taille": 100})) == small
+    assert len(requetes_de_la_page(client, LISTE, {"taille": 25, "q": "a"})) == small
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+
+def test_csv_export_of_the_filtered_list(coord, cpas_a, client_for):
+    BeneficiaireFactory(cpas=cpas_a, nom="Dupont")
+    BeneficiaireFactory(cpas=cpas_a, nom="Martin")
+    response = client_for(coord).get(LISTE, {"q": "dupont", "format": "csv"})
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = content.strip().splitlines()
+    assert lines[0].startswith("NISS;Nom;Prénom")
+    assert len(lines) == 2 and "Dupont" in lines[1]
+
+
+def test_xlsx_export(coord, cpas_a, client_for):
+    from openpyxl import load_workbook
+
+    for _ in range(3):
+        BeneficiaireFactory(cpas=cpas_a)
+    response = client_for(coord).get(LISTE, {"format": "xlsx"})
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][0] == "NISS" and len(rows) == 4
+
+
+def test_agent_cannot_export_the_list(agent, client_for):
+    assert client_for(agent).get(LISTE, {"format": "csv"}).status_code == 403

@@ -1,0 +1,181 @@
+"""Referrals on the CPAS side: sending, editing, lists, statistics and home-page counts."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from freezegun import freeze_time
+
+from cpas_isp.models import JournalAcces, Role
+from partenaires.models import Orientation, StatutOrientation
+from partenaires.services import transition
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.conftest import PLAFOND_REQUETES
+from tests.partenaires.factories import OrientationFactory, ServiceFactory
+from tests.partenaires.helpers import _envoyer
+
+S = StatutOrientation
+pytestmark = pytest.mark.django_db
+
+
+# --- CPAS side ------------------------------------------------------------------------------
+
+
+def test_agent_refers_a_person_and_it_is_sent(client_for, agent, service, cpas_a):
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    r = client_for(agent).post(
+        reverse("partenaires:orientation_creer"),
+        {
+            "beneficiaire": b.pk,
+            "service": service.pk,
+            "date_orientation": "2026-03-02",
+            "motif": "Projet horeca",
+            "envoyer": "on",
+        },
+    )
+    o = Orientation.objects.get()
+    assert r.status_code == 302 and o.statut == S.ENVOYEE and o.agent == agent
+
+
+def test_agent_cannot_refer_someone_of_another_cpas(client_for, agent, service, cpas_b):
+    b = BeneficiaireFactory(cpas=cpas_b)
+    url = reverse("partenaires:orientation_creer")
+    assert client_for(agent).get(url + f"?beneficiaire={b.pk}").status_code == 404
+    r = client_for(agent).post(
+        url,
+        {
+            "beneficiaire": b.pk,
+            "service": service.pk,
+            "date_orientation": "2026-03-02",
+            "motif": "x",
+        },
+    )
+    assert r.status_code == 200 and not Orientation.objects.exists()
+
+
+def test_referral_of_another_cpas_is_404(client_for, agent, service, cpas_b, make_user):
+    autre = _envoyer(make_user(Role.AGENT, cpas_b), service, cpas_b)
+    client = client_for(agent)
+    assert client.get(reverse("partenaires:orientation_detail", args=[autre.pk])).status_code == 404
+    r = client.post(
+        reverse("partenaires:orientation_transition", args=[autre.pk]), {"vers": "annulee"}
+    )
+    assert r.status_code == 404
+
+
+def test_agent_sees_only_referrals_of_their_caseload(client_for, agent, make_user, service, cpas_a):
+    collegue = make_user(Role.AGENT, cpas_a)
+    mine = _envoyer(agent, service, cpas_a)
+    theirs = _envoyer(collegue, service, cpas_a)
+    r = client_for(agent).get(reverse("partenaires:orientations"))
+    assert list(r.context["page"].object_list) == [mine]
+    assert (
+        client_for(agent)
+        .get(reverse("partenaires:orientation_detail", args=[theirs.pk]))
+        .status_code
+        == 404
+    )
+    coord = make_user(Role.COORDINATEUR, cpas_a)
+    r = client_for(coord).get(reverse("partenaires:orientations"))
+    assert set(r.context["page"].object_list) == {mine, theirs}
+
+
+def test_referral_detail_logs_access(client_for, agent, service, cpas_a):
+    o = _envoyer(agent, service, cpas_a)
+    client_for(agent).get(reverse("partenaires:orientation_detail", args=[o.pk]))
+    assert JournalAcces.objects.filter(user=agent, object_id=o.beneficiaire_id).count() == 1
+
+
+def test_referral_list_filters_by_partner_and_status(client_for, coordinateur, agent, cpas_a):
+    s1, s2 = ServiceFactory(), ServiceFactory()
+    a = _envoyer(agent, s1, cpas_a)
+    _envoyer(agent, s2, cpas_a)
+    client = client_for(coordinateur)
+    url = reverse("partenaires:orientations")
+    r = client.get(url, {"partenaire": s1.partenaire_id})
+    assert list(r.context["page"].object_list) == [a]
+    assert set(r.context["partenaires"]) == {s1.partenaire, s2.partenaire}
+    assert list(client.get(url, {"statut": "terminee"}).context["page"].object_list) == []
+
+
+def test_referral_editable_until_the_partner_answers(
+    client_for, agent, service, cpas_a, partenaire_user
+):
+    o = _envoyer(agent, service, cpas_a)
+    url = reverse("partenaires:orientation_modifier", args=[o.pk])
+    r = client_for(agent).post(url, {"motif": "Nouveau motif", "informations_partagees": "x"})
+    assert r.status_code == 302
+    o.refresh_from_db()
+    assert o.motif == "Nouveau motif" and o.service == service  # service fixed once sent
+    transition(o, S.ACCEPTEE, par=partenaire_user)
+    client_for(agent).post(url, {"motif": "Encore"})
+    o.refresh_from_db()
+    assert o.motif == "Nouveau motif"
+
+
+def test_statistics_per_partner(client_for, coordinateur, agent, service, cpas_a, partenaire_user):
+    a = _envoyer(agent, service, cpas_a)
+    b = _envoyer(agent, service, cpas_a)
+    _envoyer(agent, service, cpas_a)
+    transition(a, S.ACCEPTEE, par=partenaire_user)
+    transition(b, S.REFUSEE, par=partenaire_user, motif_refus="complet")
+    transition(a, S.TERMINEE, par=partenaire_user, resultat="emploi")
+    r = client_for(coordinateur).get(reverse("partenaires:statistiques"))
+    (ligne,) = r.context["lignes"]
+    assert (ligne["envoyees"], ligne["acceptees"], ligne["refusees"], ligne["terminees"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert ligne["en_attente"] == 1 and ligne["taux_acceptation"] == Decimal("50.0")
+    assert ligne["delai_moyen"] == 0
+    assert client_for(agent).get(reverse("partenaires:statistiques")).status_code == 403
+
+
+def test_home_cards_show_referrals_waiting(client_for, partenaire_user, agent, service, cpas_a):
+    _envoyer(agent, service, cpas_a)
+    _envoyer(agent, service, cpas_a)
+    assert (
+        "2 orientations attendent votre réponse"
+        in client_for(partenaire_user).get(reverse("accueil")).content.decode()
+    )
+    assert "2 en attente de réponse" in client_for(agent).get(reverse("accueil")).content.decode()
+
+
+def test_home_summary_counts_refusals_since_local_midnight_30_days_ago(
+    client_for, agent, service, cpas_a, django_assert_max_num_queries, django_assert_num_queries
+):
+    utc = datetime.UTC
+    with freeze_time("2026-03-31 10:00:00"):  # 12:00 in Brussels; 30 days ago: 1 March
+        client = client_for(agent)
+        client.get(reverse("accueil"))  # first page of the session
+
+        def refusee(quand):
+            o = OrientationFactory(
+                beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent),
+                service=service,
+                agent=agent,
+                statut="refusee",
+                motif_refus="complet",
+                date_envoi=datetime.date(2026, 2, 1),
+                date_reponse=datetime.date(2026, 2, 2),
+            )
+            Orientation.objects.filter(pk=o.pk).update(modifie_le=quand)
+
+        # 00:30 on 1 March in Brussels (UTC+1): counted; 23:30 on 28 February: not.
+        refusee(datetime.datetime(2026, 2, 28, 23, 30, tzinfo=utc))
+        refusee(datetime.datetime(2026, 2, 28, 22, 30, tzinfo=utc))
+        _envoyer(agent, service, cpas_a)
+        with django_assert_max_num_queries(PLAFOND_REQUETES) as petit:
+            page = client.get(reverse("accueil")).content.decode()
+        assert "1 en attente de réponse" in page
+        assert "1 refusée ou expirée ce mois-ci" in page
+        for _ in range(5):
+            _envoyer(agent, service, cpas_a)
+            refusee(datetime.datetime(2026, 3, 30, 8, 0, tzinfo=utc))
+        with django_assert_num_queries(len(petit)):
+            page = client.get(reverse("accueil")).content.decode()
+        assert "6 en attente de réponse" in page
+        assert "6 refusées ou expirées ce mois-ci" in page
