@@ -145,6 +145,7 @@ DONNEES_DES_MIGRATIONS = [
     ("rapports.migrations.0002_planification_rapports_mensuels", "planifier"),
     ("rapports.migrations.0004_planification_relance_rapports", "planifier"),
     ("trajets.migrations.0003_listes_de_reference", "charger"),
+    ("rendezvous.migrations.0002_types_de_rendez_vous", "charger"),  # after the step types
 ]
 
 
@@ -160,11 +161,15 @@ def _donnees_des_migrations(request):
 
     from beneficiaires.models import Frein
     from partenaires.models import TypePartenaire
+    from rendezvous.models import TypeRendezVous
     from trajets.models import MotifSortie
 
     request.getfixturevalue("django_db_setup")  # the test database, not the one in DATABASE_URL
     with request.getfixturevalue("django_db_blocker").unblock():
-        if all(m.objects.exists() for m in (Frein, TypePartenaire, MotifSortie, PeriodicTask)):
+        if all(
+            m.objects.exists()
+            for m in (Frein, TypePartenaire, MotifSortie, TypeRendezVous, PeriodicTask)
+        ):
             return
         for module, fonction in DONNEES_DES_MIGRATIONS:
             getattr(importlib.import_module(module), fonction)(apps, None)

@@ -13,7 +13,10 @@ from tests.beneficiaires.factories import BeneficiaireFactory
 
 from .factories import moment, planifier
 
-DEMAIN = timezone.localdate() + datetime.timedelta(days=1)
+
+def demain():
+    """Computed when the test runs (date runs move the clock per test)."""
+    return timezone.localdate() + datetime.timedelta(days=1)
 
 
 @pytest.fixture
@@ -21,7 +24,7 @@ def monde(cpas_a, cpas_b, make_user):
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     coord_b = make_user(Role.COORDINATEUR, cpas_b)
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
-    rdv = planifier(agent, b, moment(DEMAIN, "10:00"))
+    rdv = planifier(agent, b, moment(demain(), "10:00"))
     return {
         "agent": agent,
         "b": b,
@@ -82,8 +85,8 @@ def test_a_colleague_of_the_cellule_sees_the_slot_busy_but_not_the_name(
 ):
     collegue = make_user(Role.AGENT, cpas_a, cellule="emploi")
     b = BeneficiaireFactory(cpas=cpas_a, referent=monde["agent"], nom="Secretissime")
-    planifier(monde["agent"], b, moment(DEMAIN, "14:00"))
-    url = reverse("rendezvous:semaine", args=[monde["agenda"].pk]) + f"?date={DEMAIN:%Y-%m-%d}"
+    planifier(monde["agent"], b, moment(demain(), "14:00"))
+    url = reverse("rendezvous:semaine", args=[monde["agenda"].pk]) + f"?date={demain():%Y-%m-%d}"
     text = client_for(collegue).get(url).content.decode()
     assert "un collègue" in text and "Secretissime" not in text
 

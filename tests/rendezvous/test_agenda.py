@@ -16,7 +16,10 @@ from tests.beneficiaires.factories import BeneficiaireFactory
 
 from .factories import disponibilite, lieu, moment, planifier
 
-LUNDI = queries.semaine_de(timezone.localdate()) + datetime.timedelta(days=7)
+
+def lundi():
+    """Computed when the test runs (date runs move the clock per test)."""
+    return queries.semaine_de(timezone.localdate()) + datetime.timedelta(days=7)
 
 
 @pytest.fixture
@@ -39,18 +42,18 @@ def _heures(cal, n=0):
 
 
 def test_free_slots_are_the_availability_minus_appointments_and_absences(agenda, agent, cpas_a):
-    planifier(agent, BeneficiaireFactory(cpas=cpas_a), moment(LUNDI, "09:30"), 30)
+    planifier(agent, BeneficiaireFactory(cpas=cpas_a), moment(lundi(), "09:30"), 30)
     Absence.objects.create(
-        cpas=cpas_a, agenda=agenda, debut=moment(LUNDI, "10:30"), fin=moment(LUNDI, "12:00")
+        cpas=cpas_a, agenda=agenda, debut=moment(lundi(), "10:30"), fin=moment(lundi(), "12:00")
     )
-    (cal,) = queries.calendriers([agenda], LUNDI, 7, agent)
+    (cal,) = queries.calendriers([agenda], lundi(), 7, agent)
     assert _heures(cal) == ["09:00", "10:00"]
     assert [len(j.creneaux) for j in cal.jours[1:]] == [0] * 6
 
 
 def test_availability_outside_its_validity_gives_no_slot(agenda, agent):
-    agenda.disponibilites.update(valide_du=LUNDI + datetime.timedelta(days=1))
-    (cal,) = queries.calendriers([agenda], LUNDI, 1, agent)
+    agenda.disponibilites.update(valide_du=lundi() + datetime.timedelta(days=1))
+    (cal,) = queries.calendriers([agenda], lundi(), 1, agent)
     assert cal.jours[0].creneaux == []
 
 
@@ -58,9 +61,9 @@ def test_week_view_shows_appointments_and_slots_and_logs_the_people(
     agenda, agent, cpas_a, client_for
 ):
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Dupuis", prenom="Léa")
-    planifier(agent, b, moment(LUNDI, "09:00"), 30, lieu=lieu(cpas_a))
+    planifier(agent, b, moment(lundi(), "09:00"), 30, lieu=lieu(cpas_a))
     response = client_for(agent).get(
-        reverse("rendezvous:semaine", args=[agenda.pk]), {"date": f"{LUNDI:%Y-%m-%d}"}
+        reverse("rendezvous:semaine", args=[agenda.pk]), {"date": f"{lundi():%Y-%m-%d}"}
     )
     text = response.content.decode()
     assert response.status_code == 200
@@ -72,14 +75,14 @@ def test_week_view_shows_appointments_and_slots_and_logs_the_people(
 
 def test_week_view_query_count_does_not_grow_with_rows(agenda, agent, cpas_a, client_for):
     client = client_for(agent)
-    url = reverse("rendezvous:semaine", args=[agenda.pk]) + f"?date={LUNDI:%Y-%m-%d}"
+    url = reverse("rendezvous:semaine", args=[agenda.pk]) + f"?date={lundi():%Y-%m-%d}"
 
     def compter():
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         return len(ctx)
 
-    planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), moment(LUNDI, "14:00"))
+    planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), moment(lundi(), "14:00"))
     compter()  # the session's first request loads what later ones find cached
     peu = compter()
     for jour in range(5):
@@ -88,7 +91,7 @@ def test_week_view_query_count_does_not_grow_with_rows(agenda, agent, cpas_a, cl
             planifier(
                 agent,
                 gens,
-                moment(LUNDI + datetime.timedelta(days=jour), heure),
+                moment(lundi() + datetime.timedelta(days=jour), heure),
                 45,
                 code="information_collective",
                 lieu=lieu(cpas_a, f"Salle {jour}"),
@@ -98,12 +101,12 @@ def test_week_view_query_count_does_not_grow_with_rows(agenda, agent, cpas_a, cl
 
 def test_day_view_and_navigation(agenda, agent, client_for):
     response = client_for(agent).get(
-        reverse("rendezvous:jour", args=[agenda.pk]), {"date": f"{LUNDI:%Y-%m-%d}"}
+        reverse("rendezvous:jour", args=[agenda.pk]), {"date": f"{lundi():%Y-%m-%d}"}
     )
     text = response.content.decode()
     assert "09:00–09:30" in text
-    assert f"?date={LUNDI - datetime.timedelta(days=1):%Y-%m-%d}" in text
-    assert f"?date={LUNDI + datetime.timedelta(days=1):%Y-%m-%d}" in text
+    assert f"?date={lundi() - datetime.timedelta(days=1):%Y-%m-%d}" in text
+    assert f"?date={lundi() + datetime.timedelta(days=1):%Y-%m-%d}" in text
 
 
 def test_impossible_date_in_the_query_falls_back_to_today(agenda, agent, client_for):
@@ -125,7 +128,7 @@ def test_plan_from_a_free_slot(agenda, agent, cpas_a, client_for):
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
     client = client_for(agent)
     url = reverse("rendezvous:creer_dans_agenda", args=[agenda.pk])
-    debut = moment(LUNDI, "10:00")
+    debut = moment(lundi(), "10:00")
     form = client.get(
         url,
         {"debut": debut.isoformat(), "fin": (debut + datetime.timedelta(minutes=30)).isoformat()},
@@ -133,22 +136,22 @@ def test_plan_from_a_free_slot(agenda, agent, cpas_a, client_for):
     assert 'value="10:00"' in form.content.decode()
     response = client.post(url, {
         "type": RendezVous._meta.get_field("type").related_model.objects.get(code="suivi").pk,
-        "agent": agent.pk, "date": f"{LUNDI:%Y-%m-%d}", "heure": "10:00", "duree": "30",
+        "agent": agent.pk, "date": f"{lundi():%Y-%m-%d}", "heure": "10:00", "duree": "30",
         "participants": [b.pk],
     })  # fmt: skip
     assert response.status_code == 302
     rdv = RendezVous.objects.get()
     assert rdv.agenda == agenda and rdv.debut == debut and rdv.cellule.code == "emploi"
-    (cal,) = queries.calendriers([agenda], LUNDI, 1, agent)
+    (cal,) = queries.calendriers([agenda], lundi(), 1, agent)
     assert _heures(cal) == ["09:00", "09:30", "10:30"]
 
 
 def test_overlap_on_the_form_is_the_constraints_message(agenda, agent, cpas_a, client_for):
-    planifier(agent, BeneficiaireFactory(cpas=cpas_a), moment(LUNDI, "10:00"), 60)
+    planifier(agent, BeneficiaireFactory(cpas=cpas_a), moment(lundi(), "10:00"), 60)
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
     response = client_for(agent).post(reverse("rendezvous:creer", args=[b.pk]), {
         "type": RendezVous._meta.get_field("type").related_model.objects.get(code="suivi").pk,
-        "agent": agent.pk, "date": f"{LUNDI:%Y-%m-%d}", "heure": "10:15", "duree": "30",
+        "agent": agent.pk, "date": f"{lundi():%Y-%m-%d}", "heure": "10:15", "duree": "30",
         "participants": [b.pk],
     })  # fmt: skip
     assert response.status_code == 200
@@ -164,7 +167,7 @@ def test_cellule_day_shows_shared_slots_and_each_agent(
     )
     queries.agenda_de(collegue, cpas_a.pk)
     response = client_for(agent).get(
-        reverse("rendezvous:cellule_jour", args=["emploi"]), {"date": f"{LUNDI:%Y-%m-%d}"}
+        reverse("rendezvous:cellule_jour", args=["emploi"]), {"date": f"{lundi():%Y-%m-%d}"}
     )
     text = response.content.decode()
     assert "Créneaux partagés" in text and "Jan Peeters" in text and "Amina Benali" in text

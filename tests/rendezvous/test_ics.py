@@ -14,7 +14,10 @@ from tests.beneficiaires.factories import BeneficiaireFactory
 
 from .factories import lieu, moment, planifier
 
-DEMAIN = timezone.localdate() + datetime.timedelta(days=1)
+
+def demain():
+    """Computed when the test runs (date runs move the clock per test)."""
+    return timezone.localdate() + datetime.timedelta(days=1)
 
 
 @pytest.fixture
@@ -37,7 +40,9 @@ def _jeton(client, agenda):
 
 
 def test_the_feed_answers_without_login_with_initials_only(agent, b, cpas_a, client_for):
-    planifier(agent, b, moment(DEMAIN, "10:00"), 45, code="bsp", lieu=lieu(cpas_a, "Antenne Nord"))
+    planifier(
+        agent, b, moment(demain(), "10:00"), 45, code="bsp", lieu=lieu(cpas_a, "Antenne Nord")
+    )
     agenda = queries.agenda_de(agent, cpas_a.pk)
     url = _jeton(client_for(agent), agenda)
     response = Client().get(url)
@@ -47,7 +52,7 @@ def test_the_feed_answers_without_login_with_initials_only(agent, b, cpas_a, cli
     assert texte.startswith("BEGIN:VCALENDAR\r\n") and texte.endswith("END:VCALENDAR\r\n")
     assert "SUMMARY:Entretien de bilan socioprofessionnel — J.V." in texte
     assert "LOCATION:Antenne Nord" in texte
-    assert f"DTSTART:{moment(DEMAIN, '10:00').astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}" in texte
+    assert f"DTSTART:{moment(demain(), '10:00').astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}" in texte
     for personnel in ("Vandenberghe", "Josiane", "85073003328", "850730"):
         assert personnel not in texte
 
@@ -71,7 +76,7 @@ def test_a_revoked_or_replaced_token_answers_404(agent, cpas_a, client_for):
     assert Agenda.objects.get(pk=agenda.pk).jeton_ics == ""
 
 
-def test_unknown_token_404():
+def test_unknown_token_404(db):
     assert Client().get(reverse("rendezvous:ics", args=["n-existe-pas"])).status_code == 404
 
 
