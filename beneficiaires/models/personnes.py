@@ -111,6 +111,11 @@ class Beneficiaire(TenantModel):
     commune = models.CharField(_("commune"), max_length=150, blank=True)
     telephone = models.CharField(_("téléphone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    refuse_rappels = models.BooleanField(
+        _("ne souhaite pas de rappels"),
+        default=False,
+        help_text=_("Aucun rappel de rendez-vous ni d'invitation par e-mail ou SMS."),
+    )
     niveau_etudes = models.CharField(
         _("niveau d'études le plus élevé"), max_length=20, choices=NiveauEtudes.choices, blank=True
     )

@@ -1,7 +1,8 @@
 """Models of the agendas (Django finds them all here):
 
 - ``agendas``: places, kinds of appointment, agendas, recurring availability, absences;
-- ``rendez_vous``: appointments, participants, status history.
+- ``rendez_vous``: appointments, participants, status history;
+- ``invitations``: invitations and convocations, the CPAS's settings and channels, messages sent.
 """
 
 from rendezvous.models.agendas import (
@@ -16,6 +17,18 @@ from rendezvous.models.agendas import (
     TypeLieu,
     TypeRendezVous,
 )
+from rendezvous.models.invitations import (
+    Canal,
+    CanauxDuType,
+    Envoi,
+    Invitation,
+    InvitationQuerySet,
+    ModeInvitation,
+    NatureEnvoi,
+    ParametresRendezVous,
+    StatutEnvoi,
+    StatutInvitation,
+)
 from rendezvous.models.rendez_vous import (
     NON_ANNULE,
     STATUTS_A_VENIR,
@@ -23,6 +36,7 @@ from rendezvous.models.rendez_vous import (
     STATUTS_ISSUE,
     TRANSITIONS,
     ChangementStatut,
+    OrigineRendezVous,
     Participant,
     RendezVous,
     RendezVousQuerySet,
@@ -38,14 +52,25 @@ __all__ = [
     "TRANSITIONS",
     "Absence",
     "Agenda",
+    "Canal",
+    "CanauxDuType",
     "ChangementStatut",
     "Disponibilite",
     "DisponibiliteQuerySet",
+    "Envoi",
+    "Invitation",
+    "InvitationQuerySet",
     "JourSemaine",
     "Lieu",
+    "ModeInvitation",
+    "NatureEnvoi",
+    "OrigineRendezVous",
+    "ParametresRendezVous",
     "Participant",
     "RendezVous",
     "RendezVousQuerySet",
+    "StatutEnvoi",
+    "StatutInvitation",
     "StatutRendezVous",
     "TsTzRange",
     "TypeLieu",

@@ -47,6 +47,14 @@ TRANSITIONS = {
 NON_ANNULE = ~Q(statut__in=STATUTS_ANNULES)
 
 
+class OrigineRendezVous(models.TextChoices):
+    """How the appointment came about (the no-show indicators compare them)."""
+
+    DIRECT = "direct", _("Fixé directement")
+    INVITATION = "invitation", _("Réservé sur invitation")
+    CONVOCATION = "convocation", _("Convocation")
+
+
 class RendezVousQuerySet(TenantQuerySet):
     def non_annules(self):
         return self.filter(NON_ANNULE)
@@ -110,6 +118,13 @@ class RendezVous(TenantModel):
         default=StatutRendezVous.PLANIFIE,
     )
     note = models.TextField(_("note"), blank=True)
+    origine = models.CharField(
+        _("origine"),
+        max_length=12,
+        choices=OrigineRendezVous.choices,
+        default=OrigineRendezVous.DIRECT,
+        editable=False,
+    )
     cree_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
