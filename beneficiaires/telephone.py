@@ -13,7 +13,7 @@ TYPES_GSM = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.F
 
 MESSAGE_INVALIDE = _(
     "Numéro de téléphone non valable : indiquez un numéro belge (par exemple 0470 12 34 56 ou "
-    "02 123 45 67) ou un numéro étranger avec son indicatif (+33 6 12 34 56 78)."
+    "02 512 34 56) ou un numéro étranger avec son indicatif (+33 6 12 34 56 78)."
 )
 
 

@@ -22,6 +22,7 @@ import uuid
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from rendezvous.models import StatutEnvoi
 
@@ -92,7 +93,7 @@ class HttpBackend(BackendSms):
 
     def send(self, number, text):
         if not self.url:
-            raise ErreurSms("Fournisseur SMS non configuré (SMS_HTTP_URL).")
+            raise ErreurSms(_("Fournisseur SMS non configuré (SMS_HTTP_URL)."))
         corps = {"to": number, "text": text}
         if self.expediteur:
             corps["from"] = self.expediteur
@@ -113,20 +114,23 @@ class HttpBackend(BackendSms):
                 brut = reponse.read(65536)
         except urllib.error.HTTPError as erreur:
             detail = erreur.read(300).decode(errors="replace").strip()
-            raise ErreurSms(f"Fournisseur SMS : erreur HTTP {erreur.code} {detail}".strip())
+            raise ErreurSms(
+                _("Fournisseur SMS : erreur HTTP %(code)s %(detail)s")
+                % {"code": erreur.code, "detail": detail}
+            )
         except (TimeoutError, urllib.error.URLError, OSError) as erreur:
             raison = getattr(erreur, "reason", erreur)
-            raise ErreurSms(f"Fournisseur SMS injoignable : {raison}")
+            raise ErreurSms(_("Fournisseur SMS injoignable : %(raison)s") % {"raison": raison})
         try:
             donnees = json.loads(brut)
             identifiant = str(donnees["id"])
         except (ValueError, KeyError, TypeError):
-            raise ErreurSms("Fournisseur SMS : réponse illisible.")
+            raise ErreurSms(_("Fournisseur SMS : réponse illisible."))
         statut = statut_du_fournisseur(donnees.get("status"))
         if statut == StatutEnvoi.ECHEC:
             raise ErreurSms(
-                f"Fournisseur SMS : message refusé ({donnees.get('status')}"
-                f"{' : ' + str(donnees['error']) if donnees.get('error') else ''})."
+                _("Fournisseur SMS : message refusé (%(statut)s).")
+                % {"statut": donnees.get("error") or donnees.get("status")}
             )
         return identifiant, statut
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rendezvous.views import agenda, ics, rendez_vous
+from rendezvous.views import agenda, ics, rendez_vous, sms
 
 app_name = "rendezvous"
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("<int:rdv_pk>/statut/", rendez_vous.statut, name="statut"),
     # Calendar feed (no login: the secret token is the key)
     path("ics/<str:jeton>.ics", ics.flux, name="ics"),
+    # The SMS provider's delivery reports (no login: signed with a shared secret)
+    path("sms/statut/", sms.statut, name="sms_statut"),
 ]
