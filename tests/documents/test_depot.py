@@ -183,9 +183,7 @@ def test_without_scanner_a_document_is_kept_but_not_downloadable(
     assert reponse.redirect_chain and "attachment" not in reponse.get("Content-Disposition", "")
 
 
-def test_a_pending_document_is_scanned_once_the_scanner_is_there(
-    clamd, settings, personne, agent
-):
+def test_a_pending_document_is_scanned_once_the_scanner_is_there(clamd, settings, personne, agent):
     from documents.tasks import analyser_documents_en_attente
 
     settings.CLAMD_SOCKET = ""
