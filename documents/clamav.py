@@ -189,6 +189,13 @@ def serve() -> int:
         return 0
     proc, sock = demarrer(dossier, sortie=sys.stdout)
     print(f"clamd listening on {sock}", flush=True)
+    # What was uploaded while no scanner ran (the demo data, for one) is scanned now.
+    manage = Path(__file__).resolve().parent.parent / "manage.py"
+    subprocess.run(
+        [sys.executable, str(manage), "analyser_documents"],
+        env=dict(os.environ, CLAMD_SOCKET=sock),
+        check=False,
+    )
     signal.signal(signal.SIGTERM, lambda *_: arreter(proc))
     signal.signal(signal.SIGINT, lambda *_: arreter(proc))
     return proc.wait()

@@ -147,6 +147,7 @@ DONNEES_DES_MIGRATIONS = [
     ("trajets.migrations.0003_listes_de_reference", "charger"),
     ("rendezvous.migrations.0002_types_de_rendez_vous", "charger"),  # after the step types
     ("documents.migrations.0002_categories", "charger"),
+    ("documents.migrations.0003_planification_analyse", "planifier"),
 ]
 
 

@@ -5,22 +5,12 @@ service."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.utils import override_settings
-from PIL import Image
 
 from cpas_isp.models import Role
-from documents import clamav, services
-from documents.models import CategorieDocument
+from documents import clamav
 from tests.beneficiaires.factories import BeneficiaireFactory
-
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 @pytest.fixture(scope="session")
@@ -39,30 +29,6 @@ def clamd(tmp_path_factory):
 @pytest.fixture
 def sans_scanner(settings):
     settings.CLAMD_SOCKET = ""
-
-
-def categorie(code="diplome"):
-    return CategorieDocument.objects.get(code=code)
-
-
-def fichier(contenu=PDF, nom="diplome.pdf", type_="application/pdf"):
-    return SimpleUploadedFile(nom, contenu, content_type=type_)
-
-
-def image(format_="PNG", taille=(40, 30), **save):
-    sortie = io.BytesIO()
-    Image.new("RGB", taille, (200, 30, 30)).save(sortie, format_, **save)
-    return sortie.getvalue()
-
-
-def deposer(b, user, contenu=PDF, nom="diplome.pdf", code="diplome", **kwargs):
-    return services.deposer(
-        beneficiaire=b,
-        fichier=fichier(contenu, nom),
-        categorie=categorie(code),
-        user=user,
-        **kwargs,
-    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.urls import reverse
 from cpas_isp.models import JournalAcces, Role
 from documents.models import Document, PartageDocument
 from tests.beneficiaires.factories import BeneficiaireFactory
-from tests.documents.conftest import PDF, deposer
+from tests.documents.factories import PDF, deposer
 from tests.partenaires.factories import (
     ComptePartenaireFactory,
     OrientationFactory,

@@ -15,7 +15,7 @@ from PIL import Image
 
 from documents import clamav
 from documents.models import Document, ParametresDocuments, StatutAnalyse
-from tests.documents.conftest import PDF, categorie, deposer, fichier, image
+from tests.documents.factories import PDF, categorie, deposer, fichier, image
 from tests.trajets.factories import EtapeFactory, PiisFactory
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from beneficiaires import hooks as beneficiaires_hooks
 from cpas_isp.models import JournalAcces, Role
 from documents.models import Document, PartageDocument
 from documents.services import effacer_documents
-from tests.documents.conftest import deposer
+from tests.documents.factories import deposer
 from tests.partenaires.factories import OrientationFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PiisFactory
 
@@ -97,7 +97,7 @@ def test_the_step_piis_and_contract_pages_show_their_documents(clamd, personne, 
 def test_the_upload_form_preselects_the_object_and_returns_to_its_page(
     clamd, personne, agent, client_for
 ):
-    from tests.documents.conftest import categorie, fichier
+    from tests.documents.factories import categorie, fichier
 
     piis = PiisFactory(beneficiaire=personne, agent=agent)
     retour = reverse("trajets:piis_detail", args=[piis.pk])
@@ -120,7 +120,7 @@ def test_the_upload_form_preselects_the_object_and_returns_to_its_page(
 
 def test_an_object_of_another_person_cannot_be_chosen(clamd, personne, agent, client_for):
     from tests.beneficiaires.factories import BeneficiaireFactory
-    from tests.documents.conftest import categorie, fichier
+    from tests.documents.factories import categorie, fichier
 
     autre = BeneficiaireFactory(cpas=personne.cpas, referent=agent)
     piis = PiisFactory(beneficiaire=autre, agent=agent)
