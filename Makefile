@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-DEBIAN_PACKAGES := chromium poppler-utils gettext docker-compose wrk
+DEBIAN_PACKAGES := chromium poppler-utils gettext docker-compose wrk libmagic1 clamav-daemon
 export DJANGO_SETTINGS_MODULE := cpas_isp.settings
 
 .PHONY: install system-deps run test test-dates lint format messages compilemessages benchmarks clean
@@ -24,7 +24,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Debian packages for browser tests (chromium), PDF checks (poppler-utils), translations
-# (gettext), the compose-file check (docker-compose) and the page load benchmark (wrk).
+# (gettext), the compose-file check (docker-compose), the page load benchmark (wrk), the
+# uploaded documents' type detection (libmagic1) and malware scan (clamav-daemon: clamd).
 # Installed when missing, as root.
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -37,16 +38,16 @@ system-deps:
 
 # Dutch catalogues: <app>/locale/nl/LC_MESSAGES/django.po -> .mo (GNU gettext's msgfmt).
 compilemessages:
-	@for po in $$(find cpas_isp beneficiaires partenaires trajets rendezvous rapports -name django.po -path '*/LC_MESSAGES/*'); do \
+	@for po in $$(find cpas_isp beneficiaires partenaires trajets rendezvous documents rapports -name django.po -path '*/LC_MESSAGES/*'); do \
 	  msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; \
 	done
 
 # Refresh the Dutch catalogues after adding strings (then translate every new msgid).
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l nl --no-obsolete --ignore='.venv/*' --ignore='node_modules/*' \
-	  --ignore='beneficiaires/*' --ignore='partenaires/*' --ignore='trajets/*' --ignore='rendezvous/*' --ignore='rapports/*' \
+	  --ignore='beneficiaires/*' --ignore='partenaires/*' --ignore='trajets/*' --ignore='rendezvous/*' --ignore='documents/*' --ignore='rapports/*' \
 	  --ignore='tests/*' --ignore='benchmarks/*' --ignore='var/*'
-	@for d in beneficiaires partenaires trajets rendezvous rapports; do \
+	@for d in beneficiaires partenaires trajets rendezvous documents rapports; do \
 	  mkdir -p $$d/locale && (cd $$d && ../$(PY) ../manage.py makemessages -l nl --no-obsolete) || exit 1; \
 	done
 

@@ -46,6 +46,10 @@ def banner() -> str:
         f"    add the TOTP key {CLE_DEMO_BASE32} to an authenticator app, or run",
         f"    {COMMANDE_CODE_DEMO}",
     ]
+    lines += [
+        "  Uploaded documents are scanned by clamd (Debian clamav-daemon; EICAR-only signatures",
+        "  unless freshclam filled /var/lib/clamav).",
+    ]
     lines += ["=" * 72, ""]
     return "\n".join(lines)
 
@@ -58,6 +62,10 @@ def main() -> int:
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # The malware scanner of uploaded documents: the clamd of the Procfile (documents.clamav),
+    # unless CLAMD_SOCKET names another one.
+    var = Path(os.environ.get("CPAS_ISP_VAR_DIR", BASE_DIR / "var"))
+    env.setdefault("CLAMD_SOCKET", str(var / "clamd" / "clamd.sock"))
     honcho = Path(sys.executable).parent / "honcho"
     port = os.environ.get("PORT", "8000")
     # honcho gives each process type its PORT from this base (web is first: the base itself).

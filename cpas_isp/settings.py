@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "partenaires",
     "trajets",
     "rendezvous",
+    "documents",
     "rapports",
 ]
 
@@ -239,6 +240,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Uploaded documents go to the "default" storage (MEDIA_ROOT, outside the web root: nothing
+# serves /media/, documents are downloaded through a view that checks need-to-know); an
+# S3-compatible backend can replace it in STORAGES. The malware scanner: clamd's socket path
+# or tcp://host:port; empty = no scanner (documents stay "not scanned", not downloadable).
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

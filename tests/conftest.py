@@ -147,6 +147,8 @@ DONNEES_DES_MIGRATIONS = [
     ("trajets.migrations.0003_listes_de_reference", "charger"),
     ("rendezvous.migrations.0002_types_de_rendez_vous", "charger"),  # after the step types
     ("rendezvous.migrations.0004_rappels", "planifier"),
+    ("documents.migrations.0002_categories", "charger"),
+    ("documents.migrations.0003_planification_analyse", "planifier"),
 ]
 
 
@@ -161,6 +163,7 @@ def _donnees_des_migrations(request):
     from django_celery_beat.models import PeriodicTask
 
     from beneficiaires.models import Frein
+    from documents.models import CategorieDocument
     from partenaires.models import TypePartenaire
     from rendezvous.models import TypeRendezVous
     from trajets.models import MotifSortie
@@ -169,7 +172,14 @@ def _donnees_des_migrations(request):
     with request.getfixturevalue("django_db_blocker").unblock():
         if all(
             m.objects.exists()
-            for m in (Frein, TypePartenaire, MotifSortie, TypeRendezVous, PeriodicTask)
+            for m in (
+                Frein,
+                TypePartenaire,
+                MotifSortie,
+                TypeRendezVous,
+                PeriodicTask,
+                CategorieDocument,
+            )
         ):
             return
         for module, fonction in DONNEES_DES_MIGRATIONS:

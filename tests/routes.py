@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from tests.documents.factories import matrice_document, matrice_partage
 from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
 
 # --- Classification: one line per route ----------------------------------------------------
@@ -156,6 +157,12 @@ ROUTES = {
     "rendezvous:statut": matrice_rdv,
     "rendezvous:ics": matrice_ics,
     "rendezvous:sms_statut": sans,
+    # documents
+    "documents:ajouter": avec(pk="b"),
+    "documents:telecharger": matrice_document,
+    "documents:supprimer": matrice_document,
+    "documents:partager": matrice_partage,
+    "documents:portail_telecharger": matrice_partage,
     # rapports
     "rapports:tableau_de_bord": sans,
     "rapports:personnes": requete(sans, _date_du_jour),

@@ -140,8 +140,14 @@ def monde(cpas_a, make_user):
         obj = model.objects.order_by("pk").first()
         return obj.pk if obj else 0
 
+    from tests.documents.factories import deposer
+
+    document = deposer(b, agent)  # no scanner here: kept as "not scanned"
+
     # Route parameter -> value; for "pk" the first rule whose text is in the route wins.
     pk_par_route = [
+        ("documents/personne/", lambda: b.pk),
+        ("documents/", lambda: document.pk),
         ("beneficiaires/import/", lambda: premier(LotImport)),
         ("rapports/mensuels/", lambda: premier(RapportMensuel)),
         ("orientations/", lambda: orientation.pk),
@@ -167,6 +173,7 @@ def monde(cpas_a, make_user):
         "piis_pk": lambda: piis.pk,
         "evaluation_pk": lambda: premier(EvaluationPiis),
         "contrat_pk": lambda: contrat.pk,
+        "orientation_pk": lambda: orientation.pk,
         "agenda_pk": lambda: rendez_vous_de(b, agent).agenda_id,
         "rdv_pk": lambda: rendez_vous_de(b, agent).pk,
         "jeton": lambda: "jeton-inconnu",

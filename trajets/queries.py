@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -222,6 +223,29 @@ COLONNES_ECHEANCE = (
 )
 
 
+@dataclass
+class SourceEcheances:
+    """A kind of item another app adds to "Mes échéances" (``register_echeances``):
+    ``requete(user, jusqu_au, visibles)`` returns a queryset annotated with the columns of
+    COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles`` (a
+    values("pk") queryset); ``libelle(libelle, type_libelle)`` makes the line's text;
+    ``url_objet`` is the URL name of the object's page (reversed with its pk)."""
+
+    genre: str
+    requete: Callable
+    url_objet: str
+    libelle: Callable | None = None
+
+
+SOURCES_ECHEANCES: dict[str, SourceEcheances] = {}
+
+
+def register_echeances(source: SourceEcheances) -> SourceEcheances:
+    """Add a kind of item to "Mes échéances" (from a later app's AppConfig.ready())."""
+    SOURCES_ECHEANCES[source.genre] = source
+    return source
+
+
 def _requetes_echeances(user, jusqu_au, limite_alerte):
     """The three kinds of item due as querysets of the same columns (COLONNES_ECHEANCE)."""
     # Only people the user may see (need-to-know): a step written for someone who has since
@@ -289,7 +313,10 @@ def _requetes_echeances(user, jusqu_au, limite_alerte):
             etape_date=Value(None, output_field=DateField()),
         )
     )
-    return [qs.values_list(*COLONNES_ECHEANCE) for qs in (actions, evaluations, signatures)]
+    autres = [src.requete(user, jusqu_au, visibles) for src in SOURCES_ECHEANCES.values()]
+    return [
+        qs.values_list(*COLONNES_ECHEANCE) for qs in (actions, evaluations, signatures, *autres)
+    ]
 
 
 def _union_echeances(user, date, horizon_jours):
@@ -315,6 +342,8 @@ def _echeance(ligne) -> Echeance:
         libelle = _("Évaluation du PIIS")
     elif genre == "signature":
         libelle = _("Signature du PIIS (3 mois après la décision RIS)")
+    elif genre in SOURCES_ECHEANCES and SOURCES_ECHEANCES[genre].libelle:
+        libelle = SOURCES_ECHEANCES[genre].libelle(libelle, type_libelle or "")
     return Echeance(
         quand,
         genre,

@@ -1,10 +1,10 @@
 """The person page (beneficiaires detail + the trajectory's sections and timeline): a fixed,
 small number of queries, each list fetched once, whatever the size of the file.
 
-The 17: session, user, authenticator (two-factor), membership, the person (with target groups
+The 18: session, user, authenticator (two-factor), membership, the person (with target groups
 and the number of BSP versions), the access log entry, current BSP, rights, obstacles, stays,
 steps, PIIS, article 60 contracts, appointments (each once for the sections and the timeline),
-referrals, their transitions, programme participations. It was 28 (the context processor reran
+referrals, their transitions, programme participations, documents. It was 28 (the context processor reran
 for each section; stays, steps, PIIS and contracts were fetched twice)."""
 
 import datetime
@@ -20,7 +20,7 @@ from tests.partenaires.factories import OrientationFactory, ServiceFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 
 D = datetime.date
-PLAFOND = 17
+PLAFOND = 18
 
 
 def _remplir(b, agent, n, depuis=0):

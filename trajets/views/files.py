@@ -100,6 +100,7 @@ def _ajouter_liens(items) -> None:
         "evaluation": _modele_url("trajets:evaluation"),
         "signature": _modele_url("trajets:piis_detail"),
         "action": _modele_url("trajets:action_faite"),
+        **{g: _modele_url(src.url_objet) for g, src in queries.SOURCES_ECHEANCES.items()},
     }
     marque = str(_MARQUE)
     for i in items:

@@ -1,0 +1,161 @@
+"""What documents add to other apps' pages (registered from DocumentsConfig.ready()): a
+section of the person page and its "add a document" button, blocks on the step, PIIS, article
+60 contract and referral pages (``cpas_isp.extensions``), the sharing toggles on the referral
+page and the shared documents on the partner's portal, the expiring documents in "Mes
+échéances", and the documents in the personal-data export."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from beneficiaires import hooks
+from beneficiaires.permissions import peut_voir_beneficiaire
+from cpas_isp import permissions as p
+from cpas_isp.extensions import register_bloc
+from trajets.queries import SourceEcheances, register_echeances
+
+from . import queries
+
+
+def _url_ajouter(beneficiaire_id, champ=None, objet_id=None, suivant=None) -> str:
+    params = {}
+    if champ:
+        params[champ] = objet_id
+    if suivant:
+        params["next"] = suivant
+    url = reverse("documents:ajouter", kwargs={"pk": beneficiaire_id})
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _peut(user, beneficiaire) -> bool:
+    return p.peut_suivre_beneficiaires(user) and peut_voir_beneficiaire(user, beneficiaire)
+
+
+def section(request, beneficiaire):
+    if not _peut(request.user, beneficiaire):
+        return None
+    documents = queries.marquer(queries.documents_de(request.user, beneficiaire), request.user)
+    html = render_to_string(
+        "documents/_section.html",
+        {
+            "documents": documents,
+            "url_ajouter": _url_ajouter(beneficiaire.pk),
+            "suivant": f"{beneficiaire.get_absolute_url()}#documents",
+        },
+        request=request,
+    )
+    return hooks.Section(titre=_("Documents"), html=html, ordre=60, ancre="documents")
+
+
+def actions(request, beneficiaire):
+    if not _peut(request.user, beneficiaire):
+        return []
+    return [hooks.Action(_("Ajouter un document"), _url_ajouter(beneficiaire.pk), ordre=60)]
+
+
+def _bloc(champ):
+    """The documents attached to a step / PIIS / contract, on that object's page."""
+
+    def bloc(request, objet):
+        b = objet.beneficiaire
+        if not _peut(request.user, b):
+            return ""
+        documents = queries.marquer(
+            queries.documents_de(request.user, b, **{champ: objet}), request.user
+        )
+        return render_to_string(
+            "documents/_bloc.html",
+            {
+                "documents": documents,
+                "url_ajouter": _url_ajouter(b.pk, champ, objet.pk, request.get_full_path()),
+                "suivant": request.get_full_path(),
+            },
+            request=request,
+        )
+
+    return bloc
+
+
+def lien_etape(request, etape):
+    """On each step of the journal: a link to attach a document (no query: runs per row)."""
+    if not p.peut_suivre_beneficiaires(request.user):
+        return ""
+    return render_to_string(
+        "documents/_lien_etape.html",
+        {
+            "url": _url_ajouter(
+                etape.beneficiaire_id,
+                "etape",
+                etape.pk,
+                reverse("trajets:journal", kwargs={"pk": etape.beneficiaire_id}),
+            ),
+            "etape": etape,
+        },
+    )
+
+
+def bloc_orientation(request, orientation):
+    """The agent's referral page: the documents attached to it, and a share toggle for each
+    non-sensitive document of the person (the partner sees only what is shared)."""
+    b = orientation.beneficiaire
+    if not _peut(request.user, b):
+        return ""
+    documents = queries.marquer(queries.documents_de(request.user, b), request.user)
+    partages = queries.partages_de(orientation)
+    for d in documents:
+        d.partage = d.pk in partages
+    return render_to_string(
+        "documents/_orientation.html",
+        {
+            "documents": documents,
+            "o": orientation,
+            "url_ajouter": _url_ajouter(
+                b.pk, "orientation", orientation.pk, request.get_full_path()
+            ),
+            "suivant": request.get_full_path(),
+        },
+        request=request,
+    )
+
+
+def bloc_portail(request, orientation):
+    """The partner's referral page: the documents the agent shared with this referral."""
+    if not p.peut_utiliser_portail_partenaire(request.user):
+        return ""
+    documents = list(queries.partages_pour_le_partenaire(orientation))
+    return render_to_string(
+        "documents/_portail.html", {"documents": documents, "o": orientation}, request=request
+    )
+
+
+def _libelle_echeance(nom, categorie):
+    return _("Expiration du document « %(nom)s » (%(categorie)s)") % {
+        "nom": nom,
+        "categorie": categorie,
+    }
+
+
+def register():
+    hooks.register_section(section)
+    hooks.register_action(actions)
+    hooks.register_donnees_personnelles(
+        lambda b: {str(_("Documents")): queries.donnees_personnelles(b)}
+    )
+    register_bloc("trajets.etape", _bloc("etape"))
+    register_bloc("trajets.piis", _bloc("piis"))
+    register_bloc("trajets.contrat", _bloc("contrat"))
+    register_bloc("trajets.etape_item", lien_etape)
+    register_bloc("partenaires.orientation", bloc_orientation)
+    register_bloc("partenaires.portail", bloc_portail)
+    register_echeances(
+        SourceEcheances(
+            genre="document",
+            requete=queries.requete_echeances,
+            url_objet="documents:telecharger",
+            libelle=_libelle_echeance,
+        )
+    )

@@ -1,0 +1,45 @@
+"""Who may see, add, delete and share documents. Seeing a person's documents follows the
+need-to-know rule of the person (``Beneficiaire.objects.visibles_par``); a document of a
+sensitive category (health, judicial) follows the sensitive-obstacle rule
+(``beneficiaires.permissions.peut_voir_freins_sensibles``: the referent, the person's current
+cellule, coordinators); partners see only what was shared with their referral, never a
+sensitive document."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from beneficiaires.acces import objets_visibles
+from beneficiaires.permissions import peut_voir_freins_sensibles
+from cpas_isp import permissions as p
+
+from .models import Document
+
+
+def documents_visibles(user, beneficiaire=None):
+    """The documents ``user`` may see (of ``beneficiaire`` when given)."""
+    qs = objets_visibles(Document.objects.all(), user)
+    if beneficiaire is not None:
+        qs = qs.filter(beneficiaire=beneficiaire)
+        if not peut_voir_freins_sensibles(user, beneficiaire):
+            qs = qs.filter(categorie__sensible=False)
+    elif not p.est_coordinateur(user):
+        # Several people: sensitive documents only of those the user follows as referent
+        # or in their cellule (as peut_voir_freins_sensibles, in one query).
+        from beneficiaires import hooks
+        from beneficiaires.models import Beneficiaire
+        from cpas_isp.tenancy import current_membership
+
+        membership = current_membership(user)
+        proches = Beneficiaire.objects.filter(referent=user)
+        if membership and membership.cellule_id and hooks.cellule_filter_registered():
+            proches = proches | hooks.filtrer_par_cellule(
+                Beneficiaire.objects.all(), membership.cellule
+            )
+        qs = qs.filter(Q(categorie__sensible=False) | Q(beneficiaire__in=proches.values("pk")))
+    return qs
+
+
+def peut_supprimer(user, document) -> bool:
+    """The agent who uploaded it, or a coordinator."""
+    return document.depose_par_id == user.pk or p.est_coordinateur(user)

@@ -1,0 +1,55 @@
+"""In a real browser (Playwright + Chromium): an agent attaches a diploma to a step of the
+journal, then downloads it from the person's file."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from cpas_isp.models import JournalAcces, Role
+from documents.models import Document
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.conftest import violations_axe
+from tests.documents.factories import PDF
+from tests.trajets.factories import EtapeFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_agent_uploads_a_diploma_to_a_step_and_downloads_it(
+    page, login, cpas_a, make_user, clamd, tmp_path
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Martin", prenom="Yasmina")
+    etape = EtapeFactory(beneficiaire=b, auteur=agent, note="Résultats du jury")
+    login(agent)
+    page.goto(reverse("trajets:journal", args=[b.pk]))
+    page.locator(f"#etape-{etape.pk}").get_by_role("link", name="Joindre un document").click()
+
+    formulaire = page.locator("#formulaire-document")
+    expect(formulaire).to_be_visible()
+    expect(formulaire.locator("select[name=lien]")).to_have_value(f"etape:{etape.pk}")
+    assert violations_axe(page) == []
+    formulaire.locator("input[name=fichier]").set_input_files(
+        files=[{"name": "diplome-cess.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    formulaire.locator("select[name=categorie]").select_option(
+        label="Diplôme, certificat, attestation de réussite"
+    )
+    with page.expect_navigation():
+        formulaire.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Document « diplome-cess.pdf » ajouté.")).to_be_visible()
+    document = Document.objects.get()
+    assert document.etape == etape and document.statut_analyse == "sain"
+
+    page.goto(b.get_absolute_url() + "#documents")
+    ligne = page.locator(f"#document-{document.pk}")
+    expect(ligne).to_contain_text("Étape")
+    assert violations_axe(page) == []
+    with page.expect_download() as telechargement:
+        ligne.get_by_role("link", name="diplome-cess.pdf").click()
+    fichier = telechargement.value
+    assert fichier.suggested_filename == "diplome-cess.pdf"
+    chemin = tmp_path / "recu.pdf"
+    fichier.save_as(chemin)
+    assert chemin.read_bytes() == PDF
+    assert JournalAcces.objects.filter(user=agent, object_id=document.pk).exists()
