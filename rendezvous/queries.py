@@ -19,6 +19,7 @@ from rendezvous.models import (
     Absence,
     Agenda,
     Disponibilite,
+    Envoi,
     Participant,
     RendezVous,
 )
@@ -241,3 +242,13 @@ def rendez_vous_de_la_personne(beneficiaire) -> list:
         )
         beneficiaire.__dict__["_rendez_vous"] = cache
     return cache
+
+
+def envois_de_la_personne(beneficiaire, limite=30) -> list:
+    """The messages sent to a person (latest first), for the appointments section of their
+    page: one query."""
+    return list(
+        Envoi.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
+        .select_related("par")
+        .order_by("-cree_le", "-id")[:limite]
+    )
