@@ -20,6 +20,7 @@ from rendezvous.models import (
     Agenda,
     Disponibilite,
     Envoi,
+    ParametresRendezVous,
     Participant,
     RendezVous,
 )
@@ -252,3 +253,14 @@ def envois_de_la_personne(beneficiaire, limite=30) -> list:
         .select_related("par")
         .order_by("-cree_le", "-id")[:limite]
     )
+
+
+# A CPAS that has not set its channels yet: every channel (reminders use e-mail and SMS).
+CANAUX_PAR_DEFAUT = ["lettre", "email", "sms"]
+
+
+def parametres_du_cpas(cpas_id) -> ParametresRendezVous:
+    """The CPAS's appointment settings, created with the defaults on first use."""
+    return ParametresRendezVous.objects.get_or_create(
+        cpas_id=cpas_id, defaults={"canaux": list(CANAUX_PAR_DEFAUT)}
+    )[0]

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire
-from rendezvous import envois, sms
+from rendezvous import envois, queries, sms
 from rendezvous.models import (
     STATUTS_A_VENIR,
     CanauxDuType,
@@ -46,8 +46,8 @@ from rendezvous.models import (
 JOURS_AVANT_RENDEZ_VOUS = 2
 JOUR_DU_RAPPEL_INVITATION = 3  # the day of creation is day 1
 JOURS_DE_VALIDITE_RESTANTS = 2
-# When a CPAS has not set its channels yet.
-CANAUX_PAR_DEFAUT = ["email", "sms"]
+# When a CPAS has not set its channels yet (only e-mail and SMS make reminders).
+CANAUX_PAR_DEFAUT = queries.CANAUX_PAR_DEFAUT
 TAILLE_DES_LOTS = 100
 
 

@@ -11,7 +11,13 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
+from tests.rendezvous.factories import (
+    matrice_agenda,
+    matrice_ics,
+    matrice_lieu,
+    matrice_rdv,
+    matrice_type,
+)
 
 # --- Classification: one line per route ----------------------------------------------------
 
@@ -156,6 +162,12 @@ ROUTES = {
     "rendezvous:statut": matrice_rdv,
     "rendezvous:ics": matrice_ics,
     "rendezvous:sms_statut": sans,
+    "rendezvous:parametres": sans,
+    "rendezvous:canaux_type": matrice_type,
+    "rendezvous:type_creer": sans,
+    "rendezvous:type_modifier": matrice_type,
+    "rendezvous:lieu_creer": sans,
+    "rendezvous:lieu_modifier": matrice_lieu,
     # rapports
     "rapports:tableau_de_bord": sans,
     "rapports:personnes": requete(sans, _date_du_jour),
