@@ -277,9 +277,16 @@ def _courriel(destinataire, sujet, texte, ics_texte, connexion):
     return identifiant.strip("<>")
 
 
-def transmettre(envoi: Envoi, *, sujet: str, texte: str, ics=None, connexion=None, backend=None):
+CHAMPS_DU_RESULTAT = ["destinataire", "statut", "identifiant", "erreur", "envoye_le", "statut_le"]
+
+
+def transmettre(
+    envoi: Envoi, *, sujet: str, texte: str, ics=None, connexion=None, backend=None,
+    enregistrer=True,
+):  # fmt: skip
     """Hand a recorded message to its channel and record the outcome (never raises for the
-    channel's sake). Saves the row."""
+    channel's sake). Saves the row's ``CHAMPS_DU_RESULTAT`` unless ``enregistrer`` is false
+    (a batch saves its rows at once)."""
     beneficiaire = envoi.beneficiaire
     envoi.erreur = ""
     try:
@@ -319,11 +326,8 @@ def transmettre(envoi: Envoi, *, sujet: str, texte: str, ics=None, connexion=Non
     envoi.erreur = envoi.erreur[:500]
     envoi.envoye_le = timezone.now()
     envoi.statut_le = envoi.envoye_le if envoi.statut != StatutEnvoi.ENVOYE else None
-    envoi.save(
-        update_fields=[
-            "destinataire", "statut", "identifiant", "erreur", "envoye_le", "statut_le"
-        ]
-    )  # fmt: skip
+    if enregistrer:
+        envoi.save(update_fields=CHAMPS_DU_RESULTAT)
     return envoi
 
 

@@ -13,10 +13,13 @@ from cpas_isp.forms import DateInput, ListesDuCpasMixin
 from cpas_isp.models import Membership, Role, User
 from rendezvous.models import (
     Absence,
+    Canal,
     Disponibilite,
     Lieu,
+    ParametresRendezVous,
     RendezVous,
     StatutRendezVous,
+    TypeRendezVous,
 )
 
 
@@ -167,3 +170,87 @@ class AbsenceForm(forms.ModelForm):
 class StatutForm(forms.Form):
     statut = forms.ChoiceField(choices=StatutRendezVous.choices)
     motif = forms.CharField(max_length=300, required=False, label=_("Motif"))
+
+
+# --- The CPAS's settings (functional administrator) -------------------------------------------
+
+
+class CanauxField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", Canal.choices)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class ParametresRendezVousForm(forms.ModelForm):
+    validite_invitation = forms.IntegerField(
+        label=_("Validité d'une invitation (jours)"),
+        min_value=1,
+        max_value=90,
+        help_text=_("Nombre de jours pendant lesquels le lien de réservation reste valable."),
+    )
+    delai_modification = forms.IntegerField(
+        label=_("Délai pour annuler ou déplacer (heures)"),
+        min_value=0,
+        max_value=720,
+        help_text=_(
+            "Jusqu'à combien d'heures avant le rendez-vous la personne peut l'annuler ou le "
+            "déplacer elle-même."
+        ),
+    )
+    canaux = CanauxField(
+        label=_("Canaux proposés par défaut"),
+        help_text=_(
+            "Pour les invitations, convocations et rappels, sauf si un type de rendez-vous a "
+            "ses propres canaux. Les rappels partent par e-mail et SMS seulement."
+        ),
+    )
+
+    class Meta:
+        model = ParametresRendezVous
+        fields = ["validite_invitation", "delai_modification", "canaux"]
+
+
+class CanauxDuTypeForm(forms.Form):
+    par_defaut = forms.BooleanField(
+        label=_("Utiliser les canaux par défaut du CPAS"), required=False
+    )
+    canaux = CanauxField(label=_("Canaux de ce type"))
+
+    def clean(self):
+        donnees = super().clean()
+        if donnees.get("par_defaut"):
+            donnees["canaux"] = []
+        return donnees
+
+
+class LieuForm(forms.ModelForm):
+    class Meta:
+        model = Lieu
+        fields = ["nom", "type", "adresse", "actif"]
+        help_texts = {
+            "adresse": _("Affichée dans les convocations et rappels (avec le nom du lieu)."),
+        }
+
+    def validate_unique(self):
+        # The CPAS is set by the view: the database constraint (one name per CPAS) speaks.
+        pass
+
+
+class TypeRendezVousForm(ListesDuCpasMixin, forms.ModelForm):
+    """An appointment kind of the CPAS's own (its code is made from the CPAS and the label)."""
+
+    class Meta:
+        model = TypeRendezVous
+        fields = [
+            "libelle_fr",
+            "libelle_nl",
+            "type_etape",
+            "duree",
+            "collectif",
+            "evaluation_piis",
+            "ordre",
+            "actif",
+        ]

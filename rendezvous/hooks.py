@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
 from rendezvous import queries
-from rendezvous.models import RendezVous
+from rendezvous.models import Envoi, RendezVous
 
 
 def section(request, beneficiaire):
@@ -22,7 +22,12 @@ def section(request, beneficiaire):
     a_venir, passes = queries.de_la_personne(beneficiaire, request.user)
     html = render_to_string(
         "rendezvous/_section_personne.html",
-        {"b": beneficiaire, "a_venir": a_venir, "passes": passes},
+        {
+            "b": beneficiaire,
+            "a_venir": a_venir,
+            "passes": passes,
+            "envois": queries.envois_de_la_personne(beneficiaire),
+        },
         request=request,
     )
     return hooks.Section(
@@ -65,7 +70,23 @@ def donnees_personnelles(beneficiaire):
         .select_related("type", "lieu", "agent")
         .order_by("debut")
     )
+    envois = Envoi.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire).order_by(
+        "cree_le", "id"
+    )
     return {
+        "messages_envoyes": [
+            {
+                "cree_le": timezone.localtime(e.cree_le),
+                "envoye_le": timezone.localtime(e.envoye_le) if e.envoye_le else None,
+                "canal": e.get_canal_display(),
+                "nature": e.get_nature_display(),
+                "destinataire": e.destinataire,
+                "statut": e.get_statut_display(),
+                "statut_le": timezone.localtime(e.statut_le) if e.statut_le else None,
+                "erreur": e.erreur,
+            }
+            for e in envois
+        ],
         "rendez_vous": [
             {
                 "debut": timezone.localtime(r.debut),
@@ -76,7 +97,7 @@ def donnees_personnelles(beneficiaire):
                 "statut": r.get_statut_display(),
             }
             for r in rdvs
-        ]
+        ],
     }
 
 

@@ -19,6 +19,8 @@ from rendezvous.models import (
     Absence,
     Agenda,
     Disponibilite,
+    Envoi,
+    ParametresRendezVous,
     Participant,
     RendezVous,
 )
@@ -241,3 +243,24 @@ def rendez_vous_de_la_personne(beneficiaire) -> list:
         )
         beneficiaire.__dict__["_rendez_vous"] = cache
     return cache
+
+
+def envois_de_la_personne(beneficiaire, limite=30) -> list:
+    """The messages sent to a person (latest first), for the appointments section of their
+    page: one query."""
+    return list(
+        Envoi.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
+        .select_related("par")
+        .order_by("-cree_le", "-id")[:limite]
+    )
+
+
+# A CPAS that has not set its channels yet: every channel (reminders use e-mail and SMS).
+CANAUX_PAR_DEFAUT = ["lettre", "email", "sms"]
+
+
+def parametres_du_cpas(cpas_id) -> ParametresRendezVous:
+    """The CPAS's appointment settings, created with the defaults on first use."""
+    return ParametresRendezVous.objects.get_or_create(
+        cpas_id=cpas_id, defaults={"canaux": list(CANAUX_PAR_DEFAUT)}
+    )[0]

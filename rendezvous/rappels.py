@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire
-from rendezvous import envois, sms
+from rendezvous import envois, queries, sms
 from rendezvous.models import (
     STATUTS_A_VENIR,
     CanauxDuType,
@@ -46,9 +46,9 @@ from rendezvous.models import (
 JOURS_AVANT_RENDEZ_VOUS = 2
 JOUR_DU_RAPPEL_INVITATION = 3  # the day of creation is day 1
 JOURS_DE_VALIDITE_RESTANTS = 2
-# When a CPAS has not set its channels yet.
-CANAUX_PAR_DEFAUT = ["email", "sms"]
-TAILLE_DES_LOTS = 200
+# When a CPAS has not set its channels yet (only e-mail and SMS make reminders).
+CANAUX_PAR_DEFAUT = queries.CANAUX_PAR_DEFAUT
+TAILLE_DES_LOTS = 100
 
 
 def _debut_du_jour(jour: datetime.date) -> datetime.datetime:
@@ -161,6 +161,21 @@ def _message(envoi: Envoi) -> envois.Message:
     )
 
 
+def _enregistrer(rangees: list[Envoi]) -> None:
+    """The outcome of a batch in one UPDATE … FROM unnest(arrays)."""
+    colonnes = envois.CHAMPS_DU_RESULTAT
+    types = {"envoye_le": "timestamptz", "statut_le": "timestamptz"}
+    valeurs = [[e.pk for e in rangees]] + [[getattr(e, c) for e in rangees] for c in colonnes]
+    tableaux = ", ".join(["%s::bigint[]"] + [f"%s::{types.get(c, 'text')}[]" for c in colonnes])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Envoi._meta.db_table} AS e SET "
+            + ", ".join(f"{c} = v.{c}" for c in colonnes)
+            + f" FROM unnest({tableaux}) AS v(id, {', '.join(colonnes)}) WHERE e.id = v.id",
+            valeurs,
+        )
+
+
 def envoyer_en_attente(lot: int = TAILLE_DES_LOTS) -> dict:
     """Send the reminders recorded and not sent yet, batch by batch. Returns counts by
     outcome."""
@@ -193,15 +208,17 @@ def envoyer_en_attente(lot: int = TAILLE_DES_LOTS) -> dict:
                     if raison:
                         envoi.statut, envoi.erreur = StatutEnvoi.ECHEC, raison
                         envoi.statut_le = timezone.now()
-                        envoi.save(update_fields=["statut", "erreur", "statut_le"])
                     else:
                         envois.transmettre(
                             envoi, **_message(envoi).pour(envoi.canal), connexion=courrier,
-                            backend=backend_sms,
+                            backend=backend_sms, enregistrer=False,
                         )  # fmt: skip
                         if envoi.invitation_id:
                             relancees.add(envoi.invitation_id)
                     comptes[envoi.statut] += 1
+                # One UPDATE for the batch (committed with it: a worker killed during the
+                # batch leaves its rows to send, the next run sends them).
+                _enregistrer(rangees)
                 if relancees:
                     Invitation.objects.filter(pk__in=relancees, relance_le__isnull=True).update(
                         relance_le=timezone.now()

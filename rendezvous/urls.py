@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rendezvous.views import agenda, ics, rendez_vous, sms
+from rendezvous.views import agenda, ics, parametres, rendez_vous, sms
 
 app_name = "rendezvous"
 
@@ -25,6 +25,13 @@ urlpatterns = [
     path("<int:rdv_pk>/", rendez_vous.detail, name="detail"),
     path("<int:rdv_pk>/modifier/", rendez_vous.modifier, name="modifier"),
     path("<int:rdv_pk>/statut/", rendez_vous.statut, name="statut"),
+    # The CPAS's settings (functional administrator)
+    path("parametres/", parametres.parametres, name="parametres"),
+    path("parametres/types/<int:type_pk>/canaux/", parametres.canaux_du_type, name="canaux_type"),
+    path("parametres/types/nouveau/", parametres.type_rdv, name="type_creer"),
+    path("parametres/types/<int:type_pk>/", parametres.type_rdv, name="type_modifier"),
+    path("parametres/lieux/nouveau/", parametres.lieu, name="lieu_creer"),
+    path("parametres/lieux/<int:lieu_pk>/", parametres.lieu, name="lieu_modifier"),
     # Calendar feed (no login: the secret token is the key)
     path("ics/<str:jeton>.ics", ics.flux, name="ics"),
     # The SMS provider's delivery reports (no login: signed with a shared secret)

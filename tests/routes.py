@@ -13,6 +13,13 @@ from django.utils import timezone
 
 from tests.documents.factories import matrice_document, matrice_partage
 from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
+from tests.rendezvous.factories import (
+    matrice_agenda,
+    matrice_ics,
+    matrice_lieu,
+    matrice_rdv,
+    matrice_type,
+)
 
 # --- Classification: one line per route ----------------------------------------------------
 
@@ -163,6 +170,12 @@ ROUTES = {
     "documents:supprimer": matrice_document,
     "documents:partager": matrice_partage,
     "documents:portail_telecharger": matrice_partage,
+    "rendezvous:parametres": sans,
+    "rendezvous:canaux_type": matrice_type,
+    "rendezvous:type_creer": sans,
+    "rendezvous:type_modifier": matrice_type,
+    "rendezvous:lieu_creer": sans,
+    "rendezvous:lieu_modifier": matrice_lieu,
     # rapports
     "rapports:tableau_de_bord": sans,
     "rapports:personnes": requete(sans, _date_du_jour),

@@ -26,7 +26,7 @@ from django.utils import timezone
 from cpas_isp.models import Role
 from partenaires.models import SuggestionPartenaire
 from tests.conftest import verifier_session
-from tests.rendezvous.factories import rendez_vous_de
+from tests.rendezvous.factories import lieu, rendez_vous_de, type_propre
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +177,8 @@ def monde(cpas_a, make_user):
         "agenda_pk": lambda: rendez_vous_de(b, agent).agenda_id,
         "rdv_pk": lambda: rendez_vous_de(b, agent).pk,
         "jeton": lambda: "jeton-inconnu",
+        "type_pk": lambda: type_propre(cpas_a).pk,
+        "lieu_pk": lambda: lieu(cpas_a).pk,
         "code": lambda: "emploi",
         "table": lambda: "participation",
         "format": lambda: "csv",

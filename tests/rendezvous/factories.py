@@ -83,3 +83,26 @@ def matrice_agenda(w, scope):
 
 def matrice_ics(w, scope):
     return {"jeton": _objets_de_matrice(w, scope)["jeton_ics"]}
+
+
+def type_propre(cpas, libelle="Atelier CV"):
+    """An appointment kind of the CPAS's own (made once)."""
+    from trajets.models import TypeEtape
+
+    return TypeRendezVous.objects.get_or_create(
+        cpas=cpas,
+        libelle_fr=libelle,
+        defaults={
+            "code": f"c{cpas.pk}-{libelle.lower().replace(' ', '-')}",
+            "libelle_nl": libelle,
+            "type_etape": TypeEtape.objects.get(code="entretien_individuel"),
+        },
+    )[0]
+
+
+def matrice_lieu(w, scope):
+    return {"lieu_pk": lieu(w[scope]["b"].cpas, nom="Matrice").pk}
+
+
+def matrice_type(w, scope):
+    return {"type_pk": type_propre(w[scope]["b"].cpas).pk}
