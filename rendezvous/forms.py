@@ -12,6 +12,7 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp.forms import DateInput, ListesDuCpasMixin
 from cpas_isp.models import Membership, Role, User
 from rendezvous.models import (
+    STATUTS_ISSUE,
     Absence,
     Disponibilite,
     Lieu,
@@ -166,4 +167,9 @@ class AbsenceForm(forms.ModelForm):
 
 class StatutForm(forms.Form):
     statut = forms.ChoiceField(choices=StatutRendezVous.choices)
+    motif = forms.CharField(max_length=300, required=False, label=_("Motif"))
+
+
+class IssueParticipantForm(forms.Form):
+    issue = forms.ChoiceField(choices=[(s.value, s.label) for s in STATUTS_ISSUE])
     motif = forms.CharField(max_length=300, required=False, label=_("Motif"))

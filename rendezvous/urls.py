@@ -25,6 +25,11 @@ urlpatterns = [
     path("<int:rdv_pk>/", rendez_vous.detail, name="detail"),
     path("<int:rdv_pk>/modifier/", rendez_vous.modifier, name="modifier"),
     path("<int:rdv_pk>/statut/", rendez_vous.statut, name="statut"),
+    path(
+        "<int:rdv_pk>/participant/<int:beneficiaire_pk>/issue/",
+        rendez_vous.issue_participant,
+        name="issue_participant",
+    ),
     # Calendar feed (no login: the secret token is the key)
     path("ics/<str:jeton>.ics", ics.flux, name="ics"),
 ]

@@ -11,7 +11,12 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
+from tests.rendezvous.factories import (
+    matrice_agenda,
+    matrice_ics,
+    matrice_participant,
+    matrice_rdv,
+)
 
 # --- Classification: one line per route ----------------------------------------------------
 
@@ -154,6 +159,7 @@ ROUTES = {
     "rendezvous:detail": matrice_rdv,
     "rendezvous:modifier": matrice_rdv,
     "rendezvous:statut": matrice_rdv,
+    "rendezvous:issue_participant": matrice_participant,
     "rendezvous:ics": matrice_ics,
     # rapports
     "rapports:tableau_de_bord": sans,

@@ -169,6 +169,7 @@ def monde(cpas_a, make_user):
         "contrat_pk": lambda: contrat.pk,
         "agenda_pk": lambda: rendez_vous_de(b, agent).agenda_id,
         "rdv_pk": lambda: rendez_vous_de(b, agent).pk,
+        "beneficiaire_pk": lambda: b.pk,
         "jeton": lambda: "jeton-inconnu",
         "code": lambda: "emploi",
         "table": lambda: "participation",
