@@ -132,6 +132,19 @@ class IndicateurForm(FiltreForm):
     charge_agent = forms.RegexField(regex=rf"^({AUCUN_AGENT}|[0-9]{{1,12}})$", required=False)
     partenaire = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     programme = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    # The appointments' section (rapports.rendez_vous)
+    delai = forms.ChoiceField(
+        choices=[(c, c) for c in ("ris", "phase", "orientation", *[f"phase_{p}" for p in PHASES])],
+        required=False,
+    )
+    quoi = forms.SlugField(max_length=20, required=False)
+    issue = forms.ChoiceField(
+        choices=[(c, c) for c in ("vu", "absent", "excuse", "tous")], required=False
+    )
+    type_rdv = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    origine = forms.ChoiceField(
+        choices=[(c, c) for c in ("direct", "invitation", "convocation")], required=False
+    )
 
     def __init__(self, data, *, user, cpas, filtres: Filtres):
         super().__init__(data)
@@ -146,7 +159,7 @@ class IndicateurForm(FiltreForm):
 
     def clean(self):
         data = super().clean()
-        for nom in ("phase", "classe"):
+        for nom in ("phase", "classe", "delai", "quoi", "issue", "origine"):
             data[nom] = data.get(nom) or None
         return data
 

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from partenaires.models import Partenaire, Programme
-from rapports import suivi
+from rapports import rendez_vous, suivi
 from rapports.queries import MOIS_RAPPORT, ajouter_mois, fin_du_mois
 
 
@@ -307,4 +307,10 @@ section(
     tableau=_orientations_tableau,
     personnes=_orientations_personnes,
     modeles=MODELES_ORIENTATIONS,
+)
+section(
+    pdf=rendez_vous.pdf,
+    tableau=rendez_vous.tableau,
+    personnes=rendez_vous.personnes,
+    modeles=rendez_vous.MODELES,
 )

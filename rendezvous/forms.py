@@ -12,6 +12,7 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp.forms import DateInput, ListesDuCpasMixin
 from cpas_isp.models import Membership, Role, User
 from rendezvous.models import (
+    STATUTS_ISSUE,
     Absence,
     Canal,
     Disponibilite,
@@ -254,3 +255,6 @@ class TypeRendezVousForm(ListesDuCpasMixin, forms.ModelForm):
             "ordre",
             "actif",
         ]
+class IssueParticipantForm(forms.Form):
+    issue = forms.ChoiceField(choices=[(s.value, s.label) for s in STATUTS_ISSUE])
+    motif = forms.CharField(max_length=300, required=False, label=_("Motif"))

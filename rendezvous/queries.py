@@ -120,7 +120,7 @@ def _creneaux_libres(regles, jour, occupe, maintenant):
 def rendez_vous_avec_personnes(queryset, user):
     """``queryset`` of appointments with participants and people prefetched; each appointment
     gets ``personnes``: [(person, visible to ``user``)], for templates that show a name only
-    to who may see it."""
+    to who may see it, and ``presences``: [(participant, visible)] (each one's outcome)."""
     rdvs = list(
         queryset.select_related("type", "lieu", "agent", "cellule").prefetch_related(
             Prefetch(
@@ -138,9 +138,8 @@ def rendez_vous_avec_personnes(queryset, user):
         else ()
     )
     for r in rdvs:
-        r.personnes = [
-            (p.beneficiaire, p.beneficiaire_id in visibles) for p in r.participants.all()
-        ]
+        r.presences = [(p, p.beneficiaire_id in visibles) for p in r.participants.all()]
+        r.personnes = [(p.beneficiaire, visible) for p, visible in r.presences]
         r.visible = any(v for _b, v in r.personnes)
     return rdvs
 

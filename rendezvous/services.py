@@ -87,17 +87,19 @@ def planifier(rdv: RendezVous, beneficiaires, user) -> RendezVous:
     return rdv
 
 
-def _ecrire_etapes(rdv: RendezVous, statut: str, user, motif: str) -> None:
-    """The journal step of each participant (the kind's step type, on the stay running on the
-    appointment's date): written once, updated when the outcome is corrected."""
+def _ecrire_etapes(rdv: RendezVous, participants, user, motif: str) -> None:
+    """The journal step of each of ``participants`` for their own outcome (the kind's step
+    type, on the stay running on the appointment's date): written once, updated when the
+    outcome is corrected."""
     date = timezone.localtime(rdv.debut).date()
     mode = MODE_ETAPE_DU_LIEU.get(getattr(rdv.lieu, "type", None), "presentiel")
-    note = note_issue(statut, motif)
-    for participant in rdv.participants.select_related("beneficiaire", "etape"):
+    for participant in participants:
+        statut = participant.issue
+        note = note_issue(statut, motif)
+        duree = rdv.duree if statut == StatutRendezVous.VU else None
         if participant.etape_id:
             etape = participant.etape
-            etape.note, etape.date, etape.mode = note, date, mode
-            etape.duree = rdv.duree if statut == StatutRendezVous.VU else None
+            etape.note, etape.date, etape.mode, etape.duree = note, date, mode, duree
             etape.passage = passage_en_cours(participant.beneficiaire, date)
             etape.save(update_fields=["note", "date", "mode", "duree", "passage", "modifie_le"])
             continue
@@ -107,21 +109,23 @@ def _ecrire_etapes(rdv: RendezVous, statut: str, user, motif: str) -> None:
             date=date,
             type=rdv.type.type_etape,
             mode=mode,
-            duree=rdv.duree if statut == StatutRendezVous.VU else None,
+            duree=duree,
             note=note,
         )
         participant.save(update_fields=["etape"])
 
 
-@transaction.atomic
-def changer_statut(rdv: RendezVous, statut: str, user, motif: str = "") -> RendezVous:
-    """Move the appointment to ``statut`` (if allowed from the current one), record who and
-    when, keep the participants' copy in sync and, for an outcome, write the journal step."""
-    rdv = (
+def _verrouiller(rdv: RendezVous) -> RendezVous:
+    return (
         RendezVous.objects.select_for_update(of=("self",))
         .select_related("type__type_etape", "lieu")
         .get(pk=rdv.pk)
     )
+
+
+def _passer_a(rdv: RendezVous, statut: str, user, motif: str = "") -> str:
+    """Move the (locked) appointment to ``statut`` if allowed from the current one and
+    record who and when; returns the former status."""
     if statut not in rdv.transitions():
         raise ValidationError(
             _("Un rendez-vous « %(de)s » ne peut pas passer à « %(vers)s ».")
@@ -145,9 +149,72 @@ def changer_statut(rdv: RendezVous, statut: str, user, motif: str = "") -> Rende
         par=user,
         motif=motif[:300],
     )
+    return ancien
+
+
+@transaction.atomic
+def changer_statut(rdv: RendezVous, statut: str, user, motif: str = "") -> RendezVous:
+    """Move the appointment to ``statut`` (if allowed from the current one), record who and
+    when, keep the participants' copy in sync and, for an outcome, give it to every
+    participant and write their journal step."""
+    rdv = _verrouiller(rdv)
+    _passer_a(rdv, statut, user, motif)
     if statut in STATUTS_ISSUE:
-        _ecrire_etapes(rdv, statut, user, motif)
+        rdv.participants.update(issue=statut)
+        _ecrire_etapes(rdv, rdv.participants.select_related("beneficiaire", "etape"), user, motif)
     return rdv
+
+
+def issue_d_ensemble(issues) -> str | None:
+    """The outcome of a collective session from its participants' recorded ones: held
+    ("vu") when at least one person came, else absent when one did not come without excuse,
+    else excused; None while nothing is recorded."""
+    issues = set(issues) - {""}
+    for statut in (StatutRendezVous.VU, StatutRendezVous.ABSENT, StatutRendezVous.EXCUSE):
+        if statut in issues:
+            return statut
+    return None
+
+
+@transaction.atomic
+def noter_issue_participant(
+    rdv: RendezVous, beneficiaire_id: int, issue: str, user, motif: str = ""
+) -> Participant:
+    """Record one participant's outcome (seen, absent, excused) in a session: their own
+    journal step is written (or corrected), the change is kept in the history, and the
+    appointment's status follows its participants' outcomes (``issue_d_ensemble``)."""
+    if issue not in STATUTS_ISSUE:
+        raise ValidationError(_("Issue inconnue."))
+    rdv = _verrouiller(rdv)
+    if rdv.annule:
+        raise ValidationError(_("Ce rendez-vous est annulé."))
+    if rdv.debut > timezone.now():
+        raise ValidationError(_("L'issue d'un rendez-vous se note une fois qu'il a commencé."))
+    participant = (
+        rdv.participants.select_related("beneficiaire", "etape")
+        .filter(beneficiaire_id=beneficiaire_id)
+        .first()
+    )
+    if participant is None:
+        raise ValidationError(_("Cette personne ne participe pas à ce rendez-vous."))
+    ancienne = participant.issue
+    if ancienne != issue:
+        participant.issue = issue
+        participant.save(update_fields=["issue"])
+        ChangementStatut.objects.create(
+            cpas_id=rdv.cpas_id,
+            rendez_vous=rdv,
+            beneficiaire_id=beneficiaire_id,
+            ancien=ancienne,
+            nouveau=issue,
+            par=user,
+            motif=motif[:300],
+        )
+    ensemble = issue_d_ensemble(rdv.participants.values_list("issue", flat=True))
+    if ensemble and ensemble != rdv.statut:
+        _passer_a(rdv, ensemble, user)
+    _ecrire_etapes(rdv, [participant], user, motif)
+    return participant
 
 
 def evaluation_a_ouvrir(rdv: RendezVous):

@@ -32,6 +32,11 @@ urlpatterns = [
     path("parametres/types/<int:type_pk>/", parametres.type_rdv, name="type_modifier"),
     path("parametres/lieux/nouveau/", parametres.lieu, name="lieu_creer"),
     path("parametres/lieux/<int:lieu_pk>/", parametres.lieu, name="lieu_modifier"),
+    path(
+        "<int:rdv_pk>/participant/<int:beneficiaire_pk>/issue/",
+        rendez_vous.issue_participant,
+        name="issue_participant",
+    ),
     # Calendar feed (no login: the secret token is the key)
     path("ics/<str:jeton>.ics", ics.flux, name="ics"),
     # The SMS provider's delivery reports (no login: signed with a shared secret)

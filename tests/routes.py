@@ -19,6 +19,11 @@ from tests.rendezvous.factories import (
     matrice_lieu,
     matrice_rdv,
     matrice_type,
+from tests.rendezvous.factories import (
+    matrice_agenda,
+    matrice_ics,
+    matrice_participant,
+    matrice_rdv,
 )
 
 # --- Classification: one line per route ----------------------------------------------------
@@ -162,6 +167,7 @@ ROUTES = {
     "rendezvous:detail": matrice_rdv,
     "rendezvous:modifier": matrice_rdv,
     "rendezvous:statut": matrice_rdv,
+    "rendezvous:issue_participant": matrice_participant,
     "rendezvous:ics": matrice_ics,
     "rendezvous:sms_statut": sans,
     # documents

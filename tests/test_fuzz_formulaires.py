@@ -176,6 +176,7 @@ def monde(cpas_a, make_user):
         "orientation_pk": lambda: orientation.pk,
         "agenda_pk": lambda: rendez_vous_de(b, agent).agenda_id,
         "rdv_pk": lambda: rendez_vous_de(b, agent).pk,
+        "beneficiaire_pk": lambda: b.pk,
         "jeton": lambda: "jeton-inconnu",
         "type_pk": lambda: type_propre(cpas_a).pk,
         "lieu_pk": lambda: lieu(cpas_a).pk,

@@ -217,6 +217,16 @@ class Participant(TenantModel):
     debut = models.DateTimeField(editable=False)
     fin = models.DateTimeField(editable=False)
     annule = models.BooleanField(default=False, editable=False)
+    # This person's outcome (seen, absent, excused): the appointment's for an individual one;
+    # recorded person by person in a collective session. Empty until recorded.
+    issue = models.CharField(
+        _("issue"),
+        max_length=16,
+        choices=[(s.value, s.label) for s in STATUTS_ISSUE],
+        blank=True,
+        default="",
+        editable=False,
+    )
     # The journal step written when the outcome was recorded (updated if it is corrected).
     etape = models.ForeignKey(
         "trajets.Etape", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -246,11 +256,20 @@ class Participant(TenantModel):
                 ),
                 violation_error_code="rendezvous_personne_occupee",
             ),
+            models.CheckConstraint(
+                condition=Q(issue__in=["", *STATUTS_ISSUE]),
+                name="participant_issue_valide",
+                violation_error_message=_("Issue inconnue."),
+            ),
         ]
         indexes = [models.Index(fields=["beneficiaire", "debut"])]
 
     def __str__(self):
         return f"{self.beneficiaire} — {self.rendez_vous}"
+
+    def choix_issue(self) -> list[tuple[str, str]]:
+        """The one-click outcome buttons of this person in a collective session."""
+        return [(s.value, s.label) for s in STATUTS_ISSUE]
 
 
 class ChangementStatut(TenantModel):
@@ -268,6 +287,15 @@ class ChangementStatut(TenantModel):
     )
     le = models.DateTimeField(_("le"), auto_now_add=True)
     motif = models.CharField(_("motif"), max_length=300, blank=True)
+    # Set when the change is one participant's outcome in a collective session.
+    beneficiaire = models.ForeignKey(
+        Beneficiaire,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personne"),
+    )
 
     class Meta:
         verbose_name = _("changement de statut")

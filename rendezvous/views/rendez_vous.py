@@ -23,7 +23,7 @@ from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.models import Membership
 from cpas_isp.views import safe_next
 from rendezvous import queries, services
-from rendezvous.forms import RendezVousForm, StatutForm
+from rendezvous.forms import IssueParticipantForm, RendezVousForm, StatutForm
 from rendezvous.models import STATUTS_A_VENIR, STATUTS_ISSUE, RendezVous
 from rendezvous.views.agenda import agenda_visible, suivi_requis
 
@@ -157,7 +157,8 @@ def detail(request, rdv_pk):
     journaliser_liste(request, [b.pk for b, visible in rdv.personnes if visible])
     context = {
         "rdv": rdv,
-        "changements": rdv.changements.select_related("par"),
+        "changements": rdv.changements.select_related("par", "beneficiaire"),
+        "personnes_visibles": {b.pk for b, visible in rdv.personnes if visible},
         "etapes": services.etapes_du_rendez_vous(rdv).select_related("type", "beneficiaire"),
     }
     return render(request, "rendezvous/detail.html", context)
@@ -227,4 +228,40 @@ def statut(request, rdv_pk):
     if erreur is None and rdv.statut in STATUTS_ISSUE:
         ids = [b.pk for b, _v in rdv.personnes]
         return _htmx_trigger(response, "etapeEnregistree", {"beneficiaires": ids})
+    return response
+
+
+@suivi_requis
+@require_POST
+def issue_participant(request, rdv_pk, beneficiaire_pk):
+    """One participant's outcome in a collective session (one click): writes that person's
+    journal step; the session's status follows. Only for a person the user may see."""
+    rdv = _rdv(request, rdv_pk)
+    b = get_beneficiaire_or_404(request.user, beneficiaire_pk)
+    form = IssueParticipantForm(request.POST)
+    erreur = None
+    if not form.is_valid():
+        erreur = _("Issue inconnue.")
+    else:
+        try:
+            services.noter_issue_participant(
+                rdv, b.pk, form.cleaned_data["issue"], request.user, form.cleaned_data["motif"]
+            )
+        except ValidationError as exc:
+            erreur = " ".join(exc.messages)
+    if not request.htmx:
+        if erreur:
+            messages.error(request, erreur)
+        else:
+            messages.success(
+                request, _("Issue notée pour %(nom)s.") % {"nom": f"{b.nom} {b.prenom}"}
+            )
+        return redirect(_url_detail(rdv) + "#presences")
+    rdv = _avec_personnes(request, _rdv(request, rdv_pk))
+    html = render_to_string(
+        "rendezvous/_presences.html", {"rdv": rdv, "erreur": erreur}, request=request
+    )
+    response = HttpResponse(html)
+    if erreur is None:
+        return _htmx_trigger(response, "etapeEnregistree", {"beneficiaires": [b.pk]})
     return response

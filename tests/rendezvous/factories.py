@@ -77,6 +77,11 @@ def matrice_rdv(w, scope):
     return {"rdv_pk": _objets_de_matrice(w, scope)["rendez_vous"].pk}
 
 
+def matrice_participant(w, scope):
+    objets = _objets_de_matrice(w, scope)
+    return {"rdv_pk": objets["rendez_vous"].pk, "beneficiaire_pk": objets["b"].pk}
+
+
 def matrice_agenda(w, scope):
     return {"agenda_pk": _objets_de_matrice(w, scope)["rendez_vous"].agenda_id}
 

@@ -1,0 +1,630 @@
+"""Indicators of the appointments, for the dashboards and the monthly report: delays to the
+first meeting, no-shows, the agents' load. Each table is one SQL query (aggregates,
+``percentile_cont``, ``FILTER``) over one CPAS (or several); the ``personnes_*`` functions give
+the people behind each number (the views narrow them to what the viewer may see).
+
+Definitions (the page's help text repeats them):
+
+- delays in calendar days; the median is over the cases that reached the event (the first
+  interview seen, the first appointment seen in the stay, the partner's answer); the share
+  "within 30 days" is over the cases whose 30 days have passed on the date of the table;
+- no-show rate = no-shows / (seen + no-shows + excused), excused rate = excused / the same,
+  counted per person expected (a collective session counts each participant); cancelled
+  appointments and those whose outcome is not recorded are left out;
+- free slots: the agendas' recurring availability over the next 14 days, minus appointments
+  and absences (as the agenda pages show them); pending invitations: still valid and not
+  booked.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from beneficiaires.models import Beneficiaire, DroitAide
+from cpas_isp.models import Cellule, Membership, User, libelle_bilingue
+from partenaires.models import Orientation, StatutOrientation
+from rendezvous.models import (
+    STATUTS_ANNULES,
+    Absence,
+    Agenda,
+    Disponibilite,
+    Invitation,
+    OrigineRendezVous,
+    Participant,
+    RendezVous,
+    StatutInvitation,
+    TypeRendezVous,
+)
+from trajets.models import PassagePhase, Phase
+
+JOURS_DELAI = 30  # the share of cases reached "within 30 days"
+JOURS_CHARGE = 14  # free slots and pending invitations: the next two weeks
+TYPE_PREMIER_ENTRETIEN = "premier_entretien_isp"
+REPONDUES = [
+    StatutOrientation.ACCEPTEE,
+    StatutOrientation.REFUSEE,
+    StatutOrientation.EN_COURS,
+    StatutOrientation.TERMINEE,
+]
+#: what each number of a delay row counts (the ``quoi`` of the links)
+QUOI_DELAI = ("total", "atteints", "echus", "dans_delai", "en_attente")
+
+T = {
+    "droit": DroitAide._meta.db_table,
+    "beneficiaire": Beneficiaire._meta.db_table,
+    "participant": Participant._meta.db_table,
+    "rdv": RendezVous._meta.db_table,
+    "type": TypeRendezVous._meta.db_table,
+    "passage": PassagePhase._meta.db_table,
+    "orientation": Orientation._meta.db_table,
+    "agenda": Agenda._meta.db_table,
+    "dispo": Disponibilite._meta.db_table,
+    "absence": Absence._meta.db_table,
+    "invitation": Invitation._meta.db_table,
+    "membership": Membership._meta.db_table,
+    "user": User._meta.db_table,
+}
+ANNULES = "('" + "','".join(STATUTS_ANNULES) + "')"
+
+
+def _executer(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- Delays --------------------------------------------------------------------------------
+
+
+@dataclass
+class Delai:
+    """One delay row: ``total`` cases started in the period, ``atteints`` that reached the
+    event by the date (median over them, in days), ``echus`` whose 30 days have passed, of
+    which ``dans_delai`` reached it within 30 days; ``en_attente`` still waiting."""
+
+    cle: str  # "ris", "phase" or "orientation"
+    phase: str | None
+    total: int
+    atteints: int
+    mediane: float | None
+    echus: int
+    dans_delai: int
+    en_attente: int
+
+    @property
+    def taux_dans_delai(self):
+        return pourcent(self.dans_delai, self.echus)
+
+
+def pourcent(n, d):
+    """n / d in percent, two decimals rounded half up (None when d is 0): the dashboards'
+    rounding (``rapports.queries.taux_pourcent``, which this app may not import)."""
+    if not d:
+        return None
+    return Decimal((n * 20_000 + d) // (2 * d)).scaleb(-2)
+
+
+# Each delay is a set of cases (beneficiaire_id, depart, arrivee, attente) where ``depart`` is
+# the start date, ``arrivee`` the date of the event (NULL if not reached by the date) and
+# ``attente`` whether the case is still waiting for it.
+_AGREGATS = """
+    count(*),
+    count(arrivee),
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY arrivee - depart)
+        FILTER (WHERE arrivee IS NOT NULL),
+    count(*) FILTER (WHERE depart + %(jours)s < %(date)s),
+    count(*) FILTER (WHERE depart + %(jours)s < %(date)s AND arrivee - depart <= %(jours)s),
+    count(*) FILTER (WHERE attente)
+"""
+
+_CONDITIONS = {
+    "total": "TRUE",
+    "atteints": "arrivee IS NOT NULL",
+    "echus": "depart + %(jours)s < %(date)s",
+    "dans_delai": "depart + %(jours)s < %(date)s AND arrivee - depart <= %(jours)s",
+    "en_attente": "attente",
+}
+
+# The first appointment seen of a person from a date (local) up to a date, optionally of a kind.
+_PREMIER_VU = """(
+    SELECT min((r.debut AT TIME ZONE %(tz)s)::date)
+    FROM {participant} p JOIN {rdv} r ON r.id = p.rendez_vous_id
+    WHERE p.beneficiaire_id = {qui} AND p.issue = 'vu' AND r.cpas_id = ANY(%(cpas)s) {filtre_type}
+      AND r.debut >= ({depuis}::timestamp AT TIME ZONE %(tz)s)
+      AND r.debut < (({jusqu_a} + 1)::timestamp AT TIME ZONE %(tz)s)
+)"""
+
+
+def _cas_ris(agent_id):
+    premier = _PREMIER_VU.format(
+        **T,
+        qui="d.beneficiaire_id",
+        filtre_type="AND r.type_id = (SELECT id FROM {type} WHERE code = %(premier)s)".format(**T),
+        depuis="d.depart",
+        jusqu_a="%(date)s::date",
+    )
+    referent = "AND b.referent_id = %(agent)s" if agent_id else ""
+    return f"""
+    WITH decisions AS (
+        SELECT da.beneficiaire_id, min(coalesce(da.date_decision, da.debut)) AS depart
+        FROM {T["droit"]} da JOIN {T["beneficiaire"]} b ON b.id = da.beneficiaire_id
+        WHERE da.cpas_id = ANY(%(cpas)s) AND da.type = 'RIS'
+          AND coalesce(da.date_decision, da.debut) BETWEEN %(debut)s AND %(fin)s {referent}
+        GROUP BY da.beneficiaire_id
+    ),
+    cas AS (
+        SELECT d.beneficiaire_id, d.depart, {premier} AS arrivee FROM decisions d
+    )
+    SELECT beneficiaire_id, depart, arrivee, arrivee IS NULL AS attente FROM cas
+    """
+
+
+def _cas_phase(agent_id, phases):
+    premier = _PREMIER_VU.format(
+        **T,
+        qui="pp.beneficiaire_id",
+        filtre_type="",
+        depuis="pp.debut",
+        jusqu_a="least(coalesce(pp.fin, %(date)s::date), %(date)s::date)",
+    )
+    filtres = ""
+    if agent_id:
+        filtres += " AND pp.agent_id = %(agent)s"
+    if phases:
+        filtres += " AND pp.phase = ANY(%(phases)s)"
+    return f"""
+    SELECT beneficiaire_id, depart, arrivee, phase,
+           arrivee IS NULL AND (fin IS NULL OR fin >= %(date)s) AS attente
+    FROM (
+        SELECT pp.beneficiaire_id, pp.phase, pp.debut AS depart, pp.fin, {premier} AS arrivee
+        FROM {T["passage"]} pp
+        WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut BETWEEN %(debut)s AND %(fin)s
+          AND pp.debut <= %(date)s {filtres}
+    ) passages
+    """
+
+
+def _cas_orientation(agent_id):
+    agent = "AND o.agent_id = %(agent)s" if agent_id else ""
+    return f"""
+    SELECT beneficiaire_id, depart, arrivee, attente FROM (
+        SELECT o.beneficiaire_id, o.date_envoi AS depart,
+               CASE WHEN o.statut = ANY(%(repondues)s) AND o.date_reponse <= %(date)s
+                    THEN o.date_reponse END AS arrivee,
+               o.statut = 'envoyee' AS attente
+        FROM {T["orientation"]} o
+        WHERE o.cpas_id = ANY(%(cpas)s) AND o.date_envoi BETWEEN %(debut)s AND %(fin)s
+          AND o.date_envoi <= %(date)s {agent}
+    ) envois
+    """
+
+
+def _params(cpas_ids, debut, fin, date, agent_id=None, phases=None):
+    return {
+        "cpas": list(cpas_ids),
+        "debut": debut,
+        "fin": fin,
+        "date": date,
+        "agent": agent_id,
+        "phases": list(phases or []),
+        "jours": JOURS_DELAI,
+        "tz": settings.TIME_ZONE,
+        "premier": TYPE_PREMIER_ENTRETIEN,
+        "repondues": [str(s) for s in REPONDUES],
+    }
+
+
+def _ligne(cle, phase, row) -> Delai:
+    total, atteints, mediane, echus, dans_delai, attente = row
+    if mediane is not None:
+        mediane = round(float(mediane), 1)
+        mediane = int(mediane) if mediane.is_integer() else mediane
+    return Delai(
+        cle, phase, total, atteints, mediane, echus,
+        dans_delai, attente,
+    )  # fmt: skip
+
+
+def delais(cpas_ids, debut, fin, date, *, agent_id=None, phases=None, sans_cellule=True):
+    """The delay rows: RIS decision → first ISP interview seen, referral sent → partner's
+    answer (both only for the whole CPAS: ``sans_cellule``), and the orientation to each phase
+    → first appointment seen in the stay (per phase, then all phases). Three queries."""
+    params = _params(cpas_ids, debut, fin, date, agent_id, phases)
+    lignes = []
+    if sans_cellule:
+        (row,) = _executer(f"SELECT {_AGREGATS} FROM ({_cas_ris(agent_id)}) c", params)
+        lignes.append(_ligne("ris", None, row))
+    rows = _executer(
+        f"SELECT phase, GROUPING(phase), {_AGREGATS} FROM ({_cas_phase(agent_id, phases)}) c "
+        "GROUP BY ROLLUP(phase)",
+        params,
+    )
+    par_phase = {r[0]: r for r in rows if not r[1]}
+    for phase in Phase:
+        if phases and phase.value not in phases:
+            continue
+        row = par_phase.get(phase.value)
+        lignes.append(_ligne("phase", phase.value, row[2:] if row else (0, 0, None, 0, 0, 0)))
+    totaux = [r for r in rows if r[1]]
+    if not phases or len(phases) > 1:
+        lignes.append(_ligne("phase", None, totaux[0][2:] if totaux else (0, 0, None, 0, 0, 0)))
+    if sans_cellule:
+        (row,) = _executer(f"SELECT {_AGREGATS} FROM ({_cas_orientation(agent_id)}) c", params)
+        lignes.append(_ligne("orientation", None, row))
+    return lignes
+
+
+def personnes_delai(
+    cpas_ids, debut, fin, date, cle, quoi, *, phase=None, agent_id=None, phases=None
+):
+    """The people behind one number of a delay row (None for an unknown link)."""
+    if quoi not in _CONDITIONS:
+        return None
+    if cle == "ris":
+        cas = _cas_ris(agent_id)
+    elif cle == "phase":
+        if phase is not None:
+            phases = [phase] if not phases or phase in phases else []
+        cas = _cas_phase(agent_id, phases)
+    elif cle == "orientation":
+        cas = _cas_orientation(agent_id)
+    else:
+        return None
+    params = _params(cpas_ids, debut, fin, date, agent_id, phases)
+    if cle == "phase" and phases == []:
+        return Beneficiaire.objects.none()
+    ids = [r[0] for r in _executer(f"SELECT beneficiaire_id FROM ({cas}) c "
+                                   f"WHERE {_CONDITIONS[quoi]}", params)]  # fmt: skip
+    return Beneficiaire.objects.filter(cpas_id__in=list(cpas_ids), pk__in=ids)
+
+
+# --- No-shows ------------------------------------------------------------------------------
+
+
+@dataclass
+class LigneAbsences:
+    """Outcomes recorded for one kind or one origin (or in all: ``type_id`` and ``origine``
+    None), counted per person expected."""
+
+    type_id: int | None
+    origine: str | None
+    libelle: str
+    vus: int
+    absents: int
+    excuses: int
+
+    @property
+    def issues(self):
+        return self.vus + self.absents + self.excuses
+
+    @property
+    def taux_absence(self):
+        return pourcent(self.absents, self.issues)
+
+    @property
+    def taux_excuse(self):
+        return pourcent(self.excuses, self.issues)
+
+
+@dataclass
+class Absences:
+    par_type: list = field(default_factory=list)
+    par_origine: list = field(default_factory=list)
+    total: LigneAbsences | None = None
+
+
+def _filtre_rdv(agent_id, cellule_id):
+    filtres = ""
+    if agent_id:
+        filtres += " AND r.agent_id = %(agent)s"
+    if cellule_id:
+        filtres += " AND r.cellule_id = %(cellule)s"
+    return filtres
+
+
+_RDV_PERIODE = """
+    FROM {participant} p
+    JOIN {rdv} r ON r.id = p.rendez_vous_id
+    JOIN {type} t ON t.id = r.type_id
+    WHERE r.cpas_id = ANY(%(cpas)s)
+      AND r.debut >= (%(debut)s::timestamp AT TIME ZONE %(tz)s)
+      AND r.debut < ((%(fin)s::date + 1)::timestamp AT TIME ZONE %(tz)s)
+      AND p.issue <> '' {filtres}
+"""
+
+
+def absences(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None) -> Absences:
+    """Seen / no-show / excused per kind of appointment and per origin (direct, invitation,
+    convocation), and in all. One query (GROUPING SETS)."""
+    params = _params(cpas_ids, debut, fin, None, agent_id)
+    params["cellule"] = cellule_id
+    sql = f"""
+    SELECT GROUPING(t.id), GROUPING(r.origine), t.id, t.libelle_fr, t.libelle_nl, t.ordre,
+           r.origine,
+           count(*) FILTER (WHERE p.issue = 'vu'),
+           count(*) FILTER (WHERE p.issue = 'absent'),
+           count(*) FILTER (WHERE p.issue = 'excuse')
+    {_RDV_PERIODE.format(**T, filtres=_filtre_rdv(agent_id, cellule_id))}
+    GROUP BY GROUPING SETS ((t.id, t.libelle_fr, t.libelle_nl, t.ordre), (r.origine), ())
+    """
+    resultat = Absences()
+    origines = dict(OrigineRendezVous.choices)
+    par_origine = {}
+    for g_type, g_origine, type_id, fr, nl, ordre, origine, vus, absents, excuses in _executer(
+        sql, params
+    ):
+        if g_type and g_origine:
+            resultat.total = LigneAbsences(None, None, "", vus, absents, excuses)
+        elif not g_type:
+            ligne = LigneAbsences(type_id, None, libelle_bilingue(fr, nl), vus, absents, excuses)
+            ligne.ordre = (ordre, str(ligne.libelle))
+            resultat.par_type.append(ligne)
+        else:
+            par_origine[origine] = LigneAbsences(
+                None, origine, origines.get(origine, origine), vus, absents, excuses
+            )
+    resultat.par_type.sort(key=lambda ligne: ligne.ordre)
+    resultat.par_origine = [
+        par_origine.get(o) or LigneAbsences(None, o, origines[o], 0, 0, 0)
+        for o in OrigineRendezVous.values
+    ]
+    resultat.total = resultat.total or LigneAbsences(None, None, "", 0, 0, 0)
+    return resultat
+
+
+def personnes_absences(
+    cpas_ids, debut, fin, issue, *, type_id=None, origine=None, agent_id=None, cellule_id=None
+):
+    """The people with outcome ``issue`` (``vu``, ``absent``, ``excuse``, or ``tous``) in the
+    period, for one kind or one origin (or all)."""
+    if issue not in {"vu", "absent", "excuse", "tous"}:
+        return None
+    if origine is not None and origine not in OrigineRendezVous.values:
+        return None
+    params = _params(cpas_ids, debut, fin, None, agent_id)
+    params.update(cellule=cellule_id, issue=issue, type_id=type_id, origine=origine)
+    filtres = _filtre_rdv(agent_id, cellule_id)
+    if issue != "tous":
+        filtres += " AND p.issue = %(issue)s"
+    if type_id is not None:
+        filtres += " AND r.type_id = %(type_id)s"
+    if origine is not None:
+        filtres += " AND r.origine = %(origine)s"
+    sql = "SELECT DISTINCT p.beneficiaire_id " + _RDV_PERIODE.format(**T, filtres=filtres)
+    ids = [r[0] for r in _executer(sql, params)]
+    return Beneficiaire.objects.filter(cpas_id__in=list(cpas_ids), pk__in=ids)
+
+
+# --- The agents' load ----------------------------------------------------------------------
+
+
+@dataclass
+class ChargeAgent:
+    agent_id: int
+    agent: str
+    cellule_id: int | None
+    rendez_vous: int  # not cancelled, in the period
+    semaines: float  # weeks of the period (up to today)
+    a_venir: int  # not cancelled, in the next 14 days
+    creneaux_libres: int = 0  # in the next 14 days
+
+    @property
+    def par_semaine(self):
+        return round(self.rendez_vous / self.semaines, 1) if self.semaines else None
+
+
+@dataclass
+class ChargeCellule:
+    cellule_id: int
+    cellule: str
+    code: str
+    creneaux_libres: int
+    invitations: int
+
+    @property
+    def alerte(self) -> bool:
+        return self.creneaux_libres < self.invitations
+
+
+# The cellule an agenda serves: its own, or its agent's in the CPAS.
+_CELLULE_AGENDA = """coalesce(a.cellule_id, (
+    SELECT m.cellule_id FROM {membership} m
+    WHERE m.user_id = a.agent_id AND m.cpas_id = a.cpas_id AND m.actif
+    ORDER BY m.cellule_id NULLS LAST, m.id LIMIT 1))""".format(**T)
+
+SQL_CRENEAUX_LIBRES = f"""
+WITH creneaux AS (
+    SELECT a.id AS agenda_id, a.agent_id, {_CELLULE_AGENDA} AS cellule_id,
+           s.debut, s.debut + make_interval(mins => dp.duree_creneau) AS fin
+    FROM {T["dispo"]} dp
+    JOIN {T["agenda"]} a ON a.id = dp.agenda_id
+    JOIN generate_series(%(premier)s::date, %(dernier)s::date, interval '1 day') j(jour)
+      ON extract(isodow FROM j.jour) - 1 = dp.jour
+     AND dp.valide_du <= j.jour::date AND (dp.valide_au IS NULL OR dp.valide_au >= j.jour::date)
+    CROSS JOIN LATERAL generate_series(
+        (j.jour::date + dp.heure_debut) AT TIME ZONE %(tz)s,
+        ((j.jour::date + dp.heure_fin) AT TIME ZONE %(tz)s)
+            - make_interval(mins => dp.duree_creneau),
+        make_interval(mins => dp.duree_creneau)) s(debut)
+    WHERE a.cpas_id = ANY(%(cpas)s)
+)
+SELECT c.agenda_id, c.agent_id, c.cellule_id, count(*)
+FROM creneaux c
+WHERE c.fin > %(maintenant)s
+  AND NOT EXISTS (SELECT 1 FROM {T["absence"]} ab
+                  WHERE ab.agenda_id = c.agenda_id AND ab.debut < c.fin AND ab.fin > c.debut)
+  AND NOT EXISTS (SELECT 1 FROM {T["rdv"]} r
+                  WHERE r.agent_id = c.agent_id AND r.statut NOT IN {ANNULES}
+                    AND r.debut < c.fin AND r.fin > c.debut)
+  AND (c.agent_id IS NOT NULL OR NOT EXISTS (
+        SELECT 1 FROM {T["rdv"]} r
+        WHERE r.agenda_id = c.agenda_id AND r.statut NOT IN {ANNULES}
+          AND r.debut < c.fin AND r.fin > c.debut))
+GROUP BY c.agenda_id, c.agent_id, c.cellule_id
+"""
+
+SQL_RDV_AGENTS = f"""
+SELECT r.agent_id, u.first_name, u.last_name, u.username,
+       (SELECT m.cellule_id FROM {T["membership"]} m
+         WHERE m.user_id = r.agent_id AND m.cpas_id = ANY(%(cpas)s) AND m.actif
+         ORDER BY m.cellule_id NULLS LAST, m.id LIMIT 1),
+       count(*) FILTER (WHERE r.debut >= (%(debut)s::timestamp AT TIME ZONE %(tz)s)
+                          AND r.debut < ((%(fin)s::date + 1)::timestamp AT TIME ZONE %(tz)s)),
+       count(*) FILTER (WHERE r.debut >= %(maintenant)s AND r.debut < %(horizon)s)
+FROM {T["rdv"]} r
+JOIN {T["user"]} u ON u.id = r.agent_id
+WHERE r.cpas_id = ANY(%(cpas)s) AND r.statut NOT IN {ANNULES}
+  AND ((r.debut >= (%(debut)s::timestamp AT TIME ZONE %(tz)s)
+        AND r.debut < ((%(fin)s::date + 1)::timestamp AT TIME ZONE %(tz)s))
+       OR (r.debut >= %(maintenant)s AND r.debut < %(horizon)s)) {{filtre}}
+GROUP BY r.agent_id, u.first_name, u.last_name, u.username
+"""
+
+SQL_INVITATIONS = f"""
+SELECT {_CELLULE_AGENDA} AS cellule_id, count(*)
+FROM {T["invitation"]} i JOIN {T["agenda"]} a ON a.id = i.agenda_id
+WHERE i.cpas_id = ANY(%(cpas)s) AND i.statut = %(en_attente)s AND i.expire_le > %(maintenant)s
+GROUP BY 1
+"""
+
+
+@dataclass
+class Charge:
+    agents: list
+    cellules: list
+    premier: datetime.date
+    dernier: datetime.date
+
+
+def _fenetre(date_debut=None):
+    premier = date_debut or timezone.localdate()
+    return premier, premier + datetime.timedelta(days=JOURS_CHARGE - 1)
+
+
+def charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True) -> Charge:
+    """Appointments per agent in the period (and per week), and, with ``a_venir``, over the
+    next 14 days: appointments, free slots, and per cellule the free slots against the
+    pending invitations. Four queries (the cellules' names included)."""
+    maintenant = timezone.now()
+    premier, dernier = _fenetre()
+    params = _params(cpas_ids, debut, fin, None, agent_id)
+    params.update(
+        cellule=cellule_id,
+        maintenant=maintenant,
+        premier=premier,
+        dernier=dernier,
+        horizon=timezone.make_aware(
+            datetime.datetime.combine(dernier + datetime.timedelta(days=1), datetime.time.min)
+        ),
+        en_attente=StatutInvitation.EN_ATTENTE.value,
+    )
+    jusqu_a = min(fin, timezone.localdate())
+    semaines = max((jusqu_a - debut).days + 1, 0) / 7
+    filtre = " AND r.agent_id = %(agent)s" if agent_id else ""
+    agents = []
+    for aid, prenom, nom, username, cellule, periode, futurs in _executer(
+        SQL_RDV_AGENTS.format(filtre=filtre), params
+    ):
+        if cellule_id and cellule != cellule_id:
+            continue
+        nom_complet = f"{prenom} {nom}".strip() or username
+        agents.append(ChargeAgent(aid, nom_complet, cellule, periode, semaines, futurs))
+    if not a_venir:
+        agents.sort(key=lambda a: a.agent.lower())
+        return Charge(agents, [], premier, dernier)
+    libres_agent, libres_cellule = {}, {}
+    for _agenda, aid, cellule, n in _executer(SQL_CRENEAUX_LIBRES, params):
+        if aid is not None:
+            libres_agent[aid] = libres_agent.get(aid, 0) + n
+        if cellule is not None:
+            libres_cellule[cellule] = libres_cellule.get(cellule, 0) + n
+    connus = {a.agent_id for a in agents}
+    manquants = [
+        aid for aid in libres_agent if aid not in connus and (agent_id is None or aid == agent_id)
+    ]
+    agents += _agents_sans_rendez_vous(manquants, cpas_ids, semaines)
+    for a in agents:
+        a.creneaux_libres = libres_agent.get(a.agent_id, 0)
+    if cellule_id:
+        agents = [a for a in agents if a.cellule_id == cellule_id]
+    agents.sort(key=lambda a: a.agent.lower())
+    invitations = dict(_executer(SQL_INVITATIONS, params))
+    cellules = []
+    qs = Cellule.objects.filter(cpas_id__in=list(cpas_ids), active=True).order_by("ordre", "code")
+    if cellule_id:
+        qs = qs.filter(pk=cellule_id)
+    if agent_id is None:
+        for c in qs:
+            cellules.append(
+                ChargeCellule(
+                    c.pk, str(c), c.code, libres_cellule.get(c.pk, 0), invitations.get(c.pk, 0)
+                )
+            )
+    return Charge(agents, cellules, premier, dernier)
+
+
+def _agents_sans_rendez_vous(ids, cpas_ids, semaines) -> list:
+    """Agents with free slots but no appointment (one query for all)."""
+    if not ids:
+        return []
+    vus, lignes = set(), []
+    for m in (
+        Membership.objects.filter(user_id__in=ids, cpas_id__in=list(cpas_ids), actif=True)
+        .select_related("user")
+        .order_by("user_id", "cellule_id", "id")
+    ):
+        if m.user_id in vus:
+            continue
+        vus.add(m.user_id)
+        nom = m.user.get_full_name() or m.user.username
+        lignes.append(ChargeAgent(m.user_id, nom, m.cellule_id, 0, semaines, 0))
+    return lignes
+
+
+def personnes_charge_agent(cpas_ids, debut, fin, agent_id, quoi):
+    """People with a (not cancelled) appointment with the agent in the period
+    (``quoi="periode"``) or in the next 14 days (``"a_venir"``)."""
+    qs = RendezVous.objects.filter(cpas_id__in=list(cpas_ids), agent_id=agent_id).exclude(
+        statut__in=STATUTS_ANNULES
+    )
+    if quoi == "periode":
+        qs = qs.filter(
+            debut__gte=_debut_du_jour(debut),
+            debut__lt=_debut_du_jour(fin + datetime.timedelta(days=1)),
+        )
+    elif quoi == "a_venir":
+        premier, dernier = _fenetre()
+        qs = qs.filter(
+            debut__gte=timezone.now(),
+            debut__lt=_debut_du_jour(dernier + datetime.timedelta(days=1)),
+        )
+    else:
+        return None
+    return Beneficiaire.objects.filter(
+        pk__in=Participant.objects.filter(rendez_vous__in=qs).values("beneficiaire_id")
+    )
+
+
+def personnes_invitations(cpas_ids, cellule_id):
+    """People with a pending invitation (still valid) in an agenda of the cellule."""
+    pendantes = Invitation.objects.filter(
+        cpas_id__in=list(cpas_ids),
+        statut=StatutInvitation.EN_ATTENTE,
+        expire_le__gt=timezone.now(),
+    )
+    agents = Membership.objects.filter(
+        cpas_id__in=list(cpas_ids), cellule_id=cellule_id, actif=True
+    ).values("user_id")
+    pendantes = pendantes.filter(Q(agenda__cellule_id=cellule_id) | Q(agenda__agent_id__in=agents))
+    return Beneficiaire.objects.filter(pk__in=pendantes.values("beneficiaire_id"))
+
+
+def _debut_du_jour(date):
+    return timezone.make_aware(datetime.datetime.combine(date, datetime.time.min))
