@@ -359,7 +359,7 @@ def main():
         raise SystemExit("wrk is missing: make system-deps (Debian package wrk)")
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    nom_base = f"bench_pages_{old_name}"
+    nom_base = os.environ.get("BENCH_PAGES_DB", f"bench_pages_{old_name}")
     connection.settings_dict.setdefault("TEST", {})["NAME"] = nom_base
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     proc = None
