@@ -13,7 +13,9 @@ others'), logs one user in per role (session rows made directly; the administrat
 two-factor step), starts gunicorn (2 workers) on the first free port of 8870-8879
 (BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8 --latency`` on each page, BENCH_PAGES_ROUNDS rounds
 (default 3) of BENCH_PAGES_SECONDS seconds per page (default 15). ``--petit``: a quick run
-(1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s).
+(1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s). ``--garder`` keeps
+the database, ``--reprendre`` measures again on a kept one without filling it (same data for
+a before/after comparison of two commits: run the bench of each commit with --reprendre).
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds) and its SQL query count (measured once through the
 Django test client on the same database). Targets: every page <= 3x the logged-in floor, the
@@ -55,6 +57,10 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 PETIT = "--petit" in sys.argv[1:]
+# --garder keeps the filled database at the end; --reprendre measures on the one a previous
+# --garder run kept (no fill: before/after runs of two commits on the same data).
+GARDER = "--garder" in sys.argv[1:] or "--reprendre" in sys.argv[1:]
+REPRENDRE = "--reprendre" in sys.argv[1:]
 SECONDES = int(os.environ.get("BENCH_PAGES_SECONDS", "3" if PETIT else "15"))
 TOURS = int(os.environ.get("BENCH_PAGES_ROUNDS", "2" if PETIT else "3"))
 PERSONNES = int(os.environ.get("BENCH_PAGES_PERSONNES", "1000" if PETIT else "6000"))
@@ -154,6 +160,36 @@ def remplir():
         "piis": piis,
         "contrat": contrat,
         "copies": copies,
+    }
+
+
+def retrouver():
+    """The data of a kept database (--reprendre), as ``remplir`` returned it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from beneficiaires.models import Beneficiaire
+    from cpas_isp.models import Cpas, User
+    from trajets.models import ContratArticle60, Piis
+
+    users = {
+        role: User.objects.get(username=f"{nom}.bench")
+        for role, nom in (
+            ("agent", "agent"),
+            ("coordinateur", "coord"),
+            ("directeur", "directeur"),
+            ("partenaire", "partenaire"),
+            ("admin", "admin"),
+        )
+    }
+    cpas = Cpas.objects.get(code="bench")
+    return {
+        "cpas": cpas,
+        "users": users,
+        "appareil": TOTPDevice.objects.get(user=users["admin"]),
+        "personne": Beneficiaire.objects.filter(referent=users["agent"]).order_by("pk").first(),
+        "piis": Piis.objects.filter(beneficiaire__referent=users["agent"]).order_by("pk").first(),
+        "contrat": ContratArticle60.objects.order_by("pk").first(),
+        "copies": Beneficiaire.objects.exclude(cpas=cpas).count(),
     }
 
 
@@ -361,14 +397,21 @@ def main():
     old_name = connection.settings_dict["NAME"]
     nom_base = os.environ.get("BENCH_PAGES_DB", f"bench_pages_{old_name}")
     connection.settings_dict.setdefault("TEST", {})["NAME"] = nom_base
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    if REPRENDRE:
+        connection.close()
+        settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = nom_base
+    else:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
     proc = None
     trop_lentes = {}
     try:
         t0 = time.perf_counter()
-        d = remplir()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        if REPRENDRE:
+            d = retrouver()
+        else:
+            d = remplir()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         print(
             f"Data: {PERSONNES} people, ~{PERSONNES * 10} steps, {N_ORIENTATIONS} referrals; "
             f"{PERSONNES + d['copies']} people in {N_AUTRES_CPAS + 1} CPAS "
@@ -413,7 +456,10 @@ def main():
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
                 [nom_base],
             )
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if GARDER:
+            print(f"database {nom_base} kept (--reprendre measures on it again)")
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     plancher = mesures[liste[0][0]]
     anonyme = mesures[liste[1][0]]
