@@ -3,13 +3,19 @@ bounded concurrent load (wrk, 8 connections), each page's latency compared with 
 logged-in view measured in the same round (the "floor": ``/sante/``, middleware + session +
 user, no page work) and with an anonymous page (the login form).
 
-    DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_pages.py
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_pages.py [--petit]
 
 Creates a throwaway database (bench_pages_<name>), fills it like bench_trajets.py (6,000
 people, ~61,000 steps, PIIS, article 60 contracts) plus 20,000 referrals to 30 partners
-(like bench_partenaires.py), logs one user in per role (the administrator past the two-factor
-step), starts gunicorn on a free local port and runs ``wrk -t2 -c8 --latency`` on each page,
-BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (default 4).
+(like bench_partenaires.py) and 19 more CPAS sharing 90,000 copies of those people with their
+stays (96,000 people in 20 CPAS, so that every query has to find its CPAS's rows among
+others'), logs one user in per role (session rows made directly; the administrator past the
+two-factor step), starts gunicorn (2 workers) on the first free port of 8870-8879
+(BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8 --latency`` on each page, BENCH_PAGES_ROUNDS rounds
+(default 3) of BENCH_PAGES_SECONDS seconds per page (default 15). ``--petit``: a quick run
+(1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s). ``--garder`` keeps
+the database, ``--reprendre`` measures again on a kept one without filling it (same data for
+a before/after comparison of two commits: run the bench of each commit with --reprendre).
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds) and its SQL query count (measured once through the
 Django test client on the same database). Targets: every page <= 3x the logged-in floor, the
@@ -50,10 +56,19 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
-SECONDES = int(os.environ.get("BENCH_PAGES_SECONDS", "4"))
-TOURS = int(os.environ.get("BENCH_PAGES_ROUNDS", "3"))
-PERSONNES = int(os.environ.get("BENCH_PAGES_PERSONNES", "6000"))
-N_ORIENTATIONS = int(os.environ.get("BENCH_PAGES_ORIENTATIONS", "20000"))
+PETIT = "--petit" in sys.argv[1:]
+# --garder keeps the filled database at the end; --reprendre measures on the one a previous
+# --garder run kept (no fill: before/after runs of two commits on the same data).
+GARDER = "--garder" in sys.argv[1:] or "--reprendre" in sys.argv[1:]
+REPRENDRE = "--reprendre" in sys.argv[1:]
+SECONDES = int(os.environ.get("BENCH_PAGES_SECONDS", "3" if PETIT else "15"))
+TOURS = int(os.environ.get("BENCH_PAGES_ROUNDS", "2" if PETIT else "3"))
+PERSONNES = int(os.environ.get("BENCH_PAGES_PERSONNES", "1000" if PETIT else "6000"))
+N_ORIENTATIONS = int(os.environ.get("BENCH_PAGES_ORIENTATIONS", "3000" if PETIT else "20000"))
+# The other CPAS: 19 of them, sharing COPIES copies of each person of the large one.
+N_AUTRES_CPAS = 19
+COPIES = int(os.environ.get("BENCH_PAGES_COPIES", "15"))
+PORTS = range(*(int(x) for x in os.environ.get("BENCH_PAGES_PORTS", "8870-8880").split("-")))
 # A page whose first request takes longer is reported, not loaded: 8 clients on it would
 # keep both workers busy long after wrk stops and spoil the next pages' figures.
 PREMIERE_MAX_MS = int(os.environ.get("BENCH_PAGES_MAX_FIRST_MS", "15000"))
@@ -79,6 +94,7 @@ def remplir():
     from trajets.models import ContratArticle60, Piis
 
     cpas, agent, coord, personnes = remplir_trajets(PERSONNES)
+    copies = autres_cpas(cpas)
     rng = random.Random(2026)
     directeur = User.objects.create_user("directeur.bench", password="x")
     Membership.objects.create(user=directeur, cpas=cpas, role=Role.DIRECTEUR)
@@ -143,7 +159,87 @@ def remplir():
         "personne": b,
         "piis": piis,
         "contrat": contrat,
+        "copies": copies,
     }
+
+
+def retrouver():
+    """The data of a kept database (--reprendre), as ``remplir`` returned it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from beneficiaires.models import Beneficiaire
+    from cpas_isp.models import Cpas, User
+    from trajets.models import ContratArticle60, Piis
+
+    users = {
+        role: User.objects.get(username=f"{nom}.bench")
+        for role, nom in (
+            ("agent", "agent"),
+            ("coordinateur", "coord"),
+            ("directeur", "directeur"),
+            ("partenaire", "partenaire"),
+            ("admin", "admin"),
+        )
+    }
+    cpas = Cpas.objects.get(code="bench")
+    return {
+        "cpas": cpas,
+        "users": users,
+        "appareil": TOTPDevice.objects.get(user=users["admin"]),
+        "personne": Beneficiaire.objects.filter(referent=users["agent"]).order_by("pk").first(),
+        "piis": Piis.objects.filter(beneficiaire__referent=users["agent"]).order_by("pk").first(),
+        "contrat": ContratArticle60.objects.order_by("pk").first(),
+        "copies": Beneficiaire.objects.exclude(cpas=cpas).count(),
+    }
+
+
+def autres_cpas(cpas):
+    """19 more CPAS sharing COPIES copies of every person of ``cpas`` with their stays (no
+    referent, no steps), copied in SQL with the audit triggers off, as bench_rapports.py's
+    national data set. Each person's copies go to distinct CPAS (NISS unique per CPAS)."""
+    from django.db import transaction
+
+    from beneficiaires.models import Beneficiaire
+    from cpas_isp.models import Cpas
+    from trajets.models import PassagePhase
+
+    autres = [
+        Cpas.objects.create(code=f"autre{i:02d}", nom=f"CPAS Autre {i:02d}")
+        for i in range(N_AUTRES_CPAS)
+    ]
+    ids = [c.pk for c in autres]
+
+    def colonnes(model, sans):
+        return [f.column for f in model._meta.concrete_fields if f.column not in sans]
+
+    cols_b = colonnes(Beneficiaire, {"id", "cpas_id", "referent_id"})
+    cols_p = colonnes(PassagePhase, {"id", "cpas_id", "beneficiaire_id", "agent_id"})
+    tb, tp = Beneficiaire._meta.db_table, PassagePhase._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(f"SELECT max(id) + 1 FROM {tb}")
+        pas = cursor.fetchone()[0]
+        cursor.execute(
+            f"""CREATE TEMP TABLE copie ON COMMIT DROP AS
+            SELECT b.id AS ancien, b.id + (k + 1) * %(pas)s AS nouveau,
+                   (%(ids)s::bigint[])[(b.id + k) %% {len(ids)} + 1] AS cpas
+            FROM {tb} b CROSS JOIN generate_series(0, %(copies)s - 1) k
+            WHERE b.cpas_id = %(grand)s""",
+            {"pas": pas, "ids": ids, "copies": COPIES, "grand": cpas.pk},
+        )
+        cursor.execute(
+            f"""INSERT INTO {tb} (id, cpas_id, {", ".join(cols_b)})
+            SELECT c.nouveau, c.cpas, {", ".join("b." + x for x in cols_b)}
+            FROM copie c JOIN {tb} b ON b.id = c.ancien"""
+        )
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{tb}', 'id'), max(id)) FROM {tb}")
+        cursor.execute(
+            f"""INSERT INTO {tp} (cpas_id, beneficiaire_id, {", ".join(cols_p)})
+            SELECT c.cpas, c.nouveau, {", ".join("p." + x for x in cols_p)}
+            FROM copie c JOIN {tp} p ON p.beneficiaire_id = c.ancien"""
+        )
+        cursor.execute("SELECT count(*) FROM copie")
+        return cursor.fetchone()[0]
 
 
 def pages(d):
@@ -195,9 +291,15 @@ def compter_requetes(client, url):
 
 
 def port_libre():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """The first free port of the range given to this benchmark."""
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 def demarrer_gunicorn(port, nom_base):
@@ -293,18 +395,26 @@ def main():
         raise SystemExit("wrk is missing: make system-deps (Debian package wrk)")
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
-    nom_base = f"bench_pages_{old_name}"
+    nom_base = os.environ.get("BENCH_PAGES_DB", f"bench_pages_{old_name}")
     connection.settings_dict.setdefault("TEST", {})["NAME"] = nom_base
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    if REPRENDRE:
+        connection.close()
+        settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"] = nom_base
+    else:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
     proc = None
     trop_lentes = {}
     try:
         t0 = time.perf_counter()
-        d = remplir()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        if REPRENDRE:
+            d = retrouver()
+        else:
+            d = remplir()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         print(
-            f"Data: {PERSONNES} people, ~{PERSONNES * 10} steps, {N_ORIENTATIONS} referrals "
+            f"Data: {PERSONNES} people, ~{PERSONNES * 10} steps, {N_ORIENTATIONS} referrals; "
+            f"{PERSONNES + d['copies']} people in {N_AUTRES_CPAS + 1} CPAS "
             f"({time.perf_counter() - t0:.1f} s)"
         )
         par_role = clients(d)
@@ -346,7 +456,10 @@ def main():
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
                 [nom_base],
             )
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if GARDER:
+            print(f"database {nom_base} kept (--reprendre measures on it again)")
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
     plancher = mesures[liste[0][0]]
     anonyme = mesures[liste[1][0]]

@@ -127,7 +127,8 @@ AUTH_USER_MODEL = "cpas_isp.User"
 # --- Authentication, sessions, lockout ------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend whose user load brings the memberships and the two-factor rule (one query).
+    "cpas_isp.backends.UtilisateurBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
