@@ -320,3 +320,6 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Accessibility statement (EU Web Accessibility Directive): where users report a barrier.
+ACCESSIBILITE_CONTACT = env("ACCESSIBILITE_CONTACT", default="")

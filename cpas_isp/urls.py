@@ -33,6 +33,7 @@ urlpatterns = [
     path("langue/", views.changer_langue, name="changer_langue"),
     path("audit/", audit_views.audit, name="audit"),
     path("sante/", sante.sante, name="sante"),
+    path("accessibilite/", views.accessibilite, name="accessibilite"),
     path("admin/", admin.site.urls),
     path("beneficiaires/", include("beneficiaires.urls")),
     path("partenaires/", include("partenaires.urls")),

@@ -54,6 +54,20 @@ def safe_next(request, fallback="accueil"):
     return None if fallback is None else redirect(fallback).url
 
 
+def accessibilite(request):
+    """The accessibility statement the EU Web Accessibility Directive requires: public (linked
+    from every page's footer, the login page included)."""
+    membership = current_membership(request.user) if request.user.is_authenticated else None
+    return render(
+        request,
+        "cpas_isp/accessibilite.html",
+        {
+            "contact": settings.ACCESSIBILITE_CONTACT,
+            "cpas_contact": getattr(membership, "cpas", None),
+        },
+    )
+
+
 @login_required
 def accueil(request):
     membership = current_membership(request.user)

@@ -75,6 +75,7 @@ ROUTES = {
     "otp_activer": sans,
     "otp_codes_secours": sans,
     "sante": sans,
+    "accessibilite": sans,
     # beneficiaires
     "beneficiaires:liste": sans,
     "beneficiaires:creer": sans,

@@ -7,7 +7,13 @@ through the application's pages, which check need-to-know and write the access l
 from django.contrib import admin
 
 from cpas_isp.admin import ListeReferenceAdmin, SharedConfigurationAdmin, TenantAdminMixin
-from trajets.models import MotifSortie, PoolArticle60, RegleDureeArticle60, TypeEtape
+from trajets.models import (
+    MotifSortie,
+    ParametresJournal,
+    PoolArticle60,
+    RegleDureeArticle60,
+    TypeEtape,
+)
 
 
 @admin.register(MotifSortie)
@@ -18,8 +24,8 @@ class MotifSortieAdmin(ListeReferenceAdmin):
 
 @admin.register(TypeEtape)
 class TypeEtapeAdmin(ListeReferenceAdmin):
-    list_display = ["code", "libelle_fr", "libelle_nl", "collectif", "ordre", "actif"]
-    list_filter = ["collectif", "actif"]
+    list_display = ["code", "libelle_fr", "libelle_nl", "collectif", "workflow", "ordre", "actif"]
+    list_filter = ["collectif", "workflow", "actif"]
 
 
 @admin.register(RegleDureeArticle60)
@@ -34,3 +40,16 @@ class RegleDureeArticle60Admin(SharedConfigurationAdmin):
 class PoolArticle60Admin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["cpas", "valable_du", "postes_total", "postes_economie_sociale", "commentaire"]
     list_filter = ["cpas"]
+
+
+@admin.register(ParametresJournal)
+class ParametresJournalAdmin(TenantAdminMixin, admin.ModelAdmin):
+    """The CPAS's administrator chooses the neutral step type the quick form starts from."""
+
+    list_display = ["cpas", "type_par_defaut"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "type_par_defaut" and field is not None:
+            field.queryset = field.queryset.filter(actif=True, workflow=False)
+        return field

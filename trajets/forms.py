@@ -44,8 +44,11 @@ class LibelleChoiceField(forms.ModelChoiceField):
 
 
 class EtapeForm(ListesDuCpasMixin, forms.ModelForm):
+    # Types owned by a workflow (PIIS evaluation...) are written by that workflow only.
     type = LibelleChoiceField(
-        queryset=TypeEtape.objects.filter(actif=True), label=_("Type"), empty_label=None
+        queryset=TypeEtape.objects.filter(actif=True, workflow=False),
+        label=_("Type"),
+        empty_label=None,
     )
 
     class Meta:
@@ -70,6 +73,12 @@ class EtapeForm(ListesDuCpasMixin, forms.ModelForm):
 
     def __init__(self, *args, derniers_choix=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and self.instance.type.workflow:
+            # A workflow's step (its evaluation...) keeps its type: the workflow owns it.
+            champ = self.fields["type"]
+            champ.queryset = TypeEtape.objects.filter(pk=self.instance.type_id)
+            champ.disabled = True
+            champ.help_text = _("Type fixé par le processus qui a noté cette étape.")
         if not self.is_bound and self.instance.pk is None:
             self.initial.setdefault("date", timezone.localdate())
             for field in ("type", "mode"):

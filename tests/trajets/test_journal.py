@@ -29,7 +29,9 @@ def htmx(client, method, url, data=None):
     return getattr(client, method)(url, data or {}, HTTP_HX_REQUEST="true")
 
 
-def test_quick_form_defaults_to_today_and_remembers_last_type_and_mode(agent, personne, client_for):
+def test_quick_form_defaults_to_today_the_cpas_default_type_and_the_last_mode(
+    agent, personne, client_for
+):
     client = client_for(agent)
     url = f"/trajets/personne/{personne.pk}/etape/?dans=ligne"
     response = htmx(client, "get", url)
@@ -38,9 +40,12 @@ def test_quick_form_defaults_to_today_and_remembers_last_type_and_mode(agent, pe
     assert f'value="{timezone.localdate():%Y-%m-%d}"' in html
     assert "<tr" in html  # opens as a row under the person in the list
     coaching = TypeEtape.objects.get(code="job_coaching")
+    entretien = TypeEtape.objects.get(code="entretien_individuel")
     EtapeFactory(beneficiaire=personne, auteur=agent, type=coaching, mode="telephone")
     html = htmx(client, "get", url).content.decode()
-    assert f'<option value="{coaching.pk}" selected>' in html
+    # The type is the CPAS's neutral default, not the agent's last one; the mode is remembered.
+    assert f'<option value="{entretien.pk}" selected>' in html
+    assert f'<option value="{coaching.pk}" selected>' not in html
     assert '<option value="telephone" selected>' in html
 
 

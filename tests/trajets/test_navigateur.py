@@ -44,8 +44,72 @@ def test_agent_logs_three_steps_from_the_caseload_without_leaving_the_page(
     assert page.url == url  # never left the caseload
     assert list(Etape.objects.order_by("id").values_list("note", flat=True)) == notes
     types = list(Etape.objects.order_by("id").values_list("type__code", flat=True))
-    # The third step starts from the agent's last choice (remembered), not the default.
-    assert types == ["entretien_individuel", "candidature", "candidature"]
+    # Each step starts from the CPAS's neutral default type, not the agent's last choice.
+    assert types == ["entretien_individuel", "candidature", "entretien_individuel"]
+
+
+def test_quick_step_survives_the_list_refresh_after_a_search(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    for nom in ["Martin", "Maréchal", "Dubois"]:
+        b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=nom, prenom="Anne")
+        PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    login(agent)
+    page.goto("/beneficiaires/")
+    page.fill("#q", "mar")
+    expect(page.locator("#table-dossiers tbody tr")).to_have_count(2)
+    ligne = page.locator("#table-dossiers tr:not([data-etape-conteneur])", has_text="MARTIN")
+    with page.expect_response(lambda r: "/beneficiaires/?" in r.url and "q=mart" in r.url):
+        page.locator("#q").press("t")  # the search is still being typed...
+        ligne.get_by_role("button", name="+ étape").click()  # ...when "+ étape" is clicked
+    formulaire = page.locator("form[data-etape-rapide]")
+    page.wait_for_timeout(300)  # the list refreshed after the form opened
+    expect(formulaire).to_be_visible()
+    expect(ligne.locator("xpath=following-sibling::tr[1]")).to_have_class("etape-rapide")
+    expect(formulaire.locator("textarea[name=note]")).to_be_focused()
+    page.keyboard.type("Appel pour le CV")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Étape notée")).to_be_visible()
+    etape = Etape.objects.get()
+    assert (etape.beneficiaire.nom, etape.note) == ("Martin", "Appel pour le CV")
+    # Focus is on "Noter une autre étape"; Escape closes and goes back to "+ étape".
+    expect(page.get_by_role("button", name="Noter une autre étape")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-etape-conteneur]")).to_have_count(0)
+    expect(ligne.get_by_role("button", name="+ étape")).to_be_focused()
+
+
+def test_open_quick_form_is_kept_with_its_text_when_a_filter_refreshes_the_list(
+    page, login, cpas_a, make_user
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Martin", prenom="Anne")
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    login(agent)
+    page.goto("/beneficiaires/")
+    page.locator("#table-dossiers tr", has_text="MARTIN").get_by_role(
+        "button", name="+ étape"
+    ).click()
+    page.locator("form[data-etape-rapide] textarea[name=note]").fill("Rendez-vous manqué")
+    with page.expect_response(lambda r: "/beneficiaires/?" in r.url):
+        page.select_option("#f-statut", "tous")  # a real refresh of the list
+    formulaire = page.locator("form[data-etape-rapide]")
+    expect(formulaire).to_be_visible()
+    expect(formulaire.locator("textarea[name=note]")).to_have_value("Rendez-vous manqué")
+    formulaire.locator("textarea[name=note]").press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Étape notée")).to_be_visible()
+    assert Etape.objects.get(beneficiaire=b).note == "Rendez-vous manqué"
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_to_the_content(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    login(agent)
+    page.goto("/")
+    page.keyboard.press("Tab")
+    lien = page.get_by_role("link", name="Aller au contenu")
+    expect(lien).to_be_focused()
+    expect(lien).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#contenu")).to_be_focused()
 
 
 def test_step_from_the_top_of_the_person_page_updates_the_timeline_in_place(

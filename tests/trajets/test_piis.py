@@ -319,3 +319,15 @@ def test_an_evaluation_starts_from_its_planned_date_if_past_else_today(
     html = client_for(agent).get(f"/trajets/evaluation/{ev.pk}/").content.decode()
     date = ev.date_prevue if attendu == "prevue" else aujourd_hui
     assert f'name="date_tenue" value="{date:%Y-%m-%d}"' in html
+
+
+def test_printed_piis_says_nee_or_ne_from_the_known_gender(personne, agent, client_for):
+    piis = piis_propose(personne, agent)
+    url = f"/trajets/piis/{piis.pk}/pdf/"
+    personnes = type(personne).objects.filter(pk=personne.pk)
+    for genre, attendu, absent in (("F", "née le", "né le"), ("M", "né le", "née le")):
+        personnes.update(genre=genre)
+        texte = pdf_text(client_for(agent).get(url).content)
+        assert attendu in texte and absent not in texte and "née le / né le" not in texte
+    personnes.update(genre="")
+    assert "née le / né le" in pdf_text(client_for(agent).get(url).content)

@@ -42,6 +42,7 @@ from trajets.models import (
     EvaluationPiis,
     MotifSortie,
     ObjectifPiis,
+    ParametresJournal,
     PassagePhase,
     Phase,
     Piis,
@@ -88,6 +89,10 @@ def charger(ctx) -> None:
     for cpas in ctx.cpas:
         coordinateur = ctx.comptes[(cpas.code, Role.COORDINATEUR)]
         agents = _agents_par_cellule(cpas)
+        # The neutral type the quick step form starts from (the CPAS admin may change it).
+        ParametresJournal.objects.update_or_create(
+            cpas=cpas, defaults={"type_par_defaut": types["entretien_individuel"]}
+        )
         for mois, total, es in POOLS.get(cpas.code, [(24, 10, 3)]):
             PoolArticle60.objects.create(
                 cpas=cpas,

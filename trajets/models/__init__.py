@@ -15,7 +15,13 @@ from trajets.models.article60 import (
     RegimeTravail,
     RegleDureeArticle60,
 )
-from trajets.models.journal import Etape, EtapeQuerySet, ModeEtape, TypeEtape
+from trajets.models.journal import (
+    Etape,
+    EtapeQuerySet,
+    ModeEtape,
+    ParametresJournal,
+    TypeEtape,
+)
 from trajets.models.phases import (
     CELLULE_DE_PHASE,
     ClasseSortie,
@@ -77,6 +83,7 @@ __all__ = [
     "RegimeTravail",
     "RegleDureeArticle60",
     "StatutPiis",
+    "ParametresJournal",
     "TypeEtape",
     "TypePiis",
 ]

@@ -21,10 +21,63 @@ class TypeEtape(ListeReference):
     collectif = models.BooleanField(
         _("collectif"), default=False, help_text=_("Peut être noté pour un groupe de personnes")
     )
+    workflow = models.BooleanField(
+        _("réservé à un processus"),
+        default=False,
+        help_text=_(
+            "Noté seulement par son processus (évaluation du PIIS, orientation, rendez-vous) : "
+            "jamais proposé dans le formulaire d'étape ni comme type par défaut"
+        ),
+    )
 
     class Meta(ListeReference.Meta):
         verbose_name = _("type d'étape")
         verbose_name_plural = _("types d'étapes")
+
+
+class ParametresJournal(models.Model):
+    """A CPAS's settings for the journal (one row per CPAS, edited by its administrator)."""
+
+    cpas = models.OneToOneField(
+        "cpas_isp.Cpas",
+        on_delete=models.CASCADE,
+        related_name="parametres_journal",
+        verbose_name=_("CPAS"),
+    )
+    type_par_defaut = models.ForeignKey(
+        TypeEtape,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("type d'étape par défaut"),
+        help_text=_(
+            "Type proposé d'office dans le formulaire rapide d'étape : un type neutre (par "
+            "exemple « Entretien individuel »), jamais un type réservé à un processus"
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("paramètres du journal")
+        verbose_name_plural = _("paramètres du journal")
+
+    def __str__(self):
+        return str(self.cpas)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        t = self.type_par_defaut if self.type_par_defaut_id else None
+        if t is None:
+            return
+        if t.workflow or not t.actif:
+            raise ValidationError(
+                {
+                    "type_par_defaut": _(
+                        "Choisissez un type actif qui n'est pas réservé à un processus."
+                    )
+                }
+            )
+        if t.cpas_id is not None and t.cpas_id != self.cpas_id:
+            raise ValidationError({"type_par_defaut": _("Ce type appartient à un autre CPAS.")})
 
 
 class ModeEtape(models.TextChoices):

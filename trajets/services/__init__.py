@@ -32,6 +32,7 @@ from trajets.services.journal import (
     modifier_etape,
     noter_etape,
     noter_seance_collective,
+    type_par_defaut,
 )
 from trajets.services.phases import (
     MOTIF_REORIENTATION,
@@ -67,6 +68,7 @@ __all__ = [
     "creer_avenant",
     "date_tenue_par_defaut",
     "derniers_choix",
+    "type_par_defaut",
     "enregistrer_evaluation",
     "enregistrer_passage",
     "enregistrer_piis",

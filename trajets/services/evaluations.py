@@ -94,6 +94,7 @@ def enregistrer_evaluation(
             code="evaluation_piis",
             libelle_fr="Évaluation du PIIS",
             libelle_nl="Evaluatie van het GPMI",
+            workflow=True,
         )
     mode_etape = {"presentiel": "presentiel", "telephone": "telephone", "video": "video"}.get(
         evaluation.mode, "ecrit"

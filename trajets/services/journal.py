@@ -7,21 +7,44 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from trajets.models.journal import Etape
+from trajets.models.journal import Etape, ParametresJournal, TypeEtape
 from trajets.models.phases import PassagePhase
 from trajets.services.phases import passage_en_cours
 
 
-def derniers_choix(user) -> dict:
-    """The type and mode of the agent's last step: the quick form starts from them."""
-    derniere = (
-        Etape.objects.filter(auteur=user).order_by("-cree_le").values("type_id", "mode").first()
+def type_par_defaut(cpas_id) -> TypeEtape | None:
+    """The step type the quick form starts from: the neutral type the CPAS chose (its journal
+    settings), else the first active type offered to the CPAS that no workflow owns. Never a
+    workflow type (PIIS evaluation...), whatever the agent logged last."""
+    offerts = TypeEtape.objects.pour_cpas(cpas_id).filter(actif=True, workflow=False)
+    choisi = (
+        ParametresJournal.objects.filter(cpas_id=cpas_id)
+        .values_list("type_par_defaut_id", flat=True)
+        .first()
     )
-    return derniere or {}
+    if choisi is not None:
+        t = offerts.filter(pk=choisi).first()
+        if t is not None:
+            return t
+    return offerts.order_by("ordre", "code").first()
+
+
+def derniers_choix(user, cpas_id) -> dict:
+    """Where the quick form starts: the CPAS's default type, the mode of the agent's last step."""
+    t = type_par_defaut(cpas_id)
+    mode = (
+        Etape.objects.filter(auteur=user, cpas_id=cpas_id)
+        .order_by("-cree_le")
+        .values_list("mode", flat=True)
+        .first()
+    )
+    return {"type_id": t.pk if t else None, "mode": mode}
 
 
 @transaction.atomic
 def noter_etape(beneficiaire, auteur, **champs) -> Etape:
+    """One step, linked to the stay running on its date. Workflows (PIIS evaluation,
+    appointments) call it with their own type; the step form never offers those types."""
     date = champs["date"]
     passage = passage_en_cours(beneficiaire, date)
     return Etape.objects.create(

@@ -63,7 +63,7 @@ def orienter(
             motif_sortie or MotifSortie.objects.filter(code=MOTIF_REORIENTATION).first()
         )
         ouvert.save(update_fields=["fin", "motif_sortie"])
-    return enregistrer(
+    nouveau = enregistrer(
         PassagePhase(
             cpas_id=beneficiaire.cpas_id,
             beneficiaire=beneficiaire,
@@ -74,6 +74,9 @@ def orienter(
             note=note,
         )
     )
+    # Steps already logged from ``date`` on (a back-dated orientation) move to the new stay.
+    relier_etapes(beneficiaire.pk)
+    return nouveau
 
 
 @transaction.atomic
@@ -85,6 +88,7 @@ def terminer_trajet(passage: PassagePhase, fin: datetime.date, motif: MotifSorti
         passage.note = (passage.note + "\n" + note).strip()
     with contraintes_en_messages():
         passage.save(update_fields=["fin", "motif_sortie", "note"])
+    relier_etapes(passage.beneficiaire_id)  # steps after the end leave the stay
     return passage
 
 

@@ -46,7 +46,7 @@ def etape_rapide(request, pk):
     if dans not in {"fiche", "ligne", "journal"}:
         dans = "fiche"
     parcours = bool(request.GET.get("parcours") or request.POST.get("parcours"))
-    derniers = services.derniers_choix(request.user)
+    derniers = services.derniers_choix(request.user, b.cpas_id)
     if request.method == "POST":
         form = EtapeForm(request.POST, derniers_choix=derniers, cpas=b.cpas_id)
         if form.is_valid():
