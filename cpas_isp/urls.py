@@ -38,5 +38,6 @@ urlpatterns = [
     path("partenaires/", include("partenaires.urls")),
     path("trajets/", include("trajets.urls")),
     path("rendezvous/", include("rendezvous.urls")),
+    path("activites/", include("activites.urls")),
     path("rapports/", include("rapports.urls")),
 ]

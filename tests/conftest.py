@@ -146,6 +146,7 @@ DONNEES_DES_MIGRATIONS = [
     ("rapports.migrations.0004_planification_relance_rapports", "planifier"),
     ("trajets.migrations.0003_listes_de_reference", "charger"),
     ("rendezvous.migrations.0002_types_de_rendez_vous", "charger"),  # after the step types
+    ("activites.migrations.0002_types_activite", "charger"),
 ]
 
 
@@ -159,6 +160,7 @@ def _donnees_des_migrations(request):
     from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
+    from activites.models import TypeActivite
     from beneficiaires.models import Frein
     from partenaires.models import TypePartenaire
     from rendezvous.models import TypeRendezVous
@@ -168,7 +170,14 @@ def _donnees_des_migrations(request):
     with request.getfixturevalue("django_db_blocker").unblock():
         if all(
             m.objects.exists()
-            for m in (Frein, TypePartenaire, MotifSortie, TypeRendezVous, PeriodicTask)
+            for m in (
+                Frein,
+                TypePartenaire,
+                MotifSortie,
+                TypeRendezVous,
+                PeriodicTask,
+                TypeActivite,
+            )
         ):
             return
         for module, fonction in DONNEES_DES_MIGRATIONS:
