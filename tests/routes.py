@@ -11,6 +11,13 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from tests.activites.factories import (
+    matrice_activite,
+    matrice_attestation,
+    matrice_code,
+    matrice_inscription,
+    matrice_seance,
+)
 from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
 
 # --- Classification: one line per route ----------------------------------------------------
@@ -155,6 +162,23 @@ ROUTES = {
     "rendezvous:modifier": matrice_rdv,
     "rendezvous:statut": matrice_rdv,
     "rendezvous:ics": matrice_ics,
+    # activites
+    "activites:liste": sans,
+    "activites:creer": sans,
+    "activites:detail": matrice_activite,
+    "activites:modifier": matrice_activite,
+    "activites:seances": matrice_activite,
+    "activites:inscrire": matrice_activite,
+    "activites:presences": matrice_seance,
+    "activites:feuille": matrice_seance,
+    "activites:supprimer_seance": matrice_seance,
+    "activites:inscrire_personne": avec(pk="b"),
+    "activites:retirer": matrice_inscription,
+    "activites:terminer": matrice_inscription,
+    "activites:attestation_emettre": matrice_inscription,
+    "activites:attestation": matrice_attestation,
+    "activites:verification": sans,
+    "activites:verifier": matrice_code,
     # rapports
     "rapports:tableau_de_bord": sans,
     "rapports:personnes": requete(sans, _date_du_jour),
