@@ -38,7 +38,7 @@ DEMO_ROLES = [
 ]
 
 # Apps whose demo.py extends the data, in dependency order.
-DEMO_APPS = ["beneficiaires", "partenaires", "trajets", "rendezvous", "rapports"]
+DEMO_APPS = ["beneficiaires", "partenaires", "trajets", "rendezvous", "activites", "rapports"]
 
 
 @dataclass
