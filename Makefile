@@ -38,16 +38,16 @@ system-deps:
 
 # Dutch catalogues: <app>/locale/nl/LC_MESSAGES/django.po -> .mo (GNU gettext's msgfmt).
 compilemessages:
-	@for po in $$(find cpas_isp beneficiaires partenaires trajets rendezvous documents rapports -name django.po -path '*/LC_MESSAGES/*'); do \
+	@for po in $$(find cpas_isp beneficiaires partenaires trajets rendezvous activites documents rapports -name django.po -path '*/LC_MESSAGES/*'); do \
 	  msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; \
 	done
 
 # Refresh the Dutch catalogues after adding strings (then translate every new msgid).
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l nl --no-obsolete --ignore='.venv/*' --ignore='node_modules/*' \
-	  --ignore='beneficiaires/*' --ignore='partenaires/*' --ignore='trajets/*' --ignore='rendezvous/*' --ignore='documents/*' --ignore='rapports/*' \
+	  --ignore='beneficiaires/*' --ignore='partenaires/*' --ignore='trajets/*' --ignore='rendezvous/*' --ignore='activites/*' --ignore='documents/*' --ignore='rapports/*' \
 	  --ignore='tests/*' --ignore='benchmarks/*' --ignore='var/*'
-	@for d in beneficiaires partenaires trajets rendezvous documents rapports; do \
+	@for d in beneficiaires partenaires trajets rendezvous activites documents rapports; do \
 	  mkdir -p $$d/locale && (cd $$d && ../$(PY) ../manage.py makemessages -l nl --no-obsolete) || exit 1; \
 	done
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "partenaires",
     "trajets",
     "rendezvous",
+    "activites",
     "documents",
     "rapports",
 ]

@@ -40,5 +40,6 @@ urlpatterns = [
     path("trajets/", include("trajets.urls")),
     path("rendezvous/", include("rendezvous.urls")),
     path("documents/", include("documents.urls")),
+    path("activites/", include("activites.urls")),
     path("rapports/", include("rapports.urls")),
 ]

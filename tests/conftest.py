@@ -149,6 +149,7 @@ DONNEES_DES_MIGRATIONS = [
     ("rendezvous.migrations.0004_rappels", "planifier"),
     ("documents.migrations.0002_categories", "charger"),
     ("documents.migrations.0003_planification_analyse", "planifier"),
+    ("activites.migrations.0002_types_activite", "charger"),
 ]
 
 
@@ -162,6 +163,7 @@ def _donnees_des_migrations(request):
     from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
+    from activites.models import TypeActivite
     from beneficiaires.models import Frein
     from documents.models import CategorieDocument
     from partenaires.models import TypePartenaire
@@ -179,6 +181,7 @@ def _donnees_des_migrations(request):
                 TypeRendezVous,
                 PeriodicTask,
                 CategorieDocument,
+                TypeActivite,
             )
         ):
             return

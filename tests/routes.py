@@ -12,6 +12,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.documents.factories import matrice_document, matrice_partage
+from tests.activites.factories import (
+    matrice_activite,
+    matrice_attestation,
+    matrice_code,
+    matrice_inscription,
+    matrice_seance,
+)
 from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
 from tests.rendezvous.factories import (
     matrice_agenda,
@@ -183,6 +190,23 @@ ROUTES = {
     "rendezvous:type_modifier": matrice_type,
     "rendezvous:lieu_creer": sans,
     "rendezvous:lieu_modifier": matrice_lieu,
+    # activites
+    "activites:liste": sans,
+    "activites:creer": sans,
+    "activites:detail": matrice_activite,
+    "activites:modifier": matrice_activite,
+    "activites:seances": matrice_activite,
+    "activites:inscrire": matrice_activite,
+    "activites:presences": matrice_seance,
+    "activites:feuille": matrice_seance,
+    "activites:supprimer_seance": matrice_seance,
+    "activites:inscrire_personne": avec(pk="b"),
+    "activites:retirer": matrice_inscription,
+    "activites:terminer": matrice_inscription,
+    "activites:attestation_emettre": matrice_inscription,
+    "activites:attestation": matrice_attestation,
+    "activites:verification": sans,
+    "activites:verifier": matrice_code,
     # rapports
     "rapports:tableau_de_bord": sans,
     "rapports:personnes": requete(sans, _date_du_jour),

@@ -54,6 +54,7 @@ def _listes_de_reference():
         ("partenaires.migrations.0002_references_et_planification", "charger"),
         ("trajets.migrations.0003_listes_de_reference", "charger"),
         ("rendezvous.migrations.0002_types_de_rendez_vous", "charger"),
+        ("activites.migrations.0002_types_activite", "charger"),
     ]:
         getattr(importlib.import_module(module), fonction)(apps, None)
 
@@ -121,6 +122,17 @@ def monde(cpas_a, make_user):
         partenaire=service.partenaire, cpas=cpas_a, auteur=users["coordinateur"], texte="Adresse"
     )
 
+    # A collective activity run by the partner, with a session, the person enrolled, a mark and
+    # an attestation.
+    from activites import services as activites_services
+    from tests.activites.factories import ActiviteFactory, SeanceFactory
+
+    activite = ActiviteFactory(cpas=cpas_a, partenaire=service.partenaire, programme=programme)
+    seance = SeanceFactory(activite=activite)
+    inscription = activites_services.inscrire(activite, b, agent)
+    activites_services.enregistrer_presences(seance, {inscription: ("present", None)}, agent)
+    attestation = activites_services.emettre_attestation(inscription, "presence", agent)
+
     # Objects that exist only once a page made them (import batch, evaluation, report).
     admin = Client()
     admin.force_login(users["admin"])
@@ -161,6 +173,9 @@ def monde(cpas_a, make_user):
         ("beneficiaires/", lambda: b.pk),
         ("trajets/personne/", lambda: b.pk),
         ("rendezvous/personne/", lambda: b.pk),
+        ("activites/personne/", lambda: b.pk),
+        ("activites/attestation/", lambda: attestation.pk),
+        ("activites/", lambda: activite.pk),
     ]
     valeurs = {
         "droit_pk": lambda: droit.pk,
@@ -177,6 +192,8 @@ def monde(cpas_a, make_user):
         "agenda_pk": lambda: rendez_vous_de(b, agent).agenda_id,
         "rdv_pk": lambda: rendez_vous_de(b, agent).pk,
         "beneficiaire_pk": lambda: b.pk,
+        "seance_pk": lambda: seance.pk,
+        "inscription_pk": lambda: inscription.pk,
         "jeton": lambda: "jeton-inconnu",
         "type_pk": lambda: type_propre(cpas_a).pk,
         "lieu_pk": lambda: lieu(cpas_a).pk,

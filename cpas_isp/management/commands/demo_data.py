@@ -38,7 +38,15 @@ DEMO_ROLES = [
 ]
 
 # Apps whose demo.py extends the data, in dependency order.
-DEMO_APPS = ["beneficiaires", "partenaires", "trajets", "rendezvous", "documents", "rapports"]
+DEMO_APPS = [
+    "beneficiaires",
+    "partenaires",
+    "trajets",
+    "rendezvous",
+    "activites",
+    "documents",
+    "rapports",
+]
 
 
 @dataclass

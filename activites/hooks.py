@@ -1,0 +1,138 @@
+"""What the activities add to the person's file (registered from ``ActivitesConfig.ready()``
+through ``beneficiaires.hooks``): the activities section, the "enrol in an activity" action,
+enrolments on the timeline, and the enrolments and attendance in the personal data export."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from activites import queries
+from activites.forms import FinForm, RetraitForm
+from activites.models import Attestation, Inscription, Presence
+from beneficiaires import hooks
+from beneficiaires.permissions import peut_voir_beneficiaire
+
+
+def _inscriptions(beneficiaire):
+    return (
+        Inscription.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
+        .select_related("activite", "activite__type")
+        .order_by("-date_inscription", "-id")
+    )
+
+
+def section(request, beneficiaire):
+    if not peut_voir_beneficiaire(request.user, beneficiaire):
+        return None
+    inscriptions = list(
+        queries.avec_heures(_inscriptions(beneficiaire)).prefetch_related(
+            Prefetch("attestations", queryset=Attestation.objects.order_by("-emise_le"))
+        )
+    )
+    html = render_to_string(
+        "activites/_section_personne.html",
+        {
+            "b": beneficiaire,
+            "inscriptions": inscriptions,
+            "retrait_form": RetraitForm(),
+            "fin_form": FinForm(),
+        },
+        request=request,
+    )
+    return hooks.Section(
+        titre=str(gettext_lazy("Activités collectives")), html=html, ordre=35, ancre="activites"
+    )
+
+
+def actions(request, beneficiaire):
+    if not peut_voir_beneficiaire(request.user, beneficiaire):
+        return []
+    url = reverse("activites:inscrire_personne", kwargs={"pk": beneficiaire.pk})
+    return [hooks.Action(_("Inscrire à une activité"), url, ordre=40)]
+
+
+def timeline(beneficiaire, user):
+    if not peut_voir_beneficiaire(user, beneficiaire):
+        return []
+    events = []
+    for i in _inscriptions(beneficiaire)[:50]:
+        url = reverse("activites:detail", kwargs={"pk": i.activite_id})
+        events.append(
+            hooks.EvenementTimeline(
+                date=i.date_inscription,
+                titre=_("Inscription à « %(activite)s » (%(statut)s)")
+                % {"activite": i.activite.titre, "statut": i.get_statut_display().lower()},
+                categorie="activite",
+                url=url,
+            )
+        )
+        if i.date_fin:
+            events.append(
+                hooks.EvenementTimeline(
+                    date=i.date_fin,
+                    titre=_("Fin de « %(activite)s » : %(resultat)s")
+                    % {"activite": i.activite.titre, "resultat": i.get_resultat_display()},
+                    categorie="activite",
+                    url=url,
+                )
+            )
+        if i.date_retrait:
+            events.append(
+                hooks.EvenementTimeline(
+                    date=i.date_retrait,
+                    titre=_("Retrait de « %(activite)s » : %(motif)s")
+                    % {"activite": i.activite.titre, "motif": i.get_motif_retrait_display()},
+                    categorie="activite",
+                    url=url,
+                )
+            )
+    return events
+
+
+def donnees_personnelles(beneficiaire):
+    """Enrolments, each session's attendance and the attestations issued (right of access)."""
+    inscriptions = _inscriptions(beneficiaire).prefetch_related(
+        Prefetch(
+            "presences",
+            queryset=Presence.objects.select_related("seance").order_by("seance__date"),
+        ),
+        "attestations",
+    )
+    return {
+        "activites_collectives": [
+            {
+                "activite": i.activite.titre,
+                "type": i.activite.type.libelle,
+                "statut": i.get_statut_display(),
+                "inscription": i.date_inscription,
+                "retrait": i.date_retrait,
+                "motif_retrait": i.get_motif_retrait_display(),
+                "fin": i.date_fin,
+                "resultat": i.get_resultat_display(),
+                "presences": [
+                    {
+                        "date": p.seance.date,
+                        "presence": p.get_statut_display(),
+                        "heures": str(p.heures),
+                    }
+                    for p in i.presences.all()
+                ],
+                "attestations": [
+                    {"numero": a.reference, "type": a.get_type_display(), "heures": str(a.heures)}
+                    for a in i.attestations.all()
+                ],
+            }
+            for i in inscriptions
+        ]
+    }
+
+
+def register():
+    hooks.register_section(section)
+    hooks.register_action(actions)
+    hooks.register_timeline(timeline)
+    hooks.register_donnees_personnelles(donnees_personnelles)

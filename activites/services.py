@@ -1,0 +1,357 @@
+"""Write operations of the activities, each in one transaction: sessions from a recurrence,
+enrolment with the capacity checked under a row lock and the waiting list, withdrawal (which
+promotes the next person waiting), completion, attendance of a session (with the weekly
+journal summary) and attestations."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from activites.models import (
+    Activite,
+    Attestation,
+    Inscription,
+    Presence,
+    ResumeHebdomadaire,
+    Seance,
+    StatutInscription,
+    StatutPresence,
+    TypeAttestation,
+)
+from cpas_isp.contraintes import contraintes_en_messages
+from trajets.models import Etape, TypeEtape
+from trajets.services.journal import modifier_etape, noter_etape
+from trajets.services.phases import passage_en_cours
+
+S = StatutInscription
+TYPE_ETAPE_JOURNAL = "seance_collective"
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def creer_seances(activite: Activite, dates, heure_debut, heure_fin, module=None) -> list[Seance]:
+    """One session per date (dates already holding a session at that hour are skipped)."""
+    existantes = set(
+        activite.seances.filter(heure_debut=heure_debut).values_list("date", flat=True)
+    )
+    seances = [
+        Seance(
+            activite=activite, module=module, date=d, heure_debut=heure_debut, heure_fin=heure_fin
+        )
+        for d in dates
+        if d not in existantes
+    ]
+    with contraintes_en_messages():
+        return Seance.objects.bulk_create(seances)
+
+
+# --- Enrolment --------------------------------------------------------------------------------
+
+
+def _verrouiller(activite_id) -> Activite:
+    """The activity row locked until the end of the transaction: enrolments, withdrawals and
+    promotions of one activity run one after the other, so the capacity holds."""
+    return Activite.objects.select_for_update().get(pk=activite_id)
+
+
+def places_occupees(activite_id) -> int:
+    return Inscription.objects.filter(activite_id=activite_id).occupant_une_place().count()
+
+
+@transaction.atomic
+def inscrire(activite: Activite, beneficiaire, par, date=None) -> Inscription:
+    """Enrol ``beneficiaire``: a seat if one is free, else the end of the waiting list. The
+    person's running phase and the agent following them are recorded."""
+    date = date or timezone.localdate()
+    activite = _verrouiller(activite.pk)
+    cpas_autorises = {activite.cpas_id, *activite.cpas_participants.values_list("pk", flat=True)}
+    if beneficiaire.cpas_id not in cpas_autorises:
+        raise ValidationError(_("Le CPAS de cette personne ne participe pas à cette activité."))
+    if Inscription.objects.filter(activite=activite, beneficiaire=beneficiaire).exists():
+        raise ValidationError(_("Cette personne est déjà inscrite à cette activité."))
+    if date > activite.fin:
+        raise ValidationError(_("Cette activité est terminée."))
+    passage = passage_en_cours(beneficiaire, date)
+    complet = places_occupees(activite.pk) >= activite.capacite
+    inscription = Inscription(
+        cpas_id=beneficiaire.cpas_id,
+        activite=activite,
+        beneficiaire=beneficiaire,
+        statut=S.ATTENTE if complet else S.INSCRIT,
+        demande_le=timezone.now(),
+        date_inscription=date,
+        passage=passage,
+        phase=passage.phase if passage else "",
+        agent=(passage.agent if passage and passage.agent_id else beneficiaire.referent),
+        inscrit_par=par,
+    )
+    with contraintes_en_messages():
+        inscription.save()
+    return inscription
+
+
+def _promouvoir(activite: Activite) -> list[Inscription]:
+    """Give the free seats to the people waiting, in the order they asked (lock held)."""
+    libres = activite.capacite - places_occupees(activite.pk)
+    if libres <= 0:
+        return []
+    suivants = list(
+        Inscription.objects.filter(activite=activite, statut=S.ATTENTE).order_by(
+            "demande_le", "id"
+        )[:libres]
+    )
+    aujourd_hui = timezone.localdate()
+    for inscription in suivants:
+        inscription.statut = S.INSCRIT
+        inscription.date_inscription = max(inscription.date_inscription, aujourd_hui)
+        inscription.save(update_fields=["statut", "date_inscription"])
+    return suivants
+
+
+@transaction.atomic
+def retirer(inscription: Inscription, motif: str, precision: str = "", date=None):
+    """Withdraw a person (enrolled or waiting); a freed seat goes to the next person waiting.
+    Returns the promoted enrolments."""
+    activite = _verrouiller(inscription.activite_id)
+    inscription.refresh_from_db()
+    if inscription.statut not in (S.INSCRIT, S.ATTENTE):
+        raise ValidationError(_("Seule une inscription en cours peut être retirée."))
+    inscription.statut = S.RETIRE
+    inscription.motif_retrait = motif
+    inscription.precision_retrait = precision
+    inscription.date_retrait = max(date or timezone.localdate(), inscription.date_inscription)
+    with contraintes_en_messages():
+        inscription.save()
+    return _promouvoir(activite)
+
+
+@transaction.atomic
+def terminer(inscription: Inscription, resultat: str, date=None) -> Inscription:
+    """Close an enrolment with its result (finished, certificate, reoriented, dropped out);
+    a re-orientation or a drop-out frees the seat for the next person waiting."""
+    activite = _verrouiller(inscription.activite_id)
+    inscription.refresh_from_db()
+    if inscription.statut != S.INSCRIT:
+        raise ValidationError(_("Seule une personne inscrite peut terminer l'activité."))
+    inscription.statut = S.TERMINE
+    inscription.resultat = resultat
+    inscription.date_fin = max(date or timezone.localdate(), inscription.date_inscription)
+    with contraintes_en_messages():
+        inscription.save()
+    _promouvoir(activite)
+    return inscription
+
+
+@transaction.atomic
+def modifier_capacite(activite: Activite) -> list[Inscription]:
+    """Save an activity whose capacity may have grown: the new seats go to the waiting list."""
+    _verrouiller(activite.pk)
+    with contraintes_en_messages():
+        activite.save()
+    return _promouvoir(activite)
+
+
+# --- Attendance -------------------------------------------------------------------------------
+
+
+def heures_par_defaut(seance: Seance, statut: str) -> Decimal:
+    if statut in (StatutPresence.PRESENT, StatutPresence.RETARD):
+        return seance.heures_prevues
+    return Decimal("0")
+
+
+@transaction.atomic
+def enregistrer_presences(seance: Seance, marques: dict, par) -> list[Presence]:
+    """Save the attendance of ``seance``: ``marques`` maps an enrolment (already checked by
+    the caller to be one the user may mark) to ``(statut, heures)``. All or nothing; then the
+    weekly journal summary of every person marked is brought up to date."""
+    existantes = {
+        p.inscription_id: p
+        for p in Presence.objects.select_for_update().filter(
+            seance=seance, inscription__in=list(marques)
+        )
+    }
+    a_creer, a_modifier = [], []
+    for inscription, (statut, heures) in marques.items():
+        if heures is None:
+            heures = heures_par_defaut(seance, statut)
+        if statut in (StatutPresence.ABSENT, StatutPresence.EXCUSE):
+            heures = Decimal("0")
+        presence = existantes.get(inscription.pk)
+        if presence is None:
+            a_creer.append(
+                Presence(
+                    cpas_id=inscription.cpas_id,
+                    seance=seance,
+                    inscription=inscription,
+                    statut=statut,
+                    heures=heures,
+                    note_par=par,
+                )
+            )
+        elif presence.statut != statut or presence.heures != heures:
+            presence.statut, presence.heures, presence.note_par = statut, heures, par
+            a_modifier.append(presence)
+    with contraintes_en_messages():
+        Presence.objects.bulk_create(a_creer)
+        if a_modifier:
+            maintenant = timezone.now()
+            for p in a_modifier:
+                p.modifie_le = maintenant
+            Presence.objects.bulk_update(a_modifier, ["statut", "heures", "note_par", "modifie_le"])
+    if a_creer or a_modifier:
+        resumer_semaine(seance, [p.inscription for p in a_creer + a_modifier], par)
+    return a_creer + a_modifier
+
+
+def lundi(date: datetime.date) -> datetime.date:
+    return date - datetime.timedelta(days=date.weekday())
+
+
+def resumer_semaine(seance: Seance, inscriptions, par) -> None:
+    """The journal holds ONE step per participant, activity and week, rewritten when that
+    week's attendance changes: "3 sessions, 2 present, 1 excused, 6 h". One step per session
+    would put up to 5 near-identical lines a week in the journal of every course participant
+    (noise that hides the individual steps); a weekly line keeps the journal readable and
+    still tells the agent, week by week, who comes and who does not."""
+    semaine = lundi(seance.date)
+    fin_semaine = semaine + datetime.timedelta(days=6)
+    ids = [i.pk for i in inscriptions]
+    totaux = {}
+    for p in (
+        Presence.objects.filter(
+            inscription_id__in=ids, seance__date__gte=semaine, seance__date__lte=fin_semaine
+        )
+        .select_related("seance")
+        .order_by("seance__date", "seance__heure_debut")
+    ):
+        t = totaux.setdefault(
+            p.inscription_id, {"n": 0, "heures": Decimal("0"), "statuts": {}, "date": None}
+        )
+        t["n"] += 1
+        t["heures"] += p.heures
+        t["statuts"][p.statut] = t["statuts"].get(p.statut, 0) + 1
+        t["date"] = p.seance.date
+    resumes = {
+        r.inscription_id: r
+        for r in ResumeHebdomadaire.objects.select_related("etape").filter(
+            inscription_id__in=ids, semaine=semaine
+        )
+    }
+    type_etape = TypeEtape.objects.get(code=TYPE_ETAPE_JOURNAL)
+    activite = seance.activite
+    for inscription in inscriptions:
+        t = totaux.get(inscription.pk)
+        if t is None:
+            continue
+        with translation.override(inscription.beneficiaire.cpas.langue):
+            note = _resume_texte(activite, semaine, t)
+        resume = resumes.get(inscription.pk)
+        minutes = int(t["heures"] * 60)
+        if resume is None:
+            etape = noter_etape(
+                inscription.beneficiaire,
+                par,
+                date=t["date"],
+                type=type_etape,
+                duree=minutes or None,
+                note=note,
+            )
+            ResumeHebdomadaire.objects.create(inscription=inscription, semaine=semaine, etape=etape)
+        else:
+            etape: Etape = resume.etape
+            etape.date, etape.note, etape.duree = t["date"], note, minutes or None
+            modifier_etape(etape)
+
+
+def _resume_texte(activite, semaine, t) -> str:
+    libelles = dict(StatutPresence.choices)
+    detail = ", ".join(
+        f"{libelles[statut].lower()} : {n}"
+        for statut, n in sorted(t["statuts"].items(), key=lambda kv: list(libelles).index(kv[0]))
+    )
+    return _(
+        "%(activite)s, semaine du %(semaine)s : %(n)s séance(s) (%(detail)s), %(heures)s h."
+    ) % {
+        "activite": activite.titre,
+        "semaine": semaine.strftime("%d/%m/%Y"),
+        "n": t["n"],
+        "detail": detail,
+        "heures": format_heures(t["heures"]),
+    }
+
+
+def format_heures(heures: Decimal) -> str:
+    """12.50 -> "12,5"; 3.00 -> "3" (in the active language's decimal sign)."""
+    texte = f"{heures.normalize():f}"
+    if "." in texte:
+        texte = texte.rstrip("0").rstrip(".")
+    sep = "," if (translation.get_language() or "fr")[:2] in ("fr", "nl") else "."
+    return texte.replace(".", sep)
+
+
+# --- Attestations -----------------------------------------------------------------------------
+
+
+def initiales(beneficiaire) -> str:
+    parts = [beneficiaire.prenom, beneficiaire.nom]
+    return "".join(f"{p.strip()[0].upper()}." for p in parts if p and p.strip())[:10]
+
+
+@transaction.atomic
+def emettre_attestation(inscription: Inscription, type_: str, par) -> Attestation:
+    """Issue an attestation: the next number of the person's CPAS for the year (the CPAS row
+    is locked so two agents never get the same number), what it states copied now."""
+    from cpas_isp.models import Cpas
+
+    if type_ == TypeAttestation.REUSSITE and inscription.statut != S.TERMINE:
+        raise ValidationError(_("L'attestation de fin se délivre une fois l'activité terminée."))
+    if inscription.statut in (S.ATTENTE,):
+        raise ValidationError(_("Une personne sur liste d'attente n'a rien à attester."))
+    Cpas.objects.select_for_update().get(pk=inscription.cpas_id)
+    annee = timezone.localdate().year
+    dernier = Attestation.objects.filter(cpas_id=inscription.cpas_id, annee=annee).aggregate(
+        m=Max("numero")
+    )["m"]
+    totaux = Presence.objects.filter(inscription=inscription).aggregate(heures=Sum("heures"))
+    suivies = (
+        Presence.objects.filter(
+            inscription=inscription, statut__in=[StatutPresence.PRESENT, StatutPresence.RETARD]
+        )
+        .select_related("seance")
+        .order_by("seance__date")
+    )
+    dates = [p.seance.date for p in suivies]
+    heures_prevues = sum(
+        (s.heures_prevues for s in inscription.activite.seances.all()), Decimal("0")
+    )
+    langue = inscription.beneficiaire.langue
+    langue = langue if langue in ("fr", "nl") else "fr"
+    attestation = Attestation(
+        cpas_id=inscription.cpas_id,
+        inscription=inscription,
+        type=type_,
+        annee=annee,
+        numero=(dernier or 0) + 1,
+        langue=langue,
+        heures=totaux["heures"] or Decimal("0"),
+        heures_prevues=heures_prevues,
+        seances_suivies=len(dates),
+        premiere_seance=dates[0] if dates else None,
+        derniere_seance=dates[-1] if dates else None,
+        resultat=inscription.resultat,
+        initiales=initiales(inscription.beneficiaire),
+        emise_par=par,
+    )
+    with contraintes_en_messages():
+        attestation.save()
+    return attestation

@@ -1,0 +1,3 @@
+"""Pages of the activities, one module per sub-domain: ``activites`` (list, edit, detail,
+sessions), ``inscriptions`` (enrol, withdraw, finish), ``presences`` (attendance grid and
+sheet), ``attestations`` (issue, print, public verification)."""
