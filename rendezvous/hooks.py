@@ -22,7 +22,12 @@ def section(request, beneficiaire):
     a_venir, passes = queries.de_la_personne(beneficiaire, request.user)
     html = render_to_string(
         "rendezvous/_section_personne.html",
-        {"b": beneficiaire, "a_venir": a_venir, "passes": passes},
+        {
+            "b": beneficiaire,
+            "a_venir": a_venir,
+            "passes": passes,
+            "invitations": queries.invitations_en_cours(beneficiaire),
+        },
         request=request,
     )
     return hooks.Section(
@@ -34,7 +39,11 @@ def actions(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return []
     url = reverse("rendezvous:creer", kwargs={"pk": beneficiaire.pk})
-    return [hooks.Action(_("Planifier un rendez-vous"), url, ordre=15)]
+    inviter = reverse("rendezvous:inviter", kwargs={"pk": beneficiaire.pk})
+    return [
+        hooks.Action(_("Planifier un rendez-vous"), url, ordre=15),
+        hooks.Action(_("Inviter ou convoquer"), inviter, ordre=16),
+    ]
 
 
 def timeline(beneficiaire, user):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rendezvous.views import agenda, ics, rendez_vous
+from rendezvous.views import agenda, ics, invitations, rendez_vous, reservation
 
 app_name = "rendezvous"
 
@@ -25,6 +25,15 @@ urlpatterns = [
     path("<int:rdv_pk>/", rendez_vous.detail, name="detail"),
     path("<int:rdv_pk>/modifier/", rendez_vous.modifier, name="modifier"),
     path("<int:rdv_pk>/statut/", rendez_vous.statut, name="statut"),
+    # Invitations and convocations
+    path("personne/<int:pk>/inviter/", invitations.inviter, name="inviter"),
+    path("files/<slug:quelle>/", invitations.file, name="file"),
+    path("files/inviter/groupe/", invitations.inviter_groupe, name="inviter_groupe"),
+    path("invitation/<int:pk>/retirer/", invitations.retirer, name="retirer"),
+    path("lettres/", invitations.imprimer, name="imprimer"),
+    # The person's booking page (no login: the secret token of the link is the key)
+    path("rdv/<str:jeton>/", reservation.reserver, name="reserver"),
+    path("rdv/<str:jeton>/annuler/", reservation.annuler, name="reserver_annuler"),
     # Calendar feed (no login: the secret token is the key)
     path("ics/<str:jeton>.ics", ics.flux, name="ics"),
 ]
