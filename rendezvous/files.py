@@ -58,8 +58,8 @@ def sans_premier_entretien(user, date=None):
 
 def a_convoquer(user):
     """People the user may see whose last invitation expired or who were absent, with no later
-    appointment (not cancelled) nor later invitation still open (pending or booked). ``declencheur`` is when
-    that happened, ``derniere_expiree`` / ``dernier_absent`` tell which."""
+    appointment (not cancelled) nor later invitation still open (pending or booked).
+    ``declencheur`` is when that happened, ``derniere_expiree`` / ``dernier_absent`` which."""
     expiree = (
         Invitation.objects.filter(beneficiaire=OuterRef("pk"), statut=StatutInvitation.EXPIREE)
         .order_by("-expire_le")
