@@ -26,6 +26,7 @@ from .models import (
 )
 from .niss import analyser_niss, format_niss, incoherences
 from .queries import GROUPES_CIBLES, condition_groupe, rechercher
+from .telephone import valider_telephone
 
 
 def referents_possibles(cpas):
@@ -68,6 +69,7 @@ class BeneficiaireForm(forms.ModelForm):
             "commune",
             "telephone",
             "email",
+            "refuse_rappels",
             "niveau_etudes",
             "diplome_etranger",
             "niveau_fr",
@@ -96,6 +98,13 @@ class BeneficiaireForm(forms.ModelForm):
             self.initial["niss"] = format_niss(self.instance.niss)
             del self.fields["confirmer_doublon"]
         self.fields["referent"].queryset = referents_possibles(cpas)
+
+    def clean_telephone(self):
+        """A valid number (Belgian unless written with its country code), kept as written (it
+        is normalised to E.164 when a message is sent)."""
+        numero = self.cleaned_data.get("telephone", "").strip()
+        valider_telephone(numero)
+        return numero
 
     def clean_niss(self):
         info = analyser_niss(self.cleaned_data.get("niss", ""))

@@ -275,7 +275,27 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if env("EMAIL_HOST", default=""):
+    # SMTP from separate variables (EMAIL_URL is the one-line alternative).
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="cpas-isp@localhost")
+
+# --- SMS (rendezvous/sms.py) ------------------------------------------------------------------
+SMS_BACKEND = env("SMS_BACKEND", default="rendezvous.sms.ConsoleBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default="")
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10)
+SMS_SENDER = env("SMS_SENDER", default="")
+SMS_CALLBACK_URL = env("SMS_CALLBACK_URL", default="")
+SMS_CALLBACK_SECRET = env("SMS_CALLBACK_SECRET", default="")
 
 # --- Audit ----------------------------------------------------------------------------------
 

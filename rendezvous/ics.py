@@ -80,7 +80,7 @@ def calendrier(nom: str, rendez_vous, hote: str) -> str:
     for rdv in rendez_vous:
         lignes += [
             "BEGIN:VEVENT",
-            f"UID:rendez-vous-{rdv.pk}@{hote}",
+            f"UID:{uid(rdv, hote)}",
             f"DTSTAMP:{_utc(rdv.modifie_le)}",
             f"LAST-MODIFIED:{_utc(rdv.modifie_le)}",
             f"DTSTART:{_utc(rdv.debut)}",
@@ -93,4 +93,49 @@ def calendrier(nom: str, rendez_vous, hote: str) -> str:
             lignes.append(f"LOCATION:{echapper(lieu)}")
         lignes.append("END:VEVENT")
     lignes.append("END:VCALENDAR")
+    return "\r\n".join(plier(ligne) for ligne in lignes) + "\r\n"
+
+
+def uid(rdv, hote: str) -> str:
+    """The appointment's stable identifier: the same in the agenda feed and in every message
+    sent about it, so that a calendar client updates (or cancels) the event it already has."""
+    return f"rendez-vous-{rdv.pk}@{hote}"
+
+
+def sequence(rdv) -> int:
+    """RFC 5546 SEQUENCE: grows with every change of the appointment (minutes since 2020)."""
+    depart = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    return max(0, int((rdv.modifie_le - depart).total_seconds() // 60))
+
+
+def invitation_calendrier(
+    rdv, *, hote: str, resume: str, organisateur: str, nom_organisateur: str,
+    participant: str = "", annulation: bool = False,
+) -> str:  # fmt: skip
+    """One appointment for the person's own calendar (e-mail attachment): METHOD:REQUEST, or
+    METHOD:CANCEL when it is cancelled. The summary is what the person needs (kind, CPAS);
+    no other personal data."""
+    methode = "CANCEL" if annulation else "REQUEST"
+    lignes = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{methode}",
+        "BEGIN:VEVENT",
+        f"UID:{uid(rdv, hote)}",
+        f"SEQUENCE:{sequence(rdv)}",
+        f"DTSTAMP:{_utc(rdv.modifie_le)}",
+        f"DTSTART:{_utc(rdv.debut)}",
+        f"DTEND:{_utc(rdv.fin)}",
+        f"SUMMARY:{echapper(resume)}",
+        f"STATUS:{'CANCELLED' if annulation else 'CONFIRMED'}",
+        f"ORGANIZER;CN={echapper(nom_organisateur)}:mailto:{organisateur}",
+    ]
+    if participant:
+        lignes.append(f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{participant}")
+    if rdv.lieu_id:
+        lieu = rdv.lieu.nom + (f", {rdv.lieu.adresse}" if rdv.lieu.adresse else "")
+        lignes.append(f"LOCATION:{echapper(lieu)}")
+    lignes += ["END:VEVENT", "END:VCALENDAR"]
     return "\r\n".join(plier(ligne) for ligne in lignes) + "\r\n"

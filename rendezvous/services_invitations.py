@@ -350,3 +350,26 @@ def expirer_invitations(maintenant=None) -> int:
     return Invitation.objects.filter(
         Q(statut=StatutInvitation.EN_ATTENTE) & Q(expire_le__lte=maintenant)
     ).update(statut=StatutInvitation.EXPIREE, modifie_le=maintenant)
+
+
+# --- Messages -----------------------------------------------------------------------------------
+
+
+def notifier(nature, invitation, *, rendez_vous=None, lien="", par=None) -> None:
+    """Send the standard message of ``nature`` on the invitation's electronic channels (e-mail,
+    SMS; the letter is printed from the agent's pages) once the transaction has committed: a
+    message cannot be taken back, a rolled-back booking must not be announced."""
+    from rendezvous import envois
+
+    def envoyer():
+        envois.notifier(
+            beneficiaire=invitation.beneficiaire,
+            nature=nature,
+            canaux=invitation.canaux,
+            invitation=invitation,
+            rendez_vous=rendez_vous,
+            par=par,
+            lien=lien,
+        )
+
+    transaction.on_commit(envoyer)

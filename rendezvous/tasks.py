@@ -1,9 +1,17 @@
-"""Celery entry points of the agendas (thin: the work is in the services)."""
+"""Celery entry points of the agendas (thin: the work is in ``rendezvous.rappels`` and
+``rendezvous.services_invitations``)."""
 
 from celery import shared_task
 
 from cpas_isp.audit import contexte_script
-from rendezvous import services_invitations
+from rendezvous import rappels, services_invitations
+
+
+@shared_task(name="rendezvous.envoyer_rappels")
+def envoyer_rappels():
+    """Daily (Celery beat): reminders of appointments in two days and of unanswered
+    invitations on their third day; also sends what a killed run left to send."""
+    return rappels.envoyer_rappels()
 
 
 @shared_task(name="rendezvous.expirer_invitations")

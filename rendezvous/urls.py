@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rendezvous.views import agenda, ics, invitations, rendez_vous, reservation
+from rendezvous.views import agenda, ics, invitations, rendez_vous, reservation, sms
 
 app_name = "rendezvous"
 
@@ -36,4 +36,6 @@ urlpatterns = [
     path("rdv/<str:jeton>/annuler/", reservation.annuler, name="reserver_annuler"),
     # Calendar feed (no login: the secret token is the key)
     path("ics/<str:jeton>.ics", ics.flux, name="ics"),
+    # The SMS provider's delivery reports (no login: signed with a shared secret)
+    path("sms/statut/", sms.statut, name="sms_statut"),
 ]

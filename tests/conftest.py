@@ -146,7 +146,8 @@ DONNEES_DES_MIGRATIONS = [
     ("rapports.migrations.0004_planification_relance_rapports", "planifier"),
     ("trajets.migrations.0003_listes_de_reference", "charger"),
     ("rendezvous.migrations.0002_types_de_rendez_vous", "charger"),  # after the step types
-    ("rendezvous.migrations.0004_lettres_et_expiration", "remplir"),
+    ("rendezvous.migrations.0004_rappels", "planifier"),
+    ("rendezvous.migrations.0005_lettres_et_expiration", "remplir"),
 ]
 
 

@@ -155,6 +155,7 @@ ROUTES = {
     "rendezvous:modifier": matrice_rdv,
     "rendezvous:statut": matrice_rdv,
     "rendezvous:ics": matrice_ics,
+    "rendezvous:sms_statut": sans,
     # rapports
     "rapports:tableau_de_bord": sans,
     "rapports:personnes": requete(sans, _date_du_jour),

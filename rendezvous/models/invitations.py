@@ -245,10 +245,11 @@ class Envoi(TenantModel):
         verbose_name_plural = _("envois")
         ordering = ["-cree_le", "-id"]
         constraints = [
-            # A reminder goes out once per appointment and channel, once per invitation and
-            # channel: the nightly task can run twice without sending twice.
+            # A reminder goes out once per appointment, person and channel (a collective
+            # session has several people), once per invitation and channel: the nightly task
+            # can run twice without sending twice.
             models.UniqueConstraint(
-                fields=["rendez_vous", "canal"],
+                fields=["rendez_vous", "beneficiaire", "canal"],
                 condition=Q(nature="rappel_rdv"),
                 name="envoi_un_rappel_par_rendezvous_et_canal",
             ),

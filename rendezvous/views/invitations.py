@@ -21,7 +21,7 @@ from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer
 from rendezvous import files, lettres, services_invitations
 from rendezvous.forms_invitations import FileFiltreForm, InvitationForm, InvitationGroupeeForm
-from rendezvous.models import Canal, Invitation, ModeInvitation
+from rendezvous.models import Canal, Invitation, ModeInvitation, NatureEnvoi
 from rendezvous.views.agenda import suivi_requis
 
 # Fresh links kept in the session until their letters are printed (then popped): only the
@@ -71,12 +71,24 @@ def inviter(request, pk):
                     request.user,
                     lieu=data["lieu"],
                 )
+                services_invitations.notifier(
+                    NatureEnvoi.CONVOCATION,
+                    invitation,
+                    rendez_vous=invitation.rendez_vous,
+                    par=request.user,
+                )
                 messages.success(request, _("Convocation enregistrée : le rendez-vous est fixé."))
             else:
                 invitation, jeton = services_invitations.inviter(
                     b, data["agenda"], data["type"], data["canaux"], request.user
                 )
                 _garder_jetons(request, {invitation.pk: jeton})
+                services_invitations.notifier(
+                    NatureEnvoi.INVITATION,
+                    invitation,
+                    lien=lettres.lien_de_reservation(jeton, request),
+                    par=request.user,
+                )
                 messages.success(
                     request,
                     _("Invitation enregistrée, valable jusqu'au %(date)s.")
@@ -179,6 +191,13 @@ def inviter_groupe(request):
         messages.error(request, " ".join(erreur.messages))
         return redirect(retour)
     _garder_jetons(request, {inv.pk: jeton for inv, jeton in creees})
+    for inv, jeton in creees:
+        services_invitations.notifier(
+            NatureEnvoi.INVITATION,
+            inv,
+            lien=lettres.lien_de_reservation(jeton, request),
+            par=request.user,
+        )
     message = ngettext("%(n)s personne invitée.", "%(n)s personnes invitées.", len(creees)) % {
         "n": len(creees)
     }

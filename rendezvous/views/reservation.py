@@ -19,9 +19,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rendezvous import limites, services_invitations
+from rendezvous import lettres, limites, services_invitations
 from rendezvous.forms_invitations import CreneauForm
-from rendezvous.models import StatutInvitation
+from rendezvous.models import NatureEnvoi, StatutInvitation
 
 LANGUES = ("fr", "nl")
 JOURS_PAR_PAGE = 5
@@ -114,10 +114,22 @@ def reserver(request, jeton):
         if form.is_valid():
             with translation.override(langue):
                 try:
-                    services_invitations.reserver(jeton, form.cleaned_data["creneau"])
+                    ancien = invitation.rendez_vous if etat.peut_modifier else None
+                    reservee = services_invitations.reserver(jeton, form.cleaned_data["creneau"])
                 except ValidationError as exc:
                     erreur = " ".join(exc.messages)
                 else:
+                    lien = lettres.lien_de_reservation(jeton, request)
+                    if ancien is not None:
+                        services_invitations.notifier(
+                            NatureEnvoi.ANNULATION, reservee, rendez_vous=ancien
+                        )
+                    services_invitations.notifier(
+                        NatureEnvoi.CONFIRMATION,
+                        reservee,
+                        rendez_vous=reservee.rendez_vous,
+                        lien=lien,
+                    )
                     return _entetes(HttpResponseRedirect(_ici(jeton, langue, fait="reserve")))
         else:
             erreur = _("Choisissez un créneau.")
@@ -169,6 +181,9 @@ def annuler(request, jeton):
             invitation = services_invitations.annuler_par_personne(jeton)
         except ValidationError:
             return _entetes(HttpResponseRedirect(_ici(jeton, langue, fait="ferme")))
+    services_invitations.notifier(
+        NatureEnvoi.ANNULATION, invitation, rendez_vous=invitation.rendez_vous
+    )
     if invitation.statut == StatutInvitation.EN_ATTENTE:
         return _entetes(HttpResponseRedirect(_ici(jeton, langue, fait="annule")))
     return _page(request, "rendezvous/reservation/annule.html", {}, langue)

@@ -86,3 +86,30 @@ def test_editing_identity(coord, cpas_a, client_for):
         "0470 12 34 56",
         datetime.date(1985, 7, 30),
     )
+
+
+def test_invalid_phone_number_is_refused_with_a_clear_message(coord, cpas_a, client_for):
+    b = BeneficiaireFactory(cpas=cpas_a, niss="85073003328", telephone="")
+    data = _donnees(b.niss_affiche, telephone="0470 12 34")
+    response = client_for(coord).post(reverse("beneficiaires:modifier", args=[b.pk]), data)
+    assert "Numéro de téléphone non valable" in response.content.decode()
+    b.refresh_from_db()
+    assert b.telephone == ""
+
+
+def test_invalid_phone_number_message_in_dutch(coord, cpas_a, client_for):
+    b = BeneficiaireFactory(cpas=cpas_a, niss="85073003328", telephone="")
+    client = client_for(coord)
+    client.post(reverse("changer_langue"), {"language": "nl", "next": "/"})
+    data = _donnees(b.niss_affiche, telephone="12")
+    response = client.post(reverse("beneficiaires:modifier", args=[b.pk]), data)
+    assert "Ongeldig telefoonnummer" in response.content.decode()
+
+
+def test_person_can_refuse_reminders(coord, cpas_a, client_for):
+    b = BeneficiaireFactory(cpas=cpas_a, niss="85073003328")
+    data = _donnees(b.niss_affiche, refuse_rappels="on", telephone="+33 6 12 34 56 78")
+    response = client_for(coord).post(reverse("beneficiaires:modifier", args=[b.pk]), data)
+    assert response.status_code == 302
+    b.refresh_from_db()
+    assert b.refuse_rappels and b.telephone == "+33 6 12 34 56 78"

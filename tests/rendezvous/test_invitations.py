@@ -443,3 +443,29 @@ def test_letters_in_french_and_dutch_in_one_pdf(agent, agenda, b, cpas_a, client
     ]
     # The link of the letter works (it was the fresh one, not replaced).
     assert Client().get(_url(jeton)).status_code == 200
+
+
+# --- Messages -----------------------------------------------------------------------------------
+
+
+def test_invitation_and_booking_are_sent_by_e_mail_with_the_link_and_the_ics(
+    agent, agenda, b, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
+    b.email = "yasmina@example.org"
+    b.save()
+    client = client_for(agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        _inviter(client, b, agenda, canaux=["email", "lettre"])
+    jeton = _jeton_de(client)
+    (invitation_mail,) = mailoutbox
+    assert invitation_mail.to == ["yasmina@example.org"]
+    assert _url(jeton) in invitation_mail.body
+    personne = Client()
+    creneau = _creneaux(personne.get(_url(jeton)).content.decode())[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        personne.post(_url(jeton), {"creneau": creneau})
+    confirmation = mailoutbox[1]
+    (piece,) = confirmation.attachments
+    assert "BEGIN:VCALENDAR" in piece.get_payload(decode=True).decode()
+    natures = set(Envoi.objects.values_list("nature", "canal", "statut"))
+    assert natures == {("invitation", "email", "envoye"), ("confirmation", "email", "envoye")}

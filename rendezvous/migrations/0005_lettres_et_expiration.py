@@ -51,7 +51,7 @@ def vider(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rendezvous', '0003_invitations_envois'),
+        ('rendezvous', '0004_rappels'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 
