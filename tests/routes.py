@@ -11,7 +11,13 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
+from tests.rendezvous.factories import (
+    matrice_agenda,
+    matrice_ics,
+    matrice_invitation,
+    matrice_rdv,
+    matrice_reservation,
+)
 
 # --- Classification: one line per route ----------------------------------------------------
 
@@ -155,6 +161,13 @@ ROUTES = {
     "rendezvous:modifier": matrice_rdv,
     "rendezvous:statut": matrice_rdv,
     "rendezvous:ics": matrice_ics,
+    "rendezvous:inviter": avec(pk="b"),
+    "rendezvous:file": lambda w, s: {"quelle": "a-convoquer"},
+    "rendezvous:inviter_groupe": sans,
+    "rendezvous:retirer": matrice_invitation,
+    "rendezvous:imprimer": sans,
+    "rendezvous:reserver": matrice_reservation,
+    "rendezvous:reserver_annuler": matrice_reservation,
     "rendezvous:sms_statut": sans,
     # rapports
     "rapports:tableau_de_bord": sans,

@@ -26,7 +26,7 @@ from django.utils import timezone
 from cpas_isp.models import Role
 from partenaires.models import SuggestionPartenaire
 from tests.conftest import verifier_session
-from tests.rendezvous.factories import rendez_vous_de
+from tests.rendezvous.factories import invitation_de, rendez_vous_de
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +155,7 @@ def monde(cpas_a, make_user):
         ("beneficiaires/", lambda: b.pk),
         ("trajets/personne/", lambda: b.pk),
         ("rendezvous/personne/", lambda: b.pk),
+        ("rendezvous/invitation/", lambda: invitation_de(b, agent)[0].pk),
     ]
     valeurs = {
         "droit_pk": lambda: droit.pk,
@@ -169,7 +170,9 @@ def monde(cpas_a, make_user):
         "contrat_pk": lambda: contrat.pk,
         "agenda_pk": lambda: rendez_vous_de(b, agent).agenda_id,
         "rdv_pk": lambda: rendez_vous_de(b, agent).pk,
-        "jeton": lambda: "jeton-inconnu",
+        # The booking page's token (an unknown one for the calendar feed: it answers 404).
+        "jeton": lambda: invitation_de(b, agent)[1],
+        "quelle": lambda: "a-convoquer",
         "code": lambda: "emploi",
         "table": lambda: "participation",
         "format": lambda: "csv",

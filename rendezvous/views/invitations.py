@@ -58,6 +58,17 @@ def inviter(request, pk):
                 initial[nom] = request.GET[nom][:40]
     donnees = request.POST if request.method == "POST" else None
     form = InvitationForm(donnees, user=request.user, cpas_id=b.cpas_id, initial=initial)
+    # Choosing another agenda or kind reloads the form in place with that agenda's free slots.
+    for nom in ("agenda", "type"):
+        form.fields[nom].widget.attrs.update(
+            {
+                "hx-get": reverse("rendezvous:inviter", kwargs={"pk": b.pk}),
+                "hx-include": "#form-inviter",
+                "hx-target": "#form-inviter",
+                "hx-select": "#form-inviter",
+                "hx-swap": "outerHTML",
+            }
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
