@@ -259,7 +259,11 @@ def retirer(request, pk):
 def imprimer(request):
     """One PDF with the letters of the chosen invitations (``invitation`` repeated). A pending
     invitation printed again gets a new link (the previous letter's stops working)."""
-    ids = [int(v) for v in request.POST.getlist("invitation") if v.isascii() and v.isdigit()]
+    ids = [
+        int(v)
+        for v in request.POST.getlist("invitation")
+        if v.isascii() and v.isdigit() and len(v) < 12
+    ]
     invitations = lettres.imprimables(lettres.invitations_imprimables(request.user, ids[:500]))
     if not invitations:
         messages.error(request, _("Aucune lettre à imprimer pour cette sélection."))
