@@ -151,6 +151,13 @@ class Cpas(models.Model):
     )
     nom = models.CharField(_("nom"), max_length=200)
     commune = models.CharField(_("commune"), max_length=200, blank=True)
+    adresse = models.CharField(
+        _("adresse"),
+        max_length=300,
+        blank=True,
+        help_text=_("Adresse postale du service, imprimée en en-tête des lettres."),
+    )
+    telephone = models.CharField(_("téléphone"), max_length=40, blank=True)
     habitants = models.PositiveIntegerField(
         _("habitants"), null=True, blank=True, validators=[MinValueValidator(1)]
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cpas_isp.models import Membership, Role
@@ -28,6 +29,8 @@ from rendezvous.models import (
 from rendezvous.services import issue_d_ensemble, note_issue
 from trajets.models import CELLULE_DE_PHASE, Etape, PassagePhase
 
+# How to get to the office, printed on the letters.
+INDICATIONS = "Entrée par la cour, accueil au rez-de-chaussée. Bus 46 et tram 81, arrêt Église."
 LIEUX = [
     ("Bureau ISP — rez-de-chaussée", TypeLieu.BUREAU, "Rue de l'Église 12"),
     ("Antenne de quartier", TypeLieu.ANTENNE, "Place communale 3"),
@@ -175,6 +178,7 @@ def charger(ctx) -> None:
             premier_jour, dernier_jour, today,
         )  # fmt: skip
         _enregistrer(cpas, plan)
+        _invitations(rng, cpas, membres, lieux[0])
 
 
 def _seances_collectives(
@@ -284,3 +288,72 @@ def _enregistrer(cpas, plan):
     Participant.objects.bulk_create(participants)
     ChangementStatut.objects.bulk_create(changements)
     return rdvs
+
+
+def _invitations(rng, cpas, membres, bureau) -> None:
+    """Invitations and convocations of people with a running RIS/ERIS right and no first ISP
+    interview: some pending (their link is printed with the letter from the person's page),
+    some booked through the link, some expired (the "to convene" queue), some convened."""
+    from beneficiaires.models import Beneficiaire, DroitAide
+    from rendezvous import files
+
+    bureau.indications = INDICATIONS
+    bureau.save(update_fields=["indications"])
+    cpas.adresse = cpas.adresse or "Rue de l'Église 12"
+    cpas.telephone = cpas.telephone or "02 555 01 01"
+    cpas.save(update_fields=["adresse", "telephone"])
+    agents = list(membres)
+    if not agents:
+        return
+    today = timezone.localdate()
+    sans_premier = set(
+        DroitAide.objects.filter(cpas=cpas)
+        .actifs_le(today)
+        .values_list("beneficiaire_id", flat=True)
+    ) - set(
+        Participant.objects.filter(
+            cpas=cpas, rendez_vous__type__code=files.CODE_PREMIER_ENTRETIEN
+        ).values_list("beneficiaire_id", flat=True)
+    )
+    personnes = sorted(sans_premier)
+    rng.shuffle(personnes)
+    premier = TypeRendezVous.objects.get(code=files.CODE_PREMIER_ENTRETIEN)
+    gens = Beneficiaire.objects.in_bulk(personnes[:22])
+    for n, pk in enumerate(personnes[:22]):
+        try:
+            _inviter_un(n, gens[pk], agents[n % len(agents)], cpas, premier)
+        except ValidationError:  # the person is busy at that slot: leave them out
+            continue
+
+
+def _inviter_un(n, b, m, cpas, premier):
+    from rendezvous import services_invitations
+    from rendezvous.models import Invitation, StatutInvitation
+
+    agenda = Agenda.objects.get(cpas=cpas, agent=m.user)
+    canaux = ["lettre", "email"] if b.email else ["lettre"]
+    if n < 4:  # convened to a free slot
+        creneaux = queries_creneaux(agenda, premier.duree)
+        if creneaux:
+            services_invitations.convoquer(
+                b, agenda, premier, creneaux[(n * 5) % len(creneaux)].valeur, canaux, m.user
+            )
+        return
+    invitation, jeton = services_invitations.inviter(b, agenda, premier, canaux, m.user)
+    if n < 9:  # booked through the link
+        creneaux = services_invitations.creneaux_de_l_invitation(invitation)
+        if creneaux:
+            services_invitations.reserver(jeton, creneaux[(n * 3) % len(creneaux)].valeur)
+    elif n < 15:  # nobody answered: expired
+        il_y_a = datetime.timedelta(days=12 + n)
+        Invitation.objects.filter(pk=invitation.pk).update(
+            cree_le=timezone.now() - il_y_a,
+            expire_le=timezone.now() - il_y_a + datetime.timedelta(days=10),
+            statut=StatutInvitation.EXPIREE,
+        )
+
+
+def queries_creneaux(agenda, duree):
+    from rendezvous.queries import creneaux_pour
+
+    return creneaux_pour(agenda, duree, apres=timezone.now() + datetime.timedelta(days=1))

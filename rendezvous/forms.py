@@ -255,6 +255,8 @@ class TypeRendezVousForm(ListesDuCpasMixin, forms.ModelForm):
             "ordre",
             "actif",
         ]
+
+
 class IssueParticipantForm(forms.Form):
     issue = forms.ChoiceField(choices=[(s.value, s.label) for s in STATUTS_ISSUE])
     motif = forms.CharField(max_length=300, required=False, label=_("Motif"))

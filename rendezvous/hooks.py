@@ -27,6 +27,7 @@ def section(request, beneficiaire):
             "a_venir": a_venir,
             "passes": passes,
             "envois": queries.envois_de_la_personne(beneficiaire),
+            "invitations": queries.invitations_en_cours(beneficiaire),
         },
         request=request,
     )
@@ -39,7 +40,11 @@ def actions(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return []
     url = reverse("rendezvous:creer", kwargs={"pk": beneficiaire.pk})
-    return [hooks.Action(_("Planifier un rendez-vous"), url, ordre=15)]
+    inviter = reverse("rendezvous:inviter", kwargs={"pk": beneficiaire.pk})
+    return [
+        hooks.Action(_("Planifier un rendez-vous"), url, ordre=15),
+        hooks.Action(_("Inviter ou convoquer"), inviter, ordre=16),
+    ]
 
 
 def timeline(beneficiaire, user):

@@ -263,3 +263,133 @@ def parametres_du_cpas(cpas_id) -> ParametresRendezVous:
     return ParametresRendezVous.objects.get_or_create(
         cpas_id=cpas_id, defaults={"canaux": list(CANAUX_PAR_DEFAUT)}
     )[0]
+
+
+# --- Free slots offered to a person (invitation, convocation) ---------------------------------
+
+# How far ahead the booking page and the convocation form offer slots.
+HORIZON_CRENEAUX = datetime.timedelta(days=28)
+
+
+def _periodes_occupees(agenda, debut, fin):
+    """(occupied periods of the agenda, {agent id: occupied periods} for a cellule's agenda)."""
+    absences = list(
+        Absence.objects.filter(agenda=agenda, debut__lt=fin, fin__gt=debut).values_list(
+            "debut", "fin"
+        )
+    )
+    if agenda.agent_id:
+        rdvs = (
+            RendezVous.objects.non_annules()
+            .filter(Q(agent_id=agenda.agent_id) | Q(agenda=agenda))
+            .entre(debut, fin)
+            .values_list("debut", "fin")
+        )
+        return absences + list(rdvs), None
+    pris = list(
+        RendezVous.objects.non_annules()
+        .filter(agenda=agenda)
+        .entre(debut, fin)
+        .values_list("debut", "fin")
+    )
+    agents = {u.pk: [] for u in agents_de_cellule(agenda.cellule)}
+    for agent_id, d, f in (
+        RendezVous.objects.non_annules()
+        .filter(agent_id__in=list(agents))
+        .entre(debut, fin)
+        .values_list("agent_id", "debut", "fin")
+    ):
+        agents[agent_id].append((d, f))
+    for agent_id, d, f in Absence.objects.filter(
+        agenda__agent_id__in=list(agents),
+        agenda__cpas_id=agenda.cpas_id,
+        debut__lt=fin,
+        fin__gt=debut,
+    ).values_list("agenda__agent_id", "debut", "fin"):
+        agents[agent_id].append((d, f))
+    return absences + pris, agents
+
+
+def _libre(periodes, debut, fin) -> bool:
+    return not any(d < fin and f > debut for d, f in periodes)
+
+
+@dataclass
+class CreneauPropose:
+    debut: datetime.datetime
+    fin: datetime.datetime
+    lieu: object = None
+    agents: list = field(default_factory=list)  # free agents (a cellule's agenda)
+
+    @property
+    def valeur(self) -> str:
+        """The slot as posted by a form (its start, ISO, in UTC)."""
+        return self.debut.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def creneaux_pour(agenda, duree: int, apres=None, horizon=HORIZON_CRENEAUX) -> list:
+    """The free slots of ``agenda`` long enough for an appointment of ``duree`` minutes,
+    starting after ``apres`` (now by default) and within ``horizon``: the recurring
+    availability, stepped by its slot length, minus the agenda's absences and appointments
+    (for an agent's agenda, all the agent's appointments; for a cellule's, those booked in it,
+    and at least one agent of the cellule must be free)."""
+    apres = apres or timezone.now()
+    premier = timezone.localtime(apres).date()
+    dernier = timezone.localtime(apres + horizon).date()
+    debut_periode = _moment(premier, datetime.time.min)
+    fin_periode = _moment(dernier + datetime.timedelta(days=1), datetime.time.min)
+    regles = list(
+        Disponibilite.objects.filter(agenda=agenda)
+        .valides_entre(premier, dernier)
+        .select_related("lieu")
+        .order_by("jour", "heure_debut", "id")
+    )
+    if not regles:
+        return []
+    occupe, agents = _periodes_occupees(agenda, debut_periode, fin_periode)
+    longueur = datetime.timedelta(minutes=duree)
+    vus, resultat = set(), []
+    jour = premier
+    while jour <= dernier:
+        for regle in regles:
+            if regle.jour != jour.weekday() or regle.valide_du > jour:
+                continue
+            if regle.valide_au is not None and regle.valide_au < jour:
+                continue
+            pas = datetime.timedelta(minutes=regle.duree_creneau)
+            debut, limite = _moment(jour, regle.heure_debut), _moment(jour, regle.heure_fin)
+            while debut + longueur <= limite:
+                fin = debut + longueur
+                if debut > apres and debut not in vus and _libre(occupe, debut, fin):
+                    libres = (
+                        [a for a, p in agents.items() if _libre(p, debut, fin)]
+                        if agents is not None
+                        else [agenda.agent_id]
+                    )
+                    if libres:
+                        vus.add(debut)
+                        resultat.append(CreneauPropose(debut, fin, regle.lieu, libres))
+                debut += pas
+        jour += datetime.timedelta(days=1)
+    resultat.sort(key=lambda c: c.debut)
+    return resultat
+
+
+def invitations_en_cours(beneficiaire) -> list:
+    """A person's pending invitations and those whose appointment (booked or convened) is still
+    to come, for their page."""
+    from rendezvous.models import Invitation, StatutInvitation
+
+    return list(
+        Invitation.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
+        .filter(
+            Q(statut=StatutInvitation.EN_ATTENTE)
+            | Q(
+                statut=StatutInvitation.RESERVEE,
+                rendez_vous__fin__gte=timezone.now(),
+                rendez_vous__statut__in=STATUTS_A_VENIR,
+            )
+        )
+        .select_related("type", "agenda__agent", "agenda__cellule", "rendez_vous")
+        .order_by("-cree_le", "-id")
+    )

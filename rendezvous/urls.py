@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rendezvous.views import agenda, ics, parametres, rendez_vous, sms
+from rendezvous.views import agenda, ics, invitations, parametres, rendez_vous, reservation, sms
 
 app_name = "rendezvous"
 
@@ -37,6 +37,15 @@ urlpatterns = [
         rendez_vous.issue_participant,
         name="issue_participant",
     ),
+    # Invitations and convocations
+    path("personne/<int:pk>/inviter/", invitations.inviter, name="inviter"),
+    path("files/<slug:quelle>/", invitations.file, name="file"),
+    path("files/inviter/groupe/", invitations.inviter_groupe, name="inviter_groupe"),
+    path("invitation/<int:pk>/retirer/", invitations.retirer, name="retirer"),
+    path("lettres/", invitations.imprimer, name="imprimer"),
+    # The person's booking page (no login: the secret token of the link is the key)
+    path("rdv/<str:jeton>/", reservation.reserver, name="reserver"),
+    path("rdv/<str:jeton>/annuler/", reservation.annuler, name="reserver_annuler"),
     # Calendar feed (no login: the secret token is the key)
     path("ics/<str:jeton>.ics", ics.flux, name="ics"),
     # The SMS provider's delivery reports (no login: signed with a shared secret)

@@ -150,6 +150,7 @@ DONNEES_DES_MIGRATIONS = [
     ("documents.migrations.0002_categories", "charger"),
     ("documents.migrations.0003_planification_analyse", "planifier"),
     ("activites.migrations.0002_types_activite", "charger"),
+    ("rendezvous.migrations.0005_lettres_et_expiration", "remplir"),
 ]
 
 

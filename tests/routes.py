@@ -31,6 +31,12 @@ from tests.rendezvous.factories import (
     matrice_ics,
     matrice_participant,
     matrice_rdv,
+from tests.rendezvous.factories import (
+    matrice_agenda,
+    matrice_ics,
+    matrice_invitation,
+    matrice_rdv,
+    matrice_reservation,
 )
 
 # --- Classification: one line per route ----------------------------------------------------
@@ -177,6 +183,13 @@ ROUTES = {
     "rendezvous:statut": matrice_rdv,
     "rendezvous:issue_participant": matrice_participant,
     "rendezvous:ics": matrice_ics,
+    "rendezvous:inviter": avec(pk="b"),
+    "rendezvous:file": lambda w, s: {"quelle": "a-convoquer"},
+    "rendezvous:inviter_groupe": sans,
+    "rendezvous:retirer": matrice_invitation,
+    "rendezvous:imprimer": sans,
+    "rendezvous:reserver": matrice_reservation,
+    "rendezvous:reserver_annuler": matrice_reservation,
     "rendezvous:sms_statut": sans,
     # documents
     "documents:ajouter": avec(pk="b"),

@@ -26,7 +26,7 @@ from django.utils import timezone
 from cpas_isp.models import Role
 from partenaires.models import SuggestionPartenaire
 from tests.conftest import verifier_session
-from tests.rendezvous.factories import lieu, rendez_vous_de, type_propre
+from tests.rendezvous.factories import invitation_de, lieu, rendez_vous_de, type_propre
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +176,7 @@ def monde(cpas_a, make_user):
         ("activites/personne/", lambda: b.pk),
         ("activites/attestation/", lambda: attestation.pk),
         ("activites/", lambda: activite.pk),
+        ("rendezvous/invitation/", lambda: invitation_de(b, agent)[0].pk),
     ]
     valeurs = {
         "droit_pk": lambda: droit.pk,
@@ -194,9 +195,11 @@ def monde(cpas_a, make_user):
         "beneficiaire_pk": lambda: b.pk,
         "seance_pk": lambda: seance.pk,
         "inscription_pk": lambda: inscription.pk,
-        "jeton": lambda: "jeton-inconnu",
         "type_pk": lambda: type_propre(cpas_a).pk,
         "lieu_pk": lambda: lieu(cpas_a).pk,
+        # The booking page's token (an unknown one for the calendar feed: it answers 404).
+        "jeton": lambda: invitation_de(b, agent)[1],
+        "quelle": lambda: "a-convoquer",
         "code": lambda: "emploi",
         "table": lambda: "participation",
         "format": lambda: "csv",

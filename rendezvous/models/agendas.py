@@ -51,6 +51,11 @@ class Lieu(TenantModel):
     nom = models.CharField(_("nom"), max_length=200)
     type = models.CharField(_("type"), max_length=12, choices=TypeLieu.choices)
     adresse = models.CharField(_("adresse"), max_length=300, blank=True)
+    indications = models.TextField(
+        _("comment s'y rendre"),
+        blank=True,
+        help_text=_("Texte imprimé sur les lettres : transports, étage, entrée, plan d'accès."),
+    )
     partenaire = models.ForeignKey(
         Partenaire,
         on_delete=models.PROTECT,
@@ -100,6 +105,15 @@ class TypeRendezVous(ListeReference):
         default=False,
         help_text=_("Quand la personne est venue, ouvrir le formulaire d'évaluation du PIIS."),
     )
+    a_apporter_fr = models.TextField(
+        _("à apporter (FR)"),
+        blank=True,
+        help_text=_("Ce que la personne apporte au rendez-vous, imprimé sur les lettres."),
+    )
+    a_apporter_nl = models.TextField(_("à apporter (NL)"), blank=True)
+
+    def a_apporter(self, langue: str) -> str:
+        return self.a_apporter_nl if langue == "nl" else self.a_apporter_fr
 
     class Meta(ListeReference.Meta):
         verbose_name = _("type de rendez-vous")

@@ -181,6 +181,10 @@ class Invitation(TenantModel):
     def __str__(self):
         return f"{self.get_mode_display()} — {self.type}"
 
+    def libelles_canaux(self) -> list[str]:
+        noms = dict(Canal.choices)
+        return [str(noms.get(c, c)) for c in self.canaux]
+
 
 class NatureEnvoi(models.TextChoices):
     INVITATION = "invitation", _("Invitation")

@@ -111,3 +111,40 @@ def matrice_lieu(w, scope):
 
 def matrice_type(w, scope):
     return {"type_pk": type_propre(w[scope]["b"].cpas).pk}
+
+
+def invitation_de(beneficiaire, agent):
+    """A pending invitation of the person to the agent's agenda (every day 9:00–12:00) and its
+    link's token, made once per person."""
+    from rendezvous import services_invitations
+    from rendezvous.models import Invitation
+
+    cache = beneficiaire.__dict__.setdefault("_invitation_de_test", {})
+    if (
+        "invitation" not in cache
+        or not Invitation.objects.filter(pk=cache["invitation"].pk).exists()
+    ):
+        agenda = queries.agenda_de(agent, beneficiaire.cpas_id)
+        if not agenda.disponibilites.exists():
+            for jour in range(7):
+                disponibilite(agenda, jour=jour)
+        cache["invitation"], cache["jeton"] = services_invitations.inviter(
+            beneficiaire, agenda, type_rdv("suivi"), ["lettre"], agent
+        )
+    return cache["invitation"], cache["jeton"]
+
+
+def matrice_invitation(w, scope):
+    objets = w[scope]
+    return {"pk": invitation_de(objets["b"], objets["etape"].auteur)[0].pk}
+
+
+def matrice_reservation(w, scope):
+    """The booking link is a capability: whoever holds it sees the invitation (first name
+    only), whatever their account. The own scope's link is the real one; the other scopes get
+    an unknown token (the matrix's "other CPAS" markers would otherwise be the holder's
+    legitimate view)."""
+    if scope != "own":
+        return {"jeton": f"inconnu-{scope}"}
+    objets = w[scope]
+    return {"jeton": invitation_de(objets["b"], objets["etape"].auteur)[1]}

@@ -45,3 +45,26 @@ def test_demo_gives_three_months_with_11_to_24_percent_no_shows(cpas_a, make_use
         rendez_vous__statut__in=["vu", "absent", "excuse"], etape=None
     ).exists()
     assert rdvs.filter(debut__gt=timezone.now(), statut__in=["planifie", "confirme"]).exists()
+
+
+def test_demo_has_pending_booked_expired_invitations_and_convocations(cpas_a, make_user):
+    from rendezvous.models import Invitation
+    from tests.beneficiaires.factories import DroitFactory
+
+    today = timezone.localdate()
+    make_user(Role.AGENT, cpas_a, cellule="facilitateurs")
+    for _ in range(30):
+        b = BeneficiaireFactory(cpas=cpas_a)
+        PassageFactory(
+            beneficiaire=b, phase="facilitateur", debut=today - datetime.timedelta(days=9)
+        )
+        DroitFactory(beneficiaire=b, debut=today - datetime.timedelta(days=10))
+    ctx = DemoContexte(rng=random.Random(2), aujourd_hui=today, cpas=[cpas_a])
+    demo.charger(ctx)
+    invitations = Invitation.objects.filter(cpas=cpas_a)
+    assert invitations.filter(mode="convocation", rendez_vous__origine="convocation").exists()
+    assert invitations.filter(
+        mode="invitation", statut="reservee", rendez_vous__origine="invitation"
+    ).exists()
+    assert invitations.filter(statut="expiree").exists()
+    assert invitations.filter(statut="en_attente", expire_le__gt=timezone.now()).exists()
