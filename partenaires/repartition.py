@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .models import RegleRepartition
@@ -113,7 +114,10 @@ def repartir(convention, parties=None, financements=None) -> Repartition:
                         "Les montants fixes totalisent %(fixes)s €, le solde à répartir est "
                         "de %(solde)s €."
                     )
-                    % {"fixes": depuis_cents(sum(cents)), "solde": solde}
+                    % {
+                        "fixes": number_format(depuis_cents(sum(cents)), 2, force_grouping=True),
+                        "solde": number_format(solde, 2, force_grouping=True),
+                    }
                 )
     except RepartitionImpossible as exc:
         resultat.erreur = str(exc)

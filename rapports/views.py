@@ -159,6 +159,15 @@ def mensuels(request):
     return render(request, "rapports/mensuels.html", contexte)
 
 
+def du_mois(mois) -> str:
+    """ "de mars 2026", "d'octobre 2026" (French elides "de" before a vowel: avril, août,
+    octobre); "van maart 2026", "van oktober 2026" in Dutch."""
+    libelle = date_format(mois, "YEAR_MONTH_FORMAT")
+    if libelle[:1].lower() in "aeiouyàâäéèêëîïôöûü":
+        return _("d'%(mois)s") % {"mois": libelle}
+    return _("de %(mois)s") % {"mois": libelle}
+
+
 @require_POST
 @role_required(permissions.peut_voir_rapports)
 def demander(request):
@@ -170,19 +179,19 @@ def demander(request):
             messages.info(
                 request,
                 _(
-                    "Le rapport de %(mois)s est déjà en préparation : il ne sera pas généré "
+                    "Le rapport %(du_mois)s est déjà en préparation : il ne sera pas généré "
                     "deux fois ; cette page se met à jour toute seule."
                 )
-                % {"mois": date_format(mois, "YEAR_MONTH_FORMAT")},
+                % {"du_mois": du_mois(mois)},
             )
         else:
             messages.success(
                 request,
                 _(
-                    "Le rapport de %(mois)s est en préparation ; cette page se met à jour "
+                    "Le rapport %(du_mois)s est en préparation ; cette page se met à jour "
                     "toute seule."
                 )
-                % {"mois": date_format(mois, "YEAR_MONTH_FORMAT")},
+                % {"du_mois": du_mois(mois)},
             )
     else:
         for erreurs in form.errors.values():

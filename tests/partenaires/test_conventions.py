@@ -108,3 +108,16 @@ def test_pages_render_in_dutch(client_for, make_user, cpas_b, service):
     PartieCpasFactory(convention=conv, cpas=cpas_b)
     r = client_for(coord).get(reverse("partenaires:convention_detail", args=[conv.pk]))
     assert "Verdeling tussen de OCMW's" in r.content.decode()
+
+
+@pytest.mark.parametrize("langue, attendu", [("fr", "47\xa0775,00 €"), ("nl", "47.775,00 €")])
+def test_amounts_have_thousands_separators_in_both_languages(
+    client_for, make_user, cpas_a, langue, attendu
+):
+    coord = make_user(Role.COORDINATEUR, cpas_a, langue=langue)
+    conv = ConventionFactory(cpas=cpas_a, budget_total=Decimal("47775.00"))
+    PartieCpasFactory(convention=conv, cpas=cpas_a)
+    html = client_for(coord).get(reverse("partenaires:convention_detail", args=[conv.pk]))
+    assert attendu in html.content.decode()
+    liste = client_for(coord).get(reverse("partenaires:conventions")).content.decode()
+    assert attendu in liste

@@ -7,6 +7,6 @@ TIME_FORMAT = "H:i"
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"]
 DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
 DECIMAL_SEPARATOR = ","
-THOUSAND_SEPARATOR = "\xa0"
+THOUSAND_SEPARATOR = "\xa0"  # 10 792,86 € (a non-breaking space)
 NUMBER_GROUPING = 3
 FIRST_DAY_OF_WEEK = 1
