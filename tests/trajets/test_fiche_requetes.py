@@ -4,8 +4,8 @@ small number of queries, each list fetched once, whatever the size of the file.
 The 18: session, user, authenticator (two-factor), membership, the person (with target groups
 and the number of BSP versions), the access log entry, current BSP, rights, obstacles, stays,
 steps, PIIS, article 60 contracts, appointments (each once for the sections and the timeline),
-referrals, their transitions, programme participations, documents. It was 28 (the context processor reran
-for each section; stays, steps, PIIS and contracts were fetched twice)."""
+referrals, their transitions, programme participations, documents. It was 28 (the context
+processor reran for each section; stays, steps, PIIS and contracts were fetched twice)."""
 
 import datetime
 
