@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire
@@ -158,11 +159,15 @@ class Document(TenantModel):
         ordering = ["-depose_le", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(etape__isnull=True, piis__isnull=True, orientation__isnull=True)
-                    | Q(etape__isnull=True, piis__isnull=True, contrat__isnull=True)
-                    | Q(etape__isnull=True, orientation__isnull=True, contrat__isnull=True)
-                    | Q(piis__isnull=True, orientation__isnull=True, contrat__isnull=True)
+                # PostgreSQL's num_nonnulls over the link columns: a new kind of link (an
+                # activity) is one more name in LIENS and in this list.
+                condition=LessThanOrEqual(
+                    Func(
+                        *(F(f"{champ}_id") for champ in LIENS),
+                        function="num_nonnulls",
+                        output_field=models.IntegerField(),
+                    ),
+                    1,
                 ),
                 name="document_un_seul_lien",
                 violation_error_code="plusieurs_liens",

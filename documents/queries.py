@@ -117,7 +117,9 @@ def donnees_personnelles(beneficiaire: Beneficiaire) -> dict:
                 "expire_le": d.expire_le,
                 "rattache_a": str(lien) if lien is not None else "",
                 "analyse_antivirus": d.get_statut_analyse_display(),
-                "partage_avec": [s.orientation.service.partenaire.nom for s in d.partages.all()],
+                "partage_avec": ", ".join(
+                    s.orientation.service.partenaire.nom for s in d.partages.all()
+                ),
             }
         )
     return lignes

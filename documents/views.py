@@ -73,7 +73,7 @@ def _demande(request) -> dict:
     demande = {}
     for champ in LIENS:
         valeur = request.GET.get(champ, "")
-        if valeur.isdigit() and len(valeur) < 18:
+        if valeur.isascii() and valeur.isdigit() and len(valeur) < 18:
             demande[champ] = int(valeur)
     return demande
 

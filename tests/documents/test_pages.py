@@ -181,7 +181,7 @@ def test_documents_are_in_the_personal_data_export_as_metadata(clamd, personne, 
     export = beneficiaires_hooks.donnees_personnelles(personne)
     (ligne,) = export["Documents"]
     assert ligne["fichier"] == "cv.pdf" and ligne["sha256"] == d.sha256
-    assert ligne["partage_avec"] == [orientation.service.partenaire.nom]
+    assert ligne["partage_avec"] == orientation.service.partenaire.nom
     assert "contenu" not in ligne and all(not isinstance(v, bytes) for v in ligne.values())
 
 
