@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.documents.factories import matrice_document, matrice_partage
 from tests.activites.factories import (
     matrice_activite,
     matrice_attestation,
@@ -19,24 +18,16 @@ from tests.activites.factories import (
     matrice_inscription,
     matrice_seance,
 )
-from tests.rendezvous.factories import matrice_agenda, matrice_ics, matrice_rdv
-from tests.rendezvous.factories import (
-    matrice_agenda,
-    matrice_ics,
-    matrice_lieu,
-    matrice_rdv,
-    matrice_type,
-from tests.rendezvous.factories import (
-    matrice_agenda,
-    matrice_ics,
-    matrice_participant,
-    matrice_rdv,
+from tests.documents.factories import matrice_document, matrice_partage
 from tests.rendezvous.factories import (
     matrice_agenda,
     matrice_ics,
     matrice_invitation,
+    matrice_lieu,
+    matrice_participant,
     matrice_rdv,
     matrice_reservation,
+    matrice_type,
 )
 
 # --- Classification: one line per route ----------------------------------------------------

@@ -7,9 +7,9 @@ session's device, django-otp), the person (with target groups,
 rights, obstacles, the current BSP and the number of its versions, programme participations:
 beneficiaires.hooks.register_annotation_fiche), the access log entry, stays, steps, PIIS,
 article 60 contracts, appointments (each once for the sections and the timeline), referrals
-with their transitions, documents. It was 28 (the context processor reran for each section; stays, steps,
-PIIS and contracts were fetched twice), then 17 (rights, obstacles, BSP, transitions and
-participations each a query of their own)."""
+with their transitions, documents. It was 28 (the context processor reran for each section;
+stays, steps, PIIS and contracts were fetched twice), then 17 (rights, obstacles, BSP,
+transitions and participations each a query of their own)."""
 
 import datetime
 import re
