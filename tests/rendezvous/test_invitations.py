@@ -127,7 +127,7 @@ def test_invitation_booked_on_the_page_then_seen_writes_the_step(agent, agenda, 
     html = page.content.decode()
     assert page.status_code == 200
     assert "Yasmina" in html and "Vandermeulen" not in html  # the first name only
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"]
     creneaux = _creneaux(html)
     assert creneaux
