@@ -4,7 +4,8 @@ Mobile-first, in the person's language (a switch to the other), it shows only th
 the free slots of the invitation's agenda for its kind, a confirmation step, and the booked
 appointment with "cancel" and "choose another slot" until the CPAS's cut-off. An unknown, expired
 or withdrawn link gets one and the same page (nothing tells whether a token exists). Rate-limited
-per address and per token; never cached; no Referer leaves for another site (the token is in its URL)."""
+per address and per token; never cached; no Referer leaves for another site (the token is in
+its URL)."""
 
 from __future__ import annotations
 
