@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import get_beneficiaire_or_404
 from beneficiaires.models import Beneficiaire
-from cpas_isp.audit import journaliser_liste
+from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer
 from rendezvous import files, lettres, services_invitations
@@ -114,6 +114,7 @@ def inviter(request, pk):
                     _("Imprimez la lettre depuis la section « Rendez-vous » de la personne."),
                 )
             return redirect(_url_personne(b) + "#rendez-vous")
+    journaliser_acces(request, b)
     context = {"form": form, "b": b, "retour": _url_personne(b)}
     if request.htmx and request.method == "GET":
         return render(request, "rendezvous/invitations/_form_inviter.html", context)

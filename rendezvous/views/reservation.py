@@ -4,7 +4,8 @@ Mobile-first, in the person's language (a switch to the other), it shows only th
 the free slots of the invitation's agenda for its kind, a confirmation step, and the booked
 appointment with "cancel" and "choose another slot" until the CPAS's cut-off. An unknown, expired
 or withdrawn link gets one and the same page (nothing tells whether a token exists). Rate-limited
-per address and per token; never cached; no Referer leaves the page (the token is in its URL)."""
+per address and per token; never cached; no Referer leaves for another site (the token is in
+its URL)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ JOURS_PAR_PAGE = 5
 
 
 def _entetes(response):
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the page's address: no Referer to any other site. ("no-referrer" would
+    # also make browsers send "Origin: null" with the page's own forms, which CSRF refuses.)
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     add_never_cache_headers(response)
     return response

@@ -127,7 +127,7 @@ def test_invitation_booked_on_the_page_then_seen_writes_the_step(agent, agenda, 
     html = page.content.decode()
     assert page.status_code == 200
     assert "Yasmina" in html and "Vandermeulen" not in html  # the first name only
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"]
     creneaux = _creneaux(html)
     assert creneaux
@@ -469,3 +469,13 @@ def test_invitation_and_booking_are_sent_by_e_mail_with_the_link_and_the_ics(
     assert "BEGIN:VCALENDAR" in piece.get_payload(decode=True).decode()
     natures = set(Envoi.objects.values_list("nature", "canal", "statut"))
     assert natures == {("invitation", "email", "envoye"), ("confirmation", "email", "envoye")}
+
+
+def test_the_queue_and_the_invitation_form_write_the_access_log(agent, b, client_for):
+    from cpas_isp.models import JournalAcces
+
+    client = client_for(agent)
+    client.get(reverse("rendezvous:file", args=["premier-entretien"]))
+    assert JournalAcces.objects.filter(user=agent, personnes__contains=[b.pk]).count() == 1
+    client.get(reverse("rendezvous:inviter", args=[b.pk]))
+    assert JournalAcces.objects.filter(user=agent, personnes__contains=[b.pk]).count() == 2
