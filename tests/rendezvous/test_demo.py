@@ -45,3 +45,27 @@ def test_demo_gives_three_months_with_11_to_24_percent_no_shows(cpas_a, make_use
         rendez_vous__statut__in=["vu", "absent", "excuse"], etape=None
     ).exists()
     assert rdvs.filter(debut__gt=timezone.now(), statut__in=["planifie", "confirme"]).exists()
+
+
+def test_demo_records_the_reminders_sent_and_the_cpas_settings(cpas_a, make_user):
+    from rendezvous.models import CanauxDuType, Envoi, ParametresRendezVous
+
+    today = timezone.localdate()
+    make_user(Role.AGENT, cpas_a, cellule="facilitateurs")
+    for i in range(15):
+        PassageFactory(
+            beneficiaire=BeneficiaireFactory(
+                cpas=cpas_a, email=f"p{i}@example.org", telephone="0470 12 34 56"
+            ),
+            phase="facilitateur",
+            debut=today - datetime.timedelta(days=200),
+        )
+    demo.charger(DemoContexte(rng=random.Random(2), aujourd_hui=today, cpas=[cpas_a]))
+    assert ParametresRendezVous.objects.filter(cpas=cpas_a).exists()
+    assert CanauxDuType.objects.filter(cpas=cpas_a, type__code="information_collective").exists()
+    envois = Envoi.objects.filter(cpas=cpas_a)
+    assert envois.filter(canal="email", statut="envoye").exists()
+    assert envois.filter(canal="sms", statut="delivre").exists()
+    # Only for appointments whose reminder day has come, never twice.
+    assert not envois.filter(rendez_vous__debut__gt=timezone.now() + datetime.timedelta(days=2))
+    assert envois.count() == envois.values("rendez_vous", "canal").distinct().count()
