@@ -231,6 +231,7 @@ def envoyer_en_attente(lot: int = TAILLE_DES_LOTS) -> dict:
                     )
     finally:
         courrier.close()
+        backend_sms.close()
     return comptes
 
 
