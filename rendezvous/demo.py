@@ -14,14 +14,20 @@ from django.utils import timezone
 from cpas_isp.models import Membership, Role
 from rendezvous.models import (
     MODE_ETAPE_DU_LIEU,
+    STATUTS_ANNULES,
     STATUTS_ISSUE,
     Agenda,
+    Canal,
+    CanauxDuType,
     ChangementStatut,
     Disponibilite,
+    Envoi,
     Lieu,
+    NatureEnvoi,
     OrigineRendezVous,
     Participant,
     RendezVous,
+    StatutEnvoi,
     StatutRendezVous,
     TypeLieu,
     TypeRendezVous,
@@ -179,6 +185,59 @@ def charger(ctx) -> None:
         )  # fmt: skip
         _enregistrer(cpas, plan)
         _invitations(rng, cpas, membres, lieux[0])
+        _reglages_et_messages(cpas, plan, rng, today)
+
+
+def _reglages_et_messages(cpas, plan, rng, today):
+    """The CPAS's settings (collective sessions by e-mail and SMS only) and the reminders sent
+    two days before each appointment of the period to people with an address or a mobile
+    number (most SMS delivered, a few failed), as the daily task would have recorded them."""
+    from beneficiaires.models import Beneficiaire
+    from beneficiaires.telephone import gsm
+    from rendezvous.queries import parametres_du_cpas
+
+    parametres_du_cpas(cpas.pk)
+    collectif = TypeRendezVous.objects.get(code="information_collective")
+    CanauxDuType.objects.get_or_create(
+        cpas=cpas, type=collectif, defaults={"canaux": [Canal.EMAIL, Canal.SMS]}
+    )
+    contacts = {
+        pk: (email, gsm(telephone), refuse)
+        for pk, email, telephone, refuse in Beneficiaire.objects.filter(cpas=cpas).values_list(
+            "pk", "email", "telephone", "refuse_rappels"
+        )
+    }
+    maintenant = timezone.now()
+    envois = []
+    for rdv, gens in plan:
+        rappel = rdv.debut - datetime.timedelta(days=2)
+        if rappel > maintenant or rdv.statut in STATUTS_ANNULES:
+            continue
+        for beneficiaire_id, *_ in gens:
+            email, numero, refuse = contacts.get(beneficiaire_id, ("", None, True))
+            if refuse:
+                continue
+            commun = {"cpas": cpas, "beneficiaire_id": beneficiaire_id, "rendez_vous": rdv,
+                      "nature": NatureEnvoi.RAPPEL_RENDEZ_VOUS, "envoye_le": rappel}  # fmt: skip
+            if email:
+                envois.append(Envoi(canal=Canal.EMAIL, destinataire=email,
+                                    statut=StatutEnvoi.ENVOYE, **commun))  # fmt: skip
+            if numero:
+                livre = rng.random() < 0.93
+                envois.append(
+                    Envoi(
+                        canal=Canal.SMS, destinataire=numero,
+                        statut=StatutEnvoi.DELIVRE if livre else StatutEnvoi.ECHEC,
+                        erreur="" if livre else "SMS : absent subscriber",
+                        identifiant=f"demo-{rdv.pk}-{beneficiaire_id}",
+                        statut_le=rappel + datetime.timedelta(minutes=2), **commun,
+                    )
+                )  # fmt: skip
+    crees = Envoi.objects.bulk_create(envois, batch_size=2000)
+    # cree_le is set on insert: put it at the reminder's moment.
+    for envoi in crees:
+        envoi.cree_le = envoi.envoye_le
+    Envoi.objects.bulk_update(crees, ["cree_le"], batch_size=2000)
 
 
 def _seances_collectives(

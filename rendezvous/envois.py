@@ -354,7 +354,11 @@ def envoyer(
     except IntegrityError:
         if nature not in NATURES_RAPPEL:
             raise
-        cible = {"invitation": invitation} if invitation else {"rendez_vous": rendez_vous}
+        cible = (
+            {"invitation": invitation}
+            if nature == NatureEnvoi.RAPPEL_INVITATION
+            else {"rendez_vous": rendez_vous, "beneficiaire": beneficiaire}
+        )
         return Envoi.objects.get(canal=canal, nature=nature, **cible)
     return transmettre(envoi, sujet=sujet, texte=texte, ics=ics)
 

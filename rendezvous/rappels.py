@@ -203,14 +203,20 @@ def envoyer_en_attente(lot: int = TAILLE_DES_LOTS) -> dict:
                 if not rangees:
                     break
                 relancees = set()
+                # The e-mail and the SMS of one person for one appointment share their text.
+                textes: dict[tuple, envois.Message] = {}
                 for envoi in rangees:
                     raison = _raison_de_ne_pas_envoyer(envoi, maintenant)
                     if raison:
                         envoi.statut, envoi.erreur = StatutEnvoi.ECHEC, raison
                         envoi.statut_le = timezone.now()
                     else:
+                        cle = (envoi.nature, envoi.beneficiaire_id, envoi.rendez_vous_id,
+                               envoi.invitation_id)  # fmt: skip
+                        if cle not in textes:
+                            textes[cle] = _message(envoi)
                         envois.transmettre(
-                            envoi, **_message(envoi).pour(envoi.canal), connexion=courrier,
+                            envoi, **textes[cle].pour(envoi.canal), connexion=courrier,
                             backend=backend_sms, enregistrer=False,
                         )  # fmt: skip
                         if envoi.invitation_id:
@@ -225,6 +231,7 @@ def envoyer_en_attente(lot: int = TAILLE_DES_LOTS) -> dict:
                     )
     finally:
         courrier.close()
+        backend_sms.close()
     return comptes
 
 

@@ -55,21 +55,37 @@ class BackendSms:
     def send(self, number: str, text: str) -> tuple[str, str]:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release what a batch kept open (called once the batch is sent)."""
+
 
 class ConsoleBackend(BackendSms):
     verrou = threading.Lock()
 
+    def __init__(self):
+        self.chemin = getattr(settings, "SMS_FILE_PATH", "")
+        self.fichier = None
+
     def send(self, number, text):
         identifiant = uuid.uuid4().hex
-        chemin = getattr(settings, "SMS_FILE_PATH", "")
         ligne = json.dumps({"id": identifiant, "to": number, "text": text}, ensure_ascii=False)
         with self.verrou:
-            if chemin:
-                with open(chemin, "a", encoding="utf-8") as fichier:
-                    fichier.write(ligne + "\n")
+            if self.chemin:
+                if self.fichier is None:
+                    self.fichier = open(self.chemin, "a", encoding="utf-8")  # noqa: SIM115
+                self.fichier.write(ligne + "\n")
+                self.fichier.flush()
             else:
                 sys.stdout.write(f"SMS {ligne}\n")
         return identifiant, StatutEnvoi.ENVOYE
+
+    def close(self):
+        if self.fichier is not None:
+            self.fichier.close()
+            self.fichier = None
+
+    def __del__(self):
+        self.close()
 
 
 class MemoireBackend(BackendSms):

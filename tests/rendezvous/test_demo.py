@@ -68,3 +68,27 @@ def test_demo_has_pending_booked_expired_invitations_and_convocations(cpas_a, ma
     ).exists()
     assert invitations.filter(statut="expiree").exists()
     assert invitations.filter(statut="en_attente", expire_le__gt=timezone.now()).exists()
+
+
+def test_demo_records_the_reminders_sent_and_the_cpas_settings(cpas_a, make_user):
+    from rendezvous.models import CanauxDuType, Envoi, ParametresRendezVous
+
+    today = timezone.localdate()
+    make_user(Role.AGENT, cpas_a, cellule="facilitateurs")
+    for i in range(15):
+        PassageFactory(
+            beneficiaire=BeneficiaireFactory(
+                cpas=cpas_a, email=f"p{i}@example.org", telephone="0470 12 34 56"
+            ),
+            phase="facilitateur",
+            debut=today - datetime.timedelta(days=200),
+        )
+    demo.charger(DemoContexte(rng=random.Random(2), aujourd_hui=today, cpas=[cpas_a]))
+    assert ParametresRendezVous.objects.filter(cpas=cpas_a).exists()
+    assert CanauxDuType.objects.filter(cpas=cpas_a, type__code="information_collective").exists()
+    envois = Envoi.objects.filter(cpas=cpas_a)
+    assert envois.filter(canal="email", statut="envoye").exists()
+    assert envois.filter(canal="sms", statut="delivre").exists()
+    # Only for appointments whose reminder day has come, never twice.
+    assert not envois.filter(rendez_vous__debut__gt=timezone.now() + datetime.timedelta(days=2))
+    assert envois.count() == envois.values("rendez_vous", "canal").distinct().count()

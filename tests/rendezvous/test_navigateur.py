@@ -45,3 +45,21 @@ def test_agent_plans_from_the_person_page_records_seen_and_the_step_appears(
     expect(page.locator(f"#journal-recent-{b.pk}")).to_contain_text("Entretien individuel")
     etape = Etape.objects.get(beneficiaire=b)
     assert etape.passage == passage and etape.type.code == "entretien_individuel"
+
+
+def test_admin_sets_the_channels_of_a_kind_accessible_page(page, login, cpas_a, make_user):
+    from rendezvous.models import CanauxDuType
+    from tests.conftest import violations_axe
+
+    admin = make_user(Role.ADMIN, cpas_a)
+    login(admin)
+    page.goto("/rendezvous/parametres/")
+    assert violations_axe(page) == []
+    ligne = page.get_by_role("row").filter(has_text="Séance d'information collective")
+    ligne.get_by_role("link", name="Canaux").click()
+    assert violations_axe(page) == []
+    page.get_by_label("Utiliser les canaux par défaut du CPAS").uncheck()
+    page.get_by_label("SMS").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".alert-success")).to_contain_text("Canaux du type")
+    assert CanauxDuType.objects.get(cpas=cpas_a).canaux == ["sms"]

@@ -233,3 +233,15 @@ def test_schedule_runs_the_task_every_day(db):
 
     tache = PeriodicTask.objects.get(task="rendezvous.envoyer_rappels")
     assert tache.enabled and tache.crontab.hour == "10" and tache.crontab.day_of_week == "*"
+
+
+def test_envoyer_a_reminder_twice_returns_the_first_record(cpas_a, agent):
+    from rendezvous import envois
+
+    personne = _personne(cpas_a, agent)
+    rdv = planifier(agent, personne, _dans(2))
+    champs = {"beneficiaire": personne, "canal": "email", "nature": NatureEnvoi.RAPPEL_RENDEZ_VOUS,
+              "sujet": "S", "texte": "T", "rendez_vous": rdv}  # fmt: skip
+    premier = envois.envoyer(**champs)
+    assert envois.envoyer(**champs).pk == premier.pk
+    assert len(mail.outbox) == 1
