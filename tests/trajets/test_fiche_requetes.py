@@ -1,9 +1,7 @@
 """The person page (beneficiaires detail + the trajectory's sections and timeline): a fixed,
 small number of queries, each list fetched once, whatever the size of the file.
 
-At most 12 (11 today; other apps add sections, each at most one query): session, user (with
-the memberships and the two-factor rule: cpas_isp.backends), authenticator (a verified
-session's device, django-otp), the person (with target groups,
+The 12: session, user, authenticator (two-factor), membership, the person (with target groups,
 rights, obstacles, the current BSP and the number of its versions, programme participations:
 beneficiaires.hooks.register_annotation_fiche), the access log entry, stays, steps, PIIS,
 article 60 contracts, appointments (each once for the sections and the timeline), referrals
@@ -61,6 +59,7 @@ def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
         "trajets_passagephase",
         "trajets_etape",
         "trajets_piis",
+        "cpas_isp_membership",
         "rendezvous_rendezvous",
         "partenaires_orientation",
     ):
@@ -71,8 +70,7 @@ def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
         "beneficiaires_bilansocioprofessionnel",
         "partenaires_transitionorientation",
         "partenaires_participation",
-        "cpas_isp_membership",
-    ):  # carried by the user's, the person's or the referrals' query
+    ):  # carried by the person's or the referrals' query
         assert not any(t.endswith(f'"{table}".') for t in tables), (table, tables)
     assert len(petit) <= PLAFOND
     _remplir(b, agent, 6, depuis=1)
