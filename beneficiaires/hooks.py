@@ -7,10 +7,6 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   events shown on the person's timeline (phases, steps, PIIS, referrals...).
 - ``register_section(func)``: ``func(request, beneficiaire) -> Section | None``, a block of the
   person page (rendered template), in ``ordre`` order.
-- ``register_annotation_fiche(func)``: ``func(request) -> dict[str, Expression]``, annotations
-  added to the person page's one query for the person (read them as ``beneficiaire.<name>``):
-  a short list there costs no query of its own (``cpas_isp.lignes_json.liste_json`` carries
-  it as JSON, ``instances`` gives the model instances back).
 - ``register_action(func)``: ``func(request, beneficiaire) -> iterable[Action]``, the buttons
   "add a ..." at the top of the person page (one obvious place to add each thing).
 - ``register_caseload_extension(ext)``: a ``CaseloadExtension`` adding a column, a filter and
@@ -26,25 +22,6 @@ beneficiaires never imports the later apps. They register here, from their AppCo
 - ``register_donnees_personnelles(func)``: ``func(beneficiaire) -> dict[str, list[dict]]``, what
   the app holds on the person, added to the personal data export (right of access, JSON/PDF).
   Values must be JSON-serialisable (dates allowed); keys are section titles.
-
-The person page's query budget (tests/trajets/test_fiche_requetes.py: at most 12, whatever
-the size of the file). Fixed: session, user, two-factor device, membership, the person (with
-rights, obstacles, current BSP and every ``register_annotation_fiche`` annotation), the access
-log. Each section then costs AT MOST ONE query, and a list is fetched once per request for
-the section and the timeline together:
-
-- data a section and its timeline events both need is fetched through
-  ``partage(beneficiaire, key, func)``: the first caller runs ``func()``, the others get the
-  same result (kept on the person object, which lives for one request);
-- a related list goes into that same query (``select_related``, or ``liste_json`` for a list
-  of lists: a referral and its transitions), never a query per row;
-- a short list known to be small is better carried by the person's query
-  (``register_annotation_fiche``): zero queries;
-- the context processors run once per request even when each section renders its own template
-  (``cpas_isp.context_processors.current_cpas`` caches its result on the request).
-
-A new section therefore adds at most one query to the page; prove it in the page's
-query-count test (count, then add rows, count again: equal).
 """
 
 from __future__ import annotations
@@ -62,7 +39,6 @@ _actions: list[Callable] = []
 _caseload: list[CaseloadExtension] = []
 _cellule_filters: list[Callable] = []
 _donnees_personnelles: list[Callable] = []
-_annotations_fiche: list[Callable] = []
 
 
 @dataclass
@@ -121,27 +97,6 @@ def register_timeline(func):
 def register_section(func):
     _sections.append(func)
     return func
-
-
-def register_annotation_fiche(func):
-    _annotations_fiche.append(func)
-    return func
-
-
-def annotations_fiche(request) -> dict:
-    found: dict = {}
-    for func in _annotations_fiche:
-        found.update(func(request) or {})
-    return found
-
-
-def partage(beneficiaire, cle: str, func: Callable):
-    """``func()``'s result, computed once per person object (one request): the sections and the
-    timeline of the person page share it instead of each fetching the same list."""
-    cache = beneficiaire.__dict__.setdefault("_partage_fiche", {})
-    if cle not in cache:
-        cache[cle] = func()
-    return cache[cle]
 
 
 def register_action(func):

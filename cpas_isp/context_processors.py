@@ -1,5 +1,5 @@
 from cpas_isp.permissions import UserPermissions
-from cpas_isp.tenancy import active_memberships_list, current_membership
+from cpas_isp.tenancy import active_memberships, current_membership
 
 
 def current_cpas(request):
@@ -19,7 +19,7 @@ def current_cpas(request):
         "membership": membership,
         "cpas_courant": membership.cpas if membership else None,
         "mes_affiliations": (
-            affiliations if affiliations is not None else active_memberships_list(user)
+            affiliations if affiliations is not None else list(active_memberships(user))
         ),
         "perms_isp": UserPermissions(user),
     }

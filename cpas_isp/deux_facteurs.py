@@ -54,8 +54,6 @@ def verification_requise(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    if hasattr(user, "code_requis"):  # loaded with the user (cpas_isp.backends)
-        return user.code_requis
     memberships = Q(memberships__actif=True) & (
         Q(memberships__role=Role.ADMIN)
         | Q(memberships__cpas__double_authentification=DoubleAuthentification.TOUS)

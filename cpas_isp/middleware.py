@@ -15,7 +15,7 @@ from pghistory.middleware import HistoryMiddleware
 
 from cpas_isp import deux_facteurs
 from cpas_isp.audit.log import client_ip
-from cpas_isp.tenancy import SESSION_KEY, activate, active_memberships_list
+from cpas_isp.tenancy import SESSION_KEY, activate, active_memberships
 
 
 class UserLanguageMiddleware:
@@ -57,8 +57,7 @@ class CurrentCpasMiddleware:
             if wanted is not None:
                 membership = activate(user, wanted)
             if membership is None:
-                memberships = active_memberships_list(user)
-                first = memberships[0] if memberships else None
+                first = active_memberships(user).first()
                 membership = activate(user, first.cpas_id) if first else None
                 if membership is not None:
                     request.session[SESSION_KEY] = membership.cpas_id

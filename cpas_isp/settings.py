@@ -128,8 +128,7 @@ AUTH_USER_MODEL = "cpas_isp.User"
 # --- Authentication, sessions, lockout ------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend whose user load brings the memberships and the two-factor rule (one query).
-    "cpas_isp.backends.UtilisateurBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -19,15 +19,6 @@ def active_memberships(user):
     )
 
 
-def active_memberships_list(user) -> list:
-    """``active_memberships(user)`` as a list: the one loaded with the user for this request
-    (cpas_isp.backends) when there is one, else a query."""
-    chargees = getattr(user, "_affiliations_chargees", None)
-    if chargees is not None:
-        return list(chargees)
-    return list(active_memberships(user))
-
-
 def current_membership(user):
     """The membership the user works under now.
 
@@ -38,15 +29,14 @@ def current_membership(user):
         return None
     if hasattr(user, "_membership_courante"):
         return user._membership_courante
-    memberships = active_memberships_list(user)
-    membership = memberships[0] if memberships else None
+    membership = active_memberships(user).first()
     user._membership_courante = membership
     return membership
 
 
 def activate(user, cpas_id):
     """Make ``cpas_id`` the user's current CPAS (must be one of their active memberships)."""
-    memberships = active_memberships_list(user)
+    memberships = list(active_memberships(user))
     membership = next((m for m in memberships if m.cpas_id == cpas_id), None)
     user._membership_courante = membership
     user._affiliations_actives = memberships  # for the CPAS switch menu, without a query

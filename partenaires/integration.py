@@ -4,7 +4,6 @@ their steps on the timeline, and the "refer to a partner" action. Registered fro
 
 from __future__ import annotations
 
-from django.db.models import OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from beneficiaires import hooks
 from cpas_isp import permissions
-from cpas_isp.lignes_json import instances, liste_json
 
 from .models import Orientation, Participation, StatutOrientation, TransitionOrientation
 
@@ -20,58 +18,22 @@ S = StatutOrientation
 
 
 def _orientations(beneficiaire, user):
-    """The person's referrals, newest first, each with its transitions (``o.transitions_lues``,
-    oldest first) in the same query; shared by the section and the timeline (one query)."""
-
-    def charger():
-        orientations = list(
-            Orientation.objects.for_user(user)
-            .filter(beneficiaire=beneficiaire)
-            .select_related("service__partenaire")
-            .annotate(
-                transitions_json=liste_json(
-                    TransitionOrientation.objects.filter(orientation=OuterRef("pk")).order_by(
-                        "quand", "id"
-                    )
-                )
-            )
-            .order_by("-date_orientation", "-id")
-        )
-        for o in orientations:
-            o.transitions_lues = instances(TransitionOrientation, o.transitions_json)
-            for t in o.transitions_lues:
-                t.orientation = o
-        return orientations
-
-    return hooks.partage(beneficiaire, "partenaires.orientations", charger)
-
-
-def _participations_qs(user):
-    return Participation.objects.for_user(user).select_related("programme")
-
-
-def annotations_fiche(request):
-    """The person's programme participations ride on the person page's query (no query)."""
-    if not permissions.peut_suivre_beneficiaires(request.user):
-        return {}
-    return {
-        "participations_json": liste_json(
-            _participations_qs(request.user).filter(beneficiaire=OuterRef("pk")),
-            relations=("programme",),
-        )
-    }
+    return Orientation.objects.for_user(user).filter(beneficiaire=beneficiaire)
 
 
 def section(request, beneficiaire):
     if not permissions.peut_suivre_beneficiaires(request.user):
         return None
-    orientations = _orientations(beneficiaire, request.user)
-    if hasattr(beneficiaire, "participations_json"):
-        participations = instances(
-            Participation, beneficiaire.participations_json, relations=("programme",)
-        )
-    else:
-        participations = list(_participations_qs(request.user).filter(beneficiaire=beneficiaire))
+    orientations = list(
+        _orientations(beneficiaire, request.user)
+        .select_related("service__partenaire")
+        .order_by("-date_orientation", "-id")
+    )
+    participations = list(
+        Participation.objects.for_user(request.user)
+        .filter(beneficiaire=beneficiaire)
+        .select_related("programme")
+    )
     html = render_to_string(
         "partenaires/_section_beneficiaire.html",
         {
@@ -106,9 +68,11 @@ def _titre(t):
 def timeline(beneficiaire, user):
     if not permissions.peut_suivre_beneficiaires(user):
         return []
-    transitions = sorted(
-        (t for o in _orientations(beneficiaire, user) for t in o.transitions_lues),
-        key=lambda t: (t.quand, t.pk),
+    transitions = (
+        TransitionOrientation.objects.for_user(user)
+        .filter(orientation__beneficiaire=beneficiaire)
+        .select_related("orientation__service__partenaire", "par")
+        .order_by("quand", "id")
     )
     events = []
     for t in transitions:
@@ -151,5 +115,4 @@ def register():
     _registered = True
     hooks.register_section(section)
     hooks.register_timeline(timeline)
-    hooks.register_annotation_fiche(annotations_fiche)
     hooks.register_action(actions)

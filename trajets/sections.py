@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from beneficiaires import hooks
 from trajets import delais
 from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
@@ -30,32 +29,32 @@ class DonneesTrajet:
 def donnees(b) -> DonneesTrajet:
     """Fetched once per person object: the page's sections and its timeline share them (one
     query per list, whatever the number of blocks using it)."""
-    return hooks.partage(b, "trajets", lambda: _charger(b))
-
-
-def _charger(b) -> DonneesTrajet:
-    return DonneesTrajet(
-        passages=list(
-            PassagePhase.objects.filter(beneficiaire=b)
-            .select_related("agent", "motif_sortie")
-            .order_by("-debut")
-        ),
-        etapes=list(
-            Etape.objects.filter(beneficiaire=b)
-            .select_related("type", "auteur", "passage")
-            .order_by("-date", "-id")
-        ),
-        piis=list(
-            Piis.objects.filter(beneficiaire=b)
-            .select_related("avenant_de")
-            .order_by("-date_decision_ris", "-numero_avenant")
-        ),
-        contrats=list(
-            ContratArticle60.objects.filter(beneficiaire=b)
-            .select_related("partenaire", "motif_fin")
-            .order_by("-debut")
-        ),
-    )
+    cached = b.__dict__.get("_donnees_trajet")
+    if cached is None:
+        cached = DonneesTrajet(
+            passages=list(
+                PassagePhase.objects.filter(beneficiaire=b)
+                .select_related("agent", "motif_sortie")
+                .order_by("-debut")
+            ),
+            etapes=list(
+                Etape.objects.filter(beneficiaire=b)
+                .select_related("type", "auteur", "passage")
+                .order_by("-date", "-id")
+            ),
+            piis=list(
+                Piis.objects.filter(beneficiaire=b)
+                .select_related("avenant_de")
+                .order_by("-date_decision_ris", "-numero_avenant")
+            ),
+            contrats=list(
+                ContratArticle60.objects.filter(beneficiaire=b)
+                .select_related("partenaire", "motif_fin")
+                .order_by("-debut")
+            ),
+        )
+        b.__dict__["_donnees_trajet"] = cached
+    return cached
 
 
 def trajet(request, b):

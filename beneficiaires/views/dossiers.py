@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from cpas_isp import permissions as p
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
-from cpas_isp.lignes_json import instances, liste_json
 from cpas_isp.listes import paginer
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership
@@ -115,9 +114,8 @@ def liste(request):
 @role_required(p.peut_suivre_beneficiaires)
 def detail(request, pk):
     aujourd_hui = timezone.localdate()
-    # The person with their target groups, rights, obstacles, current BSP (and the number of
-    # its versions) in one query (cpas_isp.lignes_json), plus what the later apps' sections
-    # ask for (hooks.annotations_fiche): see beneficiaires/hooks.py for the page's budget.
+    # The person with their target groups, the number of BSP versions and whether they have
+    # rights and obstacles, in one query: no query for a list known to be empty.
     b = get_beneficiaire_or_404(
         request.user,
         pk,
@@ -134,33 +132,19 @@ def detail(request, pk):
                 ),
                 0,
             ),
-            bilan_json=liste_json(
-                BilanSocioProfessionnel.objects.filter(beneficiaire=OuterRef("pk")).order_by(
-                    "-version"
-                )[:1],
-                relations=("auteur",),
-            ),
-            droits_json=liste_json(
-                DroitAide.objects.filter(beneficiaire=OuterRef("pk")).order_by("-debut", "-id")
-            ),
-            freins_json=liste_json(
-                FreinBeneficiaire.objects.filter(beneficiaire=OuterRef("pk")).order_by(
-                    "-debut", "id"
-                ),
-                relations=("frein", "note_par"),
-            ),
-            **hooks.annotations_fiche(request),
+            a_droits=Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk"))),
+            a_freins=Exists(FreinBeneficiaire.objects.filter(beneficiaire=OuterRef("pk"))),
         ),
     )
     journaliser_acces(request, b)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
-    freins = instances(FreinBeneficiaire, b.freins_json, relations=("frein", "note_par"))
-    if not sensibles:  # the rule of FreinBeneficiaire.objects.non_sensibles()
-        freins = [x for x in freins if not x.frein.sensible]
+    freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related("frein", "note_par")
+    if not sensibles:
+        freins = freins.non_sensibles()
+    freins = list(freins) if b.a_freins else []
     nb_versions = b.nb_versions_bilan
-    bilans = instances(BilanSocioProfessionnel, b.bilan_json, relations=("auteur",))
-    bilan = bilans[0] if bilans else None
-    droits = instances(DroitAide, b.droits_json)
+    bilan = services.bilan_courant(b) if nb_versions else None
+    droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut")) if b.a_droits else []
     evenements = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
     return render(
         request,

@@ -149,39 +149,3 @@ def test_health_check_answers_the_logged_in_user_and_cpas(make_user, client_for,
     user = make_user(Role.AGENT, cpas_a)
     response = client_for(user).get("/sante/")
     assert response.json() == {"statut": "ok", "utilisateur": user.username, "cpas": cpas_a.code}
-
-
-def test_logged_in_floor_is_the_session_and_the_user_query(
-    make_user, client_for, cpas_a, requetes_de_la_page
-):
-    """Every page of a logged-in user starts with two queries: the session and the user, whose
-    query also brings their active memberships (current CPAS, switch menu) and the two-factor
-    rule (cpas_isp.backends)."""
-    user = make_user(Role.AGENT, cpas_a)
-    client = client_for(user, verifie=False)  # no authenticator, none required
-    client.get("/sante/")
-    requetes = requetes_de_la_page(client, "/sante/")
-    assert len(requetes) == 2, [q["sql"][:80] for q in requetes]
-    assert '"django_session"' in requetes[0]["sql"] and '"cpas_isp_user"' in requetes[1]["sql"]
-
-
-def test_memberships_and_two_factor_rule_loaded_with_the_user_apply_at_the_next_request(
-    make_user, client_for, cpas_a, cpas_b
-):
-    from cpas_isp.models import DoubleAuthentification, Membership
-
-    user = make_user(Role.AGENT, cpas_a)
-    Membership.objects.create(user=user, cpas=cpas_b, role=Role.COORDINATEUR)
-    client = client_for(user, verifie=False)
-    page = client.get("/").content.decode()
-    assert cpas_b.nom in page  # the CPAS switch menu lists both
-    assert client.get("/sante/").json()["cpas"] in {cpas_a.code, cpas_b.code}
-    # Membership in A deactivated: the next request works in B only.
-    Membership.objects.filter(user=user, cpas=cpas_a).update(actif=False)
-    assert client.get("/sante/").json()["cpas"] == cpas_b.code
-    # B now requires a one-time code for every role: the next page asks for enrolment.
-    cpas_b.double_authentification = DoubleAuthentification.TOUS
-    cpas_b.save()
-    response = client.get("/beneficiaires/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/double-authentification/activer/")
