@@ -154,6 +154,10 @@ def terminer(inscription: Inscription, resultat: str, date=None) -> Inscription:
 @transaction.atomic
 def modifier_capacite(activite: Activite) -> list[Inscription]:
     """Save an activity whose capacity may have grown: the new seats go to the waiting list."""
+    if activite.pk is None:
+        with contraintes_en_messages():
+            activite.save()
+        return []
     _verrouiller(activite.pk)
     with contraintes_en_messages():
         activite.save()
