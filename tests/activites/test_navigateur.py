@@ -70,3 +70,7 @@ def test_agent_enrols_from_the_person_page_and_prints_the_attestation(
     assert reponse.value.status == 200
     assert reponse.value.headers["content-type"] == "application/pdf"
     assert Attestation.objects.filter(inscription=inscription, type="presence").exists()
+    page.goto(f"/activites/{activite.pk}/")
+    expect(page.locator(f"#inscription-{inscription.pk}")).to_contain_text("MARTIN Yasmina")
+    # The navbar's language buttons (shared partial, not this page's) are left out.
+    assert [v for v in violations_axe(page) if "button[value=" not in v] == []
