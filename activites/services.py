@@ -26,8 +26,9 @@ from activites.models import (
     TypeAttestation,
 )
 from cpas_isp.contraintes import contraintes_en_messages
+from cpas_isp.models import Cpas
 from trajets.models import Etape, TypeEtape
-from trajets.services.journal import modifier_etape, noter_etape
+from trajets.services.journal import modifier_etapes, noter_etapes
 from trajets.services.phases import passage_en_cours
 
 S = StatutInscription
@@ -154,6 +155,10 @@ def terminer(inscription: Inscription, resultat: str, date=None) -> Inscription:
 @transaction.atomic
 def modifier_capacite(activite: Activite) -> list[Inscription]:
     """Save an activity whose capacity may have grown: the new seats go to the waiting list."""
+    if activite.pk is None:
+        with contraintes_en_messages():
+            activite.save()
+        return []
     _verrouiller(activite.pk)
     with contraintes_en_messages():
         activite.save()
@@ -180,13 +185,15 @@ def enregistrer_presences(seance: Seance, marques: dict, par) -> list[Presence]:
             seance=seance, inscription__in=list(marques)
         )
     }
-    a_creer, a_modifier = [], []
+    a_creer, a_modifier, changees = [], [], []
     for inscription, (statut, heures) in marques.items():
         if heures is None:
             heures = heures_par_defaut(seance, statut)
         if statut in (StatutPresence.ABSENT, StatutPresence.EXCUSE):
             heures = Decimal("0")
         presence = existantes.get(inscription.pk)
+        if presence is None or presence.statut != statut or presence.heures != heures:
+            changees.append(inscription)
         if presence is None:
             a_creer.append(
                 Presence(
@@ -208,8 +215,8 @@ def enregistrer_presences(seance: Seance, marques: dict, par) -> list[Presence]:
             for p in a_modifier:
                 p.modifie_le = maintenant
             Presence.objects.bulk_update(a_modifier, ["statut", "heures", "note_par", "modifie_le"])
-    if a_creer or a_modifier:
-        resumer_semaine(seance, [p.inscription for p in a_creer + a_modifier], par)
+    if changees:
+        resumer_semaine(seance, changees, par)
     return a_creer + a_modifier
 
 
@@ -249,28 +256,45 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
     }
     type_etape = TypeEtape.objects.get(code=TYPE_ETAPE_JOURNAL)
     activite = seance.activite
+    langues = dict(
+        Cpas.objects.filter(pk__in={i.cpas_id for i in inscriptions}).values_list("pk", "langue")
+    )
+    nouvelles, nouvelles_inscriptions, modifiees = [], [], []
     for inscription in inscriptions:
         t = totaux.get(inscription.pk)
         if t is None:
             continue
-        with translation.override(inscription.beneficiaire.cpas.langue):
+        with translation.override(langues.get(inscription.cpas_id) or "fr"):
             note = _resume_texte(activite, semaine, t)
+        minutes = int(t["heures"] * 60) or None
         resume = resumes.get(inscription.pk)
-        minutes = int(t["heures"] * 60)
         if resume is None:
-            etape = noter_etape(
-                inscription.beneficiaire,
-                par,
-                date=t["date"],
-                type=type_etape,
-                duree=minutes or None,
-                note=note,
+            nouvelles.append(
+                Etape(
+                    cpas_id=inscription.cpas_id,
+                    beneficiaire_id=inscription.beneficiaire_id,
+                    auteur=par,
+                    date=t["date"],
+                    type=type_etape,
+                    duree=minutes,
+                    note=note,
+                )
             )
-            ResumeHebdomadaire.objects.create(inscription=inscription, semaine=semaine, etape=etape)
+            nouvelles_inscriptions.append(inscription)
         else:
             etape: Etape = resume.etape
-            etape.date, etape.note, etape.duree = t["date"], note, minutes or None
-            modifier_etape(etape)
+            etape.date, etape.note, etape.duree = t["date"], note, minutes
+            modifiees.append(etape)
+    if nouvelles:
+        etapes = noter_etapes(nouvelles)
+        ResumeHebdomadaire.objects.bulk_create(
+            [
+                ResumeHebdomadaire(inscription=i, semaine=semaine, etape=e)
+                for i, e in zip(nouvelles_inscriptions, etapes, strict=True)
+            ]
+        )
+    if modifiees:
+        modifier_etapes(modifiees, ["date", "note", "duree"])
 
 
 def _resume_texte(activite, semaine, t) -> str:
@@ -311,8 +335,6 @@ def initiales(beneficiaire) -> str:
 def emettre_attestation(inscription: Inscription, type_: str, par) -> Attestation:
     """Issue an attestation: the next number of the person's CPAS for the year (the CPAS row
     is locked so two agents never get the same number), what it states copied now."""
-    from cpas_isp.models import Cpas
-
     if type_ == TypeAttestation.REUSSITE and inscription.statut != S.TERMINE:
         raise ValidationError(_("L'attestation de fin se délivre une fois l'activité terminée."))
     if inscription.statut in (S.ATTENTE,):

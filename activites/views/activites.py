@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,7 +23,7 @@ from activites.forms import (
     RetraitForm,
     SeanceForm,
 )
-from activites.models import Activite, StatutInscription
+from activites.models import Activite, Inscription, Seance, StatutInscription
 from activites.views.commun import (
     gestion_requise,
     get_activite,
@@ -46,17 +47,24 @@ TRI = Tri(
 )
 
 
+def _compte(qs):
+    return Coalesce(
+        Subquery(qs.order_by().values("activite").annotate(n=Count("pk")).values("n")[:1]),
+        0,
+    )
+
+
 @voir_requis
 def liste(request):
     form = FiltreActivitesForm(request.GET, cpas=request.cpas)
     qs = Activite.objects.for_user(request.user).select_related("type", "cpas", "partenaire")
+    # Counts as correlated subqueries (not joins): the page and its paginator's count stay
+    # cheap whatever the number of sessions and enrolments.
     qs = qs.annotate(
-        places_prises=Count(
-            "inscriptions",
-            filter=Q(inscriptions__statut=StatutInscription.INSCRIT),
-            distinct=True,
+        places_prises=_compte(
+            Inscription.objects.filter(activite=OuterRef("pk"), statut=StatutInscription.INSCRIT)
         ),
-        nb_seances=Count("seances", distinct=True),
+        nb_seances=_compte(Seance.objects.filter(activite=OuterRef("pk"))),
     )
     qs, tri = TRI.appliquer(form.filter(qs), request)
     page = paginer(request, qs)

@@ -15,6 +15,7 @@ from cpas_isp.models import JournalAcces, Role
 from tests.activites.factories import ActiviteFactory, SeanceFactory
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import ComptePartenaireFactory, PartenaireFactory
+from tests.trajets.factories import PassageFactory
 from trajets.models import Etape
 
 
@@ -57,8 +58,11 @@ def test_hours_are_summed_exactly(cpas_a, coord):
 def test_one_journal_step_per_person_and_week_kept_up_to_date(cpas_a, coord):
     activite = ActiviteFactory(cpas=cpas_a, titre="Alpha A1")
     b = BeneficiaireFactory(cpas=cpas_a)
-    i = services.inscrire(activite, b, coord)
     lundi = services.lundi(timezone.localdate()) - datetime.timedelta(days=14)
+    passage = PassageFactory(
+        beneficiaire=b, phase="alpha", debut=lundi - datetime.timedelta(days=30)
+    )
+    i = services.inscrire(activite, b, coord)
     seances = _seances(activite, 3, debut=lundi)  # Mon, Tue, Wed of one week
     for s, statut in zip(seances, ["present", "absent", "present"], strict=True):
         services.enregistrer_presences(s, {i: (statut, None)}, coord)
@@ -66,6 +70,7 @@ def test_one_journal_step_per_person_and_week_kept_up_to_date(cpas_a, coord):
     assert etapes.count() == 1
     etape = etapes.get()
     assert etape.type.code == "seance_collective"
+    assert etape.passage == passage
     assert etape.date == seances[2].date
     assert etape.duree == 330  # 2 x 2 h 45
     assert "Alpha A1" in etape.note and "3 séance(s)" in etape.note and "5,5 h" in etape.note
@@ -219,3 +224,29 @@ def test_grid_query_count_does_not_grow_with_participants(
     ajouter(8)
     apres = requetes_de_la_page(client, url)
     assert len(apres) == len(avant)
+
+
+def test_saving_the_grid_runs_the_same_queries_for_2_or_10_people(client, cpas_a, coord):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(coord)
+    client.get("/")
+
+    def requetes_pour(n):
+        activite = ActiviteFactory(cpas=cpas_a, capacite=20)
+        seance = SeanceFactory(activite=activite)
+        inscriptions = [
+            services.inscrire(activite, BeneficiaireFactory(cpas=cpas_a), coord) for _ in range(n)
+        ]
+        url = reverse("activites:presences", args=[seance.pk])
+        comptes = []
+        for statut in ("present", "retard"):  # a first save, then a correction of every mark
+            data = {f"statut-{i.pk}": statut for i in inscriptions}
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.post(url, data, HTTP_HX_REQUEST="true").status_code == 200
+            comptes.append(len(ctx.captured_queries))
+        assert Presence.objects.filter(seance=seance, statut="retard").count() == n
+        return comptes
+
+    assert requetes_pour(2) == requetes_pour(10)

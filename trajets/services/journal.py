@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from trajets.models.journal import Etape, ParametresJournal, TypeEtape
@@ -93,3 +94,42 @@ def marquer_action_faite(etape: Etape, date=None):
     etape.action_faite_le = date or timezone.localdate()
     etape.save(update_fields=["action_faite_le", "modifie_le"])
     return etape
+
+
+def _passages_aux_dates(dates: dict) -> dict:
+    """{person id: the stay running on that person's date} in one query."""
+    if not dates:
+        return {}
+    passages = PassagePhase.objects.filter(
+        beneficiaire_id__in=list(dates), debut__lte=max(dates.values())
+    ).filter(Q(fin__isnull=True) | Q(fin__gte=min(dates.values())))
+    trouves = {}
+    for p in passages:
+        jour = dates[p.beneficiaire_id]
+        if p.debut <= jour and (p.fin is None or p.fin >= jour):
+            trouves[p.beneficiaire_id] = p
+    return trouves
+
+
+@transaction.atomic
+def noter_etapes(etapes: list[Etape]) -> list[Etape]:
+    """Several steps at once, at most one per person (each its own date and text), each
+    linked to the stay running on its date: two queries whatever their number (collective
+    activities write their weekly summaries this way)."""
+    passages = _passages_aux_dates({e.beneficiaire_id: e.date for e in etapes})
+    for e in etapes:
+        e.passage = passages.get(e.beneficiaire_id)
+    return Etape.objects.bulk_create(etapes)
+
+
+@transaction.atomic
+def modifier_etapes(etapes: list[Etape], champs: list[str]) -> list[Etape]:
+    """Save corrected ``champs`` of several steps (at most one per person) at once, each
+    linked again to the stay running on its (maybe new) date."""
+    passages = _passages_aux_dates({e.beneficiaire_id: e.date for e in etapes})
+    maintenant = timezone.now()
+    for e in etapes:
+        e.passage = passages.get(e.beneficiaire_id)
+        e.modifie_le = maintenant
+    Etape.objects.bulk_update(etapes, [*champs, "passage", "modifie_le"])
+    return etapes
