@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('beneficiaires', '0014_invitations_envois'),
         ('cpas_isp', '0008_index_contexte_utilisateur'),
-        ('rendezvous', '0003_invitations_envois'),
+        ('rendezvous', '0005_lettres_et_expiration'),
         ('trajets', '0006_constraint_messages'),
     ]
 
