@@ -271,6 +271,13 @@ def anonymiser_personnes(ids, *, cpas_id, execution: int | None = None) -> Bilan
         )
         if not ids:
             return bilan
+        with connection.cursor() as cursor:
+            # Every trigger first reads this setting; unset, the read raises an error caught
+            # per row (see beneficiaires.imports.execution): an empty list, this transaction.
+            cursor.execute(
+                "SELECT set_config('pgtrigger.ignore', '{}', true) "
+                "WHERE coalesce(current_setting('pgtrigger.ignore', true), '') = ''"
+            )
         contexte = pghistory.runtime._tracker.value.id
         # The ids of every registered row of these people, before anything is deleted: their
         # history events are found by them.
@@ -366,7 +373,7 @@ def _anonymiser_journal(ids, cpas_id) -> int:
     """Access log rows naming these people keep who, when, from where and which page (without
     its query string, which may hold a searched name); their free text no longer names anyone."""
     ct = ContentType.objects.get_for_model(Beneficiaire)
-    lignes = JournalAcces.objects.filter(
+    lignes = JournalAcces.objects.filter(cpas_id=cpas_id).filter(
         Q(personnes__overlap=list(ids)) | Q(content_type=ct, object_id__in=list(ids)),
     )
     n = 0
