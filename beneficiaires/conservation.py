@@ -235,9 +235,10 @@ def relancer_interrompues() -> list[int]:
         )
         for run in perimes:
             run.tache_id = run.tache_id or str(uuid.uuid4())
+            run.statut = StatutAnonymisation.EN_ATTENTE  # free to be claimed again
             run.bail_expire_le = baux.echeance(baux.delai_attente())
             run.relances += 1
-            run.save(update_fields=["tache_id", "bail_expire_le", "relances"])
+            run.save(update_fields=["tache_id", "statut", "bail_expire_le", "relances"])
             transaction.on_commit(functools.partial(_envoyer, run))
             logger.warning("Anonymisation %s interrompue : relancée", run.pk)
             relances.append(run.pk)

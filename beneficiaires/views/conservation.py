@@ -65,6 +65,8 @@ def conservation_page(request):
                     _("Anonymisation lancée : %(n)s dossiers.") % {"n": run.nb_prevus},
                 )
             return redirect("beneficiaires:conservation")
+    if request.htmx and request.GET.get("partiel") == "runs":  # the runs' table, refreshed
+        return render(request, "beneficiaires/_conservation_runs.html", _contexte_runs(request))
     geles = list(
         GelDossier.objects.for_user(request.user).select_related("par").order_by("-le")[:200]
     )
@@ -75,8 +77,6 @@ def conservation_page(request):
         "geles": geles,
         **_contexte_runs(request),
     }
-    if request.htmx and request.GET.get("partiel") == "runs":
-        return render(request, "beneficiaires/_conservation_runs.html", contexte)
     return render(request, "beneficiaires/conservation.html", contexte)
 
 

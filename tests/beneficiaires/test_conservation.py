@@ -189,38 +189,39 @@ def test_another_cpas_is_not_touched(cpas_a, cpas_b, agent, admin_a, make_user):
     assert tables_contenant(secret_b)
 
 
-def test_batches_and_resuming_after_a_killed_worker(cpas_a, agent, admin_a):
+def test_batches_and_resuming_after_a_killed_worker(cpas_a, agent, admin_a, monkeypatch):
     secrets = [dossier_complet(cpas_a, agent, cloture=ans_avant(11))[1] for _ in range(5)]
     run = conservation.demander(cpas_a, admin_a)
-    # A first worker takes the run and dies after two files (one batch of two committed).
-    reservation = conservation._reserver(run.pk, run.tache_id)
-    ids = list(
-        conservation.candidats(cpas_a.pk, run.cloture_avant)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:2]
-    )
-    bilan = conservation.anonymiser_personnes(ids, cpas_id=cpas_a.pk, execution=run.pk)
-    Anonymisation.objects.filter(pk=run.pk).update(nb_anonymises=bilan.dossiers, nb_lots=1)
-    assert reservation is not None
-    # Its lease runs out: the recovery task queues the run again, under the same job id.
-    Anonymisation.objects.filter(pk=run.pk).update(
-        bail_expire_le=timezone.now() - datetime.timedelta(seconds=1)
-    )
-    envoyes = []
-    original = conservation._envoyer
-    conservation._envoyer = envoyes.append
-    try:
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr("django.db.transaction.on_commit", lambda f, *a, **k: f())
-            assert conservation.relancer_interrompues() == [run.pk]
-    finally:
-        conservation._envoyer = original
-    assert [r.pk for r in envoyes] == [run.pk]
-    # The next worker continues with the files not done yet, in batches of two.
+    # The first worker is killed in its third batch (batches of two): no cleanup code runs.
+    original = conservation.anonymiser_personnes
+    lots = []
+
+    def tue_au_troisieme_lot(ids, **kwargs):
+        lots.append(list(ids))
+        if len(lots) == 3:
+            raise KeyboardInterrupt("SIGKILL")
+        return original(ids, **kwargs)
+
+    monkeypatch.setattr(conservation, "anonymiser_personnes", tue_au_troisieme_lot)
+    with pytest.raises(KeyboardInterrupt):
+        conservation.executer(run.pk, run.tache_id, taille_lot=2)
     run.refresh_from_db()
+    assert run.statut == StatutAnonymisation.EN_COURS
+    assert run.nb_anonymises == 4 and run.nb_lots == 2
+    assert Beneficiaire.objects.filter(anonymise_le__isnull=False).count() == 4
+    # While its lease runs, nobody else takes the run; once expired, the recovery task
+    # queues it again under the same job id.
+    envoyes = []
+    monkeypatch.setattr(conservation, "_envoyer", envoyes.append)
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda f, *a, **k: f())
+    assert conservation.relancer_interrompues() == []
     Anonymisation.objects.filter(pk=run.pk).update(
         bail_expire_le=timezone.now() - datetime.timedelta(seconds=1)
     )
+    assert conservation.relancer_interrompues() == [run.pk]
+    assert [r.tache_id for r in envoyes] == [run.tache_id]
+    # The next worker continues with the file not done yet.
+    monkeypatch.setattr(conservation, "anonymiser_personnes", original)
     fini = conservation.executer(run.pk, run.tache_id, taille_lot=2)
 
     assert fini.statut == StatutAnonymisation.TERMINEE
@@ -402,3 +403,31 @@ def test_conservation_page_query_count_does_not_grow(
     for _ in range(3):
         ajouter()
     assert len(requetes_de_la_page(client, url)) == len(avant)
+
+
+def test_an_anonymised_file_is_read_only(cpas_a, agent, admin_a, make_user, client_for):
+    b, secret = dossier_complet(cpas_a, agent, cloture=ans_avant(11))
+    _executer(cpas_a, admin_a)
+    client = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    fiche = client.get(reverse("beneficiaires:detail", args=[b.pk]))
+    assert fiche.status_code == 200 and secret not in fiche.content.decode()
+    assert client.get(reverse("beneficiaires:modifier", args=[b.pk])).status_code == 404
+    assert client.get(reverse("beneficiaires:gel", args=[b.pk])).status_code == 404
+
+
+def test_runs_table_refreshes_in_place_while_a_run_is_going(cpas_a, agent, admin_a, client_for):
+    dossier_complet(cpas_a, agent, cloture=ans_avant(11))
+    run = conservation.demander(cpas_a, admin_a)  # queued on commit: never, in this test
+    client = client_for(admin_a)
+    html = client.get(reverse("beneficiaires:conservation")).content.decode()
+    assert 'hx-trigger="every 2s"' in html and 'id="form-anonymiser"' not in html
+    partiel = client.get(
+        reverse("beneficiaires:conservation"), {"partiel": "runs"}, HTTP_HX_REQUEST="true"
+    )
+    contenu = partiel.content.decode()
+    assert "<html" not in contenu and "En attente" in contenu and "0 / 1" in contenu
+    conservation.executer(run.pk, run.tache_id)
+    contenu = client.get(
+        reverse("beneficiaires:conservation"), {"partiel": "runs"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Terminée" in contenu and "1 / 1" in contenu and "every 2s" not in contenu
