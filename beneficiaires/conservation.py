@@ -283,8 +283,14 @@ def anonymiser_personnes(ids, *, cpas_id, execution: int | None = None) -> Bilan
         # The ids of every registered row of these people, before anything is deleted: their
         # history events are found by them.
         objets = {}
+        avec_personne = _tables_avec_personne()
         for partie in registre.parties():
-            if _modele_evenements(partie.modele):
+            evenements = _modele_evenements(partie.modele)
+            # Events found by their person column need no ids; the others (an appointment's,
+            # reached through its participants) and rows about to be deleted do.
+            if any(e._meta.db_table not in avec_personne for e in evenements) or (
+                evenements and partie.supprimer
+            ):
                 objets[partie.label] = list(partie.queryset(ids).values_list("pk", flat=True))
         personne = registre.partie(PERSONNE)
         for partie in registre.parties():
@@ -330,6 +336,14 @@ def _evenements_par_modele() -> dict[str, list]:
         ):
             found.setdefault(model.pgh_tracked_model._meta.label, []).append(model)
     return found
+
+
+@functools.cache
+def _tables_avec_personne() -> frozenset:
+    """Event tables whose rows name their person (a column or a chain of keys to it)."""
+    from cpas_isp.audit.sources import sources
+
+    return frozenset(s.table for s in sources() if s.filtre_personnes_sql() is not None)
 
 
 def _modele_evenements(modele) -> list:
