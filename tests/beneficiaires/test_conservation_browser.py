@@ -34,9 +34,7 @@ def test_admin_runs_an_anonymisation_from_the_dry_run_to_the_report(
     run = envoyes.pop()
     conservation.executer(run.pk, run.tache_id)  # the worker
     # No click: the runs' table, polled every 2 s, shows the report.
-    page.wait_for_function(
-        "document.querySelector('#table-runs').innerText.includes('Terminée')", timeout=15_000
-    )
+    page.locator("#table-runs", has_text="Terminée").wait_for(timeout=15_000)
     assert "1 / 1" in page.locator("#table-runs").inner_text()
     b.refresh_from_db()
     assert b.anonymise_le is not None and Beneficiaire.objects.filter(niss=None).count() == 1
