@@ -10,8 +10,10 @@ class BeneficiairesConfig(AppConfig):
         # Not at the top: these import models, which Django loads after the app configs.
         from cpas_isp.audit.confidentialite import enregistrer_recherche_personnes
 
+        from . import exports
         from .imports import types
         from .queries import rechercher
 
         types.register()
+        exports.register()
         enregistrer_recherche_personnes(rechercher)

@@ -461,8 +461,69 @@ def charger(ctx) -> None:
         DroitAide.objects.bulk_create(droits, batch_size=2000)
         FreinBeneficiaire.objects.bulk_create(notes, batch_size=2000)
         BilanSocioProfessionnel.objects.bulk_create(bilans, batch_size=2000)
+        anciens = _dossiers_anciens(ctx, cpas, utilises, coordinateur)
         if ctx.stdout is not None:
+            ctx.stdout.write(f"  {cpas.code} : {anciens} dossiers clôturés il y a plus de 10 ans")
             ctx.stdout.write(
                 f"  {cpas.code} : {len(personnes)} bénéficiaires, {len(droits)} droits, "
                 f"{len(notes)} freins, {len(bilans)} versions de bilan"
             )
+
+
+def _dossiers_anciens(ctx, cpas, utilises: set, coordinateur) -> int:
+    """Files closed more than ten years ago (past the default retention), with their rights
+    and a BSP, so the functional administrator's retention page has something to anonymise;
+    one of them is under a legal hold."""
+    from .models import GelDossier, RegleConservation
+
+    rng, today = ctx.rng, ctx.aujourd_hui
+    RegleConservation.objects.get_or_create(cpas=cpas, defaults={"annees": 10, "modifie_par": None})
+    personnes = []
+    for _i in range(25 if cpas.code == "anderlecht" else 10):
+        genre = "M" if rng.random() < 0.5 else "F"
+        cloture = today - datetime.timedelta(days=rng.randint(10 * 366 + 30, 14 * 365))
+        ouverture = cloture - datetime.timedelta(days=rng.randint(200, 1500))
+        naissance = ouverture - datetime.timedelta(days=rng.randint(19 * 365, 55 * 365))
+        personnes.append(
+            Beneficiaire(
+                cpas=cpas,
+                niss=_niss(rng, naissance, genre, utilises),
+                nom=rng.choice(NOMS),
+                prenom=rng.choice(PRENOMS_H if genre == "M" else PRENOMS_F),
+                date_naissance=naissance,
+                genre=genre,
+                commune=rng.choice(COMMUNES[cpas.code])[1],
+                date_ouverture=ouverture,
+                date_cloture=cloture,
+            )
+        )
+    Beneficiaire.objects.bulk_create(personnes)
+    DroitAide.objects.bulk_create(
+        DroitAide(
+            cpas=cpas,
+            beneficiaire=b,
+            type=TypeDroit.RIS,
+            categorie=CategorieDroit.ISOLE,
+            debut=b.date_ouverture,
+            fin=b.date_cloture,
+        )
+        for b in personnes
+    )
+    BilanSocioProfessionnel.objects.bulk_create(
+        BilanSocioProfessionnel(
+            cpas=cpas,
+            beneficiaire=b,
+            version=1,
+            projet=rng.choice(PROJETS),
+            contexte="Dossier clôturé : emploi trouvé.",
+            auteur=coordinateur,
+        )
+        for b in personnes
+    )
+    GelDossier.objects.create(
+        cpas=cpas,
+        beneficiaire=personnes[0],
+        motif="Recours pendant devant le tribunal du travail",
+        par=coordinateur,
+    )
+    return len(personnes)

@@ -365,3 +365,25 @@ class CaseloadFiltreForm(FiltreForm):
 
     def filtrer_groupe(self, qs, groupe):
         return qs.filter(condition_groupe(groupe, self.aujourd_hui))
+
+
+class RegleConservationForm(forms.ModelForm):
+    class Meta:
+        from .models import RegleConservation
+
+        model = RegleConservation
+        fields = ["annees"]
+
+
+class GelDossierForm(forms.ModelForm):
+    class Meta:
+        from .models import GelDossier
+
+        model = GelDossier
+        fields = ["motif"]
+
+    def clean_motif(self):
+        motif = (self.cleaned_data.get("motif") or "").strip()
+        if not motif:
+            raise ValidationError(_("Donnez le motif du gel."))
+        return motif

@@ -19,9 +19,10 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   coordinators). It must return a queryset usable in ``pk__in`` (no evaluation). Until one is
   registered, an agent's caseload is the people they refer and the cellule filter is hidden.
   Several registered functions are OR-ed.
-- ``register_donnees_personnelles(func)``: ``func(beneficiaire) -> dict[str, list[dict]]``, what
-  the app holds on the person, added to the personal data export (right of access, JSON/PDF).
-  Values must be JSON-serialisable (dates allowed); keys are section titles.
+- ``register_donnees_personnelles(func)``: ``func(beneficiaire) -> dict[str, list[dict]]``, extra
+  free-form sections of the personal data export (JSON-serialisable values). Superseded by
+  ``beneficiaires.registre``, where each app registers its models once for both the export and
+  the anonymisation (and a test fails when a person-linked model is not registered there).
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ def peut_voir_beneficiaire(user, beneficiaire) -> bool:
 
 
 def peut_modifier_beneficiaire(user, beneficiaire) -> bool:
-    return peut_voir_beneficiaire(user, beneficiaire)
+    """An anonymised file stays readable for its statistics but is never edited again."""
+    return beneficiaire.anonymise_le is None and peut_voir_beneficiaire(user, beneficiaire)
 
 
 def peut_voir_freins_sensibles(user, beneficiaire) -> bool:

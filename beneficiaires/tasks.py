@@ -33,3 +33,36 @@ def relancer_imports_interrompus():
     """Every minute (Celery beat): queue again the batches whose worker was killed."""
     with contexte_script("beneficiaires.relancer_imports_interrompus"):
         return lots.relancer_lots_interrompus()
+
+
+# --- Retention (beneficiaires.conservation) ---------------------------------------------------
+
+
+@shared_task(name="beneficiaires.tasks.anonymiser_dossiers", acks_late=True)
+def anonymiser_dossiers(anonymisation_id: int):
+    """Anonymise the files of a confirmed run, batch after batch (resumable)."""
+    from beneficiaires import conservation  # cycle: conservation queues this task
+
+    with contexte_script("beneficiaires.anonymiser_dossiers", anonymisation=anonymisation_id):
+        run = conservation.executer(anonymisation_id, anonymiser_dossiers.request.id or "")
+    if run is None:
+        return {"anonymisation": None, "ignore": True}
+    return {"anonymisation": run.pk, "statut": run.statut, "dossiers": run.nb_anonymises}
+
+
+@shared_task(name="beneficiaires.tasks.relancer_anonymisations")
+def relancer_anonymisations():
+    """Every minute (Celery beat): queue again the runs whose worker was killed."""
+    from beneficiaires import conservation
+
+    with contexte_script("beneficiaires.relancer_anonymisations"):
+        return conservation.relancer_interrompues()
+
+
+@shared_task(name="beneficiaires.tasks.elaguer_historique")
+def elaguer_historique():
+    """Nightly (Celery beat): delete history events and access log rows past their retention
+    periods (HISTORIQUE_CONSERVATION_JOURS, JOURNAL_ACCES_CONSERVATION_JOURS)."""
+    from beneficiaires import conservation
+
+    return conservation.elaguer_historique()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dossiers, imports
+from .views import conservation, dossiers, imports
 
 app_name = "beneficiaires"
 
@@ -21,6 +21,9 @@ urlpatterns = [
     path("<int:pk>/bilan/", dossiers.bilan_modifier, name="bilan_modifier"),
     path("<int:pk>/bilan/historique/", dossiers.bilan_historique, name="bilan_historique"),
     path("<int:pk>/donnees/", dossiers.donnees_personnelles, name="donnees_personnelles"),
+    path("<int:pk>/gel/", conservation.gel, name="gel"),
+    path("<int:pk>/gel/lever/", conservation.gel_lever, name="gel_lever"),
+    path("conservation/", conservation.conservation_page, name="conservation"),
     path("import/", imports.import_liste, name="import_liste"),
     path("import/<int:pk>/", imports.import_detail, name="import_detail"),
     path("import/<int:pk>/statut/", imports.import_statut, name="import_statut"),

@@ -310,6 +310,12 @@ SMS_CALLBACK_SECRET = env("SMS_CALLBACK_SECRET", default="")
 # pgtrigger installs every registered trigger after each migrate.
 PGTRIGGER_INSTALL_ON_MIGRATE = True
 
+# Retention of the history tables (pghistory events) and of the access log, in days (0: kept
+# for ever); pruned nightly by beneficiaires.tasks.elaguer_historique. Anonymised files lose
+# their history at once, whatever these periods.
+HISTORIQUE_CONSERVATION_JOURS = env.int("HISTORIQUE_CONSERVATION_JOURS", default=3650)
+JOURNAL_ACCES_CONSERVATION_JOURS = env.int("JOURNAL_ACCES_CONSERVATION_JOURS", default=3650)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
 from cpas_isp import permissions
@@ -116,3 +117,68 @@ def register():
     hooks.register_section(section)
     hooks.register_timeline(timeline)
     hooks.register_action(actions)
+    register_donnees()
+
+
+def register_donnees():
+    """What this app keeps on a person (right of access, anonymisation): ``beneficiaires.registre``.
+    Texts written about the person are erased; statuses, dates and results stay (statistics)."""
+    from beneficiaires import registre
+
+    from .models import (
+        AvisParticipant,
+        MessageOrientation,
+        Partenaire,
+        PresenceOrientation,
+        Programme,
+        ServicePartenaire,
+    )
+
+    registre.enregistrer(
+        Orientation,
+        personne="beneficiaire",
+        titre=gettext_lazy("Orientations vers des partenaires"),
+        effacer=[
+            "motif",
+            "resultat_attendu",
+            "informations_partagees",
+            "motif_refus",
+            "resultat_detail",
+        ],
+        ordre=30,
+    )
+    registre.enregistrer(
+        TransitionOrientation,
+        personne="orientation__beneficiaire",
+        titre=gettext_lazy("Étapes des orientations"),
+        effacer=["commentaire"],
+        ordre=31,
+    )
+    registre.enregistrer(
+        MessageOrientation,
+        personne="orientation__beneficiaire",
+        titre=gettext_lazy("Messages des orientations"),
+        effacer=["texte"],
+        ordre=32,
+    )
+    registre.enregistrer(
+        PresenceOrientation,
+        personne="orientation__beneficiaire",
+        titre=gettext_lazy("Présences chez les partenaires"),
+        effacer=["commentaire"],
+        ordre=33,
+    )
+    registre.enregistrer(
+        Participation,
+        personne="beneficiaire",
+        titre=gettext_lazy("Participations aux programmes"),
+        ordre=34,
+    )
+    registre.enregistrer(
+        AvisParticipant,
+        personne="participation__beneficiaire",
+        titre=gettext_lazy("Avis donnés sur les programmes"),
+        effacer=["commentaire"],
+        ordre=35,
+    )
+    registre.hors_personne(Partenaire, ServicePartenaire, Programme)

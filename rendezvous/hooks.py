@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
 from rendezvous import queries
-from rendezvous.models import Envoi, RendezVous
+from rendezvous.models import RendezVous
 
 
 def section(request, beneficiaire):
@@ -67,7 +67,7 @@ def timeline(beneficiaire, user):
     ]
 
 
-def donnees_personnelles(beneficiaire):
+def donnees_personnelles_rendez_vous(beneficiaire):
     rdvs = (
         RendezVous.objects.filter(
             cpas_id=beneficiaire.cpas_id, participants__beneficiaire=beneficiaire
@@ -75,39 +75,84 @@ def donnees_personnelles(beneficiaire):
         .select_related("type", "lieu", "agent")
         .order_by("debut")
     )
-    envois = Envoi.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire).order_by(
-        "cree_le", "id"
-    )
-    return {
-        "messages_envoyes": [
-            {
-                "cree_le": timezone.localtime(e.cree_le),
-                "envoye_le": timezone.localtime(e.envoye_le) if e.envoye_le else None,
-                "canal": e.get_canal_display(),
-                "nature": e.get_nature_display(),
-                "destinataire": e.destinataire,
-                "statut": e.get_statut_display(),
-                "statut_le": timezone.localtime(e.statut_le) if e.statut_le else None,
-                "erreur": e.erreur,
-            }
-            for e in envois
-        ],
-        "rendez_vous": [
-            {
-                "debut": timezone.localtime(r.debut),
-                "duree_minutes": r.duree,
-                "type": r.type.libelle,
-                "lieu": str(r.lieu or ""),
-                "agent": str(r.agent),
-                "statut": r.get_statut_display(),
-            }
-            for r in rdvs
-        ],
-    }
+    return [
+        {
+            "debut": timezone.localtime(r.debut),
+            "duree_minutes": r.duree,
+            "type": r.type.libelle,
+            "lieu": str(r.lieu or ""),
+            "agent": str(r.agent),
+            "statut": r.get_statut_display(),
+            "note": r.note,
+        }
+        for r in rdvs
+    ]
 
 
 def register():
     hooks.register_section(section)
     hooks.register_action(actions)
     hooks.register_timeline(timeline)
-    hooks.register_donnees_personnelles(donnees_personnelles)
+    register_donnees()
+
+
+def register_donnees():
+    """What this app keeps on a person (right of access, anonymisation): ``beneficiaires.registre``.
+    Notes and addresses written are erased; appointments' dates, types and outcomes stay."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    from beneficiaires import registre
+    from rendezvous.models import (
+        Agenda,
+        ChangementStatut,
+        Envoi,
+        Invitation,
+        Lieu,
+        Participant,
+        TypeRendezVous,
+    )
+
+    registre.enregistrer(
+        RendezVous,
+        personne="participants__beneficiaire",
+        titre=gettext_lazy("Rendez-vous"),
+        exporter=donnees_personnelles_rendez_vous,
+        effacer=["note"],
+        ordre=40,
+        cle="rendez_vous",
+    )
+    registre.enregistrer(
+        Participant,
+        personne="beneficiaire",
+        titre=gettext_lazy("Participations aux rendez-vous"),
+        champs=["rendez_vous", "debut", "fin", "annule"],
+        ordre=41,
+    )
+    registre.enregistrer(
+        ChangementStatut,
+        personne="rendez_vous__participants__beneficiaire",
+        titre=gettext_lazy("Suivi des rendez-vous"),
+        champs=["rendez_vous", "ancien", "nouveau", "le", "motif"],
+        effacer=["motif"],
+        ordre=42,
+    )
+    registre.enregistrer(
+        Invitation,
+        personne="beneficiaire",
+        titre=gettext_lazy("Invitations et convocations"),
+        champs=["mode", "type", "statut", "canaux", "expire_le", "cree_le", "rendez_vous"],
+        # The booking link's token: replaced, so an old link opens nothing.
+        effacer=["jeton"],
+        remplacements={"jeton": Concat(Value("anonyme-"), Cast("pk", CharField()))},
+        ordre=43,
+    )
+    registre.enregistrer(
+        Envoi,
+        personne="beneficiaire",
+        titre=gettext_lazy("Messages envoyés"),
+        champs=["canal", "nature", "destinataire", "statut", "cree_le", "envoye_le"],
+        effacer=["destinataire", "erreur"],
+        ordre=44,
+    )
+    registre.hors_personne(Agenda, Lieu, TypeRendezVous)

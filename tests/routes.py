@@ -96,6 +96,9 @@ ROUTES = {
     "beneficiaires:import_liste": sans,
     "beneficiaires:import_detail": avec(pk="lot"),
     "beneficiaires:import_statut": avec(pk="lot"),
+    "beneficiaires:gel": avec(pk="b"),
+    "beneficiaires:gel_lever": avec(pk="b"),
+    "beneficiaires:conservation": sans,
     # partenaires
     "partenaires:liste": sans,
     "partenaires:creer": sans,

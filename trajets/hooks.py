@@ -167,6 +167,7 @@ def _choix_phases():
 
 
 def register():
+    register_donnees()
     hooks.register_timeline(timeline)
     hooks.register_section(
         _section("trajets/_section_trajet.html", 20, gettext_lazy("Trajet"), "trajet")
@@ -192,3 +193,80 @@ def register():
         )
     )
     hooks.register_cellule_filter(queries.filtrer_par_cellule)
+
+
+def register_donnees():
+    """What this app keeps on a person (right of access, anonymisation): ``beneficiaires.registre``.
+    Texts (notes, PIIS content, evaluations) are erased; phases, their dates and exit reasons,
+    PIIS dates and statuses, article 60 contracts' dates and hours stay (statistics)."""
+    from beneficiaires import registre
+    from trajets.models import (
+        AppreciationObjectif,
+        ContratArticle60,
+        EngagementTiers,
+        Etape,
+        EvaluationPiis,
+        MotifSortie,
+        ObjectifPiis,
+        Piis,
+        TypeEtape,
+    )
+
+    registre.enregistrer(
+        PassagePhase,
+        personne="beneficiaire",
+        titre=gettext_lazy("Phases du trajet"),
+        effacer=["note"],
+        ordre=10,
+    )
+    registre.enregistrer(
+        Etape,
+        personne="beneficiaire",
+        titre=gettext_lazy("Journal (étapes)"),
+        effacer=["note", "note_confidentielle", "prochaine_action"],
+        ordre=11,
+    )
+    registre.enregistrer(
+        Piis,
+        personne="beneficiaire",
+        titre=gettext_lazy("PIIS"),
+        effacer=["engagements_personne", "engagements_cpas"],
+        ignorer=["trajets.Piis:piis_signe_fige"],
+        ordre=12,
+    )
+    registre.enregistrer(
+        ObjectifPiis,
+        personne="piis__beneficiaire",
+        titre=gettext_lazy("Objectifs des PIIS"),
+        effacer=["libelle"],
+        ordre=13,
+    )
+    registre.enregistrer(
+        EngagementTiers,
+        personne="piis__beneficiaire",
+        titre=gettext_lazy("Engagements de tiers (PIIS)"),
+        effacer=["nom", "engagements"],
+        ordre=14,
+    )
+    registre.enregistrer(
+        EvaluationPiis,
+        personne="piis__beneficiaire",
+        titre=gettext_lazy("Évaluations des PIIS"),
+        effacer=["appreciation", "suites"],
+        ordre=15,
+    )
+    registre.enregistrer(
+        AppreciationObjectif,
+        personne="evaluation__piis__beneficiaire",
+        titre=gettext_lazy("Appréciations des objectifs"),
+        effacer=["commentaire"],
+        ordre=16,
+    )
+    registre.enregistrer(
+        ContratArticle60,
+        personne="beneficiaire",
+        titre=gettext_lazy("Contrats article 60"),
+        effacer=["motif_derogation", "formation", "note"],
+        ordre=17,
+    )
+    registre.hors_personne(MotifSortie, TypeEtape)

@@ -4,9 +4,18 @@
   need-to-know rule ``Beneficiaire.objects.visibles_par``.
 - ``suivi``: RIS/ERIS rights (``DroitAide``), obstacles (``Frein``, ``FreinBeneficiaire``), the
   versioned bilan socioprofessionnel (``BilanSocioProfessionnel``, ``SECTIONS_BSP``).
+- ``conservation``: retention (``RegleConservation``), legal holds (``GelDossier``) and the
+  anonymisation runs (``Anonymisation``).
 - ``lots``: the staged import's batches (``LotImport``, ``LigneLot``, ``StatutLot``).
 """
 
+from .conservation import (
+    ANNEES_CONSERVATION_DEFAUT,
+    Anonymisation,
+    GelDossier,
+    RegleConservation,
+    StatutAnonymisation,
+)
 from .lots import STATUTS_EN_TRAITEMENT, LigneLot, LotImport, StatutLot
 from .personnes import (
     Beneficiaire,
@@ -31,6 +40,11 @@ from .suivi import (
 )
 
 __all__ = [
+    "ANNEES_CONSERVATION_DEFAUT",
+    "Anonymisation",
+    "GelDossier",
+    "RegleConservation",
+    "StatutAnonymisation",
     "STATUTS_EN_TRAITEMENT",
     "SECTIONS_BSP",
     "Beneficiaire",

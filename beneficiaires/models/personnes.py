@@ -95,8 +95,9 @@ class Unaccent(Func):
 class Beneficiaire(TenantModel):
     # Overrides TenantModel's: ``cpas.beneficiaires`` is used by the apps that count files.
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="beneficiaires")
+    # NULL only for an anonymised file (the unique constraint ignores NULLs).
     niss = models.CharField(
-        _("NISS"), max_length=11, help_text=_("Numéro de registre national ou BIS")
+        _("NISS"), max_length=11, null=True, help_text=_("Numéro de registre national ou BIS")
     )
     nom = models.CharField(_("nom"), max_length=150)
     prenom = models.CharField(_("prénom"), max_length=150)
@@ -144,6 +145,8 @@ class Beneficiaire(TenantModel):
     # Lower-case unaccented "nom prenom", set by the database (trigger below) on every write,
     # so that search reads a column served by a trigram index (queries.rechercher).
     nom_recherche = models.TextField(editable=False, blank=True, default="")
+    # Set when the retention period ran out and the file was anonymised (identity erased).
+    anonymise_le = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
 
     objects = BeneficiaireQuerySet.as_manager()
 
@@ -170,7 +173,8 @@ class Beneficiaire(TenantModel):
                 violation_error_message=_("Ce NISS est déjà celui d'un autre dossier de ce CPAS."),
             ),
             models.CheckConstraint(
-                condition=Q(niss__regex=r"^[0-9]{11}$"),
+                condition=Q(niss__isnull=False, niss__regex=r"^[0-9]{11}$")
+                | Q(niss__isnull=True, anonymise_le__isnull=False),
                 name="beneficiaire_niss_11_chiffres",
                 violation_error_code="niss_invalide",
                 violation_error_message=_("Le NISS compte 11 chiffres."),
@@ -199,6 +203,8 @@ class Beneficiaire(TenantModel):
         ]
 
     def __str__(self):
+        if self.anonymise_le is not None:
+            return _("Dossier anonymisé n° %(n)s") % {"n": self.pk}
         return f"{self.nom.upper()} {self.prenom}"
 
     def get_absolute_url(self):
@@ -210,6 +216,8 @@ class Beneficiaire(TenantModel):
 
     @property
     def nom_complet(self):
+        if self.anonymise_le is not None:
+            return str(self)
         return f"{self.prenom} {self.nom}".strip()
 
     def age_le(self, date):
