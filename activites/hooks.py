@@ -135,4 +135,45 @@ def register():
     hooks.register_section(section)
     hooks.register_action(actions)
     hooks.register_timeline(timeline)
-    hooks.register_donnees_personnelles(donnees_personnelles)
+    register_donnees()
+
+
+def register_donnees():
+    """What this app keeps on a person (right of access, anonymisation):
+    ``beneficiaires.registre``. A withdrawal's free-text detail is erased; enrolments, their
+    phase, result and the hours attended stay (the statistics count them)."""
+    from activites.models import Activite, Module, ResumeHebdomadaire, Seance, TypeActivite
+    from beneficiaires import registre
+
+    registre.enregistrer(
+        Inscription,
+        personne="beneficiaire",
+        titre=gettext_lazy("Activités collectives"),
+        exporter=lambda b: donnees_personnelles(b)["activites_collectives"],
+        effacer=["precision_retrait"],
+        ordre=50,
+        cle="activites_collectives",
+    )
+    registre.enregistrer(
+        Presence,
+        personne="inscription__beneficiaire",
+        titre=gettext_lazy("Présences aux activités"),
+        champs=["seance", "statut", "heures"],
+        ordre=51,
+    )
+    registre.enregistrer(
+        Attestation,
+        personne="inscription__beneficiaire",
+        titre=gettext_lazy("Attestations"),
+        champs=["type", "annee", "numero", "heures", "premiere_seance", "derniere_seance"],
+        effacer=["initiales"],
+        ordre=52,
+    )
+    registre.enregistrer(
+        ResumeHebdomadaire,
+        personne="inscription__beneficiaire",
+        titre=gettext_lazy("Résumés hebdomadaires des présences"),
+        champs=["semaine", "etape"],
+        ordre=53,
+    )
+    registre.hors_personne(Activite, Module, Seance, TypeActivite)

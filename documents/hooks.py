@@ -142,9 +142,7 @@ def _libelle_echeance(nom, categorie):
 def register():
     hooks.register_section(section)
     hooks.register_action(actions)
-    hooks.register_donnees_personnelles(
-        lambda b: {str(_("Documents")): queries.donnees_personnelles(b)}
-    )
+    register_donnees()
     register_bloc("trajets.etape", _bloc("etape"))
     register_bloc("trajets.piis", _bloc("piis"))
     register_bloc("trajets.contrat", _bloc("contrat"))
@@ -159,3 +157,33 @@ def register():
             libelle=_libelle_echeance,
         )
     )
+
+
+def register_donnees():
+    """The documents in the right of access (metadata, never the content) and in the
+    anonymisation (rows and stored content deleted): ``beneficiaires.registre``."""
+    from django.utils.translation import gettext_lazy
+
+    from beneficiaires import registre
+    from documents.models import CategorieDocument, Document, ParametresDocuments, PartageDocument
+    from documents.services import effacer_fichiers
+
+    registre.enregistrer(
+        Document,
+        personne="beneficiaire",
+        titre=gettext_lazy("Documents"),
+        exporter=queries.donnees_personnelles,
+        supprimer=True,
+        anonymiser=effacer_fichiers,
+        ordre=60,
+        cle="documents",
+    )
+    registre.enregistrer(
+        PartageDocument,
+        personne="document__beneficiaire",
+        titre=gettext_lazy("Documents partagés avec un partenaire"),
+        champs=["document", "orientation", "partage_le"],
+        supprimer=True,
+        ordre=61,
+    )
+    registre.hors_personne(CategorieDocument, ParametresDocuments)

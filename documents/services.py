@@ -215,12 +215,11 @@ def supprimer(document: Document) -> None:
         transaction.on_commit(lambda: default_storage.delete(nom))
 
 
-def effacer_documents(beneficiaire) -> int:
-    """Erase every document of a person, rows and stored content (retention and
-    anonymisation). Returns how many documents were erased. The content goes once the
-    deletion commits (inside an enclosing transaction: when that commits)."""
+def effacer_fichiers(documents) -> int:
+    """Delete the ``documents`` (a queryset) and, once the deletion commits, their stored
+    content. Returns how many documents were deleted. The anonymisation registry calls it on a
+    person's documents (``documents.hooks``)."""
     with transaction.atomic():
-        documents = Document.objects.filter(beneficiaire=beneficiaire)
         noms = list(documents.values_list("fichier", flat=True))
         documents.delete()
 
@@ -230,6 +229,13 @@ def effacer_documents(beneficiaire) -> int:
 
         transaction.on_commit(effacer_contenus)
     return len(noms)
+
+
+def effacer_documents(beneficiaire) -> int:
+    """Erase every document of a person, rows and stored content (retention and
+    anonymisation). Returns how many documents were erased. The content goes once the
+    deletion commits (inside an enclosing transaction: when that commits)."""
+    return effacer_fichiers(Document.objects.filter(beneficiaire=beneficiaire))
 
 
 def basculer_partage(document: Document, orientation, user) -> bool:
