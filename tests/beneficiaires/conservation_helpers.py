@@ -10,7 +10,9 @@ import uuid
 from django.db import connection
 from django.utils import timezone
 
+from activites import services as services_activites
 from beneficiaires import conservation
+from documents import services as services_documents
 from partenaires.models import (
     AvisParticipant,
     MessageOrientation,
@@ -18,12 +20,14 @@ from partenaires.models import (
     TransitionOrientation,
 )
 from rendezvous.models import ChangementStatut, Envoi, Invitation, RendezVous
+from tests.activites.factories import ActiviteFactory, SeanceFactory
 from tests.beneficiaires.factories import (
     BeneficiaireFactory,
     BilanFactory,
     DroitFactory,
     FreinBeneficiaireFactory,
 )
+from tests.documents.factories import deposer
 from tests.partenaires.factories import OrientationFactory, ParticipationFactory, ProgrammeFactory
 from tests.rendezvous.factories import moment, planifier
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory, motif
@@ -192,6 +196,29 @@ def dossier_complet(cpas, agent, *, cloture: datetime.date | None, secret: str |
         destinataire=b.email,
         par=agent,
     )
+    activite = ActiviteFactory(
+        cpas=cpas,
+        debut=debut + datetime.timedelta(days=50),
+        fin=debut + datetime.timedelta(days=200),
+    )
+    seance = SeanceFactory(activite=activite, date=debut + datetime.timedelta(days=60))
+    inscription = services_activites.inscrire(
+        activite, b, agent, date=debut + datetime.timedelta(days=55)
+    )
+    services_activites.enregistrer_presences(seance, {inscription: ("present", None)}, agent)
+    services_activites.emettre_attestation(inscription, "presence", agent)
+    # A second activity left with a reason written by the agent.
+    retrait = services_activites.inscrire(
+        ActiviteFactory(cpas=cpas, debut=debut, fin=debut + datetime.timedelta(days=100)),
+        b,
+        agent,
+        date=debut + datetime.timedelta(days=3),
+    )
+    services_activites.retirer(
+        retrait, "autre", precision=f"retrait {secret}", date=debut + datetime.timedelta(days=9)
+    )
+    document = deposer(b, agent, nom=f"diplome-{secret}.pdf", lien={"etape_id": etape.pk})
+    services_documents.basculer_partage(document, orientation, agent)
     return b, secret
 
 
