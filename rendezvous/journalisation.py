@@ -1,12 +1,18 @@
-"""A logging filter that hides the booking links' tokens: the web server's request lines and
-Django's "Not Found" warnings would otherwise write them to the logs."""
+"""A logging filter that hides the secret tokens of the links that work without an account (the
+person's booking link, an agenda's calendar feed): the web server's request lines and Django's
+"Not Found" warnings would otherwise write them to the logs. gunicorn's access log uses
+``masquer`` too (``gunicorn.conf.py``)."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-MOTIF = re.compile(r"(/rdv/)[^/\s\"'?]+")
+MOTIF = re.compile(r"(/rdv/|/ics/)[^/\s\"'?]+")
+
+
+def a_masquer(texte) -> bool:
+    return isinstance(texte, str) and ("/rdv/" in texte or "/ics/" in texte)
 
 
 def masquer(texte: str) -> str:
@@ -15,16 +21,11 @@ def masquer(texte: str) -> str:
 
 class MasquerJetons(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and "/rdv/" in record.msg:
+        if a_masquer(record.msg):
             record.msg = masquer(record.msg)
         if record.args:
             if isinstance(record.args, tuple):
-                record.args = tuple(
-                    masquer(a) if isinstance(a, str) and "/rdv/" in a else a for a in record.args
-                )
+                record.args = tuple(masquer(a) if a_masquer(a) else a for a in record.args)
             elif isinstance(record.args, dict):
-                record.args = {
-                    k: masquer(a) if isinstance(a, str) and "/rdv/" in a else a
-                    for k, a in record.args.items()
-                }
+                record.args = {k: masquer(a) if a_masquer(a) else a for k, a in record.args.items()}
         return True
