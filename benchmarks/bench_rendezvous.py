@@ -63,17 +63,21 @@ def remplir():
     today = timezone.localdate()
     cpas = Cpas.objects.create(code="bench", nom="CPAS Bench")
     cellules = list(cpas.cellules.order_by("ordre", "code"))
-    agents = []
-    for k in range(AGENTS):
-        user = User.objects.create_user(
-            f"agent{k}.bench", password="x", first_name=f"Agent{k}", last_name="Bench"
-        )
-        Membership.objects.create(
-            user=user, cpas=cpas, role=Role.AGENT, cellule=cellules[k % len(cellules)]
-        )
-        agents.append(user)
-    coord = User.objects.create_user("coord.bench", password="x")
-    Membership.objects.create(user=coord, cpas=cpas, role=Role.COORDINATEUR)
+    # The clients log in with force_login: no password to hash.
+    agents = User.objects.bulk_create(
+        [
+            User(username=f"agent{k}.bench", first_name=f"Agent{k}", last_name="Bench")
+            for k in range(AGENTS)
+        ]
+    )
+    coord = User.objects.create(username="coord.bench")
+    Membership.objects.bulk_create(
+        [
+            Membership(user=u, cpas=cpas, role=Role.AGENT, cellule=cellules[k % len(cellules)])
+            for k, u in enumerate(agents)
+        ]
+        + [Membership(user=coord, cpas=cpas, role=Role.COORDINATEUR)]
+    )
     agendas = Agenda.objects.bulk_create([Agenda(cpas=cpas, agent=a) for a in agents])
     Agenda.objects.bulk_create([Agenda(cpas=cpas, cellule=c) for c in cellules])
     debut_regles = today - datetime.timedelta(days=JOURS_PASSES)
