@@ -132,13 +132,14 @@ _CONDITIONS = {
     "en_attente": "attente",
 }
 
-# The first appointment seen of a person from a date (local) up to a date, optionally of a kind.
+# The first appointment seen of a person from a date (local) up to a date, optionally of a kind
+# (on the participant's copy of the period: the index (beneficiaire, debut) answers it).
 _PREMIER_VU = """(
-    SELECT min((r.debut AT TIME ZONE %(tz)s)::date)
+    SELECT min((p.debut AT TIME ZONE %(tz)s)::date)
     FROM {participant} p JOIN {rdv} r ON r.id = p.rendez_vous_id
     WHERE p.beneficiaire_id = {qui} AND p.issue = 'vu' AND r.cpas_id = ANY(%(cpas)s) {filtre_type}
-      AND r.debut >= ({depuis}::timestamp AT TIME ZONE %(tz)s)
-      AND r.debut < (({jusqu_a} + 1)::timestamp AT TIME ZONE %(tz)s)
+      AND p.debut >= ({depuis}::timestamp AT TIME ZONE %(tz)s)
+      AND p.debut < (({jusqu_a} + 1)::timestamp AT TIME ZONE %(tz)s)
 )"""
 
 

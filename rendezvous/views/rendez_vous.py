@@ -261,6 +261,12 @@ def issue_participant(request, rdv_pk, beneficiaire_pk):
     html = render_to_string(
         "rendezvous/_presences.html", {"rdv": rdv, "erreur": erreur}, request=request
     )
+    # The appointment's card (its status follows the participants') is redrawn too.
+    html += render_to_string(
+        "rendezvous/_rdv.html",
+        {"rdv": rdv, "avec_date": True, "avec_agent": True, "oob": True},
+        request=request,
+    )
     response = HttpResponse(html)
     if erreur is None:
         return _htmx_trigger(response, "etapeEnregistree", {"beneficiaires": [b.pk]})

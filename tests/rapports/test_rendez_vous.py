@@ -313,9 +313,13 @@ def test_pending_invitations_link(cpas_a, coordinateur, charge_a_venir, client_f
     client = client_for(coordinateur)
     html = client.get(reverse("rapports:tableau_de_bord")).content.decode()
     assert "Moins de créneaux que d&#x27;invitations" in html or "Moins de créneaux" in html
-    page = client.get(
-        reverse("rapports:personnes"), {"indicateur": "rdv_invitations", "cellule": "emploi"}
-    ).content.decode().lower()
+    page = (
+        client.get(
+            reverse("rapports:personnes"), {"indicateur": "rdv_invitations", "cellule": "emploi"}
+        )
+        .content.decode()
+        .lower()
+    )
     assert "invite0" in page and "expiree" not in page and "reservee" not in page
 
 

@@ -70,4 +70,4 @@ def test_agenda_pages_have_no_serious_axe_violation(page, login, cpas_a, make_us
             Path(captures).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=f"{captures}/{nom}-{langue}.png", full_page=True)
         echecs += [f"{nom}: {v}" for v in violations_axe(page)]
-    assert echecs == []
+    assert echecs == [], "\n".join(echecs)

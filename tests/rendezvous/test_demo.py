@@ -39,8 +39,14 @@ def test_demo_gives_three_months_with_11_to_24_percent_no_shows(cpas_a, make_use
     )
     assert chiffres["total"] > 100
     assert 0.11 <= chiffres["manques"] / chiffres["total"] <= 0.24
-    # every recorded outcome has its journal step, on the person's stay
-    assert Etape.objects.filter(cpas=cpas_a).count() == chiffres["total"]
+    # every recorded outcome (each participant's, collective sessions included) has its
+    # journal step, on the person's stay
+    issues = Participant.objects.filter(cpas=cpas_a).exclude(issue="")
+    assert Etape.objects.filter(cpas=cpas_a).count() == issues.count() > chiffres["total"]
+    # the facilitateurs' collective sessions, each participant with their own outcome
+    seances = rdvs.filter(type__code="information_collective", debut__lt=timezone.now())
+    assert seances.exists()
+    assert issues.filter(rendez_vous__in=seances).values("issue").distinct().count() > 1
     assert not Participant.objects.filter(
         rendez_vous__statut__in=["vu", "absent", "excuse"], etape=None
     ).exists()

@@ -40,6 +40,7 @@ def test_each_participant_gets_their_own_outcome_and_step(agent, session, client
     r = client.post(_url(rdv, p1), {"issue": "vu"}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and "etapeEnregistree" in r["HX-Trigger"]
     assert 'id="presences"' in r.content.decode()
+    assert 'hx-swap-oob="true"' in r.content.decode()  # the card's status is redrawn too
     client.post(_url(rdv, p2), {"issue": "absent"}, HTTP_HX_REQUEST="true")
     client.post(_url(rdv, p3), {"issue": "excuse", "motif": "Certificat"})
 
