@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
-from rendezvous import queries
+from rendezvous import envois, queries, services_invitations
 from rendezvous.models import RendezVous
 
 
@@ -90,6 +90,7 @@ def donnees_personnelles_rendez_vous(beneficiaire):
 
 
 def register():
+    envois.enregistrer_lien_reservation(services_invitations.lien_de)
     hooks.register_section(section)
     hooks.register_action(actions)
     hooks.register_timeline(timeline)
@@ -143,7 +144,7 @@ def register_donnees():
         titre=gettext_lazy("Invitations et convocations"),
         champs=["mode", "type", "statut", "canaux", "expire_le", "cree_le", "rendez_vous"],
         # The booking link's token: replaced, so an old link opens nothing.
-        effacer=["jeton"],
+        effacer=["jeton", "sel"],
         remplacements={"jeton": Concat(Value("anonyme-"), Cast("pk", CharField()))},
         ordre=43,
     )

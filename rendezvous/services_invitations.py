@@ -5,14 +5,18 @@ nightly expiry of the invitations nobody answered."""
 
 from __future__ import annotations
 
+import base64
 import datetime
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from rendezvous import queries, services
@@ -52,10 +56,37 @@ def canaux_par_defaut(cpas_id, type_rdv) -> list[str]:
     return list(parametres(cpas_id).canaux) or [Canal.LETTRE]
 
 
-def nouveau_jeton() -> tuple[str, str]:
-    """(token for the link, its SHA-256 to store)."""
-    jeton = secrets.token_urlsafe(24)
-    return jeton, services.hacher_jeton(jeton)
+def jeton_signe(sel: str) -> str:
+    """The link's token of an invitation: an HMAC (SECRET_KEY) of its random ``sel``."""
+    empreinte = salted_hmac("rendezvous.invitation", sel, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(empreinte[:24]).decode().rstrip("=")
+
+
+def nouveau_jeton() -> tuple[str, str, str]:
+    """(token for the link, its SHA-256 to store, the random value it is signed from)."""
+    sel = secrets.token_urlsafe(16)
+    jeton = jeton_signe(sel)
+    return jeton, services.hacher_jeton(jeton), sel
+
+
+def jeton_de(invitation: Invitation) -> str:
+    """The token of the invitation's link, written again (reminders, a reprinted letter), or
+    "" when it cannot be (an invitation made before links were signed, or anonymised)."""
+    if not invitation.sel:
+        return ""
+    jeton = jeton_signe(invitation.sel)
+    return jeton if services.hacher_jeton(jeton) == invitation.jeton else ""
+
+
+def lien_de(invitation: Invitation) -> str:
+    """The absolute booking link of a pending invitation, for the reminders (``SITE_URL``)."""
+    if invitation.statut != StatutInvitation.EN_ATTENTE:
+        return ""
+    jeton = jeton_de(invitation)
+    if not jeton:
+        return ""
+    chemin = reverse("rendezvous:reserver", kwargs={"jeton": jeton})
+    return settings.SITE_URL + chemin if settings.SITE_URL else ""
 
 
 def invitation_du_jeton(jeton: str, *, verrou=False) -> Invitation | None:
@@ -101,7 +132,7 @@ def inviter(beneficiaire, agenda, type_rdv, canaux, user) -> tuple[Invitation, s
         mode=ModeInvitation.INVITATION,
         statut=StatutInvitation.EN_ATTENTE,
     ).update(statut=StatutInvitation.ANNULEE, modifie_le=timezone.now())
-    jeton, empreinte = nouveau_jeton()
+    jeton, empreinte, sel = nouveau_jeton()
     jours = parametres(agenda.cpas_id).validite_invitation
     invitation = Invitation.objects.create(
         cpas_id=agenda.cpas_id,
@@ -111,6 +142,7 @@ def inviter(beneficiaire, agenda, type_rdv, canaux, user) -> tuple[Invitation, s
         agenda=agenda,
         canaux=canaux,
         jeton=empreinte,
+        sel=sel,
         expire_le=timezone.now() + datetime.timedelta(days=jours),
         cree_par=user,
     )
@@ -118,10 +150,15 @@ def inviter(beneficiaire, agenda, type_rdv, canaux, user) -> tuple[Invitation, s
 
 
 def nouveau_lien(invitation: Invitation) -> str:
-    """A new link for a pending invitation (to reprint its letter): the old one stops working."""
-    jeton, empreinte = nouveau_jeton()
-    invitation.jeton = empreinte
-    invitation.save(update_fields=["jeton", "modifie_le"])
+    """The link of a pending invitation, to reprint its letter: the same link when it can be
+    written again, else a new one (an invitation made before links were signed: the old link
+    then stops working)."""
+    jeton = jeton_de(invitation)
+    if jeton:
+        return jeton
+    jeton, empreinte, sel = nouveau_jeton()
+    invitation.jeton, invitation.sel = empreinte, sel
+    invitation.save(update_fields=["jeton", "sel", "modifie_le"])
     return jeton
 
 
@@ -163,7 +200,7 @@ def convoquer(beneficiaire, agenda, type_rdv, valeur_creneau, canaux, user, lieu
         agent=_agent_libre(agenda, creneau, prefere=user),
         lieu=lieu,
     )
-    _jeton, empreinte = nouveau_jeton()
+    _jeton, empreinte, sel = nouveau_jeton()
     return Invitation.objects.create(
         cpas_id=agenda.cpas_id,
         beneficiaire=beneficiaire,
@@ -174,6 +211,7 @@ def convoquer(beneficiaire, agenda, type_rdv, valeur_creneau, canaux, user, lieu
         statut=StatutInvitation.RESERVEE,
         canaux=canaux,
         jeton=empreinte,
+        sel=sel,
         expire_le=rdv.debut,
         cree_par=user,
     )

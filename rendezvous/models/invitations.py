@@ -143,6 +143,10 @@ class Invitation(TenantModel):
         blank=True,
     )
     jeton = models.CharField(max_length=64, unique=True, editable=False)
+    # The random value the link's token is signed from (HMAC with the SECRET_KEY): the
+    # reminders can write the same link again; the database alone cannot (only the token's
+    # SHA-256 is stored). Empty for the first invitations, whose token was random.
+    sel = models.CharField(max_length=32, blank=True, default="", editable=False)
     expire_le = models.DateTimeField(_("valable jusqu'au"))
     relance_le = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True, editable=False)
     cree_par = models.ForeignKey(

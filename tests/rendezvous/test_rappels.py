@@ -245,3 +245,44 @@ def test_envoyer_a_reminder_twice_returns_the_first_record(cpas_a, agent):
     premier = envois.envoyer(**champs)
     assert envois.envoyer(**champs).pk == premier.pk
     assert len(mail.outbox) == 1
+
+
+def test_invitation_reminder_carries_the_same_working_booking_link(cpas_a, agent, settings):
+    """The link's token is signed from a random value (HMAC with the SECRET_KEY): the reminder
+    writes the same link as the invitation, and it opens the invitation."""
+    from rendezvous import services_invitations
+
+    settings.SITE_URL = "https://isp.cpas-alpha.example"
+    personne = _personne(cpas_a, agent)
+    invitation, jeton = services_invitations.inviter(
+        personne, queries.agenda_de(agent, cpas_a.pk), type_rdv(), ["email", "sms"], agent
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(cree_le=timezone.now() - 2 * JOUR)
+    mail.outbox = []
+    MemoireBackend.outbox = []
+    assert rappels.envoyer_rappels()["nouveaux"] == 2
+    lien = f"https://isp.cpas-alpha.example/rendezvous/rdv/{jeton}/"
+    [courriel] = mail.outbox
+    assert lien in courriel.body
+    [sms] = MemoireBackend.outbox
+    assert lien in sms["text"]
+    assert services_invitations.invitation_du_jeton(jeton) == invitation
+    # Reprinting the letter gives the same link; nothing but its hash is in the database.
+    invitation.refresh_from_db()
+    assert services_invitations.nouveau_lien(invitation) == jeton
+    assert jeton not in {invitation.jeton, invitation.sel}
+
+
+def test_a_link_that_cannot_be_written_again_is_left_out(cpas_a, agent, settings):
+    """A token stored only as its hash (an older invitation, or an anonymised one whose values
+    were erased): no link is made up."""
+    from rendezvous import services_invitations
+
+    settings.SITE_URL = "https://isp.cpas-alpha.example"
+    invitation = _invitation(
+        _personne(cpas_a, agent), agent, cree_il_y_a=2 * JOUR, expire_dans=8 * JOUR
+    )
+    assert services_invitations.lien_de(invitation) == ""
+    Invitation.objects.filter(pk=invitation.pk).update(sel="—")
+    invitation.refresh_from_db()
+    assert services_invitations.lien_de(invitation) == ""
