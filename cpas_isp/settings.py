@@ -250,6 +250,11 @@ CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Cache -----------------------------------------------------------------------------------
+# Shared by every web worker when CACHE_URL names a server (e.g. redis://redis:6379/1): the
+# booking page's rate limits then hold across gunicorn's workers. In-process by default.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Celery ---------------------------------------------------------------------------------
 # With REDIS_URL, Redis is the broker; without it, kombu's filesystem transport under var/
 # so that development needs no broker installed.
