@@ -25,14 +25,24 @@ def _inscriptions(beneficiaire):
     )
 
 
+def _inscriptions_de_la_page(beneficiaire) -> list:
+    """The person's enrolments with their hours and attestations, fetched once per page for
+    the section and the timeline."""
+    cache = beneficiaire.__dict__.get("_inscriptions_activites")
+    if cache is None:
+        cache = list(
+            queries.avec_heures(_inscriptions(beneficiaire)).prefetch_related(
+                Prefetch("attestations", queryset=Attestation.objects.order_by("-emise_le"))
+            )
+        )
+        beneficiaire.__dict__["_inscriptions_activites"] = cache
+    return cache
+
+
 def section(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return None
-    inscriptions = list(
-        queries.avec_heures(_inscriptions(beneficiaire)).prefetch_related(
-            Prefetch("attestations", queryset=Attestation.objects.order_by("-emise_le"))
-        )
-    )
+    inscriptions = _inscriptions_de_la_page(beneficiaire)
     html = render_to_string(
         "activites/_section_personne.html",
         {
@@ -59,7 +69,7 @@ def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
     events = []
-    for i in _inscriptions(beneficiaire)[:50]:
+    for i in _inscriptions_de_la_page(beneficiaire)[:50]:
         url = reverse("activites:detail", kwargs={"pk": i.activite_id})
         events.append(
             hooks.EvenementTimeline(

@@ -152,8 +152,18 @@ def register_donnees():
         Envoi,
         personne="beneficiaire",
         titre=gettext_lazy("Messages envoyés"),
-        champs=["canal", "nature", "destinataire", "statut", "cree_le", "envoye_le"],
+        champs=[
+            "cree_le",
+            "envoye_le",
+            "canal",
+            "nature",
+            "destinataire",
+            "statut",
+            "statut_le",
+            "erreur",
+        ],
         effacer=["destinataire", "erreur"],
+        cle="messages_envoyes",
         ordre=44,
     )
     registre.hors_personne(Agenda, Lieu, TypeRendezVous)

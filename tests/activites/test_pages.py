@@ -11,7 +11,7 @@ from django.utils import timezone
 from activites import services
 from activites.calendrier import dates_recurrentes, jours_feries, lire_exclusions
 from activites.models import Activite, Seance
-from beneficiaires.hooks import donnees_personnelles
+from beneficiaires import registre
 from cpas_isp.models import Role
 from tests.activites.factories import ActiviteFactory, SeanceFactory
 from tests.beneficiaires.factories import BeneficiaireFactory
@@ -146,6 +146,6 @@ def test_personal_data_export_lists_enrolments_and_attendance(cpas_a, coord):
     activite = ActiviteFactory(cpas=cpas_a, titre="Atelier CV")
     i = services.inscrire(activite, b, coord)
     services.enregistrer_presences(SeanceFactory(activite=activite), {i: ("present", None)}, coord)
-    donnees = donnees_personnelles(b)["activites_collectives"]
+    donnees = {p.cle: lignes for p, lignes in registre.export(b)}["activites_collectives"]
     assert donnees[0]["activite"] == "Atelier CV"
     assert donnees[0]["presences"][0]["heures"] == "3.00"

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from beneficiaires import hooks as beneficiaires_hooks
+from beneficiaires import registre
 from cpas_isp.models import JournalAcces, Role
 from documents.models import Document, PartageDocument
 from documents.services import effacer_documents
@@ -178,8 +178,8 @@ def test_documents_are_in_the_personal_data_export_as_metadata(clamd, personne, 
     PartageDocument.objects.create(
         cpas=personne.cpas, document=d, orientation=orientation, partage_par=agent
     )
-    export = beneficiaires_hooks.donnees_personnelles(personne)
-    (ligne,) = export["Documents"]
+    export = {p.cle: lignes for p, lignes in registre.export(personne)}
+    (ligne,) = export["documents"]
     assert ligne["fichier"] == "cv.pdf" and ligne["sha256"] == d.sha256
     assert ligne["partage_avec"] == orientation.service.partenaire.nom
     assert "contenu" not in ligne and all(not isinstance(v, bytes) for v in ligne.values())

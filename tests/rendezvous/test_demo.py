@@ -95,6 +95,10 @@ def test_demo_records_the_reminders_sent_and_the_cpas_settings(cpas_a, make_user
     envois = Envoi.objects.filter(cpas=cpas_a)
     assert envois.filter(canal="email", statut="envoye").exists()
     assert envois.filter(canal="sms", statut="delivre").exists()
-    # Only for appointments whose reminder day has come, never twice.
-    assert not envois.filter(rendez_vous__debut__gt=timezone.now() + datetime.timedelta(days=2))
-    assert envois.count() == envois.values("rendez_vous", "canal").distinct().count()
+    # Reminders only for appointments whose reminder day has come, once per person and channel
+    # (each participant of a collective session gets theirs).
+    rappels = envois.filter(nature="rappel_rdv")
+    assert not rappels.filter(rendez_vous__debut__gt=timezone.now() + datetime.timedelta(days=2))
+    assert (
+        rappels.count() == rappels.values("rendez_vous", "beneficiaire", "canal").distinct().count()
+    )

@@ -1,11 +1,13 @@
 """The person page (beneficiaires detail + the trajectory's sections and timeline): a fixed,
 small number of queries, each list fetched once, whatever the size of the file.
 
-The 18: session, user, authenticator (two-factor), membership, the person (with target groups
-and the number of BSP versions), the access log entry, current BSP, rights, obstacles, stays,
+The 21: session, user, authenticator (two-factor), membership, the person (with target groups
+and the number of BSP versions), the pghistory context, current BSP, rights, obstacles, stays,
 steps, PIIS, article 60 contracts, appointments (each once for the sections and the timeline),
-referrals, their transitions, programme participations, documents. It was 28 (the context
-processor reran for each section; stays, steps, PIIS and contracts were fetched twice)."""
+referrals, their transitions, programme participations, messages sent, invitations,
+enrolments in activities, documents. It was 28 (the context processor reran for each section;
+stays, steps, PIIS and contracts were fetched twice). Issue 11 asks for 12: not reached (folding
+the lists into the person's query measured slower, see the r11 benchmark notes)."""
 
 import datetime
 
@@ -20,7 +22,7 @@ from tests.partenaires.factories import OrientationFactory, ServiceFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 
 D = datetime.date
-PLAFOND = 18
+PLAFOND = 21
 
 
 def _remplir(b, agent, n, depuis=0):
