@@ -255,6 +255,7 @@ def test_one_run_at_a_time(cpas_a, agent, admin_a):
         conservation.demander(cpas_a, admin_a)
 
 
+@pytest.mark.horloge_externe  # history events are stamped by PostgreSQL's now()
 def test_prune_removes_old_events_and_access_log(cpas_a, agent, settings):
     b, _ = dossier_complet(cpas_a, agent, cloture=None)
     JournalAcces.objects.create(user=agent, cpas=cpas_a, personnes=[b.pk], objet="x", page="/")
