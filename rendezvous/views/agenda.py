@@ -120,7 +120,10 @@ def cellule_jour(request, code):
     agents = queries.agents_de_cellule(cellule)
     agendas = [Agenda.objects.get_or_create(cpas_id=cellule.cpas_id, cellule=cellule)[0]]
     par_agent = {
-        a.agent_id: a for a in Agenda.objects.filter(cpas_id=cellule.cpas_id, agent__in=agents)
+        a.agent_id: a
+        for a in Agenda.objects.filter(cpas_id=cellule.cpas_id, agent__in=agents).select_related(
+            "agent"
+        )
     }
     agendas += [par_agent[u.pk] for u in agents if u.pk in par_agent]
     date = date_demandee(request)
