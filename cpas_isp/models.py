@@ -369,3 +369,59 @@ def q_evenements_comptes(cpas_id) -> models.Q:
     return models.Q(pgh_model="cpas_isp.UserEvent", pgh_obj_id__in=models.Subquery(membres)) | (
         models.Q(pgh_model="cpas_isp.MembershipEvent", pgh_data__cpas_id=cpas_id)
     )
+
+
+class NatureNotification(models.TextChoices):
+    ORIENTATION_REPONSE = "orientation_reponse", _("Orientation : réponse du partenaire")
+    ORIENTATION_CLOTUREE = "orientation_cloturee", _("Orientation clôturée")
+    ORIENTATION_MESSAGE = "orientation_message", _("Orientation : nouveau message")
+    DOSSIER_ATTRIBUE = "dossier_attribue", _("Dossier attribué")
+    PIIS_SIGNATURE = "piis_signature", _("PIIS à signer")
+    PIIS_EVALUATION = "piis_evaluation", _("Évaluation du PIIS à faire")
+    ARTICLE60_FIN = "article60_fin", _("Fin de contrat article 60")
+
+
+class Notification(models.Model):
+    """Something a user should know, shown under the bell until read. No personal text is
+    stored (see ``cpas_isp.notifications``); ``personne_id`` (no foreign key: the core does not
+    depend on ``beneficiaires``) lets the display check need-to-know and the anonymisation
+    delete what concerned an erased person."""
+
+    cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="+")
+    destinataire = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    nature = models.CharField(_("nature"), max_length=40, choices=NatureNotification.choices)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    object_id = models.BigIntegerField(null=True, blank=True)
+    personne_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    lien = models.CharField(_("lien"), max_length=500, blank=True)
+    cle = models.CharField(max_length=200, blank=True)
+    cree_le = models.DateTimeField(_("créée le"), auto_now_add=True)
+    lue_le = models.DateTimeField(_("lue le"), null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-cree_le", "-id"]
+        indexes = [
+            models.Index(
+                fields=["destinataire", "cree_le"],
+                condition=models.Q(lue_le__isnull=True),
+                name="notification_non_lues",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["destinataire", "cle"],
+                condition=~models.Q(cle=""),
+                name="notification_cle_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.destinataire_id} {self.nature} {self.cree_le:%Y-%m-%d}"
