@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from beneficiaires.models import Beneficiaire
 from beneficiaires.models.personnes import NiveauLangue
@@ -383,7 +384,7 @@ class Inscription(TenantModel):
 
 class StatutPresence(models.TextChoices):
     PRESENT = "present", _("Présent")
-    RETARD = "retard", _("En retard")
+    RETARD = "retard", pgettext_lazy("présence", "En retard")
     EXCUSE = "excuse", _("Absent excusé")
     ABSENT = "absent", _("Absent")
 

@@ -1,4 +1,5 @@
-"""Demo agendas: places, each agent's recurring availability and a cellule's shared slots, and
+"""Demo agendas: places, each agent's recurring availability and a cellule's shared slots (the
+collective session, first interviews), and
 about three months of appointments (two past, one to come) with realistic outcomes: most people
 come, about 15 % do not (excused or not), a few cancel. Past outcomes have their journal step.
 Deterministic (``ctx.rng``) and bulk-created."""
@@ -135,6 +136,19 @@ def charger(ctx) -> None:
             valide_du=premier_jour,
             lieu=lieux[0],
         )
+        # ... and the cellule's first-interview slots, Tuesday and Thursday afternoons: what an
+        # invitation to a first ISP interview offers (each slot needs a free agent of the cellule).
+        for jour in (1, 3):
+            Disponibilite.objects.create(
+                cpas=cpas,
+                agenda=agenda_cellule,
+                jour=jour,
+                heure_debut=datetime.time(13, 30),
+                heure_fin=datetime.time(16, 0),
+                duree_creneau=30,
+                valide_du=premier_jour,
+                lieu=lieux[0],
+            )
         passages = defaultdict(list)  # phase -> stays overlapping the period
         for p in PassagePhase.objects.filter(cpas=cpas, debut__lte=dernier_jour).exclude(
             fin__lt=premier_jour

@@ -51,6 +51,11 @@ def test_demo_gives_three_months_with_11_to_24_percent_no_shows(cpas_a, make_use
         rendez_vous__statut__in=["vu", "absent", "excuse"], etape=None
     ).exists()
     assert rdvs.filter(debut__gt=timezone.now(), statut__in=["planifie", "confirme"]).exists()
+    # an invitation to a first ISP interview in the cellule's agenda has slots to offer
+    from rendezvous.queries import creneaux_pour
+
+    cellule = Agenda.objects.get(cellule__code="facilitateurs", cpas=cpas_a)
+    assert len(creneaux_pour(cellule, 30)) >= 10
 
 
 def test_demo_has_pending_booked_expired_invitations_and_convocations(cpas_a, make_user):
