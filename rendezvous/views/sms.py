@@ -32,11 +32,14 @@ def statut(request):
     if not secret:
         raise Http404
     recue = request.headers.get("X-Signature", "").strip().lower().removeprefix("sha256=")
-    if not hmac.compare_digest(recue, signature(request.body, secret)):
+    # Bytes, not str: compare_digest refuses non-ASCII text (a hostile header must not be a 500).
+    if not hmac.compare_digest(
+        recue.encode(errors="replace"), signature(request.body, secret).encode()
+    ):
         return HttpResponseForbidden()
     try:
         donnees = json.loads(request.body)
-        identifiant = str(donnees["id"])[:200]
+        identifiant = str(donnees["id"]).replace("\x00", "")[:200]
         nouveau = statut_du_fournisseur(donnees.get("status"))
     except (ValueError, KeyError, TypeError):
         return HttpResponseBadRequest()

@@ -179,7 +179,7 @@ def test_failed_report_records_the_reason(fournisseur, personne, rdv):
     assert (envoi.statut, envoi.erreur) == (StatutEnvoi.ECHEC, "SMS : absent subscriber")
 
 
-@pytest.mark.parametrize("entete", ["", "0" * 64, "sha256=abc"])
+@pytest.mark.parametrize("entete", ["", "0" * 64, "sha256=abc", "é" * 64])
 def test_bad_signature_is_refused_and_changes_nothing(fournisseur, personne, rdv, entete):
     envoi = _sms(personne, rdv)
     assert _rapport({"id": "msg-1", "status": "delivered"}, entete=entete).status_code == 403
@@ -197,6 +197,7 @@ def test_report_endpoint_is_closed_without_a_secret(fournisseur, settings, perso
 
 def test_report_of_an_unknown_message_is_404_and_garbage_400(db, fournisseur):
     assert _rapport({"id": "inconnu", "status": "delivered"}).status_code == 404
+    assert _rapport({"id": "msg\x00-1", "status": "delivered"}).status_code == 404
     donnees = b"pas du json"
     reponse = Client().post(
         reverse("rendezvous:sms_statut"), donnees, content_type="application/json",
