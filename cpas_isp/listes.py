@@ -35,14 +35,19 @@ def paginer(
     taille: int | None = None,
     tailles: Sequence[int] | None = None,
     param: str = "page",
+    nombre: int | None = None,
 ) -> Page:
     """The requested page of ``qs`` (a junk or out-of-range number gives the nearest page).
 
     ``taille`` fixes the size; ``tailles`` lets the user choose among these sizes with
-    ``?taille=`` (the first is the default); neither: ``settings.PAGE_SIZE``."""
+    ``?taille=`` (the first is the default); neither: ``settings.PAGE_SIZE``. ``nombre``: the
+    number of rows of ``qs`` when the view already counted them (no COUNT query)."""
     if taille is None:
         taille = taille_demandee(request, tailles)
-    return Paginator(qs, taille).get_page(request.GET.get(param))
+    paginator = Paginator(qs, taille)
+    if nombre is not None:
+        paginator.count = nombre  # Paginator.count is a cached property
+    return paginator.get_page(request.GET.get(param))
 
 
 class Tri:

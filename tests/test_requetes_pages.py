@@ -131,3 +131,43 @@ def test_article60_occupancy_query_count_does_not_grow(
     liste = client.get("/trajets/article60/contrats/", {"a_cloturer": "1"})
     noms = {c.beneficiaire.nom for c in liste.context["page"].object_list}
     assert noms == {f"Terme{i:02d}" for i in range(n)}
+
+
+def test_referral_list_counts_its_pages_from_the_status_tabs(
+    cpas_a, make_user, client_for, requetes_de_la_page, settings
+):
+    """Filtered by status only (or not at all), the list's length is the tabs' count: one
+    COUNT query fewer; the pages stay right, with or without other filters."""
+    settings.PAGE_SIZE = 2
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    service, autre = ServiceFactory(), ServiceFactory()
+    for _i in range(5):
+        OrientationFactory(beneficiaire__cpas=cpas_a, service=service, statut="envoyee")
+    OrientationFactory(beneficiaire__cpas=cpas_a, service=autre, statut="en_cours")
+    OrientationFactory(beneficiaire__cpas=cpas_a, service=autre, statut="envoyee")
+    BeneficiaireFactory()  # another CPAS's person, with a referral there
+    OrientationFactory(service=service, statut="envoyee")
+    client = client_for(coordinateur)
+    url = "/partenaires/orientations/"
+    client.get(url)
+    sans_filtre = requetes_de_la_page(client, url)
+    par_partenaire = requetes_de_la_page(client, url, {"partenaire": service.partenaire_id})
+    par_statut = requetes_de_la_page(client, url, {"statut": "envoyee"})
+
+    def comptages(requetes):
+        return [q for q in requetes if q["sql"].startswith('SELECT COUNT(*) AS "__count"')]
+
+    assert not comptages(sans_filtre) and not comptages(par_statut)
+    assert len(comptages(par_partenaire)) == 1
+    for params, total in (
+        ({}, 7),
+        ({"statut": "envoyee"}, 6),
+        ({"statut": "en_cours"}, 1),
+        ({"statut": "refusee"}, 0),
+        ({"statut": "inconnu"}, 7),  # an invalid status is ignored
+        ({"partenaire": service.partenaire_id}, 5),
+        ({"partenaire": autre.partenaire_id, "statut": "envoyee"}, 1),
+    ):
+        page = client.get(url, params).context["page"]
+        assert page.paginator.count == total, params
+        assert page.paginator.num_pages == max(1, -(-total // 2)), params
