@@ -16,6 +16,10 @@ two-factor step), starts gunicorn (2 workers) on the first free port of 8870-887
 (1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s). ``--garder`` keeps
 the database, ``--reprendre`` measures again on a kept one without filling it (same data for
 a before/after comparison of two commits: run the bench of each commit with --reprendre).
+``--profil`` (with --reprendre): no server, each page timed in process through the test client
+(median of BENCH_PAGES_FOIS requests, default 10) with its query count and SQL time;
+BENCH_PAGES_PROFIL=word[,word]: only the pages whose label contains one of the words, each with
+its slowest queries and top functions by cumulative time (cProfile).
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds) and its SQL query count (measured once through the
 Django test client on the same database). Targets: every page <= 3x the logged-in floor, the
@@ -61,6 +65,7 @@ PETIT = "--petit" in sys.argv[1:]
 # --garder run kept (no fill: before/after runs of two commits on the same data).
 GARDER = "--garder" in sys.argv[1:] or "--reprendre" in sys.argv[1:]
 REPRENDRE = "--reprendre" in sys.argv[1:]
+PROFIL = "--profil" in sys.argv[1:]
 SECONDES = int(os.environ.get("BENCH_PAGES_SECONDS", "3" if PETIT else "15"))
 TOURS = int(os.environ.get("BENCH_PAGES_ROUNDS", "2" if PETIT else "3"))
 PERSONNES = int(os.environ.get("BENCH_PAGES_PERSONNES", "1000" if PETIT else "6000"))
@@ -290,6 +295,47 @@ def compter_requetes(client, url):
     return len(ctx.captured_queries)
 
 
+def profiler(par_role, liste):
+    """In-process figures of each page (no server): median time, queries, SQL time."""
+    import cProfile
+    import pstats
+
+    fois = int(os.environ.get("BENCH_PAGES_FOIS", "10"))
+    motifs = [m for m in os.environ.get("BENCH_PAGES_PROFIL", "").split(",") if m]
+    print(f"{'page':<30} {'median ms':>10} {'queries':>8} {'SQL ms':>8}")
+    for label, role, url in liste:
+        if motifs and not any(m in label for m in motifs):
+            continue
+        client = par_role[role] if role else Client()
+        client.get(url)
+        durees, sql = [], []
+        for _ in range(fois):
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                response = client.get(url)
+                durees.append((time.perf_counter() - t0) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+        print(
+            f"{label:<30} {statistics.median(durees):>10.1f} {len(ctx.captured_queries):>8} "
+            f"{statistics.median(sql):>8.1f}",
+            flush=True,
+        )
+        if motifs:
+            for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:5]:
+                print(f"    {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
+            profil = cProfile.Profile()
+            profil.enable()
+            for _ in range(fois):
+                client.get(url)
+            profil.disable()
+            stats = pstats.Stats(profil)
+            stats.sort_stats("cumulative").print_stats(
+                r"^(?!.*(client|handlers|deprecation|middleware)\.py)", 30
+            )
+            stats.sort_stats("tottime").print_stats(15)
+
+
 def port_libre():
     """The first free port of the range given to this benchmark."""
     for port in PORTS:
@@ -419,6 +465,9 @@ def main():
         )
         par_role = clients(d)
         liste = pages(d)
+        if PROFIL:
+            profiler(par_role, liste)
+            return
         requetes = {}
         for label, role, url in liste:
             client = par_role[role] if role else Client()
@@ -450,12 +499,13 @@ def main():
         if proc is not None:
             arreter(proc)
         connection.close()
-        with connection._nodb_cursor() as cursor:  # a killed worker's query may linger
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [nom_base],
-            )
+        if proc is not None:
+            with connection._nodb_cursor() as cursor:  # a killed worker's query may linger
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [nom_base],
+                )
         if GARDER:
             print(f"database {nom_base} kept (--reprendre measures on it again)")
         else:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy
 from django.db.models.expressions import BaseExpression
@@ -34,14 +35,19 @@ def paginer(
     taille: int | None = None,
     tailles: Sequence[int] | None = None,
     param: str = "page",
+    nombre: int | None = None,
 ) -> Page:
     """The requested page of ``qs`` (a junk or out-of-range number gives the nearest page).
 
     ``taille`` fixes the size; ``tailles`` lets the user choose among these sizes with
-    ``?taille=`` (the first is the default); neither: ``settings.PAGE_SIZE``."""
+    ``?taille=`` (the first is the default); neither: ``settings.PAGE_SIZE``. ``nombre``: the
+    number of rows of ``qs`` when the view already counted them (no COUNT query)."""
     if taille is None:
         taille = taille_demandee(request, tailles)
-    return Paginator(qs, taille).get_page(request.GET.get(param))
+    paginator = Paginator(qs, taille)
+    if nombre is not None:
+        paginator.count = nombre  # Paginator.count is a cached property
+    return paginator.get_page(request.GET.get(param))
 
 
 class Tri:
@@ -68,21 +74,45 @@ class Tri:
         )
         return valeur if valeur.lstrip("-") in self.colonnes else self.defaut
 
-    def ordre(self, cle: str) -> list:
+    def ordre(self, cle: str, model=None) -> list:
+        """The ``order_by`` arguments of ``cle``; with the queryset's ``model``, a field path
+        that cannot be NULL is ordered without ``NULLS LAST`` (the same order), so that an
+        index on those columns serves the sort and the page's LIMIT stops early."""
         desc = cle.startswith("-")
         champs = self.colonnes.get(cle.lstrip("-")) or self.colonnes[self.defaut.lstrip("-")]
-        return [_oriente(champ, desc) for champ in champs]
+        return [_oriente(champ, desc, model) for champ in champs]
 
     def appliquer(self, qs, request_or_value):
         """``qs`` ordered by the requested key; returns ``(qs, key)``."""
         cle = self.cle(request_or_value)
-        return qs.order_by(*self.ordre(cle)), cle
+        return qs.order_by(*self.ordre(cle, qs.model)), cle
 
 
-def _oriente(champ, desc: bool):
+def _jamais_nul(model, chemin: str) -> bool:
+    """Whether the field path (``a__b__c``) from ``model`` can never give NULL: it goes forward
+    through NOT NULL foreign keys (a nullable one is a LEFT JOIN) to a NOT NULL plain field."""
+    noms = chemin.split("__")
+    for i, nom in enumerate(noms):
+        try:
+            field = model._meta.pk if nom == "pk" else model._meta.get_field(nom)
+        except FieldDoesNotExist:
+            return False
+        if getattr(field, "null", True) or not getattr(field, "concrete", False):
+            return False
+        if not field.is_relation:
+            return i == len(noms) - 1  # nothing (a lookup, a transform) after a plain field
+        if not (field.many_to_one or field.one_to_one) or i == len(noms) - 1:
+            return False  # a relation ordered by its model's own ordering: keep NULLS LAST
+        model = field.related_model
+    return False
+
+
+def _oriente(champ, desc: bool, model=None):
     if isinstance(champ, OrderBy):
         return champ if not desc else champ.copy().reverse_ordering()
     expr = F(champ) if isinstance(champ, str) else champ
+    if isinstance(champ, str) and model is not None and _jamais_nul(model, champ):
+        return expr.desc() if desc else expr.asc()
     return expr.desc(nulls_last=True) if desc else expr.asc(nulls_last=True)
 
 

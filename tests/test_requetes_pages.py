@@ -8,8 +8,15 @@ from django.utils import timezone
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import OrientationFactory, ServiceFactory
-from tests.trajets.factories import EtapeFactory, PassageFactory, PiisFactory
-from trajets.models import AppreciationObjectif, EngagementTiers, EvaluationPiis, ObjectifPiis
+from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
+from trajets.models import (
+    AppreciationObjectif,
+    EngagementTiers,
+    EvaluationPiis,
+    ObjectifPiis,
+    PoolArticle60,
+)
+from trajets.queries import A_CLOTURER_AFFICHES
 
 
 def test_home_of_an_agent_query_count_does_not_grow(
@@ -83,3 +90,84 @@ def test_piis_detail_query_count_does_not_grow(cpas_a, make_user, client_for, re
     ajouter(5)
     assert len(requetes_de_la_page(client, url)) == len(avant)
     assert "Objectif 5" in client.get(url).content.decode()
+
+
+def test_article60_occupancy_query_count_does_not_grow(
+    cpas_a, make_user, client_for, requetes_de_la_page
+):
+    """The posts page lists only the oldest contracts to close (how many there are in all,
+    and a link to the complete list), whatever their number, in the same queries."""
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    aujourd_hui = timezone.localdate()
+    PoolArticle60.objects.create(cpas=cpas_a, valable_du=aujourd_hui.replace(day=1), postes_total=5)
+
+    def ajouter(n, depuis):
+        for i in range(depuis, depuis + n):
+            ContratFactory(
+                beneficiaire=BeneficiaireFactory(cpas=cpas_a, nom=f"Terme{i:02d}"),
+                debut=aujourd_hui - datetime.timedelta(days=400),
+                fin_prevue=aujourd_hui - datetime.timedelta(days=100 - i),
+            )
+            ContratFactory(  # ending soon
+                beneficiaire__cpas=cpas_a,
+                debut=aujourd_hui - datetime.timedelta(days=300),
+                fin_prevue=aujourd_hui + datetime.timedelta(days=5),
+            )
+
+    ajouter(2, 0)
+    client = client_for(coordinateur)
+    client.get("/trajets/article60/")
+    avant = requetes_de_la_page(client, "/trajets/article60/")
+    page = client.get("/trajets/article60/").content.decode()
+    assert "TERME01" in page and "tous-a-cloturer" not in page
+    ajouter(A_CLOTURER_AFFICHES + 3, 2)
+    assert len(requetes_de_la_page(client, "/trajets/article60/")) == len(avant)
+    page = client.get("/trajets/article60/").content.decode()
+    n = A_CLOTURER_AFFICHES + 5
+    # The oldest ones first; the most recent ones only on the complete list.
+    assert "TERME00" in page and f"TERME{n - 1:02d}" not in page
+    assert f"Les {A_CLOTURER_AFFICHES} plus anciens sur {n}" in page
+    assert "?a_cloturer=1" in page
+    liste = client.get("/trajets/article60/contrats/", {"a_cloturer": "1"})
+    noms = {c.beneficiaire.nom for c in liste.context["page"].object_list}
+    assert noms == {f"Terme{i:02d}" for i in range(n)}
+
+
+def test_referral_list_counts_its_pages_from_the_status_tabs(
+    cpas_a, make_user, client_for, requetes_de_la_page, settings
+):
+    """Filtered by status only (or not at all), the list's length is the tabs' count: one
+    COUNT query fewer; the pages stay right, with or without other filters."""
+    settings.PAGE_SIZE = 2
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    service, autre = ServiceFactory(), ServiceFactory()
+    for _i in range(5):
+        OrientationFactory(beneficiaire__cpas=cpas_a, service=service, statut="envoyee")
+    OrientationFactory(beneficiaire__cpas=cpas_a, service=autre, statut="en_cours")
+    OrientationFactory(beneficiaire__cpas=cpas_a, service=autre, statut="envoyee")
+    BeneficiaireFactory()  # another CPAS's person, with a referral there
+    OrientationFactory(service=service, statut="envoyee")
+    client = client_for(coordinateur)
+    url = "/partenaires/orientations/"
+    client.get(url)
+    sans_filtre = requetes_de_la_page(client, url)
+    par_partenaire = requetes_de_la_page(client, url, {"partenaire": service.partenaire_id})
+    par_statut = requetes_de_la_page(client, url, {"statut": "envoyee"})
+
+    def comptages(requetes):
+        return [q for q in requetes if q["sql"].startswith('SELECT COUNT(*) AS "__count"')]
+
+    assert not comptages(sans_filtre) and not comptages(par_statut)
+    assert len(comptages(par_partenaire)) == 1
+    for params, total in (
+        ({}, 7),
+        ({"statut": "envoyee"}, 6),
+        ({"statut": "en_cours"}, 1),
+        ({"statut": "refusee"}, 0),
+        ({"statut": "inconnu"}, 7),  # an invalid status is ignored
+        ({"partenaire": service.partenaire_id}, 5),
+        ({"partenaire": autre.partenaire_id, "statut": "envoyee"}, 1),
+    ):
+        page = client.get(url, params).context["page"]
+        assert page.paginator.count == total, params
+        assert page.paginator.num_pages == max(1, -(-total // 2)), params

@@ -447,6 +447,7 @@ class FileCelluleFiltre(FiltreForm):
 class ContratsFiltre(FiltreForm):
     date = forms.DateField(label=_("En cours le"), required=False, widget=DateInput())
     es = forms.BooleanField(label=_("Économie sociale"), required=False)
+    a_cloturer = forms.BooleanField(label=_("Arrivés à terme sans fin enregistrée"), required=False)
 
     def filtrer_es(self, qs, valeur):
         return qs.filter(economie_sociale=True) if valeur else qs

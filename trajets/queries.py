@@ -21,6 +21,7 @@ from django.db.models import (
     Q,
     Subquery,
     Value,
+    Window,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
@@ -430,24 +431,42 @@ def occupation_le(cpas_id, date) -> dict:
     return counts
 
 
+# The occupancy page lists the oldest contracts to close; the contracts list shows them all.
+A_CLOTURER_AFFICHES = 20
+
+
 def occupation_par_mois(cpas_id, debut: datetime.date, mois: int) -> list[dict]:
-    """Posts occupied on the first day of each month (one query), against the pool in force."""
+    """Posts occupied on the first day of each month (one query), against the pool in force.
+
+    Plain SQL over the months (an array) joined to the CPAS's contracts, the rule of
+    ``_actif_le`` written once: building 2 x ``mois`` filtered ORM aggregates cost more than
+    running them."""
     dates = [debut.replace(day=1) + relativedelta(months=k) for k in range(mois)]
-    aggs = {}
-    for i, d in enumerate(dates):
-        aggs[f"m{i}"] = Count("id", filter=_actif_le(d))
-        aggs[f"e{i}"] = Count("id", filter=_actif_le(d) & Q(economie_sociale=True))
-    values = ContratArticle60.objects.filter(cpas_id=cpas_id).aggregate(**aggs) if dates else {}
+    if not dates:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT m.mois, count(c.id), count(c.id) FILTER (WHERE c.economie_sociale)
+              FROM unnest(%s::date[]) AS m(mois)
+              LEFT JOIN {ContratArticle60._meta.db_table} c
+                ON c.cpas_id = %s AND c.debut <= m.mois
+               AND coalesce(c.fin_reelle, c.fin_prevue) >= m.mois
+             GROUP BY m.mois
+            """,
+            [dates, cpas_id],
+        )
+        values = {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
     pools = list(PoolArticle60.objects.filter(cpas_id=cpas_id).order_by("valable_du"))
     rows = []
-    for i, d in enumerate(dates):
+    for d in dates:
         pool = next((p for p in reversed(pools) if p.valable_du <= d), None)
-        occupes = values[f"m{i}"]
+        occupes, occupes_es = values[d]
         rows.append(
             {
                 "mois": d,
                 "occupes": occupes,
-                "occupes_es": values[f"e{i}"],
+                "occupes_es": occupes_es,
                 "total": pool.postes_total if pool else None,
                 "total_es": pool.postes_economie_sociale if pool else None,
                 "taux": round(100 * occupes / pool.postes_total)
@@ -472,12 +491,20 @@ def contrats_a_cloturer(cpas_id, date):
     """Contracts past their planned end whose actual end was never recorded: the person's
     Article 60 stay is still open until someone records how it ended."""
     return (
-        ContratArticle60.objects.filter(
-            cpas_id=cpas_id, fin_reelle__isnull=True, fin_prevue__lt=date
-        )
+        ContratArticle60.objects.filter(cpas_id=cpas_id)
+        .a_cloturer_le(date)
         .select_related("beneficiaire", "partenaire")
-        .order_by("fin_prevue")
+        .order_by("fin_prevue", "id")
     )
+
+
+def premiers_a_cloturer(cpas_id, date, limite=A_CLOTURER_AFFICHES) -> tuple[list, int]:
+    """The ``limite`` oldest contracts to close (``contrats_a_cloturer``) and how many there
+    are in all, in one query (a window count, computed before the limit)."""
+    contrats = list(
+        contrats_a_cloturer(cpas_id, date).annotate(nombre=Window(Count("id")))[:limite]
+    )
+    return contrats, (contrats[0].nombre if contrats else 0)
 
 
 def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18) -> list[dict]:

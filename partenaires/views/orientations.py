@@ -85,12 +85,20 @@ def orientations(request):
         toutes.select_related("beneficiaire", "service__partenaire", "service__thematique", "agent")
     )
     qs, tri = TRI.appliquer(qs, request)
-    page = paginer(request, qs)
+    valeurs = form.valeurs()
+    # The tabs' counts by status also give the list's length when it is filtered by status
+    # only: no second count of every referral of the CPAS.
+    compteurs = queries.compter_par_statut(toutes)
+    nombre = None
+    if "partenaire" not in valeurs and not valeurs.get("mes"):
+        nombre = (
+            compteurs.get(valeurs["statut"], 0) if "statut" in valeurs else sum(compteurs.values())
+        )
+    page = paginer(request, qs, nombre=nombre)
     annoter_echeances(request, page.object_list)
     for o in page.object_list:
         o.url_beneficiaire = url_beneficiaire(o.beneficiaire_id)
     journaliser_liste(request, page.object_list)
-    valeurs = form.valeurs()
     return render(
         request,
         "partenaires/orientations.html",
@@ -98,7 +106,7 @@ def orientations(request):
             "page": page,
             "tri": tri,
             "form": form,
-            "statuts": compteurs_statuts(toutes, S.choices),
+            "statuts": [(code, label, compteurs.get(code, 0)) for code, label in S.choices],
             "statut": valeurs.get("statut", ""),
             "partenaire": str(valeurs["partenaire"].pk) if "partenaire" in valeurs else "",
             "mes": valeurs.get("mes", False),

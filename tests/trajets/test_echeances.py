@@ -53,3 +53,21 @@ def test_overdue_items_of_every_kind_are_ordered_and_cut_in_sql(
     assert f'href="/trajets/piis/{brouillon.pk}/"' in retard
     assert "Les 3 plus anciennes sont affichées" in html
     assert "Plus tard" in html[html.index("30 prochains jours") :]
+
+
+def test_rows_escape_what_people_typed_and_keep_the_done_button(cpas_a, agent, client_for):
+    """The rows are written in Python (not by a template loop): names and texts stay escaped,
+    an action keeps its step's type and date and its "Fait" button."""
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="<b>Gras</b>", prenom="A&B")
+    etape = EtapeFactory(
+        beneficiaire=b,
+        auteur=agent,
+        prochaine_action='<script>alert("x")</script>',
+        echeance=timezone.localdate() + datetime.timedelta(days=2),
+    )
+    html = client_for(agent).get("/trajets/echeances/").content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+    assert "&lt;B&gt;GRAS&lt;/B&gt; A&amp;B" in html
+    assert f'<span id="action-{etape.pk}"><button' in html
+    assert f'hx-post="/trajets/etape/{etape.pk}/fait/"' in html
+    assert f"{etape.date:%d/%m/%Y}" in html

@@ -124,6 +124,10 @@ class ContratArticle60QuerySet(TenantQuerySet):
             | Q(fin_reelle__isnull=True, fin_prevue__gte=date)
         )
 
+    def a_cloturer_le(self, date):
+        """Past their planned end on ``date`` with no actual end recorded."""
+        return self.filter(fin_reelle__isnull=True, fin_prevue__lt=date)
+
 
 @suivre()
 class ContratArticle60(TenantModel):

@@ -153,7 +153,7 @@ def occupation(request):
     elif request.method == "POST":
         raise PermissionDenied
     finissant = list(queries.contrats_finissant(cpas.pk, today))
-    a_cloturer = list(queries.contrats_a_cloturer(cpas.pk, today))
+    a_cloturer, nombre_a_cloturer = queries.premiers_a_cloturer(cpas.pk, today)
     _nommer_visibles(request, finissant + a_cloturer)
     par_mois = queries.barres_occupation(cpas.pk, today)
     return render(
@@ -165,6 +165,7 @@ def occupation(request):
             "largeur_svg": len(par_mois) * 10,
             "finissant": finissant,
             "a_cloturer": a_cloturer,
+            "nombre_a_cloturer": nombre_a_cloturer,
             "pools": PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"),
             "pool_form": pool_form,
             "aujourd_hui": today,
@@ -178,11 +179,12 @@ def contrats_liste(request):
     """Contracts running on a date (default today): the list behind the occupancy counts."""
     filtres = ContratsFiltre(request.GET)
     date = filtres.date_choisie()
-    qs = filtres.filter(
-        ContratArticle60.objects.for_user(request.user)
-        .actifs_le(date)
-        .select_related("beneficiaire", "partenaire")
-    )
+    a_cloturer = filtres.valeurs().get("a_cloturer", False)
+    qs = ContratArticle60.objects.for_user(request.user)
+    # Either the contracts running on the date, or those past their planned end with no
+    # actual end recorded (the occupancy page lists only the oldest of them).
+    qs = qs.a_cloturer_le(timezone.localdate()) if a_cloturer else qs.actifs_le(date)
+    qs = filtres.filter(qs.select_related("beneficiaire", "partenaire"))
     qs, tri = TRI_CONTRATS.appliquer(qs, request)
     page = paginer(request, qs)
     _nommer_visibles(request, page.object_list)
@@ -195,5 +197,6 @@ def contrats_liste(request):
             "filtres": filtres,
             "tri": tri,
             "es": filtres.valeurs().get("es", False),
+            "a_cloturer": a_cloturer,
         },
     )

@@ -8,6 +8,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
@@ -77,6 +80,8 @@ def echeances(request):
         {
             # The oldest first; a very long backlog is cut in SQL (the counts say how many).
             **donnees,
+            "lignes_en_retard": _lignes(en_retard, "table-danger"),
+            "lignes_a_venir": _lignes(a_venir, ""),
             "max": MAX_ECHEANCES,
             "aujourd_hui": timezone.localdate(),
         },
@@ -91,6 +96,39 @@ def _modele_url(name) -> str:
         return reverse(name, args=[_MARQUE])
     except NoReverseMatch:
         return ""
+
+
+def _jour(date) -> str:
+    return f"{date:%d/%m/%Y}" if date else ""
+
+
+def _lignes(items, classe: str):
+    """The table's rows, up to 2 x MAX_ECHEANCES of them: written here rather than by a
+    template loop (a dozen template nodes a row were half of the page's time). Every text
+    from the data is escaped."""
+    fait = escape(_("Fait"))
+    lignes = []
+    for i in items:
+        if i.genre == "action":
+            quoi = (
+                f'{escape(i.libelle)} <span class="text-muted small">'
+                f"({escape(i.type_libelle)} {_jour(i.etape_date)})</span>"
+            )
+            bouton = (
+                f'<span id="action-{i.objet_id}"><button class="btn btn-outline-success btn-sm" '
+                f'hx-post="{escape(i.url_objet)}" hx-target="#action-{i.objet_id}">{fait}'
+                "</button></span>"
+            )
+        else:
+            quoi = f'<a href="{escape(i.url_objet)}">{escape(i.libelle)}</a>'
+            bouton = ""
+        lignes.append(
+            f'<tr class="{classe}">\n  <td>{_jour(i.date)}</td>\n'
+            f'  <td><a href="{escape(i.url_personne)}">{escape(i.personne)}</a></td>\n'
+            f"  <td>{quoi}</td>\n"
+            f'  <td class="text-end">{bouton}</td>\n</tr>'
+        )
+    return mark_safe("".join(lignes))  # noqa: S308 - built from escaped values above
 
 
 def _ajouter_liens(items) -> None:
