@@ -173,13 +173,13 @@ def mensuels(request):
     rapports = list(
         RapportMensuel.objects.for_user(request.user)
         .select_related("demande_par", "cpas")
-        .order_by("-mois")
+        .order_by("-mois", "langue")
     )
     contexte = {
         "rapports": rapports,
         "en_cours": any(not r.termine for r in rapports),
         "form": DemandeRapportForm(
-            initial={"mois": queries.ajouter_mois(timezone.localdate(), -1)}
+            initial={"mois": queries.ajouter_mois(timezone.localdate(), -1)}, cpas=request.cpas
         ),
         "etats": EtatRapport,
     }
@@ -200,10 +200,12 @@ def du_mois(mois) -> str:
 @require_POST
 @role_required(permissions.peut_voir_rapports)
 def demander(request):
-    form = DemandeRapportForm(request.POST)
+    form = DemandeRapportForm(request.POST, cpas=request.cpas)
     if form.is_valid():
         mois = form.cleaned_data["mois"]
-        rapport = demander_rapport(request.cpas, mois, user=request.user)
+        rapport = demander_rapport(
+            request.cpas, mois, user=request.user, langue=form.cleaned_data["langue"]
+        )
         if rapport.deja_demande:
             messages.info(
                 request,

@@ -264,7 +264,7 @@ def test_director_downloads_a_report_of_their_cpas_only(
     response = client.get(reverse("rapports:telecharger", args=[mien.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
-    assert "rapport-isp-alpha-2025-05.pdf" in response["Content-Disposition"]
+    assert "rapport-isp-alpha-2025-05-fr.pdf" in response["Content-Disposition"]
     assert client.get(reverse("rapports:telecharger", args=[autre.pk])).status_code == 404
     page = client.get(reverse("rapports:mensuels"))
     assert list(page.context["rapports"]) == [mien]
@@ -298,7 +298,7 @@ def test_asking_for_a_past_month_queues_its_generation(
         EtatRapport.EN_ATTENTE,
     )
     assert rapport.demande_par == directeur
-    assert envoyes == [(cpas_a.pk, "2025-03-01", directeur.pk, rapport.tache_id)]
+    assert envoyes == [(cpas_a.pk, "2025-03-01", directeur.pk, "fr", rapport.tache_id)]
     page = client_for(directeur).get(reverse("rapports:mensuels"))
     assert 'hx-trigger="every 2s"' in page.content.decode()  # the page refreshes itself
 
@@ -367,6 +367,70 @@ def test_people_behind_a_number_are_logged(donnees, cpas_a, make_user, client_fo
     assert shown == [personnes[0].pk] and response.context["masques"] == 7
     row = JournalAcces.objects.filter(user=agent).latest("id")
     assert sorted(row.personnes) == shown
+
+
+def test_director_asks_for_the_report_in_the_other_language(
+    historique,
+    make_user,
+    client_for,
+    monkeypatch,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    """A Dutch-speaking director of a French-speaking CPAS: the form offers the CPAS's
+    language by default, Dutch on demand; the Dutch report is a report of its own."""
+    import re
+    import shutil
+    import subprocess
+
+    from rapports import tasks
+
+    settings.MEDIA_ROOT = tmp_path
+    cpas_a, _ = historique
+    envoyes = []
+
+    def executer(args, task_id):  # the worker, in this process
+        envoyes.append(args)
+        return tasks.generer_rapport_mensuel.apply(args=args, task_id=task_id)
+
+    monkeypatch.setattr(tasks.generer_rapport_mensuel, "apply_async", executer)
+    directeur = make_user(Role.DIRECTEUR, cpas_a, langue="nl")
+    client = client_for(directeur)
+    page = client.get(reverse("rapports:mensuels")).content.decode()
+    choix = re.search(r'<select name="langue"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.search(r'<option value="fr" selected>', choix)  # the CPAS's language
+    for langue in ("nl", "fr"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("rapports:demander"), {"mois": "2025-12", "langue": langue})
+    assert [a[3] for a in envoyes] == ["nl", "fr"]
+    rapports = {r.langue: r for r in RapportMensuel.objects.filter(mois=datetime.date(2025, 12, 1))}
+    assert set(rapports) == {"nl", "fr"} and all(r.telechargeable for r in rapports.values())
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext (poppler-utils) is required")
+    textes = {}
+    for langue, r in rapports.items():
+        reponse = client.get(reverse("rapports:telecharger", args=[r.pk]))
+        assert f"rapport-isp-alpha-2025-12-{langue}.pdf" in reponse["Content-Disposition"]
+        chemin = tmp_path / f"{langue}.pdf"
+        chemin.write_bytes(b"".join(reponse.streaming_content))
+        textes[langue] = subprocess.run(
+            ["pdftotext", str(chemin), "-"], capture_output=True, check=True
+        ).stdout.decode()
+    assert "Maandrapport SPI" in textes["nl"] and "Rapport mensuel ISP" not in textes["nl"]
+    assert "Rapport mensuel ISP" in textes["fr"]
+    liste = client.get(reverse("rapports:mensuels")).content.decode()
+    assert 'id="rapport-2025-12-fr"' in liste and 'id="rapport-2025-12-nl"' in liste
+
+
+def test_a_report_in_an_unknown_language_is_refused(cpas_a, make_user, client_for):
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    response = client_for(directeur).post(
+        reverse("rapports:demander"), {"mois": "2025-03", "langue": "de"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert not RapportMensuel.objects.exists()
 
 
 # --- Exports of the lists behind the numbers ----------------------------------------------
