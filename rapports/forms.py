@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.listes import FiltreForm
-from cpas_isp.models import Role
+from cpas_isp.models import Langue, Role
 from rapports.queries import CLASSES, PHASES, SANS_CLASSE, ajouter_mois, premier_du_mois
 from rapports.tableaux import AUCUN_AGENT, Filtres, personnes_indicateur
 
@@ -182,6 +182,22 @@ class IndicateurForm(FiltreForm):
 
 class DemandeRapportForm(forms.Form):
     mois = MoisField(label=_("Mois"))
+    langue = forms.ChoiceField(
+        label=_("Langue du rapport"),
+        choices=Langue.choices,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, cpas, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The CPAS's language by default, whatever the interface's: the report goes to its
+        # council; the other language is one choice away.
+        self.cpas = cpas
+        self.fields["langue"].initial = cpas.langue
+
+    def clean_langue(self):
+        return self.cleaned_data["langue"] or self.cpas.langue
 
     def clean_mois(self):
         mois = self.cleaned_data["mois"]

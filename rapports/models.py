@@ -1,4 +1,5 @@
-"""Stored monthly reports: one per CPAS and month, generated in the background (Celery)."""
+"""Stored monthly reports: one per CPAS, month and language, generated in the background
+(Celery)."""
 
 from __future__ import annotations
 
@@ -81,12 +82,16 @@ class RapportMensuel(TenantModel):
         verbose_name_plural = _("rapports mensuels")
         ordering = ["cpas", "-mois"]
         constraints = [
-            models.UniqueConstraint(fields=["cpas", "mois"], name="rapport_un_par_cpas_et_mois"),
+            # The CPAS's language is generated every month; a director may ask for the
+            # other language too: one row (and file) per language.
+            models.UniqueConstraint(
+                fields=["cpas", "mois", "langue"], name="rapport_un_par_cpas_mois_et_langue"
+            ),
             models.CheckConstraint(condition=Q(mois__day=1), name="rapport_mois_premier_jour"),
         ]
 
     def __str__(self):
-        return f"{self.cpas} — {self.mois:%m/%Y}"
+        return f"{self.cpas} — {self.mois:%m/%Y} ({self.langue})"
 
     @property
     def termine(self) -> bool:
@@ -108,4 +113,4 @@ class RapportMensuel(TenantModel):
 
     @property
     def nom_fichier(self) -> str:
-        return f"rapport-isp-{self.cpas.code}-{self.mois:%Y-%m}.pdf"
+        return f"rapport-isp-{self.cpas.code}-{self.mois:%Y-%m}-{self.langue}.pdf"

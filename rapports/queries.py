@@ -40,6 +40,15 @@ def taux_pourcent(numerateur: int, denominateur: int) -> Decimal | None:
     return Decimal(centiemes).scaleb(-2)
 
 
+def taux_acceptation(acceptees: int, refusees: int) -> Decimal | None:
+    """The acceptance rate of referrals, in percent: accepted ÷ (accepted + refused), i.e. on
+    the referrals that received an answer. Those still waiting for one (proposed, sent),
+    expired without answer or cancelled are not counted: 2 accepted, 1 refused and 3 pending
+    give 66.67 %, not 33.33 %. The one rule for the dashboard, its export and the PDF (whose
+    notes say so); None when no referral was answered."""
+    return taux_pourcent(acceptees, acceptees + refusees)
+
+
 def premier_du_mois(d: datetime.date) -> datetime.date:
     return d.replace(day=1)
 

@@ -23,7 +23,7 @@ from partenaires.models import (
     StatutOrientation,
     StatutParticipation,
 )
-from rapports.queries import taux_pourcent
+from rapports.queries import taux_acceptation, taux_pourcent
 from trajets.models import ContratArticle60, EvaluationPiis, MotifSortie, Piis, PoolArticle60
 
 MOIS_SIGNATURE_PIIS = 3  # a PIIS is signed within 3 months of the RIS decision
@@ -35,6 +35,7 @@ RESULTATS_POSITIFS = [
     ResultatOrientation.INDEPENDANT,
 ]
 ACCEPTEES = [StatutOrientation.ACCEPTEE, StatutOrientation.EN_COURS, StatutOrientation.TERMINEE]
+EN_ATTENTE = [StatutOrientation.PROPOSEE, StatutOrientation.ENVOYEE]  # no answer yet
 
 
 # --- PIIS ----------------------------------------------------------------------------------
@@ -258,10 +259,11 @@ class LigneOrientations:
     refusees: int
     terminees: int
     positives: int
+    en_attente: int = 0  # sent or proposed, no answer yet: outside the acceptance rate
 
     @property
     def taux_acceptation(self):
-        return taux_pourcent(self.acceptees, self.acceptees + self.refusees)
+        return taux_acceptation(self.acceptees, self.refusees)
 
     @property
     def taux_positif(self):
@@ -285,6 +287,7 @@ def orientations_par_partenaire(cpas_ids, debut, fin, *, agent_id=None):
             refusees=Count("id", filter=Q(statut=StatutOrientation.REFUSEE)),
             terminees=Count("id", filter=Q(statut=StatutOrientation.TERMINEE)),
             positives=Count("id", filter=Q(resultat__in=RESULTATS_POSITIFS)),
+            en_attente=Count("id", filter=Q(statut__in=EN_ATTENTE)),
         )
         .order_by("service__partenaire__nom")
     )
@@ -298,6 +301,7 @@ def orientations_par_partenaire(cpas_ids, debut, fin, *, agent_id=None):
             r["refusees"],
             r["terminees"],
             r["positives"],
+            r["en_attente"],
         )
         for r in rows
     ]
@@ -318,6 +322,7 @@ def personnes_orientations(cpas_ids, debut, fin, partenaire_id, quoi, *, agent_i
         "refusees": Q(statut=StatutOrientation.REFUSEE),
         "terminees": Q(statut=StatutOrientation.TERMINEE),
         "positives": Q(resultat__in=RESULTATS_POSITIFS),
+        "en_attente": Q(statut__in=EN_ATTENTE),
     }
     if quoi not in filtres:
         return None

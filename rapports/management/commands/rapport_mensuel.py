@@ -8,12 +8,13 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cpas_isp.models import Cpas
-from rapports.services import rendre_pdf
 
 
 class Command(BaseCommand):
     # A report reads data: it does not need Django's system checks, which import every URL
-    # pattern and so every view module of every app before doing anything.
+    # pattern and so every view module of every app before doing anything. What makes the
+    # PDF (the report's queries, sections and charts, then WeasyPrint) is imported once the
+    # arguments are valid, so --help or a mistyped code costs only Django's set-up.
     requires_system_checks: list = []
     help = "Génère le rapport mensuel PDF d'un CPAS pour un mois (AAAA-MM) dans un fichier."
 
@@ -32,9 +33,11 @@ class Command(BaseCommand):
             jour = datetime.date.fromisoformat(f"{mois}-01")
         except ValueError:
             raise CommandError(f"Mois invalide : « {mois} » (format attendu AAAA-MM).")
-        pdf = rendre_pdf(instance, jour, langue or instance.langue)
         chemin = Path(sortie)
-        if chemin.parent and not chemin.parent.exists():
+        if chemin.parent and not chemin.parent.exists():  # before paying for the PDF
             raise CommandError(f"Le dossier {chemin.parent} n'existe pas.")
+        from rapports.services import rendre_pdf
+
+        pdf = rendre_pdf(instance, jour, langue or instance.langue)
         chemin.write_bytes(pdf)
         self.stdout.write(f"{chemin} ({len(pdf)} octets)")
