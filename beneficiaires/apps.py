@@ -8,12 +8,14 @@ class BeneficiairesConfig(AppConfig):
 
     def ready(self):
         # Not at the top: these import models, which Django loads after the app configs.
+        from cpas_isp import notifications
         from cpas_isp.audit.confidentialite import enregistrer_recherche_personnes
 
         from . import exports
         from .imports import types
-        from .queries import rechercher
+        from .queries import noms_visibles, rechercher
 
         types.register()
         exports.register()
         enregistrer_recherche_personnes(rechercher)
+        notifications.register_personnes(noms_visibles)

@@ -156,7 +156,7 @@ def consultations(b) -> list[dict]:
 
 def register():
     """This app's part of the registry (``beneficiaires.registre``)."""
-    from cpas_isp.models import Cellule, Cpas, User
+    from cpas_isp.models import Cellule, Cpas, Notification, User
 
     from . import conservation
     from .models import Beneficiaire, Frein, GelDossier, LigneLot
@@ -211,6 +211,15 @@ def register():
         champs=["numero", "valeurs"],
         supprimer=True,
         ordre=95,
+    )
+    # Notifications about the person (to the staff): no text of theirs, deleted with the file.
+    registre.enregistrer(
+        Notification,
+        personne="personne_id",
+        titre=_l("Notifications aux intervenants"),
+        champs=["nature", "cree_le"],
+        supprimer=True,
+        ordre=96,
     )
     registre.hors_personne(Cpas, User, Cellule, Frein)
 

@@ -37,6 +37,18 @@ from .models import (
 )
 from .niss import recherche_niss
 
+
+def noms_visibles(user, ids) -> dict[int, str]:
+    """ "Prénom Nom" of the people among ``ids`` that ``user`` may see (need-to-know), in one
+    query: what the notifications show (``cpas_isp.notifications.register_personnes``)."""
+    return {
+        pk: f"{prenom} {nom}"
+        for pk, prenom, nom in Beneficiaire.objects.visibles_par(user)
+        .filter(pk__in=list(ids))
+        .values_list("pk", "prenom", "nom")
+    }
+
+
 # --- Target groups (computed, never typed) ------------------------------------------------------
 
 GROUPES_CIBLES = [

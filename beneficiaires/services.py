@@ -11,6 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cpas_isp.contraintes import enregistrer
+from cpas_isp.models import NatureNotification
+from cpas_isp.notifications import notifier
 
 from .models import SECTIONS_BSP, BilanSocioProfessionnel, DroitAide, FreinBeneficiaire
 
@@ -84,3 +86,19 @@ def comparer_bilans(ancien, nouveau) -> list[dict]:
                     morceaux.append(("+", "".join(mots_b[j1:j2])))
         resultat.append({"nom": name, "label": label, "change": a != b, "morceaux": morceaux})
     return resultat
+
+
+def notifier_attribution(beneficiaire, ancien_referent_id, auteur) -> int:
+    """Tell the new referent that the file is now theirs (in the caller's transaction; not when
+    they assigned it to themselves, nor when the referent did not change)."""
+    if beneficiaire.referent_id is None or beneficiaire.referent_id == ancien_referent_id:
+        return 0
+    return notifier(
+        [beneficiaire.referent_id],
+        NatureNotification.DOSSIER_ATTRIBUE,
+        cpas=beneficiaire.cpas_id,
+        objet=beneficiaire,
+        personne_id=beneficiaire.pk,
+        lien=beneficiaire.get_absolute_url(),
+        auteur=auteur,
+    )

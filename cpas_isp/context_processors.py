@@ -1,4 +1,5 @@
-from cpas_isp.permissions import UserPermissions
+from cpas_isp.notifications import CompteurNonLues
+from cpas_isp.permissions import UserPermissions, peut_recevoir_notifications
 from cpas_isp.tenancy import active_memberships, current_membership
 
 
@@ -22,6 +23,12 @@ def current_cpas(request):
             affiliations if affiliations is not None else list(active_memberships(user))
         ),
         "perms_isp": UserPermissions(user),
+        # The bell's figure: counted (one query) only when the navbar shows it.
+        "notifications_non_lues": (
+            CompteurNonLues(user)
+            if membership is not None and peut_recevoir_notifications(user)
+            else None
+        ),
     }
     request._contexte_cpas_courant = contexte
     return contexte

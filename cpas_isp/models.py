@@ -96,12 +96,19 @@ class Role(models.TextChoices):
     # A password change is recorded as the fact that it changed (who, when, from where): the
     # hash itself is never copied into the history.
     pghistory.UpdateEvent("password_changed", condition=pghistory.AnyChange("password")),
-    exclude=["password", "last_login"],
+    exclude=["password", "last_login", "dernier_resume_le"],
 )
 class User(AbstractUser):
     langue = models.CharField(
         _("langue de l'interface"), max_length=2, choices=Langue.choices, default=Langue.FR
     )
+    resume_notifications = models.BooleanField(
+        _("recevoir chaque jour un e-mail résumant mes nouvelles notifications"),
+        default=False,
+        help_text=_("Un lien vers la liste, sans aucune donnée personnelle dans le message."),
+    )
+    # When the last daily digest was sent (one per day at most).
+    dernier_resume_le = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("utilisateur")

@@ -117,6 +117,12 @@ def peut_consulter_partenaires(user) -> bool:
     return _role(user) in {Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN}
 
 
+def peut_recevoir_notifications(user) -> bool:
+    """The bell and its list: every CPAS role. Partners are not notified in the application:
+    their portal lists the referrals awaiting them and an e-mail announces each one."""
+    return _role(user) in {Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN}
+
+
 def peut_voir_statistiques_partenaires(user) -> bool:
     """Referral figures per partner: coordinators and directors."""
     return _role(user) in {Role.COORDINATEUR, Role.DIRECTEUR}

@@ -23,3 +23,11 @@ def purger_sessions():
     """Delete expired sessions (scheduled nightly by Celery beat)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="cpas_isp.envoyer_resumes_notifications")
+def envoyer_resumes_notifications():
+    """The daily e-mail digest of notifications (scheduled by Celery beat)."""
+    from cpas_isp.notifications import envoyer_resumes
+
+    return envoyer_resumes()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cpas_isp import otp_views, sante, views
+from cpas_isp import otp_views, sante, views, views_notifications
 from cpas_isp.audit import views as audit_views
 from cpas_isp.forms import ConnexionForm
 
@@ -34,6 +34,14 @@ urlpatterns = [
     path("audit/", audit_views.audit, name="audit"),
     path("sante/", sante.sante, name="sante"),
     path("accessibilite/", views.accessibilite, name="accessibilite"),
+    path("notifications/", views_notifications.liste, name="notifications"),
+    path("notifications/<int:pk>/ouvrir/", views_notifications.ouvrir, name="notification_ouvrir"),
+    path("notifications/tout-lu/", views_notifications.tout_lu, name="notifications_tout_lu"),
+    path(
+        "notifications/preferences/",
+        views_notifications.preferences,
+        name="notifications_preferences",
+    ),
     path("admin/", admin.site.urls),
     path("beneficiaires/", include("beneficiaires.urls")),
     path("partenaires/", include("partenaires.urls")),

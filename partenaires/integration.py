@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from cpas_isp import permissions
+from cpas_isp import notifications, permissions
 
 from .models import Orientation, Participation, StatutOrientation, TransitionOrientation
 
@@ -118,6 +118,18 @@ def register():
     hooks.register_timeline(timeline)
     hooks.register_action(actions)
     register_donnees()
+    notifications.register_detail(Orientation, details_notifications)
+
+
+def details_notifications(ids) -> dict[int, str]:
+    """What a notification about a referral says of it: the service and the current status
+    (no person's name: the notification adds it after the need-to-know check)."""
+    return {
+        pk: f"{service} — {S(statut).label}"
+        for pk, service, statut in Orientation.objects.filter(pk__in=list(ids)).values_list(
+            "pk", "service__nom", "statut"
+        )
+    }
 
 
 def register_donnees():

@@ -151,6 +151,8 @@ DONNEES_DES_MIGRATIONS = [
     ("documents.migrations.0003_planification_analyse", "planifier"),
     ("activites.migrations.0002_types_activite", "charger"),
     ("rendezvous.migrations.0005_lettres_et_expiration", "remplir"),
+    ("cpas_isp.migrations.0011_resume_notifications", "planifier"),
+    ("trajets.migrations.0008_planification_notifications", "planifier"),
 ]
 
 

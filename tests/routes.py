@@ -61,6 +61,25 @@ def requete(factory, query):
     return wrapped
 
 
+def notification(w, scope):
+    """A notification to the cellule's agent about the scope's person (the "hors" one: a person
+    the agent may not see, shown without name; the other CPAS's: not the agent's CPAS, 404)."""
+    from cpas_isp.models import NatureNotification, Notification
+
+    o = w[scope]["orientation"]
+    n, _created = Notification.objects.get_or_create(
+        destinataire=w["users"]["agent_cellule"],
+        cle=f"matrice:{scope}",
+        defaults={
+            "cpas_id": o.cpas_id,
+            "nature": NatureNotification.ORIENTATION_REPONSE,
+            "personne_id": o.beneficiaire_id,
+            "lien": f"/partenaires/orientations/{o.pk}/",
+        },
+    )
+    return {"pk": n.pk}
+
+
 def _date_du_jour(_w, _s):
     return f"indicateur=isp&date={timezone.localdate():%Y-%m-%d}"
 
@@ -80,6 +99,10 @@ ROUTES = {
     "otp_codes_secours": sans,
     "sante": sans,
     "accessibilite": sans,
+    "notifications": sans,
+    "notification_ouvrir": notification,
+    "notifications_tout_lu": sans,
+    "notifications_preferences": sans,
     # beneficiaires
     "beneficiaires:liste": sans,
     "beneficiaires:creer": sans,

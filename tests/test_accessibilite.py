@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from cpas_isp.models import Role
+from cpas_isp.models import NatureNotification, Role
+from cpas_isp.notifications import notifier
 from partenaires.services import creer_orientation
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.conftest import violations_axe
@@ -59,6 +60,15 @@ def monde(cpas_a, cpas_b, make_user):
         motif="Projet de formation en cuisine",
         envoyer=True,
     )
+    # A notification under the agent's bell (the referral left as sent for the portal pages).
+    notifier(
+        [agent],
+        NatureNotification.ORIENTATION_MESSAGE,
+        cpas=cpas_a,
+        objet=orientation,
+        personne_id=b.pk,
+        lien=f"/partenaires/orientations/{orientation.pk}/",
+    )
     personne = f"/beneficiaires/{b.pk}/"
     pages = {
         "agent": [
@@ -71,6 +81,8 @@ def monde(cpas_a, cpas_b, make_user):
             ("file cellule", "/trajets/files/emploi/", None),
             ("tableau de bord", "/rapports/", None),
             ("declaration", "/accessibilite/", None),
+            ("notifications", "/notifications/", None),
+            ("cloche ouverte", "/", _ouvrir_cloche),
         ],
         "coordinateur": [
             ("accueil", "/", None),
@@ -79,6 +91,7 @@ def monde(cpas_a, cpas_b, make_user):
             ("file cellule", "/trajets/files/emploi/", None),
             ("tableau de bord", "/rapports/", None),
             ("rapports", "/rapports/mensuels/", None),
+            ("resume par e-mail", "/notifications/preferences/", None),
         ],
         "multi": [
             ("accueil", "/", None),
@@ -118,6 +131,11 @@ def monde(cpas_a, cpas_b, make_user):
 def _ouvrir_etape_rapide(page):
     page.locator("#table-dossiers").get_by_role("button", name="+").first.click()
     expect(page.locator("form[data-etape-rapide]")).to_be_visible()
+
+
+def _ouvrir_cloche(page):
+    page.locator("#bouton-cloche").click()
+    expect(page.locator("#panneau-notifications .liste-notifications")).to_be_visible()
 
 
 def _changer_langue(page, langue):

@@ -155,9 +155,22 @@ def monde(cpas_a, make_user):
     from tests.documents.factories import deposer
 
     document = deposer(b, agent)  # no scanner here: kept as "not scanned"
+    from cpas_isp.models import NatureNotification, Notification
+    from cpas_isp.notifications import notifier
+
+    notifier(
+        [agent],
+        NatureNotification.ORIENTATION_REPONSE,
+        cpas=cpas_a,
+        objet=orientation,
+        personne_id=b.pk,
+        lien=f"/partenaires/orientations/{orientation.pk}/",
+    )
+    notification = Notification.objects.get(destinataire=agent)
 
     # Route parameter -> value; for "pk" the first rule whose text is in the route wins.
     pk_par_route = [
+        ("notifications/", lambda: notification.pk),
         ("documents/personne/", lambda: b.pk),
         ("documents/", lambda: document.pk),
         ("beneficiaires/import/", lambda: premier(LotImport)),

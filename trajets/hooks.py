@@ -168,6 +168,7 @@ def _choix_phases():
 
 def register():
     register_donnees()
+    register_notifications()
     hooks.register_timeline(timeline)
     hooks.register_section(
         _section("trajets/_section_trajet.html", 20, gettext_lazy("Trajet"), "trajet")
@@ -193,6 +194,17 @@ def register():
         )
     )
     hooks.register_cellule_filter(queries.filtrer_par_cellule)
+
+
+def register_notifications():
+    """The wording of the scheduled notifications' objects (``cpas_isp.notifications``)."""
+    from cpas_isp import notifications
+    from trajets.models import ContratArticle60, EvaluationPiis, Piis
+    from trajets.services import notifications as n
+
+    notifications.register_detail(Piis, n.details_piis)
+    notifications.register_detail(EvaluationPiis, n.details_evaluations)
+    notifications.register_detail(ContratArticle60, n.details_contrats)
 
 
 def register_donnees():

@@ -208,6 +208,7 @@ def creer(request):
                 b = form.save(commit=False)
                 b.cpas = request.cpas
                 b.save()
+                services.notifier_attribution(b, None, request.user)
             messages.success(request, _("Dossier créé."))
             return redirect(b)
     journaliser_liste(request, form.doublons)  # possible duplicates are shown by name
@@ -222,9 +223,12 @@ def creer(request):
 def modifier(request, pk):
     b = _beneficiaire(request, pk, modifier=True)
     journaliser_acces(request, b)
+    ancien_referent_id = b.referent_id
     form = BeneficiaireForm(request.POST or None, instance=b, cpas=request.cpas)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            services.notifier_attribution(b, ancien_referent_id, request.user)
         messages.success(request, _("Identité enregistrée."))
         return redirect(b)
     return render(

@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cpas_isp.models import Cpas, Role
+from beneficiaires.models import Beneficiaire
+from cpas_isp.models import Cpas, NatureNotification, Role
+from cpas_isp.notifications import notifier
 from cpas_isp.tenancy import current_membership
 
 from ..models import (
@@ -186,6 +188,10 @@ def transition(
     )
     if vers == S.ENVOYEE:
         transaction.on_commit(lambda: notifier_partenaire(orientation))
+    elif vers in (S.ACCEPTEE, S.REFUSEE):
+        notifier_cpas(orientation, NatureNotification.ORIENTATION_REPONSE, par)
+    elif vers == S.TERMINEE:
+        notifier_cpas(orientation, NatureNotification.ORIENTATION_CLOTUREE, par)
     return orientation
 
 
@@ -213,14 +219,18 @@ def creer_orientation(*, beneficiaire, service, agent, envoyer=False, commentair
     return orientation
 
 
+@transaction.atomic
 def ajouter_message(orientation, auteur, texte) -> MessageOrientation:
-    return MessageOrientation.objects.create(
+    message = MessageOrientation.objects.create(
         cpas_id=orientation.cpas_id,
         orientation=orientation,
         auteur=auteur,
         du_partenaire=acteur_de(auteur) == PARTENAIRE,
         texte=texte.strip(),
     )
+    if message.du_partenaire:
+        notifier_cpas(orientation, NatureNotification.ORIENTATION_MESSAGE, auteur)
+    return message
 
 
 def enregistrer_presence(orientation, saisi_par, *, date, present, commentaire=""):
@@ -246,6 +256,25 @@ def echeance(orientation, delai: int) -> datetime.date | None:
 
 
 # --- Notifications ---------------------------------------------------------------------------
+
+
+def notifier_cpas(orientation, nature, par) -> int:
+    """In-app notification to the referral's agent and the person's referent (not to whoever
+    made the change), in the caller's transaction."""
+    referent_id = (
+        Beneficiaire.objects.filter(pk=orientation.beneficiaire_id)
+        .values_list("referent_id", flat=True)
+        .first()
+    )
+    return notifier(
+        [orientation.agent_id, referent_id],
+        nature,
+        cpas=orientation.cpas_id,
+        objet=orientation,
+        personne_id=orientation.beneficiaire_id,
+        lien=reverse("partenaires:orientation_detail", args=[orientation.pk]),
+        auteur=par,
+    )
 
 
 def destinataires(partenaire_id, cpas_id) -> list[str]:

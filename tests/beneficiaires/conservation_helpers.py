@@ -219,6 +219,18 @@ def dossier_complet(cpas, agent, *, cloture: datetime.date | None, secret: str |
     )
     document = deposer(b, agent, nom=f"diplome-{secret}.pdf", lien={"etape_id": etape.pk})
     services_documents.basculer_partage(document, orientation, agent)
+    # A notification about the person to the staff (cpas_isp.notifications).
+    from cpas_isp.models import NatureNotification
+    from cpas_isp.notifications import notifier
+
+    notifier(
+        [agent],
+        NatureNotification.DOSSIER_ATTRIBUE,
+        cpas=cpas,
+        objet=b,
+        personne_id=b.pk,
+        lien=b.get_absolute_url(),
+    )
     return b, secret
 
 

@@ -20,6 +20,7 @@ EXPECTED = {
     "peut_utiliser_portail_partenaire": {Role.PARTENAIRE},
     "peut_gerer_partenaires": {Role.COORDINATEUR, Role.ADMIN},
     "peut_consulter_partenaires": {Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN},
+    "peut_recevoir_notifications": {Role.AGENT, Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN},
     "peut_voir_statistiques_partenaires": {Role.COORDINATEUR, Role.DIRECTEUR},
     "peut_voir_postes_article60": {Role.COORDINATEUR, Role.DIRECTEUR, Role.ADMIN},
 }
