@@ -172,11 +172,11 @@ def cloturer(request, pk):
         return redirect(b)
     date = timezone.localdate()
     if request.method == "POST":
-        posee = (
-            parse_date(request.POST.get("date", "") or "")
-            if len(request.POST.get("date", "")) == 10
-            else None
-        )
+        # What runs on the chosen date is what may end (the form checks the date itself).
+        try:
+            posee = parse_date((request.POST.get("date") or "")[:10])
+        except ValueError:
+            posee = None
         if posee is not None and posee <= date:
             date = posee
     elements = services.elements_cloture(b, date)
