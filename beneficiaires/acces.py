@@ -1,20 +1,61 @@
 """Need-to-know, fetched: one person, or one object belonging to a person, among those the user
 may see (``Beneficiaire.objects.visibles_par``), or 404. Every app fetches people and their
 steps, PIIS, stays, referrals, contracts... through these, so that what the user may not see
-answers 404 everywhere (never 403: the user must not learn that it exists)."""
+answers 404 everywhere (never 403: the user must not learn that it exists).
+
+They also hold the one read-only rule of a closed file (``date_cloture``): during a request that
+writes (POST, PUT, PATCH, DELETE; ``beneficiaires.middleware.LectureSeuleMiddleware`` says so),
+fetching a closed person or one of their objects raises ``DossierCloture`` (403 with its
+message), except in the few views marked ``permis_sur_dossier_cloture`` (reopen, legal hold)."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from .models import Beneficiaire
+
+#: True while a request that writes (POST...) is being served by a view not marked
+#: ``permis_sur_dossier_cloture``; set by ``beneficiaires.middleware.LectureSeuleMiddleware``.
+ECRITURE: ContextVar[bool] = ContextVar("beneficiaires_ecriture", default=False)
+
+
+class DossierCloture(PermissionDenied):
+    """A write on a closed file: refused with its message (403 page) until it is reopened."""
+
+    def __init__(self, beneficiaire):
+        super().__init__(
+            _(
+                "Le dossier de %(personne)s est clôturé depuis le %(date)s : il est en lecture "
+                "seule. Un coordinateur ou le référent peut le rouvrir."
+            )
+            % {"personne": beneficiaire, "date": f"{beneficiaire.date_cloture:%d/%m/%Y}"}
+        )
+
+
+def permis_sur_dossier_cloture(view):
+    """Marks a view that may write on a closed file (reopening it, a legal hold): the
+    read-only check of ``get_beneficiaire_or_404`` does not apply to it."""
+    view.permis_sur_dossier_cloture = True
+    return view
+
+
+def verifier_ecriture(beneficiaire):
+    """The one read-only rule: during a writing request, a closed file refuses the write."""
+    if ECRITURE.get() and beneficiaire.date_cloture is not None:
+        raise DossierCloture(beneficiaire)
 
 
 def get_beneficiaire_or_404(user, pk, queryset=None):
     """The person ``pk`` if ``user`` may see them, else Http404. ``queryset`` (of
     Beneficiaire) adds select_related/annotations; it is narrowed, never widened."""
     base = queryset if queryset is not None else Beneficiaire.objects.all()
-    return get_object_or_404(base.visibles_par(user), pk=pk)
+    beneficiaire = get_object_or_404(base.visibles_par(user), pk=pk)
+    verifier_ecriture(beneficiaire)
+    return beneficiaire
 
 
 def objets_visibles(queryset, user, champ="beneficiaire"):
@@ -26,5 +67,18 @@ def objets_visibles(queryset, user, champ="beneficiaire"):
 
 
 def get_objet_or_404(queryset, user, champ="beneficiaire", **lookup):
-    """One object belonging to a person the user may see (see ``objets_visibles``), or 404."""
-    return get_object_or_404(objets_visibles(queryset, user, champ), **lookup)
+    """One object belonging to a person the user may see (see ``objets_visibles``), or 404;
+    during a writing request, refused when that person's file is closed."""
+    objet = get_object_or_404(objets_visibles(queryset, user, champ), **lookup)
+    if ECRITURE.get():
+        clos = (
+            Beneficiaire.objects.filter(
+                pk__in=queryset.model._default_manager.filter(pk=objet.pk).values(champ),
+                date_cloture__isnull=False,
+            )
+            .only("pk", "nom", "prenom", "date_cloture", "anonymise_le")
+            .first()
+        )
+        if clos is not None:
+            raise DossierCloture(clos)
+    return objet

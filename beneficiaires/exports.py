@@ -159,7 +159,14 @@ def register():
     from cpas_isp.models import Cellule, Cpas, Notification, User
 
     from . import conservation
-    from .models import Beneficiaire, Frein, GelDossier, LigneLot
+    from .models import (
+        AttributionReferent,
+        Beneficiaire,
+        ClotureDossier,
+        Frein,
+        GelDossier,
+        LigneLot,
+    )
 
     registre.enregistrer(
         Beneficiaire,
@@ -202,6 +209,24 @@ def register():
         titre=_l("Gel du dossier"),
         champs=["motif", "le"],
         ordre=90,
+    )
+    registre.enregistrer(
+        AttributionReferent,
+        personne="beneficiaire",
+        titre=_l("Référents successifs"),
+        champs=["ancien", "nouveau", "le", "motif"],
+        effacer=["motif"],
+        ordre=4,
+        cle="referents",
+    )
+    registre.enregistrer(
+        ClotureDossier,
+        personne="beneficiaire",
+        titre=_l("Clôtures et réouvertures du dossier"),
+        champs=["nature", "date", "le", "motif", "termine"],
+        effacer=["motif"],
+        ordre=5,
+        cle="clotures",
     )
     # Rows of a staged import waiting for confirmation (deleted once imported or cancelled).
     registre.enregistrer(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cpas_isp import permissions as p
 from cpas_isp.forms import DateInput
 from cpas_isp.listes import FiltreForm
-from cpas_isp.models import Cellule, Role
+from cpas_isp.models import Cellule
 
 from . import hooks
 from .imports.base import import_types
@@ -25,22 +24,8 @@ from .models import (
     FreinBeneficiaire,
 )
 from .niss import analyser_niss, format_niss, incoherences
-from .queries import GROUPES_CIBLES, condition_groupe, rechercher
+from .queries import GROUPES_CIBLES, condition_groupe, rechercher, referents_possibles
 from .telephone import valider_telephone
-
-
-def referents_possibles(cpas):
-    """Social workers and coordinators with an active role in ``cpas``."""
-    return (
-        get_user_model()
-        .objects.filter(
-            memberships__cpas=cpas,
-            memberships__actif=True,
-            memberships__role__in=[Role.AGENT, Role.COORDINATEUR],
-        )
-        .distinct()
-        .order_by("last_name", "first_name")
-    )
 
 
 class BeneficiaireForm(forms.ModelForm):
@@ -77,12 +62,10 @@ class BeneficiaireForm(forms.ModelForm):
             "permis_conduire",
             "referent",
             "date_ouverture",
-            "date_cloture",
         ]
         widgets = {
             "date_naissance": DateInput(),
             "date_ouverture": DateInput(),
-            "date_cloture": DateInput(),
         }
         help_texts = {
             "date_naissance": _("Déduite du NISS si laissée vide."),
@@ -97,7 +80,11 @@ class BeneficiaireForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["niss"] = format_niss(self.instance.niss)
             del self.fields["confirmer_doublon"]
-        self.fields["referent"].queryset = referents_possibles(cpas)
+            # Who follows the file changes through the reassignment (history, notification);
+            # closing it through the close form.
+            del self.fields["referent"]
+        else:
+            self.fields["referent"].queryset = referents_possibles(cpas)
 
     def clean_telephone(self):
         """A valid number (Belgian unless written with its country code), kept as written (it
@@ -387,3 +374,80 @@ class GelDossierForm(forms.ModelForm):
         if not motif:
             raise ValidationError(_("Donnez le motif du gel."))
         return motif
+
+
+class ReattributionForm(forms.Form):
+    """The new referent of the people chosen (single file or bulk)."""
+
+    agent = forms.ModelChoiceField(
+        label=_("Nouveau référent"),
+        queryset=None,
+        error_messages={"invalid_choice": _("Choisissez un agent actif de ce CPAS.")},
+    )
+    passage_aussi = forms.BooleanField(
+        label=_("L'agent du passage en cours devient aussi le nouveau référent"),
+        required=False,
+        initial=True,
+    )
+    motif = forms.CharField(label=_("Motif"), max_length=300, required=False)
+
+    def __init__(self, *args, cpas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = referents_possibles(cpas)
+
+
+class ClotureForm(forms.Form):
+    """Close the file: the date, why, and which running things end with it."""
+
+    date = forms.DateField(label=_("Date de clôture"), widget=DateInput())
+    motif = forms.CharField(label=_("Motif de la clôture"), max_length=300, required=False)
+
+    def __init__(self, *args, beneficiaire, elements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beneficiaire = beneficiaire
+        self.elements = elements
+        self.fields["date"].initial = timezone.localdate()
+        self.groupes = []
+        for el in elements:
+            nom = f"terminer_{el.cle}"
+            self.fields[nom] = forms.BooleanField(
+                label=el.libelle, required=False, initial=el.par_defaut
+            )
+            extras = []
+            for champ, field in el.champs.items():
+                field.required = False  # required only when the element is ticked (clean)
+                self.fields[f"{el.cle}__{champ}"] = field
+                extras.append(f"{el.cle}__{champ}")
+            self.groupes.append((el, nom, extras))
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise ValidationError(_("La clôture ne peut pas être dans le futur."))
+        ouverture = self.beneficiaire.date_ouverture
+        if ouverture and date < ouverture:
+            raise ValidationError(_("La clôture ne peut précéder l'ouverture du dossier."))
+        return date
+
+    def clean(self):
+        data = super().clean()
+        for _element, nom, extras in self.groupes:
+            if not data.get(nom):
+                continue
+            for extra in extras:
+                if data.get(extra) in (None, ""):
+                    self.add_error(extra, _("Ce champ est obligatoire pour terminer cet élément."))
+        return data
+
+    def choisis(self) -> dict:
+        """Key of each element to end -> its extra values (by the field's own name)."""
+        data = self.cleaned_data
+        return {
+            el.cle: {extra.split("__", 1)[1]: data.get(extra) for extra in extras}
+            for el, nom, extras in self.groupes
+            if data.get(nom)
+        }
+
+
+class ReouvertureForm(forms.Form):
+    motif = forms.CharField(label=_("Motif de la réouverture"), max_length=300, required=False)

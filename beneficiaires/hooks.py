@@ -23,6 +23,15 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   free-form sections of the personal data export (JSON-serialisable values). Superseded by
   ``beneficiaires.registre``, where each app registers its models once for both the export and
   the anonymisation (and a test fails when a person-linked model is not registered there).
+- ``register_reattribution(func)``: ``func(beneficiaire_ids, nouveau, date)``, called inside the
+  reassignment's transaction when the coordinator asks that the running stay's agent follows the
+  new referent too (trajets moves the agent of the stays running on ``date``).
+- ``register_suivi_cellule(func)``: ``func(beneficiaire) -> SuiviCellule | None``, the cellule
+  whose phase the person is in now and the agent of that stay, shown beside the referent.
+- ``register_cloture(func)``: ``func(beneficiaire, date) -> iterable[ElementCloture]``, what is
+  still running on ``date`` and that closing the file may end (the stay, the PIIS, referrals):
+  the close form offers each one with its extra fields, and calls ``terminer`` for the ones kept
+  ticked, all in the closing's transaction.
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ _actions: list[Callable] = []
 _caseload: list[CaseloadExtension] = []
 _cellule_filters: list[Callable] = []
 _donnees_personnelles: list[Callable] = []
+_reattributions: list[Callable] = []
+_clotures: list[Callable] = []
+_suivi_cellule: list[Callable] = []
 
 
 @dataclass
@@ -52,6 +64,37 @@ class EvenementTimeline:
     )
     url: str = ""
     confidentiel: bool = False
+
+
+@dataclass
+class SuiviCellule:
+    """The cellule's role beside the referent: the running stay's phase, its cellule and the
+    agent of the stay (the cellule's agent)."""
+
+    phase: str
+    cellule: str
+    depuis: datetime.date
+    agent: Any = None
+
+
+@dataclass
+class ElementCloture:
+    """One running thing the closing of a file may end.
+
+    ``cle``: unique key (form field names); ``libelle``: what the user reads ("Passage en phase
+    Emploi depuis le 01/03/2026"); ``champs``: extra form fields (name -> django form field, with
+    their initial value) asked when it is ended, e.g. the exit reason; ``terminer(date, user,
+    valeurs)`` ends it (``valeurs``: the cleaned extra fields, by name), raising ValidationError
+    to refuse; ``par_defaut``: ticked when the form opens; ``resume``: the short label kept in the
+    closing's history (no personal text)."""
+
+    cle: str
+    libelle: str
+    terminer: Callable
+    champs: dict = field(default_factory=dict)
+    par_defaut: bool = True
+    resume: str = ""
+    ordre: int = 100
 
 
 @dataclass
@@ -164,3 +207,38 @@ def donnees_personnelles(beneficiaire) -> dict:
     for func in _donnees_personnelles:
         found.update(func(beneficiaire) or {})
     return found
+
+
+def register_reattribution(func):
+    _reattributions.append(func)
+    return func
+
+
+def reattribuer_passages(beneficiaire_ids, nouveau, date) -> None:
+    for func in _reattributions:
+        func(beneficiaire_ids, nouveau, date)
+
+
+def register_cloture(func):
+    _clotures.append(func)
+    return func
+
+
+def elements_cloture(beneficiaire, date) -> list[ElementCloture]:
+    found: list[ElementCloture] = []
+    for func in _clotures:
+        found.extend(func(beneficiaire, date) or [])
+    return sorted(found, key=lambda e: e.ordre)
+
+
+def register_suivi_cellule(func):
+    _suivi_cellule.append(func)
+    return func
+
+
+def suivi_cellule(beneficiaire) -> SuiviCellule | None:
+    for func in _suivi_cellule:
+        found = func(beneficiaire)
+        if found is not None:
+            return found
+    return None

@@ -55,3 +55,15 @@ def peut_voir_freins_sensibles(user, beneficiaire) -> bool:
 def peut_exporter_donnees_personnelles(user, beneficiaire) -> bool:
     """Right of access: the coordinator hands the person everything the CPAS holds."""
     return _meme_cpas(user, beneficiaire) and p.peut_exporter(user)
+
+
+def peut_reattribuer(user) -> bool:
+    """Reassigning files (who follows whom) is the coordinator's call."""
+    return p.est_coordinateur(user)
+
+
+def peut_cloturer_dossier(user, beneficiaire) -> bool:
+    """Closing or reopening a file: a coordinator of its CPAS, or its referent."""
+    if beneficiaire.anonymise_le is not None or not peut_voir_beneficiaire(user, beneficiaire):
+        return False
+    return p.est_coordinateur(user) or beneficiaire.referent_id == user.pk

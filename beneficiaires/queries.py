@@ -7,6 +7,7 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db.models import (
     BooleanField,
@@ -25,6 +26,7 @@ from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.listes import Tri
+from cpas_isp.models import Role
 
 from . import hooks
 from .models import (
@@ -130,6 +132,22 @@ def annoter_droit_courant(qs, date: datetime.date):
         droit_type=Subquery(courant.values("type")[:1]),
         droit_categorie=Subquery(courant.values("categorie")[:1]),
         droit_debut=Subquery(courant.values("debut")[:1]),
+    )
+
+
+def referents_possibles(cpas):
+    """Who may follow a file of ``cpas``: social workers and coordinators with an active role in
+    it (the choices of the referent, and the only targets a reassignment accepts)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__cpas=cpas,
+            memberships__actif=True,
+            memberships__role__in=[Role.AGENT, Role.COORDINATEUR],
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name")
     )
 
 

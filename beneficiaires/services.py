@@ -6,14 +6,17 @@ from __future__ import annotations
 import difflib
 import re
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cpas_isp.contraintes import enregistrer
 from cpas_isp.models import NatureNotification
 from cpas_isp.notifications import notifier
 
+from . import hooks
 from .models import SECTIONS_BSP, BilanSocioProfessionnel, DroitAide, FreinBeneficiaire
 
 
@@ -102,3 +105,176 @@ def notifier_attribution(beneficiaire, ancien_referent_id, auteur) -> int:
         lien=beneficiaire.get_absolute_url(),
         auteur=auteur,
     )
+# --- Who follows the person: reassignment -------------------------------------------------------
+
+
+def _date_fr(d) -> str:
+    return f"{d:%d/%m/%Y}"
+
+
+@transaction.atomic
+def reattribuer(
+    beneficiaire_ids,
+    nouveau,
+    *,
+    par,
+    cpas,
+    motif: str = "",
+    passage_aussi: bool = False,
+    date=None,
+) -> int:
+    """Make ``nouveau`` the referent of the people ``beneficiaire_ids`` of ``cpas``: one
+    transaction (any refusal changes nothing), one ``AttributionReferent`` row per person whose
+    referent changes, the change in the audit trail (pghistory context ``reattribution``), the
+    running stay's agent moved too when ``passage_aussi``, and ``nouveau`` notified once per
+    person. The single-file change and the bulk one both come here. Returns how many people
+    changed referent."""
+    import pghistory
+
+    from .models import AttributionReferent, Beneficiaire
+    from .queries import referents_possibles
+
+    date = date or timezone.localdate()
+    motif = (motif or "").strip()[:300]
+    ids = sorted({int(i) for i in beneficiaire_ids})
+    if not ids:
+        raise ValidationError(_("Choisissez au moins une personne."), code="vide")
+    if nouveau is None or not referents_possibles(cpas).filter(pk=nouveau.pk).exists():
+        raise ValidationError(_("Choisissez un agent actif de ce CPAS."), code="agent_autre_cpas")
+    personnes = list(
+        Beneficiaire.objects.select_for_update().filter(cpas=cpas, pk__in=ids).order_by("pk")
+    )
+    if len(personnes) != len(ids):
+        # Someone else's CPAS or a file deleted meanwhile: nothing is changed.
+        raise ValidationError(_("Une des personnes choisies est introuvable."), code="inconnue")
+    anonymises = [b for b in personnes if b.anonymise_le is not None]
+    if anonymises:
+        raise ValidationError(
+            _("Un dossier anonymisé ne peut plus être réattribué (n° %(n)s).")
+            % {"n": anonymises[0].pk},
+            code="anonymise",
+        )
+    a_changer = [b for b in personnes if b.referent_id != nouveau.pk]
+    with pghistory.context(operation="reattribution", motif=motif, nombre=len(a_changer)):
+        if a_changer:
+            Beneficiaire.objects.filter(pk__in=[b.pk for b in a_changer]).update(
+                referent=nouveau, modifie_le=timezone.now()
+            )
+            AttributionReferent.objects.bulk_create(
+                [
+                    AttributionReferent(
+                        cpas_id=b.cpas_id,
+                        beneficiaire=b,
+                        ancien_id=b.referent_id,
+                        nouveau=nouveau,
+                        par=par,
+                        motif=motif,
+                        passage_aussi=passage_aussi,
+                    )
+                    for b in a_changer
+                ]
+            )
+        if passage_aussi:
+            hooks.reattribuer_passages(ids, nouveau, date)
+    for b in a_changer:
+        ancien = b.referent_id
+        b.referent = nouveau
+        notifier_attribution(b, ancien, par)
+    return len(a_changer)
+
+
+# --- Closing and reopening the file -------------------------------------------------------------
+
+
+def _elements_droits(beneficiaire, date):
+    """The RIS/ERIS right running on the closing date: it ends that day."""
+    from .hooks import ElementCloture
+
+    droit = DroitAide.objects.filter(beneficiaire=beneficiaire).actifs_le(date).first()
+    if droit is None:
+        return []
+
+    def terminer(date, user, valeurs, droit=droit):
+        droit.fin = max(date, droit.debut)
+        enregistrer(droit)
+
+    return [
+        ElementCloture(
+            cle="droit",
+            libelle=_("Droit %(type)s en cours depuis le %(debut)s : il prend fin à la clôture")
+            % {"type": droit.type, "debut": _date_fr(droit.debut)},
+            resume=str(droit.type),
+            terminer=terminer,
+            ordre=10,
+        )
+    ]
+
+
+def elements_cloture(beneficiaire, date):
+    """What closing the file on ``date`` may end: the running right (here), then what the
+    later apps register (``hooks.register_cloture``)."""
+    return _elements_droits(beneficiaire, date) + hooks.elements_cloture(beneficiaire, date)
+
+
+@transaction.atomic
+def cloturer_dossier(beneficiaire, date, *, par, choisis: dict, motif: str = ""):
+    """Close the file on ``date``, ending the running things chosen: ``choisis`` maps each
+    chosen element's key to its extra values. All or nothing: a refusal (ValidationError,
+    keyed by the element) rolls everything back."""
+    from .models import Beneficiaire, ClotureDossier, NatureCloture
+
+    b = Beneficiaire.objects.select_for_update().get(pk=beneficiaire.pk)
+    if b.date_cloture is not None:
+        raise ValidationError(_("Ce dossier est déjà clôturé."), code="deja_cloture")
+    if b.date_ouverture and date < b.date_ouverture:
+        raise ValidationError(
+            {"date": _("La clôture ne peut précéder l'ouverture du dossier.")},
+            code="cloture_avant_ouverture",
+        )
+    termines = []
+    for element in elements_cloture(b, date):
+        if element.cle not in choisis:
+            continue
+        try:
+            element.terminer(date, par, choisis[element.cle])
+        except ValidationError as exc:
+            raise ValidationError(
+                _("%(quoi)s : %(erreur)s")
+                % {"quoi": element.libelle, "erreur": " ".join(exc.messages)},
+                code="element",
+            ) from exc
+        termines.append(str(element.resume or element.cle))
+    b.date_cloture = date
+    b.save(update_fields=["date_cloture", "modifie_le"])
+    ClotureDossier.objects.create(
+        cpas_id=b.cpas_id,
+        beneficiaire=b,
+        nature=NatureCloture.CLOTURE,
+        date=date,
+        par=par,
+        motif=(motif or "").strip()[:300],
+        termine=termines,
+    )
+    beneficiaire.date_cloture = date
+    return termines
+
+
+@transaction.atomic
+def rouvrir_dossier(beneficiaire, *, par, motif: str = ""):
+    """Clear the closing date (recorded); what the closing ended stays ended."""
+    from .models import Beneficiaire, ClotureDossier, NatureCloture
+
+    b = Beneficiaire.objects.select_for_update().get(pk=beneficiaire.pk)
+    if b.date_cloture is None:
+        raise ValidationError(_("Ce dossier n'est pas clôturé."), code="pas_cloture")
+    b.date_cloture = None
+    b.save(update_fields=["date_cloture", "modifie_le"])
+    ClotureDossier.objects.create(
+        cpas_id=b.cpas_id,
+        beneficiaire=b,
+        nature=NatureCloture.REOUVERTURE,
+        date=timezone.localdate(),
+        par=par,
+        motif=(motif or "").strip()[:300],
+    )
+    beneficiaire.date_cloture = None

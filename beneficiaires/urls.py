@@ -1,14 +1,18 @@
 from django.urls import path
 
-from .views import conservation, dossiers, imports
+from .views import conservation, dossiers, imports, suivi
 
 app_name = "beneficiaires"
 
 urlpatterns = [
     path("", dossiers.liste, name="liste"),
     path("nouveau/", dossiers.creer, name="creer"),
+    path("reattribuer/", suivi.reattribuer_lot, name="reattribuer"),
     path("<int:pk>/", dossiers.detail, name="detail"),
     path("<int:pk>/modifier/", dossiers.modifier, name="modifier"),
+    path("<int:pk>/referent/", suivi.referent_changer, name="referent"),
+    path("<int:pk>/cloturer/", suivi.cloturer, name="cloturer"),
+    path("<int:pk>/rouvrir/", suivi.rouvrir, name="rouvrir"),
     path("<int:pk>/droits/ajouter/", dossiers.droit_ajouter, name="droit_ajouter"),
     path("<int:pk>/droits/<int:droit_pk>/", dossiers.droit_modifier, name="droit_modifier"),
     path(

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "cpas_isp.middleware.CurrentCpasMiddleware",
     "cpas_isp.middleware.DoubleAuthentificationMiddleware",
     "cpas_isp.middleware.AuditContextMiddleware",
+    "beneficiaires.middleware.LectureSeuleMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from beneficiaires import hooks
 from cpas_isp import notifications, permissions
 
+from . import dossier
 from .models import Orientation, Participation, StatutOrientation, TransitionOrientation
 
 S = StatutOrientation
@@ -117,6 +118,7 @@ def register():
     hooks.register_section(section)
     hooks.register_timeline(timeline)
     hooks.register_action(actions)
+    hooks.register_cloture(dossier.elements_cloture)  # closing the file ends open referrals
     register_donnees()
     notifications.register_detail(Orientation, details_notifications)
 

@@ -77,18 +77,24 @@ def _tables():
         "droit": DroitAide._meta.db_table,
         "passage": PassagePhase._meta.db_table,
         "motif": MotifSortie._meta.db_table,
+        "beneficiaire": Beneficiaire._meta.db_table,
     }
 
 
 def _filtre_passages(phases: Sequence[str] | None, agent_id: int | None, params: dict) -> str:
-    """Extra SQL conditions on the stays (alias pp) for the cellule (phases) and agent filters."""
+    """Extra SQL conditions on the stays (alias pp) for the cellule (phases) and agent filters.
+    An agent's figures are those of the people they follow: their referent (the one notion of
+    who follows a person, ``beneficiaires.models.referents``), not the stay's agent."""
     sql = ""
     if phases is not None:
         params["phases"] = list(phases)
         sql += " AND pp.phase = ANY(%(phases)s)"
     if agent_id is not None:
         params["agent"] = agent_id
-        sql += " AND pp.agent_id = %(agent)s"
+        sql += (
+            f" AND pp.beneficiaire_id IN (SELECT id FROM {Beneficiaire._meta.db_table}"
+            " WHERE referent_id = %(agent)s)"
+        )
     return sql
 
 
@@ -373,13 +379,14 @@ class LigneCharge:
 
 
 SQL_CHARGE = """
-SELECT pp.agent_id, u.first_name, u.last_name, u.username, pp.phase,
+SELECT b.referent_id, u.first_name, u.last_name, u.username, pp.phase,
        count(DISTINCT pp.beneficiaire_id)
 FROM {passage} pp
-LEFT JOIN {user} u ON u.id = pp.agent_id
+JOIN {beneficiaire} b ON b.id = pp.beneficiaire_id
+LEFT JOIN {user} u ON u.id = b.referent_id
 WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
   AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
-GROUP BY pp.agent_id, u.first_name, u.last_name, u.username, pp.phase
+GROUP BY b.referent_id, u.first_name, u.last_name, u.username, pp.phase
 """
 
 
@@ -391,7 +398,7 @@ def charge_de_travail(
     agent_id: int | None = None,
     sans_agent: str = "—",
 ) -> list[LigneCharge]:
-    """People followed on ``date`` per agent (the agent of the running stay) and phase."""
+    """People in a phase on ``date`` per agent who follows them (their referent) and phase."""
     params = {"cpas": list(cpas_ids), "date": date}
     filtre = _filtre_passages(phases, agent_id, params)
     sql = SQL_CHARGE.format(**_tables(), user=get_user_model()._meta.db_table, filtre=filtre)
@@ -415,7 +422,7 @@ def _passages(cpas_ids, phases=None, agent_id=None):
     if phases is not None:
         qs = qs.filter(phase__in=list(phases))
     if agent_id is not None:
-        qs = qs.filter(agent_id=agent_id)
+        qs = qs.filter(beneficiaire__referent_id=agent_id)  # who follows: the referent
     return qs
 
 
@@ -451,9 +458,14 @@ def personnes_flux(cpas_ids, mois, sens, *, phase=None, classe=None, phases=None
 
 
 def personnes_charge(cpas_ids, date, agent_id, phase=None, *, phases=None):
-    """People followed on ``date`` by ``agent_id`` (None: stays without an agent)."""
+    """People in a phase on ``date`` followed by ``agent_id``, their referent (None: people
+    without a referent)."""
     qs = _passages(cpas_ids, phases).en_cours_le(date)
-    qs = qs.filter(agent__isnull=True) if agent_id is None else qs.filter(agent_id=agent_id)
+    qs = (
+        qs.filter(beneficiaire__referent__isnull=True)
+        if agent_id is None
+        else qs.filter(beneficiaire__referent_id=agent_id)
+    )
     if phase:
         qs = qs.filter(phase=phase)
     return Beneficiaire.objects.filter(pk__in=qs.values("beneficiaire_id"))

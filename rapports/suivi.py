@@ -100,7 +100,7 @@ SELECT
 def conformite_piis(cpas_ids, debut, fin, date, *, agent_id=None) -> ConformitePiis:
     """PIIS due for the new RIS decisions of [debut, fin], signed within 3 months, and the
     evaluations planned from ``debut`` up to ``date``: held on time, late, or overdue. With
-    ``agent_id``: the people that agent refers, and the PIIS that agent follows."""
+    ``agent_id``: the people that agent refers (who follows them) and their PIIS."""
     params = {
         "cpas": list(cpas_ids),
         "debut": debut,
@@ -115,7 +115,13 @@ def conformite_piis(cpas_ids, debut, fin, date, *, agent_id=None) -> ConformiteP
         piis=Piis._meta.db_table,
         evaluation=EvaluationPiis._meta.db_table,
         filtre_referent="AND b.referent_id = %(agent)s" if agent_id else "",
-        filtre_agent="AND p.agent_id = %(agent)s" if agent_id else "",
+        # The PIIS of the people the agent follows (their referent), as the workload counts.
+        filtre_agent=(
+            f"AND p.beneficiaire_id IN (SELECT id FROM {Beneficiaire._meta.db_table}"
+            " WHERE referent_id = %(agent)s)"
+        )
+        if agent_id
+        else "",
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -90,7 +90,7 @@ def donnees_tableau_de_bord(cpas, filtres: Filtres, groupe=()) -> dict:
         filtres.date_situation,
         phases=filtres.phases,
         agent_id=filtres.agent_id,
-        sans_agent=_("Sans agent"),
+        sans_agent=_("Sans référent"),
     )
     donnees = {
         "participation": participation,

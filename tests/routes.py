@@ -121,6 +121,10 @@ ROUTES = {
     "beneficiaires:import_statut": avec(pk="lot"),
     "beneficiaires:gel": avec(pk="b"),
     "beneficiaires:gel_lever": avec(pk="b"),
+    "beneficiaires:reattribuer": sans,
+    "beneficiaires:referent": avec(pk="b"),
+    "beneficiaires:cloturer": avec(pk="b"),
+    "beneficiaires:rouvrir": avec(pk="b"),
     "beneficiaires:conservation": sans,
     # partenaires
     "partenaires:liste": sans,

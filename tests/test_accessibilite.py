@@ -88,6 +88,8 @@ def monde(cpas_a, cpas_b, make_user):
             ("accueil", "/", None),
             ("dossiers", "/beneficiaires/", None),
             ("personne", personne, None),
+            ("changer de referent", f"/beneficiaires/{b.pk}/referent/", None),
+            ("cloturer", f"/beneficiaires/{b.pk}/cloturer/", None),
             ("file cellule", "/trajets/files/emploi/", None),
             ("tableau de bord", "/rapports/", None),
             ("rapports", "/rapports/mensuels/", None),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from trajets import queries, sections
+from trajets import dossier, queries, sections
 from trajets.models.phases import PassagePhase, Phase
 from trajets.permissions import peut_suivre_trajet
 
@@ -194,6 +194,7 @@ def register():
         )
     )
     hooks.register_cellule_filter(queries.filtrer_par_cellule)
+    dossier.register()  # who follows the person, closing the file
 
 
 def register_notifications():

@@ -169,7 +169,8 @@ def file_cellule(user, cellule, date=None, filtre: str = ""):
     elif filtre == "retard":
         qs = qs.filter(en_retard(cellule.cpas_id, date))
     elif filtre == "miens":
-        qs = qs.filter(Q(agent=user) | Q(beneficiaire__referent=user))
+        # Who follows a person is their referent (the stay's agent follows it when reassigned).
+        qs = qs.filter(beneficiaire__referent=user)
     qs = annoter_suivi(qs, date)  # per row, only for the rows of the page
     return qs.order_by("-debut", "beneficiaire__nom", "beneficiaire__prenom")
 
@@ -276,7 +277,7 @@ def _requetes_echeances(user, jusqu_au, limite_alerte):
         EvaluationPiis.objects.for_user(user)
         .a_faire()
         .filter(piis__statut=StatutPiis.SIGNE, date_prevue__lte=jusqu_au)
-        .filter(Q(piis__agent=user) | Q(piis__beneficiaire__referent=user))
+        .filter(piis__beneficiaire__referent=user)  # who follows the person: the referent
         .filter(piis__beneficiaire__in=visibles)
         .annotate(
             quand=F("date_prevue"),
@@ -296,7 +297,7 @@ def _requetes_echeances(user, jusqu_au, limite_alerte):
         Piis.objects.for_user(user)
         .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
         .filter(date_decision_ris__lte=limite_alerte)
-        .filter(Q(agent=user) | Q(beneficiaire__referent=user))
+        .filter(beneficiaire__referent=user)
         .filter(beneficiaire__in=visibles)
         .annotate(
             quand=RawSQL(

@@ -6,6 +6,8 @@
   versioned bilan socioprofessionnel (``BilanSocioProfessionnel``, ``SECTIONS_BSP``).
 - ``conservation``: retention (``RegleConservation``), legal holds (``GelDossier``) and the
   anonymisation runs (``Anonymisation``).
+- ``referents``: the history of who follows the person (``AttributionReferent``) and of the
+  file's closings and reopenings (``ClotureDossier``).
 - ``lots``: the staged import's batches (``LotImport``, ``LigneLot``, ``StatutLot``).
 """
 
@@ -26,6 +28,7 @@ from .personnes import (
     NiveauLangue,
     Unaccent,
 )
+from .referents import AttributionReferent, ClotureDossier, NatureCloture
 from .suivi import (
     SECTIONS_BSP,
     BilanSocioProfessionnel,
@@ -42,6 +45,9 @@ from .suivi import (
 __all__ = [
     "ANNEES_CONSERVATION_DEFAUT",
     "Anonymisation",
+    "AttributionReferent",
+    "ClotureDossier",
+    "NatureCloture",
     "GelDossier",
     "RegleConservation",
     "StatutAnonymisation",

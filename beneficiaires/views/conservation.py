@@ -18,7 +18,7 @@ from cpas_isp.listes import paginer
 from cpas_isp.views import role_required
 
 from .. import conservation
-from ..acces import get_beneficiaire_or_404
+from ..acces import get_beneficiaire_or_404, permis_sur_dossier_cloture
 from ..forms import GelDossierForm, RegleConservationForm
 from ..models import Anonymisation, GelDossier, RegleConservation
 
@@ -80,6 +80,7 @@ def conservation_page(request):
     return render(request, "beneficiaires/conservation.html", contexte)
 
 
+@permis_sur_dossier_cloture  # a legal hold concerns closed files above all
 @role_required(p.peut_voir_tous_les_dossiers)
 def gel(request, pk):
     """Legal hold of one file (coordinators): set it with a reason, or lift it."""
@@ -102,6 +103,7 @@ def gel(request, pk):
     return render(request, "beneficiaires/gel.html", {"b": b, "gel": existant, "form": form})
 
 
+@permis_sur_dossier_cloture
 @require_POST
 @role_required(p.peut_voir_tous_les_dossiers)
 def gel_lever(request, pk):

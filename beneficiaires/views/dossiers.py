@@ -25,7 +25,7 @@ from cpas_isp.views import role_required
 
 from .. import exports, hooks, queries, services
 from .. import permissions as bp
-from ..acces import get_beneficiaire_or_404
+from ..acces import DossierCloture, get_beneficiaire_or_404
 from ..forms import (
     BeneficiaireForm,
     BilanForm,
@@ -36,12 +36,15 @@ from ..forms import (
     referents_possibles,
 )
 from ..models import (
+    AttributionReferent,
     Beneficiaire,
     BilanSocioProfessionnel,
+    ClotureDossier,
     DroitAide,
     Frein,
     FreinBeneficiaire,
 )
+from .suivi import historique_suivi
 
 TAILLES_PAGE = [25, 50, 100]
 
@@ -53,6 +56,8 @@ def _beneficiaire(request, pk, *, modifier=False):
     )
     if modifier and not bp.peut_modifier_beneficiaire(request.user, b):
         raise Http404
+    if modifier and b.date_cloture is not None:
+        raise DossierCloture(b)  # its forms are refused too, not only their POST
     return b
 
 
@@ -99,6 +104,7 @@ def liste(request):
         "tous": p.peut_voir_tous_les_dossiers(request.user),
         "membership": current_membership(request.user),
         "peut_exporter": p.peut_exporter(request.user),
+        "peut_reattribuer": bp.peut_reattribuer(request.user),
     }
     template = (
         "beneficiaires/_resultats.html"
@@ -134,6 +140,10 @@ def detail(request, pk):
             ),
             a_droits=Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk"))),
             a_freins=Exists(FreinBeneficiaire.objects.filter(beneficiaire=OuterRef("pk"))),
+            a_historique_suivi=Exists(
+                AttributionReferent.objects.filter(beneficiaire=OuterRef("pk"))
+            )
+            | Exists(ClotureDossier.objects.filter(beneficiaire=OuterRef("pk"))),
         ),
     )
     journaliser_acces(request, b)
@@ -146,6 +156,7 @@ def detail(request, pk):
     bilan = services.bilan_courant(b) if nb_versions else None
     droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut")) if b.a_droits else []
     evenements = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
+    lecture_seule = b.date_cloture is not None
     return render(
         request,
         "beneficiaires/detail.html",
@@ -169,7 +180,13 @@ def detail(request, pk):
             "nb_versions": nb_versions,
             "timeline": evenements,
             "sections": hooks.sections(request, b),
-            "actions": hooks.actions(request, b),
+            # A closed file is read-only: no action buttons until it is reopened.
+            "actions": [] if lecture_seule else hooks.actions(request, b),
+            "lecture_seule": lecture_seule,
+            "suivi_cellule": hooks.suivi_cellule(b),
+            "historique_suivi": historique_suivi(b) if b.a_historique_suivi else [],
+            "peut_reattribuer": bp.peut_reattribuer(request.user),
+            "peut_cloturer": bp.peut_cloturer_dossier(request.user, b),
             "droit_form": DroitForm(beneficiaire=b),
             "frein_form": FreinForm(voir_sensibles=sensibles, cpas=b.cpas_id),
             "peut_exporter_donnees": bp.peut_exporter_donnees_personnelles(request.user, b),
@@ -223,12 +240,10 @@ def creer(request):
 def modifier(request, pk):
     b = _beneficiaire(request, pk, modifier=True)
     journaliser_acces(request, b)
-    ancien_referent_id = b.referent_id
+    # The referent is not on this form: it changes through services.reattribuer (notified there).
     form = BeneficiaireForm(request.POST or None, instance=b, cpas=request.cpas)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            services.notifier_attribution(b, ancien_referent_id, request.user)
+        form.save()
         messages.success(request, _("Identité enregistrée."))
         return redirect(b)
     return render(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaires.acces import objets_visibles
+from beneficiaires.acces import objets_visibles, verifier_ecriture
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer
@@ -131,6 +131,7 @@ def orientation_creer(request):
         beneficiaires = beneficiaires.filter(pk=choisi)
     form = OrientationForm(request.POST or None, initial=initial, beneficiaires=beneficiaires)
     if request.method == "POST" and form.is_valid():
+        verifier_ecriture(form.cleaned_data["beneficiaire"])  # a closed file is read-only
         data = dict(form.cleaned_data)
         envoyer = data.pop("envoyer")
         orientation = services.creer_orientation(agent=request.user, envoyer=envoyer, **data)

@@ -8,7 +8,16 @@ from cpas_isp.models import Role
 def registres_vides(monkeypatch):
     """These tests exercise this app alone: the hooks that later apps register (and that are
     tested in their own suites) are set aside; tests that need one register a fake."""
-    for name in ("_timeline", "_sections", "_actions", "_caseload", "_cellule_filters"):
+    for name in (
+        "_timeline",
+        "_sections",
+        "_actions",
+        "_caseload",
+        "_cellule_filters",
+        "_reattributions",
+        "_clotures",
+        "_suivi_cellule",
+    ):
         monkeypatch.setattr(hooks, name, [])
     monkeypatch.setattr(hooks, "_donnees_personnelles", [])
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from activites import services as services_activites
 from beneficiaires import conservation
+from beneficiaires.models import AttributionReferent, ClotureDossier
 from documents import services as services_documents
 from partenaires.models import (
     AvisParticipant,
@@ -64,6 +65,25 @@ def dossier_complet(cpas, agent, *, cloture: datetime.date | None, secret: str |
         referent=agent,
     )
     DroitFactory(beneficiaire=b, debut=debut, fin=cloture, type="RIS" if n % 2 else "ERIS")
+    AttributionReferent.objects.create(
+        cpas=cpas, beneficiaire=b, ancien=None, nouveau=agent, par=agent, motif=f"motif {secret}"
+    )
+    # Closed once and reopened (an open file), or closed on ``cloture``.
+    ClotureDossier.objects.create(
+        cpas=cpas,
+        beneficiaire=b,
+        nature="cloture",
+        date=cloture or debut + datetime.timedelta(days=100),
+        motif=f"cloture {secret}",
+        termine=["RIS"],
+    )
+    if cloture is None:
+        ClotureDossier.objects.create(
+            cpas=cpas,
+            beneficiaire=b,
+            nature="reouverture",
+            date=debut + datetime.timedelta(days=101),
+        )
     FreinBeneficiaireFactory(beneficiaire=b, debut=debut, commentaire=f"frein {secret}")
     BilanFactory(beneficiaire=b, projet=f"projet {secret}", cv=f"cv {secret}", auteur=agent)
     milieu = debut + datetime.timedelta(days=300)

@@ -1,4 +1,4 @@
-"""Assigning a file to a referent (creation or identity form) notifies the new referent, not the
+"""Assigning a file to a referent (creation or the referent change) notifies the new referent, not the
 coordinator who did it, and nobody when the referent did not change."""
 
 import pytest
@@ -11,18 +11,14 @@ from tests.beneficiaires.factories import BeneficiaireFactory
 pytestmark = pytest.mark.django_db
 
 
-def _donnees(b, **extra):
-    return {"niss": b.niss_affiche, "nom": b.nom, "prenom": b.prenom, "langue": "fr", **extra}
-
-
 def test_changing_the_referent_notifies_the_new_one(coord, agent, make_user, cpas_a, client_for):
     ancien = make_user(Role.AGENT, cpas_a)
     b = BeneficiaireFactory(cpas=cpas_a, niss="85073003328", referent=ancien)
-    url = reverse("beneficiaires:modifier", args=[b.pk])
+    url = reverse("beneficiaires:referent", args=[b.pk])
     client = client_for(coord)
-    assert client.post(url, _donnees(b, referent=ancien.pk)).status_code == 302
+    assert client.post(url, {"agent": ancien.pk}).status_code == 302
     assert not Notification.objects.exists()  # unchanged referent
-    assert client.post(url, _donnees(b, referent=agent.pk)).status_code == 302
+    assert client.post(url, {"agent": agent.pk}).status_code == 302
     n = Notification.objects.get()
     assert (n.destinataire, n.nature, n.personne_id, n.lien) == (
         agent,
@@ -34,9 +30,7 @@ def test_changing_the_referent_notifies_the_new_one(coord, agent, make_user, cpa
 
 def test_taking_a_file_oneself_notifies_nobody(coord, cpas_a, client_for):
     b = BeneficiaireFactory(cpas=cpas_a, niss="85073003328", referent=None)
-    client_for(coord).post(
-        reverse("beneficiaires:modifier", args=[b.pk]), _donnees(b, referent=coord.pk)
-    )
+    client_for(coord).post(reverse("beneficiaires:referent", args=[b.pk]), {"agent": coord.pk})
     b.refresh_from_db()
     assert b.referent == coord and not Notification.objects.exists()
 

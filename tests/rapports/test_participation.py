@@ -82,11 +82,16 @@ def test_cellule_and_agent_filters_restrict_stays_not_rights(historique, make_us
     ligne = tableau_participation([cpas_a.pk], [D2], phases=["alpha", "emploi"])[0]
     assert (ligne.ris_eris, ligne.isp, ligne.phases["facilitateur"]) == (6, 2, 0)
     agent = make_user(cpas=cpas_a)
+    # An agent's figures are those of the people they follow: their referent (issue 12), not
+    # the stay's agent (left behind when the file was reassigned).
     PassageFactory(
-        beneficiaire=BeneficiaireFactory(cpas=cpas_a), phase="emploi", debut=D1, agent=agent
+        beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent), phase="emploi", debut=D1
+    )
+    PassageFactory(
+        beneficiaire=BeneficiaireFactory(cpas=cpas_a), phase="alpha", debut=D1, agent=agent
     )
     ligne = tableau_participation([cpas_a.pk], [D2], agent_id=agent.pk)[0]
-    assert (ligne.isp, ligne.phases["emploi"]) == (1, 1)
+    assert (ligne.isp, ligne.phases["emploi"], ligne.phases["alpha"]) == (1, 1, 0)
 
 
 def test_one_query_whatever_the_number_of_dates(historique, django_assert_num_queries):

@@ -27,14 +27,15 @@ def _jour_de_sortie():
 
 
 def _peupler(cpas, n, agent=None, debut=None):
-    """n people with an open RIS; half of them in emploi (followed by agent), a quarter who
-    left facilitateur before today, this month when today is not the first (positive reason)."""
+    """n people with an open RIS, all referred by agent (who follows them, issue 12); half of
+    them in emploi, a quarter who left facilitateur before today, this month when today is not
+    the first (positive reason)."""
     aujourd_hui = timezone.localdate()
     debut = debut or ajouter_mois(aujourd_hui, -3)
     positif = motif("positive")
     personnes = []
     for i in range(n):
-        b = BeneficiaireFactory(cpas=cpas, referent=agent if i % 2 else None)
+        b = BeneficiaireFactory(cpas=cpas, referent=agent)
         DroitFactory(beneficiaire=b, debut=debut)
         if i % 2 == 0:
             PassageFactory(beneficiaire=b, phase="emploi", debut=debut, agent=agent)
