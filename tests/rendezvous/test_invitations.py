@@ -373,7 +373,7 @@ def test_a_token_only_opens_its_own_invitation(agent, agenda, b, cpas_a):
 
 
 def test_rate_limit_per_token_and_unknown_links_per_address(agent, agenda, b, settings):
-    settings.RENDEZVOUS_LIMITES = {"jeton": (3, 600), "inconnu": (2, 3600)}
+    settings.LIMITES_PUBLIQUES = {"cle": (3, 600), "inconnu": (2, 3600)}
     _inv, jeton = services_invitations.inviter(b, agenda, type_rdv("suivi"), ["sms"], agent)
     personne = Client()
     assert [personne.get(_url(jeton)).status_code for _ in range(4)] == [200, 200, 200, 429]
