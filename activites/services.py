@@ -281,11 +281,12 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
             inscription_id__in=ids, semaine=semaine
         )
     }
-    type_etape = TypeEtape.objects.get(code=TYPE_ETAPE_JOURNAL)
     activite = seance.activite
-    langues = dict(
-        Cpas.objects.filter(pk__in={i.cpas_id for i in inscriptions}).values_list("pk", "langue")
-    )
+    cpas_ids = {i.cpas_id for i in inscriptions}
+    if cpas_ids == {activite.cpas_id} and "cpas" in activite._state.fields_cache:
+        langues = {activite.cpas_id: activite.cpas.langue}  # fetched with the session
+    else:
+        langues = dict(Cpas.objects.filter(pk__in=cpas_ids).values_list("pk", "langue"))
     nouvelles, nouvelles_inscriptions, modifiees = [], [], []
     for inscription in inscriptions:
         t = totaux.get(inscription.pk)
@@ -302,7 +303,6 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
                     beneficiaire_id=inscription.beneficiaire_id,
                     auteur=par,
                     date=t["date"],
-                    type=type_etape,
                     duree=minutes,
                     note=note,
                 )
@@ -314,6 +314,9 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
                 etape.date, etape.note, etape.duree = t["date"], note, minutes
                 modifiees.append(etape)
     if nouvelles:
+        type_etape = TypeEtape.objects.get(code=TYPE_ETAPE_JOURNAL)
+        for etape in nouvelles:
+            etape.type = type_etape
         etapes = noter_etapes(nouvelles)
         ResumeHebdomadaire.objects.bulk_create(
             [
