@@ -9,7 +9,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -174,50 +174,74 @@ def heures_par_defaut(seance: Seance, statut: str) -> Decimal:
     return Decimal("0")
 
 
+def heures_de_la_marque(seance: Seance, statut: str, heures) -> Decimal:
+    """The hours stored for a mark: those typed, the session's planned hours when none were
+    typed, none for an absence."""
+    if statut in (StatutPresence.ABSENT, StatutPresence.EXCUSE):
+        return Decimal("0")
+    return heures_par_defaut(seance, statut) if heures is None else heures
+
+
+# One statement writes the grid: the new marks are inserted, the changed ones updated, the
+# unchanged ones left alone (no history row, no summary to redo); RETURNING names the enrolments
+# whose mark was written. Concurrent saves of one session serialise on the unique index.
+SQL_MARQUES = f"""
+INSERT INTO {Presence._meta.db_table} AS p
+    (cpas_id, seance_id, inscription_id, statut, heures, note_par_id, modifie_le)
+SELECT m.cpas_id, %(seance)s, m.inscription_id, m.statut, m.heures, %(par)s, %(maintenant)s
+FROM unnest(%(cpas)s::bigint[], %(inscriptions)s::bigint[], %(statuts)s::varchar[],
+            %(heures)s::numeric[]) AS m(cpas_id, inscription_id, statut, heures)
+ON CONFLICT (seance_id, inscription_id) DO UPDATE
+   SET statut = EXCLUDED.statut, heures = EXCLUDED.heures, note_par_id = EXCLUDED.note_par_id,
+       modifie_le = EXCLUDED.modifie_le
+   WHERE (p.statut, p.heures) IS DISTINCT FROM (EXCLUDED.statut, EXCLUDED.heures)
+RETURNING p.inscription_id
+"""
+
+# Each person's week in the activity, summed by the database: sessions marked, hours, count per
+# status, the date of the last session marked.
+SQL_SEMAINE = """
+SELECT p.inscription_id, count(*), coalesce(sum(p.heures), 0), max(s.date), {par_statut}
+FROM {presence} p JOIN {seance} s ON s.id = p.seance_id
+WHERE p.inscription_id = ANY(%(inscriptions)s) AND s.date BETWEEN %(lundi)s AND %(dimanche)s
+GROUP BY p.inscription_id
+""".format(
+    par_statut=", ".join(f"count(*) FILTER (WHERE p.statut = '{s}')" for s in StatutPresence),
+    presence=Presence._meta.db_table,
+    seance=Seance._meta.db_table,
+)
+
+
 @transaction.atomic
-def enregistrer_presences(seance: Seance, marques: dict, par) -> list[Presence]:
+def enregistrer_presences(seance: Seance, marques: dict, par) -> list[int]:
     """Save the attendance of ``seance``: ``marques`` maps an enrolment (already checked by
     the caller to be one the user may mark) to ``(statut, heures)``. All or nothing; then the
-    weekly journal summary of every person marked is brought up to date."""
-    existantes = {
-        p.inscription_id: p
-        for p in Presence.objects.select_for_update().filter(
-            seance=seance, inscription__in=list(marques)
-        )
-    }
-    a_creer, a_modifier, changees = [], [], []
+    weekly journal summary of every person whose mark changed is brought up to date. Returns
+    the ids of the enrolments whose mark was written (new or changed)."""
+    cpas, inscriptions, statuts, heures_ = [], [], [], []
     for inscription, (statut, heures) in marques.items():
-        if heures is None:
-            heures = heures_par_defaut(seance, statut)
-        if statut in (StatutPresence.ABSENT, StatutPresence.EXCUSE):
-            heures = Decimal("0")
-        presence = existantes.get(inscription.pk)
-        if presence is None or presence.statut != statut or presence.heures != heures:
-            changees.append(inscription)
-        if presence is None:
-            a_creer.append(
-                Presence(
-                    cpas_id=inscription.cpas_id,
-                    seance=seance,
-                    inscription=inscription,
-                    statut=statut,
-                    heures=heures,
-                    note_par=par,
-                )
-            )
-        elif presence.statut != statut or presence.heures != heures:
-            presence.statut, presence.heures, presence.note_par = statut, heures, par
-            a_modifier.append(presence)
-    with contraintes_en_messages():
-        Presence.objects.bulk_create(a_creer)
-        if a_modifier:
-            maintenant = timezone.now()
-            for p in a_modifier:
-                p.modifie_le = maintenant
-            Presence.objects.bulk_update(a_modifier, ["statut", "heures", "note_par", "modifie_le"])
-    if changees:
-        resumer_semaine(seance, changees, par)
-    return a_creer + a_modifier
+        heures = heures_de_la_marque(seance, statut, heures)
+        cpas.append(inscription.cpas_id)
+        inscriptions.append(inscription.pk)
+        statuts.append(statut)
+        heures_.append(heures)
+    if not inscriptions:
+        return []
+    params = {
+        "seance": seance.pk,
+        "par": par.pk,
+        "maintenant": timezone.now(),
+        "cpas": cpas,
+        "inscriptions": inscriptions,
+        "statuts": statuts,
+        "heures": heures_,
+    }
+    with contraintes_en_messages(), connection.cursor() as cursor:
+        cursor.execute(SQL_MARQUES, params)
+        ecrites = {row[0] for row in cursor.fetchall()}
+    if ecrites:
+        resumer_semaine(seance, [i for i in marques if i.pk in ecrites], par)
+    return sorted(ecrites)
 
 
 def lundi(date: datetime.date) -> datetime.date:
@@ -229,36 +253,40 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
     week's attendance changes: "3 sessions, 2 present, 1 excused, 6 h". One step per session
     would put up to 5 near-identical lines a week in the journal of every course participant
     (noise that hides the individual steps); a weekly line keeps the journal readable and
-    still tells the agent, week by week, who comes and who does not."""
+    still tells the agent, week by week, who comes and who does not.
+
+    Set-based: one query sums every person's week, one fetches their summaries, then the
+    new steps are inserted together and the changed ones updated together (trajets' journal
+    services link each to the stay running on its date)."""
     semaine = lundi(seance.date)
-    fin_semaine = semaine + datetime.timedelta(days=6)
     ids = [i.pk for i in inscriptions]
     totaux = {}
-    for p in (
-        Presence.objects.filter(
-            inscription_id__in=ids, seance__date__gte=semaine, seance__date__lte=fin_semaine
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SQL_SEMAINE,
+            {"inscriptions": ids, "lundi": semaine, "dimanche": semaine + datetime.timedelta(6)},
         )
-        .select_related("seance")
-        .order_by("seance__date", "seance__heure_debut")
-    ):
-        t = totaux.setdefault(
-            p.inscription_id, {"n": 0, "heures": Decimal("0"), "statuts": {}, "date": None}
-        )
-        t["n"] += 1
-        t["heures"] += p.heures
-        t["statuts"][p.statut] = t["statuts"].get(p.statut, 0) + 1
-        t["date"] = p.seance.date
+        for inscription_id, n, heures, date, *par_statut in cursor.fetchall():
+            totaux[inscription_id] = {
+                "n": n,
+                "heures": heures,
+                "date": date,
+                "statuts": {
+                    s: k for s, k in zip(StatutPresence.values, par_statut, strict=True) if k
+                },
+            }
     resumes = {
         r.inscription_id: r
         for r in ResumeHebdomadaire.objects.select_related("etape").filter(
             inscription_id__in=ids, semaine=semaine
         )
     }
-    type_etape = TypeEtape.objects.get(code=TYPE_ETAPE_JOURNAL)
     activite = seance.activite
-    langues = dict(
-        Cpas.objects.filter(pk__in={i.cpas_id for i in inscriptions}).values_list("pk", "langue")
-    )
+    cpas_ids = {i.cpas_id for i in inscriptions}
+    if cpas_ids == {activite.cpas_id} and "cpas" in activite._state.fields_cache:
+        langues = {activite.cpas_id: activite.cpas.langue}  # fetched with the session
+    else:
+        langues = dict(Cpas.objects.filter(pk__in=cpas_ids).values_list("pk", "langue"))
     nouvelles, nouvelles_inscriptions, modifiees = [], [], []
     for inscription in inscriptions:
         t = totaux.get(inscription.pk)
@@ -275,7 +303,6 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
                     beneficiaire_id=inscription.beneficiaire_id,
                     auteur=par,
                     date=t["date"],
-                    type=type_etape,
                     duree=minutes,
                     note=note,
                 )
@@ -283,9 +310,13 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
             nouvelles_inscriptions.append(inscription)
         else:
             etape: Etape = resume.etape
-            etape.date, etape.note, etape.duree = t["date"], note, minutes
-            modifiees.append(etape)
+            if (etape.date, etape.note, etape.duree) != (t["date"], note, minutes):
+                etape.date, etape.note, etape.duree = t["date"], note, minutes
+                modifiees.append(etape)
     if nouvelles:
+        type_etape = TypeEtape.objects.get(code=TYPE_ETAPE_JOURNAL)
+        for etape in nouvelles:
+            etape.type = type_etape
         etapes = noter_etapes(nouvelles)
         ResumeHebdomadaire.objects.bulk_create(
             [

@@ -4,12 +4,15 @@ participants and outcomes, recurring availability, absences, pending invitations
 stays in phases and referrals.
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_rendezvous.py [--repetitions 9]
+        [--garder-base]
 
 Creates a throwaway database, fills it set-based (INSERT ... SELECT over generate_series, a few
 bulk inserts), then times through the Django test client (the real views): an agent's week
 view (target < 150 ms), a cellule's day view (< 200 ms), and the delay indicators over 24 months
 (< 500 ms, the three delay queries together), plus the whole appointments section of the
 dashboard. Prints the median and 90th percentile of the runs and the SQL queries of each.
+``--garder-base`` keeps the filled database for the next run (which then skips the filling;
+the data is relative to the day it was made).
 """
 
 from __future__ import annotations
@@ -171,6 +174,18 @@ def remplir():
     return cpas, agents, coord, cellules
 
 
+def deja_rempli():
+    """The data of a kept database (``--garder-base``), or None."""
+    from cpas_isp.models import Cpas, User
+
+    cpas = Cpas.objects.filter(code="bench").first()
+    if cpas is None:
+        return None
+    agents = list(User.objects.filter(username__startswith="agent").order_by("id"))
+    coord = User.objects.get(username="coord.bench")
+    return cpas, agents, coord, list(cpas.cellules.order_by("ordre", "code"))
+
+
 def rendez_vous_et_participants(cpas, agents, agendas, personnes, today):
     """150,000 appointments set-based: each agent's working days over 3 years at 9, 10, 11 and
     14 o'clock, one slot in five left free; each with one of the agent's 100 people (so no
@@ -323,14 +338,17 @@ def p90(durees):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repetitions", type=int, default=9)
+    parser.add_argument("--garder-base", action="store_true")
     args = parser.parse_args()
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_rendezvous_{old_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, serialize=False, keepdb=args.garder_base
+    )
     try:
         t0 = time.perf_counter()
-        cpas, agents, coord, cellules = remplir()
+        cpas, agents, coord, cellules = deja_rempli() or remplir()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
             cursor.execute("SELECT count(*) FROM rendezvous_rendezvous")
@@ -414,7 +432,11 @@ def main():
                 f"{cible:>7} {requetes:>9}"
             )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if args.garder_base:
+            connection.close()
+            connection.settings_dict["NAME"] = old_name
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

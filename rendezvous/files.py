@@ -2,8 +2,9 @@
 
 - people with a running RIS/ERIS right and no first ISP interview planned or held (nor a pending
   invitation to one): who to invite;
-- "to convene": people whose invitation expired or who missed an appointment (absent), with no
-  later appointment or invitation.
+- "to convene": people whose invitation expired or who missed an appointment (absent: their own
+  outcome, so a no-show at a collective session counts too), with no later appointment or
+  invitation.
 """
 
 from __future__ import annotations
@@ -65,9 +66,14 @@ def a_convoquer(user):
         .order_by("-expire_le")
         .values("expire_le")[:1]
     )
+    # The person's own outcome: at a collective session the appointment is "seen" when anyone
+    # came, and each participant's outcome is recorded apart. (An outcome recorded on the
+    # appointment alone, participant's copy left empty, still counts.)
     absent = (
-        Participant.objects.filter(
-            beneficiaire=OuterRef("pk"), rendez_vous__statut=StatutRendezVous.ABSENT
+        Participant.objects.filter(beneficiaire=OuterRef("pk"), annule=False)
+        .filter(
+            Q(issue=StatutRendezVous.ABSENT)
+            | Q(issue="", rendez_vous__statut=StatutRendezVous.ABSENT)
         )
         .order_by("-debut")
         .values("debut")[:1]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire
@@ -23,6 +23,7 @@ from rendezvous.models import (
     ParametresRendezVous,
     Participant,
     RendezVous,
+    TsTzRange,
 )
 
 
@@ -60,6 +61,26 @@ def agents_de_cellule(cellule):
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user_id")
     ]
+
+
+def agendas_de_cellule(cellule) -> list[Agenda]:
+    """The cellule's shared agenda (created the first time it is needed) and the agendas of
+    the users working in it, in their names' order: one query."""
+    membres = Membership.objects.filter(
+        cellule=cellule, actif=True, role__in=[Role.AGENT, Role.COORDINATEUR]
+    ).values("user_id")
+    agendas = list(
+        Agenda.objects.filter(cpas_id=cellule.cpas_id)
+        .filter(Q(cellule=cellule) | Q(agent__in=membres))
+        .select_related("agent", "cellule")
+        .order_by(
+            F("agent__last_name").asc(nulls_first=True), "agent__first_name", "agent_id", "id"
+        )
+    )
+    if not agendas or agendas[0].agent_id is not None:
+        commun, _created = Agenda.objects.get_or_create(cpas_id=cellule.cpas_id, cellule=cellule)
+        agendas.insert(0, commun)
+    return agendas
 
 
 def semaine_de(date: datetime.date) -> datetime.date:
@@ -117,6 +138,27 @@ def _creneaux_libres(regles, jour, occupe, maintenant):
     return libres
 
 
+def chevauchant(queryset, agents, agendas, debut, fin):
+    """The appointments of ``queryset`` overlapping [debut, fin) of the ``agents`` (whatever
+    agenda they were booked in) or booked in the ``agendas``.
+
+    The agents' part is written as the exclusion constraint's expression (agent, tstzrange
+    overlap) so that PostgreSQL answers it from that GiST index when ``queryset`` leaves out
+    the cancelled ones (the index's condition): the (agent, debut) b-tree can only bound
+    ``debut < fin`` and reads each agent's whole past."""
+    conditions = []
+    if agents:
+        conditions.append(Q(agent_id__in=list(agents), periode__overlap=(debut, fin)))
+    if agendas:
+        conditions.append(Q(agenda_id__in=list(agendas), debut__lt=fin, fin__gt=debut))
+    if not conditions:
+        return queryset.none()
+    condition = conditions[0]
+    for autre in conditions[1:]:
+        condition |= autre
+    return queryset.alias(periode=TsTzRange("debut", "fin")).filter(condition)
+
+
 def rendez_vous_avec_personnes(queryset, user):
     """``queryset`` of appointments with participants and people prefetched; each appointment
     gets ``personnes``: [(person, visible to ``user``)], for templates that show a name only
@@ -160,10 +202,13 @@ def calendriers(agendas, premier: datetime.date, nb_jours: int, user) -> list[Ca
     )
     absences = list(Absence.objects.filter(agenda_id__in=ids, debut__lt=fin, fin__gt=debut))
     rdvs = rendez_vous_avec_personnes(
-        RendezVous.objects.non_annules()
-        .filter(Q(agent_id__in=agents) | Q(agenda_id__in=ids))
-        .entre(debut, fin)
-        .order_by("debut", "id"),
+        chevauchant(
+            RendezVous.objects.non_annules(),
+            agents,
+            [a.pk for a in agendas if not a.agent_id],
+            debut,
+            fin,
+        ).order_by("debut", "id"),
         user,
     )
     maintenant = timezone.now()
@@ -175,7 +220,6 @@ def calendriers(agendas, premier: datetime.date, nb_jours: int, user) -> list[Ca
             siens = [r for r in rdvs if r.agenda_id == agenda.pk]
         ses_absences = [a for a in absences if a.agenda_id == agenda.pk]
         ses_regles = [r for r in regles if r.agenda_id == agenda.pk]
-        occupe = [(r.debut, r.fin) for r in siens] + [(a.debut, a.fin) for a in ses_absences]
         jours = []
         for n in range(nb_jours):
             jour = premier + datetime.timedelta(days=n)
@@ -183,11 +227,15 @@ def calendriers(agendas, premier: datetime.date, nb_jours: int, user) -> list[Ca
                 _moment(jour, datetime.time.min),
                 _moment(jour + datetime.timedelta(days=1), datetime.time.min),
             )
+            rdv_du_jour = [r for r in siens if r.debut < f and r.fin > d]
+            absences_du_jour = [a for a in ses_absences if a.debut < f and a.fin > d]
+            occupe = [(r.debut, r.fin) for r in rdv_du_jour]
+            occupe += [(a.debut, a.fin) for a in absences_du_jour]
             jours.append(
                 JourAgenda(
                     date=jour,
-                    rendez_vous=[r for r in siens if r.debut < f and r.fin > d],
-                    absences=[a for a in ses_absences if a.debut < f and a.fin > d],
+                    rendez_vous=rdv_du_jour,
+                    absences=absences_du_jour,
                     creneaux=_creneaux_libres(ses_regles, jour, occupe, maintenant),
                 )
             )

@@ -4,7 +4,9 @@ checks a verification code.
 The public page shows what the attestation states (kind, number, activity, dates, hours,
 result, issuing CPAS) with the person's INITIALS only: whoever holds the paper already reads
 the name on it and only needs to know that it matches the record; someone who merely has or
-guesses a code (16 random characters, 80 bits) learns no name, no date of birth, no NISS."""
+guesses a code (16 random characters, 80 bits) learns no name, no date of birth, no NISS.
+It is rate-limited like the appointments' booking page (``cpas_isp.limites``): per address,
+and a lower limit on unknown codes per address; over a limit it answers 429."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ from activites.pdf import attestation_pdf
 from activites.queries import inscriptions_visibles
 from activites.views.commun import gestion_requise, get_inscription
 from cpas_isp.audit import journaliser_acces
+from cpas_isp.limites import Limiteur
+
+# Per address, per code, and unknown codes per address.
+limites = Limiteur("attestation")
 
 
 @require_POST
@@ -66,8 +72,16 @@ def attestation(request, pk):
 
 
 def verifier(request, code=""):
-    """Public (no login): is this attestation genuine? ``?code=`` or the code in the URL."""
+    """Public (no login): is this attestation genuine? ``?code=`` or the code in the URL.
+    404 for an unknown code (counted against the address), 429 over a rate limit."""
     code = (code or request.GET.get("code", "")).strip().upper().replace(" ", "")[:32]
+    if limites.requete_refusee(request, code or None):
+        return render(
+            request,
+            "activites/verifier.html",
+            {"code": code, "trop": True},
+            status=429,
+        )
     trouvee = None
     if code:
         trouvee = (
@@ -75,6 +89,8 @@ def verifier(request, code=""):
             .filter(code=code)
             .first()
         )
+        if trouvee is None:
+            limites.cle_inconnue(request)
     return render(
         request,
         "activites/verifier.html",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from activites import permissions, queries, services
 from activites.forms import lire_grille
-from activites.models import StatutPresence
+from activites.models import Presence, StatutPresence
 from activites.pdf import feuille_pdf
 from activites.views.commun import get_seance, voir_requis
 from cpas_isp.audit import journaliser_liste
@@ -44,10 +44,10 @@ def grille(request, seance_pk):
                 if not request.htmx:
                     messages.success(request, _("Présences enregistrées."))
                     return redirect("activites:presences", seance_pk=seance.pk)
-                lignes = _lignes(request, seance)
+                # The grid as saved, without reading it back.
+                lignes = [(i, _marque(seance, i, p, marques.get(i))) for i, p in lignes]
                 valeurs = {}
     journaliser_liste(request, [i for i, _p in lignes])
-    precedente, suivante = _voisines(seance)
     contexte = {
         "seance": seance,
         "activite": seance.activite,
@@ -66,12 +66,22 @@ def grille(request, seance_pk):
         "enregistre": enregistre,
         "statuts": StatutPresence.choices,
         "heures_prevues": _heures(seance.heures_prevues),
-        "precedente": precedente,
-        "suivante": suivante,
     }
     if request.htmx:
         return render(request, "activites/_grille.html", contexte)
+    contexte["precedente"], contexte["suivante"] = _voisines(seance)
     return render(request, "activites/presences.html", contexte)
+
+
+def _marque(seance, inscription, presence, marque):
+    """The row's mark after a save: the one posted (hours as the service stored them), or
+    the one it had."""
+    if marque is None:
+        return presence
+    statut, heures = marque
+    presence = presence or Presence(seance=seance, inscription=inscription)
+    presence.statut, presence.heures = statut, services.heures_de_la_marque(seance, statut, heures)
+    return presence
 
 
 def _heures(valeur) -> str:

@@ -117,15 +117,7 @@ def cellule_jour(request, code):
     membership = current_membership(request.user)
     if not (permissions.est_coordinateur(request.user) or membership.cellule_id == cellule.pk):
         raise Http404
-    agents = queries.agents_de_cellule(cellule)
-    agendas = [Agenda.objects.get_or_create(cpas_id=cellule.cpas_id, cellule=cellule)[0]]
-    par_agent = {
-        a.agent_id: a
-        for a in Agenda.objects.filter(cpas_id=cellule.cpas_id, agent__in=agents).select_related(
-            "agent"
-        )
-    }
-    agendas += [par_agent[u.pk] for u in agents if u.pk in par_agent]
+    agendas = queries.agendas_de_cellule(cellule)
     date = date_demandee(request)
     cals = queries.calendriers(agendas, date, 1, request.user)
     _journaliser(request, cals)

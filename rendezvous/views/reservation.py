@@ -20,11 +20,14 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rendezvous import lettres, limites, services_invitations
+from cpas_isp.limites import Limiteur
+from rendezvous import lettres, services_invitations
 from rendezvous.forms_invitations import CreneauForm
 from rendezvous.models import NatureEnvoi, StatutInvitation
 
 LANGUES = ("fr", "nl")
+# Per address, per link token, and unknown links per address (cpas_isp.limites).
+limites = Limiteur("rdv")
 JOURS_PAR_PAGE = 5
 
 
@@ -59,7 +62,7 @@ def _page(request, template, context, langue, status=200):
 
 
 def _lien_invalide(request, langue):
-    limites.lien_inconnu(request)
+    limites.cle_inconnue(request)
     return _page(request, "rendezvous/reservation/invalide.html", {}, langue, status=404)
 
 

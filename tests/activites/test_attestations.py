@@ -128,3 +128,26 @@ def test_another_cpas_cannot_print_the_attestation(client, cpas_b, make_user, co
     a = services.emettre_attestation(i_fr, "presence", coord)
     client.force_login(make_user(Role.COORDINATEUR, cpas_b))
     assert client.get(reverse("activites:attestation", args=[a.pk])).status_code == 404
+
+
+def test_verification_is_rate_limited_per_address_and_for_unknown_codes(
+    client, coord, parcours, settings
+):
+    """Like the booking page: 404 for an unknown code, 429 once the address has tried too many
+    unknown codes (even a genuine code is then refused) or asked too often."""
+    from django.core.cache import cache
+
+    _a, _s, i_fr, _nl = parcours
+    a = services.emettre_attestation(i_fr, "presence", coord)
+    settings.LIMITES_PUBLIQUES = {"ip": (4, 600), "inconnu": (2, 3600)}
+    cache.clear()
+    url = reverse("activites:verification")
+    codes = [client.get(url, {"code": f"FAUX{n}"}).status_code for n in range(3)]
+    assert codes == [404, 404, 429]
+    r = client.get(reverse("activites:verifier", args=[a.code]))
+    assert r.status_code == 429 and "Trop de demandes" in r.content.decode()
+    assert "A.L." not in r.content.decode()
+    cache.clear()
+    codes = [client.get(reverse("activites:verifier", args=[a.code])).status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 200, 429]
+    cache.clear()

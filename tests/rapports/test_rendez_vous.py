@@ -279,6 +279,67 @@ def test_free_slots_match_the_agenda_page(cpas_a, agent, charge_a_venir):
     assert next(a for a in charge.agents if a.agent_id == agent.pk).creneaux_libres == attendus
 
 
+def test_free_slots_in_sql_equal_the_agenda_pages_on_a_hand_built_agenda(cpas_a, agent, make_user):
+    """Tuesday 10 March 2026, 10:20 in Brussels. The agent's agenda (cellule Emploi) offers
+    Tuesdays 9:00-12:00 in 30-minute slots (today: 4 not over yet; the 17th: an appointment
+    9:15-10:05 takes 3, a cancelled one takes none: 3), Thursdays 14:00-16:10 in 45-minute
+    slots (2 fit; the 12th: away 14:50-15:00, 1; the 19th: away all day, 0), Mondays
+    9:00-10:00 in 20-minute slots until the 16th (the 16th: one taken by the agent's
+    appointment booked in the cellule's agenda, 2; the 23rd: no longer offered): 10. The
+    cellule's agenda offers Wednesdays 9:00-11:00 in 60-minute slots (the 11th: a colleague's
+    appointment booked in it 9:30-10:00 takes one, the agent's own at 10:00 in their agenda
+    does not; the 18th: the agenda is closed 10:00-10:30): 2. The SQL count equals the agenda
+    pages' own computation for each agenda, and the cellule's total adds them up."""
+    from freezegun import freeze_time
+
+    from rendezvous.queries import calendriers
+
+    D2 = datetime.date(2026, 3, 10)
+    jour = lambda n: D2 + datetime.timedelta(days=n)  # noqa: E731
+    with freeze_time("2026-03-10 09:20:00"):
+        propre = agenda_de(agent, cpas_a.pk)
+        depuis = D2 - datetime.timedelta(days=60)
+        disponibilite(propre, jour=1, de="09:00", a="12:00", creneau=30, valide_du=depuis)
+        disponibilite(propre, jour=3, de="14:00", a="16:10", creneau=45, valide_du=depuis)
+        lundis = disponibilite(propre, jour=0, de="09:00", a="10:00", creneau=20, valide_du=depuis)
+        lundis.valide_au = jour(6)
+        lundis.save()
+        emploi = cpas_a.cellules.get(code="emploi")
+        commun = propre.__class__.objects.create(cpas=cpas_a, cellule=emploi)
+        disponibilite(commun, jour=2, de="09:00", a="11:00", creneau=60, valide_du=depuis)
+        collegue = make_user(Role.AGENT, cpas_a, cellule="alpha")
+        p = [BeneficiaireFactory(cpas=cpas_a, referent=agent) for _ in range(5)]
+        planifier(agent, p[0], moment(jour(7), "09:15"), 50)
+        annule = planifier(agent, p[1], moment(jour(7), "11:00"), 30)
+        rdv_services.changer_statut(annule, StatutRendezVous.ANNULE_CPAS, agent)
+        planifier(agent, p[2], moment(jour(1), "10:00"), 30)
+        for qui, debut, b in ((collegue, moment(jour(1), "09:30"), p[3]),
+                              (agent, moment(jour(6), "09:40"), p[4])):  # fmt: skip
+            rdv = RendezVous(
+                cpas=cpas_a, agent=qui, agenda=commun, type=type_rdv("suivi"),
+                debut=debut, fin=debut + datetime.timedelta(minutes=20 if qui == agent else 30),
+            )  # fmt: skip
+            rdv_services.planifier(rdv, [b], qui)
+        for agenda, de, a in (
+            (propre, moment(jour(2), "14:50"), moment(jour(2), "15:00")),
+            (propre, moment(jour(9), "00:00"), moment(jour(10), "00:00")),
+            (commun, moment(jour(8), "10:00"), moment(jour(8), "10:30")),
+        ):
+            Absence.objects.create(cpas=cpas_a, agenda=agenda, debut=de, fin=a)
+
+        charge = indicateurs.charge([cpas_a.pk], D2, D2)
+        pages = {
+            cal.agenda.pk: sum(len(j.creneaux) for j in cal.jours)
+            for cal in calendriers([propre, commun], D2, indicateurs.JOURS_CHARGE, agent)
+        }
+    assert pages == {propre.pk: 10, commun.pk: 2}
+    ligne = next(a for a in charge.agents if a.agent_id == agent.pk)
+    assert ligne.creneaux_libres == pages[propre.pk]
+    cellules = {c.code: c.creneaux_libres for c in charge.cellules}
+    assert cellules["emploi"] == pages[propre.pk] + pages[commun.pk]
+    assert cellules["alpha"] == 0
+
+
 # --- The dashboard, its links and exports, the PDF -----------------------------------------
 
 PERIODE = {"du": "2025-01", "au": "2025-12"}

@@ -209,6 +209,26 @@ def test_a_no_show_lands_in_the_queue_until_a_later_appointment(agent, b, client
     assert "Vandermeulen" not in client.get(url).content.decode()
 
 
+def test_a_no_show_at_a_collective_session_lands_in_the_queue(agent, b, cpas_a, client_for):
+    """The session was held (someone came) but this person did not come: to convene; the
+    one who came and the one excused are not."""
+    from rendezvous import services
+
+    venu = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Venu")
+    excuse = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Excuse")
+    hier = timezone.localdate() - datetime.timedelta(days=1)
+    rdv = planifier(agent, [b, venu, excuse], moment(hier, "14:00"), 90, "information_collective")
+    services.noter_issue_participant(rdv, venu.pk, "vu", agent)
+    services.noter_issue_participant(rdv, b.pk, "absent", agent)
+    services.noter_issue_participant(rdv, excuse.pk, "excuse", agent)
+    rdv.refresh_from_db()
+    assert rdv.statut == StatutRendezVous.VU
+    html = client_for(agent).get(reverse("rendezvous:file", args=["a-convoquer"]))
+    html = html.content.decode()
+    assert "Vandermeulen" in html and "absent(e) le" in html
+    assert "Venu" not in html and "Excuse" not in html
+
+
 def test_first_interview_queue_lists_running_ris_rights_without_one(agent, b, cpas_a, client_for):
     sans_droit = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Sansdroit")
     fini = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Droitfini")
@@ -373,7 +393,7 @@ def test_a_token_only_opens_its_own_invitation(agent, agenda, b, cpas_a):
 
 
 def test_rate_limit_per_token_and_unknown_links_per_address(agent, agenda, b, settings):
-    settings.RENDEZVOUS_LIMITES = {"jeton": (3, 600), "inconnu": (2, 3600)}
+    settings.LIMITES_PUBLIQUES = {"cle": (3, 600), "inconnu": (2, 3600)}
     _inv, jeton = services_invitations.inviter(b, agenda, type_rdv("suivi"), ["sms"], agent)
     personne = Client()
     assert [personne.get(_url(jeton)).status_code for _ in range(4)] == [200, 200, 200, 429]
