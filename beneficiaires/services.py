@@ -105,6 +105,8 @@ def notifier_attribution(beneficiaire, ancien_referent_id, auteur) -> int:
         lien=beneficiaire.get_absolute_url(),
         auteur=auteur,
     )
+
+
 # --- Who follows the person: reassignment -------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""Assigning a file to a referent (creation or the referent change) notifies the new referent, not the
-coordinator who did it, and nobody when the referent did not change."""
+"""Assigning a file to a referent (creation or the referent change) notifies the new referent,
+not the coordinator who did it, and nobody when the referent did not change."""
 
 import pytest
 from django.urls import reverse
