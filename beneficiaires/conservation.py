@@ -304,7 +304,7 @@ def anonymiser_personnes(ids, *, cpas_id, execution: int | None = None) -> Bilan
         personne = registre.partie(PERSONNE)
         # The parts erased by a plain UPDATE go to the server together (one round trip: on a
         # loaded machine, each costs more than the statement); the others (a custom step,
-        # rows deleted, a trigger to bypass) one by one, first.
+        # rows deleted) one by one, first.
         requetes = []
         with _sans_historique_des_parties():
             for partie in registre.parties():
@@ -315,9 +315,9 @@ def anonymiser_personnes(ids, *, cpas_id, execution: int | None = None) -> Bilan
                     bilan.lignes += partie.anonymiser_lignes(ids)
                 else:
                     requetes.append(requete)
-        # The parts' history triggers read this list when their rows change, at the end of
-        # the statement; the person's own trigger is not in it (emptied by the purge below).
-        ignorer = "{" + ",".join(_pgids_historique_des_parties()) + "}"
+        # The parts' triggers read this list when their rows change, at the end of the
+        # statement; the person's own are not in it (the list is emptied by the purge below).
+        ignorer = "{" + ",".join(_pgids_ignores()) + "}"
         bilan.lignes += sum(
             executer_ensemble(
                 requetes,
@@ -371,11 +371,13 @@ def _historique_des_parties() -> tuple[str, ...]:
 
 
 @functools.cache
-def _pgids_historique_des_parties() -> tuple[str, ...]:
-    """The database names of the triggers ``_historique_des_parties`` (``pgtrigger.ignore``)."""
+def _pgids_ignores() -> tuple[str, ...]:
+    """The database names (what ``pgtrigger.ignore`` lists) of the triggers the parts' erasing
+    UPDATEs bypass: their history (``_historique_des_parties``) and those a part declares
+    (``ignorer``: the signed PIIS's frozen content)."""
+    uris = {*_historique_des_parties(), *(u for p in registre.parties() for u in p.ignorer)}
     return tuple(
-        trigger.get_pgid(modele)
-        for modele, trigger in pgtrigger.registered(*_historique_des_parties())
+        sorted(trigger.get_pgid(modele) for modele, trigger in pgtrigger.registered(*uris))
     )
 
 

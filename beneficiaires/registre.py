@@ -148,9 +148,10 @@ class Partie:
 
     def requete_effacement(self, personne_ids) -> tuple[str, tuple] | None:
         """The ``UPDATE`` that ``anonymiser_lignes`` would run, as (SQL, parameters), for a part
-        erased by its ``effacer`` fields alone (no ``anonymiser`` step, rows kept, no trigger to
-        bypass): the anonymisation sends these for every part at once. None for the others."""
-        if self.anonymiser is not None or self.supprimer or self.ignorer:
+        erased by its ``effacer`` fields alone (no ``anonymiser`` step, rows kept; the caller
+        bypasses the ``ignorer`` triggers): the anonymisation sends these for every part at
+        once. None for the others."""
+        if self.anonymiser is not None or self.supprimer:
             return None
         valeurs = self.valeurs_effacees()
         if not valeurs:
