@@ -8,10 +8,10 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=cpas_isp.settings
-# WeasyPrint needs Pango; gettext compiles the Dutch catalogues.
+# WeasyPrint needs Pango; gettext compiles the Dutch catalogues; qpdf strips uploaded PDFs' metadata.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-       libharfbuzz-subset0 fonts-dejavu-core gettext \
+       libharfbuzz-subset0 fonts-dejavu-core gettext qpdf \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.lock ./

@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-DEBIAN_PACKAGES := chromium poppler-utils gettext docker-compose wrk libmagic1 clamav-daemon
+DEBIAN_PACKAGES := chromium poppler-utils gettext docker-compose wrk libmagic1 clamav-daemon qpdf
 export DJANGO_SETTINGS_MODULE := cpas_isp.settings
 
 .PHONY: install system-deps run test test-dates lint format messages compilemessages benchmarks clean
@@ -25,7 +25,8 @@ node_modules/.installed: package.json package-lock.json
 
 # Debian packages for browser tests (chromium), PDF checks (poppler-utils), translations
 # (gettext), the compose-file check (docker-compose), the page load benchmark (wrk), the
-# uploaded documents' type detection (libmagic1) and malware scan (clamav-daemon: clamd).
+# uploaded documents' type detection (libmagic1), malware scan (clamav-daemon: clamd) and PDF
+# metadata removal (qpdf).
 # Installed when missing, as root.
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

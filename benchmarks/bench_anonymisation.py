@@ -11,9 +11,13 @@ evaluation, a referral with a message, an access log row) plus 2,000 open files,
 1. the dry run (the administrator's page figures), timed;
 2. the anonymisation run in batches of ``--lot`` files (the Celery job's function, run here in
    the main thread as the worker would), timed: target under 10 minutes for 50,000 files;
-3. meanwhile, another thread requests a coordinator's pages (the caseload list, a search,
+3. meanwhile, another process (the web server is not the Celery worker: they share the
+   database, not an interpreter) requests a coordinator's pages (the caseload list, a search,
    a person's file) through the Django test client, as before the run while idle: target,
    the median latency during the run within 2x the idle one.
+
+``--petit``: 5,000 closed files and 500 open ones. ``--profil``: the run's statements grouped
+by text (total time, count per batch and per file), to see where a batch spends its time.
 
 Prints the figures and whether each target is met.
 """
@@ -22,10 +26,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import multiprocessing
 import os
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -184,7 +188,38 @@ def remplir(cpas, agent, n_clos: int, n_ouverts: int) -> None:
         print(f"  rempli : {min(debut_lot + taille, n_clos + n_ouverts)} dossiers", flush=True)
 
 
-def mesurer(client, urls, stop: threading.Event | None, n: int | None, resultats: list):
+class Profil:
+    """Statements of the run's thread (the worker's connection), grouped by their text with
+    the numbers blanked: total time and count."""
+
+    def __init__(self):
+        import collections
+
+        self.temps = collections.Counter()
+        self.nombre = collections.Counter()
+
+    def __call__(self, execute, sql, params, many, context):
+        import re
+
+        cle = re.sub(r"\b\d+\b", "N", " ".join(str(sql).split()))[:150]
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.temps[cle] += time.perf_counter() - t
+            self.nombre[cle] += 1
+
+    def afficher(self, lots: int, personnes: int) -> None:
+        total = sum(self.temps.values())
+        print(f"Profil : {sum(self.nombre.values())} requêtes, {total:.1f} s ; les plus longues :")
+        for cle, duree in self.temps.most_common(15):
+            print(
+                f"  {duree:7.2f} s  {self.nombre[cle] / lots:6.1f}/lot "
+                f"{self.nombre[cle] / personnes:6.2f}/pers.  {cle}"
+            )
+
+
+def mesurer(client, urls, stop, n: int | None, resultats: list):
     i = 0
     while (stop is None or not stop.is_set()) and (n is None or i < n):
         url = urls[i % len(urls)]
@@ -196,13 +231,54 @@ def mesurer(client, urls, stop: threading.Event | None, n: int | None, resultats
     connection.close()
 
 
+def _mesurer_enfant(client, urls, stop, n, sortie) -> None:
+    resultats: list[float] = []
+    try:
+        mesurer(client, urls, stop, n, resultats)
+    finally:
+        sortie.put(resultats)
+
+
+class Mesure:
+    """The pages requested from a forked process (its own interpreter and connection)."""
+
+    def __init__(self, client, urls, n: int | None = None):
+        from django.db import connections
+
+        connections.close_all()  # the child must not share the parent's connection
+        contexte = multiprocessing.get_context("fork")
+        self.stop = contexte.Event()
+        self.sortie = contexte.Queue()
+        self.processus = contexte.Process(
+            target=_mesurer_enfant, args=(client, urls, self.stop, n, self.sortie)
+        )
+        self.processus.start()
+
+    def fin_apres_n(self) -> list[float]:
+        resultats = self.sortie.get()
+        self.processus.join()
+        return resultats
+
+    def fin(self) -> list[float]:
+        self.stop.set()
+        return self.fin_apres_n()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--personnes", type=int, default=50_000)
     parser.add_argument("--ouverts", type=int, default=2_000)
     parser.add_argument("--lot", type=int, default=500)
     parser.add_argument("--garder-base", action="store_true")
+    parser.add_argument(
+        "--petit", action="store_true", help="5,000 closed files and 500 open ones (a quick run)"
+    )
+    parser.add_argument(
+        "--profil", action="store_true", help="print the statements of the run (time, count)"
+    )
     args = parser.parse_args()
+    if args.petit:
+        args.personnes, args.ouverts = 5_000, 500
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_anonymisation"
     old = setup_databases(verbosity=0, interactive=False, keepdb=args.garder_base)
     try:
@@ -256,8 +332,7 @@ def run(args):
         f"/beneficiaires/{ouvert.pk}/",
     ]
     mesurer(client, urls, None, 3, [])  # warm-up
-    repos: list[float] = []
-    mesurer(client, urls, None, 30, repos)
+    repos = Mesure(client, urls, n=30).fin_apres_n()
 
     t = time.perf_counter()
     apercu = conservation.apercu(cpas)
@@ -269,17 +344,20 @@ def run(args):
 
     conservation._envoyer = lambda run: None  # the worker is this process
     demande = conservation.demander(cpas, admin)
-    pendant: list[float] = []
-    stop = threading.Event()
-    fil = threading.Thread(target=mesurer, args=(client, urls, stop, None, pendant))
-    fil.start()
+    mesure = Mesure(client, urls)
+    profil = Profil() if args.profil else None
     t = time.perf_counter()
-    fini = conservation.executer(demande.pk, demande.tache_id, taille_lot=args.lot)
+    if profil is not None:
+        with connection.execute_wrapper(profil):
+            fini = conservation.executer(demande.pk, demande.tache_id, taille_lot=args.lot)
+    else:
+        fini = conservation.executer(demande.pk, demande.tache_id, taille_lot=args.lot)
     duree = time.perf_counter() - t
-    stop.set()
-    fil.join()
+    pendant = mesure.fin()
     fini = Anonymisation.objects.get(pk=demande.pk)
 
+    if profil is not None:
+        profil.afficher(max(fini.nb_lots, 1), max(fini.nb_anonymises, 1))
     cible = CIBLE_RUN * args.personnes / 50_000
     med_repos, med_pendant = statistics.median(repos), statistics.median(pendant or [0])
     p95 = lambda xs: sorted(xs)[int(len(xs) * 0.95) - 1] if xs else 0  # noqa: E731

@@ -34,6 +34,8 @@ from typing import Any
 
 import pgtrigger
 from django.db import models
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -57,6 +59,7 @@ class Partie:
     cle: str = ""
     remplacements: dict = field(default_factory=dict)
     ignorer: Sequence[str] = ()
+    partage: Callable | None = None
 
     @property
     def label(self) -> str:
@@ -68,7 +71,9 @@ class Partie:
         if isinstance(personne_ids, int):
             qs = manager.filter(**{self.personne: personne_ids})
         else:
-            qs = manager.filter(**{f"{self.personne}__in": list(personne_ids)})
+            # One array parameter, not one parameter per person (a batch holds hundreds).
+            ids = RawSQL("SELECT unnest(%s::bigint[])", [list(personne_ids)])
+            qs = manager.filter(**{f"{self.personne}__in": ids})
         if "__" in self.personne and not self.personne.endswith("_id"):
             # Reached through a multi-valued relation (participants...): one row each.
             qs = manager.filter(pk__in=qs.values("pk"))
@@ -103,6 +108,15 @@ class Partie:
 
     # --- Anonymisation ------------------------------------------------------------------------
 
+    def a_effacer(self, personne_ids):
+        """The rows of ``personne_ids`` whose ``effacer`` fields are erased now: all of them,
+        except for a row shared with other people (``partage``: a group appointment), which is
+        erased only once nobody it still concerns keeps a file."""
+        qs = self.queryset(personne_ids)
+        if self.partage is not None and not self.supprimer:
+            qs = self.partage(qs, list(personne_ids))
+        return qs
+
     def valeurs_effacees(self) -> dict:
         valeurs = {}
         for name in self.effacer:
@@ -112,6 +126,44 @@ class Partie:
             f = self.modele._meta.get_field(name)
             valeurs[name] = valeur_vide(f)
         return valeurs
+
+    def _encore_a_effacer(self) -> models.Q | None:
+        """The rows where an erased field still holds something (rewriting the others would
+        only write new row versions and index entries), or None when it cannot be told (a
+        replacement expression, a JSON value)."""
+        condition = models.Q()
+        for name in self.effacer:
+            f = self.modele._meta.get_field(name)
+            if name in self.remplacements:
+                return None
+            if f.null:
+                condition |= models.Q(**{f"{name}__isnull": False})
+            elif isinstance(f, (models.CharField, models.TextField)):
+                condition |= ~models.Q(**{f"{name}__in": ["", EFFACE]})
+            elif isinstance(f, models.BooleanField):
+                condition |= models.Q(**{name: True})
+            else:
+                return None
+        return condition
+
+    def requete_effacement(self, personne_ids) -> tuple[str, tuple] | None:
+        """The ``UPDATE`` that ``anonymiser_lignes`` would run, as (SQL, parameters), for a part
+        erased by its ``effacer`` fields alone (no ``anonymiser`` step, rows kept; the caller
+        bypasses the ``ignorer`` triggers): the anonymisation sends these for every part at
+        once. None for the others."""
+        if self.anonymiser is not None or self.supprimer:
+            return None
+        valeurs = self.valeurs_effacees()
+        if not valeurs:
+            return None
+        qs = self.a_effacer(personne_ids)
+        encore = self._encore_a_effacer()
+        if encore is not None:
+            qs = qs.filter(encore)
+        requete = qs.query.chain(UpdateQuery)
+        requete.add_update_values(valeurs)
+        requete.annotations = {}
+        return requete.get_compiler(qs.db).as_sql()
 
     def anonymiser_lignes(self, personne_ids) -> int:
         """Erase or delete the rows of ``personne_ids``; returns how many rows were touched."""
@@ -124,6 +176,10 @@ class Partie:
             return max(n, qs.delete()[0])
         valeurs = self.valeurs_effacees()
         if valeurs:
+            qs = self.a_effacer(personne_ids)
+            encore = self._encore_a_effacer()
+            if encore is not None:
+                qs = qs.filter(encore)
             with pgtrigger.ignore(*self.ignorer) if self.ignorer else contextlib.nullcontext():
                 n = max(n, qs.update(**valeurs))
         return n
@@ -184,6 +240,7 @@ def enregistrer(
     anonymiser: Callable | None = None,
     remplacements: dict | None = None,
     ignorer: Sequence[str] = (),
+    partage: Callable | None = None,
     ordre: int = 100,
     cle: str = "",
 ) -> Partie:
@@ -195,8 +252,10 @@ def enregistrer(
     (default the model's name). Anonymisation: ``effacer`` fields get an empty value (or
     ``remplacements[name]``); ``supprimer`` deletes the rows; ``anonymiser(queryset)`` runs first
     (e.g. deleting stored files); ``ignorer``: pgtrigger triggers ("app.Model:name") that
-    protect the content (a signed PIIS) and that erasing may bypass. Registering a model twice
-    replaces the first entry."""
+    protect the content (a signed PIIS) and that erasing may bypass; ``partage(queryset,
+    personne_ids) -> queryset``: for rows shared by several people, those that may be erased
+    now (the others keep their ``effacer`` fields and their history until their last person
+    is anonymised). Registering a model twice replaces the first entry."""
     partie = Partie(
         modele=modele,
         personne=personne,
@@ -208,6 +267,7 @@ def enregistrer(
         anonymiser=anonymiser,
         remplacements=dict(remplacements or {}),
         ignorer=tuple(ignorer),
+        partage=partage,
         ordre=ordre,
         cle=cle or modele._meta.model_name,
     )

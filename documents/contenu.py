@@ -1,6 +1,7 @@
 """What an uploaded file really is: its type read from the content by libmagic (python-magic on
 Debian's libmagic1), never from its name or the browser's Content-Type; images re-encoded by
-Pillow without their metadata (EXIF with GPS position, camera, XMP, comments); HEIC/HEIF photos
+Pillow without their metadata (EXIF with GPS position, camera, XMP, comments); PDFs without
+their document information and XMP metadata (``documents.pdf``, qpdf); HEIC/HEIF photos
 (phones) converted to JPEG (pillow-heif).
 
 Why libmagic rather than a pure-Python guesser: it is file(1)'s database, maintained by Debian,
@@ -17,6 +18,8 @@ import magic
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from documents import pdf
 
 try:  # HEIC/HEIF: converted to JPEG when pillow-heif is installed, refused clearly otherwise
     import pillow_heif
@@ -171,6 +174,8 @@ def preparer(contenu: bytes, nom: str) -> Fichier:
         contenu = _reencoder(contenu, "JPEG")
     elif mime == "image/png":
         contenu = _reencoder(contenu, "PNG")
+    elif mime == "application/pdf":
+        contenu = pdf.sans_metadonnees(contenu)
     return Fichier(contenu, nom, mime)
 
 

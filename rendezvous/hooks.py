@@ -97,6 +97,20 @@ def register():
     register_donnees()
 
 
+def rendez_vous_sans_autre_dossier(rendez_vous, personne_ids):
+    """The appointments among ``rendez_vous`` whose note may be erased when the files
+    ``personne_ids`` are anonymised: individual ones, and group sessions whose other
+    participants' files are all anonymised already (the note still serves the others)."""
+    from django.db.models import Exists, OuterRef
+
+    from rendezvous.models import Participant
+
+    autres = Participant.objects.filter(
+        rendez_vous=OuterRef("pk"), beneficiaire__anonymise_le__isnull=True
+    ).exclude(beneficiaire_id__in=personne_ids)
+    return rendez_vous.filter(~Exists(autres))
+
+
 def register_donnees():
     """What this app keeps on a person (right of access, anonymisation): ``beneficiaires.registre``.
     Notes and addresses written are erased; appointments' dates, types and outcomes stay."""
@@ -120,6 +134,7 @@ def register_donnees():
         titre=gettext_lazy("Rendez-vous"),
         exporter=donnees_personnelles_rendez_vous,
         effacer=["note"],
+        partage=rendez_vous_sans_autre_dossier,
         ordre=40,
         cle="rendez_vous",
     )

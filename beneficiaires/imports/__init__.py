@@ -6,7 +6,7 @@
   registry of import types, and ``executer_import`` (analyse, then write in one transaction).
 - ``types``: this app's import types and their columns (``beneficiaires``, ``droits``).
 - ``execution``: the set-based write (``COPY`` into a staging table, ``INSERT … SELECT`` /
-  ``UPDATE … FROM``) and the bulk look-ups (``parmi``, ``instances_partielles``).
+  ``UPDATE … FROM``) and the bulk look-ups (``un_de``, ``parmi``, ``instances_partielles``).
 - ``lots``: the staged batches of the upload page (``LotImport``), analysed and imported by
   Celery workers under a lease.
 

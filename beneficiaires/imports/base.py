@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Beneficiaire
 from ..niss import analyser_niss, compact_niss
-from .execution import ContexteImport, ecrire, instances_partielles, parmi
+from .execution import ContexteImport, ecrire, instances_partielles, un_de
 from .lecture import Bilan, Colonne, LigneImport, RapportImport, lire, normaliser_entete, parse_date
 
 _types: dict[str, TypeImport] = {}
@@ -155,7 +155,7 @@ class TypeImport:
         ctx.personnes = {}
         if not wanted:
             return
-        qs = Beneficiaire.objects.filter(cpas=ctx.cpas, niss__in=parmi(wanted, "text"))
+        qs = Beneficiaire.objects.filter(un_de(Beneficiaire, "niss", wanted, "text"), cpas=ctx.cpas)
         if champs is not None:
             qs = instances_partielles(qs, ["id", "cpas_id", "niss", *champs])
         ctx.personnes = {b.niss: b for b in qs}

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from ..models import Beneficiaire, DroitAide
 from ..niss import analyser_niss, incoherences
 from .base import TypeImport, chevauche, premiere_qui_chevauche, register_import_type
-from .execution import ContexteImport, instances_partielles, parmi
+from .execution import ContexteImport, instances_partielles, un_de
 from .lecture import Bilan, Colonne, LigneImport
 
 GENRES = {"m": "M", "h": "M", "homme": "M", "man": "M", "f": "F", "femme": "F", "vrouw": "F"}
@@ -150,7 +150,9 @@ class ImportDroits(TypeImport):
         ctx.droits = defaultdict(list)
         ids = [b.pk for b in ctx.personnes.values()]
         droits = instances_partielles(
-            DroitAide.objects.filter(beneficiaire_id__in=parmi(ids, "bigint")).order_by("debut"),
+            DroitAide.objects.filter(un_de(DroitAide, "beneficiaire", ids, "bigint")).order_by(
+                "debut"
+            ),
             ["id", "beneficiaire_id", "type", "categorie", "debut", "fin", "date_decision"],
         )
         for droit in droits:

@@ -248,6 +248,32 @@ def test_a_batch_is_all_or_nothing(cpas_a, agent, admin_a, monkeypatch):
     assert "beneficiaires_bilansocioprofessionnelevent" in tables_contenant(secret)
 
 
+def test_a_group_session_note_stays_until_its_last_participant_is_anonymised(
+    cpas_a, agent, admin_a
+):
+    from rendezvous.models import RendezVous
+    from tests.rendezvous.factories import moment, planifier
+
+    clos, _ = dossier_complet(cpas_a, agent, cloture=ans_avant(11))
+    encore, _ = dossier_complet(cpas_a, agent, cloture=ans_avant(8))  # kept 2 more years
+    jour = ans_avant(12)
+    seance = planifier(
+        agent, [clos, encore], moment(jour, "14:00"), code="information_collective",
+        note="Atelier CV : bonne dynamique de groupe",
+    )  # fmt: skip
+    seul = planifier(agent, clos, moment(jour, "10:00"), note="Entretien individuel")
+
+    _executer(cpas_a, admin_a)
+
+    # The other participant's file still needs the session's note; the individual one goes.
+    assert RendezVous.objects.get(pk=seance.pk).note == "Atelier CV : bonne dynamique de groupe"
+    assert RendezVous.objects.get(pk=seul.pk).note == registre.EFFACE
+    # Once the last participant is anonymised too, the note is erased.
+    conservation.anonymiser_personnes([encore.pk], cpas_id=cpas_a.pk)
+    assert RendezVous.objects.get(pk=seance.pk).note == registre.EFFACE
+    assert tables_contenant("bonne dynamique") == {}
+
+
 def test_one_run_at_a_time(cpas_a, agent, admin_a):
     dossier_complet(cpas_a, agent, cloture=ans_avant(11))
     conservation.demander(cpas_a, admin_a)

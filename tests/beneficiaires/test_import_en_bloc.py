@@ -156,3 +156,45 @@ def test_partial_instances_of_the_look_ups_load_other_fields_when_read(cpas_a):
     assert isinstance(partielle, Beneficiaire) and partielle.pk == b.pk
     assert partielle.get_deferred_fields() >= {"nom", "commune"}
     assert partielle.nom == "Lefèvre"  # loaded on access, like .only()
+
+
+def test_rejected_lines_are_reported_line_by_line_and_the_valid_ones_written(
+    tmp_path, cpas_a, cpas_b, capsys
+):
+    """The three usual rejects of a people file (a wrong NISS, a NISS twice in the file) and a
+    NISS the CPAS already holds (updated, never a second file), with the rest written."""
+    nouveau = nouveau_niss(D(1990, 1, 2), "F")
+    connu = BeneficiaireFactory(cpas=cpas_a, nom="Ancien")
+    ailleurs = BeneficiaireFactory(cpas=cpas_b, nom="Autrecpas")
+    content = (
+        "niss;nom;prenom\n"
+        f"{nouveau};Martin;Julie\n"
+        "85073003329;Faux;Numéro\n"
+        f"{nouveau};Encore;Doublon\n"
+        f"{connu.niss};Nouveau;{connu.prenom}\n"
+        f"{ailleurs.niss};Autrecpas;{ailleurs.prenom}\n"
+    ).encode()
+    rejets = tmp_path / "rejets.csv"
+
+    code = run(tmp_path, cpas_a, "beneficiaires", content, "--valid-only", "--rejets", str(rejets))
+
+    assert code == 1
+    sortie = capsys.readouterr()
+    assert sortie.err.splitlines() == [
+        "ligne 3, niss : NISS invalide : les chiffres de contrôle ne correspondent pas.",
+        "ligne 4, niss : NISS déjà présent à la ligne 2 du fichier",
+    ]
+    assert rejets.read_text(encoding="utf-8-sig").splitlines() == [
+        "niss;nom;prenom;erreurs",
+        "85073003329;Faux;Numéro;ligne 3, niss : NISS invalide : les chiffres de contrôle ne "
+        "correspondent pas.",
+        f"{nouveau};Encore;Doublon;ligne 4, niss : NISS déjà présent à la ligne 2 du fichier",
+    ]
+    assert "5 ligne(s) lue(s)" in sortie.out and "3 valide(s), 2 rejetée(s)" in sortie.out
+    assert "Enregistré : 2 créé(s), 1 modifié(s), 0 inchangé(s)." in sortie.out
+    # Already in this CPAS: updated in place; known in another CPAS only: a file of this CPAS.
+    assert Beneficiaire.objects.filter(cpas=cpas_a).count() == 3
+    assert Beneficiaire.objects.get(pk=connu.pk).nom == "Nouveau"
+    assert Beneficiaire.objects.get(cpas=cpas_a, niss=nouveau).nom == "Martin"
+    assert Beneficiaire.objects.get(cpas=cpas_a, niss=ailleurs.niss).pk != ailleurs.pk
+    assert Beneficiaire.objects.get(pk=ailleurs.pk).cpas_id == cpas_b.pk

@@ -86,6 +86,54 @@ def test_a_sensitive_document_follows_the_sensitive_obstacle_rule(
     assert "Certificat médical" not in formulaire and "CV" in formulaire
 
 
+@pytest.mark.parametrize(
+    "qui",
+    ["referent", "cellule", "coordinateur", "collegue", "directeur", "admin", "partenaire"],
+)
+def test_a_health_document_is_listed_and_downloaded_only_under_the_sensitive_rule(
+    clamd, personne, agent, make_user, client_for, qui
+):
+    """With the rules as they are, nobody sees the person's file without also seeing its
+    sensitive data: both are granted to the referent, the agents of the person's current
+    cellule and the coordinators. The test proves that the health document follows the
+    sensitive predicate (list and download) for every kind of user, and states that the two
+    rules coincide today (the monkeypatched test above covers a user the rules may one day
+    tell apart)."""
+    from beneficiaires.permissions import peut_voir_beneficiaire, peut_voir_freins_sensibles
+    from tests.trajets.factories import PassageFactory
+
+    PassageFactory(beneficiaire=personne, phase="facilitateur")  # current stay: facilitateurs
+    medical = deposer(personne, agent, nom="certificat.pdf", code="certificat_medical")
+    ordinaire = deposer(personne, agent, nom="cv.pdf", code="cv")
+    user = {
+        "referent": lambda: agent,
+        "cellule": lambda: make_user(Role.AGENT, personne.cpas, cellule="facilitateurs"),
+        "coordinateur": lambda: make_user(Role.COORDINATEUR, personne.cpas),
+        "collegue": lambda: make_user(Role.AGENT, personne.cpas, cellule="emploi"),
+        "directeur": lambda: make_user(Role.DIRECTEUR, personne.cpas),
+        "admin": lambda: make_user(Role.ADMIN, personne.cpas),
+        "partenaire": lambda: make_user(Role.PARTENAIRE, personne.cpas),
+    }[qui]()
+    voit_dossier = peut_voir_beneficiaire(user, personne)
+    voit_sensible = peut_voir_freins_sensibles(user, personne)
+    assert voit_dossier == (qui in ("referent", "cellule", "coordinateur"))
+    assert voit_sensible == voit_dossier  # the two rules grant the same users today
+
+    client = client_for(user)
+    assert (client.get(_url(medical)).status_code == 200) == voit_sensible
+    assert (client.get(_url(ordinaire)).status_code == 200) == voit_dossier
+    page = client.get(personne.get_absolute_url())
+    if voit_dossier:
+        html = page.content.decode()
+        assert "cv.pdf" in html and ("certificat.pdf" in html) == voit_sensible
+    else:
+        assert page.status_code in (403, 404)
+    consulte = JournalAcces.objects.filter(
+        user=user, object_id=medical.pk, content_type__model="document"
+    )
+    assert consulte.exists() == voit_sensible  # a refused download leaves no access log row
+
+
 def test_only_the_uploader_or_a_coordinator_deletes(clamd, personne, agent, make_user, client_for):
     from django.core.files.storage import default_storage
 

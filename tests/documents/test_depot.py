@@ -47,6 +47,57 @@ def test_a_pdf_is_stored_under_a_random_name_with_its_checks(clamd, personne, ag
         assert f.read() == PDF
 
 
+def _pdf_avec_metadonnees() -> bytes:
+    """A one-page PDF whose document information and XMP metadata name the person."""
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>Dora Documentine</dc:creator></x:xmpmeta>'
+    )
+    objets = [
+        b"<</Type/Catalog/Pages 2 0 R/Metadata 5 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+        b"<</Author(Dora Documentine)/Title(Certificat de Dora Documentine)/Creator(Scan)>>",
+        b"<</Type/Metadata/Subtype/XML/Length %d>>stream\n%s\nendstream" % (len(xmp), xmp),
+    ]
+    pdf, positions = b"%PDF-1.4\n", []
+    for n, objet in enumerate(objets, 1):
+        positions.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (n, objet)
+    xref = len(pdf)
+    pdf += b"xref\n0 6\n0000000000 65535 f \n" + b"".join(
+        b"%010d 00000 n \n" % p for p in positions
+    )
+    pdf += b"trailer\n<</Size 6/Root 1 0 R/Info 4 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return pdf
+
+
+def _pdfinfo(contenu: bytes, tmp_path) -> str:
+    import subprocess
+
+    chemin = tmp_path / "lu.pdf"
+    chemin.write_bytes(contenu)
+    resultat = subprocess.run(["pdfinfo", str(chemin)], capture_output=True, text=True)
+    assert resultat.returncode == 0, resultat.stderr  # poppler opens it: still a valid PDF
+    return resultat.stdout
+
+
+def test_a_pdf_is_stored_without_its_author_title_and_xmp_metadata(
+    clamd, personne, agent, tmp_path
+):
+    original = _pdf_avec_metadonnees()
+    assert "Author:          Dora Documentine" in _pdfinfo(original, tmp_path)
+
+    d = deposer(personne, agent, original, "certificat.pdf")
+
+    with default_storage.open(d.fichier) as f:
+        stocke = f.read()
+    assert b"Documentine" not in stocke  # neither in /Info nor in XMP, nor left unreferenced
+    info = _pdfinfo(stocke, tmp_path)
+    assert "Author" not in info and "Title" not in info and "Metadata Stream: no" in info
+    assert "Pages:           1" in info
+    assert d.taille == len(stocke) and d.sha256 == hashlib.sha256(stocke).hexdigest()
+
+
 def test_the_eicar_test_file_is_refused_by_the_real_clamd(clamd, personne, agent, client_for):
     avant = _fichiers_stockes()
     # Straight to the engine: the real clamd finds it (not a check of our own).
