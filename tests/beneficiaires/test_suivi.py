@@ -219,9 +219,7 @@ def test_un_id_d_un_autre_cpas_donne_404_et_rien_ne_change(monde, cpas_a, cpas_b
 def test_en_bloc_un_echec_annule_tout(monde, cpas_a, monkeypatch):
     personnes = [personne_suivie(cpas_a, monde["ancien"]) for _ in range(4)]
     appels = []
-    import cpas_isp.notifications
-
-    original = cpas_isp.notifications.notifier
+    original = services.notifier
 
     def notifier_qui_echoue(*args, **kwargs):
         appels.append(1)
@@ -229,7 +227,7 @@ def test_en_bloc_un_echec_annule_tout(monde, cpas_a, monkeypatch):
             raise RuntimeError("panne au 3e dossier")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(cpas_isp.notifications, "notifier", notifier_qui_echoue)
+    monkeypatch.setattr(services, "notifier", notifier_qui_echoue)
     with pytest.raises(RuntimeError):
         services.reattribuer(
             [b.pk for b in personnes],
