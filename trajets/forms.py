@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cpas_isp.forms import DateInput, ListesDuCpasMixin
 from cpas_isp.listes import FiltreForm
 from partenaires.models import Partenaire
+from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
 from trajets.models.journal import Etape, TypeEtape
 from trajets.models.phases import MotifSortie, PassagePhase, Phase
@@ -298,6 +299,14 @@ class CloturerForm(VersionForm):
 
 
 class EvaluationForm(forms.ModelForm):
+    """A held evaluation. "Held on" is asked, never pre-filled (an untouched default recorded
+    today's date for evaluations planned months ahead); a date far from the planned one is
+    accepted once the agent ticks ``confirmer_date``; a future date is refused."""
+
+    confirmer_date = forms.BooleanField(
+        label=_("Je confirme cette date, éloignée de la date prévue"), required=False
+    )
+
     class Meta:
         model = EvaluationPiis
         fields = ["date_prevue", "date_tenue", "mode", "appreciation", "suites"]
@@ -336,6 +345,27 @@ class EvaluationForm(forms.ModelForm):
         if date and date > timezone.localdate():
             raise forms.ValidationError(_("Une évaluation se note quand elle a eu lieu."))
         return date
+
+    ecart_jours = None  # days between the held and the planned date, once cleaned
+
+    def demande_confirmation(self) -> bool:
+        return self.ecart_jours is not None and self.ecart_jours > delais.JOURS_ECART_EVALUATION
+
+    def clean(self):
+        data = super().clean()
+        tenue, prevue = data.get("date_tenue"), data.get("date_prevue")
+        if tenue and prevue:
+            self.ecart_jours = abs((tenue - prevue).days)
+        if self.demande_confirmation() and not data.get("confirmer_date"):
+            self.add_error(
+                "date_tenue",
+                _(
+                    "Cette date est à %(n)s jours de la date prévue (%(prevue)s). Vérifiez-la, "
+                    "puis cochez la case de confirmation pour l'enregistrer."
+                )
+                % {"n": self.ecart_jours, "prevue": prevue.strftime("%d/%m/%Y")},
+            )
+        return data
 
     def champs_objectifs(self):
         return [(o, self[f"statut_{o.pk}"], self[f"commentaire_{o.pk}"]) for o in self.objectifs]

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from freezegun import freeze_time
 
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
@@ -307,18 +307,87 @@ def test_transitions_follow_the_table(personne, agent, cpas_a, make_user):
     assert exc.value.messages == ["Ce PIIS est déjà clôturé."]
 
 
-@pytest.mark.parametrize("jours, attendu", [(-20, "prevue"), (20, "aujourd_hui")])
-def test_an_evaluation_starts_from_its_planned_date_if_past_else_today(
-    personne, agent, client_for, jours, attendu
-):
-    aujourd_hui = timezone.localdate()
+# --- Evaluation date ("tenue le") ---------------------------------------------------------------
+
+AUJOURD_HUI_EVAL = "2025-06-16 10:00"
+
+
+def _evaluation_prevue(personne, agent, prevue):
     piis = services.signer_piis(piis_propose(personne, agent), D(2025, 2, 10), agent)
-    ev = EvaluationPiis.objects.create(
-        cpas=piis.cpas, piis=piis, date_prevue=aujourd_hui + datetime.timedelta(days=jours)
+    return EvaluationPiis.objects.create(cpas=piis.cpas, piis=piis, date_prevue=prevue)
+
+
+def _tenir(client, ev, tenue, **extra):
+    objectif = ev.piis.objectifs.get()
+    return client.post(
+        f"/trajets/evaluation/{ev.pk}/",
+        {
+            "date_prevue": ev.date_prevue.isoformat(),
+            "date_tenue": tenue,
+            "mode": "presentiel",
+            f"statut_{objectif.pk}": "en_cours",
+            **extra,
+        },
     )
-    html = client_for(agent).get(f"/trajets/evaluation/{ev.pk}/").content.decode()
-    date = ev.date_prevue if attendu == "prevue" else aujourd_hui
-    assert f'name="date_tenue" value="{date:%Y-%m-%d}"' in html
+
+
+def test_the_held_date_is_asked_not_prefilled_with_today(personne, agent, client_for):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 9, 15))  # planned months ahead
+        client = client_for(agent)
+        html = client.get(f"/trajets/evaluation/{ev.pk}/").content.decode()
+        assert 'name="date_tenue"' in html
+        assert 'name="date_tenue" value=' not in html  # empty: the agent types it
+        response = _tenir(client, ev, "")
+    assert response.status_code == 200
+    assert "Ce champ est obligatoire" in response.content.decode()
+    ev.refresh_from_db()
+    assert ev.date_tenue is None
+
+
+def test_a_future_held_date_is_refused(personne, agent, client_for):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 6, 20))
+        response = _tenir(client_for(agent), ev, "2025-06-17", confirmer_date="on")
+    assert response.status_code == 200
+    assert "Une évaluation se note quand elle a eu lieu." in response.content.decode()
+    ev.refresh_from_db()
+    assert ev.date_tenue is None
+
+
+def test_a_held_date_near_the_planned_one_saves_without_confirmation(personne, agent, client_for):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 6, 1))
+        response = _tenir(client_for(agent), ev, "2025-06-16")  # 15 days after
+    assert response.status_code == 302
+    ev.refresh_from_db()
+    assert ev.date_tenue == D(2025, 6, 16)
+
+
+def test_a_held_date_far_from_the_planned_one_asks_to_confirm_then_saves(
+    personne, agent, client_for
+):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 9, 15))
+        client = client_for(agent)
+        response = _tenir(client, ev, "2025-06-16")  # 91 days before the planned date
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "à 91 jours de la date prévue (15/09/2025)" in html
+        assert 'name="confirmer_date"' in html
+        ev.refresh_from_db()
+        assert ev.date_tenue is None  # nothing saved until confirmed
+        response = _tenir(client, ev, "2025-06-16", confirmer_date="on")
+    assert response.status_code == 302
+    ev.refresh_from_db()
+    assert ev.date_tenue == D(2025, 6, 16)
+
+
+@pytest.mark.parametrize("prevue, attendu", [(D(2025, 5, 17), 302), (D(2025, 5, 16), 200)])
+def test_the_confirmation_is_asked_beyond_thirty_days(personne, agent, client_for, prevue, attendu):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, prevue)
+        assert _tenir(client_for(agent), ev, "2025-06-16").status_code == attendu
 
 
 def test_printed_piis_says_nee_or_ne_from_the_known_gender(personne, agent, client_for):

@@ -289,8 +289,6 @@ def evaluation(request, evaluation_pk):
     )
     piis = ev.piis
     b = personne(request, piis.beneficiaire_id)
-    if ev.date_tenue is None and request.method != "POST":
-        ev.date_tenue = evaluations.date_tenue_par_defaut(ev)
     form = EvaluationForm(request.POST or None, instance=ev, objectifs=piis.objectifs.all())
     if request.method == "POST" and form.is_valid():
         try:
