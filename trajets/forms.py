@@ -239,8 +239,50 @@ class ObjectifForm(forms.Form):
         label=_("Statut"), choices=ObjectifPiis.Statut.choices, required=False
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("echeance") and not (data.get("libelle") or "").strip():
+            self.add_error("libelle", _("Décrivez l'objectif de cette échéance."))
+        return data
 
-ObjectifFormSet = forms.formset_factory(ObjectifForm, extra=2, can_delete=True)
+
+class BaseObjectifFormSet(forms.BaseFormSet):
+    """The PIIS objectives: rows are added and removed in place (``avec_ligne``,
+    ``sans_ligne``); a PIIS has at least one objective."""
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any((f.cleaned_data.get("libelle") or "").strip() for f in self.forms):
+            raise forms.ValidationError(_("Indiquez au moins un objectif."))
+
+    @classmethod
+    def lignes_postees(cls, data, prefix="obj") -> list[dict]:
+        """The rows as posted (raw values, not validated), in order."""
+        try:
+            total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), cls.absolute_max)
+        except (TypeError, ValueError):
+            total = 0
+        champs = [n for n in ObjectifForm.base_fields]
+        return [{c: data.get(f"{prefix}-{i}-{c}", "") for c in champs} for i in range(total)]
+
+    @classmethod
+    def reconstruire(cls, data, lignes, prefix="obj"):
+        """A copy of ``data`` (a QueryDict) whose objective rows are ``lignes``."""
+        data = data.copy()
+        for cle in [k for k in data if k.startswith(f"{prefix}-")]:
+            del data[cle]
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(lignes))
+        data[f"{prefix}-INITIAL_FORMS"] = "0"
+        for i, ligne in enumerate(lignes):
+            for champ, valeur in ligne.items():
+                data[f"{prefix}-{i}-{champ}"] = valeur
+        return data
+
+
+ObjectifFormSet = forms.formset_factory(
+    ObjectifForm, formset=BaseObjectifFormSet, extra=0, min_num=1, max_num=30
+)
 
 
 class TiersForm(forms.Form):

@@ -189,6 +189,39 @@ def test_agent_creates_prints_and_signs_a_piis(page, login, cpas_a, make_user):
     expect(page.get_by_role("link", name="Modifier")).to_have_count(0)
 
 
+def test_piis_objective_rows_are_added_and_removed_in_place(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Nguyen", prenom="Minh")
+    login(agent)
+    page.goto(f"/trajets/personne/{b.pk}/piis/nouveau/")
+    url = page.url
+    page.select_option("select[name=type]", "emploi")
+    page.fill("input[name=date_decision_ris]", (timezone.localdate()).isoformat())
+    page.fill("textarea[name=engagements_cpas]", "Accompagner les candidatures")
+    expect(page.locator("tr.ligne-objectif")).to_have_count(1)
+    page.fill("textarea[name=obj-0-libelle]", "Premier objectif")
+    for i, texte in ((1, "Deuxième objectif"), (2, "Troisième objectif")):
+        page.get_by_role("button", name="Ajouter un objectif").click()
+        nouveau = page.locator(f"textarea[name=obj-{i}-libelle]")
+        expect(nouveau).to_be_focused()  # the new row, ready to type
+        page.keyboard.type(texte)
+    page.get_by_role("button", name="Retirer l'objectif 1").click()
+    expect(page.locator("tr.ligne-objectif")).to_have_count(2)
+    expect(page.locator("#ajouter-objectif")).to_be_focused()
+    expect(page.locator("textarea[name=obj-0-libelle]")).to_have_value("Deuxième objectif")
+    expect(page.locator("textarea[name=engagements_cpas]")).to_have_value(
+        "Accompagner les candidatures"
+    )  # the rest of the form is untouched: only the objectives' block was swapped
+    assert page.url == url and not Piis.objects.exists()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator("#statut-piis")).to_have_text("Brouillon")
+    piis = Piis.objects.get(beneficiaire=b)
+    assert list(piis.objectifs.order_by("ordre").values_list("libelle", flat=True)) == [
+        "Deuxième objectif",
+        "Troisième objectif",
+    ]
+
+
 def test_coordinator_opens_the_article60_occupancy_page(page, login, cpas_a, make_user):
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
     PoolArticle60.objects.create(

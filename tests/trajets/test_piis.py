@@ -400,3 +400,86 @@ def test_printed_piis_says_nee_or_ne_from_the_known_gender(personne, agent, clie
         assert attendu in texte and absent not in texte and "née le / né le" not in texte
     personnes.update(genre="")
     assert "née le / né le" in pdf_text(client_for(agent).get(url).content)
+
+
+# --- PIIS form: objective rows added and removed in place ---------------------------------------
+
+
+def _donnees_piis(**extra):
+    return {
+        "type": "emploi",
+        "date_decision_ris": "2025-01-15",
+        "politique_evaluation": "trimestrielle",
+        "obj-TOTAL_FORMS": "2",
+        "obj-INITIAL_FORMS": "0",
+        "obj-0-libelle": "Obtenir le CESS",
+        "obj-0-echeance": "2025-06-30",
+        "obj-1-libelle": "Trouver un stage",
+        "tiers-TOTAL_FORMS": "0",
+        "tiers-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+def test_adding_an_objective_row_keeps_what_was_typed_and_saves_nothing(
+    personne, agent, client_for
+):
+    url = f"/trajets/personne/{personne.pk}/piis/nouveau/"
+    response = client_for(agent).post(url, _donnees_piis(ajouter_objectif="1", type=""))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="obj-TOTAL_FORMS" value="3"' in html
+    assert "Obtenir le CESS" in html and "Trouver un stage" in html
+    assert 'name="obj-2-libelle"' in html and "autofocus" in html
+    assert "Ce champ est obligatoire" not in html  # the unfinished form is not judged yet
+    assert not Piis.objects.exists()
+
+
+def test_removing_an_objective_row_renumbers_the_others(personne, agent, client_for):
+    url = f"/trajets/personne/{personne.pk}/piis/nouveau/"
+    html = client_for(agent).post(url, _donnees_piis(retirer_objectif="0")).content.decode()
+    assert 'name="obj-TOTAL_FORMS" value="1"' in html
+    assert "Obtenir le CESS" not in html
+    assert 'name="obj-0-libelle"' in html and "Trouver un stage" in html
+    assert not Piis.objects.exists()
+
+
+def test_a_piis_needs_at_least_one_objective_and_keeps_the_errors(personne, agent, client_for):
+    url = f"/trajets/personne/{personne.pk}/piis/nouveau/"
+    client = client_for(agent)
+    vides = {"obj-0-libelle": "  ", "obj-0-echeance": "", "obj-1-libelle": ""}
+    html = client.post(url, _donnees_piis(**vides)).content.decode()
+    assert "Indiquez au moins un objectif." in html
+    html = client.post(url, _donnees_piis(**{**vides, "obj-0-echeance": "2025-06-30"})).content
+    html = html.decode()
+    assert "Décrivez l&#x27;objectif de cette échéance." in html
+    assert 'value="2025-06-30"' in html  # what was typed is shown again
+    assert not Piis.objects.exists()
+    assert client.post(url, _donnees_piis()).status_code == 302
+    piis = Piis.objects.get()
+    assert list(piis.objectifs.order_by("ordre").values_list("libelle", flat=True)) == [
+        "Obtenir le CESS",
+        "Trouver un stage",
+    ]
+
+
+def test_removing_a_saved_objective_deletes_it_on_save(personne, agent, client_for):
+    piis = piis_propose(personne, agent)
+    ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=2, libelle="Trouver un stage")
+    url = f"/trajets/piis/{piis.pk}/modifier/"
+    client = client_for(agent)
+    html = client.get(url).content.decode()
+    assert 'name="obj-TOTAL_FORMS" value="2"' in html
+    ids = list(piis.objectifs.order_by("ordre").values_list("pk", flat=True))
+    donnees = _donnees_piis(
+        version=piis.version, **{"obj-0-id": ids[0], "obj-1-id": ids[1], "obj-INITIAL_FORMS": "2"}
+    )
+    html = client.post(url, {**donnees, "retirer_objectif": "0"}).content.decode()
+    assert 'name="obj-TOTAL_FORMS" value="1"' in html
+    assert f'name="obj-0-id" value="{ids[1]}"' in html
+    donnees = _donnees_piis(
+        version=piis.version,
+        **{"obj-TOTAL_FORMS": "1", "obj-0-id": ids[1], "obj-0-libelle": "Trouver un stage"},
+    )
+    assert client.post(url, donnees).status_code == 302
+    assert list(piis.objectifs.values_list("libelle", flat=True)) == ["Trouver un stage"]
