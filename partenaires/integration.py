@@ -115,7 +115,7 @@ def register():
         return
     _registered = True
     hooks.register_section(section)
-    hooks.register_timeline(timeline)
+    hooks.register_timeline(timeline, categories={"orientation": gettext_lazy("Orientations")})
     hooks.register_action(actions)
     register_donnees()
 
