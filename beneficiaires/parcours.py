@@ -32,7 +32,8 @@ def est_fragment(request) -> bool:
 
 def contexte(request, b, *, sensibles: bool, aujourd_hui: datetime.date | None = None) -> dict:
     """The template context of ``beneficiaires/_parcours.html`` from the request's filters:
-    ``quoi`` (kinds, repeated; with ``filtre=1`` an empty choice shows nothing), ``periode``
+    ``quoi`` (kinds ticked among ``offert``, the kinds the form offered; with ``filtre=1``
+    nothing ticked shows nothing), ``periode``
     (days back from today) and ``n`` (how many shown)."""
     aujourd_hui = aujourd_hui or timezone.localdate()
     tous = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
@@ -45,7 +46,12 @@ def contexte(request, b, *, sensibles: bool, aujourd_hui: datetime.date | None =
 
     get = request.GET
     filtre = get.get("filtre") == "1"
-    choisies = {c for c in get.getlist("quoi") if c in nombres} if filtre else set(cles)
+    # Kinds ticked, plus those the form did not offer yet (a step saved since the page was
+    # shown refreshes the list with the form's filters: a first step must appear).
+    offertes = set(get.getlist("offert")) if "offert" in get else set(cles)
+    choisies = (
+        {c for c in cles if c in get.getlist("quoi") or c not in offertes} if filtre else set(cles)
+    )
     periode = get.get("periode", "") if filtre else ""
     if periode not in dict(PERIODES):
         periode = ""
@@ -57,8 +63,12 @@ def contexte(request, b, *, sensibles: bool, aujourd_hui: datetime.date | None =
         n = PAR_PAGE
 
     params = []
-    if filtre:
-        params = [("filtre", "1"), *[("quoi", c) for c in cles if c in choisies]]
+    if filtre and (periode or choisies != set(cles)):  # else the plain address: everything
+        params = [
+            ("filtre", "1"),
+            *[("offert", c) for c in cles],
+            *[("quoi", c) for c in cles if c in choisies],
+        ]
         if periode:
             params.append(("periode", periode))
     url = reverse("beneficiaires:detail", kwargs={"pk": b.pk})

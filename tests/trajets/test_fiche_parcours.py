@@ -66,7 +66,8 @@ def test_kind_filter_returns_the_list_only_and_keeps_the_address(agent, personne
     assert [e[:10] for e in textes(html)] == ["01/02/2025", "06/01/2025"]
     assert 'id="parcours-compte" hx-swap-oob="innerHTML"' in html and "2 événements" in html
     assert response["HX-Replace-Url"] == (
-        f"/beneficiaires/{personne.pk}/?filtre=1&quoi=phase&quoi=piis"
+        f"/beneficiaires/{personne.pk}/?filtre=1&offert=etape&offert=phase&offert=piis"
+        "&quoi=phase&quoi=piis"
     )
     # Without JavaScript, the same address gives the whole page, filtered, boxes ticked.
     page = client.get(response["HX-Replace-Url"]).content.decode()
@@ -74,6 +75,15 @@ def test_kind_filter_returns_the_list_only_and_keeps_the_address(agent, personne
     assert 'value="etape" id="parcours-quoi-etape">' in page  # unticked
     assert 'value="phase" id="parcours-quoi-phase" checked>' in page
     assert JournalAcces.objects.filter(object_id=personne.pk).count() >= 2
+
+
+def test_a_kind_the_form_did_not_offer_yet_is_shown(agent, personne, client_for):
+    """The list refreshes with the form's filters after a step is saved: the first referral
+    or appointment of the person appears although the form had no box for it."""
+    html = fragment(
+        client_for(agent), personne, filtre="1", offert=["phase", "piis"], quoi=["phase"]
+    ).content.decode()
+    assert [e[:10] for e in textes(html)] == ["20/05/2025", "06/01/2025", "01/03/2024"]
 
 
 def test_nothing_ticked_shows_nothing_with_a_message(agent, personne, client_for):

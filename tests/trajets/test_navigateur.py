@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
-from tests.trajets.factories import ContratFactory, PassageFactory
+from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 from trajets.models import Etape, PassagePhase, Piis, PoolArticle60, StatutPiis
 
 pytestmark = pytest.mark.browser
@@ -130,6 +130,35 @@ def test_step_from_the_top_of_the_person_page_updates_the_timeline_in_place(
     expect(page.locator("#parcours")).to_contain_text("Entretien individuel")
     assert page.url == url
     assert Etape.objects.get(beneficiaire=b).note == "Bilan des candidatures"
+
+
+def test_timeline_filters_in_place_with_the_keyboard(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Dupont", prenom="Léa")
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2025, 1, 6))
+    EtapeFactory(beneficiaire=b, auteur=agent, date=D(2025, 5, 20), note="CV relu ensemble")
+    EtapeFactory(beneficiaire=b, auteur=agent, date=D(2024, 3, 1), note="Premier entretien")
+    PiisFactory(beneficiaire=b, agent=agent, date_proposition=D(2025, 2, 1))
+    login(agent)
+    page.goto(f"/beneficiaires/{b.pk}/")
+    entrees = page.locator("#parcours-liste ol > li")
+    expect(entrees).to_have_count(4)
+    expect(page.locator("#journal")).to_have_count(0)  # one timeline, no repeated journal
+    etapes = page.get_by_role("checkbox", name=re.compile("^Étapes"))
+    etapes.focus()
+    page.keyboard.press("Space")  # untick the steps
+    expect(entrees).to_have_count(2)
+    expect(page.get_by_role("status").filter(has_text="événements")).to_have_text("2 événements")
+    expect(etapes).to_be_focused()  # the list changed, the focus stayed on the box
+    assert "quoi=phase" in page.url and "quoi=etape" not in page.url
+    for _ in range(3):  # "Phases", "PIIS", then the period
+        page.keyboard.press("Tab")
+    expect(page.locator("#parcours-periode")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # "30 derniers jours": nothing that recent
+    expect(page.locator("#parcours-liste")).to_contain_text("Rien pour ces filtres.")
+    page.reload()  # the address kept the filters
+    expect(page.locator("#parcours-liste")).to_contain_text("Rien pour ces filtres.")
+    expect(page.locator("#parcours-periode")).to_have_value("30")
 
 
 def test_agent_orients_a_person_from_facilitateur_to_emploi(page, login, cpas_a, make_user):
