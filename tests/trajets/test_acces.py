@@ -45,7 +45,6 @@ def pages(d):
         f"/trajets/piis/{d['piis'].pk}/",
         f"/trajets/piis/{d['piis'].pk}/modifier/",
         f"/trajets/article60/{d['contrat'].pk}/",
-        f"/trajets/personne/{b}/journal/recent/",
         f"/trajets/evaluation/{d['evaluation'].pk}/",
     ]
 
