@@ -144,7 +144,9 @@ def donnees_personnelles(beneficiaire):
 def register():
     hooks.register_section(section)
     hooks.register_action(actions)
-    hooks.register_timeline(timeline)
+    hooks.register_timeline(
+        timeline, categories={"activite": gettext_lazy("Activités collectives")}
+    )
     register_donnees()
 
 

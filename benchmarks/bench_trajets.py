@@ -231,6 +231,15 @@ def main():
         for label, method, url, data in rows:
             ms, q = mesurer(client, method, url, data, **htmx)
             print(f"{label:<52} {ms:>7.1f} ms {q:>9}")
+        # The person page (its one timeline included) and the timeline's filter (list only).
+        fiche = f"/beneficiaires/{b.pk}/"
+        filtre = {"fragment": "parcours", "filtre": "1", "quoi": ["etape", "phase"]}
+        for label, url, data, headers in [
+            ("Fiche de la personne (avec le parcours)", fiche, None, {}),
+            ("Parcours filtré (liste seule, htmx)", fiche, filtre, htmx),
+        ]:
+            ms, q = mesurer(client, "get", url, data, **headers)
+            print(f"{label:<52} {ms:>7.1f} ms {q:>9}")
         coordo = Client()
         coordo.force_login(coord)
         for label, url in [

@@ -3,8 +3,9 @@
 Dependencies point one way (cpas_isp <- beneficiaires <- partenaires <- trajets <- rapports), so
 beneficiaires never imports the later apps. They register here, from their AppConfig.ready():
 
-- ``register_timeline(func)``: ``func(beneficiaire, user) -> iterable[EvenementTimeline]``,
-  events shown on the person's timeline (phases, steps, PIIS, referrals...).
+- ``register_timeline(func, categories)``: ``func(beneficiaire, user) ->
+  iterable[EvenementTimeline]``, events shown on the person's one timeline ("Parcours": phases,
+  steps, PIIS, referrals...), filtered there by ``categorie`` (``categories``: key -> label).
 - ``register_section(func)``: ``func(request, beneficiaire) -> Section | None``, a block of the
   person page (rendered template), in ``ordre`` order.
 - ``register_action(func)``: ``func(request, beneficiaire) -> iterable[Action]``, the buttons
@@ -44,6 +45,7 @@ from typing import Any
 from django.db.models import Q
 
 _timeline: list[Callable] = []
+_categories_timeline: dict[str, Any] = {}
 _sections: list[Callable] = []
 _actions: list[Callable] = []
 _caseload: list[CaseloadExtension] = []
@@ -133,9 +135,16 @@ class CaseloadExtension:
     sort: dict = field(default_factory=dict)  # sort key -> order_by expression
 
 
-def register_timeline(func):
+def register_timeline(func, categories=None):
+    """``categories``: ``{key: label}`` of the ``categorie`` values ``func`` produces, in the
+    order the timeline's "kind" filter offers them (unknown keys are shown as they are)."""
     _timeline.append(func)
+    _categories_timeline.update(categories or {})
     return func
+
+
+def categories_timeline() -> dict:
+    return dict(_categories_timeline)
 
 
 def register_section(func):

@@ -116,7 +116,7 @@ def register():
         return
     _registered = True
     hooks.register_section(section)
-    hooks.register_timeline(timeline)
+    hooks.register_timeline(timeline, categories={"orientation": gettext_lazy("Orientations")})
     hooks.register_action(actions)
     hooks.register_cloture(dossier.elements_cloture)  # closing the file ends open referrals
     register_donnees()

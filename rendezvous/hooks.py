@@ -93,7 +93,7 @@ def register():
     envois.enregistrer_lien_reservation(services_invitations.lien_de)
     hooks.register_section(section)
     hooks.register_action(actions)
-    hooks.register_timeline(timeline)
+    hooks.register_timeline(timeline, categories={"rendezvous": gettext_lazy("Rendez-vous")})
     register_donnees()
 
 

@@ -164,7 +164,6 @@ ROUTES = {
     # trajets
     "trajets:etape_rapide": avec(pk="b"),
     "trajets:journal": avec(pk="b"),
-    "trajets:journal_recent": avec(pk="b"),
     "trajets:etape_modifier": avec(etape_pk="etape"),
     "trajets:action_faite": avec(etape_pk="etape"),
     "trajets:echeances": sans,

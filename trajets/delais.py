@@ -21,6 +21,9 @@ ALERTE_SIGNATURE = relativedelta(months=2, days=15)
 JOURS_REFLEXION = 5
 # Evaluations when the PIIS has no end date: plan one year ahead.
 HORIZON_SANS_FIN = relativedelta(years=1)
+# Evaluation recorded as held more than this many days from its planned date: the form asks the
+# agent to confirm the date (often a typo, or an evaluation recorded on the wrong line).
+JOURS_ECART_EVALUATION = 30
 
 
 def signature_due_le(date_decision: datetime.date | None) -> datetime.date | None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cpas_isp.forms import DateInput, ListesDuCpasMixin
 from cpas_isp.listes import FiltreForm
 from partenaires.models import Partenaire
+from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
 from trajets.models.journal import Etape, TypeEtape
 from trajets.models.phases import MotifSortie, PassagePhase, Phase
@@ -238,8 +239,50 @@ class ObjectifForm(forms.Form):
         label=_("Statut"), choices=ObjectifPiis.Statut.choices, required=False
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("echeance") and not (data.get("libelle") or "").strip():
+            self.add_error("libelle", _("Décrivez l'objectif de cette échéance."))
+        return data
 
-ObjectifFormSet = forms.formset_factory(ObjectifForm, extra=2, can_delete=True)
+
+class BaseObjectifFormSet(forms.BaseFormSet):
+    """The PIIS objectives: rows are added and removed in place (``avec_ligne``,
+    ``sans_ligne``); a PIIS has at least one objective."""
+
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any((f.cleaned_data.get("libelle") or "").strip() for f in self.forms):
+            raise forms.ValidationError(_("Indiquez au moins un objectif."))
+
+    @classmethod
+    def lignes_postees(cls, data, prefix="obj") -> list[dict]:
+        """The rows as posted (raw values, not validated), in order."""
+        try:
+            total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), cls.absolute_max)
+        except (TypeError, ValueError):
+            total = 0
+        champs = [n for n in ObjectifForm.base_fields]
+        return [{c: data.get(f"{prefix}-{i}-{c}", "") for c in champs} for i in range(total)]
+
+    @classmethod
+    def reconstruire(cls, data, lignes, prefix="obj"):
+        """A copy of ``data`` (a QueryDict) whose objective rows are ``lignes``."""
+        data = data.copy()
+        for cle in [k for k in data if k.startswith(f"{prefix}-")]:
+            del data[cle]
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(lignes))
+        data[f"{prefix}-INITIAL_FORMS"] = "0"
+        for i, ligne in enumerate(lignes):
+            for champ, valeur in ligne.items():
+                data[f"{prefix}-{i}-{champ}"] = valeur
+        return data
+
+
+ObjectifFormSet = forms.formset_factory(
+    ObjectifForm, formset=BaseObjectifFormSet, extra=0, min_num=1, max_num=30
+)
 
 
 class TiersForm(forms.Form):
@@ -298,6 +341,14 @@ class CloturerForm(VersionForm):
 
 
 class EvaluationForm(forms.ModelForm):
+    """A held evaluation. "Held on" is asked, never pre-filled (an untouched default recorded
+    today's date for evaluations planned months ahead); a date far from the planned one is
+    accepted once the agent ticks ``confirmer_date``; a future date is refused."""
+
+    confirmer_date = forms.BooleanField(
+        label=_("Je confirme cette date, éloignée de la date prévue"), required=False
+    )
+
     class Meta:
         model = EvaluationPiis
         fields = ["date_prevue", "date_tenue", "mode", "appreciation", "suites"]
@@ -336,6 +387,27 @@ class EvaluationForm(forms.ModelForm):
         if date and date > timezone.localdate():
             raise forms.ValidationError(_("Une évaluation se note quand elle a eu lieu."))
         return date
+
+    ecart_jours = None  # days between the held and the planned date, once cleaned
+
+    def demande_confirmation(self) -> bool:
+        return self.ecart_jours is not None and self.ecart_jours > delais.JOURS_ECART_EVALUATION
+
+    def clean(self):
+        data = super().clean()
+        tenue, prevue = data.get("date_tenue"), data.get("date_prevue")
+        if tenue and prevue:
+            self.ecart_jours = abs((tenue - prevue).days)
+        if self.demande_confirmation() and not data.get("confirmer_date"):
+            self.add_error(
+                "date_tenue",
+                _(
+                    "Cette date est à %(n)s jours de la date prévue (%(prevue)s). Vérifiez-la, "
+                    "puis cochez la case de confirmation pour l'enregistrer."
+                )
+                % {"n": self.ecart_jours, "prevue": prevue.strftime("%d/%m/%Y")},
+            )
+        return data
 
     def champs_objectifs(self):
         return [(o, self[f"statut_{o.pk}"], self[f"commentaire_{o.pk}"]) for o in self.objectifs]

@@ -169,12 +169,19 @@ def _choix_phases():
 def register():
     register_donnees()
     register_notifications()
-    hooks.register_timeline(timeline)
+    hooks.register_timeline(
+        timeline,
+        categories={
+            "etape": gettext_lazy("Étapes"),
+            "phase": gettext_lazy("Phases"),
+            "piis": gettext_lazy("PIIS"),
+            "article60": gettext_lazy("Article 60"),
+        },
+    )
+    # The journal's steps are on the person's timeline ("Parcours"), with the phases, PIIS...:
+    # no separate "Journal" block repeating them.
     hooks.register_section(
         _section("trajets/_section_trajet.html", 20, gettext_lazy("Trajet"), "trajet")
-    )
-    hooks.register_section(
-        _section("trajets/_section_journal_bloc.html", 30, gettext_lazy("Journal"), "journal")
     )
     hooks.register_section(_section("trajets/_section_piis.html", 40, gettext_lazy("PIIS"), "piis"))
     hooks.register_section(

@@ -11,9 +11,6 @@ from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
 from trajets.models.phases import PassagePhase
 from trajets.models.piis import Piis
-from trajets.permissions import masquer_notes
-
-NB_DERNIERES_ETAPES = 8
 
 
 @dataclass
@@ -61,11 +58,6 @@ def trajet(request, b):
     passages = donnees(b).passages
     courant = next((p for p in passages if p.fin is None), None)
     return {"b": b, "passages": passages, "courant": courant}
-
-
-def journal(request, b):
-    etapes = donnees(b).etapes[:NB_DERNIERES_ETAPES]
-    return {"b": b, "etapes": masquer_notes(etapes, request.user)}
 
 
 def piis(request, b):

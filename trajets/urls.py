@@ -8,7 +8,6 @@ urlpatterns = [
     # Journal
     path("personne/<int:pk>/etape/", journal.etape_rapide, name="etape_rapide"),
     path("personne/<int:pk>/journal/", journal.journal, name="journal"),
-    path("personne/<int:pk>/journal/recent/", journal.journal_recent, name="journal_recent"),
     path("etape/<int:etape_pk>/modifier/", journal.etape_modifier, name="etape_modifier"),
     path("etape/<int:etape_pk>/fait/", journal.action_faite, name="action_faite"),
     path("echeances/", files.echeances, name="echeances"),

@@ -23,7 +23,7 @@ from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
 
-from .. import exports, hooks, queries, services
+from .. import exports, hooks, parcours, queries, services
 from .. import permissions as bp
 from ..acces import DossierCloture, get_beneficiaire_or_404
 from ..forms import (
@@ -148,6 +148,11 @@ def detail(request, pk):
     )
     journaliser_acces(request, b)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
+    contexte_parcours = parcours.contexte(request, b, sensibles=sensibles, aujourd_hui=aujourd_hui)
+    if parcours.est_fragment(request):  # the timeline's filters or "more": the list only
+        response = render(request, "beneficiaires/_parcours_liste.html", contexte_parcours)
+        response["HX-Replace-Url"] = contexte_parcours["parcours_url_filtres"]
+        return response
     freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related("frein", "note_par")
     if not sensibles:
         freins = freins.non_sensibles()
@@ -155,7 +160,6 @@ def detail(request, pk):
     nb_versions = b.nb_versions_bilan
     bilan = services.bilan_courant(b) if nb_versions else None
     droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut")) if b.a_droits else []
-    evenements = [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
     lecture_seule = b.date_cloture is not None
     return render(
         request,
@@ -178,7 +182,7 @@ def detail(request, pk):
             "sensibles_visibles": sensibles,
             "bilan": bilan,
             "nb_versions": nb_versions,
-            "timeline": evenements,
+            **contexte_parcours,
             "sections": hooks.sections(request, b),
             # A closed file is read-only: no action buttons until it is reopened.
             "actions": [] if lecture_seule else hooks.actions(request, b),

@@ -41,8 +41,8 @@ def test_agent_plans_from_the_person_page_records_seen_and_the_step_appears(
     expect(carte).to_contain_text("Entretien de suivi")
     carte.get_by_role("button", name="Vu", exact=True).click()
     expect(page.locator(f"#rdv-{rdv.pk}")).to_contain_text("Vu")
-    # The journal of the page refreshes in place with the new step.
-    expect(page.locator(f"#journal-recent-{b.pk}")).to_contain_text("Entretien individuel")
+    # The timeline of the page refreshes in place with the new step.
+    expect(page.locator("#parcours")).to_contain_text("Entretien individuel")
     etape = Etape.objects.get(beneficiaire=b)
     assert etape.passage == passage and etape.type.code == "entretien_individuel"
 

@@ -62,7 +62,7 @@ def test_agent_convenes_a_person_and_records_seen_and_the_step_appears(page, log
     page.reload()
     page.locator(f"#rdv-{rdv.pk}").get_by_role("button", name="Vu", exact=True).click()
     expect(page.locator(f"#rdv-{rdv.pk}")).to_contain_text("Vu")
-    expect(page.locator(f"#journal-recent-{b.pk}")).to_contain_text("Entretien individuel")
+    expect(page.locator("#parcours")).to_contain_text("Entretien individuel")
     assert Etape.objects.get(beneficiaire=b).type.code == "entretien_individuel"
 
 

@@ -45,7 +45,6 @@ def pages(d):
         f"/trajets/piis/{d['piis'].pk}/",
         f"/trajets/piis/{d['piis'].pk}/modifier/",
         f"/trajets/article60/{d['contrat'].pk}/",
-        f"/trajets/personne/{b}/journal/recent/",
         f"/trajets/evaluation/{d['evaluation'].pk}/",
     ]
 
@@ -94,7 +93,13 @@ def test_access_to_a_file_is_logged(donnees, client_for):
 def test_person_page_shows_the_trajectory_sections_and_caseload_column(donnees, client_for):
     client = client_for(donnees["agent"])
     html = client.get(f"/beneficiaires/{donnees['b'].pk}/").content.decode()
-    for fragment in ('id="trajet"', 'id="journal"', 'id="piis"', 'id="article60"', "Orienter vers"):
+    for fragment in (
+        'id="trajet"',
+        'id="parcours"',
+        'id="piis"',
+        'id="article60"',
+        "Orienter vers",
+    ):
         assert fragment in html
     liste = client.get("/beneficiaires/").content.decode()
     assert "+ étape" in liste and "Emploi" in liste

@@ -7,7 +7,10 @@ steps, PIIS, article 60 contracts, appointments (each once for the sections and 
 referrals, their transitions, programme participations, messages sent, invitations,
 enrolments in activities, documents. It was 28 (the context processor reran for each section;
 stays, steps, PIIS and contracts were fetched twice). Issue 11 asks for 12: not reached (folding
-the lists into the person's query measured slower, see the r11 benchmark notes)."""
+the lists into the person's query measured slower, see the r11 benchmark notes). Since the
+"Journal" block was folded into the one timeline ("Parcours"), the timeline's filters ask the
+same page for the list only (``?fragment=parcours``): fewer queries than the page, none growing
+with the rows either."""
 
 import datetime
 
@@ -88,3 +91,43 @@ def test_person_page_skips_the_queries_of_empty_lists(
     BilanFactory(beneficiaire=b, cpas=cpas_a, auteur=agent, projet="Aide-soignante")
     page = client.get(url).content.decode()
     assert "Aide-soignante" in page and "Mobilité" in page
+
+
+def _etapes_orientations_rendez_vous(b, agent, n, depuis=0):
+    from tests.rendezvous.factories import moment, planifier
+
+    service = ServiceFactory()
+    for i in range(depuis, depuis + n):
+        jour = D(2024, 1, 1) + datetime.timedelta(days=3 * i)
+        EtapeFactory(beneficiaire=b, auteur=agent, date=jour, note=f"Note {i}")
+        OrientationFactory(beneficiaire=b, service=service, agent=agent)
+        planifier(agent, b, moment(jour, "10:00"))
+
+
+def test_page_and_timeline_queries_do_not_grow_from_2_to_20_steps_referrals_appointments(
+    cpas_a, make_user, client_for, requetes_de_la_page
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2023, 1, 1))
+    _etapes_orientations_rendez_vous(b, agent, 2)
+    client = client_for(agent)
+    url = f"/beneficiaires/{b.pk}/"
+    filtres = {"fragment": "parcours", "filtre": "1", "quoi": ["etape", "rendezvous"]}
+    client.get(url)
+
+    def compter():
+        page = requetes_de_la_page(client, url)
+        client.defaults["HTTP_HX_REQUEST"] = "true"
+        try:
+            liste = requetes_de_la_page(client, url, filtres)
+        finally:
+            del client.defaults["HTTP_HX_REQUEST"]
+        return len(page), len(liste)
+
+    petit = compter()
+    _etapes_orientations_rendez_vous(b, agent, 18, depuis=2)
+    assert compter() == petit
+    assert petit[0] <= PLAFOND and petit[1] <= petit[0]
+    html = client.get(url).content.decode()
+    assert "Note 19" in html and "Note 0" in html  # 20 steps, 20 appointments, 1 stay: all shown

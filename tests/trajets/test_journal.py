@@ -76,9 +76,10 @@ def test_saving_a_step_links_it_to_the_running_stay_and_triggers_the_refresh(
     assert "Étape notée" in response.content.decode()
 
 
-def test_person_page_variant_also_returns_the_updated_timeline_out_of_band(
+def test_a_step_saved_from_the_person_page_tells_the_timeline_to_refresh(
     agent, personne, client_for
 ):
+    """The timeline ("Parcours") refreshes itself on "etapeEnregistree", with its filters."""
     client = client_for(agent)
     type_ = TypeEtape.objects.get(code="entretien_individuel")
     response = htmx(
@@ -93,9 +94,11 @@ def test_person_page_variant_also_returns_the_updated_timeline_out_of_band(
             "mode": "presentiel",
         },
     )
-    html = response.content.decode()
-    assert 'id="parcours" hx-swap-oob="true"' in html
-    assert "Entretien individuel" in html
+    assert "etapeEnregistree" in response["HX-Trigger"]
+    page = client.get(f"/beneficiaires/{personne.pk}/").content.decode()
+    assert 'hx-trigger="etapeEnregistree from:body"' in page
+    liste = htmx(client, "get", f"/beneficiaires/{personne.pk}/", {"fragment": "parcours"})
+    assert "Entretien individuel" in liste.content.decode()
 
 
 def test_invalid_step_shows_errors_in_place_and_saves_nothing(agent, personne, client_for):

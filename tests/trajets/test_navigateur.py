@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
-from tests.trajets.factories import ContratFactory, PassageFactory
+from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 from trajets.models import Etape, PassagePhase, Piis, PoolArticle60, StatutPiis
 
 pytestmark = pytest.mark.browser
@@ -132,6 +132,35 @@ def test_step_from_the_top_of_the_person_page_updates_the_timeline_in_place(
     assert Etape.objects.get(beneficiaire=b).note == "Bilan des candidatures"
 
 
+def test_timeline_filters_in_place_with_the_keyboard(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Dupont", prenom="Léa")
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2025, 1, 6))
+    EtapeFactory(beneficiaire=b, auteur=agent, date=D(2025, 5, 20), note="CV relu ensemble")
+    EtapeFactory(beneficiaire=b, auteur=agent, date=D(2024, 3, 1), note="Premier entretien")
+    PiisFactory(beneficiaire=b, agent=agent, date_proposition=D(2025, 2, 1))
+    login(agent)
+    page.goto(f"/beneficiaires/{b.pk}/")
+    entrees = page.locator("#parcours-liste ol > li")
+    expect(entrees).to_have_count(4)
+    expect(page.locator("#journal")).to_have_count(0)  # one timeline, no repeated journal
+    etapes = page.get_by_role("checkbox", name=re.compile("^Étapes"))
+    etapes.focus()
+    page.keyboard.press("Space")  # untick the steps
+    expect(entrees).to_have_count(2)
+    expect(page.get_by_role("status").filter(has_text="événements")).to_have_text("2 événements")
+    expect(etapes).to_be_focused()  # the list changed, the focus stayed on the box
+    assert "quoi=phase" in page.url and "quoi=etape" not in page.url
+    for _ in range(3):  # "Phases", "PIIS", then the period
+        page.keyboard.press("Tab")
+    expect(page.locator("#parcours-periode")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # "30 derniers jours": nothing that recent
+    expect(page.locator("#parcours-liste")).to_contain_text("Rien pour ces filtres.")
+    page.reload()  # the address kept the filters
+    expect(page.locator("#parcours-liste")).to_contain_text("Rien pour ces filtres.")
+    expect(page.locator("#parcours-periode")).to_have_value("30")
+
+
 def test_agent_orients_a_person_from_facilitateur_to_emploi(page, login, cpas_a, make_user):
     agent = make_user(Role.AGENT, cpas_a, cellule="facilitateurs")
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Lambert")
@@ -187,6 +216,39 @@ def test_agent_creates_prints_and_signs_a_piis(page, login, cpas_a, make_user):
     assert piis.statut == StatutPiis.SIGNE and piis.renonciation_delai_reflexion
     assert piis.evaluations.count() >= 3
     expect(page.get_by_role("link", name="Modifier")).to_have_count(0)
+
+
+def test_piis_objective_rows_are_added_and_removed_in_place(page, login, cpas_a, make_user):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Nguyen", prenom="Minh")
+    login(agent)
+    page.goto(f"/trajets/personne/{b.pk}/piis/nouveau/")
+    url = page.url
+    page.select_option("select[name=type]", "emploi")
+    page.fill("input[name=date_decision_ris]", (timezone.localdate()).isoformat())
+    page.fill("textarea[name=engagements_cpas]", "Accompagner les candidatures")
+    expect(page.locator("tr.ligne-objectif")).to_have_count(1)
+    page.fill("textarea[name=obj-0-libelle]", "Premier objectif")
+    for i, texte in ((1, "Deuxième objectif"), (2, "Troisième objectif")):
+        page.get_by_role("button", name="Ajouter un objectif").click()
+        nouveau = page.locator(f"textarea[name=obj-{i}-libelle]")
+        expect(nouveau).to_be_focused()  # the new row, ready to type
+        page.keyboard.type(texte)
+    page.get_by_role("button", name="Retirer l'objectif 1").click()
+    expect(page.locator("tr.ligne-objectif")).to_have_count(2)
+    expect(page.locator("#ajouter-objectif")).to_be_focused()
+    expect(page.locator("textarea[name=obj-0-libelle]")).to_have_value("Deuxième objectif")
+    expect(page.locator("textarea[name=engagements_cpas]")).to_have_value(
+        "Accompagner les candidatures"
+    )  # the rest of the form is untouched: only the objectives' block was swapped
+    assert page.url == url and not Piis.objects.exists()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator("#statut-piis")).to_have_text("Brouillon")
+    piis = Piis.objects.get(beneficiaire=b)
+    assert list(piis.objectifs.order_by("ordre").values_list("libelle", flat=True)) == [
+        "Deuxième objectif",
+        "Troisième objectif",
+    ]
 
 
 def test_coordinator_opens_the_article60_occupancy_page(page, login, cpas_a, make_user):

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from freezegun import freeze_time
 
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
@@ -307,18 +307,87 @@ def test_transitions_follow_the_table(personne, agent, cpas_a, make_user):
     assert exc.value.messages == ["Ce PIIS est déjà clôturé."]
 
 
-@pytest.mark.parametrize("jours, attendu", [(-20, "prevue"), (20, "aujourd_hui")])
-def test_an_evaluation_starts_from_its_planned_date_if_past_else_today(
-    personne, agent, client_for, jours, attendu
-):
-    aujourd_hui = timezone.localdate()
+# --- Evaluation date ("tenue le") ---------------------------------------------------------------
+
+AUJOURD_HUI_EVAL = "2025-06-16 10:00"
+
+
+def _evaluation_prevue(personne, agent, prevue):
     piis = services.signer_piis(piis_propose(personne, agent), D(2025, 2, 10), agent)
-    ev = EvaluationPiis.objects.create(
-        cpas=piis.cpas, piis=piis, date_prevue=aujourd_hui + datetime.timedelta(days=jours)
+    return EvaluationPiis.objects.create(cpas=piis.cpas, piis=piis, date_prevue=prevue)
+
+
+def _tenir(client, ev, tenue, **extra):
+    objectif = ev.piis.objectifs.get()
+    return client.post(
+        f"/trajets/evaluation/{ev.pk}/",
+        {
+            "date_prevue": ev.date_prevue.isoformat(),
+            "date_tenue": tenue,
+            "mode": "presentiel",
+            f"statut_{objectif.pk}": "en_cours",
+            **extra,
+        },
     )
-    html = client_for(agent).get(f"/trajets/evaluation/{ev.pk}/").content.decode()
-    date = ev.date_prevue if attendu == "prevue" else aujourd_hui
-    assert f'name="date_tenue" value="{date:%Y-%m-%d}"' in html
+
+
+def test_the_held_date_is_asked_not_prefilled_with_today(personne, agent, client_for):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 9, 15))  # planned months ahead
+        client = client_for(agent)
+        html = client.get(f"/trajets/evaluation/{ev.pk}/").content.decode()
+        assert 'name="date_tenue"' in html
+        assert 'name="date_tenue" value=' not in html  # empty: the agent types it
+        response = _tenir(client, ev, "")
+    assert response.status_code == 200
+    assert "Ce champ est obligatoire" in response.content.decode()
+    ev.refresh_from_db()
+    assert ev.date_tenue is None
+
+
+def test_a_future_held_date_is_refused(personne, agent, client_for):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 6, 20))
+        response = _tenir(client_for(agent), ev, "2025-06-17", confirmer_date="on")
+    assert response.status_code == 200
+    assert "Une évaluation se note quand elle a eu lieu." in response.content.decode()
+    ev.refresh_from_db()
+    assert ev.date_tenue is None
+
+
+def test_a_held_date_near_the_planned_one_saves_without_confirmation(personne, agent, client_for):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 6, 1))
+        response = _tenir(client_for(agent), ev, "2025-06-16")  # 15 days after
+    assert response.status_code == 302
+    ev.refresh_from_db()
+    assert ev.date_tenue == D(2025, 6, 16)
+
+
+def test_a_held_date_far_from_the_planned_one_asks_to_confirm_then_saves(
+    personne, agent, client_for
+):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, D(2025, 9, 15))
+        client = client_for(agent)
+        response = _tenir(client, ev, "2025-06-16")  # 91 days before the planned date
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "à 91 jours de la date prévue (15/09/2025)" in html
+        assert 'name="confirmer_date"' in html
+        ev.refresh_from_db()
+        assert ev.date_tenue is None  # nothing saved until confirmed
+        response = _tenir(client, ev, "2025-06-16", confirmer_date="on")
+    assert response.status_code == 302
+    ev.refresh_from_db()
+    assert ev.date_tenue == D(2025, 6, 16)
+
+
+@pytest.mark.parametrize("prevue, attendu", [(D(2025, 5, 17), 302), (D(2025, 5, 16), 200)])
+def test_the_confirmation_is_asked_beyond_thirty_days(personne, agent, client_for, prevue, attendu):
+    with freeze_time(AUJOURD_HUI_EVAL, tick=True):
+        ev = _evaluation_prevue(personne, agent, prevue)
+        assert _tenir(client_for(agent), ev, "2025-06-16").status_code == attendu
 
 
 def test_printed_piis_says_nee_or_ne_from_the_known_gender(personne, agent, client_for):
@@ -331,3 +400,86 @@ def test_printed_piis_says_nee_or_ne_from_the_known_gender(personne, agent, clie
         assert attendu in texte and absent not in texte and "née le / né le" not in texte
     personnes.update(genre="")
     assert "née le / né le" in pdf_text(client_for(agent).get(url).content)
+
+
+# --- PIIS form: objective rows added and removed in place ---------------------------------------
+
+
+def _donnees_piis(**extra):
+    return {
+        "type": "emploi",
+        "date_decision_ris": "2025-01-15",
+        "politique_evaluation": "trimestrielle",
+        "obj-TOTAL_FORMS": "2",
+        "obj-INITIAL_FORMS": "0",
+        "obj-0-libelle": "Obtenir le CESS",
+        "obj-0-echeance": "2025-06-30",
+        "obj-1-libelle": "Trouver un stage",
+        "tiers-TOTAL_FORMS": "0",
+        "tiers-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+def test_adding_an_objective_row_keeps_what_was_typed_and_saves_nothing(
+    personne, agent, client_for
+):
+    url = f"/trajets/personne/{personne.pk}/piis/nouveau/"
+    response = client_for(agent).post(url, _donnees_piis(ajouter_objectif="1", type=""))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="obj-TOTAL_FORMS" value="3"' in html
+    assert "Obtenir le CESS" in html and "Trouver un stage" in html
+    assert 'name="obj-2-libelle"' in html and "autofocus" in html
+    assert "Ce champ est obligatoire" not in html  # the unfinished form is not judged yet
+    assert not Piis.objects.exists()
+
+
+def test_removing_an_objective_row_renumbers_the_others(personne, agent, client_for):
+    url = f"/trajets/personne/{personne.pk}/piis/nouveau/"
+    html = client_for(agent).post(url, _donnees_piis(retirer_objectif="0")).content.decode()
+    assert 'name="obj-TOTAL_FORMS" value="1"' in html
+    assert "Obtenir le CESS" not in html
+    assert 'name="obj-0-libelle"' in html and "Trouver un stage" in html
+    assert not Piis.objects.exists()
+
+
+def test_a_piis_needs_at_least_one_objective_and_keeps_the_errors(personne, agent, client_for):
+    url = f"/trajets/personne/{personne.pk}/piis/nouveau/"
+    client = client_for(agent)
+    vides = {"obj-0-libelle": "  ", "obj-0-echeance": "", "obj-1-libelle": ""}
+    html = client.post(url, _donnees_piis(**vides)).content.decode()
+    assert "Indiquez au moins un objectif." in html
+    html = client.post(url, _donnees_piis(**{**vides, "obj-0-echeance": "2025-06-30"})).content
+    html = html.decode()
+    assert "Décrivez l&#x27;objectif de cette échéance." in html
+    assert 'value="2025-06-30"' in html  # what was typed is shown again
+    assert not Piis.objects.exists()
+    assert client.post(url, _donnees_piis()).status_code == 302
+    piis = Piis.objects.get()
+    assert list(piis.objectifs.order_by("ordre").values_list("libelle", flat=True)) == [
+        "Obtenir le CESS",
+        "Trouver un stage",
+    ]
+
+
+def test_removing_a_saved_objective_deletes_it_on_save(personne, agent, client_for):
+    piis = piis_propose(personne, agent)
+    ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=2, libelle="Trouver un stage")
+    url = f"/trajets/piis/{piis.pk}/modifier/"
+    client = client_for(agent)
+    html = client.get(url).content.decode()
+    assert 'name="obj-TOTAL_FORMS" value="2"' in html
+    ids = list(piis.objectifs.order_by("ordre").values_list("pk", flat=True))
+    donnees = _donnees_piis(
+        version=piis.version, **{"obj-0-id": ids[0], "obj-1-id": ids[1], "obj-INITIAL_FORMS": "2"}
+    )
+    html = client.post(url, {**donnees, "retirer_objectif": "0"}).content.decode()
+    assert 'name="obj-TOTAL_FORMS" value="1"' in html
+    assert f'name="obj-0-id" value="{ids[1]}"' in html
+    donnees = _donnees_piis(
+        version=piis.version,
+        **{"obj-TOTAL_FORMS": "1", "obj-0-id": ids[1], "obj-0-libelle": "Trouver un stage"},
+    )
+    assert client.post(url, donnees).status_code == 302
+    assert list(piis.objectifs.values_list("libelle", flat=True)) == ["Trouver un stage"]

@@ -22,7 +22,6 @@ from trajets.services.article60 import (
 from trajets.services.evaluations import (
     ajouter_evaluation,
     conformite_evaluations,
-    date_tenue_par_defaut,
     enregistrer_evaluation,
     planifier_evaluations,
 )
@@ -66,7 +65,6 @@ __all__ = [
     "cloturer_piis",
     "conformite_evaluations",
     "creer_avenant",
-    "date_tenue_par_defaut",
     "derniers_choix",
     "type_par_defaut",
     "enregistrer_evaluation",

@@ -70,13 +70,6 @@ def ajouter_evaluation(piis: Piis, date=None) -> EvaluationPiis:
     )
 
 
-def date_tenue_par_defaut(evaluation: EvaluationPiis, aujourd_hui=None) -> datetime.date:
-    """The date an evaluation being recorded starts from: its planned date if it is past (it
-    was probably held then), else today (it cannot be recorded as held in the future)."""
-    aujourd_hui = aujourd_hui or timezone.localdate()
-    return min(evaluation.date_prevue, aujourd_hui)
-
-
 @transaction.atomic
 def enregistrer_evaluation(
     evaluation: EvaluationPiis, user, appreciations: dict[int, tuple[str, str]]

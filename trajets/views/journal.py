@@ -11,9 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaires import hooks
 from beneficiaires.models import Beneficiaire
-from beneficiaires.permissions import peut_voir_freins_sensibles
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import paginer
 from cpas_isp.models import Cellule
@@ -27,15 +25,6 @@ from trajets.permissions import masquer_notes, peut_modifier_etape, peut_voir_fi
 from trajets.services import journal as services
 from trajets.templatetags.trajets_tags import url_personne
 from trajets.views.commun import htmx_trigger, personne, suivi_requis
-
-
-def dernieres_etapes(b, user, n=8):
-    etapes = list(
-        Etape.objects.filter(beneficiaire=b)
-        .select_related("type", "auteur", "passage")
-        .order_by("-date", "-id")[:n]
-    )
-    return masquer_notes(etapes, user)
 
 
 @suivi_requis
@@ -54,9 +43,8 @@ def etape_rapide(request, pk):
             if not request.htmx:
                 messages.success(request, _("Étape enregistrée."))
                 return redirect(url_personne(b))
+            # The person page's timeline refreshes itself on "etapeEnregistree", filters kept.
             context = {"b": b, "etape": etape, "dans": dans, "parcours": parcours}
-            if parcours:
-                context["timeline"] = _timeline_personne(request, b)
             html = render_to_string("trajets/_etape_ok.html", context, request=request)
             response = HttpResponse(html)
             return htmx_trigger(response, "etapeEnregistree", {"beneficiaire": b.pk})
@@ -65,12 +53,6 @@ def etape_rapide(request, pk):
     journaliser_acces(request, b)
     template = "trajets/_etape_form.html" if request.htmx else "trajets/etape_form_page.html"
     return render(request, template, {"b": b, "form": form, "dans": dans, "parcours": parcours})
-
-
-def _timeline_personne(request, b):
-    """The person page's timeline, with the same filter as the person page."""
-    sensibles = peut_voir_freins_sensibles(request.user, b)
-    return [e for e in hooks.timeline(b, request.user) if not e.confidentiel or sensibles]
 
 
 @suivi_requis
@@ -129,18 +111,6 @@ def journal(request, pk):
     if request.htmx and request.GET.get("partiel"):
         return render(request, "trajets/_journal_liste.html", context)
     return render(request, "trajets/journal.html", context)
-
-
-@suivi_requis
-def journal_recent(request, pk):
-    """The section of the person's page listing the last steps (refreshed after a new step)."""
-    b = personne(request, pk)
-    journaliser_acces(request, b)
-    return render(
-        request,
-        "trajets/_section_journal.html",
-        {"b": b, "etapes": dernieres_etapes(b, request.user)},
-    )
 
 
 @suivi_requis

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,7 @@ from trajets import delais, queries
 from trajets.forms import (
     CloturerForm,
     EvaluationForm,
+    ObjectifForm,
     ObjectifFormSet,
     PiisForm,
     ProposerForm,
@@ -98,10 +100,46 @@ def piis_modifier(request, piis_pk):
     return _piis_formulaire(request, piis.beneficiaire, piis)
 
 
+def _lignes_objectifs_modifiees(post):
+    """The posted data with an objective row added ("ajouter_objectif") or removed
+    ("retirer_objectif" = its index), and the row to focus; None when the form is saved."""
+    lignes = ObjectifFormSet.lignes_postees(post)
+    vide = dict.fromkeys(ObjectifForm.base_fields, "")
+    if "ajouter_objectif" in post:
+        if len(lignes) < ObjectifFormSet.max_num:
+            lignes.append(vide)
+        focus = len(lignes) - 1
+    elif "retirer_objectif" in post:
+        try:
+            del lignes[int(post["retirer_objectif"])]
+        except (ValueError, IndexError):
+            pass
+        if not lignes:
+            lignes.append(vide)  # a PIIS has at least one objective: keep one row to fill
+        focus = None
+    else:
+        return None
+    return ObjectifFormSet.reconstruire(post, lignes), focus
+
+
 def _piis_formulaire(request, b, piis):
     creation = piis.pk is None
     conflit = None
-    if request.method == "POST":
+    focus_objectif = None
+    modifie = _lignes_objectifs_modifiees(request.POST) if request.method == "POST" else None
+    if modifie is not None:
+        # A row added or removed: the form is shown again as typed, nothing saved, no error
+        # for what the user has not finished yet (htmx swaps only the objectives' block).
+        data, focus_objectif = modifie
+        form = PiisForm(data, instance=piis, cpas_id=b.cpas_id)
+        form._errors = ErrorDict()
+        objectifs_fs = ObjectifFormSet(data, prefix="obj")
+        objectifs_fs.full_clean()
+        objectifs_fs._non_form_errors = objectifs_fs.error_class()
+        if focus_objectif is not None:  # the new row's text, focused after the swap
+            objectifs_fs.forms[focus_objectif].fields["libelle"].widget.attrs["autofocus"] = True
+        tiers_fs = TiersFormSet(data, prefix="tiers")
+    elif request.method == "POST":
         form = PiisForm(request.POST, instance=piis, cpas_id=b.cpas_id)
         objectifs_fs = ObjectifFormSet(request.POST, prefix="obj")
         tiers_fs = TiersFormSet(request.POST, prefix="tiers")
@@ -153,6 +191,8 @@ def _piis_formulaire(request, b, piis):
             "tiers_fs": tiers_fs,
             "creation": creation,
             "conflit": conflit,
+            "focus_objectif": focus_objectif,
+            "ligne_retiree": modifie is not None and focus_objectif is None,
         },
     )
 
@@ -289,8 +329,6 @@ def evaluation(request, evaluation_pk):
     )
     piis = ev.piis
     b = personne(request, piis.beneficiaire_id)
-    if ev.date_tenue is None and request.method != "POST":
-        ev.date_tenue = evaluations.date_tenue_par_defaut(ev)
     form = EvaluationForm(request.POST or None, instance=ev, objectifs=piis.objectifs.all())
     if request.method == "POST" and form.is_valid():
         try:
