@@ -480,3 +480,47 @@ def test_tranche_age_boundaries():
     assert fse.tranche_age(D(2000, 3, 1), D(2030, 3, 1)) == "30-54"
     assert fse.tranche_age(D(2000, 3, 1), D(2055, 3, 1)) == "55+"
     assert fse.tranche_age(None, D(2055, 3, 1)) == ""
+
+
+def test_dashboard_counts_what_is_missing_with_links(cohorte, coordinateur, client_for):
+    html = client_for(coordinateur).get("/rapports/").content.decode()
+    assert 'id="section-fse"' in html
+    # Hugo's entry data; Frank's result at exit; six months for Bert and Frank
+    assert 'href="/activites/fse/personnes/?manquant=entree">1</a>' in html
+    assert 'href="/activites/fse/personnes/?manquant=sortie">1</a>' in html
+    assert 'href="/activites/fse/personnes/?manquant=six_mois">2</a>' in html
+    liste = client_for(coordinateur).get("/activites/fse/personnes/?manquant=six_mois")
+    noms = liste.content.decode()
+    assert "BERT" in noms and "FRANK" in noms and "ANNA" not in noms
+
+
+def test_table_and_list_queries_do_not_grow_with_participants(
+    cpas_a, coordinateur, client_for, requetes_de_la_page
+):
+    activite = ActiviteFactory(cpas=cpas_a, numero_projet_fse=PROJET, capacite=50)
+    c = client_for(coordinateur)
+    c.get("/")  # the session's first request stamps it
+
+    def requetes():
+        return [
+            len(requetes_de_la_page(c, url, {"projet": PROJET}))
+            for url in ("/activites/fse/", "/activites/fse/personnes/")
+        ]
+
+    for n in range(2):
+        _confirmer_depuis(
+            activite, _personne(cpas_a, f"Petit{n}", "F", D(1990, 1, 1)), coordinateur
+        )
+    avant = requetes()
+    for n in range(12):
+        _confirmer_depuis(
+            activite, _personne(cpas_a, f"Grand{n}", "M", D(1980, 1, 1)), coordinateur
+        )
+    assert requetes() == avant
+
+
+def _confirmer_depuis(activite, b, par):
+    services.inscrire(activite, b, par, date=ENTREE)
+    fse.enregistrer(
+        b, PROJET, {"statut_emploi": "inactif", "niveau_isced": "0-2"}, par, sensibles=True
+    )
