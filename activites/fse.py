@@ -43,7 +43,6 @@ from activites.models import (
     StatutPresence,
     TrancheAge,
 )
-from activites.queries import ZERO
 from beneficiaires.models import Beneficiaire, NiveauEtudes
 from beneficiaires.niss import analyser_niss
 from cpas_isp import permissions as p
@@ -194,7 +193,7 @@ def inscriptions_participantes(personnes, projet=None):
 
 def lignes(personnes, projet=None, du=None, au=None) -> list[Ligne]:
     """The participants (one per person and project) entered between ``du`` and ``au``
-    (inclusive, both optional), ordered by project and name. Two queries."""
+    (inclusive, both optional), ordered by project and name. Three queries."""
     qs = (
         inscriptions_participantes(personnes, projet)
         .values(
@@ -210,7 +209,6 @@ def lignes(personnes, projet=None, du=None, au=None) -> list[Ligne]:
             entree=Min("date_inscription"),
             en_cours=Count("pk", filter=Q(statut=StatutInscription.INSCRIT), distinct=True),
             sortie=Max(Coalesce("date_fin", "date_retrait")),
-            heures=Coalesce(Sum("presences__heures"), ZERO),
         )
         .order_by(
             "activite__numero_projet_fse",
@@ -224,6 +222,17 @@ def lignes(personnes, projet=None, du=None, au=None) -> list[Ligne]:
     if au is not None:
         qs = qs.filter(entree__lte=au)
     rangees = list(qs)
+    # Hours in a query of their own, grouped on two narrow keys: joining the marks to the
+    # query above would sort every mark with the people's names (3× slower on 40,000 marks).
+    heures = {
+        (h["inscription__beneficiaire_id"], h["inscription__activite__numero_projet_fse"]): h["h"]
+        for h in Presence.objects.filter(
+            inscription__in=inscriptions_participantes(personnes, projet).values("pk")
+        )
+        .values("inscription__beneficiaire_id", "inscription__activite__numero_projet_fse")
+        .annotate(h=Sum("heures"))
+        .order_by()
+    }
     donnees_qs = ParticipantFse.objects.filter(beneficiaire__in=personnes.values("pk"))
     if projet is not None:
         donnees_qs = donnees_qs.filter(numero_projet=projet)
@@ -239,7 +248,8 @@ def lignes(personnes, projet=None, du=None, au=None) -> list[Ligne]:
             date_naissance=r["beneficiaire__date_naissance"],
             entree=r["entree"],
             sortie=None if r["en_cours"] else r["sortie"],
-            heures=r["heures"],
+            heures=heures.get((r["beneficiaire_id"], r["activite__numero_projet_fse"]))
+            or Decimal("0.00"),
             donnees=donnees.get((r["beneficiaire_id"], r["activite__numero_projet_fse"])),
         )
         for r in rangees

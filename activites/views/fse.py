@@ -113,7 +113,7 @@ def tableau(request):
 @gestion_requise
 def personnes(request):
     """The people behind one figure of the table or of the dashboard (need-to-know)."""
-    form = PersonnesFseForm(request.GET or None, projets=fse.projets(request.user))
+    form = PersonnesFseForm(request.GET, projets=fse.projets(request.user))
     if not form.is_valid():
         return HttpResponseBadRequest(_("Ce lien ne correspond à aucun nombre."))
     d = form.cleaned_data
