@@ -4,7 +4,7 @@
   Bruxelles, whose demo user records attendance from the portal), full with a waiting list;
 - Ciney, Hamois and Havelange: the shared pre-training « Cap Condroz » (convention of the
   partners demo) in modules alternating collective and individual moments; of the 20 who
-  started, half finished;
+  started, half finished; ESF+-funded: its participants have entry data and some results;
 - Anderlecht: a job day with employers;
 - Anderlecht: the self-employment programme's workshop with the programme's participants.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from activites import services
+from activites import fse, services
 from activites.calendrier import dates_recurrentes
 from activites.models import Activite, Inscription, Module, Seance, TypeActivite
 from beneficiaires.models import Beneficiaire
@@ -165,7 +165,48 @@ def _preformation(ctx, cpas, agent):
             services.terminer(i, "abandon" if k < 16 else "reoriente", date=departs[i.pk])
     for i in Inscription.objects.filter(activite=activite, resultat="certificat")[:3]:
         services.emettre_attestation(i, "reussite", agent)
+    _donnees_fse(ctx, activite, agent)
     return activite
+
+
+def _donnees_fse(ctx, activite, agent):
+    """ESF+ data of the pre-training's participants: entry data proposed from the file and
+    confirmed (a few still to confirm, some declared situations, one refusal), the result at
+    exit for most of those who left, the situation six months later for a few; the daily task
+    then creates the follow-ups still due."""
+    rng = ctx.rng
+    statuts = ["chomeur", "chomeur", "chomeur_ld", "chomeur_ld", "inactif", "emploi"]
+    inscriptions = list(
+        Inscription.objects.filter(activite=activite).select_related("beneficiaire").order_by("id")
+    )
+    for k, i in enumerate(inscriptions):
+        if k >= len(inscriptions) - 2:  # two left for the agent to confirm
+            break
+        b = i.beneficiaire
+        valeurs = {
+            "statut_emploi": statuts[k % len(statuts)],
+            "niveau_isced": "0-2" if k % 3 else "3-4",
+            **fse.propositions(b, i.date_inscription),
+            "handicap": "oui" if k == 3 else "non",
+            "pays_tiers": "refus" if k == 5 else "non",
+            "origine_etrangere": "oui" if k % 4 == 1 else "non",
+            "zone_rurale": "oui",  # the Condroz
+        }
+        fin = i.date_fin or i.date_retrait
+        if fin is not None and rng.random() < 0.8:
+            valeurs["sortie_notee_le"] = min(fin + datetime.timedelta(days=14), ctx.aujourd_hui)
+            if i.resultat == "certificat":
+                valeurs.update(sortie_qualification=True, sortie_formation=rng.random() < 0.5)
+            elif i.resultat == "abandon":
+                valeurs["sortie_recherche_emploi"] = True
+            else:
+                valeurs["sortie_formation"] = True
+            if fin + datetime.timedelta(days=183) <= ctx.aujourd_hui and rng.random() < 0.7:
+                valeurs["six_mois_note_le"] = fin + datetime.timedelta(days=190)
+                valeurs["six_mois_emploi"] = rng.random() < 0.3
+                valeurs["six_mois_situation_amelioree"] = rng.random() < 0.6
+        fse.enregistrer(b, activite.numero_projet_fse, valeurs, agent, sensibles=True)
+    fse.creer_suivis(ctx.aujourd_hui)
 
 
 def _job_day(ctx, cpas, agent):

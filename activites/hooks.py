@@ -4,7 +4,8 @@ enrolments on the timeline, and the enrolments and attendance in the personal da
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import CharField, F, Prefetch, Q, Value
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
+from trajets.queries import SourceEcheances, register_echeances
 
 
 def _inscriptions(beneficiaire):
@@ -148,13 +150,61 @@ def register():
         timeline, categories={"activite": gettext_lazy("Activités collectives")}
     )
     register_donnees()
+    register_echeances(
+        SourceEcheances(
+            genre="suivi_fse",
+            requete=requete_echeances_fse,
+            url_objet="activites:fse_suivi",
+            libelle=_libelle_suivi_fse,
+        )
+    )
+
+
+def requete_echeances_fse(user, jusqu_au, visibles):
+    """The ESF+ follow-ups due by ``jusqu_au`` (result at exit, six months later) of the
+    people the user follows, in the columns of trajets' "Mes échéances"."""
+    from activites.models import SuiviFse
+
+    return (
+        SuiviFse.objects.for_user(user)
+        .filter(fait_le__isnull=True, echeance__lte=jusqu_au, beneficiaire__in=visibles)
+        .filter(Q(agent=user) | Q(beneficiaire__referent=user))
+        .annotate(
+            quand=F("echeance"),
+            genre=Value("suivi_fse", output_field=CharField()),
+            libelle=Cast("type_suivi", CharField()),
+            personne_id=F("beneficiaire_id"),
+            personne_nom=F("beneficiaire__nom"),
+            personne_prenom=F("beneficiaire__prenom"),
+            objet_id=F("pk"),
+            type_libelle=Cast("numero_projet", CharField()),
+            etape_date=F("date_sortie"),
+        )
+    )
+
+
+def _libelle_suivi_fse(type_suivi, projet):
+    from activites.models import GenreSuiviFse
+
+    if type_suivi == GenreSuiviFse.SIX_MOIS:
+        return _("Situation FSE+ à six mois (%(projet)s)") % {"projet": projet}
+    return _("Résultat FSE+ à la sortie (%(projet)s)") % {"projet": projet}
 
 
 def register_donnees():
     """What this app keeps on a person (right of access, anonymisation):
     ``beneficiaires.registre``. A withdrawal's free-text detail is erased; enrolments, their
     phase, result and the hours attended stay (the statistics count them)."""
-    from activites.models import Activite, Module, ResumeHebdomadaire, Seance, TypeActivite
+    from activites.models import (
+        SITUATIONS_SENSIBLES,
+        Activite,
+        Module,
+        ParticipantFse,
+        ResumeHebdomadaire,
+        Seance,
+        SuiviFse,
+        TypeActivite,
+    )
     from beneficiaires import registre
 
     registre.enregistrer(
@@ -187,5 +237,36 @@ def register_donnees():
         titre=gettext_lazy("Résumés hebdomadaires des présences"),
         champs=["semaine", "etape"],
         ordre=53,
+    )
+    # ESF+: the indicators are statistics the managing authority audits for years; nothing
+    # the Annex I table counts is erased (the age band is kept at entry for that reason).
+    registre.enregistrer(
+        ParticipantFse,
+        personne="beneficiaire",
+        titre=gettext_lazy("Données FSE+"),
+        champs=[
+            "numero_projet",
+            "date_entree",
+            "tranche_age",
+            "statut_emploi",
+            "niveau_isced",
+            *[c for c, _label in SITUATIONS_SENSIBLES],
+            "sortie_notee_le",
+            "sortie_recherche_emploi",
+            "sortie_formation",
+            "sortie_qualification",
+            "sortie_emploi",
+            "six_mois_note_le",
+            "six_mois_emploi",
+            "six_mois_situation_amelioree",
+        ],
+        ordre=54,
+    )
+    registre.enregistrer(
+        SuiviFse,
+        personne="beneficiaire",
+        titre=gettext_lazy("Suivis FSE+"),
+        champs=["numero_projet", "type_suivi", "date_sortie", "echeance", "fait_le"],
+        ordre=55,
     )
     registre.hors_personne(Activite, Module, Seance, TypeActivite)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from activites.views import activites, attestations, inscriptions, presences
+from activites.views import activites, attestations, fse, inscriptions, presences
 
 app_name = "activites"
 
@@ -22,6 +22,12 @@ urlpatterns = [
         attestations.emettre,
         name="attestation_emettre",
     ),
+    # ESF+ (activites/views/fse.py)
+    path("fse/", fse.tableau, name="fse"),
+    path("fse/personnes/", fse.personnes, name="fse_personnes"),
+    path("fse/export/<str:table>.<str:format>", fse.export, name="fse_export"),
+    path("fse/suivi/<int:pk>/", fse.suivi, name="fse_suivi"),
+    path("inscription/<int:inscription_pk>/fse/", fse.participant, name="fse_participant"),
     path("attestation/<int:pk>.pdf", attestations.attestation, name="attestation"),
     # Public (no login): checking an attestation's code
     path("verifier/", attestations.verifier, name="verification"),

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from partenaires.models import Partenaire, Programme
-from rapports import rendez_vous, suivi
+from rapports import fse, rendez_vous, suivi
 from rapports.queries import MOIS_RAPPORT, ajouter_mois, fin_du_mois
 
 
@@ -316,3 +316,4 @@ section(
     personnes=rendez_vous.personnes,
     modeles=rendez_vous.MODELES,
 )
+section(tableau=fse.tableau, modeles=fse.MODELES)

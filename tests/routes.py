@@ -15,8 +15,12 @@ from tests.activites.factories import (
     matrice_activite,
     matrice_attestation,
     matrice_code,
+    matrice_export_fse,
+    matrice_fse,
     matrice_inscription,
+    matrice_personnes_fse,
     matrice_seance,
+    matrice_suivi_fse,
 )
 from tests.documents.factories import matrice_document, matrice_partage
 from tests.rendezvous.factories import (
@@ -239,6 +243,11 @@ ROUTES = {
     "activites:attestation_emettre": matrice_inscription,
     "activites:attestation": matrice_attestation,
     "activites:verification": sans,
+    "activites:fse": matrice_fse,
+    "activites:fse_personnes": matrice_personnes_fse,
+    "activites:fse_export": matrice_export_fse,
+    "activites:fse_suivi": matrice_suivi_fse,
+    "activites:fse_participant": matrice_inscription,
     "activites:verifier": matrice_code,
     # rapports
     "rapports:tableau_de_bord": sans,

@@ -127,7 +127,12 @@ def monde(cpas_a, make_user):
     from activites import services as activites_services
     from tests.activites.factories import ActiviteFactory, SeanceFactory
 
-    activite = ActiviteFactory(cpas=cpas_a, partenaire=service.partenaire, programme=programme)
+    activite = ActiviteFactory(
+        cpas=cpas_a,
+        partenaire=service.partenaire,
+        programme=programme,
+        numero_projet_fse="FSE+ FUZZ",  # its ESF+ participant form is fuzzed too
+    )
     seance = SeanceFactory(activite=activite)
     inscription = activites_services.inscrire(activite, b, agent)
     activites_services.enregistrer_presences(seance, {inscription: ("present", None)}, agent)

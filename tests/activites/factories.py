@@ -6,8 +6,8 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from activites import services
-from activites.models import Activite, Seance, TypeActivite
+from activites import fse, services
+from activites.models import Activite, Seance, SuiviFse, TypeActivite
 from tests.cpas_isp.factories import CpasFactory
 
 
@@ -49,6 +49,8 @@ def inscrire(activite, beneficiaire, par, **kwargs):
 
 # --- Rows of the route matrix ------------------------------------------------------------------
 
+PROJET_MATRICE = "FSE+ MATRICE"
+
 
 def _objets(w, scope):
     """An activity of the scope's CPAS with the scope's person enrolled, one session with a
@@ -57,7 +59,12 @@ def _objets(w, scope):
     if "activite" not in o:
         b = o["b"]
         agent = o["etape"].auteur
-        activite = ActiviteFactory(cpas=b.cpas, partenaire=o["partenaire"], titre="Matrice")
+        activite = ActiviteFactory(
+            cpas=b.cpas,
+            partenaire=o["partenaire"],
+            titre="Matrice",
+            numero_projet_fse=PROJET_MATRICE,
+        )
         seance = SeanceFactory(activite=activite)
         inscription = services.inscrire(activite, b, agent)
         services.enregistrer_presences(seance, {inscription: ("present", None)}, agent)
@@ -65,6 +72,22 @@ def _objets(w, scope):
         o["seance"] = seance
         o["inscription"] = inscription
         o["attestation"] = services.emettre_attestation(inscription, "presence", agent)
+        fse.enregistrer(
+            b,
+            PROJET_MATRICE,
+            {"statut_emploi": "chomeur", "niveau_isced": "0-2"},
+            agent,
+            sensibles=True,
+        )
+        o["suivi_fse"] = SuiviFse.objects.create(
+            cpas=b.cpas,
+            beneficiaire=b,
+            numero_projet=PROJET_MATRICE,
+            type_suivi="sortie",
+            date_sortie=timezone.localdate(),
+            echeance=timezone.localdate(),
+            agent=agent,
+        )
     return o
 
 
@@ -86,3 +109,22 @@ def matrice_attestation(w, scope):
 
 def matrice_code(w, scope):
     return {"code": _objets(w, scope)["attestation"].code}
+
+
+def matrice_suivi_fse(w, scope):
+    return {"pk": _objets(w, scope)["suivi_fse"].pk}
+
+
+def matrice_export_fse(w, scope):
+    _objets(w, scope)
+    return {"table": "participants", "format": "csv"}, f"projet={PROJET_MATRICE}"
+
+
+def matrice_fse(w, scope):
+    _objets(w, scope)
+    return {}, f"projet={PROJET_MATRICE}"
+
+
+def matrice_personnes_fse(w, scope):
+    _objets(w, scope)
+    return {}, f"projet={PROJET_MATRICE}&indicateur=total"

@@ -7,7 +7,13 @@ import random
 from django.utils import timezone
 
 from activites import demo
-from activites.models import Activite, Inscription, Presence, ResumeHebdomadaire
+from activites.models import (
+    Activite,
+    Inscription,
+    ParticipantFse,
+    Presence,
+    ResumeHebdomadaire,
+)
 from cpas_isp.management.commands.demo_data import DemoContexte
 from cpas_isp.models import Role
 from partenaires.models import Participation
@@ -65,6 +71,11 @@ def test_demo_activities(make_user):
     resultats = list(pre.inscriptions.values_list("resultat", flat=True))
     assert len(resultats) == 20
     assert sum(r in ("acheve", "certificat") for r in resultats) == 10
+    # ESF+-funded: entry data for 18 of the 20, results at exit for some of those who left
+    donnees = ParticipantFse.objects.filter(numero_projet=pre.numero_projet_fse)
+    assert donnees.count() == 18
+    assert donnees.filter(sortie_notee_le__isnull=False).exists()
+    assert donnees.filter(zone_rurale="oui").count() == 18
 
     assert Activite.objects.filter(type__code="job_day").exists()
     atelier = Activite.objects.get(programme=programme)

@@ -10,7 +10,9 @@ import uuid
 from django.db import connection
 from django.utils import timezone
 
+from activites import fse
 from activites import services as services_activites
+from activites.models import SuiviFse
 from beneficiaires import conservation
 from beneficiaires.models import AttributionReferent, ClotureDossier
 from documents import services as services_documents
@@ -220,6 +222,7 @@ def dossier_complet(cpas, agent, *, cloture: datetime.date | None, secret: str |
         cpas=cpas,
         debut=debut + datetime.timedelta(days=50),
         fin=debut + datetime.timedelta(days=200),
+        numero_projet_fse="FSE+ DOSSIER",
     )
     seance = SeanceFactory(activite=activite, date=debut + datetime.timedelta(days=60))
     inscription = services_activites.inscrire(
@@ -227,6 +230,29 @@ def dossier_complet(cpas, agent, *, cloture: datetime.date | None, secret: str |
     )
     services_activites.enregistrer_presences(seance, {inscription: ("present", None)}, agent)
     services_activites.emettre_attestation(inscription, "presence", agent)
+    # ESF+-funded: the entry data and a result at exit, and a follow-up still due.
+    fse.enregistrer(
+        b,
+        "FSE+ DOSSIER",
+        {
+            "statut_emploi": ["chomeur", "chomeur_ld", "inactif", "emploi"][n % 4],
+            "niveau_isced": ["0-2", "3-4", "5-8"][n % 3],
+            "handicap": ["oui", "non", "refus"][n % 3],
+            "sortie_notee_le": debut + datetime.timedelta(days=210),
+            "sortie_qualification": n % 2 == 0,
+        },
+        agent,
+        sensibles=True,
+    )
+    SuiviFse.objects.create(
+        cpas=cpas,
+        beneficiaire=b,
+        numero_projet="FSE+ DOSSIER",
+        type_suivi="six_mois",
+        date_sortie=debut + datetime.timedelta(days=200),
+        echeance=debut + datetime.timedelta(days=383),
+        agent=agent,
+    )
     # A second activity left with a reason written by the agent.
     retrait = services_activites.inscrire(
         ActiviteFactory(cpas=cpas, debut=debut, fin=debut + datetime.timedelta(days=100)),

@@ -11,6 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from activites import fse
 from beneficiaires import conservation, registre
 from beneficiaires.models import (
     Anonymisation,
@@ -318,7 +319,12 @@ def _rapports(cpas):
     piis = suivi.conformite_piis([cpas.pk], debut, aujourdhui, aujourdhui)
     article60 = suivi.article60([cpas.pk], debut, aujourdhui, aujourdhui)
     orientations = suivi.orientations_par_partenaire([cpas.pk], debut, aujourdhui)
-    return repr((participation, flux, piis, article60, orientations))
+    # The ESF+ Annex I table of every project, by gender (activites.fse)
+    fse_table = [
+        (r.indicateur.code, r.par_genre, r.total)
+        for r in fse.tableau(fse.lignes(Beneficiaire.objects.filter(cpas=cpas)))
+    ]
+    return repr((participation, flux, piis, article60, orientations, fse_table))
 
 
 def test_reports_identical_before_and_after_anonymisation(cpas_a, agent, admin_a):
@@ -326,6 +332,7 @@ def test_reports_identical_before_and_after_anonymisation(cpas_a, agent, admin_a
         dossier_complet(cpas_a, agent, cloture=ans_avant(annees, jours=annees * 7))
     dossier_complet(cpas_a, agent, cloture=None)
     avant = _rapports(cpas_a)
+    assert "'X': 0}, 8)" in avant  # the ESF+ table (8 participants) is compared too
 
     run = _executer(cpas_a, admin_a, taille_lot=2)
 

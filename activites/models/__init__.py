@@ -517,3 +517,16 @@ class Attestation(TenantModel):
     @property
     def reference(self) -> str:
         return f"{self.annee}-{self.numero:05d}"
+
+
+# ESF+ participant data (a module of its own: activites/models/fse.py)
+from activites.models.fse import (  # noqa: E402, F401 (re-exported)
+    SITUATIONS_SENSIBLES,
+    Declaration,
+    GenreSuiviFse,
+    NiveauIsced,
+    ParticipantFse,
+    StatutEmploiFse,
+    SuiviFse,
+    TrancheAge,
+)
