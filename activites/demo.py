@@ -48,7 +48,7 @@ def _presences(ctx, seances, inscriptions, agent, *, taux_absence=0.12, jusqua=N
     """Marks of the sessions already held: mostly present, some late, excused or absent;
     people who left stop coming after their last day."""
     rng = ctx.rng
-    jusqua = jusqua or ctx.aujourd_hui
+    jusqua = min(jusqua or ctx.aujourd_hui, ctx.aujourd_hui)
     for seance in sorted(seances, key=lambda s: (s.date, s.heure_debut)):
         if seance.date > jusqua:
             break

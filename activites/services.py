@@ -217,7 +217,14 @@ def enregistrer_presences(seance: Seance, marques: dict, par) -> list[int]:
     """Save the attendance of ``seance``: ``marques`` maps an enrolment (already checked by
     the caller to be one the user may mark) to ``(statut, heures)``. All or nothing; then the
     weekly journal summary of every person whose mark changed is brought up to date. Returns
-    the ids of the enrolments whose mark was written (new or changed)."""
+    the ids of the enrolments whose mark was written (new or changed). A session still to
+    come has no attendance yet: refused."""
+    if seance.date > timezone.localdate():
+        raise ValidationError(
+            _("Cette séance n'a pas encore eu lieu : les présences se notent à partir du %(date)s.")
+            % {"date": f"{seance.date:%d/%m/%Y}"},
+            code="seance_a_venir",
+        )
     cpas, inscriptions, statuts, heures_ = [], [], [], []
     for inscription, (statut, heures) in marques.items():
         heures = heures_de_la_marque(seance, statut, heures)

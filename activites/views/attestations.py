@@ -10,6 +10,8 @@ and a lower limit on unknown codes per address; over a limit it answers 429."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -74,7 +76,9 @@ def attestation(request, pk):
 def verifier(request, code=""):
     """Public (no login): is this attestation genuine? ``?code=`` or the code in the URL.
     404 for an unknown code (counted against the address), 429 over a rate limit."""
-    code = (code or request.GET.get("code", "")).strip().upper().replace(" ", "")[:32]
+    # Letters and digits only: spaces, dashes, a NUL byte typed or pasted into the address are
+    # not part of a code (and never reach the database).
+    code = re.sub(r"[^A-Z0-9]", "", (code or request.GET.get("code", "")).upper())[:32]
     if limites.requete_refusee(request, code or None):
         return render(
             request,

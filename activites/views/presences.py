@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from activites import permissions, queries, services
@@ -62,6 +62,7 @@ def grille(request, seance_pk):
             for i, p in lignes
         ],
         "erreur_generale": erreurs.get(0, ""),
+        "a_venir": seance.date > timezone.localdate(),
         "nb_erreurs": len(erreurs),
         "enregistre": enregistre,
         "statuts": StatutPresence.choices,

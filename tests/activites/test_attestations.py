@@ -151,3 +151,13 @@ def test_verification_is_rate_limited_per_address_and_for_unknown_codes(
     codes = [client.get(reverse("activites:verifier", args=[a.code])).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 200, 429]
     cache.clear()
+
+
+def test_verification_code_is_read_as_letters_and_digits(client, coord, parcours):
+    _a, _s, i_fr, _nl = parcours
+    a = services.emettre_attestation(i_fr, "presence", coord)
+    espace = f"{a.code[:4]}-{a.code[4:8]} {a.code[8:].lower()}"
+    r = client.get(reverse("activites:verification"), {"code": espace})
+    assert r.status_code == 200 and "A.L." in r.content.decode()
+    # A NUL byte in the address is not part of a code: 404, never a server error.
+    assert client.get("/activites/verifier/AB%00CD/").status_code == 404

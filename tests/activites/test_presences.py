@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -250,3 +251,21 @@ def test_saving_the_grid_runs_the_same_queries_for_2_or_10_people(client, cpas_a
         return comptes
 
     assert requetes_pour(2) == requetes_pour(10)
+
+
+def test_a_session_still_to_come_takes_no_attendance(cpas_a, coord, client_for):
+    activite = ActiviteFactory(cpas=cpas_a)
+    i = services.inscrire(activite, BeneficiaireFactory(cpas=cpas_a), coord)
+    (demain,) = _seances(activite, 1, debut=timezone.localdate() + datetime.timedelta(days=1))
+    with pytest.raises(ValidationError, match="pas encore eu lieu"):
+        services.enregistrer_presences(demain, {i: ("present", None)}, coord)
+    url = reverse("activites:presences", args=[demain.pk])
+    client = client_for(coord)
+    assert "Séance à venir" in client.get(url).content.decode()
+    reponse = client.post(url, {f"statut-{i.pk}": "present", f"heures-{i.pk}": ""})
+    assert reponse.status_code == 200 and "pas encore eu lieu" in reponse.content.decode()
+    assert not Presence.objects.exists() and not Etape.objects.exists()
+    # On the day itself, it can be marked.
+    (jour,) = _seances(activite, 1, debut=timezone.localdate())
+    services.enregistrer_presences(jour, {i: ("present", None)}, coord)
+    assert Presence.objects.count() == 1
