@@ -81,7 +81,10 @@ def test_dashboard_table_export_has_no_formula(cpas_a, make_user, client_for, fm
 
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi", first_name='=HYPERLINK("http://x","y")')
     debut = timezone.localdate() - datetime.timedelta(days=40)
-    PassageFactory(beneficiaire__cpas=cpas_a, phase="emploi", debut=debut, agent=agent)
+    PassageFactory(
+        beneficiaire__cpas=cpas_a, beneficiaire__referent=agent, phase="emploi", debut=debut,
+        agent=agent,
+    )  # fmt: skip
     coord = make_user(Role.COORDINATEUR, cpas_a)
     response = client_for(coord).get(reverse("rapports:export", args=["charge", fmt]))
     assert response.status_code == 200

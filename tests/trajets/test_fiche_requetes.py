@@ -1,7 +1,8 @@
 """The person page (beneficiaires detail + the trajectory's sections and timeline): a fixed,
 small number of queries, each list fetched once, whatever the size of the file.
 
-The 21: session, user, authenticator (two-factor), membership, the person (with target groups
+The 22: session, user, authenticator (two-factor), membership, the navbar's unread
+notifications count, the person (with target groups
 and the number of BSP versions), the pghistory context, current BSP, rights, obstacles, stays,
 steps, PIIS, article 60 contracts, appointments (each once for the sections and the timeline),
 referrals, their transitions, programme participations, messages sent, invitations,
@@ -25,7 +26,7 @@ from tests.partenaires.factories import OrientationFactory, ServiceFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 
 D = datetime.date
-PLAFOND = 21
+PLAFOND = 22
 
 
 def _remplir(b, agent, n, depuis=0):
