@@ -109,3 +109,30 @@ def test_the_task_is_scheduled_daily_and_runs(cpas_a):
     assert planifiee.enabled and planifiee.crontab.hour == "6"
     with freeze_time("2026-03-10 06:30"):
         assert tache() == {N.PIIS_SIGNATURE: 0, N.PIIS_EVALUATION: 0, N.ARTICLE60_FIN: 0}
+
+
+def test_demo_fills_the_bell_with_last_weeks_answers_and_the_due_dates(cpas_a, make_user):
+    import random
+
+    from cpas_isp.management.commands.demo_data import DemoContexte
+    from tests.partenaires.factories import OrientationFactory
+    from trajets.demo import _notifications
+
+    agent, referent = make_user(Role.AGENT, cpas_a), make_user(Role.AGENT, cpas_a)
+    b = BeneficiaireFactory(cpas=cpas_a, referent=referent)
+    recente = OrientationFactory(
+        beneficiaire=b,
+        agent=agent,
+        statut="acceptee",
+        date_reponse=JOUR - datetime.timedelta(days=2),
+    )
+    OrientationFactory(
+        beneficiaire=b, agent=agent, statut="refusee", motif_refus="complet",
+        date_reponse=JOUR - datetime.timedelta(days=30),
+    )  # fmt: skip
+    with freeze_time(JOUR):
+        _notifications(DemoContexte(rng=random.Random(1), aujourd_hui=JOUR, cpas=[cpas_a]))
+    reponses = Notification.objects.filter(nature=N.ORIENTATION_REPONSE)
+    assert sorted(reponses.values_list("destinataire_id", "object_id")) == sorted(
+        [(agent.pk, recente.pk), (referent.pk, recente.pk)]
+    )

@@ -326,6 +326,27 @@ def charger(ctx) -> None:
                 f"{len(piis_liste)} PIIS, {len(evaluations)} évaluations, "
                 f"{len(contrats)} contrats article 60"
             )
+    _notifications(ctx)
+
+
+def _notifications(ctx) -> None:
+    """The bell as a user finds it on a normal morning: the referrals answered by a partner
+    during the last week (as the portal's services notify them) and what the daily task
+    notifies (PIIS signatures and evaluations due within 7 days, article 60 contracts ending
+    within 30 days)."""
+    from cpas_isp.models import NatureNotification
+    from partenaires.models import Orientation, StatutOrientation
+    from partenaires.services.orientations import notifier_cpas
+    from trajets.services.notifications import notifier_echeances
+
+    repondues = Orientation.objects.filter(
+        cpas__in=ctx.cpas,
+        statut__in=[StatutOrientation.ACCEPTEE, StatutOrientation.REFUSEE],
+        date_reponse__gte=ctx.aujourd_hui - datetime.timedelta(days=7),
+    )
+    for orientation in repondues:
+        notifier_cpas(orientation, NatureNotification.ORIENTATION_REPONSE, None)
+    notifier_echeances(ctx.aujourd_hui)
 
 
 def _piis(rng, cpas, b, decision, today, agent):
