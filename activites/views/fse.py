@@ -86,16 +86,19 @@ def participant(request, inscription_pk):
     )
 
 
-def _filtre(request, form_class=FiltreFseForm):
-    form = form_class(request.GET or None, projets=fse.projets(request.user))
-    return form, (form.is_valid() if request.GET else False)
+def _filtre(request, form_class=FiltreFseForm, par_defaut=None):
+    donnees = request.GET or par_defaut
+    form = form_class(donnees or None, projets=fse.projets(request.user))
+    return form, (form.is_valid() if donnees else False)
 
 
 @tableau_requis
 def tableau(request):
-    """The Annex I common indicators of one project and period, by gender."""
-    form, valide = _filtre(request)
-    contexte = {"form": form, "projets": fse.projets(request.user)}
+    """The Annex I common indicators of one project and period, by gender; opened without a
+    choice, the CPAS's first project over its whole period (what a coordinator comes for)."""
+    projets = fse.projets(request.user)
+    form, valide = _filtre(request, par_defaut={"projet": projets[0]} if projets else None)
+    contexte = {"form": form, "projets": projets}
     if valide and form.cleaned_data["projet"]:
         d = form.cleaned_data
         lignes = fse.lignes(fse.perimetre(request.user), d["projet"], d["du"], d["au"])

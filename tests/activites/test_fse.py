@@ -335,6 +335,8 @@ def test_table_page_and_export_show_the_counts(cohorte, coordinateur, client_for
         "/activites/fse/export/indicateurs.csv", {"projet": PROJET, "du": "2025-01-01"}
     ).content.decode("utf-8-sig")
     assert "Participants;3;3;1;7" in csv
+    # Opened from the menu, without a choice: the (only) project, its whole period.
+    assert 'id="fse-total"' in c.get("/activites/fse/").content.decode()
 
 
 def test_the_people_behind_a_figure_are_listed_and_logged(cohorte, coordinateur, client_for):
