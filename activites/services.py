@@ -25,6 +25,7 @@ from activites.models import (
     StatutPresence,
     TypeAttestation,
 )
+from beneficiaires.acces import verifier_ecriture
 from cpas_isp.contraintes import contraintes_en_messages
 from cpas_isp.models import Cpas
 from trajets.models import Etape, TypeEtape
@@ -72,6 +73,7 @@ def places_occupees(activite_id) -> int:
 def inscrire(activite: Activite, beneficiaire, par, date=None) -> Inscription:
     """Enrol ``beneficiaire``: a seat if one is free, else the end of the waiting list. The
     person's running phase and the agent following them are recorded."""
+    verifier_ecriture(beneficiaire)  # chosen in the activity's search: a closed file stays closed
     date = date or timezone.localdate()
     activite = _verrouiller(activite.pk)
     cpas_autorises = {activite.cpas_id, *activite.cpas_participants.values_list("pk", flat=True)}

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.acces import verifier_ecriture
 from cpas_isp.contraintes import contraintes_en_messages
 from rendezvous.models import (
     MODE_ETAPE_DU_LIEU,
@@ -63,6 +64,8 @@ def planifier(rdv: RendezVous, beneficiaires, user) -> RendezVous:
     beneficiaires = list(beneficiaires)
     if not beneficiaires:
         raise ValidationError(_("Choisissez au moins une personne."))
+    for b in beneficiaires:  # chosen in a field (an agenda's slot): a closed file stays closed
+        verifier_ecriture(b)
     if len(beneficiaires) > 1 and not rdv.type.collectif:
         raise ValidationError(
             _("Ce type de rendez-vous est individuel : choisissez une seule personne.")

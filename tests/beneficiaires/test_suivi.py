@@ -468,3 +468,22 @@ def test_cloture_dans_le_futur_refusee(monde, dossier_en_cours, client_for):
     assert "ne peut pas être dans le futur" in reponse.content.decode()
     b.refresh_from_db()
     assert b.date_cloture is None
+
+
+def test_un_dossier_clos_refuse_aussi_les_choix_dans_un_champ(monde, dossier_clos):
+    """An agenda's slot or an activity's search chooses the person in a field: the services
+    refuse a closed file during a writing request too."""
+    from activites import services as activites_services
+    from beneficiaires.acces import ECRITURE, DossierCloture
+    from rendezvous import services as rdv_services
+    from rendezvous.models import RendezVous
+
+    b, _piis, _envoyee = dossier_clos
+    jeton = ECRITURE.set(True)
+    try:
+        with pytest.raises(DossierCloture):
+            rdv_services.planifier(RendezVous(cpas=b.cpas), [b], monde["coord"])
+        with pytest.raises(DossierCloture):
+            activites_services.inscrire(None, b, monde["coord"])
+    finally:
+        ECRITURE.reset(jeton)
