@@ -111,7 +111,7 @@ def test_the_task_is_scheduled_daily_and_runs(cpas_a):
         assert tache() == {N.PIIS_SIGNATURE: 0, N.PIIS_EVALUATION: 0, N.ARTICLE60_FIN: 0}
 
 
-def test_demo_fills_the_bell_with_last_weeks_answers_and_the_due_dates(cpas_a, make_user):
+def test_demo_fills_the_bell_with_last_months_answers_and_the_due_dates(cpas_a, make_user):
     import random
 
     from cpas_isp.management.commands.demo_data import DemoContexte
@@ -128,7 +128,7 @@ def test_demo_fills_the_bell_with_last_weeks_answers_and_the_due_dates(cpas_a, m
     )
     OrientationFactory(
         beneficiaire=b, agent=agent, statut="refusee", motif_refus="complet",
-        date_reponse=JOUR - datetime.timedelta(days=30),
+        date_reponse=JOUR - datetime.timedelta(days=40),
     )  # fmt: skip
     with freeze_time(JOUR):
         _notifications(DemoContexte(rng=random.Random(1), aujourd_hui=JOUR, cpas=[cpas_a]))

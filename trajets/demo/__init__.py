@@ -330,22 +330,29 @@ def charger(ctx) -> None:
 
 
 def _notifications(ctx) -> None:
-    """The bell as a user finds it on a normal morning: the referrals answered by a partner
-    during the last week (as the portal's services notify them) and what the daily task
-    notifies (PIIS signatures and evaluations due within 7 days, article 60 contracts ending
-    within 30 days)."""
+    """The bell as a user finds it on a normal morning: the referrals a partner answered or
+    closed during the last month (as the portal's services notify them) and what the daily
+    task notifies (PIIS signatures and evaluations due within 7 days, article 60 contracts
+    ending within 30 days)."""
     from cpas_isp.models import NatureNotification
     from partenaires.models import Orientation, StatutOrientation
     from partenaires.services.orientations import notifier_cpas
     from trajets.services.notifications import notifier_echeances
 
-    repondues = Orientation.objects.filter(
-        cpas__in=ctx.cpas,
-        statut__in=[StatutOrientation.ACCEPTEE, StatutOrientation.REFUSEE],
-        date_reponse__gte=ctx.aujourd_hui - datetime.timedelta(days=7),
+    depuis = ctx.aujourd_hui - datetime.timedelta(days=30)
+    orientations = Orientation.objects.filter(cpas__in=ctx.cpas)
+    repondues = orientations.filter(
+        statut__in=[
+            StatutOrientation.ACCEPTEE,
+            StatutOrientation.REFUSEE,
+            StatutOrientation.EN_COURS,
+        ],
+        date_reponse__gte=depuis,
     )
     for orientation in repondues:
         notifier_cpas(orientation, NatureNotification.ORIENTATION_REPONSE, None)
+    for orientation in orientations.filter(statut=StatutOrientation.TERMINEE, date_fin__gte=depuis):
+        notifier_cpas(orientation, NatureNotification.ORIENTATION_CLOTUREE, None)
     notifier_echeances(ctx.aujourd_hui)
 
 
