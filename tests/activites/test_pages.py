@@ -44,8 +44,9 @@ def test_detail_query_count_does_not_grow(client, cpas_a, coord, requetes_de_la_
     def ajouter(n):
         for _ in range(n):
             i = services.inscrire(activite, BeneficiaireFactory(cpas=cpas_a), coord)
+            # a session already held (attendance is not recorded for one still to come)
             s = SeanceFactory(
-                activite=activite, date=activite.debut + datetime.timedelta(days=i.pk % 80)
+                activite=activite, date=activite.debut + datetime.timedelta(days=i.pk % 30)
             )
             if i.statut == "inscrit":
                 services.enregistrer_presences(s, {i: ("present", None)}, coord)
