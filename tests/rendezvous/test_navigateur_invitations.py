@@ -41,7 +41,9 @@ def test_agent_convenes_a_person_and_records_seen_and_the_step_appears(page, log
     formulaire = page.locator("#form-inviter")
     formulaire.get_by_label("Convocation (créneau fixé)").check()
     formulaire.get_by_label("Type de rendez-vous").select_option(label="Entretien de suivi")
-    # The form reloads in place with the free slots of that kind (30 minutes).
+    # The form reloads in place with the free slots of that kind (30 minutes): wait for the
+    # swap, or the slot would be chosen in the form about to be replaced.
+    page.wait_for_load_state("networkidle")
     creneau = page.locator("#form-inviter select[name=creneau] option").nth(1)
     expect(creneau).to_be_attached()
     page.locator("#form-inviter select[name=creneau]").select_option(index=1)
