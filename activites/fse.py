@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from activites.models import (
+    CHAMPS_RESULTATS,
     SITUATIONS_SENSIBLES,
     Activite,
     Declaration,
@@ -514,18 +515,7 @@ def enregistrer(beneficiaire, projet, valeurs: dict, par, *, sensibles: bool) ->
                 date_entree=entree,
             )
         donnees.tranche_age = tranche_age(naissance(beneficiaire), donnees.date_entree)
-        champs = [
-            "statut_emploi",
-            "niveau_isced",
-            "sortie_notee_le",
-            "sortie_recherche_emploi",
-            "sortie_formation",
-            "sortie_qualification",
-            "sortie_emploi",
-            "six_mois_note_le",
-            "six_mois_emploi",
-            "six_mois_situation_amelioree",
-        ]
+        champs = ["statut_emploi", "niveau_isced", *CHAMPS_RESULTATS]
         if sensibles:
             champs += [c for c, _label in SITUATIONS_SENSIBLES]
         for champ in champs:

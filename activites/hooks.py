@@ -196,6 +196,7 @@ def register_donnees():
     ``beneficiaires.registre``. A withdrawal's free-text detail is erased; enrolments, their
     phase, result and the hours attended stay (the statistics count them)."""
     from activites.models import (
+        CHAMPS_RESULTATS,
         SITUATIONS_SENSIBLES,
         Activite,
         Module,
@@ -251,14 +252,7 @@ def register_donnees():
             "statut_emploi",
             "niveau_isced",
             *[c for c, _label in SITUATIONS_SENSIBLES],
-            "sortie_notee_le",
-            "sortie_recherche_emploi",
-            "sortie_formation",
-            "sortie_qualification",
-            "sortie_emploi",
-            "six_mois_note_le",
-            "six_mois_emploi",
-            "six_mois_situation_amelioree",
+            *CHAMPS_RESULTATS,
         ],
         ordre=54,
     )

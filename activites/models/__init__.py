@@ -521,6 +521,7 @@ class Attestation(TenantModel):
 
 # ESF+ participant data (a module of its own: activites/models/fse.py)
 from activites.models.fse import (  # noqa: E402, F401 (re-exported)
+    CHAMPS_RESULTATS,
     SITUATIONS_SENSIBLES,
     Declaration,
     GenreSuiviFse,

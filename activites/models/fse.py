@@ -63,6 +63,20 @@ SITUATIONS_SENSIBLES = [
 ]
 
 
+# The results recorded at exit (within 4 weeks) and six months later, each with its date: what
+# the agent confirms (activites.fse.enregistrer) and what the person's export shows (hooks).
+CHAMPS_RESULTATS = [
+    "sortie_notee_le",
+    "sortie_recherche_emploi",
+    "sortie_formation",
+    "sortie_qualification",
+    "sortie_emploi",
+    "six_mois_note_le",
+    "six_mois_emploi",
+    "six_mois_situation_amelioree",
+]
+
+
 def _declaration(label):
     return models.CharField(label, max_length=5, choices=Declaration.choices, blank=True)
 
