@@ -22,8 +22,9 @@ BENCH_PAGES_PROFIL=word[,word]: only the pages whose label contains one of the w
 its slowest queries and top functions by cumulative time (cProfile).
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds) and its SQL query count (measured once through the
-Django test client on the same database). Targets: every page <= 3x the logged-in floor, the
-logged-in floor <= 3x the anonymous page.
+Django test client on the same database), then each gunicorn worker's peak resident
+memory. Targets: every page <= 3x the logged-in floor, the logged-in floor <= 3x the anonymous
+page.
 
 Needs ``wrk`` (Debian package, installed by ``make system-deps``).
 """
@@ -397,6 +398,24 @@ def arreter(proc):
         proc.wait()
 
 
+def rss_pointe_workers(proc):
+    """Peak resident memory (VmHWM, MB) of each gunicorn worker (children of the master)."""
+    try:
+        enfants = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    except OSError:
+        return []
+    pointes = []
+    for pid in enfants:
+        try:
+            statut = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        m = re.search(r"^VmHWM:\s+(\d+) kB", statut, re.M)
+        if m:
+            pointes.append(int(m.group(1)) / 1024)
+    return pointes
+
+
 def verifier(port, url, cookie):
     """The page answers 200 to this session (not a redirect to the login or code page)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
@@ -449,6 +468,7 @@ def main():
     else:
         connection.creation.create_test_db(verbosity=0, autoclobber=True)
     proc = None
+    rss = []
     trop_lentes = {}
     try:
         t0 = time.perf_counter()
@@ -495,6 +515,7 @@ def main():
                     continue
                 mesures[label].append(wrk(port, url, cookies.get(role), SECONDES))
             print(f"round {tour + 1}/{TOURS} done", flush=True)
+        rss = rss_pointe_workers(proc)
     finally:
         if proc is not None:
             arreter(proc)
@@ -552,6 +573,8 @@ def main():
     print(f"\nlogged-in floor / anonymous page: {ratio_plancher:.2f}x (target <= {CIBLE_PLANCHER})")
     if ratio_plancher > CIBLE_PLANCHER:
         echecs.append(f"floor {ratio_plancher:.1f}x the anonymous page")
+    if rss:
+        print("peak RSS per gunicorn worker: " + ", ".join(f"{x:.0f} MB" for x in rss))
     print(f"pages over {CIBLE_PAGE}x the floor: " + (", ".join(echecs) if echecs else "none"))
 
 
