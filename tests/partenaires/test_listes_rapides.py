@@ -150,3 +150,26 @@ def test_list_queries_do_not_grow_with_the_rows(
         )
     with django_assert_num_queries(plafond):
         assert len(client.get(url).context["page"].object_list) == 16
+
+
+# partenaires/_statut.html before the badge became a tag (the lists no longer include it).
+ANCIEN_BADGE = (
+    "<span class=\"badge {% if statut == 'terminee' %}text-bg-success{% elif statut == 'refusee'"
+    " or statut == 'expiree' or statut == 'annulee' %}text-bg-secondary{% elif statut == "
+    "'acceptee' or statut == 'en_cours' %}text-bg-primary{% elif statut == 'envoyee' %}"
+    'text-bg-warning{% else %}text-bg-light border{% endif %} statut-{{ statut }}">'
+    "{{ libelle }}</span>"
+)
+
+
+def test_status_badge_tag_gives_the_former_include_markup():
+    from django.template import Context, Template
+
+    ancien = Template(ANCIEN_BADGE)
+    tag = Template("{% load partenaires_tags %}{% badge_statut statut libelle %}")
+    include = Template('{% include "partenaires/_statut.html" %}')
+    for statut, libelle in [*S.choices, ("", ""), ("x<y", "<b>")]:
+        contexte = Context({"statut": statut, "libelle": libelle})
+        attendu = ancien.render(contexte)
+        assert tag.render(contexte) == attendu
+        assert include.render(contexte) == attendu + "\n"
