@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
-from django.db.models.functions import Coalesce
 
 from beneficiaires.acces import objets_visibles
 
@@ -188,7 +187,9 @@ def resume_partenaire(partenaire: Partenaire, user):
 
 
 def compter_par_statut(orientations):
-    rows = orientations.values("statut").annotate(n=Coalesce(Count("id"), 0))
+    """``{statut: count}``. ``COUNT(*)`` (not of ``id``): the counts only read the index on
+    (cpas, beneficiaire, statut)."""
+    rows = orientations.values("statut").annotate(n=Count("*"))
     return {r["statut"]: r["n"] for r in rows}
 
 

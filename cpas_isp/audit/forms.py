@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,12 +21,27 @@ VUES = [
 ]
 
 
+class _ChoixEnUneRequete(ModelChoiceIterator):
+    """The choices read by one plain query: Django's iterator() opens a server-side cursor
+    (DECLARE, FETCH, CLOSE: three round trips) for a list of a few dozen users."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ChoixUtilisateur(forms.ModelChoiceField):
+    iterator = _ChoixEnUneRequete
+
+
 class FiltreAuditForm(forms.Form):
     vue = forms.ChoiceField(choices=VUES, required=False)
     personne = forms.CharField(
         label=gettext_lazy("Personne (nom ou NISS)"), max_length=100, required=False
     )
-    utilisateur = forms.ModelChoiceField(
+    utilisateur = ChoixUtilisateur(
         label=gettext_lazy("Utilisateur"), queryset=get_user_model().objects.none(), required=False
     )
     du = forms.DateField(label=gettext_lazy("Du"), required=False, widget=DateInput())

@@ -141,6 +141,11 @@ class Orientation(TenantModel):
             models.Index(
                 fields=["cpas", "-date_orientation", "-id"], name="orientation_cpas_date_idx"
             ),
+            # The lists' counts by status of the people the user may see: an index-only scan
+            # merged with the people's primary key (no heap visit per referral).
+            models.Index(
+                fields=["cpas", "beneficiaire", "statut"], name="orientation_benef_statut_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

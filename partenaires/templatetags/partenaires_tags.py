@@ -7,6 +7,7 @@ import datetime
 from django import template
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.html import format_html
 
 from beneficiaires.acces import objets_visibles
 from cpas_isp import permissions
@@ -15,6 +16,29 @@ from ..models import Orientation, StatutOrientation
 
 register = template.Library()
 S = StatutOrientation
+
+# The colour of a referral's status badge; any other status: light with a border.
+CLASSES_STATUT = {
+    S.TERMINEE: "text-bg-success",
+    S.REFUSEE: "text-bg-secondary",
+    S.EXPIREE: "text-bg-secondary",
+    S.ANNULEE: "text-bg-secondary",
+    S.ACCEPTEE: "text-bg-primary",
+    S.EN_COURS: "text-bg-primary",
+    S.ENVOYEE: "text-bg-warning",
+}
+
+
+@register.simple_tag
+def badge_statut(statut, libelle):
+    """A referral's status badge (``partenaires/_statut.html``), without an include per row of
+    a list."""
+    return format_html(
+        '<span class="badge {} statut-{}">{}</span>',
+        CLASSES_STATUT.get(statut, "text-bg-light border"),
+        statut,
+        libelle,
+    )
 
 
 @register.simple_tag

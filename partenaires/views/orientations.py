@@ -31,7 +31,7 @@ from ..forms.orientations import (
 )
 from ..models import Orientation, StatutOrientation
 from ..services import orientations as services
-from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
+from .commun import beneficiaires_visibles, gabarit_url, page_formulaire, url_beneficiaire
 
 S = StatutOrientation
 
@@ -43,6 +43,23 @@ TRI = Tri(
         "statut": ["statut", "id"],
     },
     "-date",
+)
+
+# The columns the list shows (its template, the deadline, the access log): no text fields.
+COLONNES_LISTE = (
+    "id",
+    "date_orientation",
+    "statut",
+    "resultat",
+    "date_envoi",
+    "beneficiaire__nom",
+    "beneficiaire__prenom",
+    "beneficiaire__anonymise_le",
+    "service__nom",
+    "service__partenaire__nom",
+    "agent__username",
+    "agent__first_name",
+    "agent__last_name",
 )
 
 # What the agent may still change: the partner has not answered yet.
@@ -64,12 +81,6 @@ def get_orientation(request, pk, qs=None):
     )
 
 
-def compteurs_statuts(orientations, statuts):
-    """``(code, label, count)`` of each status in ``statuts`` (the list's tabs)."""
-    compteurs = queries.compter_par_statut(orientations)
-    return [(code, label, compteurs.get(code, 0)) for code, label in statuts]
-
-
 def annoter_echeances(request, orientations):
     """Set each referral's answer deadline (the CPAS's delay) for the list."""
     delai = request.cpas.delai_expiration_orientation
@@ -82,7 +93,7 @@ def orientations(request):
     toutes = _orientations(request)
     form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
     qs = form.filter(
-        toutes.select_related("beneficiaire", "service__partenaire", "service__thematique", "agent")
+        toutes.select_related("beneficiaire", "service__partenaire", "agent").only(*COLONNES_LISTE)
     )
     qs, tri = TRI.appliquer(qs, request)
     valeurs = form.valeurs()
@@ -96,8 +107,11 @@ def orientations(request):
         )
     page = paginer(request, qs, nombre=nombre)
     annoter_echeances(request, page.object_list)
+    url_personne = gabarit_url("beneficiaires:detail")
+    url_detail = gabarit_url("partenaires:orientation_detail")
     for o in page.object_list:
-        o.url_beneficiaire = url_beneficiaire(o.beneficiaire_id)
+        o.url_beneficiaire = url_personne(o.beneficiaire_id)
+        o.url = url_detail(o.pk)
     journaliser_liste(request, page.object_list)
     return render(
         request,

@@ -17,12 +17,13 @@ from cpas_isp.views import role_required
 
 from ..forms.orientations import FiltreStatutForm, PresenceForm
 from ..models import ComptePartenaire, Orientation, StatutOrientation
+from ..queries import compter_par_statut
 from ..services.orientations import enregistrer_presence
+from .commun import gabarit_url
 from .orientations import (
     ajouter_message,
     annoter_echeances,
     appliquer_transition,
-    compteurs_statuts,
     contexte_orientation,
     get_orientation,
 )
@@ -37,6 +38,17 @@ TRI = Tri(
         "statut": ["statut", "id"],
     },
     "-envoi",
+)
+
+# The columns the list shows (its template, the deadline, the access log).
+COLONNES_LISTE = (
+    "id",
+    "statut",
+    "date_envoi",
+    "beneficiaire__nom",
+    "beneficiaire__prenom",
+    "beneficiaire__langue",
+    "service__nom",
 )
 
 portail_requis = role_required(permissions.peut_utiliser_portail_partenaire)
@@ -55,10 +67,20 @@ def portail(request):
     recues = Orientation.objects.for_user(request.user)
     form = FiltreStatutForm(request.GET)
     qs, tri = TRI.appliquer(
-        form.filter(recues.select_related("beneficiaire", "service", "agent")), request
+        form.filter(recues.select_related("beneficiaire", "service").only(*COLONNES_LISTE)),
+        request,
     )
-    page = paginer(request, qs)
+    statut = form.valeurs().get("statut", "")
+    # The tabs' counts by status give the list's length too (the status is its only filter):
+    # no COUNT of the list.
+    compteurs = compter_par_statut(recues)
+    page = paginer(
+        request, qs, nombre=compteurs.get(statut, 0) if statut else sum(compteurs.values())
+    )
     annoter_echeances(request, page.object_list)
+    url_detail = gabarit_url("partenaires:portail_detail")
+    for o in page.object_list:
+        o.url = url_detail(o.pk)
     journaliser_liste(request, page.object_list)
     return render(
         request,
@@ -67,10 +89,12 @@ def portail(request):
             "compte": compte,
             "page": page,
             "tri": tri,
-            "statuts": compteurs_statuts(
-                recues, [(c, label) for c, label in S.choices if c not in (S.PROPOSEE, S.ANNULEE)]
-            ),
-            "statut": form.valeurs().get("statut", ""),
+            "statuts": [
+                (code, label, compteurs.get(code, 0))
+                for code, label in S.choices
+                if code not in (S.PROPOSEE, S.ANNULEE)
+            ],
+            "statut": statut,
         },
     )
 

@@ -1,0 +1,175 @@
+"""The referral list and the partner portal read less (counts by status from an index, no
+second count, the columns shown only, one reverse() per list) and show the same: counts equal
+a plain count, links equal reverse(), and the number of queries does not grow with the rows."""
+
+import collections
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from beneficiaires.acces import objets_visibles
+from partenaires.models import Orientation, StatutOrientation
+from partenaires.queries import compter_par_statut
+from partenaires.views.commun import gabarit_url
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.partenaires.factories import OrientationFactory, ServiceFactory
+
+S = StatutOrientation
+pytestmark = pytest.mark.django_db
+
+# Queries of each list once the session is warm (session, user, membership, two-factor check,
+# the page's own queries, the access log, the bell); equal whatever the number of rows.
+REQUETES_LISTE_ORIENTATIONS = 9
+REQUETES_PORTAIL = 9
+
+
+def _orientation(statut, **kw):
+    champs = {"statut": statut}
+    if statut not in (S.PROPOSEE,):
+        champs["date_envoi"] = datetime.date(2026, 3, 2)
+    if statut == S.REFUSEE:
+        champs["motif_refus"] = "complet"
+    if statut == S.TERMINEE:
+        champs["resultat"] = "emploi"
+    return OrientationFactory(**champs, **kw)
+
+
+def _jeu(cpas_a, cpas_b, agent, service):
+    """Referrals in every status: the agent's people, another agent's, another CPAS's."""
+    autre_service = ServiceFactory()
+    for i, statut in enumerate(S.values):
+        for _ in range(1 + i % 3):
+            _orientation(
+                statut,
+                beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent),
+                agent=agent,
+                service=service if i % 2 else autre_service,
+            )
+        _orientation(statut, beneficiaire=BeneficiaireFactory(cpas=cpas_a), service=service)
+        _orientation(statut, beneficiaire=BeneficiaireFactory(cpas=cpas_b), service=service)
+
+
+def _compte_simple(orientations):
+    return dict(collections.Counter(o.statut for o in orientations))
+
+
+def test_counts_by_status_equal_a_plain_count(
+    cpas_a, cpas_b, agent, coordinateur, partenaire_user, service
+):
+    _jeu(cpas_a, cpas_b, agent, service)
+    for user in (agent, coordinateur):
+        visibles = objets_visibles(Orientation.objects.all(), user)
+        assert compter_par_statut(visibles) == _compte_simple(list(visibles))
+    recues = Orientation.objects.for_user(partenaire_user)
+    assert compter_par_statut(recues) == _compte_simple(list(recues))
+    assert S.PROPOSEE not in compter_par_statut(recues)
+
+
+def test_referral_list_counts_tabs_and_links(client_for, cpas_a, cpas_b, agent, service):
+    _jeu(cpas_a, cpas_b, agent, service)
+    visibles = list(objets_visibles(Orientation.objects.all(), agent))
+    r = client_for(agent).get(reverse("partenaires:orientations"))
+    assert r.context["page"].paginator.count == len(visibles)
+    attendu = _compte_simple(visibles)
+    assert r.context["statuts"] == [(c, lbl, attendu.get(c, 0)) for c, lbl in S.choices]
+    page = r.context["page"].object_list
+    assert [o.pk for o in page] == [
+        o.pk for o in sorted(visibles, key=lambda o: (o.date_orientation, o.pk), reverse=True)
+    ][: len(page)]
+    html = r.content.decode()
+    for o in page:
+        assert o.url == reverse("partenaires:orientation_detail", args=[o.pk])
+        assert f'href="{o.url}"' in html
+        assert o.url_beneficiaire == reverse(
+            "beneficiaires:detail", kwargs={"pk": o.beneficiaire_id}
+        )
+        assert f'href="{o.url_beneficiaire}">{o.beneficiaire}</a>' in html
+        assert f"{o.service.partenaire.nom} — {o.service.nom}" in html
+        assert str(o.agent) in html
+
+
+def test_partner_portal_length_and_tabs_come_from_the_counts(
+    client_for, cpas_a, cpas_b, agent, partenaire_user, service
+):
+    _jeu(cpas_a, cpas_b, agent, service)
+    recues = list(Orientation.objects.for_user(partenaire_user))
+    client = client_for(partenaire_user)
+    url = reverse("partenaires:portail")
+    r = client.get(url)
+    assert r.context["page"].paginator.count == len(recues)
+    attendu = _compte_simple(recues)
+    assert r.context["statuts"] == [
+        (c, lbl, attendu.get(c, 0)) for c, lbl in S.choices if c not in (S.PROPOSEE, S.ANNULEE)
+    ]
+    html = r.content.decode()
+    for o in r.context["page"].object_list:
+        assert o.url == reverse("partenaires:portail_detail", args=[o.pk])
+        assert f'href="{o.url}">{o.beneficiaire.prenom} {o.beneficiaire.nom}</a>' in html
+    for statut in (S.ENVOYEE, S.TERMINEE, S.PROPOSEE, "inconnu"):
+        r = client.get(url, {"statut": statut})
+        montres = [o for o in recues if o.statut == statut] if statut != "inconnu" else recues
+        assert r.context["page"].paginator.count == len(montres)
+        assert {o.pk for o in r.context["page"].object_list} == {o.pk for o in montres}
+
+
+def test_one_reverse_per_list_gives_the_same_urls():
+    for nom in ("partenaires:orientation_detail", "partenaires:portail_detail"):
+        url = gabarit_url(nom)
+        for pk in (1, 7, 918273645, 10**12):
+            assert url(pk) == reverse(nom, args=[pk])
+    assert gabarit_url("partenaires:route_inconnue")(3) == ""
+
+
+@pytest.mark.parametrize("role", ["agent", "partenaire"])
+def test_list_queries_do_not_grow_with_the_rows(
+    role,
+    client_for,
+    cpas_a,
+    agent,
+    coordinateur,
+    partenaire_user,
+    service,
+    django_assert_num_queries,
+):
+    user, url, plafond = {
+        "agent": (coordinateur, reverse("partenaires:orientations"), REQUETES_LISTE_ORIENTATIONS),
+        "partenaire": (partenaire_user, reverse("partenaires:portail"), REQUETES_PORTAIL),
+    }[role]
+    client = client_for(user)
+    client.get(url)  # first page of the session
+    _orientation(S.ENVOYEE, beneficiaire=BeneficiaireFactory(cpas=cpas_a), service=service)
+    with django_assert_num_queries(plafond):
+        assert len(client.get(url).context["page"].object_list) == 1
+    for statut in (S.ENVOYEE, S.ACCEPTEE, S.TERMINEE, S.REFUSEE, S.EXPIREE) * 3:
+        _orientation(
+            statut,
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent),
+            service=ServiceFactory(partenaire=service.partenaire),
+            agent=agent,
+        )
+    with django_assert_num_queries(plafond):
+        assert len(client.get(url).context["page"].object_list) == 16
+
+
+# partenaires/_statut.html before the badge became a tag (the lists no longer include it).
+ANCIEN_BADGE = (
+    "<span class=\"badge {% if statut == 'terminee' %}text-bg-success{% elif statut == 'refusee'"
+    " or statut == 'expiree' or statut == 'annulee' %}text-bg-secondary{% elif statut == "
+    "'acceptee' or statut == 'en_cours' %}text-bg-primary{% elif statut == 'envoyee' %}"
+    'text-bg-warning{% else %}text-bg-light border{% endif %} statut-{{ statut }}">'
+    "{{ libelle }}</span>"
+)
+
+
+def test_status_badge_tag_gives_the_former_include_markup():
+    from django.template import Context, Template
+
+    ancien = Template(ANCIEN_BADGE)
+    tag = Template("{% load partenaires_tags %}{% badge_statut statut libelle %}")
+    include = Template('{% include "partenaires/_statut.html" %}')
+    for statut, libelle in [*S.choices, ("", ""), ("x<y", "<b>")]:
+        contexte = Context({"statut": statut, "libelle": libelle})
+        attendu = ancien.render(contexte)
+        assert tag.render(contexte) == attendu
+        assert include.render(contexte) == attendu + "\n"
