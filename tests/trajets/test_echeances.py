@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
-from tests.trajets.factories import EtapeFactory, PiisFactory
+from tests.trajets.factories import EtapeFactory, PassageFactory, PiisFactory
 from trajets import services
 from trajets.models import EvaluationPiis, ObjectifPiis
 
@@ -71,3 +71,76 @@ def test_rows_escape_what_people_typed_and_keep_the_done_button(cpas_a, agent, c
     assert f'<span id="action-{etape.pk}"><button' in html
     assert f'hx-post="/trajets/etape/{etape.pk}/fait/"' in html
     assert f"{etape.date:%d/%m/%Y}" in html
+
+
+def _reference(user, date, horizon=30):
+    """Every item as the plain ORM gives it: each kind evaluated on its own, the need-to-know
+    rule as the ``visibles_par`` queryset (no CTE, no UNION, no window)."""
+    from beneficiaires.models import Beneficiaire
+    from trajets import delais, queries
+
+    visibles = Beneficiaire.objects.visibles_par(user).values("pk")
+    lignes = []
+    for qs in queries._requetes_echeances(
+        user, date + datetime.timedelta(days=horizon), date - delais.ALERTE_SIGNATURE, visibles
+    ):
+        lignes.extend(qs)
+    lignes.sort(key=lambda ligne: (ligne[0], ligne[1], ligne[6]))
+    return [(ligne[0], ligne[1], ligne[6], ligne[3]) for ligne in lignes]
+
+
+def test_items_match_a_plain_orm_version_and_keep_the_need_to_know_scope(
+    cpas_a, cpas_b, agent, make_user
+):
+    """The visible people computed once (a CTE) give exactly the rows of the plain ORM
+    querysets: a person neither referred nor in the agent's cellule drops out, even with
+    steps the agent wrote."""
+    from trajets import queries
+
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    collegue = make_user(Role.AGENT, cpas_a)
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    suivi = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Suivi")
+    cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Cellule")
+    PassageFactory(beneficiaire=cellule, phase="emploi", debut=today - 40 * jour)
+    parti = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Parti")
+    PassageFactory(beneficiaire=parti, phase="emploi", debut=today - 90 * jour, fin=today - jour)
+    ailleurs = BeneficiaireFactory(cpas=cpas_b, referent=agent, nom="Ailleurs")
+    attendus = {
+        EtapeFactory(
+            beneficiaire=suivi, auteur=agent, prochaine_action="a", echeance=today - 9 * jour
+        ).pk,
+        EtapeFactory(beneficiaire=suivi, auteur=collegue, prochaine_action="b", echeance=today).pk,
+        EtapeFactory(
+            beneficiaire=cellule, auteur=agent, prochaine_action="c", echeance=today + 5 * jour
+        ).pk,
+    }
+    EtapeFactory(
+        beneficiaire=suivi, auteur=agent, prochaine_action="loin", echeance=today + 31 * jour
+    )
+    EtapeFactory(beneficiaire=cellule, auteur=collegue, prochaine_action="d", echeance=today)
+    pas_vu = EtapeFactory(beneficiaire=parti, auteur=agent, prochaine_action="e", echeance=today)
+    EtapeFactory(beneficiaire=ailleurs, auteur=agent, prochaine_action="f", echeance=today)
+    fait = EtapeFactory(beneficiaire=suivi, auteur=agent, prochaine_action="g", echeance=today)
+    services.marquer_action_faite(fait)
+    brouillon = PiisFactory(beneficiaire=suivi, agent=agent, date_decision_ris=today - 200 * jour)
+    PiisFactory(beneficiaire=parti, agent=agent, date_decision_ris=today - 200 * jour)
+    PiisFactory(beneficiaire=suivi, agent=agent, date_decision_ris=today - 10 * jour)  # not yet
+
+    items = queries.mes_echeances(agent)
+    assert items and [(i.date, i.genre, i.objet_id, i.beneficiaire_id) for i in items] == (
+        _reference(agent, today)
+    )
+    actions = {i.objet_id for i in items if i.genre == "action"}
+    assert actions == attendus and pas_vu.pk not in actions
+    assert [i.objet_id for i in items if i.genre == "signature"] == [brouillon.pk]
+    par_statut = queries.echeances_par_statut(agent, limite=1)
+    assert par_statut["n_en_retard"] == len([i for i in items if i.date < today])
+    assert par_statut["n_a_venir"] == len([i for i in items if i.date >= today])
+    assert [i.objet_id for i in par_statut["en_retard"]] == [items[0].objet_id]
+    for user in (collegue, coordinateur):
+        assert [
+            (i.date, i.genre, i.objet_id, i.beneficiaire_id) for i in queries.mes_echeances(user)
+        ] == _reference(user, today)
+    assert queries.mes_echeances(make_user(Role.PARTENAIRE, cpas_a)) == []
