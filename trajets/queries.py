@@ -10,11 +10,8 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    CharField,
     Count,
-    DateField,
     Exists,
-    F,
     IntegerField,
     Max,
     OuterRef,
@@ -24,15 +21,16 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire, DroitAide
 from cpas_isp.models import libelle_bilingue
+from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
-from trajets.models.journal import Etape
+from trajets.models.journal import Etape, TypeEtape
 from trajets.models.phases import CELLULE_DE_PHASE, PassagePhase
 from trajets.models.piis import EvaluationPiis, Piis, StatutPiis
 
@@ -249,76 +247,65 @@ def register_echeances(source: SourceEcheances) -> SourceEcheances:
     return source
 
 
-def _requetes_echeances(user, jusqu_au, limite_alerte, visibles):
-    """The kinds of item due as querysets of the same columns (COLONNES_ECHEANCE), for the
-    people ``visibles`` (anything usable as ``beneficiaire__in``)."""
+def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tuple]:
+    """This app's three kinds of item due (next actions, PIIS evaluations, PIIS signatures),
+    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTE
+    ``_VISIBLES_CTE``. Plain SQL: building them with the ORM (five querysets of joins and
+    annotations) cost more than running them. tests/trajets/test_echeances.py compares them
+    with the ORM querysets they replace.
+
+    - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
+      people they refer;
+    - evaluations: PIIS evaluations not held, of signed PIIS, of people the user refers;
+    - signatures: first PIIS (not amendments) still in draft or proposed, of people the user
+      refers, from 2.5 months after the RIS decision; due 3 months after it (PostgreSQL's
+      month arithmetic clamps to the end of shorter months like relativedelta,
+      delais.signature_due_le)."""
     # The step type's label in the active language (as ListeReference.libelle).
-    libelle_type = "type__libelle_nl" if libelle_bilingue(False, True) else "type__libelle_fr"
-    actions = (
-        Etape.objects.for_user(user)
-        .actions_ouvertes()
-        .filter(echeance__lte=jusqu_au)
-        .filter(Q(auteur=user) | Q(beneficiaire__referent=user))
-        .filter(beneficiaire__in=visibles)
-        .annotate(
-            quand=F("echeance"),
-            genre=Value("action", output_field=CharField()),
-            libelle=Cast("prochaine_action", CharField()),
-            personne_id=F("beneficiaire_id"),
-            personne_nom=F("beneficiaire__nom"),
-            personne_prenom=F("beneficiaire__prenom"),
-            objet_id=F("pk"),
-            type_libelle=Cast(libelle_type, CharField()),
-            etape_date=F("date"),
-        )
-    )
-    evaluations = (
-        EvaluationPiis.objects.for_user(user)
-        .a_faire()
-        .filter(piis__statut=StatutPiis.SIGNE, date_prevue__lte=jusqu_au)
-        .filter(piis__beneficiaire__referent=user)  # who follows the person: the referent
-        .filter(piis__beneficiaire__in=visibles)
-        .annotate(
-            quand=F("date_prevue"),
-            genre=Value("evaluation", output_field=CharField()),
-            libelle=Value("", output_field=CharField()),
-            personne_id=F("piis__beneficiaire_id"),
-            personne_nom=F("piis__beneficiaire__nom"),
-            personne_prenom=F("piis__beneficiaire__prenom"),
-            objet_id=F("pk"),
-            type_libelle=Value("", output_field=CharField()),
-            etape_date=Value(None, output_field=DateField()),
-        )
-    )
-    # Due 3 months after the RIS decision: PostgreSQL's month arithmetic clamps to the end
-    # of shorter months like relativedelta (delais.signature_due_le).
-    signatures = (
-        Piis.objects.for_user(user)
-        .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
-        .filter(date_decision_ris__lte=limite_alerte)
-        .filter(beneficiaire__referent=user)
-        .filter(beneficiaire__in=visibles)
-        .annotate(
-            quand=RawSQL(
-                f"({Piis._meta.db_table}.date_decision_ris + make_interval(months => %s))::date",
-                [delais.MOIS_SIGNATURE],
-                output_field=DateField(),
-            ),
-            genre=Value("signature", output_field=CharField()),
-            libelle=Value("", output_field=CharField()),
-            personne_id=F("beneficiaire_id"),
-            personne_nom=F("beneficiaire__nom"),
-            personne_prenom=F("beneficiaire__prenom"),
-            objet_id=F("pk"),
-            type_libelle=Value("", output_field=CharField()),
-            etape_date=Value(None, output_field=DateField()),
-        )
-    )
-    autres = [src.requete(user, jusqu_au, visibles) for src in SOURCES_ECHEANCES.values()]
-    # No ORDER BY inside the UNION (the models' default orderings): the whole is sorted once.
+    libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
+    personne = Beneficiaire._meta.db_table
+    visibles = f"IN (SELECT id FROM {_VISIBLES_CTE})"
+    actions = f"""
+        SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
+               e.beneficiaire_id AS personne_id, b.nom AS personne_nom,
+               b.prenom AS personne_prenom, e.id AS objet_id,
+               t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date
+          FROM {Etape._meta.db_table} e
+          JOIN {personne} b ON b.id = e.beneficiaire_id
+          JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
+         WHERE e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
+           AND e.echeance <= %s AND (e.auteur_id = %s OR b.referent_id = %s)
+           AND e.beneficiaire_id {visibles}"""
+    evaluations = f"""
+        SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, b.nom, b.prenom, v.id,
+               '', NULL::date
+          FROM {EvaluationPiis._meta.db_table} v
+          JOIN {Piis._meta.db_table} p ON p.id = v.piis_id
+          JOIN {personne} b ON b.id = p.beneficiaire_id
+         WHERE v.cpas_id = %s AND v.date_tenue IS NULL AND v.date_prevue <= %s
+           AND p.statut = %s AND b.referent_id = %s AND p.beneficiaire_id {visibles}"""
+    signatures = f"""
+        SELECT (p.date_decision_ris + make_interval(months => %s))::date, 'signature', '',
+               p.beneficiaire_id, b.nom, b.prenom, p.id, '', NULL::date
+          FROM {Piis._meta.db_table} p
+          JOIN {personne} b ON b.id = p.beneficiaire_id
+         WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL AND p.statut IN (%s, %s)
+           AND p.date_decision_ris <= %s AND b.referent_id = %s
+           AND p.beneficiaire_id {visibles}"""
     return [
-        qs.order_by().values_list(*COLONNES_ECHEANCE)
-        for qs in (actions, evaluations, signatures, *autres)
+        (actions, [cpas_id, jusqu_au, user_id, user_id]),
+        (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value, user_id]),
+        (
+            signatures,
+            [
+                delais.MOIS_SIGNATURE,
+                cpas_id,
+                StatutPiis.BROUILLON.value,
+                StatutPiis.PROPOSE.value,
+                limite_alerte,
+                user_id,
+            ],
+        ),
     ]
 
 
@@ -341,9 +328,17 @@ def _union_echeances(user, date, horizon_jours):
     except EmptyResultSet:  # a role that sees nobody
         return None, []
     params = list(params)
-    visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
     parties = []
-    for qs in _requetes_echeances(user, jusqu_au, date - delais.ALERTE_SIGNATURE, visibles):
+    # visibles_par is empty without a current CPAS: here there is one.
+    cpas_id = current_membership(user).cpas_id
+    limite_alerte = date - delais.ALERTE_SIGNATURE
+    for sql, p in _sql_echeances_trajets(cpas_id, user.pk, jusqu_au, limite_alerte):
+        parties.append(f"({sql})")
+        params.extend(p)
+    # The other apps' kinds (ORM querysets), for the same people.
+    visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
+    for src in SOURCES_ECHEANCES.values():
+        qs = src.requete(user, jusqu_au, visibles).order_by().values_list(*COLONNES_ECHEANCE)
         try:
             sql, p = qs.query.sql_with_params()
         except EmptyResultSet:
