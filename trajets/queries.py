@@ -250,9 +250,9 @@ def register_echeances(source: SourceEcheances) -> SourceEcheances:
 def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tuple]:
     """This app's three kinds of item due (next actions, PIIS evaluations, PIIS signatures),
     each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTE
-    ``_VISIBLES_CTE``. Plain SQL: building them with the ORM (five querysets of joins and
-    annotations) cost more than running them. tests/trajets/test_echeances.py compares them
-    with the ORM querysets they replace.
+    ``_VISIBLES_CTE`` (joined to it: it has their names and referent). Plain SQL: building
+    them with the ORM (three querysets of joins and annotations) cost more than running them.
+    tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
       people they refer;
@@ -263,35 +263,31 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
       delais.signature_due_le)."""
     # The step type's label in the active language (as ListeReference.libelle).
     libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
-    personne = Beneficiaire._meta.db_table
-    visibles = f"IN (SELECT id FROM {_VISIBLES_CTE})"
     actions = f"""
         SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
                e.beneficiaire_id AS personne_id, b.nom AS personne_nom,
                b.prenom AS personne_prenom, e.id AS objet_id,
                t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date
           FROM {Etape._meta.db_table} e
-          JOIN {personne} b ON b.id = e.beneficiaire_id
+          JOIN {_VISIBLES_CTE} b ON b.id = e.beneficiaire_id
           JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
          WHERE e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
-           AND e.echeance <= %s AND (e.auteur_id = %s OR b.referent_id = %s)
-           AND e.beneficiaire_id {visibles}"""
+           AND e.echeance <= %s AND (e.auteur_id = %s OR b.referent_id = %s)"""
     evaluations = f"""
         SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, b.nom, b.prenom, v.id,
                '', NULL::date
           FROM {EvaluationPiis._meta.db_table} v
           JOIN {Piis._meta.db_table} p ON p.id = v.piis_id
-          JOIN {personne} b ON b.id = p.beneficiaire_id
+          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
          WHERE v.cpas_id = %s AND v.date_tenue IS NULL AND v.date_prevue <= %s
-           AND p.statut = %s AND b.referent_id = %s AND p.beneficiaire_id {visibles}"""
+           AND p.statut = %s AND b.referent_id = %s"""
     signatures = f"""
         SELECT (p.date_decision_ris + make_interval(months => %s))::date, 'signature', '',
                p.beneficiaire_id, b.nom, b.prenom, p.id, '', NULL::date
           FROM {Piis._meta.db_table} p
-          JOIN {personne} b ON b.id = p.beneficiaire_id
+          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
          WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL AND p.statut IN (%s, %s)
-           AND p.date_decision_ris <= %s AND b.referent_id = %s
-           AND p.beneficiaire_id {visibles}"""
+           AND p.date_decision_ris <= %s AND b.referent_id = %s"""
     return [
         (actions, [cpas_id, jusqu_au, user_id, user_id]),
         (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value, user_id]),
@@ -317,13 +313,16 @@ def _union_echeances(user, date, horizon_jours):
 
     Only people the user may see (need-to-know): a step written for someone who has since left
     the agent's caseload is no longer theirs to follow. That set is computed once, in a
-    materialized CTE that every kind reads (``IN (SELECT id FROM echeances_visibles)``):
-    inlined five times, PostgreSQL planned it per kind, once as a primary-key scan over every
-    person of every CPAS."""
+    materialized CTE with the columns the lines show, that this app's kinds join and the other
+    apps' read (``IN (SELECT id FROM echeances_visibles)``): inlined five times, PostgreSQL
+    planned it per kind, once as a primary-key scan over every person of every CPAS."""
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
     try:
         sql_visibles, params = (
-            Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
+            Beneficiaire.objects.visibles_par(user)
+            .order_by()
+            .values("pk", "nom", "prenom", "referent_id")
+            .query.sql_with_params()
         )
     except EmptyResultSet:  # a role that sees nobody
         return None, []
@@ -349,7 +348,7 @@ def _union_echeances(user, date, horizon_jours):
         return None, []
     colonnes = ", ".join(COLONNES_ECHEANCE)
     return (
-        f"WITH {_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles}) "
+        f"WITH {_VISIBLES_CTE}(id, nom, prenom, referent_id) AS MATERIALIZED ({sql_visibles}) "
         f"SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
         params,
     )
