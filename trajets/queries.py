@@ -432,13 +432,20 @@ def _actif_le(date, prefix=""):
     )
 
 
-def occupation_le(cpas_id, date) -> dict:
+def _pool_parmi(pools, date):
+    """``pool_le`` among the CPAS's pools already read (one per ``valable_du``)."""
+    return max((p for p in pools if p.valable_du <= date), key=lambda p: p.valable_du, default=None)
+
+
+def occupation_le(cpas_id, date, pools=None) -> dict:
+    """Posts occupied on ``date`` against the pool in force; ``pools``: the CPAS's pools when
+    the caller has read them already (no query for the pool)."""
     qs = ContratArticle60.objects.filter(cpas_id=cpas_id)
     counts = qs.aggregate(
         occupes=Count("id", filter=_actif_le(date)),
         occupes_es=Count("id", filter=_actif_le(date) & Q(economie_sociale=True)),
     )
-    pool = pool_le(cpas_id, date)
+    pool = pool_le(cpas_id, date) if pools is None else _pool_parmi(pools, date)
     counts["pool"] = pool
     counts["total"] = pool.postes_total if pool else None
     counts["total_es"] = pool.postes_economie_sociale if pool else None
@@ -452,7 +459,7 @@ def occupation_le(cpas_id, date) -> dict:
 A_CLOTURER_AFFICHES = 20
 
 
-def occupation_par_mois(cpas_id, debut: datetime.date, mois: int) -> list[dict]:
+def occupation_par_mois(cpas_id, debut: datetime.date, mois: int, pools=None) -> list[dict]:
     """Posts occupied on the first day of each month (one query), against the pool in force.
 
     Plain SQL over the months (an array) joined to the CPAS's contracts, the rule of
@@ -474,7 +481,9 @@ def occupation_par_mois(cpas_id, debut: datetime.date, mois: int) -> list[dict]:
             [dates, cpas_id],
         )
         values = {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
-    pools = list(PoolArticle60.objects.filter(cpas_id=cpas_id).order_by("valable_du"))
+    if pools is None:
+        pools = PoolArticle60.objects.filter(cpas_id=cpas_id)
+    pools = sorted(pools, key=lambda p: p.valable_du)
     rows = []
     for d in dates:
         pool = next((p for p in reversed(pools) if p.valable_du <= d), None)
@@ -524,11 +533,11 @@ def premiers_a_cloturer(cpas_id, date, limite=A_CLOTURER_AFFICHES) -> tuple[list
     return contrats, (contrats[0].nombre if contrats else 0)
 
 
-def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18) -> list[dict]:
+def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None) -> list[dict]:
     """The occupancy chart of the posts page: one bar per month (from ``mois_passes`` months
     ago), scaled to the highest count or pool, with the pool's level and whether it is ahead."""
     debut = aujourd_hui.replace(day=1) - relativedelta(months=mois_passes)
-    par_mois = occupation_par_mois(cpas_id, debut, mois)
+    par_mois = occupation_par_mois(cpas_id, debut, mois, pools)
     maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
     for i, r in enumerate(par_mois):
         r["hauteur"] = round(90 * r["occupes"] / maxi, 1)
