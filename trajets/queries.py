@@ -10,11 +10,8 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    CharField,
     Count,
-    DateField,
     Exists,
-    F,
     IntegerField,
     Max,
     OuterRef,
@@ -24,15 +21,16 @@ from django.db.models import (
     Window,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire, DroitAide
 from cpas_isp.models import libelle_bilingue
+from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
-from trajets.models.journal import Etape
+from trajets.models.journal import Etape, TypeEtape
 from trajets.models.phases import CELLULE_DE_PHASE, PassagePhase
 from trajets.models.piis import EvaluationPiis, Piis, StatutPiis
 
@@ -229,9 +227,10 @@ COLONNES_ECHEANCE = (
 class SourceEcheances:
     """A kind of item another app adds to "Mes échéances" (``register_echeances``):
     ``requete(user, jusqu_au, visibles)`` returns a queryset annotated with the columns of
-    COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles`` (a
-    values("pk") queryset); ``libelle(libelle, type_libelle)`` makes the line's text;
-    ``url_objet`` is the URL name of the object's page (reversed with its pk)."""
+    COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles`` (an
+    expression of their ids, to use as ``beneficiaire__in=visibles``);
+    ``libelle(libelle, type_libelle)`` makes the line's text; ``url_objet`` is the URL name
+    of the object's page (reversed with its pk)."""
 
     genre: str
     requete: Callable
@@ -248,94 +247,111 @@ def register_echeances(source: SourceEcheances) -> SourceEcheances:
     return source
 
 
-def _requetes_echeances(user, jusqu_au, limite_alerte):
-    """The three kinds of item due as querysets of the same columns (COLONNES_ECHEANCE)."""
-    # Only people the user may see (need-to-know): a step written for someone who has since
-    # left the agent's caseload is no longer theirs to follow.
-    visibles = Beneficiaire.objects.visibles_par(user).values("pk")
+def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tuple]:
+    """This app's three kinds of item due (next actions, PIIS evaluations, PIIS signatures),
+    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTE
+    ``_VISIBLES_CTE`` (joined to it: it has their names and referent). Plain SQL: building
+    them with the ORM (three querysets of joins and annotations) cost more than running them.
+    tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
+
+    - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
+      people they refer;
+    - evaluations: PIIS evaluations not held, of signed PIIS, of people the user refers;
+    - signatures: first PIIS (not amendments) still in draft or proposed, of people the user
+      refers, from 2.5 months after the RIS decision; due 3 months after it (PostgreSQL's
+      month arithmetic clamps to the end of shorter months like relativedelta,
+      delais.signature_due_le)."""
     # The step type's label in the active language (as ListeReference.libelle).
-    libelle_type = "type__libelle_nl" if libelle_bilingue(False, True) else "type__libelle_fr"
-    actions = (
-        Etape.objects.for_user(user)
-        .actions_ouvertes()
-        .filter(echeance__lte=jusqu_au)
-        .filter(Q(auteur=user) | Q(beneficiaire__referent=user))
-        .filter(beneficiaire__in=visibles)
-        .annotate(
-            quand=F("echeance"),
-            genre=Value("action", output_field=CharField()),
-            libelle=Cast("prochaine_action", CharField()),
-            personne_id=F("beneficiaire_id"),
-            personne_nom=F("beneficiaire__nom"),
-            personne_prenom=F("beneficiaire__prenom"),
-            objet_id=F("pk"),
-            type_libelle=Cast(libelle_type, CharField()),
-            etape_date=F("date"),
-        )
-    )
-    evaluations = (
-        EvaluationPiis.objects.for_user(user)
-        .a_faire()
-        .filter(piis__statut=StatutPiis.SIGNE, date_prevue__lte=jusqu_au)
-        .filter(piis__beneficiaire__referent=user)  # who follows the person: the referent
-        .filter(piis__beneficiaire__in=visibles)
-        .annotate(
-            quand=F("date_prevue"),
-            genre=Value("evaluation", output_field=CharField()),
-            libelle=Value("", output_field=CharField()),
-            personne_id=F("piis__beneficiaire_id"),
-            personne_nom=F("piis__beneficiaire__nom"),
-            personne_prenom=F("piis__beneficiaire__prenom"),
-            objet_id=F("pk"),
-            type_libelle=Value("", output_field=CharField()),
-            etape_date=Value(None, output_field=DateField()),
-        )
-    )
-    # Due 3 months after the RIS decision: PostgreSQL's month arithmetic clamps to the end
-    # of shorter months like relativedelta (delais.signature_due_le).
-    signatures = (
-        Piis.objects.for_user(user)
-        .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
-        .filter(date_decision_ris__lte=limite_alerte)
-        .filter(beneficiaire__referent=user)
-        .filter(beneficiaire__in=visibles)
-        .annotate(
-            quand=RawSQL(
-                f"({Piis._meta.db_table}.date_decision_ris + make_interval(months => %s))::date",
-                [delais.MOIS_SIGNATURE],
-                output_field=DateField(),
-            ),
-            genre=Value("signature", output_field=CharField()),
-            libelle=Value("", output_field=CharField()),
-            personne_id=F("beneficiaire_id"),
-            personne_nom=F("beneficiaire__nom"),
-            personne_prenom=F("beneficiaire__prenom"),
-            objet_id=F("pk"),
-            type_libelle=Value("", output_field=CharField()),
-            etape_date=Value(None, output_field=DateField()),
-        )
-    )
-    autres = [src.requete(user, jusqu_au, visibles) for src in SOURCES_ECHEANCES.values()]
+    libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
+    actions = f"""
+        SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
+               e.beneficiaire_id AS personne_id, b.nom AS personne_nom,
+               b.prenom AS personne_prenom, e.id AS objet_id,
+               t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date
+          FROM {Etape._meta.db_table} e
+          JOIN {_VISIBLES_CTE} b ON b.id = e.beneficiaire_id
+          JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
+         WHERE e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
+           AND e.echeance <= %s AND (e.auteur_id = %s OR b.referent_id = %s)"""
+    evaluations = f"""
+        SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, b.nom, b.prenom, v.id,
+               '', NULL::date
+          FROM {EvaluationPiis._meta.db_table} v
+          JOIN {Piis._meta.db_table} p ON p.id = v.piis_id
+          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
+         WHERE v.cpas_id = %s AND v.date_tenue IS NULL AND v.date_prevue <= %s
+           AND p.statut = %s AND b.referent_id = %s"""
+    signatures = f"""
+        SELECT (p.date_decision_ris + make_interval(months => %s))::date, 'signature', '',
+               p.beneficiaire_id, b.nom, b.prenom, p.id, '', NULL::date
+          FROM {Piis._meta.db_table} p
+          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
+         WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL AND p.statut IN (%s, %s)
+           AND p.date_decision_ris <= %s AND b.referent_id = %s"""
     return [
-        qs.values_list(*COLONNES_ECHEANCE) for qs in (actions, evaluations, signatures, *autres)
+        (actions, [cpas_id, jusqu_au, user_id, user_id]),
+        (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value, user_id]),
+        (
+            signatures,
+            [
+                delais.MOIS_SIGNATURE,
+                cpas_id,
+                StatutPiis.BROUILLON.value,
+                StatutPiis.PROPOSE.value,
+                limite_alerte,
+                user_id,
+            ],
+        ),
     ]
 
 
+_VISIBLES_CTE = "echeances_visibles"
+
+
 def _union_echeances(user, date, horizon_jours):
-    """The SQL (and params) of every item due, the three kinds in one UNION ALL."""
+    """The SQL (and params) of every item due, all kinds in one UNION ALL.
+
+    Only people the user may see (need-to-know): a step written for someone who has since left
+    the agent's caseload is no longer theirs to follow. That set is computed once, in a
+    materialized CTE with the columns the lines show, that this app's kinds join and the other
+    apps' read (``IN (SELECT id FROM echeances_visibles)``): inlined five times, PostgreSQL
+    planned it per kind, once as a primary-key scan over every person of every CPAS."""
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
-    parties, params = [], []
-    for qs in _requetes_echeances(user, jusqu_au, date - delais.ALERTE_SIGNATURE):
+    try:
+        sql_visibles, params = (
+            Beneficiaire.objects.visibles_par(user)
+            .order_by()
+            .values("pk", "nom", "prenom", "referent_id")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # a role that sees nobody
+        return None, []
+    params = list(params)
+    parties = []
+    # visibles_par is empty without a current CPAS: here there is one.
+    cpas_id = current_membership(user).cpas_id
+    limite_alerte = date - delais.ALERTE_SIGNATURE
+    for sql, p in _sql_echeances_trajets(cpas_id, user.pk, jusqu_au, limite_alerte):
+        parties.append(f"({sql})")
+        params.extend(p)
+    # The other apps' kinds (ORM querysets), for the same people.
+    visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
+    for src in SOURCES_ECHEANCES.values():
+        qs = src.requete(user, jusqu_au, visibles).order_by().values_list(*COLONNES_ECHEANCE)
         try:
             sql, p = qs.query.sql_with_params()
-        except EmptyResultSet:  # e.g. a role that follows nobody
+        except EmptyResultSet:
             continue
         parties.append(f"({sql})")
         params.extend(p)
     if not parties:
         return None, []
     colonnes = ", ".join(COLONNES_ECHEANCE)
-    return f"SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u", params
+    return (
+        f"WITH {_VISIBLES_CTE}(id, nom, prenom, referent_id) AS MATERIALIZED ({sql_visibles}) "
+        f"SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
+        params,
+    )
 
 
 def _echeance(ligne) -> Echeance:
@@ -416,13 +432,20 @@ def _actif_le(date, prefix=""):
     )
 
 
-def occupation_le(cpas_id, date) -> dict:
+def _pool_parmi(pools, date):
+    """``pool_le`` among the CPAS's pools already read (one per ``valable_du``)."""
+    return max((p for p in pools if p.valable_du <= date), key=lambda p: p.valable_du, default=None)
+
+
+def occupation_le(cpas_id, date, pools=None) -> dict:
+    """Posts occupied on ``date`` against the pool in force; ``pools``: the CPAS's pools when
+    the caller has read them already (no query for the pool)."""
     qs = ContratArticle60.objects.filter(cpas_id=cpas_id)
     counts = qs.aggregate(
         occupes=Count("id", filter=_actif_le(date)),
         occupes_es=Count("id", filter=_actif_le(date) & Q(economie_sociale=True)),
     )
-    pool = pool_le(cpas_id, date)
+    pool = pool_le(cpas_id, date) if pools is None else _pool_parmi(pools, date)
     counts["pool"] = pool
     counts["total"] = pool.postes_total if pool else None
     counts["total_es"] = pool.postes_economie_sociale if pool else None
@@ -436,7 +459,7 @@ def occupation_le(cpas_id, date) -> dict:
 A_CLOTURER_AFFICHES = 20
 
 
-def occupation_par_mois(cpas_id, debut: datetime.date, mois: int) -> list[dict]:
+def occupation_par_mois(cpas_id, debut: datetime.date, mois: int, pools=None) -> list[dict]:
     """Posts occupied on the first day of each month (one query), against the pool in force.
 
     Plain SQL over the months (an array) joined to the CPAS's contracts, the rule of
@@ -458,7 +481,9 @@ def occupation_par_mois(cpas_id, debut: datetime.date, mois: int) -> list[dict]:
             [dates, cpas_id],
         )
         values = {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
-    pools = list(PoolArticle60.objects.filter(cpas_id=cpas_id).order_by("valable_du"))
+    if pools is None:
+        pools = PoolArticle60.objects.filter(cpas_id=cpas_id)
+    pools = sorted(pools, key=lambda p: p.valable_du)
     rows = []
     for d in dates:
         pool = next((p for p in reversed(pools) if p.valable_du <= d), None)
@@ -508,11 +533,11 @@ def premiers_a_cloturer(cpas_id, date, limite=A_CLOTURER_AFFICHES) -> tuple[list
     return contrats, (contrats[0].nombre if contrats else 0)
 
 
-def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18) -> list[dict]:
+def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None) -> list[dict]:
     """The occupancy chart of the posts page: one bar per month (from ``mois_passes`` months
     ago), scaled to the highest count or pool, with the pool's level and whether it is ahead."""
     debut = aujourd_hui.replace(day=1) - relativedelta(months=mois_passes)
-    par_mois = occupation_par_mois(cpas_id, debut, mois)
+    par_mois = occupation_par_mois(cpas_id, debut, mois, pools)
     maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
     for i, r in enumerate(par_mois):
         r["hauteur"] = round(90 * r["occupes"] / maxi, 1)

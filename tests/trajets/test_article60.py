@@ -17,6 +17,7 @@ from trajets.models import (
 )
 
 D = datetime.date
+J = datetime.timedelta(days=1)
 
 
 def regles():
@@ -245,7 +246,7 @@ def test_occupancy_page_query_count_does_not_grow(
     ajouter(1)
     client = client_for(coordinateur)
     client.get("/trajets/article60/")
-    with django_assert_max_num_queries(40) as ctx:
+    with django_assert_max_num_queries(12) as ctx:  # 14 before the pools were read once
         client.get("/trajets/article60/")
     avant = len(ctx.captured_queries)
     ajouter(8)
@@ -303,3 +304,28 @@ def test_contracts_list_filters_by_date_and_shows_a_bad_date_as_a_field_error(
     assert response.status_code == 200
     assert "Saisissez une date valide." in response.content.decode()
     assert "Commis de cuisine" not in response.content.decode()  # today, social economy only
+
+
+def test_occupancy_with_the_pools_read_once_matches_the_pool_queries(
+    cpas_a, cpas_b, make_user, client_for
+):
+    """The occupancy page reads the CPAS's pools once and picks the pool in force itself:
+    same pool as ``pool_le`` on every date (before the first pool, between two, a future one),
+    another CPAS's pools ignored."""
+    today = timezone.localdate()
+    for valable_du, total in ((D(2024, 1, 1), 5), (today.replace(day=1), 7), (today + 45 * J, 9)):
+        PoolArticle60.objects.create(cpas=cpas_a, valable_du=valable_du, postes_total=total)
+    PoolArticle60.objects.create(cpas=cpas_b, valable_du=D(2023, 1, 1), postes_total=99)
+    ContratFactory(beneficiaire__cpas=cpas_a, debut=today - 100 * J, fin_prevue=today + 30 * J)
+    pools = list(PoolArticle60.objects.filter(cpas=cpas_a).order_by("-valable_du"))
+    for date in (D(2023, 6, 1), D(2024, 1, 1), today - J, today, today + 45 * J, today + 400 * J):
+        assert queries.occupation_le(cpas_a.pk, date, pools) == queries.occupation_le(
+            cpas_a.pk, date
+        )
+    assert queries.barres_occupation(cpas_a.pk, today, pools=pools) == (
+        queries.barres_occupation(cpas_a.pk, today)
+    )
+    page = client_for(make_user(Role.COORDINATEUR, cpas_a)).get("/trajets/article60/")
+    assert page.context["occupation"] == queries.occupation_le(cpas_a.pk, today)
+    assert page.context["par_mois"] == queries.barres_occupation(cpas_a.pk, today)
+    assert page.context["pools"] == pools

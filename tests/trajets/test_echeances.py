@@ -3,13 +3,19 @@
 import datetime
 
 import pytest
+from django.db.models import CharField, DateField, F, Q, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from cpas_isp.models import Role
+from beneficiaires.models import Beneficiaire
+from cpas_isp.models import Role, libelle_bilingue
 from tests.beneficiaires.factories import BeneficiaireFactory
-from tests.trajets.factories import EtapeFactory, PiisFactory
-from trajets import services
+from tests.trajets.factories import EtapeFactory, PassageFactory, PiisFactory
+from trajets import delais, queries, services
 from trajets.models import EvaluationPiis, ObjectifPiis
+from trajets.models.journal import Etape
+from trajets.models.piis import Piis, StatutPiis
 
 D = datetime.date
 
@@ -71,3 +77,167 @@ def test_rows_escape_what_people_typed_and_keep_the_done_button(cpas_a, agent, c
     assert f'<span id="action-{etape.pk}"><button' in html
     assert f'hx-post="/trajets/etape/{etape.pk}/fait/"' in html
     assert f"{etape.date:%d/%m/%Y}" in html
+
+
+def _requetes_orm(user, jusqu_au, limite_alerte, visibles):
+    """The ORM querysets the SQL of ``queries._sql_echeances_trajets`` replaced (as they were),
+    with the other apps' kinds."""
+    # The step type's label in the active language (as ListeReference.libelle).
+    libelle_type = "type__libelle_nl" if libelle_bilingue(False, True) else "type__libelle_fr"
+    actions = (
+        Etape.objects.for_user(user)
+        .actions_ouvertes()
+        .filter(echeance__lte=jusqu_au)
+        .filter(Q(auteur=user) | Q(beneficiaire__referent=user))
+        .filter(beneficiaire__in=visibles)
+        .annotate(
+            quand=F("echeance"),
+            genre=Value("action", output_field=CharField()),
+            libelle=Cast("prochaine_action", CharField()),
+            personne_id=F("beneficiaire_id"),
+            personne_nom=F("beneficiaire__nom"),
+            personne_prenom=F("beneficiaire__prenom"),
+            objet_id=F("pk"),
+            type_libelle=Cast(libelle_type, CharField()),
+            etape_date=F("date"),
+        )
+    )
+    evaluations = (
+        EvaluationPiis.objects.for_user(user)
+        .a_faire()
+        .filter(piis__statut=StatutPiis.SIGNE, date_prevue__lte=jusqu_au)
+        .filter(piis__beneficiaire__referent=user)  # who follows the person: the referent
+        .filter(piis__beneficiaire__in=visibles)
+        .annotate(
+            quand=F("date_prevue"),
+            genre=Value("evaluation", output_field=CharField()),
+            libelle=Value("", output_field=CharField()),
+            personne_id=F("piis__beneficiaire_id"),
+            personne_nom=F("piis__beneficiaire__nom"),
+            personne_prenom=F("piis__beneficiaire__prenom"),
+            objet_id=F("pk"),
+            type_libelle=Value("", output_field=CharField()),
+            etape_date=Value(None, output_field=DateField()),
+        )
+    )
+    # Due 3 months after the RIS decision: PostgreSQL's month arithmetic clamps to the end
+    # of shorter months like relativedelta (delais.signature_due_le).
+    signatures = (
+        Piis.objects.for_user(user)
+        .filter(statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE], avenant_de__isnull=True)
+        .filter(date_decision_ris__lte=limite_alerte)
+        .filter(beneficiaire__referent=user)
+        .filter(beneficiaire__in=visibles)
+        .annotate(
+            quand=RawSQL(
+                f"({Piis._meta.db_table}.date_decision_ris + make_interval(months => %s))::date",
+                [delais.MOIS_SIGNATURE],
+                output_field=DateField(),
+            ),
+            genre=Value("signature", output_field=CharField()),
+            libelle=Value("", output_field=CharField()),
+            personne_id=F("beneficiaire_id"),
+            personne_nom=F("beneficiaire__nom"),
+            personne_prenom=F("beneficiaire__prenom"),
+            objet_id=F("pk"),
+            type_libelle=Value("", output_field=CharField()),
+            etape_date=Value(None, output_field=DateField()),
+        )
+    )
+    autres = [src.requete(user, jusqu_au, visibles) for src in queries.SOURCES_ECHEANCES.values()]
+    # No ORDER BY inside the UNION (the models' default orderings): the whole is sorted once.
+    return [
+        qs.order_by().values_list(*queries.COLONNES_ECHEANCE)
+        for qs in (actions, evaluations, signatures, *autres)
+    ]
+
+
+def _reference(user, date, horizon=30):
+    """Every item as the plain ORM gives it: each kind evaluated on its own, the need-to-know
+    rule as the ``visibles_par`` queryset (no CTE, no UNION, no window, no SQL by hand)."""
+    visibles = Beneficiaire.objects.visibles_par(user).values("pk")
+    lignes = []
+    for qs in _requetes_orm(
+        user, date + datetime.timedelta(days=horizon), date - delais.ALERTE_SIGNATURE, visibles
+    ):
+        lignes.extend(qs)
+    lignes.sort(key=lambda ligne: (ligne[0], ligne[1], ligne[6]))
+    return lignes
+
+
+def _lignes(items):
+    """The items back in the columns of COLONNES_ECHEANCE (as the reference gives them)."""
+    return [
+        (
+            i.date,
+            i.genre,
+            i.libelle,
+            i.beneficiaire_id,
+            i.personne,
+            i.objet_id,
+            i.type_libelle,
+            i.etape_date,
+        )
+        for i in items
+    ]
+
+
+def _attendu(lignes):
+    return [queries._echeance(ligne) for ligne in lignes]
+
+
+def test_items_match_a_plain_orm_version_and_keep_the_need_to_know_scope(
+    cpas_a, cpas_b, agent, make_user
+):
+    """The SQL by hand and the visible people computed once (a CTE) give exactly the rows of
+    the plain ORM querysets, every column: a person neither referred nor in the agent's
+    cellule drops out, even with steps the agent wrote."""
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    collegue = make_user(Role.AGENT, cpas_a)
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    suivi = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Suivi")
+    cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Cellule")
+    PassageFactory(beneficiaire=cellule, phase="emploi", debut=today - 40 * jour)
+    parti = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Parti")
+    PassageFactory(beneficiaire=parti, phase="emploi", debut=today - 90 * jour, fin=today - jour)
+    ailleurs = BeneficiaireFactory(cpas=cpas_b, referent=agent, nom="Ailleurs")
+    attendus = {
+        EtapeFactory(
+            beneficiaire=suivi, auteur=agent, prochaine_action="a", echeance=today - 9 * jour
+        ).pk,
+        EtapeFactory(beneficiaire=suivi, auteur=collegue, prochaine_action="b", echeance=today).pk,
+        EtapeFactory(
+            beneficiaire=cellule, auteur=agent, prochaine_action="c", echeance=today + 5 * jour
+        ).pk,
+    }
+    EtapeFactory(
+        beneficiaire=suivi, auteur=agent, prochaine_action="loin", echeance=today + 31 * jour
+    )
+    EtapeFactory(beneficiaire=cellule, auteur=collegue, prochaine_action="d", echeance=today)
+    pas_vu = EtapeFactory(beneficiaire=parti, auteur=agent, prochaine_action="e", echeance=today)
+    EtapeFactory(beneficiaire=ailleurs, auteur=agent, prochaine_action="f", echeance=today)
+    fait = EtapeFactory(beneficiaire=suivi, auteur=agent, prochaine_action="g", echeance=today)
+    services.marquer_action_faite(fait)
+    brouillon = PiisFactory(beneficiaire=suivi, agent=agent, date_decision_ris=today - 200 * jour)
+    PiisFactory(beneficiaire=parti, agent=agent, date_decision_ris=today - 200 * jour)
+    PiisFactory(beneficiaire=suivi, agent=agent, date_decision_ris=today - 10 * jour)  # not yet
+    for personne, auteur in ((suivi, agent), (cellule, collegue)):
+        piis = PiisFactory(beneficiaire=personne, agent=auteur)
+        ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Objectif")
+        piis = services.proposer_piis(piis, D(2023, 11, 20), auteur)
+        services.signer_piis(piis, D(2023, 11, 30), auteur, fin=D(2024, 11, 29))
+
+    items = queries.mes_echeances(agent)
+    assert items and _lignes(items) == _lignes(_attendu(_reference(agent, today)))
+    actions = {i.objet_id for i in items if i.genre == "action"}
+    assert actions == attendus and pas_vu.pk not in actions
+    assert [i.objet_id for i in items if i.genre == "signature"] == [brouillon.pk]
+    assert len([i for i in items if i.genre == "evaluation"]) == 4  # suivi's, not cellule's
+    par_statut = queries.echeances_par_statut(agent, limite=1)
+    assert par_statut["n_en_retard"] == len([i for i in items if i.date < today])
+    assert par_statut["n_a_venir"] == len([i for i in items if i.date >= today])
+    assert [i.objet_id for i in par_statut["en_retard"]] == [items[0].objet_id]
+    for user in (collegue, coordinateur):
+        assert _lignes(queries.mes_echeances(user)) == _lignes(_attendu(_reference(user, today)))
+    assert queries.mes_echeances(make_user(Role.PARTENAIRE, cpas_a)) == []

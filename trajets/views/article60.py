@@ -155,18 +155,20 @@ def occupation(request):
     finissant = list(queries.contrats_finissant(cpas.pk, today))
     a_cloturer, nombre_a_cloturer = queries.premiers_a_cloturer(cpas.pk, today)
     _nommer_visibles(request, finissant + a_cloturer)
-    par_mois = queries.barres_occupation(cpas.pk, today)
+    # The CPAS's pools read once: the list, today's pool and the months' pools.
+    pools = list(PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"))
+    par_mois = queries.barres_occupation(cpas.pk, today, pools=pools)
     return render(
         request,
         "trajets/occupation.html",
         {
-            "occupation": queries.occupation_le(cpas.pk, today),
+            "occupation": queries.occupation_le(cpas.pk, today, pools),
             "par_mois": par_mois,
             "largeur_svg": len(par_mois) * 10,
             "finissant": finissant,
             "a_cloturer": a_cloturer,
             "nombre_a_cloturer": nombre_a_cloturer,
-            "pools": PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"),
+            "pools": pools,
             "pool_form": pool_form,
             "aujourd_hui": today,
             "jours": queries.JOURS_FIN_PROCHE,

@@ -52,7 +52,14 @@ def file_cellule(request, code):
     filtres = FileCelluleFiltre(request.GET)
     filtre = filtres.valeurs().get("filtre", "")
     today = timezone.localdate()
-    page = paginer(request, queries.file_cellule(request.user, cellule, today, filtre))
+    compteurs = queries.compteurs_file(request.user, cellule, today)
+    # The counters already count the rows of these filters: no second COUNT for the paginator.
+    nombre = {"": "total", "nouveaux": "nouveaux", "retard": "retard"}.get(filtre)
+    page = paginer(
+        request,
+        queries.file_cellule(request.user, cellule, today, filtre),
+        nombre=compteurs[nombre] if nombre else None,
+    )
     journaliser_liste(request, page.object_list)  # stays: their people (page loaded once)
     return render(
         request,
@@ -61,7 +68,7 @@ def file_cellule(request, code):
             "cellule": cellule,
             "page": page,
             "filtre": filtre,
-            "compteurs": queries.compteurs_file(request.user, cellule, today),
+            "compteurs": compteurs,
             "aujourd_hui": today,
             "nouveau_depuis": today - datetime.timedelta(days=queries.JOURS_NOUVEAU),
         },

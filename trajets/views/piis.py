@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
 from django.forms.utils import ErrorDict
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -203,6 +204,18 @@ def piis_detail(request, piis_pk):
     journaliser_acces(request, piis.beneficiaire)
     today = timezone.localdate()
     version = {"version": piis.version}
+    # Read once for the table and for conformite_evaluations (piis.evaluations.all()); one
+    # PIIS: its model ordering ("piis" first, then the PIIS's own ordering, two joins) is
+    # (date_prevue, id).
+    prefetch_related_objects(
+        [piis],
+        Prefetch(
+            "evaluations",
+            queryset=EvaluationPiis.objects.select_related("auteur")
+            .prefetch_related("appreciations__objectif")
+            .order_by("date_prevue", "id"),
+        ),
+    )
     return render(
         request,
         "trajets/piis_detail.html",
@@ -211,9 +224,7 @@ def piis_detail(request, piis_pk):
             "piis": piis,
             "objectifs": piis.objectifs.all(),
             "tiers": piis.engagements_tiers.select_related("partenaire"),
-            "evaluations": piis.evaluations.select_related("auteur").prefetch_related(
-                "appreciations__objectif"
-            ),
+            "evaluations": piis.evaluations.all(),
             "avenants": piis.avenants.all(),
             "etat_signature": delais.etat_signature(
                 piis.date_decision_ris, piis.date_signature, today
