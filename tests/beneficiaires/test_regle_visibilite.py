@@ -14,10 +14,14 @@ from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
 from cpas_isp.models import Role
 from cpas_isp.tenancy import current_membership
-from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.beneficiaires.helpers import LISTE, detail_url
 from tests.trajets.factories import PassageFactory
 from trajets import queries as trajets_queries
 from trajets.models import PassagePhase
+
+# Registered by the apps at start-up, before this suite's autouse fixture sets them aside.
+EXTENSIONS_REELLES = list(hooks._caseload)
 
 
 def regle_simple(user):
@@ -133,3 +137,44 @@ def test_union_rule_with_two_filters(monde, monkeypatch):
         assert set(
             Beneficiaire.objects.visibles_par(user).values_list("pk", flat=True)
         ) == regle_simple(user), user
+
+
+# --- "Mes dossiers" of an agent with a cellule ---------------------------------------------------
+
+
+@pytest.fixture
+def hooks_trajets(monkeypatch, filtre_trajets):
+    """The caseload extensions registered at start-up (trajets' phase column)."""
+    monkeypatch.setattr(hooks, "_caseload", EXTENSIONS_REELLES)
+
+
+def test_agent_caseload_rows_and_fixed_query_count(
+    cpas_a, make_user, client_for, requetes_de_la_page, hooks_trajets
+):
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    debut = timezone.localdate() - datetime.timedelta(days=30)
+    cache = BeneficiaireFactory(cpas=cpas_a, nom="Cache")  # neither referred nor in the cellule
+
+    def ajouter(n):
+        for i in range(n):
+            b = BeneficiaireFactory(cpas=cpas_a, referent=agent if i % 2 else None)
+            if not i % 2:
+                PassageFactory(beneficiaire=b, phase="emploi", debut=debut)
+            DroitFactory(beneficiaire=b, debut=datetime.date(2020, 1, 1), fin=debut)
+            DroitFactory(beneficiaire=b, debut=debut + datetime.timedelta(days=1), type="RIS")
+
+    ajouter(2)
+    client = client_for(agent)
+    client.get(LISTE)
+    avant = len(requetes_de_la_page(client, LISTE, plafond=11))
+    ajouter(6)
+    assert len(requetes_de_la_page(client, LISTE, plafond=11)) == avant
+    assert len(requetes_de_la_page(client, LISTE, {"q": "a"}, plafond=11)) == avant
+    body = client.get(LISTE).content.decode()
+    visibles = Beneficiaire.objects.visibles_par(agent)
+    assert visibles.count() == 8 and "8 dossiers" in body
+    for b in visibles:
+        assert f'href="{detail_url(b)}"' in body
+    assert detail_url(cache) not in body
+    # The current right is the one started last (the ended one is not shown).
+    assert body.count("depuis " + (debut + datetime.timedelta(days=1)).strftime("%d/%m/%Y")) == 8
