@@ -12,7 +12,7 @@ from beneficiaires import hooks
 from beneficiaires.models import Beneficiaire
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
-from cpas_isp.models import Role
+from cpas_isp.models import Cellule, Role
 from cpas_isp.tenancy import current_membership
 from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
 from tests.beneficiaires.helpers import LISTE, detail_url
@@ -48,11 +48,15 @@ def monde(cpas_a, cpas_b, make_user):
     collegue = make_user(Role.AGENT, cpas_a, cellule="alpha")
     sans_cellule = make_user(Role.AGENT, cpas_a)
     agent_b = make_user(Role.AGENT, cpas_b, cellule="emploi")
+    # A cellule a CPAS added, serving no phase: only the people the agent refers.
+    accueil = Cellule.objects.create(cpas=cpas_a, code="accueil", nom_fr="Accueil", ordre=9)
+    agent_accueil = make_user(Role.AGENT, cpas_a, cellule=accueil)
     users = [
         agent,
         collegue,
         sans_cellule,
         agent_b,
+        agent_accueil,
         make_user(Role.COORDINATEUR, cpas_a),
         make_user(Role.DIRECTEUR, cpas_a),
         make_user(Role.PARTENAIRE, cpas_a),
@@ -75,6 +79,7 @@ def monde(cpas_a, cpas_b, make_user):
     personne(passages=[("emploi", debut, hier), ("alpha", aujourd_hui, None)])  # moved on
     personne(passages=[("alpha", debut, None)])  # another cellule
     personne(referent=sans_cellule)
+    personne(referent=agent_accueil, passages=[("alpha", debut, None)])
     personne(referent=agent, passages=[("alpha", debut, None)], cpas=cpas_a)
     personne()  # nobody's
     personne(cpas=cpas_b, passages=[("emploi", debut, None)])  # another CPAS
