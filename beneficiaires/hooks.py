@@ -50,6 +50,8 @@ _sections: list[Callable] = []
 _actions: list[Callable] = []
 _caseload: list[CaseloadExtension] = []
 _cellule_filters: list[Callable] = []
+# Filter -> its ids function (``register_cellule_filter(func, personnes=...)``).
+_cellule_personnes: dict[Callable, Callable] = {}
 _donnees_personnelles: list[Callable] = []
 _reattributions: list[Callable] = []
 _clotures: list[Callable] = []
@@ -185,8 +187,13 @@ def caseload_extensions() -> list[CaseloadExtension]:
     return list(_caseload)
 
 
-def register_cellule_filter(func):
+def register_cellule_filter(func, personnes=None):
+    """``personnes(cellule)``, optional: the same people as ``func`` finds, as a one-column
+    values queryset of person ids read without the person table (usable in ``pk__in`` and in a
+    union): what the need-to-know rule unions with the people an agent refers."""
     _cellule_filters.append(func)
+    if personnes is not None:
+        _cellule_personnes[func] = personnes
     return func
 
 
@@ -204,6 +211,18 @@ def filtrer_par_cellule(queryset, cellule):
     for func in _cellule_filters:
         condition |= Q(pk__in=func(queryset, cellule).values("pk"))
     return queryset.filter(condition)
+
+
+def ids_de_cellule(base, cellule) -> list:
+    """One-column values querysets of person ids whose union holds the people of ``base``
+    currently in ``cellule`` (maybe people outside ``base`` too: the caller keeps its own
+    conditions): a filter's ids function when registered, else the filter applied to ``base``."""
+    return [
+        _cellule_personnes[func](cellule)
+        if func in _cellule_personnes
+        else func(base, cellule).order_by().values("pk")
+        for func in _cellule_filters
+    ]
 
 
 def register_donnees_personnelles(func):

@@ -200,7 +200,9 @@ def register():
             sort={"phase": "phase_courante", "derniere_etape": "derniere_etape"},
         )
     )
-    hooks.register_cellule_filter(queries.filtrer_par_cellule)
+    hooks.register_cellule_filter(
+        queries.filtrer_par_cellule, personnes=queries.personnes_de_cellule
+    )
     dossier.register()  # who follows the person, closing the file
 
 

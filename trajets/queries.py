@@ -42,16 +42,22 @@ def phases_de_cellule(cellule) -> list[str]:
     return [phase for phase, code in CELLULE_DE_PHASE.items() if code == cellule.code]
 
 
+def personnes_de_cellule(cellule, date=None):
+    """Ids (values queryset) of the people whose stay running on ``date`` (today) is in a phase
+    served by ``cellule``: the ids function registered with ``filtrer_par_cellule``."""
+    date = date or timezone.localdate()
+    return (
+        PassagePhase.objects.filter(cpas_id=cellule.cpas_id, phase__in=phases_de_cellule(cellule))
+        .en_cours_le(date)
+        .order_by()
+        .values("beneficiaire_id")
+    )
+
+
 def filtrer_par_cellule(queryset, cellule, date=None):
     """People of ``queryset`` whose stay running today is in a phase served by ``cellule``
     (registered as beneficiaires' cellule filter)."""
-    date = date or timezone.localdate()
-    passages = (
-        PassagePhase.objects.filter(cpas_id=cellule.cpas_id, phase__in=phases_de_cellule(cellule))
-        .en_cours_le(date)
-        .values("beneficiaire_id")
-    )
-    return queryset.filter(pk__in=passages)
+    return queryset.filter(pk__in=personnes_de_cellule(cellule, date))
 
 
 # --- Annotations reused by the caseload and the queues --------------------------------------

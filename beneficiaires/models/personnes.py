@@ -74,14 +74,20 @@ class BeneficiaireQuerySet(TenantQuerySet):
             return qs.none()
         if p.peut_voir_tous_les_dossiers(user):
             return qs
-        condition = Q(referent=user)
         membership = current_membership(user)
-        if membership.cellule_id and hooks.cellule_filter_registered():
-            dans_cellule = hooks.filtrer_par_cellule(
-                Beneficiaire.objects.filter(cpas_id=membership.cpas_id), membership.cellule
-            )
-            condition |= Q(pk__in=dans_cellule.values("pk"))
-        return qs.filter(condition)
+        if not (membership.cellule_id and hooks.cellule_filter_registered()):
+            return qs.filter(referent=user)
+        # "referent = me OR pk IN (my cellule)" is planned as a scan of every person of the
+        # table filtered row by row; "pk IN (people I refer UNION ALL people of my cellule)"
+        # reads both small sets through their indexes (same people: the CPAS condition stays
+        # outside). UNION ALL, not UNION: when the rule is the inner side of a nested loop
+        # (Mes échéances), Postgres pushes the outer person into each branch's index instead of
+        # rescanning the whole de-duplicated set for each outer row; IN ignores the duplicates.
+        mes_dossiers = Beneficiaire.objects.filter(cpas_id=membership.cpas_id, referent=user)
+        dans_cellule = hooks.ids_de_cellule(
+            Beneficiaire.objects.filter(cpas_id=membership.cpas_id), membership.cellule
+        )
+        return qs.filter(pk__in=mes_dossiers.order_by().values("pk").union(*dans_cellule, all=True))
 
 
 class Unaccent(Func):

@@ -78,8 +78,11 @@ def liste(request):
         journaliser_liste(request, qs.values_list("pk", flat=True))
         return exports.exporter_liste(request, qs, fmt)
     page = paginer(request, qs, tailles=TAILLES_PAGE)
+    # Each row's link from one reversed URL (not one reverse() per row).
+    modele_fiche = reverse("beneficiaires:detail", kwargs={"pk": 918273645})
     for b in page.object_list:
         b.groupes = queries.groupes_de(b)
+        b.url_fiche = modele_fiche.replace("918273645", str(b.pk))
     journaliser_liste(request, [b.pk for b in page.object_list])
     extensions = hooks.caseload_extensions()
     freins = Frein.objects.for_user(request.user).filter(actif=True)
