@@ -319,17 +319,20 @@ class Flux:
         return total
 
 
+# One pass over the CPAS's stays (each gives its entry and its exit, kept when in the period):
+# a UNION of two scans made Postgres plan a parallel append whose workers cost more than the
+# scan of a CPAS's few thousand stays.
 SQL_FLUX = """
-SELECT 'entree', date_trunc('month', pp.debut)::date, pp.phase, '', count(*)
-FROM {passage} pp
-WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut BETWEEN %(debut)s AND %(fin)s {filtre}
-GROUP BY 2, 3
-UNION ALL
-SELECT 'sortie', date_trunc('month', pp.fin)::date, pp.phase, coalesce(ms.classe, ''), count(*)
+SELECT s.sens, date_trunc('month', s.jour)::date, pp.phase, s.classe, count(*)
 FROM {passage} pp
 LEFT JOIN {motif} ms ON ms.id = pp.motif_sortie_id
-WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.fin BETWEEN %(debut)s AND %(fin)s {filtre}
-GROUP BY 2, 3, 4
+CROSS JOIN LATERAL (
+    VALUES ('entree', pp.debut, ''), ('sortie', pp.fin, coalesce(ms.classe, ''))
+) AS s (sens, jour, classe)
+WHERE pp.cpas_id = ANY(%(cpas)s)
+  AND (pp.debut BETWEEN %(debut)s AND %(fin)s OR pp.fin BETWEEN %(debut)s AND %(fin)s)
+  AND s.jour BETWEEN %(debut)s AND %(fin)s {filtre}
+GROUP BY 1, 2, 3, 4
 """
 
 
