@@ -6,6 +6,7 @@ than its person's, the cellule and agent filters."""
 import datetime
 import random
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
@@ -119,3 +120,16 @@ def test_flux_matches_the_orm(histoire):
                 fin_mois = fin.replace(day=1)
                 assert flux.mois[-1].mois == fin_mois
                 assert _flux_sql(flux) == _flux_orm(ids, debut, fin, phases, agent)
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl", "en"])
+def test_quick_number_format_is_django_s(langue):
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    from rapports.templatetags.rapports_tags import _nombre
+
+    valeurs = [0, 1, -1, 999, 1000, -1000, 12345, 999999, 1000000, -1234567, 10**12 + 7]
+    with translation.override(langue):
+        for v in [*valeurs, 1.5, Decimal("1234.50")]:
+            assert _nombre(v) == number_format(v, force_grouping=True), v
