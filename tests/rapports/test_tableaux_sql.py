@@ -133,3 +133,32 @@ def test_quick_number_format_is_django_s(langue):
     with translation.override(langue):
         for v in [*valeurs, 1.5, Decimal("1234.50")]:
             assert _nombre(v) == number_format(v, force_grouping=True), v
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+@pytest.mark.parametrize("liens", [None, {"du": "2025-01", "au": "2025-12", "agent": 7}])
+def test_row_of_figures_is_the_figures_one_by_one(langue, liens):
+    """``cellules_nombres`` gives the cells ``lien_nombre`` gives, the row's key in its place
+    among the parameters (``phase=None``) or last."""
+    from django.utils import translation
+
+    from rapports.templatetags.rapports_tags import cellules_nombres, lien_nombre
+
+    valeurs = {"alpha": 0, "emploi": 1234, "article60": 7, "facilitateur": None}
+    cles = ["facilitateur", "alpha", "emploi", "article60", "absente"]
+    date = D(2025, 6, 30)
+    with translation.override(langue):
+        ligne = cellules_nombres(
+            valeurs, cles, liens, "charge", "phase", date=date, phase=None, x=3
+        )
+        attendu = "".join(
+            f"<td>{lien_nombre(valeurs.get(c, ''), liens, 'charge', date=date, phase=c, x=3)}</td>"
+            for c in cles
+        )
+        assert ligne == attendu
+        ligne = cellules_nombres(valeurs, cles, liens, "phase", "phase", date=date)
+        attendu = "".join(
+            f"<td>{lien_nombre(valeurs.get(c, ''), liens, 'phase', date=date, phase=c)}</td>"
+            for c in cles
+        )
+        assert ligne == attendu
