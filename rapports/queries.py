@@ -319,17 +319,20 @@ class Flux:
         return total
 
 
+# One pass over the CPAS's stays (each gives its entry and its exit, kept when in the period):
+# a UNION of two scans made Postgres plan a parallel append whose workers cost more than the
+# scan of a CPAS's few thousand stays.
 SQL_FLUX = """
-SELECT 'entree', date_trunc('month', pp.debut)::date, pp.phase, '', count(*)
-FROM {passage} pp
-WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut BETWEEN %(debut)s AND %(fin)s {filtre}
-GROUP BY 2, 3
-UNION ALL
-SELECT 'sortie', date_trunc('month', pp.fin)::date, pp.phase, coalesce(ms.classe, ''), count(*)
+SELECT s.sens, date_trunc('month', s.jour)::date, pp.phase, s.classe, count(*)
 FROM {passage} pp
 LEFT JOIN {motif} ms ON ms.id = pp.motif_sortie_id
-WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.fin BETWEEN %(debut)s AND %(fin)s {filtre}
-GROUP BY 2, 3, 4
+CROSS JOIN LATERAL (
+    VALUES ('entree', pp.debut, ''), ('sortie', pp.fin, coalesce(ms.classe, ''))
+) AS s (sens, jour, classe)
+WHERE pp.cpas_id = ANY(%(cpas)s)
+  AND (pp.debut BETWEEN %(debut)s AND %(fin)s OR pp.fin BETWEEN %(debut)s AND %(fin)s)
+  AND s.jour BETWEEN %(debut)s AND %(fin)s {filtre}
+GROUP BY 1, 2, 3, 4
 """
 
 
@@ -378,15 +381,27 @@ class LigneCharge:
         return sum(self.phases.values())
 
 
+# The referent of each person in a phase: the people of the CPAS asked for come from one
+# index scan of that CPAS's files hashed (not the whole table scanned to hash the stays); a
+# stay whose file is in another CPAS (none are: the services file a stay in its person's
+# CPAS, but the database does not forbid it) still finds its person by primary key, the
+# lateral lookup running only for those rows (``OFFSET 0`` keeps it a per-row subquery).
 SQL_CHARGE = """
-SELECT b.referent_id, u.first_name, u.last_name, u.username, pp.phase,
-       count(DISTINCT pp.beneficiaire_id)
-FROM {passage} pp
-JOIN {beneficiaire} b ON b.id = pp.beneficiaire_id
-LEFT JOIN {user} u ON u.id = b.referent_id
-WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
-  AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
-GROUP BY b.referent_id, u.first_name, u.last_name, u.username, pp.phase
+SELECT r.referent_id, u.first_name, u.last_name, u.username, r.phase, r.n
+FROM (
+    SELECT CASE WHEN b.id IS NULL THEN autre.referent_id ELSE b.referent_id END AS referent_id,
+           pp.phase, count(DISTINCT pp.beneficiaire_id) AS n
+    FROM {passage} pp
+    LEFT JOIN {beneficiaire} b ON b.id = pp.beneficiaire_id AND b.cpas_id = ANY(%(cpas)s)
+    LEFT JOIN LATERAL (
+        SELECT b2.referent_id FROM {beneficiaire} b2
+        WHERE b.id IS NULL AND b2.id = pp.beneficiaire_id OFFSET 0
+    ) autre ON true
+    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
+      AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
+    GROUP BY 1, 2
+) r
+LEFT JOIN {user} u ON u.id = r.referent_id
 """
 
 

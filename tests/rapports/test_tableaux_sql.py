@@ -1,0 +1,164 @@
+"""The dashboard's set-based queries (workload, monthly flows) cross-checked against a plain
+ORM computation on a random history, with the edge cases the SQL must not lose: people
+without a referent, open stays, stays ending on the date, a stay filed in another CPAS
+than its person's, the cellule and agent filters."""
+
+import datetime
+import random
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+
+from cpas_isp.models import Role
+from rapports.queries import PHASES, SANS_CLASSE, charge_de_travail, flux_mensuels
+from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.trajets.factories import PassageFactory
+from trajets.models import MotifSortie, PassagePhase
+
+D = datetime.date
+
+
+def _charge_orm(cpas_ids, date, phases=None, agent_id=None):
+    """{(referent id, phase): distinct people} straight from the ORM."""
+    qs = PassagePhase.objects.filter(cpas_id__in=cpas_ids).en_cours_le(date)
+    if phases is not None:
+        qs = qs.filter(phase__in=phases)
+    if agent_id is not None:
+        qs = qs.filter(beneficiaire__referent_id=agent_id)
+    gens = {(p.beneficiaire.referent_id, p.phase, p.beneficiaire_id) for p in qs}
+    return dict(Counter((r, ph) for r, ph, _ in gens))
+
+
+def _charge_sql(lignes):
+    return {
+        (ligne.agent_id, phase): n for ligne in lignes for phase, n in ligne.phases.items() if n
+    }
+
+
+@pytest.fixture
+def histoire(cpas_a, cpas_b, make_user):
+    rng = random.Random(7)
+    agents = [make_user(Role.AGENT, cpas_a) for _ in range(3)] + [None]
+    motifs = list(MotifSortie.objects.all()) + [None]
+    for i in range(70):
+        cpas = cpas_a if i % 4 else cpas_b
+        b = BeneficiaireFactory(cpas=cpas, referent=rng.choice(agents))
+        jour = D(2025, 1, 1) + datetime.timedelta(rng.randrange(200))
+        for _ in range(rng.randrange(0, 4)):
+            fin = jour + datetime.timedelta(rng.randrange(0, 120))
+            ouvert = rng.random() < 0.3
+            PassageFactory(
+                beneficiaire=b,
+                phase=rng.choice(PHASES),
+                debut=jour,
+                fin=None if ouvert else fin,
+                motif_sortie=None if ouvert else rng.choice(motifs),
+            )
+            if ouvert:
+                break
+            jour = fin + datetime.timedelta(rng.randrange(1, 20))
+    # A stay filed in CPAS A for a person of CPAS B (the services never do it, the database
+    # allows it): the SQL must still count it under that person's referent.
+    etranger = BeneficiaireFactory(cpas=cpas_b, referent=agents[0])
+    PassageFactory(beneficiaire=etranger, cpas=cpas_a, phase="emploi", debut=D(2025, 1, 1))
+    return cpas_a, cpas_b, agents
+
+
+def test_charge_matches_the_orm(histoire):
+    cpas_a, cpas_b, agents = histoire
+    dates = [D(2025, 1, 1) + datetime.timedelta(days=k * 17) for k in range(25)]
+    for date in dates:
+        for ids in ([cpas_a.pk], [cpas_b.pk], [cpas_a.pk, cpas_b.pk]):
+            for phases, agent in ((None, None), (["emploi", "alpha"], None), (None, agents[1].pk)):
+                attendu = _charge_orm(ids, date, phases, agent)
+                lignes = charge_de_travail(ids, date, phases=phases, agent_id=agent)
+                assert _charge_sql(lignes) == attendu, (date, ids, phases, agent)
+    # The stay filed in the other CPAS is there (under its person's referent).
+    lignes = charge_de_travail([cpas_a.pk], D(2025, 1, 1))
+    assert _charge_sql(lignes).get((agents[0].pk, "emploi"), 0) >= 1
+
+
+def _flux_orm(cpas_ids, debut, fin, phases=None, agent_id=None):
+    qs = PassagePhase.objects.filter(cpas_id__in=cpas_ids)
+    if phases is not None:
+        qs = qs.filter(phase__in=phases)
+    if agent_id is not None:
+        qs = qs.filter(beneficiaire__referent_id=agent_id)
+    entrees, sorties, classes = Counter(), Counter(), Counter()
+    for p in qs.select_related("motif_sortie"):
+        if debut <= p.debut <= fin:
+            entrees[(p.debut.replace(day=1), p.phase)] += 1
+        if p.fin and debut <= p.fin <= fin:
+            sorties[(p.fin.replace(day=1), p.phase)] += 1
+            classe = p.motif_sortie.classe if p.motif_sortie else SANS_CLASSE
+            classes[(p.fin.replace(day=1), classe or SANS_CLASSE)] += 1
+    return entrees, sorties, classes
+
+
+def _flux_sql(flux):
+    entrees, sorties, classes = Counter(), Counter(), Counter()
+    for m in flux.mois:
+        for phase in PHASES:
+            if m.entrees[phase]:
+                entrees[(m.mois, phase)] = m.entrees[phase]
+            if m.sorties[phase]:
+                sorties[(m.mois, phase)] = m.sorties[phase]
+        for classe, n in m.sorties_par_classe.items():
+            if n:
+                classes[(m.mois, classe)] = n
+    return entrees, sorties, classes
+
+
+def test_flux_matches_the_orm(histoire):
+    cpas_a, cpas_b, agents = histoire
+    for debut, fin in ((D(2025, 1, 1), D(2025, 12, 31)), (D(2025, 3, 1), D(2025, 5, 31))):
+        for ids in ([cpas_a.pk], [cpas_a.pk, cpas_b.pk]):
+            for phases, agent in ((None, None), (["emploi"], None), (None, agents[2].pk)):
+                flux = flux_mensuels(ids, debut, fin, phases=phases, agent_id=agent)
+                assert [m.mois for m in flux.mois][0] == debut
+                fin_mois = fin.replace(day=1)
+                assert flux.mois[-1].mois == fin_mois
+                assert _flux_sql(flux) == _flux_orm(ids, debut, fin, phases, agent)
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl", "en"])
+def test_quick_number_format_is_django_s(langue):
+    from django.utils import translation
+    from django.utils.formats import number_format
+
+    from rapports.templatetags.rapports_tags import _nombre
+
+    valeurs = [0, 1, -1, 999, 1000, -1000, 12345, 999999, 1000000, -1234567, 10**12 + 7]
+    with translation.override(langue):
+        for v in [*valeurs, 1.5, Decimal("1234.50")]:
+            assert _nombre(v) == number_format(v, force_grouping=True), v
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+@pytest.mark.parametrize("liens", [None, {"du": "2025-01", "au": "2025-12", "agent": 7}])
+def test_row_of_figures_is_the_figures_one_by_one(langue, liens):
+    """``cellules_nombres`` gives the cells ``lien_nombre`` gives, the row's key in its place
+    among the parameters (``phase=None``) or last."""
+    from django.utils import translation
+
+    from rapports.templatetags.rapports_tags import cellules_nombres, lien_nombre
+
+    valeurs = {"alpha": 0, "emploi": 1234, "article60": 7, "facilitateur": None}
+    cles = ["facilitateur", "alpha", "emploi", "article60", "absente"]
+    date = D(2025, 6, 30)
+    with translation.override(langue):
+        ligne = cellules_nombres(
+            valeurs, cles, liens, "charge", "phase", date=date, phase=None, x=3
+        )
+        attendu = "".join(
+            f"<td>{lien_nombre(valeurs.get(c, ''), liens, 'charge', date=date, phase=c, x=3)}</td>"
+            for c in cles
+        )
+        assert ligne == attendu
+        ligne = cellules_nombres(valeurs, cles, liens, "phase", "phase", date=date)
+        attendu = "".join(
+            f"<td>{lien_nombre(valeurs.get(c, ''), liens, 'phase', date=date, phase=c)}</td>"
+            for c in cles
+        )
+        assert ligne == attendu
