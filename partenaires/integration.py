@@ -4,9 +4,15 @@ their steps on the timeline, and the "refer to a partner" action. Registered fro
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,14 +29,38 @@ def _orientations(beneficiaire, user):
     return Orientation.objects.for_user(user).filter(beneficiaire=beneficiaire)
 
 
+def _orientations_de_la_page(beneficiaire, user) -> list:
+    """The person's referrals (newest first), each with its transitions (``transitions_page``:
+    id, vers_statut, quand, commentaire, oldest first) in the same query: the section lists the
+    referrals, the timeline their transitions, one query for both (fetched once per person
+    object)."""
+    cache = beneficiaire.__dict__.get("_orientations_page")
+    if cache is None:
+        transitions = (
+            TransitionOrientation.objects.filter(
+                orientation=OuterRef("pk"), cpas_id=OuterRef("cpas_id")
+            )
+            .order_by("quand", "id")
+            .values(
+                j=JSONObject(
+                    id="id", vers_statut="vers_statut", quand="quand", commentaire="commentaire"
+                )
+            )
+        )
+        cache = list(
+            _orientations(beneficiaire, user)
+            .select_related("service__partenaire")
+            .annotate(transitions_page=ArraySubquery(transitions))
+            .order_by("-date_orientation", "-id")
+        )
+        beneficiaire.__dict__["_orientations_page"] = cache
+    return cache
+
+
 def section(request, beneficiaire):
     if not permissions.peut_suivre_beneficiaires(request.user):
         return None
-    orientations = list(
-        _orientations(beneficiaire, request.user)
-        .select_related("service__partenaire")
-        .order_by("-date_orientation", "-id")
-    )
+    orientations = _orientations_de_la_page(beneficiaire, request.user)
     participations = list(
         Participation.objects.for_user(request.user)
         .filter(beneficiaire=beneficiaire)
@@ -70,11 +100,23 @@ def _titre(t):
 def timeline(beneficiaire, user):
     if not permissions.peut_suivre_beneficiaires(user):
         return []
-    transitions = (
-        TransitionOrientation.objects.for_user(user)
-        .filter(orientation__beneficiaire=beneficiaire)
-        .select_related("orientation__service__partenaire", "par")
-        .order_by("quand", "id")
+    # The transitions of the user's CPAS of the person's referrals, oldest first (as
+    # ``TransitionOrientation.objects.for_user(user).filter(orientation__beneficiaire=...)``),
+    # from the referrals the section lists: no query of their own.
+    transitions = sorted(
+        (
+            SimpleNamespace(
+                id=t["id"],
+                vers_statut=t["vers_statut"],
+                quand=parse_datetime(t["quand"]),
+                commentaire=t["commentaire"],
+                orientation=o,
+                orientation_id=o.pk,
+            )
+            for o in _orientations_de_la_page(beneficiaire, user)
+            for t in o.transitions_page
+        ),
+        key=lambda t: (t.quand, t.id),
     )
     events = []
     for t in transitions:
