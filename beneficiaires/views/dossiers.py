@@ -147,6 +147,9 @@ def detail(request, pk):
         ),
     )
     journaliser_acces(request, b)
+    # Fetched through the need-to-know rule: the sections' and timeline's checks on this
+    # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.
+    bp.memoriser_acces(request.user, b)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     contexte_parcours = parcours.contexte(request, b, sensibles=sensibles, aujourd_hui=aujourd_hui)
     if parcours.est_fragment(request):  # the timeline's filters or "more": the list only
