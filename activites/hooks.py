@@ -4,7 +4,7 @@ enrolments on the timeline, and the enrolments and attendance in the personal da
 
 from __future__ import annotations
 
-from django.db.models import CharField, F, Prefetch, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,6 +31,8 @@ def _inscriptions_de_la_page(beneficiaire) -> list:
     """The person's enrolments with their hours and attestations, fetched once per page for
     the section and the timeline."""
     cache = beneficiaire.__dict__.get("_inscriptions_activites")
+    if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_inscriptions"):
+        cache = beneficiaire.__dict__["_inscriptions_activites"] = []
     if cache is None:
         cache = list(
             queries.avec_heures(_inscriptions(beneficiaire)).prefetch_related(
@@ -39,6 +41,12 @@ def _inscriptions_de_la_page(beneficiaire) -> list:
         )
         beneficiaire.__dict__["_inscriptions_activites"] = cache
     return cache
+
+
+def indicateurs_fiche():
+    """Whether the person has enrolments, in the person page's query of the person: none, no
+    query."""
+    return {"fiche_a_inscriptions": Exists(Inscription.objects.filter(beneficiaire=OuterRef("pk")))}
 
 
 def section(request, beneficiaire):
@@ -149,6 +157,7 @@ def register():
     hooks.register_timeline(
         timeline, categories={"activite": gettext_lazy("Activités collectives")}
     )
+    hooks.register_indicateurs_fiche(indicateurs_fiche)
     register_donnees()
     register_echeances(
         SourceEcheances(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -48,10 +49,20 @@ def _documents_de_la_page(user, beneficiaire):
     return qs.select_related(*queries.SELECT)
 
 
+def indicateurs_fiche():
+    """Whether the person has documents, in the person page's query of the person: none, no
+    query."""
+    return {"fiche_a_documents": Exists(Document.objects.filter(beneficiaire=OuterRef("pk")))}
+
+
 def section(request, beneficiaire):
     if not _peut(request.user, beneficiaire):
         return None
-    documents = queries.marquer(_documents_de_la_page(request.user, beneficiaire), request.user)
+    documents = (
+        []
+        if hooks.liste_vide(beneficiaire, "fiche_a_documents")
+        else queries.marquer(_documents_de_la_page(request.user, beneficiaire), request.user)
+    )
     html = render_to_string(
         "documents/_section.html",
         {
@@ -155,6 +166,7 @@ def _libelle_echeance(nom, categorie):
 def register():
     hooks.register_section(section)
     hooks.register_action(actions)
+    hooks.register_indicateurs_fiche(indicateurs_fiche)
     register_donnees()
     register_bloc("trajets.etape", _bloc("etape"))
     register_bloc("trajets.piis", _bloc("piis"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import JSONObject
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,6 +35,8 @@ def _orientations_de_la_page(beneficiaire, user) -> list:
     referrals, the timeline their transitions, one query for both (fetched once per person
     object)."""
     cache = beneficiaire.__dict__.get("_orientations_page")
+    if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_orientations"):
+        cache = beneficiaire.__dict__["_orientations_page"] = []
     if cache is None:
         transitions = (
             TransitionOrientation.objects.filter(
@@ -57,14 +59,27 @@ def _orientations_de_la_page(beneficiaire, user) -> list:
     return cache
 
 
+def indicateurs_fiche():
+    """Whether the person has referrals and programme participations, in the person page's
+    query of the person: none, no query."""
+    return {
+        "fiche_a_orientations": Exists(Orientation.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_participations": Exists(Participation.objects.filter(beneficiaire=OuterRef("pk"))),
+    }
+
+
 def section(request, beneficiaire):
     if not permissions.peut_suivre_beneficiaires(request.user):
         return None
     orientations = _orientations_de_la_page(beneficiaire, request.user)
-    participations = list(
-        Participation.objects.for_user(request.user)
-        .filter(beneficiaire=beneficiaire)
-        .select_related("programme")
+    participations = (
+        []
+        if hooks.liste_vide(beneficiaire, "fiche_a_participations")
+        else list(
+            Participation.objects.for_user(request.user)
+            .filter(beneficiaire=beneficiaire)
+            .select_related("programme")
+        )
     )
     html = render_to_string(
         "partenaires/_section_beneficiaire.html",
@@ -160,6 +175,7 @@ def register():
     hooks.register_section(section)
     hooks.register_timeline(timeline, categories={"orientation": gettext_lazy("Orientations")})
     hooks.register_action(actions)
+    hooks.register_indicateurs_fiche(indicateurs_fiche)
     hooks.register_cloture(dossier.elements_cloture)  # closing the file ends open referrals
     register_donnees()
     notifications.register_detail(Orientation, details_notifications)

@@ -188,6 +188,7 @@ def register():
         _section("trajets/_section_article60.html", 50, gettext_lazy("Article 60"), "article60")
     )
     hooks.register_action(actions)
+    hooks.register_indicateurs_fiche(sections.indicateurs_fiche)
     hooks.register_caseload_extension(
         hooks.CaseloadExtension(
             key="phase",

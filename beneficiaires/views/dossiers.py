@@ -144,6 +144,8 @@ def detail(request, pk):
                 AttributionReferent.objects.filter(beneficiaire=OuterRef("pk"))
             )
             | Exists(ClotureDossier.objects.filter(beneficiaire=OuterRef("pk"))),
+            # Whether the other apps' lists have rows: an empty one costs no query.
+            **hooks.indicateurs_fiche(),
         ),
     )
     journaliser_acces(request, b)
