@@ -196,8 +196,6 @@ def detail(request, pk):
             "historique_suivi": historique_suivi(b) if b.a_historique_suivi else [],
             "peut_reattribuer": bp.peut_reattribuer(request.user),
             "peut_cloturer": bp.peut_cloturer_dossier(request.user, b),
-            "droit_form": DroitForm(beneficiaire=b),
-            "frein_form": FreinForm(voir_sensibles=sensibles, cpas=b.cpas_id),
             "peut_exporter_donnees": bp.peut_exporter_donnees_personnelles(request.user, b),
         },
     )
