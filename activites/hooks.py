@@ -79,8 +79,9 @@ def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
     events = []
+    url_activite = hooks.url_par_pk("activites:detail")
     for i in _inscriptions_de_la_page(beneficiaire)[:50]:
-        url = reverse("activites:detail", kwargs={"pk": i.activite_id})
+        url = url_activite(i.activite_id)
         events.append(
             hooks.EvenementTimeline(
                 date=i.date_inscription,

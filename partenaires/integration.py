@@ -133,6 +133,7 @@ def timeline(beneficiaire, user):
         ),
         key=lambda t: (t.quand, t.id),
     )
+    url = hooks.url_par_pk("partenaires:orientation_detail")
     events = []
     for t in transitions:
         detail = t.commentaire
@@ -146,7 +147,7 @@ def timeline(beneficiaire, user):
                 titre=_titre(t),
                 detail=detail,
                 categorie="orientation",
-                url=reverse("partenaires:orientation_detail", args=[t.orientation_id]),
+                url=url(t.orientation_id),
             )
         )
     return events

@@ -77,6 +77,7 @@ def timeline(beneficiaire, user):
         return []
     _sans_rendez_vous(beneficiaire)
     rdvs = queries.rendez_vous_de_la_personne(beneficiaire)[:50]
+    url = hooks.url_par_pk("rendezvous:detail", "rdv_pk")
     return [
         hooks.EvenementTimeline(
             date=timezone.localtime(r.debut).date(),
@@ -87,7 +88,7 @@ def timeline(beneficiaire, user):
                 "statut": r.get_statut_display().lower(),
             },
             categorie="rendezvous",
-            url=reverse("rendezvous:detail", kwargs={"rdv_pk": r.pk}),
+            url=url(r.pk),
         )
         for r in rdvs
     ]

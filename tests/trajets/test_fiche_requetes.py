@@ -198,3 +198,20 @@ def test_a_cellule_agent_who_is_not_the_referent_runs_one_query_more_not_one_per
         page = client.get(url).content.decode()
         assert page.count("Relancer") >= 2 and 'id="rendez-vous"' in page, user
     assert nombres[collegue.pk] == nombres[referent.pk] + 1 <= PLAFOND + 1
+
+
+def test_timeline_links_built_from_one_reverse_are_those_of_reverse():
+    from django.urls import reverse
+
+    from beneficiaires.hooks import url_par_pk
+
+    for nom, cle in (
+        ("trajets:piis_detail", "piis_pk"),
+        ("trajets:contrat_detail", "contrat_pk"),
+        ("rendezvous:detail", "rdv_pk"),
+        ("activites:detail", "pk"),
+        ("partenaires:orientation_detail", "pk"),
+    ):
+        url = url_par_pk(nom, cle)
+        for pk in (1, 7, 10, 918, 918273645, 9182736450):
+            assert url(pk) == reverse(nom, kwargs={cle: pk})
