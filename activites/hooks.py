@@ -4,7 +4,16 @@ enrolments on the timeline, and the enrolments and attendance in the personal da
 
 from __future__ import annotations
 
-from django.db.models import CharField, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,10 +44,19 @@ def _inscriptions_de_la_page(beneficiaire) -> list:
         cache = beneficiaire.__dict__["_inscriptions_activites"] = []
     if cache is None:
         cache = list(
-            queries.avec_heures(_inscriptions(beneficiaire)).prefetch_related(
-                Prefetch("attestations", queryset=Attestation.objects.order_by("-emise_le"))
+            queries.avec_heures(_inscriptions(beneficiaire)).annotate(
+                fiche_a_attestations=Exists(Attestation.objects.filter(inscription=OuterRef("pk")))
             )
         )
+        # Their attestations: one query when some have any, none when none has (most).
+        if any(i.fiche_a_attestations for i in cache):
+            prefetch_related_objects(
+                cache,
+                Prefetch("attestations", queryset=Attestation.objects.order_by("-emise_le")),
+            )
+        else:
+            for i in cache:
+                i._prefetched_objects_cache = {"attestations": Attestation.objects.none()}
         beneficiaire.__dict__["_inscriptions_activites"] = cache
     return cache
 
