@@ -4,7 +4,16 @@ enrolments on the timeline, and the enrolments and attendance in the personal da
 
 from __future__ import annotations
 
-from django.db.models import CharField, F, Prefetch, Q, Value
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,14 +40,31 @@ def _inscriptions_de_la_page(beneficiaire) -> list:
     """The person's enrolments with their hours and attestations, fetched once per page for
     the section and the timeline."""
     cache = beneficiaire.__dict__.get("_inscriptions_activites")
+    if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_inscriptions"):
+        cache = beneficiaire.__dict__["_inscriptions_activites"] = []
     if cache is None:
         cache = list(
-            queries.avec_heures(_inscriptions(beneficiaire)).prefetch_related(
-                Prefetch("attestations", queryset=Attestation.objects.order_by("-emise_le"))
+            queries.avec_heures(_inscriptions(beneficiaire)).annotate(
+                fiche_a_attestations=Exists(Attestation.objects.filter(inscription=OuterRef("pk")))
             )
         )
+        # Their attestations: one query when some have any, none when none has (most).
+        if any(i.fiche_a_attestations for i in cache):
+            prefetch_related_objects(
+                cache,
+                Prefetch("attestations", queryset=Attestation.objects.order_by("-emise_le")),
+            )
+        else:
+            for i in cache:
+                i._prefetched_objects_cache = {"attestations": Attestation.objects.none()}
         beneficiaire.__dict__["_inscriptions_activites"] = cache
     return cache
+
+
+def indicateurs_fiche():
+    """Whether the person has enrolments, in the person page's query of the person: none, no
+    query."""
+    return {"fiche_a_inscriptions": Exists(Inscription.objects.filter(beneficiaire=OuterRef("pk")))}
 
 
 def section(request, beneficiaire):
@@ -71,8 +97,9 @@ def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
     events = []
+    url_activite = hooks.url_par_pk("activites:detail")
     for i in _inscriptions_de_la_page(beneficiaire)[:50]:
-        url = reverse("activites:detail", kwargs={"pk": i.activite_id})
+        url = url_activite(i.activite_id)
         events.append(
             hooks.EvenementTimeline(
                 date=i.date_inscription,
@@ -149,6 +176,7 @@ def register():
     hooks.register_timeline(
         timeline, categories={"activite": gettext_lazy("Activités collectives")}
     )
+    hooks.register_indicateurs_fiche(indicateurs_fiche)
     register_donnees()
     register_echeances(
         SourceEcheances(

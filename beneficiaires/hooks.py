@@ -12,6 +12,12 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   "add a ..." at the top of the person page (one obvious place to add each thing).
 - ``register_caseload_extension(ext)``: a ``CaseloadExtension`` adding a column, a filter and
   prefetching to the caseload list without extra queries per row.
+- ``register_indicateurs_fiche(func)``: ``func() -> dict[str, Expression]``, annotations (e.g.
+  ``Exists`` of a list's rows: True when the list may have rows) added to the person page's one
+  query of the person (``indicateurs_fiche()``), so that a section or the timeline skips the
+  query of a list known to be empty. Read with ``liste_vide(b, name)``: False when the person
+  came without the annotation (another page), so the list is fetched as before. A superset
+  condition is enough (only an empty answer skips a query).
 - ``register_cellule_filter(func)``: ``func(queryset, cellule) -> queryset``, the people of
   ``queryset`` who are *currently* followed by ``cellule`` (a ``cpas_isp.Cellule``). Trajets
   registers it (the cellule of the person's running phase). beneficiaires uses it for an agent's
@@ -56,6 +62,7 @@ _donnees_personnelles: list[Callable] = []
 _reattributions: list[Callable] = []
 _clotures: list[Callable] = []
 _suivi_cellule: list[Callable] = []
+_indicateurs_fiche: list[Callable] = []
 
 
 @dataclass
@@ -270,3 +277,34 @@ def suivi_cellule(beneficiaire) -> SuiviCellule | None:
         if found is not None:
             return found
     return None
+
+
+def register_indicateurs_fiche(func):
+    _indicateurs_fiche.append(func)
+    return func
+
+
+def indicateurs_fiche() -> dict:
+    found: dict = {}
+    for func in _indicateurs_fiche:
+        found.update(func())
+    return found
+
+
+def liste_vide(beneficiaire, nom) -> bool:
+    """Whether the person page's query said that the list ``nom`` has no row (see
+    ``register_indicateurs_fiche``); False when it was not asked."""
+    return beneficiaire.__dict__.get(nom) is False
+
+
+_MARQUE_PK = 918273645  # a key no row has yet: replaced by each row's
+
+
+def url_par_pk(nom: str, cle: str = "pk"):
+    """``f(pk) -> reverse(nom, kwargs={cle: pk})`` from a single ``reverse()`` (the timelines
+    link every event: one ``reverse()`` per row was most of their Python time on a long file).
+    For routes whose only argument is an integer key."""
+    from django.urls import reverse
+
+    gauche, droite = reverse(nom, kwargs={cle: _MARQUE_PK}).rsplit(str(_MARQUE_PK), 1)
+    return lambda pk: f"{gauche}{int(pk)}{droite}"

@@ -23,6 +23,24 @@ def _dans_ma_cellule(user, beneficiaire) -> bool:
     return hooks.filtrer_par_cellule(base, membership.cellule).exists()
 
 
+def memoriser_acces(user, beneficiaire) -> None:
+    """``beneficiaire`` was just fetched through ``visibles_par(user)`` by a read-only page (the
+    person page): the need-to-know answers about this object for ``user`` are computed once and
+    kept on it, so that its sections, timeline and actions (each asking ``peut_voir_beneficiaire``
+    and the sensitive rule) cost no query each. Only that page sets it: a request that changes
+    the referent or the stays never reads a remembered answer."""
+    beneficiaire.__dict__["_acces_memorise"] = (user.pk, {"voir": True})
+
+
+def _memorise(user, beneficiaire, cle, calcul) -> bool:
+    memo = beneficiaire.__dict__.get("_acces_memorise")
+    if memo is None or memo[0] != user.pk:
+        return calcul()
+    if cle not in memo[1]:
+        memo[1][cle] = calcul()
+    return memo[1][cle]
+
+
 def _meme_cpas(user, beneficiaire) -> bool:
     membership = current_membership(user)
     return membership is not None and membership.cpas_id == beneficiaire.cpas_id
@@ -35,7 +53,12 @@ def peut_voir_beneficiaire(user, beneficiaire) -> bool:
         return False
     if p.peut_voir_tous_les_dossiers(user) or beneficiaire.referent_id == user.pk:
         return True
-    return Beneficiaire.objects.visibles_par(user).filter(pk=beneficiaire.pk).exists()
+    return _memorise(
+        user,
+        beneficiaire,
+        "voir",
+        lambda: Beneficiaire.objects.visibles_par(user).filter(pk=beneficiaire.pk).exists(),
+    )
 
 
 def peut_modifier_beneficiaire(user, beneficiaire) -> bool:
@@ -49,7 +72,9 @@ def peut_voir_freins_sensibles(user, beneficiaire) -> bool:
         return False
     if p.est_coordinateur(user):
         return True
-    return beneficiaire.referent_id == user.pk or _dans_ma_cellule(user, beneficiaire)
+    return beneficiaire.referent_id == user.pk or _memorise(
+        user, beneficiaire, "cellule", lambda: _dans_ma_cellule(user, beneficiaire)
+    )
 
 
 def peut_exporter_donnees_personnelles(user, beneficiaire) -> bool:

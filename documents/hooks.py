@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +19,9 @@ from cpas_isp import permissions as p
 from cpas_isp.extensions import register_bloc
 from trajets.queries import SourceEcheances, register_echeances
 
+from . import permissions as dp
 from . import queries
+from .models import Document
 
 
 def _url_ajouter(beneficiaire_id, champ=None, objet_id=None, suivant=None) -> str:
@@ -35,10 +38,31 @@ def _peut(user, beneficiaire) -> bool:
     return p.peut_suivre_beneficiaires(user) and peut_voir_beneficiaire(user, beneficiaire)
 
 
+def _documents_de_la_page(user, beneficiaire):
+    """The documents of the person page: those of ``documents_visibles(user, beneficiaire)``
+    without repeating the need-to-know subquery on the person (``_peut`` just checked that
+    ``user`` may see ``beneficiaire``; the page fetched them through that rule too). That
+    subquery was the page's slowest query (a scan of the CPAS's people)."""
+    qs = Document.objects.for_user(user).filter(beneficiaire=beneficiaire)
+    if not dp.peut_voir_freins_sensibles(user, beneficiaire):  # the rule documents_visibles asks
+        qs = qs.filter(categorie__sensible=False)
+    return qs.select_related(*queries.SELECT)
+
+
+def indicateurs_fiche():
+    """Whether the person has documents, in the person page's query of the person: none, no
+    query."""
+    return {"fiche_a_documents": Exists(Document.objects.filter(beneficiaire=OuterRef("pk")))}
+
+
 def section(request, beneficiaire):
     if not _peut(request.user, beneficiaire):
         return None
-    documents = queries.marquer(queries.documents_de(request.user, beneficiaire), request.user)
+    documents = (
+        []
+        if hooks.liste_vide(beneficiaire, "fiche_a_documents")
+        else queries.marquer(_documents_de_la_page(request.user, beneficiaire), request.user)
+    )
     html = render_to_string(
         "documents/_section.html",
         {
@@ -142,6 +166,7 @@ def _libelle_echeance(nom, categorie):
 def register():
     hooks.register_section(section)
     hooks.register_action(actions)
+    hooks.register_indicateurs_fiche(indicateurs_fiche)
     register_donnees()
     register_bloc("trajets.etape", _bloc("etape"))
     register_bloc("trajets.piis", _bloc("piis"))

@@ -4,9 +4,15 @@ their steps on the timeline, and the "refer to a partner" action. Registered fro
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import JSONObject
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,18 +29,57 @@ def _orientations(beneficiaire, user):
     return Orientation.objects.for_user(user).filter(beneficiaire=beneficiaire)
 
 
+def _orientations_de_la_page(beneficiaire, user) -> list:
+    """The person's referrals (newest first), each with its transitions (``transitions_page``:
+    id, vers_statut, quand, commentaire, oldest first) in the same query: the section lists the
+    referrals, the timeline their transitions, one query for both (fetched once per person
+    object)."""
+    cache = beneficiaire.__dict__.get("_orientations_page")
+    if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_orientations"):
+        cache = beneficiaire.__dict__["_orientations_page"] = []
+    if cache is None:
+        transitions = (
+            TransitionOrientation.objects.filter(
+                orientation=OuterRef("pk"), cpas_id=OuterRef("cpas_id")
+            )
+            .order_by("quand", "id")
+            .values(
+                j=JSONObject(
+                    id="id", vers_statut="vers_statut", quand="quand", commentaire="commentaire"
+                )
+            )
+        )
+        cache = list(
+            _orientations(beneficiaire, user)
+            .select_related("service__partenaire")
+            .annotate(transitions_page=ArraySubquery(transitions))
+            .order_by("-date_orientation", "-id")
+        )
+        beneficiaire.__dict__["_orientations_page"] = cache
+    return cache
+
+
+def indicateurs_fiche():
+    """Whether the person has referrals and programme participations, in the person page's
+    query of the person: none, no query."""
+    return {
+        "fiche_a_orientations": Exists(Orientation.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_participations": Exists(Participation.objects.filter(beneficiaire=OuterRef("pk"))),
+    }
+
+
 def section(request, beneficiaire):
     if not permissions.peut_suivre_beneficiaires(request.user):
         return None
-    orientations = list(
-        _orientations(beneficiaire, request.user)
-        .select_related("service__partenaire")
-        .order_by("-date_orientation", "-id")
-    )
-    participations = list(
-        Participation.objects.for_user(request.user)
-        .filter(beneficiaire=beneficiaire)
-        .select_related("programme")
+    orientations = _orientations_de_la_page(beneficiaire, request.user)
+    participations = (
+        []
+        if hooks.liste_vide(beneficiaire, "fiche_a_participations")
+        else list(
+            Participation.objects.for_user(request.user)
+            .filter(beneficiaire=beneficiaire)
+            .select_related("programme")
+        )
     )
     html = render_to_string(
         "partenaires/_section_beneficiaire.html",
@@ -70,12 +115,25 @@ def _titre(t):
 def timeline(beneficiaire, user):
     if not permissions.peut_suivre_beneficiaires(user):
         return []
-    transitions = (
-        TransitionOrientation.objects.for_user(user)
-        .filter(orientation__beneficiaire=beneficiaire)
-        .select_related("orientation__service__partenaire", "par")
-        .order_by("quand", "id")
+    # The transitions of the user's CPAS of the person's referrals, oldest first (as
+    # ``TransitionOrientation.objects.for_user(user).filter(orientation__beneficiaire=...)``),
+    # from the referrals the section lists: no query of their own.
+    transitions = sorted(
+        (
+            SimpleNamespace(
+                id=t["id"],
+                vers_statut=t["vers_statut"],
+                quand=parse_datetime(t["quand"]),
+                commentaire=t["commentaire"],
+                orientation=o,
+                orientation_id=o.pk,
+            )
+            for o in _orientations_de_la_page(beneficiaire, user)
+            for t in o.transitions_page
+        ),
+        key=lambda t: (t.quand, t.id),
     )
+    url = hooks.url_par_pk("partenaires:orientation_detail")
     events = []
     for t in transitions:
         detail = t.commentaire
@@ -89,7 +147,7 @@ def timeline(beneficiaire, user):
                 titre=_titre(t),
                 detail=detail,
                 categorie="orientation",
-                url=reverse("partenaires:orientation_detail", args=[t.orientation_id]),
+                url=url(t.orientation_id),
             )
         )
     return events
@@ -118,6 +176,7 @@ def register():
     hooks.register_section(section)
     hooks.register_timeline(timeline, categories={"orientation": gettext_lazy("Orientations")})
     hooks.register_action(actions)
+    hooks.register_indicateurs_fiche(indicateurs_fiche)
     hooks.register_cloture(dossier.elements_cloture)  # closing the file ends open referrals
     register_donnees()
     notifications.register_detail(Orientation, details_notifications)

@@ -4,6 +4,7 @@ the appointments on the timeline, and the appointments in the personal data expo
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,9 +17,29 @@ from rendezvous import envois, queries, services_invitations
 from rendezvous.models import RendezVous
 
 
+def indicateurs_fiche():
+    """Whether the person has appointments, messages sent and invitations, in the person
+    page's query of the person: none, no query."""
+    from rendezvous.models import Envoi, Invitation, Participant
+
+    return {
+        "fiche_a_rendez_vous": Exists(Participant.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_envois": Exists(Envoi.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_invitations": Exists(Invitation.objects.filter(beneficiaire=OuterRef("pk"))),
+    }
+
+
+def _sans_rendez_vous(beneficiaire):
+    """No appointment (the page's query said so): the list shared by the section and the
+    timeline (``queries.rendez_vous_de_la_personne``'s cache) is empty, no query."""
+    if hooks.liste_vide(beneficiaire, "fiche_a_rendez_vous"):
+        beneficiaire.__dict__.setdefault("_rendez_vous", [])
+
+
 def section(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return None
+    _sans_rendez_vous(beneficiaire)
     a_venir, passes = queries.de_la_personne(beneficiaire, request.user)
     html = render_to_string(
         "rendezvous/_section_personne.html",
@@ -26,8 +47,12 @@ def section(request, beneficiaire):
             "b": beneficiaire,
             "a_venir": a_venir,
             "passes": passes,
-            "envois": queries.envois_de_la_personne(beneficiaire),
-            "invitations": queries.invitations_en_cours(beneficiaire),
+            "envois": []
+            if hooks.liste_vide(beneficiaire, "fiche_a_envois")
+            else queries.envois_de_la_personne(beneficiaire),
+            "invitations": []
+            if hooks.liste_vide(beneficiaire, "fiche_a_invitations")
+            else queries.invitations_en_cours(beneficiaire),
         },
         request=request,
     )
@@ -50,7 +75,9 @@ def actions(request, beneficiaire):
 def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
+    _sans_rendez_vous(beneficiaire)
     rdvs = queries.rendez_vous_de_la_personne(beneficiaire)[:50]
+    url = hooks.url_par_pk("rendezvous:detail", "rdv_pk")
     return [
         hooks.EvenementTimeline(
             date=timezone.localtime(r.debut).date(),
@@ -61,7 +88,7 @@ def timeline(beneficiaire, user):
                 "statut": r.get_statut_display().lower(),
             },
             categorie="rendezvous",
-            url=reverse("rendezvous:detail", kwargs={"rdv_pk": r.pk}),
+            url=url(r.pk),
         )
         for r in rdvs
     ]
@@ -94,6 +121,7 @@ def register():
     hooks.register_section(section)
     hooks.register_action(actions)
     hooks.register_timeline(timeline, categories={"rendezvous": gettext_lazy("Rendez-vous")})
+    hooks.register_indicateurs_fiche(indicateurs_fiche)
     register_donnees()
 
 

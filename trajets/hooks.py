@@ -57,8 +57,9 @@ def timeline(beneficiaire, user):
                 url=f"{journal}#etape-{e.pk}",
             )
         )
+    url_piis = hooks.url_par_pk("trajets:piis_detail", "piis_pk")
     for piis in trajet.piis:
-        url = reverse("trajets:piis_detail", kwargs={"piis_pk": piis.pk})
+        url = url_piis(piis.pk)
         if piis.date_proposition:
             events.append(
                 hooks.EvenementTimeline(
@@ -87,8 +88,9 @@ def timeline(beneficiaire, user):
                     url=url,
                 )
             )
+    url_contrat = hooks.url_par_pk("trajets:contrat_detail", "contrat_pk")
     for c in trajet.contrats:
-        url = reverse("trajets:contrat_detail", kwargs={"contrat_pk": c.pk})
+        url = url_contrat(c.pk)
         events.append(
             hooks.EvenementTimeline(
                 date=c.debut,
@@ -188,6 +190,7 @@ def register():
         _section("trajets/_section_article60.html", 50, gettext_lazy("Article 60"), "article60")
     )
     hooks.register_action(actions)
+    hooks.register_indicateurs_fiche(sections.indicateurs_fiche)
     hooks.register_caseload_extension(
         hooks.CaseloadExtension(
             key="phase",

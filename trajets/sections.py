@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from beneficiaires import hooks
 from trajets import delais
 from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
@@ -39,12 +41,16 @@ def donnees(b) -> DonneesTrajet:
                 .select_related("type", "auteur", "passage")
                 .order_by("-date", "-id")
             ),
-            piis=list(
+            piis=[]
+            if hooks.liste_vide(b, "fiche_a_piis")
+            else list(
                 Piis.objects.filter(beneficiaire=b)
                 .select_related("avenant_de")
                 .order_by("-date_decision_ris", "-numero_avenant")
             ),
-            contrats=list(
+            contrats=[]
+            if hooks.liste_vide(b, "fiche_a_contrats")
+            else list(
                 ContratArticle60.objects.filter(beneficiaire=b)
                 .select_related("partenaire", "motif_fin")
                 .order_by("-debut")
@@ -52,6 +58,15 @@ def donnees(b) -> DonneesTrajet:
         )
         b.__dict__["_donnees_trajet"] = cached
     return cached
+
+
+def indicateurs_fiche():
+    """Whether the person has PIIS and article 60 contracts, in the person page's query of the
+    person (``beneficiaires.hooks.register_indicateurs_fiche``): none, no query."""
+    return {
+        "fiche_a_piis": Exists(Piis.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_contrats": Exists(ContratArticle60.objects.filter(beneficiaire=OuterRef("pk"))),
+    }
 
 
 def trajet(request, b):

@@ -147,9 +147,14 @@ def detail(request, pk):
                 AttributionReferent.objects.filter(beneficiaire=OuterRef("pk"))
             )
             | Exists(ClotureDossier.objects.filter(beneficiaire=OuterRef("pk"))),
+            # Whether the other apps' lists have rows: an empty one costs no query.
+            **hooks.indicateurs_fiche(),
         ),
     )
     journaliser_acces(request, b)
+    # Fetched through the need-to-know rule: the sections' and timeline's checks on this
+    # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.
+    bp.memoriser_acces(request.user, b)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     contexte_parcours = parcours.contexte(request, b, sensibles=sensibles, aujourd_hui=aujourd_hui)
     if parcours.est_fragment(request):  # the timeline's filters or "more": the list only
@@ -194,8 +199,6 @@ def detail(request, pk):
             "historique_suivi": historique_suivi(b) if b.a_historique_suivi else [],
             "peut_reattribuer": bp.peut_reattribuer(request.user),
             "peut_cloturer": bp.peut_cloturer_dossier(request.user, b),
-            "droit_form": DroitForm(beneficiaire=b),
-            "frein_form": FreinForm(voir_sensibles=sensibles, cpas=b.cpas_id),
             "peut_exporter_donnees": bp.peut_exporter_donnees_personnelles(request.user, b),
         },
     )

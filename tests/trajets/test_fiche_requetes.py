@@ -1,14 +1,22 @@
 """The person page (beneficiaires detail + the trajectory's sections and timeline): a fixed,
 small number of queries, each list fetched once, whatever the size of the file.
 
-The 22: session, user, authenticator (two-factor), membership, the navbar's unread
-notifications count, the person (with target groups
-and the number of BSP versions), the pghistory context, current BSP, rights, obstacles, stays,
-steps, PIIS, article 60 contracts, appointments (each once for the sections and the timeline),
-referrals, their transitions, programme participations, messages sent, invitations,
-enrolments in activities, documents. It was 28 (the context processor reran for each section;
-stays, steps, PIIS and contracts were fetched twice). Issue 11 asks for 12: not reached (folding
-the lists into the person's query measured slower, see the r11 benchmark notes). Since the
+The 21 of a file with a row in every list: session, user, authenticator (two-factor),
+membership, the navbar's unread notifications count, the person (with target groups, the
+number of BSP versions and whether each list below has rows), the pghistory context, current
+BSP, rights, obstacles, stays, steps, PIIS, article 60 contracts, appointments (each once for
+the sections and the timeline), referrals with their transitions (one query for the section and
+the timeline), programme participations, messages sent, invitations, enrolments in activities
+(their attestations: one more query only when one has any), documents. A list the person's
+query says is empty costs no query (a new or small file: 12 or fewer). An agent who sees the
+person through their cellule (not the referent) runs one more (is the person in my cellule,
+for the sensitive obstacles): the sections' own need-to-know checks reuse the page's
+(``permissions.memoriser_acces``; they were one query each, 15 more). It was 23 for such a file
+(the transitions and the attestations had a query each; the ceiling was 22 because this test
+had no enrolment), before that 28 (the context processor reran for each section; stays, steps,
+PIIS and contracts were fetched twice). Issue 11 asks for 12: reached for the files whose other
+lists are empty, not for a full one (folding the lists into the person's query measured slower,
+see the r11 benchmark notes). Since the
 "Journal" block was folded into the one timeline ("Parcours"), the timeline's filters ask the
 same page for the list only (``?fragment=parcours``): fewer queries than the page, none growing
 with the rows either."""
@@ -26,7 +34,7 @@ from tests.partenaires.factories import OrientationFactory, ServiceFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PassageFactory, PiisFactory
 
 D = datetime.date
-PLAFOND = 22
+PLAFOND = 21
 
 
 def _remplir(b, agent, n, depuis=0):
@@ -44,28 +52,65 @@ def _remplir(b, agent, n, depuis=0):
         OrientationFactory(beneficiaire=b, service=service, agent=agent)
 
 
+# Every list of the other apps' sections (one row each is enough: none is then skipped).
+LISTES = (
+    "partenaires_orientation",
+    "partenaires_participation",
+    "rendezvous_rendezvous",
+    "rendezvous_envoi",
+    "rendezvous_invitation",
+    "activites_inscription",
+    "documents_document",
+)
+
+
+def _une_ligne_de_chaque_liste(b, agent, settings):
+    from rendezvous.models import Envoi
+    from tests.activites.factories import ActiviteFactory, inscrire
+    from tests.documents.factories import deposer
+    from tests.partenaires.factories import ParticipationFactory, ProgrammeFactory
+    from tests.rendezvous.factories import invitation_de, moment, planifier
+
+    settings.CLAMD_SOCKET = ""  # no antivirus in these tests
+    planifier(agent, b, moment(D(2024, 2, 1), "10:00"))
+    invitation, _jeton = invitation_de(b, agent)
+    Envoi.objects.create(
+        cpas=b.cpas, beneficiaire=b, canal="lettre", nature="invitation", invitation=invitation
+    )
+    inscrire(ActiviteFactory(cpas=b.cpas), b, agent)
+    ParticipationFactory(programme=ProgrammeFactory(cpas=b.cpas), beneficiaire=b)
+    deposer(b, agent)
+
+
 def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
-    cpas_a, make_user, client_for, requetes_de_la_page
+    cpas_a, make_user, client_for, requetes_de_la_page, settings
 ):
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
     PassageFactory(beneficiaire=b, phase="facilitateur", debut=D(2023, 1, 1), fin=D(2023, 12, 31))
     PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
     _remplir(b, agent, 1)
+    _une_ligne_de_chaque_liste(b, agent, settings)
     client = client_for(agent)
     url = f"/beneficiaires/{b.pk}/"
     client.get(url)  # first page of the session (CPAS chosen, last-seen stamp)
     petit = requetes_de_la_page(client, url)
-    tables = [q["sql"].split(" FROM ", 1)[-1].split(" ", 1)[0] for q in petit]
+    # The table of each query: its first column's (a subquery's FROM may come first).
+    tables = [
+        f'"{q["sql"].split(chr(34))[1]}"'
+        if q["sql"].startswith('SELECT "')
+        else q["sql"].split(" FROM ", 1)[-1].split(" ", 1)[0]
+        for q in petit
+    ]
     for table in (
         "trajets_passagephase",
         "trajets_etape",
         "trajets_piis",
         "cpas_isp_membership",
-        "rendezvous_rendezvous",
+        *LISTES,
     ):
         assert tables.count(f'"{table}"') == 1, (table, tables)
-    assert len(petit) <= PLAFOND
+    assert len(petit) <= PLAFOND, "\n".join(q["sql"][:90] for q in petit)
     _remplir(b, agent, 6, depuis=1)
     grand = requetes_de_la_page(client, url)
     assert len(grand) == len(petit)
@@ -84,9 +129,12 @@ def test_person_page_skips_the_queries_of_empty_lists(
     url = f"/beneficiaires/{b.pk}/"
     client.get(url)
     vide = requetes_de_la_page(client, url)
-    assert len(vide) <= PLAFOND - 3
+    assert len(vide) <= 12
     for table in ("droitaide", "freinbeneficiaire", "bilansocioprofessionnel"):
         assert not any(q["sql"].startswith(f'SELECT "beneficiaires_{table}".') for q in vide)
+    # Nor the other apps' empty lists (the person's query says which have rows).
+    for table in (*LISTES, "trajets_piis", "trajets_contratarticle60"):
+        assert not any(q["sql"].startswith(f'SELECT "{table}".') for q in vide), table
     DroitFactory(beneficiaire=b, debut=D(2024, 1, 1))
     FreinBeneficiaireFactory(beneficiaire=b, note_par=agent)
     BilanFactory(beneficiaire=b, cpas=cpas_a, auteur=agent, projet="Aide-soignante")
@@ -132,3 +180,39 @@ def test_page_and_timeline_queries_do_not_grow_from_2_to_20_steps_referrals_appo
     assert petit[0] <= PLAFOND and petit[1] <= petit[0]
     html = client.get(url).content.decode()
     assert "Note 19" in html and "Note 0" in html  # 20 steps, 20 appointments, 1 stay: all shown
+
+
+def test_a_cellule_agent_who_is_not_the_referent_runs_one_query_more_not_one_per_section(
+    cpas_a, make_user, client_for, requetes_de_la_page
+):
+    referent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    collegue = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=referent)
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    _remplir(b, referent, 2)
+    url = f"/beneficiaires/{b.pk}/"
+    nombres = {}
+    for user in (referent, collegue):
+        client = client_for(user)
+        client.get(url)
+        nombres[user.pk] = len(requetes_de_la_page(client, url))
+        page = client.get(url).content.decode()
+        assert page.count("Relancer") >= 2 and 'id="rendez-vous"' in page, user
+    assert nombres[collegue.pk] == nombres[referent.pk] + 1 <= PLAFOND + 1
+
+
+def test_timeline_links_built_from_one_reverse_are_those_of_reverse():
+    from django.urls import reverse
+
+    from beneficiaires.hooks import url_par_pk
+
+    for nom, cle in (
+        ("trajets:piis_detail", "piis_pk"),
+        ("trajets:contrat_detail", "contrat_pk"),
+        ("rendezvous:detail", "rdv_pk"),
+        ("activites:detail", "pk"),
+        ("partenaires:orientation_detail", "pk"),
+    ):
+        url = url_par_pk(nom, cle)
+        for pk in (1, 7, 10, 918, 918273645, 9182736450):
+            assert url(pk) == reverse(nom, kwargs={cle: pk})
