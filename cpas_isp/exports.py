@@ -25,10 +25,6 @@ from collections.abc import Iterable, Sequence
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.formats import number_format
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 # Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"), plus their
 # full-width forms, which some spreadsheet versions also accept.
@@ -119,7 +115,7 @@ def reponse_csv(
     return response
 
 
-def _cellule_xlsx(ws, value):
+def _cellule_xlsx(ws, value, WriteOnlyCell):  # noqa: N803 (openpyxl's class, passed in)
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
@@ -164,6 +160,13 @@ def reponse_xlsx(
     """An XLSX download (one sheet, bold header row). When ``lignes`` is a list, the columns are
     sized to their content; otherwise rows are written to a temporary file as they come, in
     constant memory, and the file is streamed."""
+    # Imported here, not with the module: every process loads this module at start-up (the
+    # apps' exports register with it), few of them ever write a spreadsheet.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(str(titre)[:31] or "Export")
     entetes = [str(e) for e in entetes]
@@ -183,12 +186,12 @@ def reponse_xlsx(
     gras = Font(bold=True)
     ligne_entete = []
     for e in entetes:
-        cell = _cellule_xlsx(ws, e)
+        cell = _cellule_xlsx(ws, e, WriteOnlyCell)
         cell.font = gras
         ligne_entete.append(cell)
     ws.append(ligne_entete)
     for ligne in lignes:
-        ws.append([_cellule_xlsx(ws, v) for v in ligne])
+        ws.append([_cellule_xlsx(ws, v, WriteOnlyCell) for v in ligne])
     if isinstance(lignes, (list, tuple)):  # already in memory: so is the (small) file
         buffer = io.BytesIO()
         wb.save(buffer)

@@ -44,7 +44,8 @@ def test_report_commands_skip_the_system_checks_that_import_every_view(
 
 def test_report_command_loads_the_pdf_machinery_only_to_make_a_pdf(db):
     """Django's set-up and the command's module (what --help or a wrong argument costs)
-    import neither WeasyPrint nor the report's sections: a fresh interpreter tells."""
+    import neither WeasyPrint nor the report's sections, nor openpyxl (only the spreadsheet
+    downloads need it): a fresh interpreter tells."""
     import os
     import subprocess
     import sys
@@ -53,8 +54,8 @@ def test_report_command_loads_the_pdf_machinery_only_to_make_a_pdf(db):
         "import django, sys; django.setup(); "
         "from django.core.management import load_command_class; "
         "load_command_class('rapports', 'rapport_mensuel'); "
-        "print(sorted(m for m in ('weasyprint', 'rapports.services', 'rapports.sections') "
-        "if m in sys.modules))"
+        "print(sorted(m for m in ('weasyprint', 'rapports.services', 'rapports.sections', "
+        "'openpyxl') if m in sys.modules))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cpas_isp.settings"}
     sortie = subprocess.run(
