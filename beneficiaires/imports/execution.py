@@ -1,6 +1,6 @@
 """Writing an import, set-based: the valid rows go once into a temporary staging table with
 ``COPY``, then into the target table with ``INSERT … SELECT`` / ``UPDATE … FROM`` by batches,
-in the current transaction, so the table's row triggers (audit, search column) and constraints
+in the current transaction, so the table's triggers (audit, search column) and constraints
 apply as for any ORM write. Also the bulk look-up helpers the import types use (``parmi``,
 ``instances_partielles``) and what an import run carries (``ContexteImport``) and returns
 (``lecture.Bilan``)."""
@@ -47,7 +47,7 @@ def ecrire(lignes, model, *, existant, nouveau, changements, champs, ctx=None) -
     (the fields ``champs`` are written), or the row counts as unchanged. The rows are copied
     into a temporary staging table (COPY), then written with ``UPDATE … FROM`` and
     ``INSERT … SELECT`` by batches of ``TAILLE_LOT_ECRITURE`` (see ``EcritureEnBloc``): the
-    row triggers of the table (audit, search column) fire and its constraints hold as for
+    triggers of the table (audit, search column) fire and its constraints hold as for
     any insert. Updates go first, so that a period shortened by the file makes room for a
     new one. Progress goes to ``ctx.signaler`` when a context is given."""
     bilan = Bilan()
@@ -162,8 +162,9 @@ class EcritureEnBloc:
 
     The rows are sent once with ``COPY … FROM STDIN`` (psycopg 3) into a temporary table shaped
     like the target's columns, then moved by batches with one ``INSERT … SELECT`` or
-    ``UPDATE … FROM`` each: the target's row triggers (pghistory audit events, with the audit
-    context set on the transaction by ``pghistory.context``; the search column) and its
+    ``UPDATE … FROM`` each: the target's triggers (pghistory audit events, per statement for
+    people and rights, with the audit context set on the transaction by ``pghistory.context``;
+    the search column) and its
     constraints (unique, check, exclusion) apply exactly as for ORM writes, and one batch that
     fails rolls the transaction back. ``auto_now``/``auto_now_add`` fields get the time of the
     import."""
