@@ -13,7 +13,8 @@
    Also prints whether the plans use the trigram indexes.
 
 The database ``bench_beneficiaires`` is created, migrated, filled and dropped at the end
-(kept with ``--garder``, to study query plans; named by ``BENCH_DATABASE_NAME`` if set).
+(kept with ``--garder``, to study query plans, and then reused, migrated, by the next run
+with ``--garder``; named by ``BENCH_DATABASE_NAME`` if set).
 ``--import`` runs part 1 only, ``--recherche`` part 2 only.
 """
 
@@ -181,7 +182,8 @@ def bench_import(rng):
     print(f"   (machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     verdicts = []
     for n in (N_IMPORT, N_IMPORT_GRAND):
-        cpas = Cpas.objects.create(code=f"import{n}", nom=f"CPAS Import {n}")
+        code = f"import{n}-{Cpas.objects.filter(code__startswith=f'import{n}').count()}"
+        cpas = Cpas.objects.create(code=code, nom=f"CPAS Import {n}")
         fichier_b, fichier_d = _fichiers(rng, n)
         t0 = time.perf_counter()
         executer_import(cpas, "beneficiaires", fichier_b, dry_run=True)
@@ -355,7 +357,9 @@ def main():
         bench_recherche = lambda rng: None  # noqa: E731
     nom = os.environ.get("BENCH_DATABASE_NAME", "bench_beneficiaires")
     settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = nom
-    old = setup_databases(verbosity=0, interactive=False)
+    old = setup_databases(
+        verbosity=0, interactive=False, keepdb="--garder" in sys.argv, serialized_aliases=()
+    )
     try:
         rng = random.Random(2026)
         bench_import(rng)

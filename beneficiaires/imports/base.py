@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from ..models import Beneficiaire
 from ..niss import analyser_niss, compact_niss
-from .execution import ContexteImport, ecrire, instances_partielles, un_de
+from .execution import (
+    ContexteImport,
+    ecrire,
+    instances_partielles,
+    sans_ramasse_miettes,
+    un_de,
+)
 from .lecture import Bilan, Colonne, LigneImport, RapportImport, lire, normaliser_entete, parse_date
 
 _types: dict[str, TypeImport] = {}
@@ -213,6 +219,34 @@ def executer_import(
     ``progression(etape, fait, total)`` receives progress; ``dans_la_transaction(rapport)``
     runs inside the transaction after the rows are written (e.g. to mark a batch as imported
     in the same commit; raising there rolls everything back)."""
+    with sans_ramasse_miettes():
+        return _executer_import(
+            cpas,
+            type_name,
+            data,
+            user=user,
+            dry_run=dry_run,
+            valid_only=valid_only,
+            origine=origine,
+            nom_fichier=nom_fichier,
+            progression=progression,
+            dans_la_transaction=dans_la_transaction,
+        )
+
+
+def _executer_import(
+    cpas,
+    type_name,
+    data,
+    *,
+    user,
+    dry_run,
+    valid_only,
+    origine,
+    nom_fichier,
+    progression,
+    dans_la_transaction,
+) -> RapportImport:
     handler = import_type(type_name)
     ctx = ContexteImport(cpas=cpas, user=user, progression=progression)
     rapport = handler.analyser(ctx, data)

@@ -234,23 +234,36 @@ def lire(type_name: str, colonnes: list[Colonne], data: bytes) -> RapportImport:
             )
         )
         return rapport
+    colonnes_lues = list(index.items())
+    absentes = {col.nom: "" for col in colonnes if col.nom not in index}
+    avec_nul = "\x00" in texte  # else no row needs looking for one
+    lignes = rapport.lignes
     try:
         for row in reader:
-            if not any(cell.strip() for cell in row):
+            if not "".join(row).strip():
                 continue
-            # A NUL character cannot be stored (PostgreSQL refuses it): a row error.
-            nuls = [nom for nom, i in index.items() if i < len(row) and "\x00" in row[i]]
-            if nuls or any("\x00" in cell for cell in row):
-                row = [cell.replace("\x00", "") for cell in row]
-            valeurs = {
-                nom: (valeur_lue(row[i]) if i < len(row) else "") for nom, i in index.items()
-            }
-            for col in colonnes:
-                valeurs.setdefault(col.nom, "")
+            nuls = ()
+            if avec_nul:
+                # A NUL character cannot be stored (PostgreSQL refuses it): a row error.
+                nuls = [nom for nom, i in colonnes_lues if i < len(row) and "\x00" in row[i]]
+                if nuls or any("\x00" in cell for cell in row):
+                    row = [cell.replace("\x00", "") for cell in row]
+            largeur = len(row)
+            valeurs = {}
+            for nom, i in colonnes_lues:
+                if i < largeur:
+                    valeur = row[i].strip()
+                    if valeur[:1] == "'" and est_dangereux(valeur[1:]):  # as valeur_lue
+                        valeur = valeur[1:].strip()
+                    valeurs[nom] = valeur
+                else:
+                    valeurs[nom] = ""
+            if absentes:
+                valeurs.update(absentes)
             ligne = LigneImport(reader.line_num, valeurs, row)
             for nom in nuls:
                 ligne.erreur(nom, _("caractère nul interdit"))
-            rapport.lignes.append(ligne)
+            lignes.append(ligne)
     except csv.Error as exc:
         rapport.erreurs_fichier.append(
             ErreurLigne(reader.line_num, "", _("CSV illisible : %(e)s") % {"e": exc})

@@ -33,7 +33,7 @@ from beneficiaires.niss import compact_niss
 from cpas_isp import baux
 
 from .base import ImportEchoue, executer_import, import_type
-from .execution import ContexteImport, iter_par_lots
+from .execution import ContexteImport, iter_par_lots, sans_ramasse_miettes
 from .lecture import LigneImport, RapportImport
 
 logger = logging.getLogger(__name__)
@@ -182,8 +182,9 @@ def analyser_lot(pk: int, tache_id: str) -> LotImport | None:
             baux.pause_de_test("IMPORTS_PAUSE_TEST")
             ctx = ContexteImport(cpas=lot.cpas, user=lot.cree_par)
             ctx.progression = _progression(battement)
-            rapport = import_type(lot.type).analyser(ctx, bytes(lot.contenu))
-            lignes = [_ligne_stockee(pk, ligne, ctx) for ligne in rapport.lignes]
+            with sans_ramasse_miettes():
+                rapport = import_type(lot.type).analyser(ctx, bytes(lot.contenu))
+                lignes = [_ligne_stockee(pk, ligne, ctx) for ligne in rapport.lignes]
             with transaction.atomic():
                 encore_a_nous = (
                     LotImport.objects.filter(pk=pk, **reservation)

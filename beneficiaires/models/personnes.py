@@ -97,7 +97,8 @@ class Unaccent(Func):
     output_field = models.TextField()
 
 
-@suivre()
+# Statement-level audit triggers: see ``DroitAide`` (imports write people by thousands).
+@suivre(level=pgtrigger.Statement)
 class Beneficiaire(TenantModel):
     # Overrides TenantModel's: ``cpas.beneficiaires`` is used by the apps that count files.
     cpas = models.ForeignKey(Cpas, on_delete=models.PROTECT, related_name="beneficiaires")

@@ -5,8 +5,10 @@ import datetime
 import random
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db.models import Case, F, Value, When
 
 from beneficiaires import niss
 from beneficiaires.imports import types as imports
@@ -198,3 +200,46 @@ def test_rejected_lines_are_reported_line_by_line_and_the_valid_ones_written(
     assert Beneficiaire.objects.get(cpas=cpas_a, niss=nouveau).nom == "Martin"
     assert Beneficiaire.objects.get(cpas=cpas_a, niss=ailleurs.niss).pk != ailleurs.pk
     assert Beneficiaire.objects.get(pk=ailleurs.pk).cpas_id == cpas_b.pk
+
+
+def test_statement_level_audit_records_one_event_per_changed_row_and_nothing_else(cpas_a):
+    """The audit triggers of people and rights run once per statement (transition tables):
+    still one event per inserted, changed or deleted row, with the row's values and the
+    context; none for a row an UPDATE leaves as it was, nor for a statement touching no row."""
+    import pghistory
+    from pghistory.models import Context
+
+    BeneficiaireEvent = apps.get_model("beneficiaires", "BeneficiaireEvent")
+    DroitAideEvent = apps.get_model("beneficiaires", "DroitAideEvent")
+
+    with pghistory.context(command="test"):
+        a = BeneficiaireFactory(cpas=cpas_a, nom="Alpha")
+        b = BeneficiaireFactory(cpas=cpas_a, nom="Beta")
+        droit = DroitFactory(beneficiaire=a, debut=D(2024, 1, 1), fin=None)
+    assert BeneficiaireEvent.objects.filter(pgh_label="insert").count() == 2
+    assert DroitAideEvent.objects.filter(pgh_label="insert").count() == 1
+    event = a.events.get()
+    a.refresh_from_db()  # the search column, set by its BEFORE trigger, is in the event
+    assert (event.nom, event.niss, event.nom_recherche, event.pgh_obj_id) == (
+        "Alpha",
+        a.niss,
+        a.nom_recherche,
+        a.pk,
+    )
+    assert event.pgh_context.metadata["command"] == "test"
+    contextes = Context.objects.count()
+    # One UPDATE of two rows, one of which stays the same: one event.
+    Beneficiaire.objects.filter(pk__in=[a.pk, b.pk]).update(
+        nom=Case(When(pk=a.pk, then=Value("Gamma")), default=F("nom"))
+    )
+    assert list(
+        BeneficiaireEvent.objects.filter(pgh_label="update").values_list("nom", "pgh_obj_id")
+    ) == [("Gamma", a.pk)]
+    # Statements touching no row record nothing.
+    with pghistory.context(command="rien"):
+        assert Beneficiaire.objects.filter(pk=-1).update(nom="X") == 0
+        assert DroitAide.objects.filter(pk=-1).delete()[0] == 0
+    assert Context.objects.count() == contextes
+    DroitAide.objects.filter(pk=droit.pk).delete()
+    supprime = DroitAideEvent.objects.get(pgh_label="delete")
+    assert (supprime.pgh_obj_id, supprime.debut) == (droit.pk, D(2024, 1, 1))
