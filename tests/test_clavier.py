@@ -58,6 +58,9 @@ def test_agent_journey_with_the_keyboard_alone(page, login, cpas_a, make_user):
     page.keyboard.type("Appel : disponible pour une formation")
     page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="Étape notée")).to_be_visible()
+    # Focus moves to the confirmation (htmx's autofocus, once the swap has settled): Escape
+    # pressed before that would reach the page, not the confirmation.
+    expect(page.get_by_role("button", name="Noter une autre étape")).to_be_focused()
     page.keyboard.press("Escape")
     expect(ligne.get_by_role("button", name="+ étape")).to_be_focused()
     assert Etape.objects.get(beneficiaire=b).note == "Appel : disponible pour une formation"
