@@ -25,6 +25,7 @@ from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
+from cpas_isp.listes import url_par_pk
 from trajets.queries import SourceEcheances, register_echeances
 
 
@@ -97,7 +98,7 @@ def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
     events = []
-    url_activite = hooks.url_par_pk("activites:detail")
+    url_activite = url_par_pk("activites:detail")
     for i in _inscriptions_de_la_page(beneficiaire)[:50]:
         url = url_activite(i.activite_id)
         events.append(

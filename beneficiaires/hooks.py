@@ -295,16 +295,3 @@ def liste_vide(beneficiaire, nom) -> bool:
     """Whether the person page's query said that the list ``nom`` has no row (see
     ``register_indicateurs_fiche``); False when it was not asked."""
     return beneficiaire.__dict__.get(nom) is False
-
-
-_MARQUE_PK = 918273645  # a key no row has yet: replaced by each row's
-
-
-def url_par_pk(nom: str, cle: str = "pk"):
-    """``f(pk) -> reverse(nom, kwargs={cle: pk})`` from a single ``reverse()`` (the timelines
-    link every event: one ``reverse()`` per row was most of their Python time on a long file).
-    For routes whose only argument is an integer key."""
-    from django.urls import reverse
-
-    gauche, droite = reverse(nom, kwargs={cle: _MARQUE_PK}).rsplit(str(_MARQUE_PK), 1)
-    return lambda pk: f"{gauche}{int(pk)}{droite}"

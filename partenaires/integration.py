@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
 from cpas_isp import notifications, permissions
+from cpas_isp.listes import url_par_pk
 
 from . import dossier
 from .models import Orientation, Participation, StatutOrientation, TransitionOrientation
@@ -133,7 +134,7 @@ def timeline(beneficiaire, user):
         ),
         key=lambda t: (t.quand, t.id),
     )
-    url = hooks.url_par_pk("partenaires:orientation_detail")
+    url = url_par_pk("partenaires:orientation_detail")
     events = []
     for t in transitions:
         detail = t.commentaire

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
+from cpas_isp.listes import url_par_pk
 from rendezvous import envois, queries, services_invitations
 from rendezvous.models import RendezVous
 
@@ -77,7 +78,7 @@ def timeline(beneficiaire, user):
         return []
     _sans_rendez_vous(beneficiaire)
     rdvs = queries.rendez_vous_de_la_personne(beneficiaire)[:50]
-    url = hooks.url_par_pk("rendezvous:detail", "rdv_pk")
+    url = url_par_pk("rendezvous:detail", "rdv_pk")
     return [
         hooks.EvenementTimeline(
             date=timezone.localtime(r.debut).date(),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
+from cpas_isp.listes import url_par_pk
 from trajets import dossier, queries, sections
 from trajets.models.phases import PassagePhase, Phase
 from trajets.permissions import peut_suivre_trajet
@@ -57,7 +58,7 @@ def timeline(beneficiaire, user):
                 url=f"{journal}#etape-{e.pk}",
             )
         )
-    url_piis = hooks.url_par_pk("trajets:piis_detail", "piis_pk")
+    url_piis = url_par_pk("trajets:piis_detail", "piis_pk")
     for piis in trajet.piis:
         url = url_piis(piis.pk)
         if piis.date_proposition:
@@ -88,7 +89,7 @@ def timeline(beneficiaire, user):
                     url=url,
                 )
             )
-    url_contrat = hooks.url_par_pk("trajets:contrat_detail", "contrat_pk")
+    url_contrat = url_par_pk("trajets:contrat_detail", "contrat_pk")
     for c in trajet.contrats:
         url = url_contrat(c.pk)
         events.append(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from cpas_isp import permissions as p
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
-from cpas_isp.listes import paginer
+from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
@@ -79,10 +79,10 @@ def liste(request):
         return exports.exporter_liste(request, qs, fmt)
     page = paginer(request, qs, tailles=TAILLES_PAGE)
     # Each row's link from one reversed URL (not one reverse() per row).
-    modele_fiche = reverse("beneficiaires:detail", kwargs={"pk": 918273645})
+    url_fiche = url_par_pk("beneficiaires:detail")
     for b in page.object_list:
         b.groupes = queries.groupes_de(b)
-        b.url_fiche = modele_fiche.replace("918273645", str(b.pk))
+        b.url_fiche = url_fiche(b.pk)
     journaliser_liste(request, [b.pk for b in page.object_list])
     extensions = hooks.caseload_extensions()
     freins = Frein.objects.for_user(request.user).filter(actif=True)

@@ -19,23 +19,6 @@ def url_beneficiaire(beneficiaire_id):
         return ""
 
 
-# A primary key no row has: marks where the pk goes in a URL reversed once for a whole list.
-_MARQUE_PK = 918273645
-
-
-def gabarit_url(nom):
-    """``pk -> URL`` of the route ``nom`` (one ``pk`` argument), reversed once for a list
-    instead of once per row: the same string ``reverse(nom, kwargs={"pk": pk})`` gives (an
-    integer needs no quoting); ``""`` for every pk when the route does not exist (like
-    ``url_beneficiaire``)."""
-    try:
-        url = reverse(nom, kwargs={"pk": _MARQUE_PK})
-    except NoReverseMatch:
-        return lambda pk: ""
-    debut, fin = url.split(str(_MARQUE_PK), 1)
-    return lambda pk: f"{debut}{int(pk)}{fin}"
-
-
 def beneficiaires_visibles(request):
     """The people the user may see (to choose one in a form), by name."""
     return Beneficiaire.objects.visibles_par(request.user).order_by("nom", "prenom")

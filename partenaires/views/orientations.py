@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from beneficiaires.acces import objets_visibles, verifier_ecriture
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
-from cpas_isp.listes import Tri, paginer
+from cpas_isp.listes import Tri, paginer, url_par_pk
 from cpas_isp.views import role_required
 
 from .. import queries
@@ -31,7 +31,7 @@ from ..forms.orientations import (
 )
 from ..models import Orientation, StatutOrientation
 from ..services import orientations as services
-from .commun import beneficiaires_visibles, gabarit_url, page_formulaire, url_beneficiaire
+from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
 
 S = StatutOrientation
 
@@ -107,8 +107,8 @@ def orientations(request):
         )
     page = paginer(request, qs, nombre=nombre)
     annoter_echeances(request, page.object_list)
-    url_personne = gabarit_url("beneficiaires:detail")
-    url_detail = gabarit_url("partenaires:orientation_detail")
+    url_personne = url_par_pk("beneficiaires:detail")
+    url_detail = url_par_pk("partenaires:orientation_detail")
     for o in page.object_list:
         o.url_beneficiaire = url_personne(o.beneficiaire_id)
         o.url = url_detail(o.pk)

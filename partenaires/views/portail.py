@@ -12,14 +12,13 @@ from django.views.decorators.http import require_POST
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
-from cpas_isp.listes import Tri, paginer
+from cpas_isp.listes import Tri, paginer, url_par_pk
 from cpas_isp.views import role_required
 
 from ..forms.orientations import FiltreStatutForm, PresenceForm
 from ..models import ComptePartenaire, Orientation, StatutOrientation
 from ..queries import compter_par_statut
 from ..services.orientations import enregistrer_presence
-from .commun import gabarit_url
 from .orientations import (
     ajouter_message,
     annoter_echeances,
@@ -78,7 +77,7 @@ def portail(request):
         request, qs, nombre=compteurs.get(statut, 0) if statut else sum(compteurs.values())
     )
     annoter_echeances(request, page.object_list)
-    url_detail = gabarit_url("partenaires:portail_detail")
+    url_detail = url_par_pk("partenaires:portail_detail")
     for o in page.object_list:
         o.url = url_detail(o.pk)
     journaliser_liste(request, page.object_list)

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from beneficiaires.acces import objets_visibles
+from cpas_isp.listes import url_par_pk
 from partenaires.models import Orientation, StatutOrientation
 from partenaires.queries import compter_par_statut
-from partenaires.views.commun import gabarit_url
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import OrientationFactory, ServiceFactory
 
@@ -115,10 +115,10 @@ def test_partner_portal_length_and_tabs_come_from_the_counts(
 
 def test_one_reverse_per_list_gives_the_same_urls():
     for nom in ("partenaires:orientation_detail", "partenaires:portail_detail"):
-        url = gabarit_url(nom)
+        url = url_par_pk(nom)
         for pk in (1, 7, 918273645, 10**12):
             assert url(pk) == reverse(nom, args=[pk])
-    assert gabarit_url("partenaires:route_inconnue")(3) == ""
+    assert url_par_pk("partenaires:route_inconnue")(3) == ""
 
 
 @pytest.mark.parametrize("role", ["agent", "partenaire"])

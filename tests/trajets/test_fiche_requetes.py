@@ -204,7 +204,7 @@ def test_a_cellule_agent_who_is_not_the_referent_runs_one_query_more_not_one_per
 def test_timeline_links_built_from_one_reverse_are_those_of_reverse():
     from django.urls import reverse
 
-    from beneficiaires.hooks import url_par_pk
+    from cpas_isp.listes import url_par_pk
 
     for nom, cle in (
         ("trajets:piis_detail", "piis_pk"),
