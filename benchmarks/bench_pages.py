@@ -301,6 +301,12 @@ def profiler(par_role, liste):
     import cProfile
     import pstats
 
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    # As the server renders: without the test environment's instrumented template rendering
+    # (a signal and a copy of the context per template, which would inflate template time).
+    Template._render = _TestState.saved_data.template_render
     fois = int(os.environ.get("BENCH_PAGES_FOIS", "10"))
     motifs = [m for m in os.environ.get("BENCH_PAGES_PROFIL", "").split(",") if m]
     print(f"{'page':<30} {'median ms':>10} {'queries':>8} {'SQL ms':>8}")
