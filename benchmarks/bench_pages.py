@@ -482,8 +482,11 @@ def main():
             d = retrouver()
         else:
             d = remplir()
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        # Statistics and visibility map as autovacuum keeps them on a server in service (it
+        # may be off on a test server: index-only scans would then read the table, and a
+        # migration applied to a kept database would leave its tables unanalysed).
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
         print(
             f"Data: {PERSONNES} people, ~{PERSONNES * 10} steps, {N_ORIENTATIONS} referrals; "
             f"{PERSONNES + d['copies']} people in {N_AUTRES_CPAS + 1} CPAS "
