@@ -9,9 +9,10 @@ from urllib.parse import quote_plus
 
 from django import template
 from django.core.signals import setting_changed
+from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import get_format, number_format
-from django.utils.html import escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -168,3 +169,90 @@ def cellules_nombres(valeurs, cles, liens, indicateur, cle_param, **params):
             texte = html.escape(texte)
         cellules.append(f"<td>{texte}</td>")
     return mark_safe("".join(cellules))
+
+
+# --- Whole table bodies ----------------------------------------------------------------------
+# The dashboards' larger tables: each row built here with the cells ``lien_nombre`` and
+# ``cellules_nombres`` give, in the markup (whitespace included) the templates' loops gave,
+# instead of a dozen template nodes per row.
+
+
+def _cellules(liens, *cles):
+    """A function giving ``{% lien_nombre valeur liens indicateur **params %}`` as the
+    template outputs it (escaped when not a link), for the figures of one table whose
+    parameters are ``cles``: the language and the links' start looked up once."""
+    langue = get_language()
+    prefixe = _prefixe(liens) if liens and not (set(cles) & liens.keys()) else None
+
+    def cellule(valeur, indicateur, **params):
+        texte = _nombre(valeur or 0, langue)
+        if not liens or not valeur:
+            return html.escape(texte)
+        return _lien(texte, liens, indicateur, params, prefixe)
+
+    return cellule
+
+
+def _pourcentage(taux) -> str:
+    """``{% if taux is None %}—{% else %}{{ taux|floatformat:2 }} %{% endif %}``"""
+    return "—" if taux is None else f"{floatformat(taux, 2)} %"
+
+
+@register.simple_tag
+def lignes_flux(flux, mode, phases, classes, liens):
+    """The rows of ``_table_flux.html`` (``mode``: "entrees", "sorties" or "classes")."""
+    cellule = _cellules(liens, "mois")
+    lignes = []
+    for m in flux.mois:
+        if mode == "classes":
+            cellules = cellules_nombres(
+                m.sorties_par_classe, classes, liens, "sorties", "classe", mois=m.mois
+            )
+            total = cellule(m.total_sorties, "sorties", mois=m.mois)
+            fin = (
+                f'\n        <td class="fw-semibold">{total}</td>'
+                f'\n        <td class="fw-semibold">{_pourcentage(m.taux_sortie_positive)}</td>'
+            )
+        elif mode == "entrees":
+            cellules = cellules_nombres(m.entrees, phases, liens, "entrees", "phase", mois=m.mois)
+            total = cellule(m.total_entrees, "entrees", mois=m.mois)
+            fin = f'\n        <td class="fw-semibold">{total}</td>'
+        else:
+            cellules = cellules_nombres(m.sorties, phases, liens, "sorties", "phase", mois=m.mois)
+            total = cellule(m.total_sorties, "sorties", mois=m.mois)
+            fin = f'\n        <td class="fw-semibold">{total}</td>'
+        lignes.append(
+            f'\n    <tr>\n      <th scope="row" class="text-start">{m.mois:%m/%Y}</th>\n      '
+            f"\n        {cellules}{fin}\n      \n    </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
+
+
+COLONNES_ORIENTATIONS = (
+    "orientees",
+    "envoyees",
+    "acceptees",
+    "refusees",
+    "en_attente",
+    "terminees",
+    "positives",
+)
+
+
+@register.simple_tag
+def lignes_orientations(orientations, liens):
+    """The rows of the referrals per partner table (``_section_orientations.html``)."""
+    cellule = _cellules(liens, "partenaire")
+    lignes = []
+    for o in orientations:
+        cellules = "".join(
+            f"\n        <td>"
+            f"{cellule(getattr(o, c), f'orient_{c}', partenaire=o.partenaire_id)}</td>"
+            for c in COLONNES_ORIENTATIONS
+        )
+        lignes.append(
+            f'\n      <tr>\n        <th scope="row" class="text-start">'
+            f"{conditional_escape(o.partenaire)}</th>{cellules}"
+            f"\n        <td>{_pourcentage(o.taux_acceptation)}</td>\n      </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
