@@ -244,29 +244,34 @@ def _ligne(cle, phase, row) -> Delai:
 def delais(cpas_ids, debut, fin, date, *, agent_id=None, phases=None, sans_cellule=True):
     """The delay rows: RIS decision → first ISP interview seen, referral sent → partner's
     answer (both only for the whole CPAS: ``sans_cellule``), and the orientation to each phase
-    → first appointment seen in the stay (per phase, then all phases). Three queries."""
+    → first appointment seen in the stay (per phase, then all phases). One query: the three
+    sets of cases aggregated side by side (UNION ALL), each row tagged with its set."""
     params = _params(cpas_ids, debut, fin, date, agent_id, phases)
+    parties = [
+        f"SELECT 'phase', phase, GROUPING(phase), {_AGREGATS} "
+        f"FROM ({_cas_phase(agent_id, phases)}) c GROUP BY ROLLUP(phase)"
+    ]
+    if sans_cellule:
+        parties.insert(0, f"SELECT 'ris', NULL, 1, {_AGREGATS} FROM ({_cas_ris(agent_id)}) c")
+        parties.append(
+            f"SELECT 'orientation', NULL, 1, {_AGREGATS} FROM ({_cas_orientation(agent_id)}) c"
+        )
+    rows = _executer(" UNION ALL ".join(parties), params)
+    autres = {r[0]: r[3:] for r in rows if r[0] != "phase"}
     lignes = []
     if sans_cellule:
-        (row,) = _executer(f"SELECT {_AGREGATS} FROM ({_cas_ris(agent_id)}) c", params)
-        lignes.append(_ligne("ris", None, row))
-    rows = _executer(
-        f"SELECT phase, GROUPING(phase), {_AGREGATS} FROM ({_cas_phase(agent_id, phases)}) c "
-        "GROUP BY ROLLUP(phase)",
-        params,
-    )
-    par_phase = {r[0]: r for r in rows if not r[1]}
+        lignes.append(_ligne("ris", None, autres["ris"]))
+    par_phase = {r[1]: r for r in rows if r[0] == "phase" and not r[2]}
     for phase in Phase:
         if phases and phase.value not in phases:
             continue
         row = par_phase.get(phase.value)
-        lignes.append(_ligne("phase", phase.value, row[2:] if row else (0, 0, None, 0, 0, 0)))
-    totaux = [r for r in rows if r[1]]
+        lignes.append(_ligne("phase", phase.value, row[3:] if row else (0, 0, None, 0, 0, 0)))
+    totaux = [r for r in rows if r[0] == "phase" and r[2]]
     if not phases or len(phases) > 1:
-        lignes.append(_ligne("phase", None, totaux[0][2:] if totaux else (0, 0, None, 0, 0, 0)))
+        lignes.append(_ligne("phase", None, totaux[0][3:] if totaux else (0, 0, None, 0, 0, 0)))
     if sans_cellule:
-        (row,) = _executer(f"SELECT {_AGREGATS} FROM ({_cas_orientation(agent_id)}) c", params)
-        lignes.append(_ligne("orientation", None, row))
+        lignes.append(_ligne("orientation", None, autres["orientation"]))
     return lignes
 
 
