@@ -256,3 +256,33 @@ def lignes_orientations(orientations, liens):
             f"\n        <td>{_pourcentage(o.taux_acceptation)}</td>\n      </tr>\n    "
         )
     return mark_safe("".join(lignes))
+
+
+@register.simple_tag
+def lignes_delais(delais, liens):
+    """The rows of the delays to the first appointment (``_section_rendez_vous.html``)."""
+    cellule = _cellules(liens, "delai", "quoi")
+    lignes = []
+    for d in delais:
+        classe = ' class="fw-semibold"' if d.cle == "phase" and not d.phase else ""
+        mediane = (
+            "—"
+            if d.mediane is None
+            else cellule(d.mediane, "rdv_delai", delai=d.code, quoi="atteints")
+        )
+        cellules = (
+            cellule(d.total, "rdv_delai", delai=d.code, quoi="total"),
+            cellule(d.atteints, "rdv_delai", delai=d.code, quoi="atteints"),
+            mediane,
+            cellule(d.echus, "rdv_delai", delai=d.code, quoi="echus"),
+            cellule(d.dans_delai, "rdv_delai", delai=d.code, quoi="dans_delai"),
+            _pourcentage(d.taux_dans_delai),
+            cellule(d.en_attente, "rdv_delai", delai=d.code, quoi="en_attente"),
+        )
+        lignes.append(
+            f'\n      <tr{classe}>\n        <th scope="row" class="text-start">'
+            f"{conditional_escape(d.libelle)}</th>"
+            + "".join(f"\n        <td>{c}</td>" for c in cellules)
+            + "\n      </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
