@@ -11,7 +11,7 @@ from django import template
 from django.core.signals import setting_changed
 from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, reverse
-from django.utils.formats import get_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -284,5 +284,24 @@ def lignes_delais(delais, liens):
             f"{conditional_escape(d.libelle)}</th>"
             + "".join(f"\n        <td>{c}</td>" for c in cellules)
             + "\n      </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
+
+
+@register.simple_tag
+def lignes_participation(participation, phases, liens):
+    """The rows of ``_table_participation.html``."""
+    cellule = _cellules(liens, "date")
+    lignes = []
+    for ligne in participation:
+        date = ligne.date
+        phases_ = cellules_nombres(ligne.phases, phases, liens, "phase", "phase", date=date)
+        lignes.append(
+            f'\n    <tr>\n      <th scope="row" class="text-start">'
+            f"{conditional_escape(date_format(date, 'SHORT_DATE_FORMAT'))}</th>"
+            f"\n      <td>{cellule(ligne.ris_eris, 'ris_eris', date=date)}</td>"
+            f"\n      {phases_}"
+            f'\n      <td class="fw-semibold">{cellule(ligne.isp, "isp", date=date)}</td>'
+            f'\n      <td class="fw-semibold">{_pourcentage(ligne.taux)}</td>\n    </tr>\n    '
         )
     return mark_safe("".join(lignes))
