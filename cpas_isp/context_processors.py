@@ -1,6 +1,6 @@
 from cpas_isp.notifications import CompteurNonLues
 from cpas_isp.permissions import UserPermissions, peut_recevoir_notifications
-from cpas_isp.tenancy import active_memberships, current_membership
+from cpas_isp.tenancy import affiliations_actives, current_membership
 
 
 def current_cpas(request):
@@ -15,13 +15,10 @@ def current_cpas(request):
     if cached is not None:
         return cached
     membership = current_membership(user)
-    affiliations = getattr(user, "_affiliations_actives", None)
     contexte = {
         "membership": membership,
         "cpas_courant": membership.cpas if membership else None,
-        "mes_affiliations": (
-            affiliations if affiliations is not None else list(active_memberships(user))
-        ),
+        "mes_affiliations": affiliations_actives(user),
         "perms_isp": UserPermissions(user),
         # The bell's figure: counted (one query) only when the navbar shows it.
         "notifications_non_lues": (

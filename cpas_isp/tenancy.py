@@ -19,6 +19,13 @@ def active_memberships(user):
     )
 
 
+def affiliations_actives(user) -> list:
+    """The user's active memberships as ``active_memberships`` lists them: those
+    ``activate`` loaded for this request (no query), else read now."""
+    affiliations = getattr(user, "_affiliations_actives", None)
+    return affiliations if affiliations is not None else list(active_memberships(user))
+
+
 def current_membership(user):
     """The membership the user works under now.
 

@@ -78,9 +78,11 @@ class FiltresTableauDeBord(forms.Form):
             )
             .order_by("last_name", "first_name", "username")
             .distinct()
+            .values_list("pk", "first_name", "last_name", "username")
         )
+        # The names as User.get_full_name() gives them, without loading whole users.
         self.fields["agent"].choices = [("", _("Tous"))] + [
-            (u.pk, u.get_full_name() or u.username) for u in agents
+            (pk, f"{prenom} {nom}".strip() or username) for pk, prenom, nom, username in agents
         ]
 
     def defauts(self) -> dict:

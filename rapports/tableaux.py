@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from cpas_isp import graphiques
 from cpas_isp.models import Role
-from cpas_isp.tenancy import active_memberships
+from cpas_isp.tenancy import affiliations_actives
 from rapports import queries, sections
 from rapports.templatetags.rapports_tags import libelle_classe, libelle_phase
 from trajets.models import CELLULE_DE_PHASE, Phase
@@ -67,7 +67,7 @@ def groupe_cpas(user) -> list:
     """The CPAS whose dashboards the user sees as coordinator or director, when several (the
     group table adds them up); an empty list otherwise."""
     cpas = [
-        m.cpas for m in active_memberships(user) if m.role in {Role.COORDINATEUR, Role.DIRECTEUR}
+        m.cpas for m in affiliations_actives(user) if m.role in {Role.COORDINATEUR, Role.DIRECTEUR}
     ]
     return cpas if len(cpas) > 1 else []
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -81,8 +82,20 @@ def tableau_de_bord(request):
         "graphique_flux": tableaux.graphique_flux(donnees["flux"]),
         "flux_total": donnees["flux"].total,
         "cellule_imposee": form.cellule_imposee,
+        **_liens_export(request),
     }
     return render(request, "rapports/tableau_de_bord.html", contexte)
+
+
+def _liens_export(request) -> dict:
+    """What ``_export.html`` needs, once for the page's dozen export buttons:
+    ``{% url 'rapports:export' table format %}{% querystring %}`` is
+    ``export_debut`` + table + "." + format + ``export_requete``."""
+    url = reverse("rapports:export", kwargs={"table": "t", "format": "csv"})
+    return {
+        "export_debut": url.removesuffix("t.csv"),
+        "export_requete": escape(f"?{request.GET.urlencode()}") if request.GET else "",
+    }
 
 
 @role_required(permissions.peut_voir_tableaux_de_bord)

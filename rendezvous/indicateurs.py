@@ -244,29 +244,34 @@ def _ligne(cle, phase, row) -> Delai:
 def delais(cpas_ids, debut, fin, date, *, agent_id=None, phases=None, sans_cellule=True):
     """The delay rows: RIS decision → first ISP interview seen, referral sent → partner's
     answer (both only for the whole CPAS: ``sans_cellule``), and the orientation to each phase
-    → first appointment seen in the stay (per phase, then all phases). Three queries."""
+    → first appointment seen in the stay (per phase, then all phases). One query: the three
+    sets of cases aggregated side by side (UNION ALL), each row tagged with its set."""
     params = _params(cpas_ids, debut, fin, date, agent_id, phases)
+    parties = [
+        f"SELECT 'phase', phase, GROUPING(phase), {_AGREGATS} "
+        f"FROM ({_cas_phase(agent_id, phases)}) c GROUP BY ROLLUP(phase)"
+    ]
+    if sans_cellule:
+        parties.insert(0, f"SELECT 'ris', NULL, 1, {_AGREGATS} FROM ({_cas_ris(agent_id)}) c")
+        parties.append(
+            f"SELECT 'orientation', NULL, 1, {_AGREGATS} FROM ({_cas_orientation(agent_id)}) c"
+        )
+    rows = _executer(" UNION ALL ".join(parties), params)
+    autres = {r[0]: r[3:] for r in rows if r[0] != "phase"}
     lignes = []
     if sans_cellule:
-        (row,) = _executer(f"SELECT {_AGREGATS} FROM ({_cas_ris(agent_id)}) c", params)
-        lignes.append(_ligne("ris", None, row))
-    rows = _executer(
-        f"SELECT phase, GROUPING(phase), {_AGREGATS} FROM ({_cas_phase(agent_id, phases)}) c "
-        "GROUP BY ROLLUP(phase)",
-        params,
-    )
-    par_phase = {r[0]: r for r in rows if not r[1]}
+        lignes.append(_ligne("ris", None, autres["ris"]))
+    par_phase = {r[1]: r for r in rows if r[0] == "phase" and not r[2]}
     for phase in Phase:
         if phases and phase.value not in phases:
             continue
         row = par_phase.get(phase.value)
-        lignes.append(_ligne("phase", phase.value, row[2:] if row else (0, 0, None, 0, 0, 0)))
-    totaux = [r for r in rows if r[1]]
+        lignes.append(_ligne("phase", phase.value, row[3:] if row else (0, 0, None, 0, 0, 0)))
+    totaux = [r for r in rows if r[0] == "phase" and r[2]]
     if not phases or len(phases) > 1:
-        lignes.append(_ligne("phase", None, totaux[0][2:] if totaux else (0, 0, None, 0, 0, 0)))
+        lignes.append(_ligne("phase", None, totaux[0][3:] if totaux else (0, 0, None, 0, 0, 0)))
     if sans_cellule:
-        (row,) = _executer(f"SELECT {_AGREGATS} FROM ({_cas_orientation(agent_id)}) c", params)
-        lignes.append(_ligne("orientation", None, row))
+        lignes.append(_ligne("orientation", None, autres["orientation"]))
     return lignes
 
 
@@ -454,6 +459,7 @@ _CELLULE_AGENDA = """coalesce(a.cellule_id, (
 # GiST index (agent, tstzrange) -- probing each slot against the (agent, debut) b-tree instead
 # read the agent's whole past for every slot (a second on 150,000 appointments) -- and those
 # booked in a cellule's agenda through (agenda, debut); then one hash anti-join per kind.
+# The pending invitations per cellule come in the same round trip (``invitation`` true).
 SQL_CRENEAUX_LIBRES = f"""
 WITH agendas AS MATERIALIZED (
     SELECT a.id AS agenda_id, a.agent_id, {_CELLULE_AGENDA} AS cellule_id
@@ -498,7 +504,7 @@ absences AS MATERIALIZED (
     WHERE ab.agenda_id IN (SELECT agenda_id FROM agendas)
       AND ab.debut < f.fin AND ab.fin > f.debut
 )
-SELECT c.agenda_id, c.agent_id, c.cellule_id, count(*)
+SELECT false AS invitation, c.agenda_id, c.agent_id, c.cellule_id, count(*)
 FROM creneaux c
 WHERE NOT EXISTS (SELECT 1 FROM absences ab
                   WHERE ab.agenda_id = c.agenda_id AND ab.debut < c.fin AND ab.fin > c.debut)
@@ -507,6 +513,11 @@ WHERE NOT EXISTS (SELECT 1 FROM absences ab
   AND NOT EXISTS (SELECT 1 FROM rdv_cellules r
                   WHERE r.agenda_id = c.agenda_id AND r.debut < c.fin AND r.fin > c.debut)
 GROUP BY c.agenda_id, c.agent_id, c.cellule_id
+UNION ALL
+SELECT true, NULL, NULL, {_CELLULE_AGENDA}, count(*)
+FROM {T["invitation"]} i JOIN {T["agenda"]} a ON a.id = i.agenda_id
+WHERE i.cpas_id = ANY(%(cpas)s) AND i.statut = %(en_attente)s AND i.expire_le > %(maintenant)s
+GROUP BY 4
 """
 
 SQL_RDV_AGENTS = f"""
@@ -524,13 +535,6 @@ WHERE r.cpas_id = ANY(%(cpas)s) AND r.statut NOT IN {ANNULES}
         AND r.debut < ((%(fin)s::date + 1)::timestamp AT TIME ZONE %(tz)s))
        OR (r.debut >= %(maintenant)s AND r.debut < %(horizon)s)) {{filtre}}
 GROUP BY r.agent_id, u.first_name, u.last_name, u.username
-"""
-
-SQL_INVITATIONS = f"""
-SELECT {_CELLULE_AGENDA} AS cellule_id, count(*)
-FROM {T["invitation"]} i JOIN {T["agenda"]} a ON a.id = i.agenda_id
-WHERE i.cpas_id = ANY(%(cpas)s) AND i.statut = %(en_attente)s AND i.expire_le > %(maintenant)s
-GROUP BY 1
 """
 
 
@@ -578,8 +582,12 @@ def charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True
     if not a_venir:
         agents.sort(key=lambda a: a.agent.lower())
         return Charge(agents, [], premier, dernier)
-    libres_agent, libres_cellule = {}, {}
-    for _agenda, aid, cellule, n in _executer(SQL_CRENEAUX_LIBRES, params):
+    libres_agent, libres_cellule, invitations = {}, {}, {}
+    # The free slots and the pending invitations in one round trip (rows tagged by kind).
+    for invitation, _agenda, aid, cellule, n in _executer(SQL_CRENEAUX_LIBRES, params):
+        if invitation:
+            invitations[cellule] = n
+            continue
         if aid is not None:
             libres_agent[aid] = libres_agent.get(aid, 0) + n
         if cellule is not None:
@@ -594,7 +602,6 @@ def charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True
     if cellule_id:
         agents = [a for a in agents if a.cellule_id == cellule_id]
     agents.sort(key=lambda a: a.agent.lower())
-    invitations = dict(_executer(SQL_INVITATIONS, params))
     cellules = []
     qs = Cellule.objects.filter(cpas_id__in=list(cpas_ids), active=True).order_by("ordre", "code")
     if cellule_id:

@@ -146,6 +146,9 @@ class Orientation(TenantModel):
             models.Index(
                 fields=["cpas", "beneficiaire", "statut"], name="orientation_benef_statut_idx"
             ),
+            # The dashboards' delay from a referral sent to the partner's answer: the
+            # referrals sent in the period (a seq scan of every CPAS's referrals otherwise).
+            models.Index(fields=["cpas", "date_envoi"], name="orientation_cpas_envoi_idx"),
         ]
         constraints = [
             models.CheckConstraint(

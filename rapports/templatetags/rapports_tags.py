@@ -4,14 +4,17 @@ link to the list of people behind them (when the viewer may open that list)."""
 from __future__ import annotations
 
 import html
+from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote_plus
 
 from django import template
+from django.conf import settings
 from django.core.signals import setting_changed
+from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, reverse
-from django.utils.formats import get_format, number_format
-from django.utils.html import escape, format_html
+from django.utils.formats import date_format, get_format, number_format
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -168,3 +171,166 @@ def cellules_nombres(valeurs, cles, liens, indicateur, cle_param, **params):
             texte = html.escape(texte)
         cellules.append(f"<td>{texte}</td>")
     return mark_safe("".join(cellules))
+
+
+# --- Whole table bodies ----------------------------------------------------------------------
+# The dashboards' larger tables: each row built here with the cells ``lien_nombre`` and
+# ``cellules_nombres`` give, in the markup (whitespace included) the templates' loops gave,
+# instead of a dozen template nodes per row.
+
+
+def _cellules(liens, *cles):
+    """A function giving ``{% lien_nombre valeur liens indicateur **params %}`` as the
+    template outputs it (escaped when not a link), for the figures of one table whose
+    parameters are ``cles``: the language and the links' start looked up once."""
+    langue = get_language()
+    prefixe = _prefixe(liens) if liens and not (set(cles) & liens.keys()) else None
+
+    def cellule(valeur, indicateur, **params):
+        texte = _nombre(valeur or 0, langue)
+        if not liens or not valeur:
+            return html.escape(texte)
+        return _lien(texte, liens, indicateur, params, prefixe)
+
+    return cellule
+
+
+#: language -> DECIMAL_SEPARATOR
+_SEPARATEURS: dict = {}
+
+
+@setting_changed.connect
+def _oublier_separateurs(**kwargs):
+    _SEPARATEURS.clear()
+
+
+def _deux_decimales(taux) -> str:
+    """``floatformat(taux, 2)``, quicker for the rates the dashboards show (``Decimal`` with
+    two decimals, from ``taux_pourcent``): their digits with the language's separator."""
+    if (
+        type(taux) is Decimal
+        and taux.as_tuple().exponent == -2
+        and taux >= 0
+        and not settings.USE_THOUSAND_SEPARATOR  # floatformat would group then
+    ):
+        langue = get_language()
+        try:
+            separateur = _SEPARATEURS[langue]
+        except KeyError:
+            separateur = _SEPARATEURS[langue] = get_format("DECIMAL_SEPARATOR", langue)
+        return str(taux).replace(".", separateur)
+    return floatformat(taux, 2)
+
+
+def _pourcentage(taux) -> str:
+    """``{% if taux is None %}—{% else %}{{ taux|floatformat:2 }} %{% endif %}``"""
+    return "—" if taux is None else f"{_deux_decimales(taux)} %"
+
+
+@register.simple_tag
+def lignes_flux(flux, mode, phases, classes, liens):
+    """The rows of ``_table_flux.html`` (``mode``: "entrees", "sorties" or "classes")."""
+    cellule = _cellules(liens, "mois")
+    lignes = []
+    for m in flux.mois:
+        if mode == "classes":
+            cellules = cellules_nombres(
+                m.sorties_par_classe, classes, liens, "sorties", "classe", mois=m.mois
+            )
+            total = cellule(m.total_sorties, "sorties", mois=m.mois)
+            fin = (
+                f'\n        <td class="fw-semibold">{total}</td>'
+                f'\n        <td class="fw-semibold">{_pourcentage(m.taux_sortie_positive)}</td>'
+            )
+        elif mode == "entrees":
+            cellules = cellules_nombres(m.entrees, phases, liens, "entrees", "phase", mois=m.mois)
+            total = cellule(m.total_entrees, "entrees", mois=m.mois)
+            fin = f'\n        <td class="fw-semibold">{total}</td>'
+        else:
+            cellules = cellules_nombres(m.sorties, phases, liens, "sorties", "phase", mois=m.mois)
+            total = cellule(m.total_sorties, "sorties", mois=m.mois)
+            fin = f'\n        <td class="fw-semibold">{total}</td>'
+        lignes.append(
+            f'\n    <tr>\n      <th scope="row" class="text-start">{m.mois:%m/%Y}</th>\n      '
+            f"\n        {cellules}{fin}\n      \n    </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
+
+
+COLONNES_ORIENTATIONS = (
+    "orientees",
+    "envoyees",
+    "acceptees",
+    "refusees",
+    "en_attente",
+    "terminees",
+    "positives",
+)
+
+
+@register.simple_tag
+def lignes_orientations(orientations, liens):
+    """The rows of the referrals per partner table (``_section_orientations.html``)."""
+    cellule = _cellules(liens, "partenaire")
+    lignes = []
+    for o in orientations:
+        cellules = "".join(
+            f"\n        <td>"
+            f"{cellule(getattr(o, c), f'orient_{c}', partenaire=o.partenaire_id)}</td>"
+            for c in COLONNES_ORIENTATIONS
+        )
+        lignes.append(
+            f'\n      <tr>\n        <th scope="row" class="text-start">'
+            f"{conditional_escape(o.partenaire)}</th>{cellules}"
+            f"\n        <td>{_pourcentage(o.taux_acceptation)}</td>\n      </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
+
+
+@register.simple_tag
+def lignes_delais(delais, liens):
+    """The rows of the delays to the first appointment (``_section_rendez_vous.html``)."""
+    cellule = _cellules(liens, "delai", "quoi")
+    lignes = []
+    for d in delais:
+        classe = ' class="fw-semibold"' if d.cle == "phase" and not d.phase else ""
+        mediane = (
+            "—"
+            if d.mediane is None
+            else cellule(d.mediane, "rdv_delai", delai=d.code, quoi="atteints")
+        )
+        cellules = (
+            cellule(d.total, "rdv_delai", delai=d.code, quoi="total"),
+            cellule(d.atteints, "rdv_delai", delai=d.code, quoi="atteints"),
+            mediane,
+            cellule(d.echus, "rdv_delai", delai=d.code, quoi="echus"),
+            cellule(d.dans_delai, "rdv_delai", delai=d.code, quoi="dans_delai"),
+            _pourcentage(d.taux_dans_delai),
+            cellule(d.en_attente, "rdv_delai", delai=d.code, quoi="en_attente"),
+        )
+        lignes.append(
+            f'\n      <tr{classe}>\n        <th scope="row" class="text-start">'
+            f"{conditional_escape(d.libelle)}</th>"
+            + "".join(f"\n        <td>{c}</td>" for c in cellules)
+            + "\n      </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
+
+
+@register.simple_tag
+def lignes_participation(participation, phases, liens):
+    """The rows of ``_table_participation.html``."""
+    cellule = _cellules(liens, "date")
+    lignes = []
+    for ligne in participation:
+        date = ligne.date
+        phases_ = cellules_nombres(ligne.phases, phases, liens, "phase", "phase", date=date)
+        lignes.append(
+            f'\n    <tr>\n      <th scope="row" class="text-start">'
+            f"{conditional_escape(date_format(date, 'SHORT_DATE_FORMAT'))}</th>"
+            f"\n      <td>{cellule(ligne.ris_eris, 'ris_eris', date=date)}</td>"
+            f"\n      {phases_}"
+            f'\n      <td class="fw-semibold">{cellule(ligne.isp, "isp", date=date)}</td>'
+            f'\n      <td class="fw-semibold">{_pourcentage(ligne.taux)}</td>\n    </tr>\n    '
+        )
+    return mark_safe("".join(lignes))

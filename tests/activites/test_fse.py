@@ -496,6 +496,33 @@ def test_dashboard_counts_what_is_missing_with_links(cohorte, coordinateur, clie
     assert "BERT" in noms and "FRANK" in noms and "ANNA" not in noms
 
 
+@pytest.mark.parametrize(
+    "date",
+    [
+        D(2025, 1, 5),
+        D(2025, 2, 9),
+        D(2025, 2, 10),
+        D(2025, 3, 31),
+        D(2025, 8, 9),
+        D(2025, 8, 10),
+        D(2025, 9, 30),
+        D(2025, 12, 29),
+        D(2025, 12, 30),
+        D(2026, 6, 1),
+    ],
+)
+def test_missing_counts_in_sql_are_those_of_the_rows(cohorte, cpas_a, date):
+    """manquants (one query) counts what Ligne.manque says over lignes, around each exit
+    and its six months (Bert out on 10 February, Anna on 31 March over two activities,
+    Frank on 30 June)."""
+    personnes = Beneficiaire.objects.filter(cpas=cpas_a)
+    rows = fse.lignes(personnes)
+    attendu = fse.Manquants(
+        *(sum(r.manque(quoi, date) for r in rows) for quoi in ("entree", "sortie", "six_mois"))
+    )
+    assert fse.manquants(personnes, date) == attendu
+
+
 def test_table_and_list_queries_do_not_grow_with_participants(
     cpas_a, coordinateur, client_for, requetes_de_la_page
 ):

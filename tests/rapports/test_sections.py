@@ -316,3 +316,80 @@ def test_pdf_acceptance_rate_has_its_footnote(
     texte = " ".join(re.sub(r"[ \u00a0\u202f]+", " ", texte).split())
     assert "6 5 2 1 3 0 0 66,67 %" in texte
     assert note in texte
+
+
+def _programmes_orm(cpas_id, debut, fin):
+    """The programmes' figures as the ORM counted them before the SQL (the reference)."""
+    from django.db.models import Count, Q
+
+    from partenaires.models import SORTIES_POSITIVES, Programme
+
+    sorties = [StatutParticipation.TERMINE, StatutParticipation.ABANDON]
+
+    def compte(filtre=None):
+        return Count("participations", filter=filtre, distinct=True)
+
+    qs = (
+        Programme.objects.filter(Q(cpas_id=cpas_id) | Q(cpas_participants=cpas_id))
+        .filter(Q(fin__isnull=True) | Q(fin__gte=debut), debut__lte=fin)
+        .distinct()
+        .annotate(
+            a=compte(),
+            b=compte(~Q(participations__statut=StatutParticipation.INSCRIT)),
+            c=compte(Q(participations__statut=StatutParticipation.TERMINE)),
+            d=compte(Q(participations__statut=StatutParticipation.ABANDON)),
+            e=compte(
+                Q(
+                    participations__statut__in=sorties,
+                    participations__resultat__in=list(SORTIES_POSITIVES),
+                )
+            ),
+        )
+        .order_by("-debut", "titre")
+    )
+    return [
+        (p.pk, p.titre, p.debut, p.fin, p.objectif_participants, p.a, p.b, p.c, p.d, p.e)
+        for p in qs
+    ]
+
+
+SORTIES = (StatutParticipation.TERMINE, StatutParticipation.ABANDON)
+
+
+def test_programmes_of_the_cpas_and_shared_with_it_counted_once(cpas_a, cpas_b):
+    """A programme of another CPAS shared with this one (and with a third) counts its whole
+    cohort once; one not shared, or outside the period, is left out; the ORM's figures."""
+    from tests.cpas_isp.factories import CpasFactory
+
+    cpas_c = CpasFactory()
+    propre = ProgrammeFactory(cpas=cpas_a, debut=D(2025, 2, 1), titre="B propre")
+    partage = ProgrammeFactory(cpas=cpas_b, debut=D(2025, 2, 1), titre="A partagé")
+    partage.cpas_participants.add(cpas_a, cpas_c)
+    ProgrammeFactory(cpas=cpas_b, debut=D(2025, 3, 1))  # not shared
+    ProgrammeFactory(cpas=cpas_a, debut=D(2024, 1, 1), fin=D(2024, 12, 31))  # before
+    vide = ProgrammeFactory(cpas=cpas_a, debut=D(2025, 6, 1), titre="Vide")
+    for programme, statuts in [
+        (propre, [StatutParticipation.INSCRIT, StatutParticipation.TERMINE]),
+        (partage, [StatutParticipation.ACTIF, StatutParticipation.ABANDON] * 2),
+    ]:
+        for statut in statuts:
+            ParticipationFactory(
+                programme=programme,
+                statut=statut,
+                resultat="emploi" if statut in SORTIES else "",
+                date_inscription=D(2025, 2, 5),
+                date_debut=D(2025, 2, 10),
+            )
+    lignes = suivi.programmes(cpas_a.pk, DEBUT, FIN)
+    assert [(p.programme_id, p.inscrits, p.termines, p.abandons) for p in lignes] == [
+        (vide.pk, 0, 0, 0),
+        (partage.pk, 4, 0, 2),
+        (propre.pk, 2, 1, 0),
+    ]
+    assert [
+        (
+            p.programme_id, p.titre, p.debut, p.fin, p.objectif, p.inscrits, p.commences,
+            p.termines, p.abandons, p.sorties_positives,
+        )
+        for p in lignes
+    ] == _programmes_orm(cpas_a.pk, DEBUT, FIN)  # fmt: skip

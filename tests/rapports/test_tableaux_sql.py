@@ -162,3 +162,79 @@ def test_row_of_figures_is_the_figures_one_by_one(langue, liens):
             for c in cles
         )
         assert ligne == attendu
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_rates_with_two_decimals_are_floatformat(langue):
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    from rapports.templatetags.rapports_tags import _deux_decimales
+
+    with translation.override(langue):
+        for centiemes in (0, 1, 5, 99, 1234, 10000, 123456, 99999999):
+            taux = Decimal(centiemes).scaleb(-2)
+            assert _deux_decimales(taux) == floatformat(taux, 2), taux
+        for autre in (Decimal("1.005"), 2.5, 7, Decimal("-1.00")):
+            assert _deux_decimales(autre) == floatformat(autre, 2)
+
+
+# The loops the table-body tags replace, as the templates had them.
+BOUCLE_ORIENTATIONS = """{% load rapports_tags %}{% for o in orientations %}
+      <tr>
+        <th scope="row" class="text-start">{{ o.partenaire }}</th>
+        <td>{% lien_nombre o.orientees liens "orient_orientees" partenaire=o.partenaire_id %}</td>
+        <td>{% lien_nombre o.envoyees liens "orient_envoyees" partenaire=o.partenaire_id %}</td>
+        <td>{% lien_nombre o.acceptees liens "orient_acceptees" partenaire=o.partenaire_id %}</td>
+        <td>{% lien_nombre o.refusees liens "orient_refusees" partenaire=o.partenaire_id %}</td>
+        <td>{% lien_nombre o.en_attente liens "orient_en_attente" partenaire=o.partenaire_id %}</td>
+        <td>{% lien_nombre o.terminees liens "orient_terminees" partenaire=o.partenaire_id %}</td>
+        <td>{% lien_nombre o.positives liens "orient_positives" partenaire=o.partenaire_id %}</td>
+        <td>{% if o.taux_acceptation is None %}—{% else %}{{ o.taux_acceptation|floatformat:2 }} %{% endif %}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+BOUCLE_DELAIS = """{% load rapports_tags %}{% for d in rdv_delais %}
+      <tr{% if d.cle == "phase" and not d.phase %} class="fw-semibold"{% endif %}>
+        <th scope="row" class="text-start">{{ d.libelle }}</th>
+        <td>{% lien_nombre d.total liens "rdv_delai" delai=d.code quoi="total" %}</td>
+        <td>{% lien_nombre d.atteints liens "rdv_delai" delai=d.code quoi="atteints" %}</td>
+        <td>{% if d.mediane is None %}—{% else %}{% lien_nombre d.mediane liens "rdv_delai" delai=d.code quoi="atteints" %}{% endif %}</td>
+        <td>{% lien_nombre d.echus liens "rdv_delai" delai=d.code quoi="echus" %}</td>
+        <td>{% lien_nombre d.dans_delai liens "rdv_delai" delai=d.code quoi="dans_delai" %}</td>
+        <td>{% if d.taux_dans_delai is None %}—{% else %}{{ d.taux_dans_delai|floatformat:2 }} %{% endif %}</td>
+        <td>{% lien_nombre d.en_attente liens "rdv_delai" delai=d.code quoi="en_attente" %}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+@pytest.mark.parametrize("liens", [None, {"du": "2025-01", "au": "2025-12", "agent": 7}])
+def test_table_body_tags_give_the_template_loops_markup(langue, liens):
+    """``lignes_orientations`` and ``lignes_delais`` give, byte for byte, the rows the
+    templates' loops gave (names to escape, thousands, zeros, rates, medians, none)."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from rapports.suivi import LigneOrientations
+    from rapports.templatetags.rapports_tags import lignes_delais, lignes_orientations
+    from rendezvous.indicateurs import Delai
+
+    orientations = [
+        LigneOrientations(1, "Café <Ré> & Co", 1234, 1200, 3, 1, 0, 2, 7),
+        LigneOrientations(2, "Zéro", 0, 0, 0, 0, 0, 0, 0),
+    ]
+    delais = [
+        Delai("ris", None, 1500, 12, 7.5, 10, 3, 2),
+        Delai("phase", "emploi", 0, 0, None, 0, 0, 0),
+        Delai("phase", None, 4, 3, 12, 2, 2, 1),
+    ]
+    for d in delais:
+        d.libelle = f"{d.cle} <{d.phase}>"
+        d.code = f"phase_{d.phase}" if d.phase else d.cle
+    with translation.override(langue):
+        contexte = Context({"orientations": orientations, "rdv_delais": delais, "liens": liens})
+        assert lignes_orientations(orientations, liens) == Template(BOUCLE_ORIENTATIONS).render(
+            contexte
+        )
+        assert lignes_delais(delais, liens) == Template(BOUCLE_DELAIS).render(contexte)
