@@ -159,6 +159,23 @@ def en_retard(cpas_id, date, champ="beneficiaire_id") -> Q:
     )
 
 
+# The columns the cellule queue shows (the person, the stay's start, who follows it): the
+# rows' models are read with these fields only.
+COLONNES_FILE = (
+    "beneficiaire_id",
+    "debut",
+    "beneficiaire__nom",
+    "beneficiaire__prenom",
+    "beneficiaire__anonymise_le",
+    "agent__username",
+    "agent__first_name",
+    "agent__last_name",
+    "beneficiaire__referent__username",
+    "beneficiaire__referent__first_name",
+    "beneficiaire__referent__last_name",
+)
+
+
 def file_cellule(user, cellule, date=None, filtre: str = ""):
     """The stays running today in the cellule's phases, with what the queue shows per row."""
     date = date or timezone.localdate()
@@ -167,6 +184,7 @@ def file_cellule(user, cellule, date=None, filtre: str = ""):
         .filter(phase__in=phases_de_cellule(cellule))
         .en_cours_le(date)
         .select_related("beneficiaire", "agent", "beneficiaire__referent")
+        .only(*COLONNES_FILE)
     )
     if filtre == "nouveaux":
         qs = qs.filter(debut__gte=date - datetime.timedelta(days=JOURS_NOUVEAU))

@@ -11,15 +11,17 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
-from cpas_isp.listes import paginer
+from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
 from trajets import queries
 from trajets.forms import FileCelluleFiltre
 from trajets.permissions import peut_voir_file_cellule
+from trajets.templatetags.trajets_tags import url_personne_par_pk
 from trajets.views.commun import suivi_requis
 
 MAX_ECHEANCES = 200
@@ -61,18 +63,70 @@ def file_cellule(request, code):
         nombre=compteurs[nombre] if nombre else None,
     )
     journaliser_liste(request, page.object_list)  # stays: their people (page loaded once)
+    nouveau_depuis = today - datetime.timedelta(days=queries.JOURS_NOUVEAU)
     return render(
         request,
         "trajets/file_cellule.html",
         {
             "cellule": cellule,
             "page": page,
+            "lignes": _lignes_file(page.object_list, nouveau_depuis),
             "filtre": filtre,
             "compteurs": compteurs,
             "aujourd_hui": today,
-            "nouveau_depuis": today - datetime.timedelta(days=queries.JOURS_NOUVEAU),
+            "nouveau_depuis": nouveau_depuis,
         },
     )
+
+
+def _lignes_file(passages, nouveau_depuis):
+    """The queue's rows (a page of stays), written here rather than by a template loop (two
+    dozen template nodes and three ``{% url %}`` a row were most of the page's time). Every
+    text from the data is escaped."""
+    url_personne = url_personne_par_pk()
+    url_etape = url_par_pk("trajets:etape_rapide")
+    url_orienter = url_par_pk("trajets:orienter")
+    nouveau = f' <span class="badge text-bg-info">{escape(_("nouveau"))}</span>'
+    signature = (
+        f'<span class="badge text-bg-danger">{escape(_("PIIS non signé après 3 mois"))}</span>'
+    )
+    etape, orienter = escape(_("étape")), escape(_("Orienter vers…"))
+    lignes = []
+    for p in passages:
+        pk = p.beneficiaire_id
+        b = p.beneficiaire
+        suivi_par = p.agent or b.referent
+        a_faire = ""
+        if p.actions_en_retard:
+            n = p.actions_en_retard
+            texte = ngettext("%(n)s action en retard", "%(n)s actions en retard", n) % {"n": n}
+            a_faire = f'<span class="badge text-bg-danger">{escape(texte)}</span> '
+        a_faire += "\n      "
+        if p.evaluations_en_retard:
+            n = p.evaluations_en_retard
+            texte = ngettext("%(n)s évaluation en retard", "%(n)s évaluations en retard", n) % {
+                "n": n
+            }
+            a_faire += f'<span class="badge text-bg-danger">{escape(texte)}</span> '
+        a_faire += "\n      "
+        if p.signature_piis_en_retard:
+            a_faire += signature
+        lignes.append(
+            f'<tr data-personne="{pk}">\n'
+            f'    <td><a href="{url_personne(pk)}">{escape(b)}</a>'
+            f"{nouveau if p.debut >= nouveau_depuis else ''}</td>\n"
+            f"    <td>{_jour(p.debut)}</td>\n"
+            f"    <td>{escape(suivi_par) if suivi_par else '—'}</td>\n"
+            f"    <td>{_jour(p.derniere_etape) or '—'}</td>\n"
+            f"    <td>{a_faire}</td>\n"
+            '    <td class="text-end"><button type="button" class="btn btn-outline-primary '
+            f'btn-sm" hx-get="{url_etape(pk)}?dans=ligne" hx-target="closest tr" '
+            f'hx-swap="afterend" data-etape-ouvrir="{pk}">+ {etape}</button>\n'
+            f'      <a class="btn btn-outline-secondary btn-sm" href="{url_orienter(pk)}">'
+            f"{orienter}</a></td>\n"
+            "  </tr>"
+        )
+    return mark_safe("".join(lignes))  # noqa: S308 - built from escaped values above
 
 
 @suivi_requis
