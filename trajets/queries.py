@@ -449,82 +449,129 @@ def pool_le(cpas_id, date):
     )
 
 
-def _actif_le(date, prefix=""):
-    return Q(**{f"{prefix}debut__lte": date}) & (
-        Q(**{f"{prefix}fin_reelle__isnull": False, f"{prefix}fin_reelle__gte": date})
-        | Q(**{f"{prefix}fin_reelle__isnull": True, f"{prefix}fin_prevue__gte": date})
-    )
-
-
 def _pool_parmi(pools, date):
     """``pool_le`` among the CPAS's pools already read (one per ``valable_du``)."""
     return max((p for p in pools if p.valable_du <= date), key=lambda p: p.valable_du, default=None)
 
 
+def _occupes_aux_dates(cpas_id, dates) -> dict:
+    """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query.
+
+    Plain SQL over the dates (an array) joined to the CPAS's contracts: a contract occupies a
+    post from its start to its actual end, or its planned end while none is recorded
+    (``ContratQuerySet.actifs_le``). Building two filtered ORM aggregates per date cost more
+    than running them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT m.jour, count(c.id), count(c.id) FILTER (WHERE c.economie_sociale)
+              FROM unnest(%s::date[]) AS m(jour)
+              LEFT JOIN {ContratArticle60._meta.db_table} c
+                ON c.cpas_id = %s AND c.debut <= m.jour
+               AND coalesce(c.fin_reelle, c.fin_prevue) >= m.jour
+             GROUP BY m.jour
+            """,
+            [list(dates), cpas_id],
+        )
+        return {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
+
+
+def _occupation(occupes: int, occupes_es: int, pool) -> dict:
+    return {
+        "occupes": occupes,
+        "occupes_es": occupes_es,
+        "pool": pool,
+        "total": pool.postes_total if pool else None,
+        "total_es": pool.postes_economie_sociale if pool else None,
+        "libres": (pool.postes_total - occupes) if pool else None,
+        "complet": bool(pool) and occupes >= pool.postes_total,
+        "complet_es": bool(pool) and occupes_es >= pool.postes_economie_sociale,
+    }
+
+
 def occupation_le(cpas_id, date, pools=None) -> dict:
     """Posts occupied on ``date`` against the pool in force; ``pools``: the CPAS's pools when
     the caller has read them already (no query for the pool)."""
-    qs = ContratArticle60.objects.filter(cpas_id=cpas_id)
-    counts = qs.aggregate(
-        occupes=Count("id", filter=_actif_le(date)),
-        occupes_es=Count("id", filter=_actif_le(date) & Q(economie_sociale=True)),
-    )
     pool = pool_le(cpas_id, date) if pools is None else _pool_parmi(pools, date)
-    counts["pool"] = pool
-    counts["total"] = pool.postes_total if pool else None
-    counts["total_es"] = pool.postes_economie_sociale if pool else None
-    counts["libres"] = (pool.postes_total - counts["occupes"]) if pool else None
-    counts["complet"] = bool(pool) and counts["occupes"] >= pool.postes_total
-    counts["complet_es"] = bool(pool) and counts["occupes_es"] >= pool.postes_economie_sociale
-    return counts
+    return _occupation(*_occupes_aux_dates(cpas_id, [date])[date], pool)
 
 
 # The occupancy page lists the oldest contracts to close; the contracts list shows them all.
 A_CLOTURER_AFFICHES = 20
 
 
-def occupation_par_mois(cpas_id, debut: datetime.date, mois: int, pools=None) -> list[dict]:
-    """Posts occupied on the first day of each month (one query), against the pool in force.
+def _premiers_des_mois(debut: datetime.date, mois: int) -> list[datetime.date]:
+    return [debut.replace(day=1) + relativedelta(months=k) for k in range(mois)]
 
-    Plain SQL over the months (an array) joined to the CPAS's contracts, the rule of
-    ``_actif_le`` written once: building 2 x ``mois`` filtered ORM aggregates cost more than
-    running them."""
-    dates = [debut.replace(day=1) + relativedelta(months=k) for k in range(mois)]
-    if not dates:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT m.mois, count(c.id), count(c.id) FILTER (WHERE c.economie_sociale)
-              FROM unnest(%s::date[]) AS m(mois)
-              LEFT JOIN {ContratArticle60._meta.db_table} c
-                ON c.cpas_id = %s AND c.debut <= m.mois
-               AND coalesce(c.fin_reelle, c.fin_prevue) >= m.mois
-             GROUP BY m.mois
-            """,
-            [dates, cpas_id],
-        )
-        values = {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
-    if pools is None:
-        pools = PoolArticle60.objects.filter(cpas_id=cpas_id)
+
+def _par_mois(dates, occupes: dict, pools) -> list[dict]:
     pools = sorted(pools, key=lambda p: p.valable_du)
     rows = []
     for d in dates:
         pool = next((p for p in reversed(pools) if p.valable_du <= d), None)
-        occupes, occupes_es = values[d]
+        n, n_es = occupes[d]
         rows.append(
             {
                 "mois": d,
-                "occupes": occupes,
-                "occupes_es": occupes_es,
+                "occupes": n,
+                "occupes_es": n_es,
                 "total": pool.postes_total if pool else None,
                 "total_es": pool.postes_economie_sociale if pool else None,
-                "taux": round(100 * occupes / pool.postes_total)
-                if pool and pool.postes_total
-                else None,
+                "taux": round(100 * n / pool.postes_total) if pool and pool.postes_total else None,
             }
         )
     return rows
+
+
+def occupation_par_mois(cpas_id, debut: datetime.date, mois: int, pools=None) -> list[dict]:
+    """Posts occupied on the first day of each month (one query), against the pool in force."""
+    dates = _premiers_des_mois(debut, mois)
+    if not dates:
+        return []
+    if pools is None:
+        pools = PoolArticle60.objects.filter(cpas_id=cpas_id)
+    return _par_mois(dates, _occupes_aux_dates(cpas_id, dates), pools)
+
+
+def _barres(par_mois, aujourd_hui) -> list[dict]:
+    maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
+    for i, r in enumerate(par_mois):
+        r["hauteur"] = round(90 * r["occupes"] / maxi, 1)
+        r["x"] = i * 10 + 1
+        r["y"] = round(100 - r["hauteur"], 1)
+        r["y_pool"] = round(100 - 90 * r["total"] / maxi, 1) if r["total"] else None
+        r["futur"] = r["mois"] > aujourd_hui
+    return par_mois
+
+
+def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None) -> list[dict]:
+    """The occupancy chart of the posts page: one bar per month (from ``mois_passes`` months
+    ago), scaled to the highest count or pool, with the pool's level and whether it is ahead."""
+    debut = aujourd_hui.replace(day=1) - relativedelta(months=mois_passes)
+    return _barres(occupation_par_mois(cpas_id, debut, mois, pools), aujourd_hui)
+
+
+def occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes=11, mois=18):
+    """``occupation_le(aujourd_hui)`` and ``barres_occupation`` of the posts page from one
+    query (the CPAS's ``pools`` already read)."""
+    dates = _premiers_des_mois(aujourd_hui.replace(day=1) - relativedelta(months=mois_passes), mois)
+    occupes = _occupes_aux_dates(cpas_id, [*dates, aujourd_hui])
+    occupation = _occupation(*occupes[aujourd_hui], _pool_parmi(pools, aujourd_hui))
+    return occupation, _barres(_par_mois(dates, occupes, pools), aujourd_hui)
+
+
+# The columns the posts page shows of a contract (its person, function, employer, end).
+COLONNES_CONTRAT = (
+    "beneficiaire_id",
+    "fonction",
+    "fin_prevue",
+    "partenaire_id",
+    "service_interne",
+    "beneficiaire__nom",
+    "beneficiaire__prenom",
+    "beneficiaire__anonymise_le",
+    "partenaire__nom",
+)
 
 
 def contrats_finissant(cpas_id, date, jours=JOURS_FIN_PROCHE):
@@ -533,6 +580,7 @@ def contrats_finissant(cpas_id, date, jours=JOURS_FIN_PROCHE):
         ContratArticle60.objects.filter(cpas_id=cpas_id, fin_reelle__isnull=True)
         .filter(debut__lte=date, fin_prevue__gte=date, fin_prevue__lte=fin)
         .select_related("beneficiaire", "partenaire")
+        .only(*COLONNES_CONTRAT)
         .order_by("fin_prevue")
     )
 
@@ -544,6 +592,7 @@ def contrats_a_cloturer(cpas_id, date):
         ContratArticle60.objects.filter(cpas_id=cpas_id)
         .a_cloturer_le(date)
         .select_related("beneficiaire", "partenaire")
+        .only(*COLONNES_CONTRAT)
         .order_by("fin_prevue", "id")
     )
 
@@ -555,21 +604,6 @@ def premiers_a_cloturer(cpas_id, date, limite=A_CLOTURER_AFFICHES) -> tuple[list
         contrats_a_cloturer(cpas_id, date).annotate(nombre=Window(Count("id")))[:limite]
     )
     return contrats, (contrats[0].nombre if contrats else 0)
-
-
-def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None) -> list[dict]:
-    """The occupancy chart of the posts page: one bar per month (from ``mois_passes`` months
-    ago), scaled to the highest count or pool, with the pool's level and whether it is ahead."""
-    debut = aujourd_hui.replace(day=1) - relativedelta(months=mois_passes)
-    par_mois = occupation_par_mois(cpas_id, debut, mois, pools)
-    maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
-    for i, r in enumerate(par_mois):
-        r["hauteur"] = round(90 * r["occupes"] / maxi, 1)
-        r["x"] = i * 10 + 1
-        r["y"] = round(100 - r["hauteur"], 1)
-        r["y_pool"] = round(100 - 90 * r["total"] / maxi, 1) if r["total"] else None
-        r["futur"] = r["mois"] > aujourd_hui
-    return par_mois
 
 
 def derniere_decision_ris(beneficiaire):
