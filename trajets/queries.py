@@ -254,12 +254,13 @@ class SourceEcheances:
     COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles`` (an
     expression of their ids, to use as ``beneficiaire__in=visibles``);
     ``libelle(libelle, type_libelle)`` makes the line's text; ``url_objet`` is the URL name
-    of the object's page (reversed with its pk)."""
+    of the object's page, reversed with its pk as the keyword argument ``cle_url``."""
 
     genre: str
     requete: Callable
     url_objet: str
     libelle: Callable | None = None
+    cle_url: str = "pk"
 
 
 SOURCES_ECHEANCES: dict[str, SourceEcheances] = {}
@@ -273,10 +274,12 @@ def register_echeances(source: SourceEcheances) -> SourceEcheances:
 
 def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tuple]:
     """This app's three kinds of item due (next actions, PIIS evaluations, PIIS signatures),
-    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTE
-    ``_VISIBLES_CTE`` (joined to it: it has their names and referent). Plain SQL: building
-    them with the ORM (three querysets of joins and annotations) cost more than running them.
-    tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
+    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTEs
+    ``_VISIBLES_CTE`` (the people the user may see) and ``_SUIVIS_CTE`` (those of them the
+    user refers). Their names are left NULL: ``_avec_noms`` reads them for the lines shown
+    only. Plain SQL: building them with the ORM (three querysets of joins and annotations)
+    cost more than running them. tests/trajets/test_echeances.py compares them with the ORM
+    querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
       people they refer;
@@ -284,37 +287,41 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
     - signatures: first PIIS (not amendments) still in draft or proposed, of people the user
       refers, from 2.5 months after the RIS decision; due 3 months after it (PostgreSQL's
       month arithmetic clamps to the end of shorter months like relativedelta,
-      delais.signature_due_le)."""
+      delais.signature_due_le).
+
+    Each kind starts from its own open items (partial indexes) or from the people the user
+    refers, never from every person they may see: an agent sees a whole cellule's people,
+    and reading each one's steps cost more than the rest of the page."""
     # The step type's label in the active language (as ListeReference.libelle).
     libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
     actions = f"""
         SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
-               e.beneficiaire_id AS personne_id, b.nom AS personne_nom,
-               b.prenom AS personne_prenom, e.id AS objet_id,
+               e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
+               NULL::varchar AS personne_prenom, e.id AS objet_id,
                t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date
           FROM {Etape._meta.db_table} e
-          JOIN {_VISIBLES_CTE} b ON b.id = e.beneficiaire_id
           JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
          WHERE e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
-           AND e.echeance <= %s AND (e.auteur_id = %s OR b.referent_id = %s)"""
+           AND e.echeance <= %s
+           AND (e.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})
+                OR (e.auteur_id = %s AND e.beneficiaire_id IN (SELECT id FROM {_VISIBLES_CTE})))"""
     evaluations = f"""
-        SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, b.nom, b.prenom, v.id,
-               '', NULL::date
+        SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, NULL, NULL, v.id, '',
+               NULL::date
           FROM {EvaluationPiis._meta.db_table} v
           JOIN {Piis._meta.db_table} p ON p.id = v.piis_id
-          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
          WHERE v.cpas_id = %s AND v.date_tenue IS NULL AND v.date_prevue <= %s
-           AND p.statut = %s AND b.referent_id = %s"""
+           AND p.statut = %s AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     signatures = f"""
         SELECT (p.date_decision_ris + make_interval(months => %s))::date, 'signature', '',
-               p.beneficiaire_id, b.nom, b.prenom, p.id, '', NULL::date
+               p.beneficiaire_id, NULL, NULL, p.id, '', NULL::date
           FROM {Piis._meta.db_table} p
-          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
          WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL AND p.statut IN (%s, %s)
-           AND p.date_decision_ris <= %s AND b.referent_id = %s"""
+           AND p.date_decision_ris <= %s
+           AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     return [
-        (actions, [cpas_id, jusqu_au, user_id, user_id]),
-        (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value, user_id]),
+        (actions, [cpas_id, jusqu_au, user_id]),
+        (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value]),
         (
             signatures,
             [
@@ -323,37 +330,39 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
                 StatutPiis.BROUILLON.value,
                 StatutPiis.PROPOSE.value,
                 limite_alerte,
-                user_id,
             ],
         ),
     ]
 
 
 _VISIBLES_CTE = "echeances_visibles"
+_SUIVIS_CTE = "echeances_suivis"
 
 
 def _union_echeances(user, date, horizon_jours):
-    """The SQL (and params) of every item due, all kinds in one UNION ALL.
+    """The SQL (and params) of every item due, all kinds in one UNION ALL, the names of the
+    people of this app's kinds left NULL (``_avec_noms``).
 
     Only people the user may see (need-to-know): a step written for someone who has since left
-    the agent's caseload is no longer theirs to follow. That set is computed once, in a
-    materialized CTE with the columns the lines show, that this app's kinds join and the other
-    apps' read (``IN (SELECT id FROM echeances_visibles)``): inlined five times, PostgreSQL
-    planned it per kind, once as a primary-key scan over every person of every CPAS."""
+    the agent's caseload is no longer theirs to follow. That set (their ids) is computed once,
+    in a materialized CTE that this app's kinds and the other apps' read
+    (``IN (SELECT id FROM echeances_visibles)``): inlined five times, PostgreSQL planned it
+    per kind, once as a primary-key scan over every person of every CPAS. A second CTE holds
+    those of them the user refers (most kinds are theirs only)."""
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
     try:
-        sql_visibles, params = (
-            Beneficiaire.objects.visibles_par(user)
-            .order_by()
-            .values("pk", "nom", "prenom", "referent_id")
-            .query.sql_with_params()
+        sql_visibles, params_visibles = (
+            Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
         )
     except EmptyResultSet:  # a role that sees nobody
         return None, []
-    params = list(params)
-    parties = []
     # visibles_par is empty without a current CPAS: here there is one.
     cpas_id = current_membership(user).cpas_id
+    sql_suivis = f"""SELECT b.id FROM {Beneficiaire._meta.db_table} b
+         WHERE b.cpas_id = %s AND b.referent_id = %s
+           AND b.id IN (SELECT id FROM {_VISIBLES_CTE})"""
+    params = [*params_visibles, cpas_id, user.pk]
+    parties = []
     limite_alerte = date - delais.ALERTE_SIGNATURE
     for sql, p in _sql_echeances_trajets(cpas_id, user.pk, jusqu_au, limite_alerte):
         parties.append(f"({sql})")
@@ -368,22 +377,41 @@ def _union_echeances(user, date, horizon_jours):
             continue
         parties.append(f"({sql})")
         params.extend(p)
-    if not parties:
-        return None, []
     colonnes = ", ".join(COLONNES_ECHEANCE)
     return (
-        f"WITH {_VISIBLES_CTE}(id, nom, prenom, referent_id) AS MATERIALIZED ({sql_visibles}) "
+        f"WITH {_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles}), "
+        f"{_SUIVIS_CTE}(id) AS MATERIALIZED ({sql_suivis}) "
         f"SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
         params,
     )
 
 
-def _echeance(ligne) -> Echeance:
+def _colonnes_avec_noms(alias: str) -> str:
+    """The columns of COLONNES_ECHEANCE of the lines ``alias``, joined to the person as ``b``
+    (``_NOMS``): the name read where the kind left it NULL."""
+    colonnes = [f"{alias}.{c}" for c in COLONNES_ECHEANCE]
+    colonnes[4] = f"coalesce({alias}.personne_nom, b.nom)"
+    colonnes[5] = f"coalesce({alias}.personne_prenom, b.prenom)"
+    return ", ".join(colonnes)
+
+
+_NOMS = f"LEFT JOIN {Beneficiaire._meta.db_table} b ON b.id = {{}}.personne_id"
+
+
+def _libelles_echeances() -> dict:
+    """The texts of this app's kinds without one (in the active language)."""
+    return {
+        "evaluation": _("Évaluation du PIIS"),
+        "signature": _("Signature du PIIS (3 mois après la décision RIS)"),
+    }
+
+
+def _echeance(ligne, libelles=None) -> Echeance:
+    """A line of the query (``libelles``: ``_libelles_echeances()``, read once per list)."""
     quand, genre, libelle, personne_id, nom, prenom, objet_id, type_libelle, etape_date = ligne
-    if genre == "evaluation":
-        libelle = _("Évaluation du PIIS")
-    elif genre == "signature":
-        libelle = _("Signature du PIIS (3 mois après la décision RIS)")
+    libelles = libelles or _libelles_echeances()
+    if genre in libelles:
+        libelle = libelles[genre]
     elif genre in SOURCES_ECHEANCES and SOURCES_ECHEANCES[genre].libelle:
         libelle = SOURCES_ECHEANCES[genre].libelle(libelle, type_libelle or "")
     return Echeance(
@@ -406,8 +434,13 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
     if sql is None:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY quand, genre, objet_id", params)
-        return [_echeance(ligne) for ligne in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT {_colonnes_avec_noms('u')} FROM ({sql}) AS u {_NOMS.format('u')} "
+            "ORDER BY u.quand, u.genre, u.objet_id",
+            params,
+        )
+        libelles = _libelles_echeances()
+        return [_echeance(ligne, libelles) for ligne in cursor.fetchall()]
 
 
 def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
@@ -418,22 +451,23 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     sql, params = _union_echeances(user, date, horizon_jours)
     if sql is None:
         return resultat
-    colonnes = ", ".join(COLONNES_ECHEANCE)
+    # The names read for the lines kept only (after the cut).
     requete = f"""
-        SELECT {colonnes}, retard, total FROM (
+        SELECT {_colonnes_avec_noms("x")}, x.retard, x.total FROM (
             SELECT e.*, e.quand < %s AS retard,
                    row_number() OVER (PARTITION BY e.quand < %s
                                       ORDER BY e.quand, e.genre, e.objet_id) AS rang,
                    count(*) OVER (PARTITION BY e.quand < %s) AS total
             FROM ({sql}) AS e
-        ) AS x
-        WHERE rang <= %s
-        ORDER BY quand, genre, objet_id"""
+        ) AS x {_NOMS.format("x")}
+        WHERE x.rang <= %s
+        ORDER BY x.quand, x.genre, x.objet_id"""
     with connection.cursor() as cursor:
         cursor.execute(requete, [date, date, date, *params, limite])
+        libelles = _libelles_echeances()
         for *ligne, retard, total in cursor.fetchall():
             cle = "en_retard" if retard else "a_venir"
-            resultat[cle].append(_echeance(ligne))
+            resultat[cle].append(_echeance(ligne, libelles))
             resultat["n_" + cle] = total
     return resultat
 
