@@ -3,6 +3,8 @@ end, the posts' occupancy and pool, and the list of contracts running on a date.
 
 from __future__ import annotations
 
+import html
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -234,12 +236,13 @@ def _lignes_contrats(contrats, apres="") -> str:
     cache = f'<span class="text-muted">{escape(_("Personne hors de vos dossiers"))}</span>'
     lignes = []
     for c in contrats:
-        personne = (
-            f'<a href="{url(c.pk)}">{escape(c.beneficiaire)}</a>' if c.personne_visible else cache
-        )
+        personne = cache
+        if c.personne_visible:
+            personne = f'<a href="{url(c.pk)}">{html.escape(str(c.beneficiaire))}</a>'
+
         lignes.append(
-            f"<tr><td>{personne}</td><td>{escape(c.fonction)}</td>"
-            f"<td>{escape(c.utilisateur_affiche)}</td><td>{c.fin_prevue:%d/%m/%Y}</td></tr>"
+            f"<tr><td>{personne}</td><td>{html.escape(c.fonction)}</td>"
+            f"<td>{html.escape(str(c.utilisateur_affiche))}</td><td>{c.fin_prevue:%d/%m/%Y}</td></tr>"
             f"{apres}"
         )
     return mark_safe("".join(lignes))  # noqa: S308 - built from escaped values above

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import html
 
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -100,23 +100,23 @@ def _lignes_file(passages, nouveau_depuis):
         if p.actions_en_retard:
             n = p.actions_en_retard
             texte = ngettext("%(n)s action en retard", "%(n)s actions en retard", n) % {"n": n}
-            a_faire = f'<span class="badge text-bg-danger">{escape(texte)}</span> '
+            a_faire = f'<span class="badge text-bg-danger">{html.escape(texte)}</span> '
         a_faire += "\n      "
         if p.evaluations_en_retard:
             n = p.evaluations_en_retard
             texte = ngettext("%(n)s évaluation en retard", "%(n)s évaluations en retard", n) % {
                 "n": n
             }
-            a_faire += f'<span class="badge text-bg-danger">{escape(texte)}</span> '
+            a_faire += f'<span class="badge text-bg-danger">{html.escape(texte)}</span> '
         a_faire += "\n      "
         if p.signature_piis_en_retard:
             a_faire += signature
         lignes.append(
             f'<tr data-personne="{pk}">\n'
-            f'    <td><a href="{url_personne(pk)}">{escape(b)}</a>'
+            f'    <td><a href="{url_personne(pk)}">{html.escape(str(b))}</a>'
             f"{nouveau if p.debut >= nouveau_depuis else ''}</td>\n"
             f"    <td>{_jour(p.debut)}</td>\n"
-            f"    <td>{escape(suivi_par) if suivi_par else '—'}</td>\n"
+            f"    <td>{html.escape(str(suivi_par)) if suivi_par else '—'}</td>\n"
             f"    <td>{_jour(p.derniere_etape) or '—'}</td>\n"
             f"    <td>{a_faire}</td>\n"
             '    <td class="text-end"><button type="button" class="btn btn-outline-primary '
@@ -149,16 +149,6 @@ def echeances(request):
     )
 
 
-_MARQUE = 987654321  # a pk no URL contains otherwise: reversed once, then replaced
-
-
-def _modele_url(name) -> str:
-    try:
-        return reverse(name, args=[_MARQUE])
-    except NoReverseMatch:
-        return ""
-
-
 def _jour(date) -> str:
     return f"{date:%d/%m/%Y}" if date else ""
 
@@ -166,26 +156,34 @@ def _jour(date) -> str:
 def _lignes(items, classe: str):
     """The table's rows, up to 2 x MAX_ECHEANCES of them: written here rather than by a
     template loop (a dozen template nodes a row were half of the page's time). Every text
-    from the data is escaped."""
+    from the data is escaped (``html.escape``, as Django's ``escape`` without its lazy-text
+    wrapper); each date is formatted once."""
     fait = escape(_("Fait"))
+    jours = {}
+
+    def jour(date):
+        if date not in jours:
+            jours[date] = _jour(date)
+        return jours[date]
+
     lignes = []
     for i in items:
         if i.genre == "action":
             quoi = (
-                f'{escape(i.libelle)} <span class="text-muted small">'
-                f"({escape(i.type_libelle)} {_jour(i.etape_date)})</span>"
+                f'{html.escape(str(i.libelle))} <span class="text-muted small">'
+                f"({html.escape(i.type_libelle)} {jour(i.etape_date)})</span>"
             )
             bouton = (
                 f'<span id="action-{i.objet_id}"><button class="btn btn-outline-success btn-sm" '
-                f'hx-post="{escape(i.url_objet)}" hx-target="#action-{i.objet_id}">{fait}'
+                f'hx-post="{html.escape(i.url_objet)}" hx-target="#action-{i.objet_id}">{fait}'
                 "</button></span>"
             )
         else:
-            quoi = f'<a href="{escape(i.url_objet)}">{escape(i.libelle)}</a>'
+            quoi = f'<a href="{html.escape(i.url_objet)}">{html.escape(str(i.libelle))}</a>'
             bouton = ""
         lignes.append(
-            f'<tr class="{classe}">\n  <td>{_jour(i.date)}</td>\n'
-            f'  <td><a href="{escape(i.url_personne)}">{escape(i.personne)}</a></td>\n'
+            f'<tr class="{classe}">\n  <td>{jour(i.date)}</td>\n'
+            f'  <td><a href="{i.url_personne}">{html.escape(i.personne)}</a></td>\n'
             f"  <td>{quoi}</td>\n"
             f'  <td class="text-end">{bouton}</td>\n</tr>'
         )
@@ -193,15 +191,17 @@ def _lignes(items, classe: str):
 
 
 def _ajouter_liens(items) -> None:
-    """The links of every line from one ``reverse`` per kind of link (then a string replace)."""
-    personne = _modele_url("beneficiaires:detail") or _modele_url("trajets:journal")
+    """The links of every line from one ``reverse`` per kind of link (``url_par_pk``)."""
+    personne = url_personne_par_pk()
     objets = {
-        "evaluation": _modele_url("trajets:evaluation"),
-        "signature": _modele_url("trajets:piis_detail"),
-        "action": _modele_url("trajets:action_faite"),
-        **{g: _modele_url(src.url_objet) for g, src in queries.SOURCES_ECHEANCES.items()},
+        "evaluation": url_par_pk("trajets:evaluation", "evaluation_pk"),
+        "signature": url_par_pk("trajets:piis_detail", "piis_pk"),
+        "action": url_par_pk("trajets:action_faite", "etape_pk"),
+        **{
+            g: url_par_pk(src.url_objet, src.cle_url)
+            for g, src in queries.SOURCES_ECHEANCES.items()
+        },
     }
-    marque = str(_MARQUE)
     for i in items:
-        i.url_personne = personne.replace(marque, str(i.beneficiaire_id))
-        i.url_objet = objets[i.genre].replace(marque, str(i.objet_id))
+        i.url_personne = personne(i.beneficiaire_id)
+        i.url_objet = objets[i.genre](i.objet_id)
