@@ -134,12 +134,17 @@ def annoter_suivi(queryset, date=None, prefixe="beneficiaire"):
 
 def en_retard(cpas_id, date, champ="beneficiaire_id") -> Q:
     """People with something overdue: a next action past its date, a PIIS evaluation past its
-    date, or a PIIS still unsigned 3 months after the RIS decision. Set-based (``IN`` over the
-    partial indexes of open items), so that counting a whole queue stays cheap."""
+    date, or a PIIS still unsigned 3 months after the RIS decision.
+
+    Per row for the actions and the PIIS (``EXISTS``: a probe of the person's open actions,
+    a partial index, and of their PIIS), set-based for the evaluations (``IN`` over the few
+    evaluations to hold, a partial index): hashing every open action of the CPAS to count
+    one cellule's queue cost more than probing the queue's people."""
     limite_signature = date - relativedelta(months=delais.MOIS_SIGNATURE)
+    personne = OuterRef(champ)
     actions = Etape.objects.filter(
-        cpas_id=cpas_id, echeance__lt=date, action_faite_le__isnull=True
-    ).values("beneficiaire_id")
+        beneficiaire_id=personne, cpas_id=cpas_id, echeance__lt=date, action_faite_le__isnull=True
+    )
     evaluations = EvaluationPiis.objects.filter(
         cpas_id=cpas_id,
         date_tenue__isnull=True,
@@ -147,16 +152,13 @@ def en_retard(cpas_id, date, champ="beneficiaire_id") -> Q:
         piis__statut=StatutPiis.SIGNE,
     ).values("piis__beneficiaire_id")
     signatures = Piis.objects.filter(
+        beneficiaire_id=personne,
         cpas_id=cpas_id,
         statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE],
         avenant_de__isnull=True,
         date_decision_ris__lt=limite_signature,
-    ).values("beneficiaire_id")
-    return (
-        Q(**{f"{champ}__in": actions})
-        | Q(**{f"{champ}__in": evaluations})
-        | Q(**{f"{champ}__in": signatures})
     )
+    return Q(Exists(actions)) | Q(**{f"{champ}__in": evaluations}) | Q(Exists(signatures))
 
 
 # The columns the cellule queue shows (the person, the stay's start, who follows it): the

@@ -131,3 +131,46 @@ def test_rows_written_in_python_are_the_template_loop_they_replaced(
         for texte in ("1 action en", "2 actions en", "1 évaluation en", "4 évaluations en"):
             assert texte in attendu
         assert attendu.count(">nouveau<") == 2 and attendu.count("PIIS non signé") == 1
+
+
+def test_overdue_count_and_filter_probe_each_kind(cpas_a, agent, client_for):
+    """``en_retard`` per person (EXISTS for actions and PIIS, IN for evaluations): an overdue
+    action, an unsigned PIIS past 3 months or an overdue evaluation counts; a done action, a
+    coming one or a recent PIIS does not."""
+    from tests.trajets.factories import PiisFactory
+    from trajets import services
+    from trajets.models import ObjectifPiis
+
+    today = timezone.localdate()
+
+    def personne():
+        b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+        PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+        return b
+
+    retard = [personne() for _ in range(3)]
+    EtapeFactory(beneficiaire=retard[0], auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))
+    PiisFactory(beneficiaire=retard[1], agent=agent, date_decision_ris=D(2024, 1, 1))
+    piis = PiisFactory(beneficiaire=retard[2], agent=agent)
+    ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Objectif")
+    piis = services.proposer_piis(piis, D(2023, 11, 20), agent)
+    services.signer_piis(piis, D(2023, 11, 30), agent, fin=D(2024, 11, 29))
+    a_jour = [personne() for _ in range(3)]
+    fait = EtapeFactory(
+        beneficiaire=a_jour[0], auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1)
+    )
+    services.marquer_action_faite(fait)
+    EtapeFactory(
+        beneficiaire=a_jour[1],
+        auteur=agent,
+        prochaine_action="x",
+        echeance=today + datetime.timedelta(days=5),
+    )
+    PiisFactory(beneficiaire=a_jour[2], agent=agent, date_decision_ris=today)
+    cellule = cpas_a.cellules.get(code="emploi")
+    compteurs = queries.compteurs_file(agent, cellule, today)
+    assert (compteurs["total"], compteurs["retard"]) == (6, 3)
+    lignes = queries.file_cellule(agent, cellule, today, "retard")
+    assert sorted(p.beneficiaire_id for p in lignes) == sorted(b.pk for b in retard)
+    response = client_for(agent).get("/trajets/files/emploi/?filtre=retard")
+    assert response.context["page"].paginator.count == 3
