@@ -278,10 +278,10 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
     """This app's three kinds of item due (next actions, PIIS evaluations, PIIS signatures),
     each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTEs
     ``_VISIBLES_CTE`` (the people the user may see) and ``_SUIVIS_CTE`` (those of them the
-    user refers). Their names are left NULL: ``_avec_noms`` reads them for the lines shown
-    only. Plain SQL: building them with the ORM (three querysets of joins and annotations)
-    cost more than running them. tests/trajets/test_echeances.py compares them with the ORM
-    querysets they replace.
+    user refers). Their names are left NULL: they are read after the union, for the lines
+    kept only (``_colonnes_avec_noms``). Plain SQL: building them with the ORM (three
+    querysets of joins and annotations) cost more than running them.
+    tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
       people they refer;
@@ -343,7 +343,7 @@ _SUIVIS_CTE = "echeances_suivis"
 
 def _union_echeances(user, date, horizon_jours):
     """The SQL (and params) of every item due, all kinds in one UNION ALL, the names of the
-    people of this app's kinds left NULL (``_avec_noms``).
+    people of this app's kinds left NULL (``_colonnes_avec_noms``).
 
     Only people the user may see (need-to-know): a step written for someone who has since left
     the agent's caseload is no longer theirs to follow. That set (their ids) is computed once,
