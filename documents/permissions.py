@@ -16,9 +16,14 @@ from cpas_isp import permissions as p
 from .models import Document
 
 
-def documents_visibles(user, beneficiaire=None):
-    """The documents ``user`` may see (of ``beneficiaire`` when given)."""
-    qs = objets_visibles(Document.objects.all(), user)
+def documents_visibles(user, beneficiaire=None, visibles=None):
+    """The documents ``user`` may see (of ``beneficiaire`` when given). ``visibles``: the ids
+    of the people the user may see when the caller has computed them already (an expression,
+    e.g. a CTE of ``Beneficiaire.objects.visibles_par(user)``), read instead of that rule."""
+    if visibles is None:
+        qs = objets_visibles(Document.objects.all(), user)
+    else:
+        qs = Document.objects.for_user(user).filter(beneficiaire__in=visibles)
     if beneficiaire is not None:
         qs = qs.filter(beneficiaire=beneficiaire)
         if not peut_voir_freins_sensibles(user, beneficiaire):

@@ -75,11 +75,10 @@ def requete_echeances(user, jusqu_au, visibles):
     libelle_categorie = (
         "categorie__libelle_nl" if libelle_bilingue(False, True) else "categorie__libelle_fr"
     )
-    qs = documents_visibles(user).filter(
+    qs = documents_visibles(user, visibles=visibles).filter(
         Q(depose_par=user) | Q(beneficiaire__referent=user),
         expire_le__isnull=False,
         expire_le__lte=jusqu_au,
-        beneficiaire__in=visibles,
     )
     return qs.annotate(
         quand=F("expire_le"),

@@ -134,12 +134,17 @@ def annoter_suivi(queryset, date=None, prefixe="beneficiaire"):
 
 def en_retard(cpas_id, date, champ="beneficiaire_id") -> Q:
     """People with something overdue: a next action past its date, a PIIS evaluation past its
-    date, or a PIIS still unsigned 3 months after the RIS decision. Set-based (``IN`` over the
-    partial indexes of open items), so that counting a whole queue stays cheap."""
+    date, or a PIIS still unsigned 3 months after the RIS decision.
+
+    Per row for the actions and the PIIS (``EXISTS``: a probe of the person's open actions,
+    a partial index, and of their PIIS), set-based for the evaluations (``IN`` over the few
+    evaluations to hold, a partial index): hashing every open action of the CPAS to count
+    one cellule's queue cost more than probing the queue's people."""
     limite_signature = date - relativedelta(months=delais.MOIS_SIGNATURE)
+    personne = OuterRef(champ)
     actions = Etape.objects.filter(
-        cpas_id=cpas_id, echeance__lt=date, action_faite_le__isnull=True
-    ).values("beneficiaire_id")
+        beneficiaire_id=personne, cpas_id=cpas_id, echeance__lt=date, action_faite_le__isnull=True
+    )
     evaluations = EvaluationPiis.objects.filter(
         cpas_id=cpas_id,
         date_tenue__isnull=True,
@@ -147,16 +152,30 @@ def en_retard(cpas_id, date, champ="beneficiaire_id") -> Q:
         piis__statut=StatutPiis.SIGNE,
     ).values("piis__beneficiaire_id")
     signatures = Piis.objects.filter(
+        beneficiaire_id=personne,
         cpas_id=cpas_id,
         statut__in=[StatutPiis.BROUILLON, StatutPiis.PROPOSE],
         avenant_de__isnull=True,
         date_decision_ris__lt=limite_signature,
-    ).values("beneficiaire_id")
-    return (
-        Q(**{f"{champ}__in": actions})
-        | Q(**{f"{champ}__in": evaluations})
-        | Q(**{f"{champ}__in": signatures})
     )
+    return Q(Exists(actions)) | Q(**{f"{champ}__in": evaluations}) | Q(Exists(signatures))
+
+
+# The columns the cellule queue shows (the person, the stay's start, who follows it): the
+# rows' models are read with these fields only.
+COLONNES_FILE = (
+    "beneficiaire_id",
+    "debut",
+    "beneficiaire__nom",
+    "beneficiaire__prenom",
+    "beneficiaire__anonymise_le",
+    "agent__username",
+    "agent__first_name",
+    "agent__last_name",
+    "beneficiaire__referent__username",
+    "beneficiaire__referent__first_name",
+    "beneficiaire__referent__last_name",
+)
 
 
 def file_cellule(user, cellule, date=None, filtre: str = ""):
@@ -167,6 +186,7 @@ def file_cellule(user, cellule, date=None, filtre: str = ""):
         .filter(phase__in=phases_de_cellule(cellule))
         .en_cours_le(date)
         .select_related("beneficiaire", "agent", "beneficiaire__referent")
+        .only(*COLONNES_FILE)
     )
     if filtre == "nouveaux":
         qs = qs.filter(debut__gte=date - datetime.timedelta(days=JOURS_NOUVEAU))
@@ -236,12 +256,13 @@ class SourceEcheances:
     COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles`` (an
     expression of their ids, to use as ``beneficiaire__in=visibles``);
     ``libelle(libelle, type_libelle)`` makes the line's text; ``url_objet`` is the URL name
-    of the object's page (reversed with its pk)."""
+    of the object's page, reversed with its pk as the keyword argument ``cle_url``."""
 
     genre: str
     requete: Callable
     url_objet: str
     libelle: Callable | None = None
+    cle_url: str = "pk"
 
 
 SOURCES_ECHEANCES: dict[str, SourceEcheances] = {}
@@ -255,9 +276,11 @@ def register_echeances(source: SourceEcheances) -> SourceEcheances:
 
 def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tuple]:
     """This app's three kinds of item due (next actions, PIIS evaluations, PIIS signatures),
-    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTE
-    ``_VISIBLES_CTE`` (joined to it: it has their names and referent). Plain SQL: building
-    them with the ORM (three querysets of joins and annotations) cost more than running them.
+    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTEs
+    ``_VISIBLES_CTE`` (the people the user may see) and ``_SUIVIS_CTE`` (those of them the
+    user refers). Their names are left NULL: they are read after the union, for the lines
+    kept only (``_colonnes_avec_noms``). Plain SQL: building them with the ORM (three
+    querysets of joins and annotations) cost more than running them.
     tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
@@ -266,37 +289,41 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
     - signatures: first PIIS (not amendments) still in draft or proposed, of people the user
       refers, from 2.5 months after the RIS decision; due 3 months after it (PostgreSQL's
       month arithmetic clamps to the end of shorter months like relativedelta,
-      delais.signature_due_le)."""
+      delais.signature_due_le).
+
+    Each kind starts from its own open items (partial indexes) or from the people the user
+    refers, never from every person they may see: an agent sees a whole cellule's people,
+    and reading each one's steps cost more than the rest of the page."""
     # The step type's label in the active language (as ListeReference.libelle).
     libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
     actions = f"""
         SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
-               e.beneficiaire_id AS personne_id, b.nom AS personne_nom,
-               b.prenom AS personne_prenom, e.id AS objet_id,
+               e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
+               NULL::varchar AS personne_prenom, e.id AS objet_id,
                t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date
           FROM {Etape._meta.db_table} e
-          JOIN {_VISIBLES_CTE} b ON b.id = e.beneficiaire_id
           JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
          WHERE e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
-           AND e.echeance <= %s AND (e.auteur_id = %s OR b.referent_id = %s)"""
+           AND e.echeance <= %s
+           AND (e.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})
+                OR (e.auteur_id = %s AND e.beneficiaire_id IN (SELECT id FROM {_VISIBLES_CTE})))"""
     evaluations = f"""
-        SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, b.nom, b.prenom, v.id,
-               '', NULL::date
+        SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, NULL, NULL, v.id, '',
+               NULL::date
           FROM {EvaluationPiis._meta.db_table} v
           JOIN {Piis._meta.db_table} p ON p.id = v.piis_id
-          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
          WHERE v.cpas_id = %s AND v.date_tenue IS NULL AND v.date_prevue <= %s
-           AND p.statut = %s AND b.referent_id = %s"""
+           AND p.statut = %s AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     signatures = f"""
         SELECT (p.date_decision_ris + make_interval(months => %s))::date, 'signature', '',
-               p.beneficiaire_id, b.nom, b.prenom, p.id, '', NULL::date
+               p.beneficiaire_id, NULL, NULL, p.id, '', NULL::date
           FROM {Piis._meta.db_table} p
-          JOIN {_VISIBLES_CTE} b ON b.id = p.beneficiaire_id
          WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL AND p.statut IN (%s, %s)
-           AND p.date_decision_ris <= %s AND b.referent_id = %s"""
+           AND p.date_decision_ris <= %s
+           AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     return [
-        (actions, [cpas_id, jusqu_au, user_id, user_id]),
-        (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value, user_id]),
+        (actions, [cpas_id, jusqu_au, user_id]),
+        (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value]),
         (
             signatures,
             [
@@ -305,37 +332,39 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
                 StatutPiis.BROUILLON.value,
                 StatutPiis.PROPOSE.value,
                 limite_alerte,
-                user_id,
             ],
         ),
     ]
 
 
 _VISIBLES_CTE = "echeances_visibles"
+_SUIVIS_CTE = "echeances_suivis"
 
 
 def _union_echeances(user, date, horizon_jours):
-    """The SQL (and params) of every item due, all kinds in one UNION ALL.
+    """The SQL (and params) of every item due, all kinds in one UNION ALL, the names of the
+    people of this app's kinds left NULL (``_colonnes_avec_noms``).
 
     Only people the user may see (need-to-know): a step written for someone who has since left
-    the agent's caseload is no longer theirs to follow. That set is computed once, in a
-    materialized CTE with the columns the lines show, that this app's kinds join and the other
-    apps' read (``IN (SELECT id FROM echeances_visibles)``): inlined five times, PostgreSQL
-    planned it per kind, once as a primary-key scan over every person of every CPAS."""
+    the agent's caseload is no longer theirs to follow. That set (their ids) is computed once,
+    in a materialized CTE that this app's kinds and the other apps' read
+    (``IN (SELECT id FROM echeances_visibles)``): inlined five times, PostgreSQL planned it
+    per kind, once as a primary-key scan over every person of every CPAS. A second CTE holds
+    those of them the user refers (most kinds are theirs only)."""
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
     try:
-        sql_visibles, params = (
-            Beneficiaire.objects.visibles_par(user)
-            .order_by()
-            .values("pk", "nom", "prenom", "referent_id")
-            .query.sql_with_params()
+        sql_visibles, params_visibles = (
+            Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
         )
     except EmptyResultSet:  # a role that sees nobody
         return None, []
-    params = list(params)
-    parties = []
     # visibles_par is empty without a current CPAS: here there is one.
     cpas_id = current_membership(user).cpas_id
+    sql_suivis = f"""SELECT b.id FROM {Beneficiaire._meta.db_table} b
+         WHERE b.cpas_id = %s AND b.referent_id = %s
+           AND b.id IN (SELECT id FROM {_VISIBLES_CTE})"""
+    params = [*params_visibles, cpas_id, user.pk]
+    parties = []
     limite_alerte = date - delais.ALERTE_SIGNATURE
     for sql, p in _sql_echeances_trajets(cpas_id, user.pk, jusqu_au, limite_alerte):
         parties.append(f"({sql})")
@@ -350,22 +379,41 @@ def _union_echeances(user, date, horizon_jours):
             continue
         parties.append(f"({sql})")
         params.extend(p)
-    if not parties:
-        return None, []
     colonnes = ", ".join(COLONNES_ECHEANCE)
     return (
-        f"WITH {_VISIBLES_CTE}(id, nom, prenom, referent_id) AS MATERIALIZED ({sql_visibles}) "
+        f"WITH {_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles}), "
+        f"{_SUIVIS_CTE}(id) AS MATERIALIZED ({sql_suivis}) "
         f"SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
         params,
     )
 
 
-def _echeance(ligne) -> Echeance:
+def _colonnes_avec_noms(alias: str) -> str:
+    """The columns of COLONNES_ECHEANCE of the lines ``alias``, joined to the person as ``b``
+    (``_NOMS``): the name read where the kind left it NULL."""
+    colonnes = [f"{alias}.{c}" for c in COLONNES_ECHEANCE]
+    colonnes[4] = f"coalesce({alias}.personne_nom, b.nom)"
+    colonnes[5] = f"coalesce({alias}.personne_prenom, b.prenom)"
+    return ", ".join(colonnes)
+
+
+_NOMS = f"LEFT JOIN {Beneficiaire._meta.db_table} b ON b.id = {{}}.personne_id"
+
+
+def _libelles_echeances() -> dict:
+    """The texts of this app's kinds without one (in the active language)."""
+    return {
+        "evaluation": _("Évaluation du PIIS"),
+        "signature": _("Signature du PIIS (3 mois après la décision RIS)"),
+    }
+
+
+def _echeance(ligne, libelles=None) -> Echeance:
+    """A line of the query (``libelles``: ``_libelles_echeances()``, read once per list)."""
     quand, genre, libelle, personne_id, nom, prenom, objet_id, type_libelle, etape_date = ligne
-    if genre == "evaluation":
-        libelle = _("Évaluation du PIIS")
-    elif genre == "signature":
-        libelle = _("Signature du PIIS (3 mois après la décision RIS)")
+    libelles = libelles or _libelles_echeances()
+    if genre in libelles:
+        libelle = libelles[genre]
     elif genre in SOURCES_ECHEANCES and SOURCES_ECHEANCES[genre].libelle:
         libelle = SOURCES_ECHEANCES[genre].libelle(libelle, type_libelle or "")
     return Echeance(
@@ -388,8 +436,13 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
     if sql is None:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY quand, genre, objet_id", params)
-        return [_echeance(ligne) for ligne in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT {_colonnes_avec_noms('u')} FROM ({sql}) AS u {_NOMS.format('u')} "
+            "ORDER BY u.quand, u.genre, u.objet_id",
+            params,
+        )
+        libelles = _libelles_echeances()
+        return [_echeance(ligne, libelles) for ligne in cursor.fetchall()]
 
 
 def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
@@ -400,22 +453,23 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     sql, params = _union_echeances(user, date, horizon_jours)
     if sql is None:
         return resultat
-    colonnes = ", ".join(COLONNES_ECHEANCE)
+    # The names read for the lines kept only (after the cut).
     requete = f"""
-        SELECT {colonnes}, retard, total FROM (
+        SELECT {_colonnes_avec_noms("x")}, x.retard, x.total FROM (
             SELECT e.*, e.quand < %s AS retard,
                    row_number() OVER (PARTITION BY e.quand < %s
                                       ORDER BY e.quand, e.genre, e.objet_id) AS rang,
                    count(*) OVER (PARTITION BY e.quand < %s) AS total
             FROM ({sql}) AS e
-        ) AS x
-        WHERE rang <= %s
-        ORDER BY quand, genre, objet_id"""
+        ) AS x {_NOMS.format("x")}
+        WHERE x.rang <= %s
+        ORDER BY x.quand, x.genre, x.objet_id"""
     with connection.cursor() as cursor:
         cursor.execute(requete, [date, date, date, *params, limite])
+        libelles = _libelles_echeances()
         for *ligne, retard, total in cursor.fetchall():
             cle = "en_retard" if retard else "a_venir"
-            resultat[cle].append(_echeance(ligne))
+            resultat[cle].append(_echeance(ligne, libelles))
             resultat["n_" + cle] = total
     return resultat
 
@@ -431,82 +485,129 @@ def pool_le(cpas_id, date):
     )
 
 
-def _actif_le(date, prefix=""):
-    return Q(**{f"{prefix}debut__lte": date}) & (
-        Q(**{f"{prefix}fin_reelle__isnull": False, f"{prefix}fin_reelle__gte": date})
-        | Q(**{f"{prefix}fin_reelle__isnull": True, f"{prefix}fin_prevue__gte": date})
-    )
-
-
 def _pool_parmi(pools, date):
     """``pool_le`` among the CPAS's pools already read (one per ``valable_du``)."""
     return max((p for p in pools if p.valable_du <= date), key=lambda p: p.valable_du, default=None)
 
 
+def _occupes_aux_dates(cpas_id, dates) -> dict:
+    """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query.
+
+    Plain SQL over the dates (an array) joined to the CPAS's contracts: a contract occupies a
+    post from its start to its actual end, or its planned end while none is recorded
+    (``ContratQuerySet.actifs_le``). Building two filtered ORM aggregates per date cost more
+    than running them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT m.jour, count(c.id), count(c.id) FILTER (WHERE c.economie_sociale)
+              FROM unnest(%s::date[]) AS m(jour)
+              LEFT JOIN {ContratArticle60._meta.db_table} c
+                ON c.cpas_id = %s AND c.debut <= m.jour
+               AND coalesce(c.fin_reelle, c.fin_prevue) >= m.jour
+             GROUP BY m.jour
+            """,
+            [list(dates), cpas_id],
+        )
+        return {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
+
+
+def _occupation(occupes: int, occupes_es: int, pool) -> dict:
+    return {
+        "occupes": occupes,
+        "occupes_es": occupes_es,
+        "pool": pool,
+        "total": pool.postes_total if pool else None,
+        "total_es": pool.postes_economie_sociale if pool else None,
+        "libres": (pool.postes_total - occupes) if pool else None,
+        "complet": bool(pool) and occupes >= pool.postes_total,
+        "complet_es": bool(pool) and occupes_es >= pool.postes_economie_sociale,
+    }
+
+
 def occupation_le(cpas_id, date, pools=None) -> dict:
     """Posts occupied on ``date`` against the pool in force; ``pools``: the CPAS's pools when
     the caller has read them already (no query for the pool)."""
-    qs = ContratArticle60.objects.filter(cpas_id=cpas_id)
-    counts = qs.aggregate(
-        occupes=Count("id", filter=_actif_le(date)),
-        occupes_es=Count("id", filter=_actif_le(date) & Q(economie_sociale=True)),
-    )
     pool = pool_le(cpas_id, date) if pools is None else _pool_parmi(pools, date)
-    counts["pool"] = pool
-    counts["total"] = pool.postes_total if pool else None
-    counts["total_es"] = pool.postes_economie_sociale if pool else None
-    counts["libres"] = (pool.postes_total - counts["occupes"]) if pool else None
-    counts["complet"] = bool(pool) and counts["occupes"] >= pool.postes_total
-    counts["complet_es"] = bool(pool) and counts["occupes_es"] >= pool.postes_economie_sociale
-    return counts
+    return _occupation(*_occupes_aux_dates(cpas_id, [date])[date], pool)
 
 
 # The occupancy page lists the oldest contracts to close; the contracts list shows them all.
 A_CLOTURER_AFFICHES = 20
 
 
-def occupation_par_mois(cpas_id, debut: datetime.date, mois: int, pools=None) -> list[dict]:
-    """Posts occupied on the first day of each month (one query), against the pool in force.
+def _premiers_des_mois(debut: datetime.date, mois: int) -> list[datetime.date]:
+    return [debut.replace(day=1) + relativedelta(months=k) for k in range(mois)]
 
-    Plain SQL over the months (an array) joined to the CPAS's contracts, the rule of
-    ``_actif_le`` written once: building 2 x ``mois`` filtered ORM aggregates cost more than
-    running them."""
-    dates = [debut.replace(day=1) + relativedelta(months=k) for k in range(mois)]
-    if not dates:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT m.mois, count(c.id), count(c.id) FILTER (WHERE c.economie_sociale)
-              FROM unnest(%s::date[]) AS m(mois)
-              LEFT JOIN {ContratArticle60._meta.db_table} c
-                ON c.cpas_id = %s AND c.debut <= m.mois
-               AND coalesce(c.fin_reelle, c.fin_prevue) >= m.mois
-             GROUP BY m.mois
-            """,
-            [dates, cpas_id],
-        )
-        values = {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
-    if pools is None:
-        pools = PoolArticle60.objects.filter(cpas_id=cpas_id)
+
+def _par_mois(dates, occupes: dict, pools) -> list[dict]:
     pools = sorted(pools, key=lambda p: p.valable_du)
     rows = []
     for d in dates:
         pool = next((p for p in reversed(pools) if p.valable_du <= d), None)
-        occupes, occupes_es = values[d]
+        n, n_es = occupes[d]
         rows.append(
             {
                 "mois": d,
-                "occupes": occupes,
-                "occupes_es": occupes_es,
+                "occupes": n,
+                "occupes_es": n_es,
                 "total": pool.postes_total if pool else None,
                 "total_es": pool.postes_economie_sociale if pool else None,
-                "taux": round(100 * occupes / pool.postes_total)
-                if pool and pool.postes_total
-                else None,
+                "taux": round(100 * n / pool.postes_total) if pool and pool.postes_total else None,
             }
         )
     return rows
+
+
+def occupation_par_mois(cpas_id, debut: datetime.date, mois: int, pools=None) -> list[dict]:
+    """Posts occupied on the first day of each month (one query), against the pool in force."""
+    dates = _premiers_des_mois(debut, mois)
+    if not dates:
+        return []
+    if pools is None:
+        pools = PoolArticle60.objects.filter(cpas_id=cpas_id)
+    return _par_mois(dates, _occupes_aux_dates(cpas_id, dates), pools)
+
+
+def _barres(par_mois, aujourd_hui) -> list[dict]:
+    maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
+    for i, r in enumerate(par_mois):
+        r["hauteur"] = round(90 * r["occupes"] / maxi, 1)
+        r["x"] = i * 10 + 1
+        r["y"] = round(100 - r["hauteur"], 1)
+        r["y_pool"] = round(100 - 90 * r["total"] / maxi, 1) if r["total"] else None
+        r["futur"] = r["mois"] > aujourd_hui
+    return par_mois
+
+
+def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None) -> list[dict]:
+    """The occupancy chart of the posts page: one bar per month (from ``mois_passes`` months
+    ago), scaled to the highest count or pool, with the pool's level and whether it is ahead."""
+    debut = aujourd_hui.replace(day=1) - relativedelta(months=mois_passes)
+    return _barres(occupation_par_mois(cpas_id, debut, mois, pools), aujourd_hui)
+
+
+def occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes=11, mois=18):
+    """``occupation_le(aujourd_hui)`` and ``barres_occupation`` of the posts page from one
+    query (the CPAS's ``pools`` already read)."""
+    dates = _premiers_des_mois(aujourd_hui.replace(day=1) - relativedelta(months=mois_passes), mois)
+    occupes = _occupes_aux_dates(cpas_id, [*dates, aujourd_hui])
+    occupation = _occupation(*occupes[aujourd_hui], _pool_parmi(pools, aujourd_hui))
+    return occupation, _barres(_par_mois(dates, occupes, pools), aujourd_hui)
+
+
+# The columns the posts page shows of a contract (its person, function, employer, end).
+COLONNES_CONTRAT = (
+    "beneficiaire_id",
+    "fonction",
+    "fin_prevue",
+    "partenaire_id",
+    "service_interne",
+    "beneficiaire__nom",
+    "beneficiaire__prenom",
+    "beneficiaire__anonymise_le",
+    "partenaire__nom",
+)
 
 
 def contrats_finissant(cpas_id, date, jours=JOURS_FIN_PROCHE):
@@ -515,6 +616,7 @@ def contrats_finissant(cpas_id, date, jours=JOURS_FIN_PROCHE):
         ContratArticle60.objects.filter(cpas_id=cpas_id, fin_reelle__isnull=True)
         .filter(debut__lte=date, fin_prevue__gte=date, fin_prevue__lte=fin)
         .select_related("beneficiaire", "partenaire")
+        .only(*COLONNES_CONTRAT)
         .order_by("fin_prevue")
     )
 
@@ -526,6 +628,7 @@ def contrats_a_cloturer(cpas_id, date):
         ContratArticle60.objects.filter(cpas_id=cpas_id)
         .a_cloturer_le(date)
         .select_related("beneficiaire", "partenaire")
+        .only(*COLONNES_CONTRAT)
         .order_by("fin_prevue", "id")
     )
 
@@ -537,21 +640,6 @@ def premiers_a_cloturer(cpas_id, date, limite=A_CLOTURER_AFFICHES) -> tuple[list
         contrats_a_cloturer(cpas_id, date).annotate(nombre=Window(Count("id")))[:limite]
     )
     return contrats, (contrats[0].nombre if contrats else 0)
-
-
-def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None) -> list[dict]:
-    """The occupancy chart of the posts page: one bar per month (from ``mois_passes`` months
-    ago), scaled to the highest count or pool, with the pool's level and whether it is ahead."""
-    debut = aujourd_hui.replace(day=1) - relativedelta(months=mois_passes)
-    par_mois = occupation_par_mois(cpas_id, debut, mois, pools)
-    maxi = max([r["occupes"] for r in par_mois] + [r["total"] or 0 for r in par_mois] + [1])
-    for i, r in enumerate(par_mois):
-        r["hauteur"] = round(90 * r["occupes"] / maxi, 1)
-        r["x"] = i * 10 + 1
-        r["y"] = round(100 - r["hauteur"], 1)
-        r["y_pool"] = round(100 - 90 * r["total"] / maxi, 1) if r["total"] else None
-        r["futur"] = r["mois"] > aujourd_hui
-    return par_mois
 
 
 def derniere_decision_ris(beneficiaire):

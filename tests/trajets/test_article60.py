@@ -246,7 +246,8 @@ def test_occupancy_page_query_count_does_not_grow(
     ajouter(1)
     client = client_for(coordinateur)
     client.get("/trajets/article60/")
-    with django_assert_max_num_queries(12) as ctx:  # 14 before the pools were read once
+    # 14 before the pools were read once, 12 before today's count joined the months' query
+    with django_assert_max_num_queries(11) as ctx:
         client.get("/trajets/article60/")
     avant = len(ctx.captured_queries)
     ajouter(8)
@@ -329,3 +330,69 @@ def test_occupancy_with_the_pools_read_once_matches_the_pool_queries(
     assert page.context["occupation"] == queries.occupation_le(cpas_a.pk, today)
     assert page.context["par_mois"] == queries.barres_occupation(cpas_a.pk, today)
     assert page.context["pools"] == pools
+
+
+# The template loops the posts page's rows replaced (written in Python by the view since).
+ANCIENNES_BOUCLES = {
+    "barres_mois": """{% for r in par_mois %}<rect x="{{ r.x }}" y="{{ r.y }}" width="8" height="{{ r.hauteur }}" fill="{% if r.futur %}#9ec5fe{% elif r.total and r.occupes > r.total %}#dc3545{% else %}#0d6efd{% endif %}"><title>{{ r.mois|date:"m/Y" }} : {{ r.occupes }}</title></rect>
+    {% if r.y_pool is not None %}<line x1="{{ r.x }}" x2="{{ r.x|add:9 }}" y1="{{ r.y_pool }}" y2="{{ r.y_pool }}" stroke="#fd7e14" stroke-width="0.8"></line>{% endif %}{% endfor %}""",  # noqa: E501
+    "lignes_mois": """{% for r in par_mois %}<tr class="{% if r.futur %}text-muted{% endif %}{% if r.total and r.occupes > r.total %} table-warning{% endif %}">
+    <td>{{ r.mois|date:"F Y"|capfirst }}{% if r.futur %} ({% translate "prévu" %}){% endif %}</td>
+    <td class="text-end"><a href="{% url 'trajets:contrats_liste' %}?date={{ r.mois|date:'Y-m-d' }}">{{ r.occupes }}</a></td>
+    <td class="text-end"><a href="{% url 'trajets:contrats_liste' %}?date={{ r.mois|date:'Y-m-d' }}&es=1">{{ r.occupes_es }}</a></td>
+    <td class="text-end">{{ r.total|default_if_none:"—" }}</td><td class="text-end">{% if r.taux is not None %}{{ r.taux }} %{% endif %}</td></tr>{% endfor %}""",  # noqa: E501
+    "lignes_finissant": """{% for c in finissant %}<tr><td>{% if c.personne_visible %}<a href="{% url 'trajets:contrat_detail' c.pk %}">{{ c.beneficiaire }}</a>{% else %}<span class="text-muted">{% translate "Personne hors de vos dossiers" %}</span>{% endif %}</td><td>{{ c.fonction }}</td><td>{{ c.utilisateur_affiche }}</td><td>{{ c.fin_prevue|date:"d/m/Y" }}</td></tr>
+  {% endfor %}""",  # noqa: E501
+    "lignes_a_cloturer": """{% for c in a_cloturer %}<tr><td>{% if c.personne_visible %}<a href="{% url 'trajets:contrat_detail' c.pk %}">{{ c.beneficiaire }}</a>{% else %}<span class="text-muted">{% translate "Personne hors de vos dossiers" %}</span>{% endif %}</td><td>{{ c.fonction }}</td><td>{{ c.utilisateur_affiche }}</td><td>{{ c.fin_prevue|date:"d/m/Y" }}</td></tr>{% endfor %}""",  # noqa: E501
+}
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_occupancy_rows_written_in_python_are_the_template_loops_they_replaced(
+    cpas_a, make_user, client_for, langue
+):
+    """Same HTML as the template loops (the chart's numbers as ``{% localize off %}`` writes
+    them: with a dot, an SVG length, where the loop wrote ``10,0`` in French and Dutch): a
+    pool exceeded then not, future months, a partner or an internal service, a person the
+    user may not see (a director), texts to escape."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from tests.partenaires.factories import PartenaireFactory
+
+    today = timezone.localdate()
+    PoolArticle60.objects.create(cpas=cpas_a, valable_du=today - 200 * J, postes_total=2)
+    PoolArticle60.objects.create(cpas=cpas_a, valable_du=today + 40 * J, postes_total=4)
+    agent = make_user(Role.AGENT, cpas_a)
+    partenaire = PartenaireFactory(nom="Resto & Co")
+    cas = [
+        ({"referent": agent, "nom": "<b>Gras</b>"}, {"fonction": "Aide <cuisine>"}, 20),
+        ({}, {"partenaire": partenaire, "service_interne": ""}, 50),
+        ({}, {}, -10),
+        ({}, {"service_interne": "Crèche <Les Lutins>"}, -30),
+    ]
+    for personne, contrat, fin in cas:
+        ContratFactory(
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a, **personne),
+            debut=today - 300 * J,
+            fin_prevue=today + fin * J,
+            **contrat,
+        )
+    for role in (Role.COORDINATEUR, Role.DIRECTEUR):
+        client = client_for(make_user(role, cpas_a))
+        client.cookies["django_language"] = langue
+        response = client.get("/trajets/article60/")
+        context = response.context
+        assert len(context["finissant"]) == 2 and len(context["a_cloturer"]) == 2
+        html = response.content.decode()
+        with translation.override(langue):
+            for nom, boucle in ANCIENNES_BOUCLES.items():
+                if nom == "barres_mois":
+                    boucle = "{% load l10n %}{% localize off %}" + boucle + "{% endlocalize %}"
+                donnees = {k: context[k] for k in ("par_mois", "finissant", "a_cloturer")}
+                attendu = Template("{% load i18n %}" + boucle).render(Context(donnees))
+                assert context[nom] == attendu and attendu in html, nom
+        assert ("&lt;B&gt;GRAS&lt;/B&gt;" in html) == (role == Role.COORDINATEUR)
+        assert ("hors de vos dossiers" in html) == (role == Role.DIRECTEUR and langue == "fr")
+        assert "Resto &amp; Co" in html and "Crèche &lt;Les Lutins&gt;" in html
+        assert "table-warning" in html and "#dc3545" in html and "#9ec5fe" in html

@@ -57,3 +57,120 @@ def test_queue_and_deadlines_query_counts(agent, client_for, django_assert_max_n
         client.get(url)
         with django_assert_max_num_queries(n):
             assert client.get(url).status_code == 200
+
+
+# The template loop the queue's rows replaced (written in Python by the view since).
+ANCIENNE_BOUCLE = """{% load i18n trajets_tags %}{% for p in page.object_list %}<tr data-personne="{{ p.beneficiaire_id }}">
+    <td><a href="{% url_personne p.beneficiaire_id %}">{{ p.beneficiaire }}</a>{% if p.debut >= nouveau_depuis %} <span class="badge text-bg-info">{% translate "nouveau" %}</span>{% endif %}</td>
+    <td>{{ p.debut|date:"d/m/Y" }}</td>
+    <td>{{ p.agent|default:p.beneficiaire.referent|default:"—" }}</td>
+    <td>{{ p.derniere_etape|date:"d/m/Y"|default:"—" }}</td>
+    <td>{% if p.actions_en_retard %}<span class="badge text-bg-danger">{% blocktranslate count n=p.actions_en_retard %}{{ n }} action en retard{% plural %}{{ n }} actions en retard{% endblocktranslate %}</span> {% endif %}
+      {% if p.evaluations_en_retard %}<span class="badge text-bg-danger">{% blocktranslate count n=p.evaluations_en_retard %}{{ n }} évaluation en retard{% plural %}{{ n }} évaluations en retard{% endblocktranslate %}</span> {% endif %}
+      {% if p.signature_piis_en_retard %}<span class="badge text-bg-danger">{% translate "PIIS non signé après 3 mois" %}</span>{% endif %}</td>
+    <td class="text-end"><button type="button" class="btn btn-outline-primary btn-sm" hx-get="{% url 'trajets:etape_rapide' p.beneficiaire_id %}?dans=ligne" hx-target="closest tr" hx-swap="afterend" data-etape-ouvrir="{{ p.beneficiaire_id }}">+ {% translate "étape" %}</button>
+      <a class="btn btn-outline-secondary btn-sm" href="{% url 'trajets:orienter' p.beneficiaire_id %}">{% translate "Orienter vers…" %}</a></td>
+  </tr>{% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_rows_written_in_python_are_the_template_loop_they_replaced(
+    cpas_a, agent, make_user, client_for, langue
+):
+    """Same HTML as the template loop, byte for byte, on rows covering its branches: new or
+    not, a stay's agent or the referent or nobody, one or several overdue actions and
+    evaluations, an unsigned PIIS, no step yet, names to escape."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from tests.trajets.factories import PiisFactory
+    from trajets import services
+    from trajets.models import ObjectifPiis
+
+    today = timezone.localdate()
+    collegue = make_user(Role.AGENT, cpas_a, first_name="Léa", last_name="<Dupont>")
+    sans_nom = make_user(Role.AGENT, cpas_a, username="sans.nom", first_name="", last_name="")
+    cas = [
+        ({"referent": agent, "nom": "<b>Gras</b>", "prenom": "A&B"}, {"agent": collegue}, 3),
+        ({"referent": collegue}, {}, 100),
+        ({"referent": None}, {}, 2),
+        ({"referent": None}, {"agent": sans_nom}, 400),
+    ]
+    personnes = []
+    for champs, passage, jours in cas:
+        b = BeneficiaireFactory(cpas=cpas_a, **champs)
+        PassageFactory(
+            beneficiaire=b, phase="emploi", debut=today - datetime.timedelta(days=jours), **passage
+        )
+        personnes.append(b)
+    for i, b in enumerate(personnes[:2]):
+        for _ in range(i + 1):
+            EtapeFactory(beneficiaire=b, auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))
+    PiisFactory(beneficiaire=personnes[1], agent=agent, date_decision_ris=D(2024, 1, 1))
+    for b, n in ((personnes[2], 1), (personnes[3], 4)):
+        piis = PiisFactory(beneficiaire=b, agent=agent)
+        ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Objectif")
+        piis = services.proposer_piis(piis, D(2023, 11, 20), agent)
+        piis = services.signer_piis(piis, D(2023, 11, 30), agent, fin=D(2024, 11, 29))
+        tenues = piis.evaluations.order_by("date_prevue").values_list("pk", flat=True)[n:]
+        piis.evaluations.filter(pk__in=list(tenues)).update(date_tenue=D(2024, 12, 1))
+    client = client_for(agent)
+    client.cookies["django_language"] = langue
+    response = client.get("/trajets/files/emploi/")
+    page = response.context["page"]
+    assert len(page.object_list) == 4
+    with translation.override(langue):
+        attendu = Template(ANCIENNE_BOUCLE).render(
+            Context({"page": page, "nouveau_depuis": response.context["nouveau_depuis"]})
+        )
+    assert response.context["lignes"] == attendu
+    html = response.content.decode()
+    assert attendu in html and "&lt;B&gt;GRAS&lt;/B&gt; A&amp;B" in html
+    assert "Léa &lt;Dupont&gt;" in html and "sans.nom" in html and "—" in html
+    if langue == "fr":
+        for texte in ("1 action en", "2 actions en", "1 évaluation en", "4 évaluations en"):
+            assert texte in attendu
+        assert attendu.count(">nouveau<") == 2 and attendu.count("PIIS non signé") == 1
+
+
+def test_overdue_count_and_filter_probe_each_kind(cpas_a, agent, client_for):
+    """``en_retard`` per person (EXISTS for actions and PIIS, IN for evaluations): an overdue
+    action, an unsigned PIIS past 3 months or an overdue evaluation counts; a done action, a
+    coming one or a recent PIIS does not."""
+    from tests.trajets.factories import PiisFactory
+    from trajets import services
+    from trajets.models import ObjectifPiis
+
+    today = timezone.localdate()
+
+    def personne():
+        b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+        PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+        return b
+
+    retard = [personne() for _ in range(3)]
+    EtapeFactory(beneficiaire=retard[0], auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))
+    PiisFactory(beneficiaire=retard[1], agent=agent, date_decision_ris=D(2024, 1, 1))
+    piis = PiisFactory(beneficiaire=retard[2], agent=agent)
+    ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Objectif")
+    piis = services.proposer_piis(piis, D(2023, 11, 20), agent)
+    services.signer_piis(piis, D(2023, 11, 30), agent, fin=D(2024, 11, 29))
+    a_jour = [personne() for _ in range(3)]
+    fait = EtapeFactory(
+        beneficiaire=a_jour[0], auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1)
+    )
+    services.marquer_action_faite(fait)
+    EtapeFactory(
+        beneficiaire=a_jour[1],
+        auteur=agent,
+        prochaine_action="x",
+        echeance=today + datetime.timedelta(days=5),
+    )
+    PiisFactory(beneficiaire=a_jour[2], agent=agent, date_decision_ris=today)
+    cellule = cpas_a.cellules.get(code="emploi")
+    compteurs = queries.compteurs_file(agent, cellule, today)
+    assert (compteurs["total"], compteurs["retard"]) == (6, 3)
+    lignes = queries.file_cellule(agent, cellule, today, "retard")
+    assert sorted(p.beneficiaire_id for p in lignes) == sorted(b.pk for b in retard)
+    response = client_for(agent).get("/trajets/files/emploi/?filtre=retard")
+    assert response.context["page"].paginator.count == 3

@@ -165,6 +165,12 @@ class Etape(TenantModel):
                 condition=Q(echeance__isnull=False, action_faite_le__isnull=True),
                 name="etape_action_ouverte_idx",
             ),
+            # A person's open actions (is one overdue?: the queues' counts and filter).
+            models.Index(
+                fields=["beneficiaire", "echeance"],
+                condition=Q(echeance__isnull=False, action_faite_le__isnull=True),
+                name="etape_action_ouverte_pers_idx",
+            ),
         ]
 
     def __str__(self):

@@ -1,6 +1,7 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from cpas_isp.listes import url_par_pk
 from trajets.models.phases import Phase
 
 register = template.Library()
@@ -14,6 +15,13 @@ def url_personne(beneficiaire_or_pk):
         return reverse("beneficiaires:detail", kwargs={"pk": pk})
     except NoReverseMatch:
         return reverse("trajets:journal", kwargs={"pk": pk})
+
+
+def url_personne_par_pk():
+    """``pk -> url_personne(pk)`` from a single ``reverse()`` (``cpas_isp.listes.url_par_pk``),
+    for a list linking every row to its person."""
+    url = url_par_pk("beneficiaires:detail")
+    return url if url(0) else url_par_pk("trajets:journal")
 
 
 @register.filter

@@ -3,17 +3,24 @@ end, the posts' occupancy and pool, and the list of contracts running on a date.
 
 from __future__ import annotations
 
+import html
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
-from cpas_isp.listes import Tri, paginer
+from cpas_isp.listes import Tri, paginer, url_par_pk
 from cpas_isp.tenancy import get_for_user
 from cpas_isp.views import role_required
 from trajets import queries
@@ -155,18 +162,22 @@ def occupation(request):
     finissant = list(queries.contrats_finissant(cpas.pk, today))
     a_cloturer, nombre_a_cloturer = queries.premiers_a_cloturer(cpas.pk, today)
     _nommer_visibles(request, finissant + a_cloturer)
-    # The CPAS's pools read once: the list, today's pool and the months' pools.
+    # The CPAS's pools read once: the list, today's pool and the months' pools; today's
+    # occupancy and the months' from one query.
     pools = list(PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"))
-    par_mois = queries.barres_occupation(cpas.pk, today, pools=pools)
+    occupation_du_jour, par_mois = queries.occupation_et_barres(cpas.pk, today, pools)
     return render(
         request,
         "trajets/occupation.html",
         {
-            "occupation": queries.occupation_le(cpas.pk, today, pools),
+            "occupation": occupation_du_jour,
             "par_mois": par_mois,
             "largeur_svg": len(par_mois) * 10,
+            **_html_mois(par_mois),
             "finissant": finissant,
+            "lignes_finissant": _lignes_contrats(finissant, "\n  "),
             "a_cloturer": a_cloturer,
+            "lignes_a_cloturer": _lignes_contrats(a_cloturer),
             "nombre_a_cloturer": nombre_a_cloturer,
             "pools": pools,
             "pool_form": pool_form,
@@ -174,6 +185,67 @@ def occupation(request):
             "jours": queries.JOURS_FIN_PROCHE,
         },
     )
+
+
+def _html_mois(par_mois) -> dict:
+    """The chart's bars and the months' table (18 months), written here rather than by two
+    template loops of a dozen nodes and three ``{% url %}`` a month. The chart's coordinates
+    are written with a dot whatever the language (as ``{% localize off %}``: a number
+    formatted for French or Dutch, ``10,0``, is no SVG length and the bar was not drawn)."""
+    liste = reverse("trajets:contrats_liste")
+    barres, lignes = [], []
+    for r in par_mois:
+        mois, occupes, total = r["mois"], r["occupes"], r["total"]
+        depasse = bool(total) and occupes > total
+        couleur = "#9ec5fe" if r["futur"] else "#dc3545" if depasse else "#0d6efd"
+        x = r["x"]
+        barres.append(
+            f'<rect x="{x}" y="{r["y"]}" width="8" height="{r["hauteur"]}" '
+            f'fill="{couleur}"><title>{mois:%m/%Y} : {occupes}</title></rect>\n    '
+        )
+        if r["y_pool"] is not None:
+            y = r["y_pool"]
+            barres.append(
+                f'<line x1="{x}" x2="{x + 9}" y1="{y}" y2="{y}" stroke="#fd7e14" '
+                'stroke-width="0.8"></line>'
+            )
+        jour = mois.isoformat()
+        classe = ("text-muted" if r["futur"] else "") + (" table-warning" if depasse else "")
+        prevu = f" ({escape(_('prévu'))})" if r["futur"] else ""
+        taux = "" if r["taux"] is None else f"{r['taux']} %"
+        lignes.append(
+            f'<tr class="{classe}">\n'
+            f"    <td>{escape(capfirst(date_format(mois, 'F Y')))}{prevu}</td>\n"
+            f'    <td class="text-end"><a href="{liste}?date={jour}">{occupes}</a></td>\n'
+            f'    <td class="text-end"><a href="{liste}?date={jour}&es=1">{r["occupes_es"]}'
+            "</a></td>\n"
+            f'    <td class="text-end">{"—" if total is None else total}</td>'
+            '<td class="text-end">'
+            f"{taux}</td></tr>"
+        )
+    return {
+        "barres_mois": mark_safe("".join(barres)),  # noqa: S308 - numbers and dates only
+        "lignes_mois": mark_safe("".join(lignes)),  # noqa: S308 - escaped texts, numbers
+    }
+
+
+def _lignes_contrats(contrats, apres="") -> str:
+    """The rows of a list of contracts (person, function, employer, planned end), each
+    followed by ``apres``; the person named only when ``personne_visible``."""
+    url = url_par_pk("trajets:contrat_detail", "contrat_pk")
+    cache = f'<span class="text-muted">{escape(_("Personne hors de vos dossiers"))}</span>'
+    lignes = []
+    for c in contrats:
+        personne = cache
+        if c.personne_visible:
+            personne = f'<a href="{url(c.pk)}">{html.escape(str(c.beneficiaire))}</a>'
+
+        lignes.append(
+            f"<tr><td>{personne}</td><td>{html.escape(c.fonction)}</td>"
+            f"<td>{html.escape(str(c.utilisateur_affiche))}</td><td>{c.fin_prevue:%d/%m/%Y}</td></tr>"
+            f"{apres}"
+        )
+    return mark_safe("".join(lignes))  # noqa: S308 - built from escaped values above
 
 
 @postes_requis

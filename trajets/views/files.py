@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import html
 
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
-from cpas_isp.listes import paginer
+from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
 from trajets import queries
 from trajets.forms import FileCelluleFiltre
 from trajets.permissions import peut_voir_file_cellule
+from trajets.templatetags.trajets_tags import url_personne_par_pk
 from trajets.views.commun import suivi_requis
 
 MAX_ECHEANCES = 200
@@ -61,18 +63,70 @@ def file_cellule(request, code):
         nombre=compteurs[nombre] if nombre else None,
     )
     journaliser_liste(request, page.object_list)  # stays: their people (page loaded once)
+    nouveau_depuis = today - datetime.timedelta(days=queries.JOURS_NOUVEAU)
     return render(
         request,
         "trajets/file_cellule.html",
         {
             "cellule": cellule,
             "page": page,
+            "lignes": _lignes_file(page.object_list, nouveau_depuis),
             "filtre": filtre,
             "compteurs": compteurs,
             "aujourd_hui": today,
-            "nouveau_depuis": today - datetime.timedelta(days=queries.JOURS_NOUVEAU),
+            "nouveau_depuis": nouveau_depuis,
         },
     )
+
+
+def _lignes_file(passages, nouveau_depuis):
+    """The queue's rows (a page of stays), written here rather than by a template loop (two
+    dozen template nodes and three ``{% url %}`` a row were most of the page's time). Every
+    text from the data is escaped."""
+    url_personne = url_personne_par_pk()
+    url_etape = url_par_pk("trajets:etape_rapide")
+    url_orienter = url_par_pk("trajets:orienter")
+    nouveau = f' <span class="badge text-bg-info">{escape(_("nouveau"))}</span>'
+    signature = (
+        f'<span class="badge text-bg-danger">{escape(_("PIIS non signé après 3 mois"))}</span>'
+    )
+    etape, orienter = escape(_("étape")), escape(_("Orienter vers…"))
+    lignes = []
+    for p in passages:
+        pk = p.beneficiaire_id
+        b = p.beneficiaire
+        suivi_par = p.agent or b.referent
+        a_faire = ""
+        if p.actions_en_retard:
+            n = p.actions_en_retard
+            texte = ngettext("%(n)s action en retard", "%(n)s actions en retard", n) % {"n": n}
+            a_faire = f'<span class="badge text-bg-danger">{html.escape(texte)}</span> '
+        a_faire += "\n      "
+        if p.evaluations_en_retard:
+            n = p.evaluations_en_retard
+            texte = ngettext("%(n)s évaluation en retard", "%(n)s évaluations en retard", n) % {
+                "n": n
+            }
+            a_faire += f'<span class="badge text-bg-danger">{html.escape(texte)}</span> '
+        a_faire += "\n      "
+        if p.signature_piis_en_retard:
+            a_faire += signature
+        lignes.append(
+            f'<tr data-personne="{pk}">\n'
+            f'    <td><a href="{url_personne(pk)}">{html.escape(str(b))}</a>'
+            f"{nouveau if p.debut >= nouveau_depuis else ''}</td>\n"
+            f"    <td>{_jour(p.debut)}</td>\n"
+            f"    <td>{html.escape(str(suivi_par)) if suivi_par else '—'}</td>\n"
+            f"    <td>{_jour(p.derniere_etape) or '—'}</td>\n"
+            f"    <td>{a_faire}</td>\n"
+            '    <td class="text-end"><button type="button" class="btn btn-outline-primary '
+            f'btn-sm" hx-get="{url_etape(pk)}?dans=ligne" hx-target="closest tr" '
+            f'hx-swap="afterend" data-etape-ouvrir="{pk}">+ {etape}</button>\n'
+            f'      <a class="btn btn-outline-secondary btn-sm" href="{url_orienter(pk)}">'
+            f"{orienter}</a></td>\n"
+            "  </tr>"
+        )
+    return mark_safe("".join(lignes))  # noqa: S308 - built from escaped values above
 
 
 @suivi_requis
@@ -95,16 +149,6 @@ def echeances(request):
     )
 
 
-_MARQUE = 987654321  # a pk no URL contains otherwise: reversed once, then replaced
-
-
-def _modele_url(name) -> str:
-    try:
-        return reverse(name, args=[_MARQUE])
-    except NoReverseMatch:
-        return ""
-
-
 def _jour(date) -> str:
     return f"{date:%d/%m/%Y}" if date else ""
 
@@ -112,26 +156,34 @@ def _jour(date) -> str:
 def _lignes(items, classe: str):
     """The table's rows, up to 2 x MAX_ECHEANCES of them: written here rather than by a
     template loop (a dozen template nodes a row were half of the page's time). Every text
-    from the data is escaped."""
+    from the data is escaped (``html.escape``, as Django's ``escape`` without its lazy-text
+    wrapper); each date is formatted once."""
     fait = escape(_("Fait"))
+    jours = {}
+
+    def jour(date):
+        if date not in jours:
+            jours[date] = _jour(date)
+        return jours[date]
+
     lignes = []
     for i in items:
         if i.genre == "action":
             quoi = (
-                f'{escape(i.libelle)} <span class="text-muted small">'
-                f"({escape(i.type_libelle)} {_jour(i.etape_date)})</span>"
+                f'{html.escape(str(i.libelle))} <span class="text-muted small">'
+                f"({html.escape(i.type_libelle)} {jour(i.etape_date)})</span>"
             )
             bouton = (
                 f'<span id="action-{i.objet_id}"><button class="btn btn-outline-success btn-sm" '
-                f'hx-post="{escape(i.url_objet)}" hx-target="#action-{i.objet_id}">{fait}'
+                f'hx-post="{html.escape(i.url_objet)}" hx-target="#action-{i.objet_id}">{fait}'
                 "</button></span>"
             )
         else:
-            quoi = f'<a href="{escape(i.url_objet)}">{escape(i.libelle)}</a>'
+            quoi = f'<a href="{html.escape(i.url_objet)}">{html.escape(str(i.libelle))}</a>'
             bouton = ""
         lignes.append(
-            f'<tr class="{classe}">\n  <td>{_jour(i.date)}</td>\n'
-            f'  <td><a href="{escape(i.url_personne)}">{escape(i.personne)}</a></td>\n'
+            f'<tr class="{classe}">\n  <td>{jour(i.date)}</td>\n'
+            f'  <td><a href="{i.url_personne}">{html.escape(i.personne)}</a></td>\n'
             f"  <td>{quoi}</td>\n"
             f'  <td class="text-end">{bouton}</td>\n</tr>'
         )
@@ -139,15 +191,17 @@ def _lignes(items, classe: str):
 
 
 def _ajouter_liens(items) -> None:
-    """The links of every line from one ``reverse`` per kind of link (then a string replace)."""
-    personne = _modele_url("beneficiaires:detail") or _modele_url("trajets:journal")
+    """The links of every line from one ``reverse`` per kind of link (``url_par_pk``)."""
+    personne = url_personne_par_pk()
     objets = {
-        "evaluation": _modele_url("trajets:evaluation"),
-        "signature": _modele_url("trajets:piis_detail"),
-        "action": _modele_url("trajets:action_faite"),
-        **{g: _modele_url(src.url_objet) for g, src in queries.SOURCES_ECHEANCES.items()},
+        "evaluation": url_par_pk("trajets:evaluation", "evaluation_pk"),
+        "signature": url_par_pk("trajets:piis_detail", "piis_pk"),
+        "action": url_par_pk("trajets:action_faite", "etape_pk"),
+        **{
+            g: url_par_pk(src.url_objet, src.cle_url)
+            for g, src in queries.SOURCES_ECHEANCES.items()
+        },
     }
-    marque = str(_MARQUE)
     for i in items:
-        i.url_personne = personne.replace(marque, str(i.beneficiaire_id))
-        i.url_objet = objets[i.genre].replace(marque, str(i.objet_id))
+        i.url_personne = personne(i.beneficiaire_id)
+        i.url_objet = objets[i.genre](i.objet_id)
