@@ -13,6 +13,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, Expression, F, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -58,12 +59,38 @@ def get_beneficiaire_or_404(user, pk, queryset=None):
     return beneficiaire
 
 
-def objets_visibles(queryset, user, champ="beneficiaire"):
+class ParmiLesIds(Expression):
+    """``champ = ANY(ARRAY(ids))``: the ids subquery read once into an array (an init plan),
+    then ``champ``'s index probed for each, instead of a semi-join whose sizes the planner
+    guesses from the rule's UNION (it then probes the person table once per person)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, champ, ids):
+        super().__init__()
+        self.champ, self.ids = F(champ), Subquery(ids)
+
+    def get_source_expressions(self):
+        return [self.champ, self.ids]
+
+    def set_source_expressions(self, exprs):
+        self.champ, self.ids = exprs
+
+    def as_sql(self, compiler, connection):
+        champ, params_champ = compiler.compile(self.champ)
+        ids, params_ids = compiler.compile(self.ids)
+        return f"{champ} = ANY(ARRAY{ids})", (*params_champ, *params_ids)
+
+
+def objets_visibles(queryset, user, champ="beneficiaire", en_tableau=False):
     """Rows of ``queryset`` (a tenant queryset of objects belonging to a person through
-    ``champ``) in the user's CPAS whose person the user may see."""
-    return queryset.for_user(user).filter(
-        **{f"{champ}__in": Beneficiaire.objects.visibles_par(user).values("pk")}
-    )
+    ``champ``) in the user's CPAS whose person the user may see. ``en_tableau``: the people's
+    ids read once as an array (``ParmiLesIds``), for counts over the objects of many people
+    (the home page's referrals summary)."""
+    ids = Beneficiaire.objects.visibles_par(user).order_by().values("pk")
+    if en_tableau:
+        return queryset.for_user(user).filter(ParmiLesIds(f"{champ}_id", ids))
+    return queryset.for_user(user).filter(**{f"{champ}__in": ids})
 
 
 def get_objet_or_404(queryset, user, champ="beneficiaire", **lookup):

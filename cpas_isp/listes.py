@@ -5,7 +5,8 @@ offers other sizes), sorts with :class:`Tri` (a whitelist of columns, ``-`` for 
 filters with a :class:`FiltreForm` subclass whose ``filter(qs)`` applies the valid fields, and
 builds its links with Django's ``{% querystring %}`` (``templates/partials/pagination.html``,
 ``templates/partials/tri.html``): no view hand-builds a query string. A list or timeline links
-its rows with :func:`url_par_pk` (one ``reverse()`` for all the rows)."""
+its rows with :func:`url_par_pk` (one ``reverse()`` for all the rows); the layout its fixed
+routes with :func:`url_fixe` (one ``reverse()`` per process)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy
 from django.db.models.expressions import BaseExpression
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 
 def taille_demandee(request, tailles: Sequence[int] | None) -> int:
@@ -156,6 +157,20 @@ class FiltreForm(forms.Form):
 
 # A primary key no row has yet: marks where the key goes in a URL reversed once for a list.
 _MARQUE_PK = 918273645
+
+
+_URLS_FIXES: dict = {}
+
+
+def url_fixe(nom: str) -> str:
+    """``reverse(nom)`` of a route without arguments, reversed once per URL configuration
+    and script prefix: the navbar and the home page link some thirty of them on every page
+    (``{% lien 'nom' %}``, cpas_isp.templatetags.liens)."""
+    cle = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), nom)
+    url = _URLS_FIXES.get(cle)
+    if url is None:
+        url = _URLS_FIXES[cle] = reverse(nom)
+    return url
 
 
 def url_par_pk(nom: str, cle: str = "pk"):

@@ -8,13 +8,13 @@ import datetime
 
 from django.db.models import Q
 from django.shortcuts import render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cpas_isp import permissions
 from cpas_isp.audit import consultations as co
 from cpas_isp.audit import journal
-from cpas_isp.audit.evenements import MASQUE, presenter
+from cpas_isp.audit.evenements import MASQUE, date_heure, presenter
 from cpas_isp.audit.forms import PERIODE_MAX_JOURS, VUES, FiltreAuditForm
 from cpas_isp.audit.log import client_ip, journaliser_liste
 from cpas_isp.exports import reponse_csv
@@ -39,10 +39,6 @@ def _journaliser(request, personnes, objet):
             ip=client_ip(request),
         )
     return row
-
-
-def _date_heure(moment):
-    return formats.date_format(timezone.localtime(moment), "d/m/Y H:i")
 
 
 # --- Changes --------------------------------------------------------------------------------
@@ -84,7 +80,7 @@ def _modifications_csv(request, f):
             presenter(events, request.user, cpas)
             for e in events:
                 ligne = (
-                    _date_heure(e.quand),
+                    e.quand_texte,
                     e.auteur,
                     e.origine,
                     e.contexte.get("ip") or "",
@@ -148,7 +144,7 @@ def _consultations(request, form, contexte):
                 lot = co.decrire_consultations(request.user, request.cpas, list(suite[:CSV_LOT]))
                 for a in lot:
                     ligne = (
-                        _date_heure(a.quand),
+                        date_heure(a.quand),
                         str(a.user),
                         a.nature,
                         a.personne,

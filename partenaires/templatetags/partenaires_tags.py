@@ -47,8 +47,9 @@ def resume_orientations(user):
     days (to re-orient), and for partner users, the referrals waiting for their answer."""
     qs = Orientation.objects.for_user(user)
     if not permissions.est_partenaire(user):
-        # The referrals of the people the user may see, as on the referrals page.
-        qs = objets_visibles(qs, user)
+        # The referrals of the people the user may see, as on the referrals page (their ids
+        # as an array: a few index probes per person rather than a join planned blind).
+        qs = objets_visibles(qs, user, en_tableau=True)
     depuis = timezone.localdate() - datetime.timedelta(days=30)
     # From the start of that day (local time): a range on the indexed timestamp, the same rows
     # as ``modifie_le__date__gte`` but without computing a date for every referral.

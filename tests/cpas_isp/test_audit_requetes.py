@@ -37,3 +37,30 @@ def test_audit_page_queries_do_not_grow_with_the_history(make_user, client_for, 
     assert len(options) == 10  # the admin, Ada and the eight agents
     for user in options:
         assert f'<option value="{user.pk}">{user}</option>' in html
+
+
+def test_prepared_keys_query_gives_the_pages_of_the_plain_query(make_user, cpas_a, monkeypatch):
+    """The keys query is prepared once per connection (journal._executer_prepare): the first
+    call (PREPARE and EXECUTE), the next ones (EXECUTE) and the next page give the rows the
+    plain query gives."""
+    from cpas_isp.audit import journal
+
+    agent = make_user(Role.AGENT, cpas_a)
+    for i in range(7):
+        BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=f"Nom{i}")
+    f = journal.Filtres()
+
+    def pages():
+        premiere, suivant = journal.page_evenements(cpas_a, f, None, 4)
+        seconde, _ = journal.page_evenements(cpas_a, f, suivant, 4)
+        return [e.pgh_id for e in premiere], [e.pgh_id for e in seconde]
+
+    prepares = [pages() for _ in range(3)]
+
+    def sans_preparer(cursor, sql, params):
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+    monkeypatch.setattr(journal, "_executer_prepare", sans_preparer)
+    assert prepares == [pages()] * 3
+    assert len(prepares[0][0]) == 4 and prepares[0][1]
