@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from .models import Beneficiaire
+from .models.personnes import voit_tout_le_cpas
 
 #: True while a request that writes (POST...) is being served by a view not marked
 #: ``permis_sur_dossier_cloture``; set by ``beneficiaires.middleware.LectureSeuleMiddleware``.
@@ -60,10 +61,16 @@ def get_beneficiaire_or_404(user, pk, queryset=None):
 
 def objets_visibles(queryset, user, champ="beneficiaire"):
     """Rows of ``queryset`` (a tenant queryset of objects belonging to a person through
-    ``champ``) in the user's CPAS whose person the user may see."""
-    return queryset.for_user(user).filter(
-        **{f"{champ}__in": Beneficiaire.objects.visibles_par(user).values("pk")}
-    )
+    ``champ``) in the user's CPAS whose person the user may see.
+
+    A model whose ``personne_du_cpas`` names ``champ`` has a database constraint (a foreign key
+    on person and CPAS to ``beneficiaire_id_cpas``) that its rows carry their person's CPAS:
+    for a user who sees every person of the CPAS, its rows of the CPAS are those of the
+    people they see, without the people's subquery (a join of every row with its person)."""
+    qs = queryset.for_user(user)
+    if getattr(queryset.model, "personne_du_cpas", None) == champ and voit_tout_le_cpas(user):
+        return qs
+    return qs.filter(**{f"{champ}__in": Beneficiaire.objects.visibles_par(user).values("pk")})
 
 
 def get_objet_or_404(queryset, user, champ="beneficiaire", **lookup):

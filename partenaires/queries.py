@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Avg, Case, Count, F, OuterRef, Q, Subquery, TextField, Value, When
+from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
 
 from beneficiaires.acces import objets_visibles
 
@@ -20,7 +20,6 @@ from .models import (
     Participation,
     ResultatOrientation,
     ResultatSortie,
-    ServicePartenaire,
     StatutOrientation,
     StatutParticipation,
 )
@@ -192,18 +191,6 @@ def compter_par_statut(orientations):
     (cpas, beneficiaire, statut)."""
     rows = orientations.values("statut").annotate(n=Count("*"))
     return {r["statut"]: r["n"] for r in rows}
-
-
-def noms_du_service(orientations):
-    """``orientations`` with their service's and its partner's names (``service_nom``,
-    ``partenaire_nom``) read by a sub-select each: a list joining the service and the partner
-    (besides the person and the need-to-know rule) took Postgres longer to plan than its page
-    took to read."""
-    service = ServicePartenaire.objects.filter(pk=OuterRef("service_id"))
-    return orientations.annotate(
-        service_nom=Subquery(service.values("nom")),
-        partenaire_nom=Subquery(service.values("partenaire__nom")),
-    )
 
 
 def orientations_recentes(orientations, user, nombre=20):

@@ -127,6 +127,10 @@ class Orientation(TenantModel):
 
     objects = OrientationQuerySet.as_manager()
 
+    #: A referral carries its person's CPAS (foreign key ``orientation_cpas_de_la_personne``,
+    #: migration 0013): ``beneficiaires.acces.objets_visibles`` relies on it.
+    personne_du_cpas = "beneficiaire"
+
     class Meta:
         verbose_name = _("orientation")
         verbose_name_plural = _("orientations")

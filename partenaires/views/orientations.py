@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,9 +49,7 @@ TRI = Tri(
     "-date",
 )
 
-# The columns the list shows, read as values (no model object per row): the referral's, its
-# person's (``nom_personne``), and its service's, partner's and agent's names by sub-selects
-# (``_avec_noms``).
+# The columns the list shows, read as values (no model object per row).
 COLONNES_LISTE = (
     "id",
     "date_orientation",
@@ -63,19 +60,13 @@ COLONNES_LISTE = (
     "beneficiaire__nom",
     "beneficiaire__prenom",
     "beneficiaire__anonymise_le",
+    "service__nom",
+    "service__partenaire__nom",
     "agent_id",
+    "agent__username",
+    "agent__first_name",
+    "agent__last_name",
 )
-
-
-def _avec_noms(orientations):
-    """The list's names besides the person's: the service's and its partner's
-    (``queries.noms_du_service``) and the agent's fields ``str(User)`` is made of."""
-    agent = User.objects.filter(pk=OuterRef("agent_id"))
-    return queries.noms_du_service(orientations).annotate(
-        agent_username=Subquery(agent.values("username")),
-        agent_first_name=Subquery(agent.values("first_name")),
-        agent_last_name=Subquery(agent.values("last_name")),
-    )
 
 
 def nom_personne(ligne):
@@ -119,9 +110,9 @@ def lignes_orientations(request, lignes):
         if agent is None:
             agent = agents[o["agent_id"]] = str(
                 User(
-                    username=o["agent_username"],
-                    first_name=o["agent_first_name"],
-                    last_name=o["agent_last_name"],
+                    username=o["agent__username"],
+                    first_name=o["agent__first_name"],
+                    last_name=o["agent__last_name"],
                 )
             )
         echeance = services.echeance_de(o["statut"], o["date_envoi"], delai)
@@ -161,7 +152,7 @@ def get_orientation(request, pk, qs=None):
 def orientations(request):
     toutes = _orientations(request)
     form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
-    qs = form.filter(_avec_noms(toutes.values(*COLONNES_LISTE)))
+    qs = form.filter(toutes.values(*COLONNES_LISTE))
     qs, tri = TRI.appliquer(qs, request)
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status

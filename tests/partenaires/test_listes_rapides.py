@@ -6,6 +6,7 @@ import collections
 import datetime
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,3 +215,31 @@ def test_list_rows_show_what_the_models_give(
     html = portail.get(reverse("partenaires:portail")).content.decode()
     assert f"avant le {echeance:%d/%m/%Y}" in html and "<td>Français</td>" in html
     assert f"<td>{envoyee.date_envoi:%d/%m/%Y}</td>" in html
+
+
+def test_a_referral_carries_its_persons_cpas(cpas_a, cpas_b):
+    """The database refuses a referral in another CPAS than its person's (the composite
+    foreign key ``objets_visibles`` relies on), at the commit like Django's foreign keys."""
+    o = _orientation(S.ENVOYEE, beneficiaire=BeneficiaireFactory(cpas=cpas_a))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Orientation.objects.filter(pk=o.pk).update(cpas=cpas_b)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Beneficiaire.objects.filter(pk=o.beneficiaire_id).update(cpas=cpas_b)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_coordinator_sees_the_referrals_of_the_cpas_without_the_people_subquery(
+    cpas_a, cpas_b, agent, coordinateur, service
+):
+    _jeu(cpas_a, cpas_b, agent, service)
+    for user in (agent, coordinateur):
+        visibles = objets_visibles(Orientation.objects.all(), user)
+        personnes = Beneficiaire.objects.visibles_par(user)
+        attendu = {o.pk for o in Orientation.objects.all() if o.beneficiaire in personnes}
+        attendu &= {o.pk for o in Orientation.objects.filter(cpas=cpas_a)}
+        assert {o.pk for o in visibles} == attendu
+        sous_requete = "beneficiaires_beneficiaire" in str(visibles.query)
+        assert sous_requete == (user == agent)
