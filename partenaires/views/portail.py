@@ -92,7 +92,7 @@ def _compte(request):
 @portail_requis
 def portail(request):
     compte = _compte(request)
-    recues = Orientation.objects.for_user(request.user)
+    recues = Orientation.objects.for_user(request.user, compte=compte)
     form = FiltreStatutForm(request.GET)
     qs, tri = TRI.appliquer(form.filter(_avec_personne(recues.values(*COLONNES_LISTE))), request)
     statut = form.valeurs().get("statut", "")
@@ -122,8 +122,8 @@ def portail(request):
 
 
 def _get_portail(request, pk):
-    _compte(request)
-    return get_orientation(request, pk, Orientation.objects.for_user(request.user))
+    compte = _compte(request)
+    return get_orientation(request, pk, Orientation.objects.for_user(request.user, compte=compte))
 
 
 @portail_requis

@@ -24,7 +24,8 @@ pytestmark = pytest.mark.django_db
 # Queries of each list once the session is warm (session, user, membership, two-factor check,
 # the page's own queries, the access log, the bell); equal whatever the number of rows.
 REQUETES_LISTE_ORIENTATIONS = 9
-REQUETES_PORTAIL = 9
+# The portal reads the partner's account once (``for_user(compte=...)``).
+REQUETES_PORTAIL = 8
 
 
 def _orientation(statut, **kw):
