@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +32,7 @@ from ..forms.orientations import (
     PresenceForm,
     TransitionForm,
 )
-from ..models import Orientation, ResultatOrientation, StatutOrientation
+from ..models import Orientation, ResultatOrientation, ServicePartenaire, StatutOrientation
 from ..services import orientations as services
 from ..templatetags.partenaires_tags import badge_statut
 from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
@@ -49,7 +50,8 @@ TRI = Tri(
     "-date",
 )
 
-# The columns the list shows, read as values (no model object per row).
+# The columns the list shows, read as values (no model object per row); the service's, its
+# partner's and the agent's names come by sub-selects (``_avec_noms``).
 COLONNES_LISTE = (
     "id",
     "date_orientation",
@@ -60,13 +62,24 @@ COLONNES_LISTE = (
     "beneficiaire__nom",
     "beneficiaire__prenom",
     "beneficiaire__anonymise_le",
-    "service__nom",
-    "service__partenaire__nom",
     "agent_id",
-    "agent__username",
-    "agent__first_name",
-    "agent__last_name",
 )
+
+
+def _avec_noms(orientations):
+    """The names of the service, its partner and the agent by a sub-select each, which
+    Postgres reads for the page's rows only, after the sort. Joined instead, they were read
+    for every referral before the sort: with an agent's people (their rule's estimate is
+    small), a nested loop over the services took hundreds of milliseconds."""
+    service = ServicePartenaire.objects.filter(pk=OuterRef("service_id")).order_by()
+    agent = User.objects.filter(pk=OuterRef("agent_id")).order_by()
+    return orientations.annotate(
+        service_nom=Subquery(service.values("nom")),
+        partenaire_nom=Subquery(service.values("partenaire__nom")),
+        agent_username=Subquery(agent.values("username")),
+        agent_first_name=Subquery(agent.values("first_name")),
+        agent_last_name=Subquery(agent.values("last_name")),
+    )
 
 
 def nom_personne(ligne):
@@ -110,9 +123,9 @@ def lignes_orientations(request, lignes):
         if agent is None:
             agent = agents[o["agent_id"]] = str(
                 User(
-                    username=o["agent__username"],
-                    first_name=o["agent__first_name"],
-                    last_name=o["agent__last_name"],
+                    username=o["agent_username"],
+                    first_name=o["agent_first_name"],
+                    last_name=o["agent_last_name"],
                 )
             )
         echeance = services.echeance_de(o["statut"], o["date_envoi"], delai)
@@ -152,7 +165,7 @@ def get_orientation(request, pk, qs=None):
 def orientations(request):
     toutes = _orientations(request)
     form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
-    qs = form.filter(toutes.values(*COLONNES_LISTE))
+    qs = form.filter(_avec_noms(toutes.values(*COLONNES_LISTE)))
     qs, tri = TRI.appliquer(qs, request)
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status

@@ -51,7 +51,7 @@ def _avec_personne(orientations):
     """The person's name and language by a sub-select each: Postgres reads them for the page's
     rows only, after the sort, instead of joining every referral of the partner to its
     person first."""
-    personne = Beneficiaire.objects.filter(pk=OuterRef("beneficiaire_id"))
+    personne = Beneficiaire.objects.filter(pk=OuterRef("beneficiaire_id")).order_by()
     return orientations.annotate(
         personne_prenom=Subquery(personne.values("prenom")),
         personne_nom=Subquery(personne.values("nom")),
