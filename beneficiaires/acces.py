@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from .models import Beneficiaire
+from .models.personnes import voit_tout_le_cpas
 
 #: True while a request that writes (POST...) is being served by a view not marked
 #: ``permis_sur_dossier_cloture``; set by ``beneficiaires.middleware.LectureSeuleMiddleware``.
@@ -86,11 +87,19 @@ def objets_visibles(queryset, user, champ="beneficiaire", en_tableau=False):
     """Rows of ``queryset`` (a tenant queryset of objects belonging to a person through
     ``champ``) in the user's CPAS whose person the user may see. ``en_tableau``: the people's
     ids read once as an array (``ParmiLesIds``), for counts over the objects of many people
-    (the home page's referrals summary)."""
+    (the home page's referrals summary).
+
+    A model whose ``personne_du_cpas`` names ``champ`` has a database constraint (a foreign key
+    on person and CPAS to ``beneficiaire_id_cpas``) that its rows carry their person's CPAS:
+    for a user who sees every person of the CPAS, its rows of the CPAS are those of the
+    people they see, without the people's subquery (a join of every row with its person)."""
+    qs = queryset.for_user(user)
+    if getattr(queryset.model, "personne_du_cpas", None) == champ and voit_tout_le_cpas(user):
+        return qs
     ids = Beneficiaire.objects.visibles_par(user).order_by().values("pk")
     if en_tableau:
-        return queryset.for_user(user).filter(ParmiLesIds(f"{champ}_id", ids))
-    return queryset.for_user(user).filter(**{f"{champ}__in": ids})
+        return qs.filter(ParmiLesIds(f"{champ}_id", ids))
+    return qs.filter(**{f"{champ}__in": ids})
 
 
 def get_objet_or_404(queryset, user, champ="beneficiaire", **lookup):

@@ -53,6 +53,11 @@ class NiveauLangue(models.TextChoices):
     C2 = "C2", "C2"
 
 
+def voit_tout_le_cpas(user) -> bool:
+    """Whether ``visibles_par(user)`` is every person of the user's CPAS (a coordinator)."""
+    return p.peut_suivre_beneficiaires(user) and p.peut_voir_tous_les_dossiers(user)
+
+
 class BeneficiaireQuerySet(TenantQuerySet):
     def actifs(self):
         """Files not closed."""
@@ -72,7 +77,7 @@ class BeneficiaireQuerySet(TenantQuerySet):
         qs = self.for_user(user)
         if not p.peut_suivre_beneficiaires(user):
             return qs.none()
-        if p.peut_voir_tous_les_dossiers(user):
+        if voit_tout_le_cpas(user):
             return qs
         membership = current_membership(user)
         if not (membership.cellule_id and hooks.cellule_filter_registered()):
@@ -194,6 +199,9 @@ class Beneficiaire(TenantModel):
                 violation_error_code="cloture_avant_ouverture",
                 violation_error_message=_("La clôture ne peut précéder l'ouverture du dossier."),
             ),
+            # What a composite foreign key (person, CPAS) refers to: an object of a person
+            # carrying that person's CPAS (``beneficiaires.acces.objets_visibles``).
+            models.UniqueConstraint(fields=["id", "cpas"], name="beneficiaire_id_cpas"),
         ]
         indexes = [
             # Search is scoped to one CPAS: the trigram indexes lead with cpas_id (btree_gin).

@@ -42,8 +42,12 @@ class FiltreOrientationsForm(FiltreStatutForm):
     def __init__(self, data=None, *, orientations, user):
         super().__init__(data)
         self.user = user
+        # The partners of the services the referrals went to: not a join of every referral
+        # with its service (planned as a nested loop over the services when the referrals
+        # are an agent's people's, whose rule's estimate is small).
+        services = ServicePartenaire.objects.filter(pk__in=orientations.values("service_id"))
         self.fields["partenaire"].queryset = Partenaire.objects.filter(
-            pk__in=orientations.values("service__partenaire")
+            pk__in=services.values("partenaire_id")
         ).only("pk", "nom")
 
     def filtrer_mes(self, qs, valeur):

@@ -50,14 +50,16 @@ RESULTATS_POSITIFS = {
 
 
 class OrientationQuerySet(TenantQuerySet):
-    def for_user(self, user):
-        """Own CPAS; a partner user only sees what was sent to their organisation."""
+    def for_user(self, user, *, compte=None):
+        """Own CPAS; a partner user only sees what was sent to their organisation (``compte``:
+        the user's ``ComptePartenaire`` when the caller has read it already)."""
         membership = current_membership(user)
         if membership is None:
             return self.none()
         qs = self.filter(cpas=membership.cpas_id)
         if membership.role == Role.PARTENAIRE:
-            compte = ComptePartenaire.objects.filter(user=user).first()
+            if compte is None or compte.user_id != user.pk:
+                compte = ComptePartenaire.objects.filter(user=user).first()
             if compte is None:
                 return self.none()
             qs = qs.filter(service__partenaire=compte.partenaire_id).exclude(
@@ -126,6 +128,10 @@ class Orientation(TenantModel):
     modifie_le = models.DateTimeField(auto_now=True)
 
     objects = OrientationQuerySet.as_manager()
+
+    #: A referral carries its person's CPAS (foreign key ``orientation_cpas_de_la_personne``,
+    #: migration 0013): ``beneficiaires.acces.objets_visibles`` relies on it.
+    personne_du_cpas = "beneficiaire"
 
     class Meta:
         verbose_name = _("orientation")

@@ -250,9 +250,15 @@ def enregistrer_presence(orientation, saisi_par, *, date, present, commentaire="
 
 
 def echeance(orientation, delai: int) -> datetime.date | None:
-    if orientation.statut != S.ENVOYEE or orientation.date_envoi is None:
+    """The day the partner's answer is due (``delai`` days after sending), while it is."""
+    return echeance_de(orientation.statut, orientation.date_envoi, delai)
+
+
+def echeance_de(statut, date_envoi, delai: int) -> datetime.date | None:
+    """``echeance`` from a list's values."""
+    if statut != S.ENVOYEE or date_envoi is None:
         return None
-    return orientation.date_envoi + datetime.timedelta(days=delai)
+    return date_envoi + datetime.timedelta(days=delai)
 
 
 # --- Notifications ---------------------------------------------------------------------------

@@ -5,7 +5,9 @@ message helpers also serve the partner portal (``views.portail``)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import objets_visibles, verifier_ecriture
+from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer, url_par_pk
@@ -29,11 +32,13 @@ from ..forms.orientations import (
     PresenceForm,
     TransitionForm,
 )
-from ..models import Orientation, StatutOrientation
+from ..models import Orientation, ResultatOrientation, ServicePartenaire, StatutOrientation
 from ..services import orientations as services
+from ..templatetags.partenaires_tags import badge_statut
 from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
 
 S = StatutOrientation
+User = get_user_model()
 
 TRI = Tri(
     {
@@ -45,22 +50,97 @@ TRI = Tri(
     "-date",
 )
 
-# The columns the list shows (its template, the deadline, the access log): no text fields.
+# The columns the list shows, read as values (no model object per row); the service's, its
+# partner's and the agent's names come by sub-selects (``_avec_noms``).
 COLONNES_LISTE = (
     "id",
     "date_orientation",
     "statut",
     "resultat",
     "date_envoi",
+    "beneficiaire_id",
     "beneficiaire__nom",
     "beneficiaire__prenom",
     "beneficiaire__anonymise_le",
-    "service__nom",
-    "service__partenaire__nom",
-    "agent__username",
-    "agent__first_name",
-    "agent__last_name",
+    "agent_id",
 )
+
+
+def _avec_noms(orientations):
+    """The names of the service, its partner and the agent by a sub-select each, which
+    Postgres reads for the page's rows only, after the sort. Joined instead, they were read
+    for every referral before the sort: with an agent's people (their rule's estimate is
+    small), a nested loop over the services took hundreds of milliseconds."""
+    service = ServicePartenaire.objects.filter(pk=OuterRef("service_id")).order_by()
+    agent = User.objects.filter(pk=OuterRef("agent_id")).order_by()
+    return orientations.annotate(
+        service_nom=Subquery(service.values("nom")),
+        partenaire_nom=Subquery(service.values("partenaire__nom")),
+        agent_username=Subquery(agent.values("username")),
+        agent_first_name=Subquery(agent.values("first_name")),
+        agent_last_name=Subquery(agent.values("last_name")),
+    )
+
+
+def nom_personne(ligne):
+    """``str()`` of the row's person (anonymised or not) from its values."""
+    return str(
+        Beneficiaire.from_db(
+            None,
+            ["id", "nom", "prenom", "anonymise_le"],
+            (
+                ligne["beneficiaire_id"],
+                ligne["beneficiaire__nom"],
+                ligne["beneficiaire__prenom"],
+                ligne.get("beneficiaire__anonymise_le"),
+            ),
+        )
+    )
+
+
+def badges_statut():
+    """Each status's badge (``badge_statut``) in the current language, for a list's rows."""
+    return {code: badge_statut(code, label) for code, label in S.choices}
+
+
+def date_courte(date):
+    """``date|date:"d/m/Y"`` computed once in the view."""
+    return f"{date.day:02d}/{date.month:02d}/{date.year:04d}"
+
+
+def lignes_orientations(request, lignes):
+    """The list's rows (dicts of values) with what the template shows, computed once: dates,
+    person, agent (``str(User)``, once per agent), status badge and result, answer deadline,
+    links (one ``reverse()`` per list)."""
+    delai = request.cpas.delai_expiration_orientation
+    badges = badges_statut()
+    resultats = dict(ResultatOrientation.choices)
+    url_personne = url_par_pk("beneficiaires:detail")
+    url_detail = url_par_pk("partenaires:orientation_detail")
+    agents = {}
+    for o in lignes:
+        agent = agents.get(o["agent_id"])
+        if agent is None:
+            agent = agents[o["agent_id"]] = str(
+                User(
+                    username=o["agent_username"],
+                    first_name=o["agent_first_name"],
+                    last_name=o["agent_last_name"],
+                )
+            )
+        echeance = services.echeance_de(o["statut"], o["date_envoi"], delai)
+        o.update(
+            date=date_courte(o["date_orientation"]),
+            personne=nom_personne(o),
+            url_beneficiaire=url_personne(o["beneficiaire_id"]),
+            url=url_detail(o["id"]),
+            agent=agent,
+            badge=badges[o["statut"]],
+            resultat=str(resultats[o["resultat"]]) if o["resultat"] else "",
+            echeance=_("expire le %(d)s") % {"d": date_courte(echeance)} if echeance else "",
+        )
+    return lignes
+
 
 # What the agent may still change: the partner has not answered yet.
 MODIFIABLES = {S.PROPOSEE, S.ENVOYEE, S.EXPIREE}
@@ -81,20 +161,11 @@ def get_orientation(request, pk, qs=None):
     )
 
 
-def annoter_echeances(request, orientations):
-    """Set each referral's answer deadline (the CPAS's delay) for the list."""
-    delai = request.cpas.delai_expiration_orientation
-    for o in orientations:
-        o.echeance = services.echeance(o, delai)
-
-
 @role_required(permissions.peut_suivre_beneficiaires)
 def orientations(request):
     toutes = _orientations(request)
     form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
-    qs = form.filter(
-        toutes.select_related("beneficiaire", "service__partenaire", "agent").only(*COLONNES_LISTE)
-    )
+    qs = form.filter(_avec_noms(toutes.values(*COLONNES_LISTE)))
     qs, tri = TRI.appliquer(qs, request)
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status
@@ -106,13 +177,9 @@ def orientations(request):
             compteurs.get(valeurs["statut"], 0) if "statut" in valeurs else sum(compteurs.values())
         )
     page = paginer(request, qs, nombre=nombre)
-    annoter_echeances(request, page.object_list)
-    url_personne = url_par_pk("beneficiaires:detail")
-    url_detail = url_par_pk("partenaires:orientation_detail")
-    for o in page.object_list:
-        o.url_beneficiaire = url_personne(o.beneficiaire_id)
-        o.url = url_detail(o.pk)
-    journaliser_liste(request, page.object_list)
+    page.object_list = lignes_orientations(request, list(page.object_list))
+    journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
+    partenaire = str(valeurs["partenaire"].pk) if "partenaire" in valeurs else ""
     return render(
         request,
         "partenaires/orientations.html",
@@ -122,9 +189,13 @@ def orientations(request):
             "form": form,
             "statuts": [(code, label, compteurs.get(code, 0)) for code, label in S.choices],
             "statut": valeurs.get("statut", ""),
-            "partenaire": str(valeurs["partenaire"].pk) if "partenaire" in valeurs else "",
+            "partenaire": partenaire,
             "mes": valeurs.get("mes", False),
-            "partenaires": form.fields["partenaire"].queryset,
+            # (pk, name, selected) of the partners the filter offers: no object per partner
+            "partenaires": [
+                (pk, nom, str(pk) == partenaire)
+                for pk, nom in form.fields["partenaire"].queryset.values_list("pk", "nom")
+            ],
         },
     )
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer, url_par_pk
@@ -18,12 +20,13 @@ from cpas_isp.views import role_required
 from ..forms.orientations import FiltreStatutForm, PresenceForm
 from ..models import ComptePartenaire, Orientation, StatutOrientation
 from ..queries import compter_par_statut
-from ..services.orientations import enregistrer_presence
+from ..services.orientations import echeance_de, enregistrer_presence
 from .orientations import (
     ajouter_message,
-    annoter_echeances,
     appliquer_transition,
+    badges_statut,
     contexte_orientation,
+    date_courte,
     get_orientation,
 )
 
@@ -39,16 +42,42 @@ TRI = Tri(
     "-envoi",
 )
 
-# The columns the list shows (its template, the deadline, the access log).
-COLONNES_LISTE = (
-    "id",
-    "statut",
-    "date_envoi",
-    "beneficiaire__nom",
-    "beneficiaire__prenom",
-    "beneficiaire__langue",
-    "service__nom",
-)
+# The columns the list shows, read as values (no model object per row); the person's by
+# sub-selects (``_avec_personne``).
+COLONNES_LISTE = ("id", "statut", "date_envoi", "beneficiaire_id", "service__nom")
+
+
+def _avec_personne(orientations):
+    """The person's name and language by a sub-select each: Postgres reads them for the page's
+    rows only, after the sort, instead of joining every referral of the partner to its
+    person first."""
+    personne = Beneficiaire.objects.filter(pk=OuterRef("beneficiaire_id")).order_by()
+    return orientations.annotate(
+        personne_prenom=Subquery(personne.values("prenom")),
+        personne_nom=Subquery(personne.values("nom")),
+        personne_langue=Subquery(personne.values("langue")),
+    )
+
+
+def _lignes(request, lignes):
+    """The rows with what the template shows, computed once: language, send date, status
+    badge, answer deadline, link (one ``reverse()`` per list)."""
+    delai = request.cpas.delai_expiration_orientation
+    badges = badges_statut()
+    # as get_langue_display() (a value outside the choices shows as is)
+    langues = {c: str(libelle) for c, libelle in Beneficiaire._meta.get_field("langue").flatchoices}
+    url_detail = url_par_pk("partenaires:portail_detail")
+    for o in lignes:
+        echeance = echeance_de(o["statut"], o["date_envoi"], delai)
+        o.update(
+            url=url_detail(o["id"]),
+            langue=langues.get(o["personne_langue"], o["personne_langue"]),
+            envoi=date_courte(o["date_envoi"]) if o["date_envoi"] else "",
+            badge=badges[o["statut"]],
+            echeance=_("avant le %(d)s") % {"d": date_courte(echeance)} if echeance else "",
+        )
+    return lignes
+
 
 portail_requis = role_required(permissions.peut_utiliser_portail_partenaire)
 
@@ -63,12 +92,9 @@ def _compte(request):
 @portail_requis
 def portail(request):
     compte = _compte(request)
-    recues = Orientation.objects.for_user(request.user)
+    recues = Orientation.objects.for_user(request.user, compte=compte)
     form = FiltreStatutForm(request.GET)
-    qs, tri = TRI.appliquer(
-        form.filter(recues.select_related("beneficiaire", "service").only(*COLONNES_LISTE)),
-        request,
-    )
+    qs, tri = TRI.appliquer(form.filter(_avec_personne(recues.values(*COLONNES_LISTE))), request)
     statut = form.valeurs().get("statut", "")
     # The tabs' counts by status give the list's length too (the status is its only filter):
     # no COUNT of the list.
@@ -76,11 +102,8 @@ def portail(request):
     page = paginer(
         request, qs, nombre=compteurs.get(statut, 0) if statut else sum(compteurs.values())
     )
-    annoter_echeances(request, page.object_list)
-    url_detail = url_par_pk("partenaires:portail_detail")
-    for o in page.object_list:
-        o.url = url_detail(o.pk)
-    journaliser_liste(request, page.object_list)
+    page.object_list = _lignes(request, list(page.object_list))
+    journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
     return render(
         request,
         "partenaires/portail.html",
@@ -99,8 +122,8 @@ def portail(request):
 
 
 def _get_portail(request, pk):
-    _compte(request)
-    return get_orientation(request, pk, Orientation.objects.for_user(request.user))
+    compte = _compte(request)
+    return get_orientation(request, pk, Orientation.objects.for_user(request.user, compte=compte))
 
 
 @portail_requis

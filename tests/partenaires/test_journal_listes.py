@@ -35,7 +35,7 @@ def test_referral_list_logs_the_people_shown(agent, cpas_a, cpas_b, service, cli
     OrientationFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a))  # not the agent's person
     OrientationFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_b))
     r = client_for(agent).get(reverse("partenaires:orientations"))
-    shown = {o.beneficiaire_id for o in r.context["page"].object_list}
+    shown = {o["beneficiaire_id"] for o in r.context["page"].object_list}
     assert shown == {o.beneficiaire_id for o in miens}
     assert set(dernier(agent).personnes) == shown
 

@@ -6,9 +6,12 @@ import collections
 import datetime
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from beneficiaires.acces import objets_visibles
+from beneficiaires.models import Beneficiaire
 from cpas_isp.listes import url_par_pk
 from partenaires.models import Orientation, StatutOrientation
 from partenaires.queries import compter_par_statut
@@ -21,7 +24,8 @@ pytestmark = pytest.mark.django_db
 # Queries of each list once the session is warm (session, user, membership, two-factor check,
 # the page's own queries, the access log, the bell); equal whatever the number of rows.
 REQUETES_LISTE_ORIENTATIONS = 9
-REQUETES_PORTAIL = 9
+# The portal reads the partner's account once (``for_user(compte=...)``).
+REQUETES_PORTAIL = 8
 
 
 def _orientation(statut, **kw):
@@ -74,19 +78,21 @@ def test_referral_list_counts_tabs_and_links(client_for, cpas_a, cpas_b, agent, 
     attendu = _compte_simple(visibles)
     assert r.context["statuts"] == [(c, lbl, attendu.get(c, 0)) for c, lbl in S.choices]
     page = r.context["page"].object_list
-    assert [o.pk for o in page] == [
+    assert [ligne["id"] for ligne in page] == [
         o.pk for o in sorted(visibles, key=lambda o: (o.date_orientation, o.pk), reverse=True)
     ][: len(page)]
     html = r.content.decode()
-    for o in page:
-        assert o.url == reverse("partenaires:orientation_detail", args=[o.pk])
-        assert f'href="{o.url}"' in html
-        assert o.url_beneficiaire == reverse(
+    for ligne in page:
+        o = Orientation.objects.get(pk=ligne["id"])
+        assert ligne["url"] == reverse("partenaires:orientation_detail", args=[o.pk])
+        assert f'href="{ligne["url"]}"' in html
+        assert ligne["url_beneficiaire"] == reverse(
             "beneficiaires:detail", kwargs={"pk": o.beneficiaire_id}
         )
-        assert f'href="{o.url_beneficiaire}">{o.beneficiaire}</a>' in html
+        assert f'href="{ligne["url_beneficiaire"]}">{o.beneficiaire}</a>' in html
         assert f"{o.service.partenaire.nom} — {o.service.nom}" in html
-        assert str(o.agent) in html
+        assert ligne["agent"] == str(o.agent) and str(o.agent) in html
+        assert f"<td>{o.date_orientation:%d/%m/%Y}</td>" in html
 
 
 def test_partner_portal_length_and_tabs_come_from_the_counts(
@@ -103,14 +109,16 @@ def test_partner_portal_length_and_tabs_come_from_the_counts(
         (c, lbl, attendu.get(c, 0)) for c, lbl in S.choices if c not in (S.PROPOSEE, S.ANNULEE)
     ]
     html = r.content.decode()
-    for o in r.context["page"].object_list:
-        assert o.url == reverse("partenaires:portail_detail", args=[o.pk])
-        assert f'href="{o.url}">{o.beneficiaire.prenom} {o.beneficiaire.nom}</a>' in html
+    for ligne in r.context["page"].object_list:
+        o = Orientation.objects.get(pk=ligne["id"])
+        assert ligne["url"] == reverse("partenaires:portail_detail", args=[o.pk])
+        assert f'href="{ligne["url"]}">{o.beneficiaire.prenom} {o.beneficiaire.nom}</a>' in html
+        assert f"<td>{o.beneficiaire.get_langue_display()}</td>" in html
     for statut in (S.ENVOYEE, S.TERMINEE, S.PROPOSEE, "inconnu"):
         r = client.get(url, {"statut": statut})
         montres = [o for o in recues if o.statut == statut] if statut != "inconnu" else recues
         assert r.context["page"].paginator.count == len(montres)
-        assert {o.pk for o in r.context["page"].object_list} == {o.pk for o in montres}
+        assert {ligne["id"] for ligne in r.context["page"].object_list} == {o.pk for o in montres}
 
 
 def test_one_reverse_per_list_gives_the_same_urls():
@@ -173,3 +181,66 @@ def test_status_badge_tag_gives_the_former_include_markup():
         attendu = ancien.render(contexte)
         assert tag.render(contexte) == attendu
         assert include.render(contexte) == attendu + "\n"
+
+
+def test_list_rows_show_what_the_models_give(
+    client_for, cpas_a, coordinateur, partenaire_user, service
+):
+    """The rows are values computed in the view: the person as ``str(Beneficiaire)`` (an
+    anonymised file too), the agent as ``str(User)``, the status and result labels and the
+    answer deadline in the user's language."""
+    cpas = cpas_a
+    envoyee = _orientation(S.ENVOYEE, beneficiaire=BeneficiaireFactory(cpas=cpas), service=service)
+    terminee = _orientation(
+        S.TERMINEE,
+        beneficiaire=BeneficiaireFactory(cpas=cpas),
+        service=service,
+        agent__first_name="Ada",
+        agent__last_name="Lovelace",
+    )
+    Beneficiaire.objects.filter(pk=terminee.beneficiaire_id).update(
+        niss=None, anonymise_le=timezone.now()
+    )
+    terminee.beneficiaire.refresh_from_db()
+    echeance = envoyee.date_envoi + datetime.timedelta(days=cpas.delai_expiration_orientation)
+    client = client_for(coordinateur)
+    html = client.get(reverse("partenaires:orientations")).content.decode()
+    assert f">{terminee.beneficiaire}</a>" in html and "Dossier anonymisé n°" in html
+    assert "<td>Ada Lovelace</td>" in html and f"<td>{envoyee.agent}</td>" in html
+    assert 'statut-terminee">Terminée</span> Emploi trouvé</td>' in html
+    assert f"expire le {echeance:%d/%m/%Y}" in html
+    client.cookies["django_language"] = "nl"
+    html = client.get(reverse("partenaires:orientations")).content.decode()
+    assert f"verloopt op {echeance:%d/%m/%Y}" in html and "Voltooid</span> Werk gevonden" in html
+    portail = client_for(partenaire_user)
+    html = portail.get(reverse("partenaires:portail")).content.decode()
+    assert f"avant le {echeance:%d/%m/%Y}" in html and "<td>Français</td>" in html
+    assert f"<td>{envoyee.date_envoi:%d/%m/%Y}</td>" in html
+
+
+def test_a_referral_carries_its_persons_cpas(cpas_a, cpas_b):
+    """The database refuses a referral in another CPAS than its person's (the composite
+    foreign key ``objets_visibles`` relies on), at the commit like Django's foreign keys."""
+    o = _orientation(S.ENVOYEE, beneficiaire=BeneficiaireFactory(cpas=cpas_a))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Orientation.objects.filter(pk=o.pk).update(cpas=cpas_b)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Beneficiaire.objects.filter(pk=o.beneficiaire_id).update(cpas=cpas_b)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_coordinator_sees_the_referrals_of_the_cpas_without_the_people_subquery(
+    cpas_a, cpas_b, agent, coordinateur, service
+):
+    _jeu(cpas_a, cpas_b, agent, service)
+    for user in (agent, coordinateur):
+        visibles = objets_visibles(Orientation.objects.all(), user)
+        personnes = Beneficiaire.objects.visibles_par(user)
+        attendu = {o.pk for o in Orientation.objects.all() if o.beneficiaire in personnes}
+        attendu &= {o.pk for o in Orientation.objects.filter(cpas=cpas_a)}
+        assert {o.pk for o in visibles} == attendu
+        sous_requete = "beneficiaires_beneficiaire" in str(visibles.query)
+        assert sous_requete == (user == agent)

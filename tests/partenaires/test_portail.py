@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cpas_isp.models import JournalAcces, Role
-from partenaires.models import ComptePartenaire, StatutOrientation
+from partenaires.models import ComptePartenaire, Orientation, StatutOrientation
 from tests.partenaires.factories import (
+    ComptePartenaireFactory,
     ConventionFactory,
     OrientationFactory,
     PartenaireFactory,
@@ -33,10 +34,24 @@ def test_partner_sees_only_referrals_sent_to_its_organisation(
     client = client_for(partenaire_user)
     r = client.get(reverse("partenaires:portail"))
     assert r.status_code == 200
-    assert list(r.context["page"].object_list) == [mine]
+    assert [o["id"] for o in r.context["page"].object_list] == [mine.pk]
     assert client.get(reverse("partenaires:portail_detail", args=[mine.pk])).status_code == 200
     for o in (other_partner, not_sent):
         assert client.get(reverse("partenaires:portail_detail", args=[o.pk])).status_code == 404
+
+
+def test_partner_scope_ignores_an_account_that_is_not_the_users(
+    partenaire_user, make_user, agent, service, cpas_a
+):
+    """``for_user(compte=...)`` spares reading the account again, never widens the scope: the
+    account of another user is ignored."""
+    mine = _envoyer(agent, service, cpas_a)
+    compte_autre = ComptePartenaireFactory(user=make_user(Role.PARTENAIRE, cpas_a))
+    _envoyer(agent, ServiceFactory(partenaire=compte_autre.partenaire), cpas_a)
+    compte = ComptePartenaire.objects.get(user=partenaire_user)
+    for donne in (None, compte, compte_autre):
+        recues = Orientation.objects.for_user(partenaire_user, compte=donne)
+        assert list(recues) == [mine]
 
 
 def test_partner_page_hides_niss_and_shows_what_was_shared(
