@@ -207,15 +207,33 @@ def tri_caseload(recherche: bool = False) -> Tri:
     return Tri(colonnes, "pertinence" if recherche else "nom")
 
 
-def caseload(user, filtres, aujourd_hui: datetime.date, tri: str = ""):
+def caseload(user, filtres, aujourd_hui: datetime.date, tri: str = "", *, colonnes: bool = True):
     """The filtered (``filtres``: a ``forms.CaseloadFiltreForm``), sorted, annotated list
-    (one query per page whatever its size)."""
-    qs = Beneficiaire.objects.visibles_par(user).select_related("referent")
+    (one query per page whatever its size). ``colonnes=False``: without the per-row columns
+    (target groups, current right, the extensions' columns) unless the sort needs one: the
+    page's keys, whose rows ``colonnes_caseload`` then builds (``cpas_isp.listes.paginer``)."""
+    qs = Beneficiaire.objects.visibles_par(user)
     qs = filtres.filter(qs)
+    tris = tri_caseload(bool(filtres.recherche))
+    cle = tris.cle(tri).lstrip("-")
+    for ext in hooks.caseload_extensions():
+        if ext.annotate and (colonnes or cle in ext.sort):
+            qs = ext.annotate(qs)
+    if colonnes:
+        qs = _annoter_colonnes(qs.select_related("referent"), aujourd_hui)
+    qs, _cle = tris.appliquer(qs, tri)
+    return qs
+
+
+def colonnes_caseload(pks, aujourd_hui: datetime.date):
+    """The caseload's rows ``pks`` (already filtered by the need-to-know rule and the filters)
+    with their per-row columns, in one query."""
+    qs = Beneficiaire.objects.filter(pk__in=pks).select_related("referent").order_by()
     for ext in hooks.caseload_extensions():
         if ext.annotate:
             qs = ext.annotate(qs)
-    qs = annoter_groupes(qs, aujourd_hui)
-    qs = annoter_droit_courant(qs, aujourd_hui)
-    qs, _cle = tri_caseload(bool(filtres.recherche)).appliquer(qs, tri)
-    return qs
+    return _annoter_colonnes(qs, aujourd_hui)
+
+
+def _annoter_colonnes(qs, aujourd_hui: datetime.date):
+    return annoter_droit_courant(annoter_groupes(qs, aujourd_hui), aujourd_hui)

@@ -69,15 +69,21 @@ def liste(request):
     aujourd_hui = timezone.localdate()
     f = CaseloadFiltreForm(request.GET, user=request.user, aujourd_hui=aujourd_hui)
     tri = queries.tri_caseload(bool(f.recherche)).cle(request)
-    qs = queries.caseload(request.user, f, aujourd_hui, tri)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         if not p.peut_exporter(request.user):
             raise PermissionDenied(_("Votre rôle ne permet pas d'exporter des listes."))
+        qs = queries.caseload(request.user, f, aujourd_hui, tri)
         # The export shows every person of the filtered list, NISS included: log them all.
         journaliser_liste(request, qs.values_list("pk", flat=True))
         return exports.exporter_liste(request, qs, fmt)
-    page = paginer(request, qs, tailles=TAILLES_PAGE)
+    # The page's keys and the total in one query, then the shown rows' columns for them only.
+    page = paginer(
+        request,
+        queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
+        tailles=TAILLES_PAGE,
+        lignes=lambda pks: queries.colonnes_caseload(pks, aujourd_hui),
+    )
     # Each row's link from one reversed URL (not one reverse() per row).
     url_fiche = url_par_pk("beneficiaires:detail")
     for b in page.object_list:
