@@ -84,13 +84,20 @@ def liste(request):
         tailles=TAILLES_PAGE,
         lignes=lambda pks: queries.colonnes_caseload(pks, aujourd_hui),
     )
+    extensions = hooks.caseload_extensions()
+    colonnes = [ext for ext in extensions if ext.cellules or ext.column]
+    # The extensions' cells given for all the rows at once (None: its template, per row).
+    cellules = [
+        ext.cellules(page.object_list) if ext.cellules else [None] * len(page.object_list)
+        for ext in colonnes
+    ]
     # Each row's link from one reversed URL (not one reverse() per row).
     url_fiche = url_par_pk("beneficiaires:detail")
-    for b in page.object_list:
+    for i, b in enumerate(page.object_list):
         b.groupes = queries.groupes_de(b)
         b.url_fiche = url_fiche(b.pk)
+        b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
     journaliser_liste(request, [b.pk for b in page.object_list])
-    extensions = hooks.caseload_extensions()
     freins = Frein.objects.for_user(request.user).filter(actif=True)
     context = {
         "page": page,
@@ -98,7 +105,7 @@ def liste(request):
         "tri": tri,
         "taille": page.paginator.per_page,
         "tailles": TAILLES_PAGE,
-        "extensions": extensions,
+        "colonnes_extensions": colonnes,
         "extension_filtres": [
             (ext, ext.choices() if callable(ext.choices) else (ext.choices or []))
             for ext in extensions
