@@ -127,7 +127,11 @@ def groupes_de(b) -> list[tuple[str, str]]:
 
 
 def annoter_droit_courant(qs, date: datetime.date):
-    courant = DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(date)
+    # One person's rights: the model's ordering ("beneficiaire", "-debut") is "-debut" here,
+    # without the join to the person table its first key costs in each subquery.
+    courant = (
+        DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(date).order_by("-debut")
+    )
     return qs.annotate(
         droit_type=Subquery(courant.values("type")[:1]),
         droit_categorie=Subquery(courant.values("categorie")[:1]),
