@@ -232,11 +232,28 @@ def caseload(user, filtres, aujourd_hui: datetime.date, tri: str = "", *, colonn
 def colonnes_caseload(pks, aujourd_hui: datetime.date):
     """The caseload's rows ``pks`` (already filtered by the need-to-know rule and the filters)
     with their per-row columns, in one query."""
-    qs = Beneficiaire.objects.filter(pk__in=pks).select_related("referent").order_by()
-    for ext in hooks.caseload_extensions():
-        if ext.annotate:
-            qs = ext.annotate(qs)
-    return _annoter_colonnes(qs, aujourd_hui)
+    extensions = hooks.caseload_extensions()
+    cle = (aujourd_hui, nouveau_ris_mois())
+    memo = _COLONNES.get(cle)
+    if (
+        memo is None
+        or len(memo[0]) != len(extensions)
+        or any(a is not b for a, b in zip(memo[0], extensions, strict=True))
+    ):
+        if len(_COLONNES) >= 4:
+            _COLONNES.clear()
+        qs = Beneficiaire.objects.select_related("referent").order_by()
+        for ext in extensions:
+            if ext.annotate:
+                qs = ext.annotate(qs)
+        memo = _COLONNES[cle] = (extensions, _annoter_colonnes(qs, aujourd_hui))
+    return memo[1].filter(pk__in=list(pks))
+
+
+# (day, nouveau_ris_mois()) -> (the registered extensions, the columns' queryset): built once a
+# day (its dozen subqueries took longer to build than the query takes to run), never evaluated
+# itself: each page filters a copy. Rebuilt when the extensions registered change.
+_COLONNES: dict = {}
 
 
 def _annoter_colonnes(qs, aujourd_hui: datetime.date):
