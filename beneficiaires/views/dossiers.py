@@ -64,6 +64,11 @@ def _beneficiaire(request, pk, *, modifier=False):
 # --- Caseload -----------------------------------------------------------------------------------
 
 
+def _jj_mm_aaaa(date) -> str:
+    """The date filter's "d/m/Y" (or "—"), once per row in the view rather than by the filter."""
+    return f"{date.day:02d}/{date.month:02d}/{date.year:04d}" if date else "—"
+
+
 @role_required(p.peut_suivre_beneficiaires)
 def liste(request):
     aujourd_hui = timezone.localdate()
@@ -96,6 +101,7 @@ def liste(request):
     for i, b in enumerate(page.object_list):
         b.groupes = queries.groupes_de(b)
         b.url_fiche = url_fiche(b.pk)
+        b.naissance = _jj_mm_aaaa(b.date_naissance)
         b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
     journaliser_liste(request, [b.pk for b in page.object_list])
     freins = Frein.objects.for_user(request.user).filter(actif=True)
