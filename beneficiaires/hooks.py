@@ -131,7 +131,9 @@ class CaseloadExtension:
     ``annotate(queryset) -> queryset`` adds what the column needs in the same query;
     ``filter(queryset, value) -> queryset`` applies the filter named ``filter_name`` when given;
     ``choices`` are (value, label) for the filter's select; ``column`` is a template name rendered
-    per row with ``b`` (the person) in context.
+    per row with ``b`` (the person) in context, or ``cellules(rows) -> [safe HTML]`` gives the
+    column's cell contents of the page's rows in one call (no template per row: what a column
+    of more than a few template nodes should do).
     """
 
     key: str
@@ -141,6 +143,7 @@ class CaseloadExtension:
     filter: Callable | None = None
     choices: Callable | None = None
     column: str = ""
+    cellules: Callable | None = None
     sort: dict = field(default_factory=dict)  # sort key -> order_by expression
 
 

@@ -127,7 +127,11 @@ def groupes_de(b) -> list[tuple[str, str]]:
 
 
 def annoter_droit_courant(qs, date: datetime.date):
-    courant = DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(date)
+    # One person's rights: the model's ordering ("beneficiaire", "-debut") is "-debut" here,
+    # without the join to the person table its first key costs in each subquery.
+    courant = (
+        DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(date).order_by("-debut")
+    )
     return qs.annotate(
         droit_type=Subquery(courant.values("type")[:1]),
         droit_categorie=Subquery(courant.values("categorie")[:1]),
@@ -207,15 +211,50 @@ def tri_caseload(recherche: bool = False) -> Tri:
     return Tri(colonnes, "pertinence" if recherche else "nom")
 
 
-def caseload(user, filtres, aujourd_hui: datetime.date, tri: str = ""):
+def caseload(user, filtres, aujourd_hui: datetime.date, tri: str = "", *, colonnes: bool = True):
     """The filtered (``filtres``: a ``forms.CaseloadFiltreForm``), sorted, annotated list
-    (one query per page whatever its size)."""
-    qs = Beneficiaire.objects.visibles_par(user).select_related("referent")
+    (one query per page whatever its size). ``colonnes=False``: without the per-row columns
+    (target groups, current right, the extensions' columns) unless the sort needs one: the
+    page's keys, whose rows ``colonnes_caseload`` then builds (``cpas_isp.listes.paginer``)."""
+    qs = Beneficiaire.objects.visibles_par(user)
     qs = filtres.filter(qs)
+    tris = tri_caseload(bool(filtres.recherche))
+    cle = tris.cle(tri).lstrip("-")
     for ext in hooks.caseload_extensions():
-        if ext.annotate:
+        if ext.annotate and (colonnes or cle in ext.sort):
             qs = ext.annotate(qs)
-    qs = annoter_groupes(qs, aujourd_hui)
-    qs = annoter_droit_courant(qs, aujourd_hui)
-    qs, _cle = tri_caseload(bool(filtres.recherche)).appliquer(qs, tri)
+    if colonnes:
+        qs = _annoter_colonnes(qs.select_related("referent"), aujourd_hui)
+    qs, _cle = tris.appliquer(qs, tri)
     return qs
+
+
+def colonnes_caseload(pks, aujourd_hui: datetime.date):
+    """The caseload's rows ``pks`` (already filtered by the need-to-know rule and the filters)
+    with their per-row columns, in one query."""
+    extensions = hooks.caseload_extensions()
+    cle = (aujourd_hui, nouveau_ris_mois())
+    memo = _COLONNES.get(cle)
+    if (
+        memo is None
+        or len(memo[0]) != len(extensions)
+        or any(a is not b for a, b in zip(memo[0], extensions, strict=True))
+    ):
+        if len(_COLONNES) >= 4:
+            _COLONNES.clear()
+        qs = Beneficiaire.objects.select_related("referent").order_by()
+        for ext in extensions:
+            if ext.annotate:
+                qs = ext.annotate(qs)
+        memo = _COLONNES[cle] = (extensions, _annoter_colonnes(qs, aujourd_hui))
+    return memo[1].filter(pk__in=list(pks))
+
+
+# (day, nouveau_ris_mois()) -> (the registered extensions, the columns' queryset): built once a
+# day (its dozen subqueries took longer to build than the query takes to run), never evaluated
+# itself: each page filters a copy. Rebuilt when the extensions registered change.
+_COLONNES: dict = {}
+
+
+def _annoter_colonnes(qs, aujourd_hui: datetime.date):
+    return annoter_droit_courant(annoter_groupes(qs, aujourd_hui), aujourd_hui)

@@ -10,13 +10,13 @@ routes with :func:`url_fixe` (one ``reverse()`` per process)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OrderBy
+from django.db.models import Count, F, OrderBy, Window
 from django.db.models.expressions import BaseExpression
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
@@ -39,18 +39,70 @@ def paginer(
     tailles: Sequence[int] | None = None,
     param: str = "page",
     nombre: int | None = None,
+    lignes: Callable[[list], Iterable] | None = None,
 ) -> Page:
     """The requested page of ``qs`` (a junk or out-of-range number gives the nearest page).
 
     ``taille`` fixes the size; ``tailles`` lets the user choose among these sizes with
     ``?taille=`` (the first is the default); neither: ``settings.PAGE_SIZE``. ``nombre``: the
-    number of rows of ``qs`` when the view already counted them (no COUNT query)."""
+    number of rows of ``qs`` when the view already counted them (no COUNT query).
+
+    ``lignes``: ``pks -> rows`` (any order), for a list whose rows carry costly per-row columns:
+    ``qs`` (filtered and sorted, without those columns) then only gives the page's keys and the
+    list's total in one query (a window count: the filters run once, not once more for a COUNT),
+    and ``lignes`` builds the rows shown for these keys only; the page holds them in the keys'
+    order. A page past the end costs a COUNT and the last page's keys, as without ``lignes``."""
     if taille is None:
         taille = taille_demandee(request, tailles)
     paginator = Paginator(qs, taille)
     if nombre is not None:
         paginator.count = nombre  # Paginator.count is a cached property
-    return paginator.get_page(request.GET.get(param))
+    if lignes is None:
+        return paginator.get_page(request.GET.get(param))
+    return _page_par_cles(paginator, request.GET.get(param), lignes, compte=nombre is None)
+
+
+_TOTAL = "_total_de_la_liste"
+
+
+def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool) -> Page:
+    """``paginator.get_page(valeur)`` read as keys first (see ``paginer``'s ``lignes``)."""
+    qs = paginator.object_list
+    # A window count counts the rows before DISTINCT, a UNION or a GROUP BY: count those apart.
+    fenetre = compte and not (qs.query.distinct or qs.query.combinator or qs.query.group_by)
+    try:
+        numero = int(valeur)  # what Paginator.validate_number accepts from a query string
+    except (TypeError, ValueError):
+        numero = 1
+    if numero >= 1 and (fenetre or numero <= paginator.num_pages):
+        cles = _cles(qs, paginator.per_page, numero, fenetre)
+        if cles or numero == 1:
+            if fenetre:
+                paginator.count = cles[0][1] if cles else 0
+            return Page(_dans_l_ordre(cles, lignes), numero, paginator)
+    # Junk below 1 or past the end: Django's nearest page (the last one), from a COUNT.
+    numero = paginator.num_pages
+    return Page(
+        _dans_l_ordre(_cles(qs, paginator.per_page, numero, False), lignes), numero, paginator
+    )
+
+
+def _cles(qs, taille: int, numero: int, fenetre: bool) -> list[tuple]:
+    bas = (numero - 1) * taille
+    # The list's annotations stay selected: its order may refer to them (a constant one, such
+    # as a search's relevance, cannot be ordered by as an expression).
+    annotations = list(qs.query.annotation_select)
+    if fenetre:
+        qs = qs.annotate(**{_TOTAL: Window(Count("*"))})
+        return list(qs.values_list("pk", _TOTAL, *annotations)[bas : bas + taille])
+    return list(qs.values_list("pk", *annotations)[bas : bas + taille])
+
+
+def _dans_l_ordre(cles: list[tuple], lignes) -> list:
+    if not cles:
+        return []
+    par_pk = {objet.pk: objet for objet in lignes([cle[0] for cle in cles])}
+    return [par_pk[cle[0]] for cle in cles if cle[0] in par_pk]
 
 
 class Tri:

@@ -7,6 +7,8 @@ from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +17,7 @@ from cpas_isp.listes import url_par_pk
 from trajets import dossier, queries, sections
 from trajets.models.phases import PassagePhase, Phase
 from trajets.permissions import peut_suivre_trajet
+from trajets.templatetags.trajets_tags import classe_phase
 
 
 def _peut(user, b):
@@ -150,6 +153,64 @@ def _annoter_caseload(queryset):
     return queries.annoter_suivi(queries.annoter_phase_courante(queryset), prefixe="")
 
 
+def _jj_mm_aa(date) -> str:
+    return f"{date.day:02d}/{date.month:02d}/{date.year % 100:02d}"  # the date filter's "d/m/y"
+
+
+def _cellules_caseload(personnes) -> list[str]:
+    """The caseload's trajectory cell of each row (annotated by ``_annoter_caseload``): current
+    phase and since when, an overdue badge, the last step's date and the "+ step" button.
+    Written here for the page's rows at once rather than by a template per row (its dozen
+    nodes, translations and ``{% url %}`` were half of the list's render time); every value
+    from the data or a translation is escaped."""
+    hors_trajet = f'<span class="text-muted small">{escape(_("hors trajet"))}</span>'
+    retard = (
+        '<span class="badge text-bg-danger" title="'
+        f'{escape(_("Actions, évaluations ou signature de PIIS en retard"))}">'
+        f"{escape(_('retard'))}</span>"
+    )
+    bouton_etape = escape(_("étape"))
+    libelles = dict(Phase.choices)
+    url_etape = url_par_pk("trajets:etape_rapide")
+    cellules = []
+    for b in personnes:
+        phase = b.phase_courante
+        if phase:
+            debut = (
+                f' <span class="text-muted small">{_jj_mm_aa(b.phase_depuis)}</span>'
+                if b.phase_depuis
+                else ""
+            )
+            en_cours = (
+                f'<span class="badge {classe_phase(phase)}">{escape(libelles.get(phase, ""))}'
+                f"</span>{debut}"
+            )
+        else:
+            en_cours = hors_trajet
+        en_retard = (
+            retard
+            if b.actions_en_retard or b.evaluations_en_retard or b.signature_piis_en_retard
+            else ""
+        )
+        etape = (
+            _("dernière étape %(date)s") % {"date": _jj_mm_aa(b.derniere_etape)}
+            if b.derniere_etape
+            else ""
+        )
+        pk = int(b.pk)
+        cellules.append(
+            mark_safe(  # noqa: S308 - built from escaped values above
+                f"{en_cours}\n{en_retard}\n"
+                f'<div class="small text-muted">{etape}\n'
+                '<button type="button" class="btn btn-link btn-sm p-0 ms-1" '
+                f'hx-get="{url_etape(pk)}?dans=ligne" hx-target="closest tr" hx-swap="afterend" '
+                f'hx-select="#etape-rapide-{pk}" hx-push-url="false" data-etape-ouvrir="{pk}">'
+                f"+ {bouton_etape}</button></div>\n"
+            )
+        )
+    return cellules
+
+
 def _filtrer_phase(queryset, value):
     today = timezone.localdate()
     if value == "aucune":
@@ -200,7 +261,7 @@ def register():
             filter_name="phase",
             filter=_filtrer_phase,
             choices=_choix_phases,
-            column="trajets/_colonne_caseload.html",
+            cellules=_cellules_caseload,
             sort={"phase": "phase_courante", "derniere_etape": "derniere_etape"},
         )
     )

@@ -64,27 +64,46 @@ def _beneficiaire(request, pk, *, modifier=False):
 # --- Caseload -----------------------------------------------------------------------------------
 
 
+def _jj_mm_aaaa(date) -> str:
+    """The date filter's "d/m/Y" (or "—"), once per row in the view rather than by the filter."""
+    return f"{date.day:02d}/{date.month:02d}/{date.year:04d}" if date else "—"
+
+
 @role_required(p.peut_suivre_beneficiaires)
 def liste(request):
     aujourd_hui = timezone.localdate()
     f = CaseloadFiltreForm(request.GET, user=request.user, aujourd_hui=aujourd_hui)
     tri = queries.tri_caseload(bool(f.recherche)).cle(request)
-    qs = queries.caseload(request.user, f, aujourd_hui, tri)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
         if not p.peut_exporter(request.user):
             raise PermissionDenied(_("Votre rôle ne permet pas d'exporter des listes."))
+        qs = queries.caseload(request.user, f, aujourd_hui, tri)
         # The export shows every person of the filtered list, NISS included: log them all.
         journaliser_liste(request, qs.values_list("pk", flat=True))
         return exports.exporter_liste(request, qs, fmt)
-    page = paginer(request, qs, tailles=TAILLES_PAGE)
+    # The page's keys and the total in one query, then the shown rows' columns for them only.
+    page = paginer(
+        request,
+        queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
+        tailles=TAILLES_PAGE,
+        lignes=lambda pks: queries.colonnes_caseload(pks, aujourd_hui),
+    )
+    extensions = hooks.caseload_extensions()
+    colonnes = [ext for ext in extensions if ext.cellules or ext.column]
+    # The extensions' cells given for all the rows at once (None: its template, per row).
+    cellules = [
+        ext.cellules(page.object_list) if ext.cellules else [None] * len(page.object_list)
+        for ext in colonnes
+    ]
     # Each row's link from one reversed URL (not one reverse() per row).
     url_fiche = url_par_pk("beneficiaires:detail")
-    for b in page.object_list:
+    for i, b in enumerate(page.object_list):
         b.groupes = queries.groupes_de(b)
         b.url_fiche = url_fiche(b.pk)
+        b.naissance = _jj_mm_aaaa(b.date_naissance)
+        b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
     journaliser_liste(request, [b.pk for b in page.object_list])
-    extensions = hooks.caseload_extensions()
     freins = Frein.objects.for_user(request.user).filter(actif=True)
     context = {
         "page": page,
@@ -92,7 +111,7 @@ def liste(request):
         "tri": tri,
         "taille": page.paginator.per_page,
         "tailles": TAILLES_PAGE,
-        "extensions": extensions,
+        "colonnes_extensions": colonnes,
         "extension_filtres": [
             (ext, ext.choices() if callable(ext.choices) else (ext.choices or []))
             for ext in extensions

@@ -182,3 +182,26 @@ def test_xlsx_export(coord, cpas_a, client_for):
 
 def test_agent_cannot_export_the_list(agent, client_for):
     assert client_for(agent).get(LISTE, {"format": "csv"}).status_code == 403
+
+
+def test_the_rows_columns_follow_the_day_and_the_registered_extensions(cpas_a, monkeypatch):
+    """``colonnes_caseload`` builds its annotated queryset once a day and per set of registered
+    extensions: a day later, or with another extension, the columns are computed again."""
+    from django.db.models import Value
+
+    from beneficiaires.hooks import CaseloadExtension
+    from beneficiaires.queries import colonnes_caseload
+
+    today = timezone.localdate()
+    b = BeneficiaireFactory(
+        cpas=cpas_a,
+        date_naissance=today - relativedelta(years=25) + datetime.timedelta(days=1),
+        niveau_etudes="ce1d",
+    )
+    assert colonnes_caseload([b.pk], today).get().groupe_jeune_peu_qualifie
+    demain = today + datetime.timedelta(days=1)
+    assert not colonnes_caseload([b.pk], demain).get().groupe_jeune_peu_qualifie
+    assert colonnes_caseload([b.pk], today).get().groupe_jeune_peu_qualifie
+    ext = CaseloadExtension(key="x", label="X", annotate=lambda qs: qs.annotate(x=Value("ok")))
+    monkeypatch.setattr(hooks, "_caseload", [*hooks._caseload, ext])
+    assert colonnes_caseload([b.pk], today).get().x == "ok"
