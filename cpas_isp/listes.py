@@ -63,6 +63,7 @@ def paginer(
 
 
 _TOTAL = "_total_de_la_liste"
+_BIGINT = 2**63
 
 
 def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool) -> Page:
@@ -74,7 +75,9 @@ def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool) -> Pag
         numero = int(valeur)  # what Paginator.validate_number accepts from a query string
     except (TypeError, ValueError):
         numero = 1
-    if numero >= 1 and (fenetre or numero <= paginator.num_pages):
+    # A number whose offset passes PostgreSQL's bigint is past the end of any list.
+    dans_les_bornes = 1 <= numero and numero * paginator.per_page < _BIGINT
+    if dans_les_bornes and (fenetre or numero <= paginator.num_pages):
         cles = _cles(qs, paginator.per_page, numero, fenetre)
         if cles or numero == 1:
             if fenetre:

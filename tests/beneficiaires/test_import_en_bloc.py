@@ -207,7 +207,6 @@ def test_statement_level_audit_records_one_event_per_changed_row_and_nothing_els
     still one event per inserted, changed or deleted row, with the row's values and the
     context; none for a row an UPDATE leaves as it was, nor for a statement touching no row."""
     import pghistory
-    from pghistory.models import Context
 
     BeneficiaireEvent = apps.get_model("beneficiaires", "BeneficiaireEvent")
     DroitAideEvent = apps.get_model("beneficiaires", "DroitAideEvent")
@@ -227,7 +226,6 @@ def test_statement_level_audit_records_one_event_per_changed_row_and_nothing_els
         a.pk,
     )
     assert event.pgh_context.metadata["command"] == "test"
-    contextes = Context.objects.count()
     # One UPDATE of two rows, one of which stays the same: one event.
     Beneficiaire.objects.filter(pk__in=[a.pk, b.pk]).update(
         nom=Case(When(pk=a.pk, then=Value("Gamma")), default=F("nom"))
@@ -235,11 +233,15 @@ def test_statement_level_audit_records_one_event_per_changed_row_and_nothing_els
     assert list(
         BeneficiaireEvent.objects.filter(pgh_label="update").values_list("nom", "pgh_obj_id")
     ) == [("Gamma", a.pk)]
-    # Statements touching no row record nothing.
+    # Statements touching no row record no event. (Whether PostgreSQL evaluates the trigger's
+    # context CTE before finding the transition table empty is up to its plan: an empty
+    # context row may or may not be written, which once failed this test in a random order.)
+    evenements = BeneficiaireEvent.objects.count() + DroitAideEvent.objects.count()
     with pghistory.context(command="rien"):
         assert Beneficiaire.objects.filter(pk=-1).update(nom="X") == 0
         assert DroitAide.objects.filter(pk=-1).delete()[0] == 0
-    assert Context.objects.count() == contextes
+    assert BeneficiaireEvent.objects.count() + DroitAideEvent.objects.count() == evenements
+    assert not BeneficiaireEvent.objects.filter(pgh_context__metadata__command="rien").exists()
     DroitAide.objects.filter(pk=droit.pk).delete()
     supprime = DroitAideEvent.objects.get(pgh_label="delete")
     assert (supprime.pgh_obj_id, supprime.debut) == (droit.pk, D(2024, 1, 1))

@@ -30,7 +30,10 @@ def _page(qs, page, **kwargs):
     return paginer(request, qs, taille=3, **kwargs)
 
 
-@pytest.mark.parametrize("numero", [None, "1", "2", "3", "4", "999", "0", "-1", "abc", "2.0"])
+@pytest.mark.parametrize(
+    "numero",
+    [None, "1", "2", "3", "4", "999", "0", "-1", "abc", "2.0", "10000000000000000000", "9" * 40],
+)
 def test_same_page_as_without_lignes(personnes, numero):
     attendu = _page(personnes, numero)
     page = _page(personnes, numero, lignes=_lignes)
