@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -52,7 +51,7 @@ def _documents_de_la_page(user, beneficiaire):
 def indicateurs_fiche():
     """Whether the person has documents, in the person page's query of the person: none, no
     query."""
-    return {"fiche_a_documents": Exists(Document.objects.filter(beneficiaire=OuterRef("pk")))}
+    return {"fiche_a_documents": hooks.ALignes(Document)}
 
 
 def section(request, beneficiaire):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef
 from django.db.models.functions import JSONObject
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -64,8 +64,8 @@ def indicateurs_fiche():
     """Whether the person has referrals and programme participations, in the person page's
     query of the person: none, no query."""
     return {
-        "fiche_a_orientations": Exists(Orientation.objects.filter(beneficiaire=OuterRef("pk"))),
-        "fiche_a_participations": Exists(Participation.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_orientations": hooks.ALignes(Orientation),
+        "fiche_a_participations": hooks.ALignes(Participation),
     }
 
 

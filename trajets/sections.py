@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from beneficiaires import hooks
@@ -17,12 +16,25 @@ from trajets.models.piis import Piis
 
 @dataclass
 class DonneesTrajet:
-    """The person's stays, steps, PIIS and article 60 contracts, newest first."""
+    """The person's stays, steps, PIIS and article 60 contracts, newest first. The steps, shown
+    as text on the timeline only, are tuples (``ETAPE_CHAMPS``), not model objects."""
 
     passages: list
     etapes: list
     piis: list
     contrats: list
+
+
+# What the timeline shows of a step (its type's label in both languages).
+ETAPE_CHAMPS = (
+    "pk",
+    "date",
+    "type__libelle_fr",
+    "type__libelle_nl",
+    "mode",
+    "note",
+    "prochaine_action",
+)
 
 
 def donnees(b) -> DonneesTrajet:
@@ -38,8 +50,8 @@ def donnees(b) -> DonneesTrajet:
             ),
             etapes=list(
                 Etape.objects.filter(beneficiaire=b)
-                .select_related("type", "auteur", "passage")
                 .order_by("-date", "-id")
+                .values_list(*ETAPE_CHAMPS, named=True)
             ),
             piis=[]
             if hooks.liste_vide(b, "fiche_a_piis")
@@ -64,8 +76,8 @@ def indicateurs_fiche():
     """Whether the person has PIIS and article 60 contracts, in the person page's query of the
     person (``beneficiaires.hooks.register_indicateurs_fiche``): none, no query."""
     return {
-        "fiche_a_piis": Exists(Piis.objects.filter(beneficiaire=OuterRef("pk"))),
-        "fiche_a_contrats": Exists(ContratArticle60.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_piis": hooks.ALignes(Piis),
+        "fiche_a_contrats": hooks.ALignes(ContratArticle60),
     }
 
 

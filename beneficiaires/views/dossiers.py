@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -131,22 +129,10 @@ def detail(request, pk):
         queries.annoter_groupes(
             Beneficiaire.objects.select_related("referent", "cpas"), aujourd_hui
         ).annotate(
-            nb_versions_bilan=Coalesce(
-                Subquery(
-                    BilanSocioProfessionnel.objects.filter(beneficiaire=OuterRef("pk"))
-                    .order_by()
-                    .values("beneficiaire")
-                    .annotate(n=Count("id"))
-                    .values("n")
-                ),
-                0,
-            ),
-            a_droits=Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk"))),
-            a_freins=Exists(FreinBeneficiaire.objects.filter(beneficiaire=OuterRef("pk"))),
-            a_historique_suivi=Exists(
-                AttributionReferent.objects.filter(beneficiaire=OuterRef("pk"))
-            )
-            | Exists(ClotureDossier.objects.filter(beneficiaire=OuterRef("pk"))),
+            nb_versions_bilan=hooks.NombreLignes(BilanSocioProfessionnel),
+            a_droits=hooks.ALignes(DroitAide),
+            a_freins=hooks.ALignes(FreinBeneficiaire),
+            a_historique_suivi=hooks.ALignes(AttributionReferent) | hooks.ALignes(ClotureDossier),
             # Whether the other apps' lists have rows: an empty one costs no query.
             **hooks.indicateurs_fiche(),
         ),
