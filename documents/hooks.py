@@ -38,10 +38,11 @@ def _peut(user, beneficiaire) -> bool:
 
 
 def _documents_de_la_page(user, beneficiaire):
-    """The documents of the person page: those of ``documents_visibles(user, beneficiaire)``
-    without repeating the need-to-know subquery on the person (``_peut`` just checked that
-    ``user`` may see ``beneficiaire``; the page fetched them through that rule too). That
-    subquery was the page's slowest query (a scan of the CPAS's people)."""
+    """The documents of the person page (and of a step's, PIIS's, contract's page): those of
+    ``documents_visibles(user, beneficiaire)`` without repeating the need-to-know subquery on
+    the person (``_peut`` just checked that ``user`` may see ``beneficiaire``; the page fetched
+    them through that rule too). That subquery was the page's slowest query (a scan of the
+    CPAS's people)."""
     qs = Document.objects.for_user(user).filter(beneficiaire=beneficiaire)
     if not dp.peut_voir_freins_sensibles(user, beneficiaire):  # the rule documents_visibles asks
         qs = qs.filter(categorie__sensible=False)
@@ -88,7 +89,7 @@ def _bloc(champ):
         if not _peut(request.user, b):
             return ""
         documents = queries.marquer(
-            queries.documents_de(request.user, b, **{champ: objet}), request.user
+            _documents_de_la_page(request.user, b).filter(**{champ: objet}), request.user
         )
         return render_to_string(
             "documents/_bloc.html",
