@@ -284,13 +284,14 @@ def suivi_cellule(beneficiaire) -> SuiviCellule | None:
 class ALignes(Func):
     """``EXISTS(SELECT 1 FROM <model's table> WHERE <champ> = person.id)``: whether the person
     has rows of ``model`` (``champ``: its foreign key to the person), as an annotation of a
-    queryset of people. The same SQL as ``Exists(model.objects.filter(champ=OuterRef("pk")))``
-    (default manager, no other condition), written as text: an ORM subquery costs a queryset,
-    its resolution and its compilation (about 0.2 ms of Python each), the person page asks
-    about a dozen lists."""
+    queryset of people (or of the model ``champ`` points at: a PIIS's objectives...). The
+    same SQL as ``Exists(model.objects.filter(champ=OuterRef("pk")))`` (default manager, no
+    other condition), written as text: an ORM subquery costs a queryset, its resolution and
+    its compilation (about 0.2 ms of Python each), the person page asks about a dozen lists."""
 
     output_field = BooleanField()
-    modele_sql = "EXISTS(SELECT 1 FROM {table} U0 WHERE U0.{colonne} = {personne})"
+    # An alias of its own: the outer table's name (or its U0... alias) stays the outer row's.
+    modele_sql = 'EXISTS(SELECT 1 FROM {table} "lignes" WHERE "lignes".{colonne} = {personne})'
 
     def __init__(self, model, champ="beneficiaire"):
         self.table = model._meta.db_table
@@ -311,7 +312,7 @@ class NombreLignes(ALignes):
     ``model`` the person has (0 when none), as ``ALignes``."""
 
     output_field = IntegerField()
-    modele_sql = "(SELECT count(*) FROM {table} U0 WHERE U0.{colonne} = {personne})"
+    modele_sql = '(SELECT count(*) FROM {table} "lignes" WHERE "lignes".{colonne} = {personne})'
 
 
 def register_indicateurs_fiche(func):
