@@ -37,16 +37,17 @@ def _peut(user, beneficiaire) -> bool:
     return p.peut_suivre_beneficiaires(user) and peut_voir_beneficiaire(user, beneficiaire)
 
 
-def _documents_de_la_page(user, beneficiaire):
+def _documents_de_la_page(user, beneficiaire, select=queries.SELECT):
     """The documents of the person page (and of a step's, PIIS's, contract's page): those of
     ``documents_visibles(user, beneficiaire)`` without repeating the need-to-know subquery on
     the person (``_peut`` just checked that ``user`` may see ``beneficiaire``; the page fetched
     them through that rule too). That subquery was the page's slowest query (a scan of the
-    CPAS's people)."""
+    CPAS's people). ``select``: the relations the list shows (all of them on the person page;
+    an object's page does not say what each document is attached to)."""
     qs = Document.objects.for_user(user).filter(beneficiaire=beneficiaire)
     if not dp.peut_voir_freins_sensibles(user, beneficiaire):  # the rule documents_visibles asks
         qs = qs.filter(categorie__sensible=False)
-    return qs.select_related(*queries.SELECT)
+    return qs.select_related(*select)
 
 
 def indicateurs_fiche():
@@ -81,6 +82,10 @@ def actions(request, beneficiaire):
     return [hooks.Action(_("Ajouter un document"), _url_ajouter(beneficiaire.pk), ordre=60)]
 
 
+# What documents/_liste.html shows with ``sans_lien`` (an object's block): no attachment column.
+SELECT_BLOC = ("categorie", "depose_par")
+
+
 def _bloc(champ):
     """The documents attached to a step / PIIS / contract, on that object's page."""
 
@@ -89,7 +94,8 @@ def _bloc(champ):
         if not _peut(request.user, b):
             return ""
         documents = queries.marquer(
-            _documents_de_la_page(request.user, b).filter(**{champ: objet}), request.user
+            _documents_de_la_page(request.user, b, SELECT_BLOC).filter(**{champ: objet}),
+            request.user,
         )
         return render_to_string(
             "documents/_bloc.html",
