@@ -233,7 +233,9 @@ def piis_detail(request, piis_pk):
                 .order_by("date_prevue", "id"),
             ),
         )
+        liste_evaluations = piis.evaluations.all()
     else:
+        liste_evaluations = []  # the template's tests on it compile no query either
         piis._prefetched_objects_cache = {"evaluations": EvaluationPiis.objects.none()}
     return render(
         request,
@@ -247,7 +249,7 @@ def piis_detail(request, piis_pk):
             )
             if piis.a_tiers
             else [],
-            "evaluations": piis.evaluations.all(),
+            "evaluations": liste_evaluations,
             "avenants": list(piis.avenants.order_by("-date_decision_ris", "-numero_avenant", "-id"))
             if piis.a_avenants
             else [],
