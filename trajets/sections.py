@@ -56,9 +56,9 @@ def donnees(b) -> DonneesTrajet:
             piis=[]
             if hooks.liste_vide(b, "fiche_a_piis")
             else list(
-                Piis.objects.filter(beneficiaire=b)
-                .select_related("avenant_de")
-                .order_by("-date_decision_ris", "-numero_avenant")
+                Piis.objects.filter(beneficiaire=b).order_by(
+                    "-date_decision_ris", "-numero_avenant"
+                )
             ),
             contrats=[]
             if hooks.liste_vide(b, "fiche_a_contrats")
