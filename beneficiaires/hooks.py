@@ -78,6 +78,16 @@ class EvenementTimeline:
     url: str = ""
     confidentiel: bool = False
 
+    # The timeline shows each event's date twice (as the template filters would write it,
+    # |date:"Y-m-d" and |date:"d/m/Y"): written here, not by two filters per event.
+    @property
+    def date_iso(self) -> str:
+        return f"{self.date.year:04d}-{self.date.month:02d}-{self.date.day:02d}"
+
+    @property
+    def date_affichee(self) -> str:
+        return f"{self.date.day:02d}/{self.date.month:02d}/{self.date.year:04d}"
+
 
 @dataclass
 class SuiviCellule:
