@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
-from cpas_isp.extensions import register_bloc
+from cpas_isp.extensions import liste_vide, register_bloc, register_indicateurs
 from trajets.queries import SourceEcheances, register_echeances
 
 from . import permissions as dp
@@ -82,20 +82,33 @@ def actions(request, beneficiaire):
     return [hooks.Action(_("Ajouter un document"), _url_ajouter(beneficiaire.pk), ordre=60)]
 
 
+INDICATEUR_BLOC = "bloc_a_documents"
+
+
+def indicateurs_bloc(champ):
+    """Whether the object has documents attached, in its page's query of it."""
+    return lambda: {INDICATEUR_BLOC: hooks.ALignes(Document, champ)}
+
+
 # What documents/_liste.html shows with ``sans_lien`` (an object's block): no attachment column.
 SELECT_BLOC = ("categorie", "depose_par")
 
 
 def _bloc(champ):
-    """The documents attached to a step / PIIS / contract, on that object's page."""
+    """The documents attached to a step / PIIS / contract, on that object's page (none, without
+    a query, when the page's query of the object said so: ``indicateurs_bloc``)."""
 
     def bloc(request, objet):
         b = objet.beneficiaire
         if not _peut(request.user, b):
             return ""
-        documents = queries.marquer(
-            _documents_de_la_page(request.user, b, SELECT_BLOC).filter(**{champ: objet}),
-            request.user,
+        documents = (
+            []
+            if liste_vide(objet, INDICATEUR_BLOC)
+            else queries.marquer(
+                _documents_de_la_page(request.user, b, SELECT_BLOC).filter(**{champ: objet}),
+                request.user,
+            )
         )
         return render_to_string(
             "documents/_bloc.html",
@@ -176,6 +189,7 @@ def register():
     register_donnees()
     register_bloc("trajets.etape", _bloc("etape"))
     register_bloc("trajets.piis", _bloc("piis"))
+    register_indicateurs("trajets.piis", indicateurs_bloc("piis"))
     register_bloc("trajets.contrat", _bloc("contrat"))
     register_bloc("trajets.etape_item", lien_etape)
     register_bloc("partenaires.orientation", bloc_orientation)

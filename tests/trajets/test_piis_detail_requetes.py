@@ -25,9 +25,9 @@ def test_signed_piis_detail_reads_its_evaluations_once_in_order(
     url = f"/trajets/piis/{piis.pk}/"
     client = client_for(agent)
     client.get(url)
-    with django_assert_max_num_queries(12):  # 15 before: the evaluations were read twice;
+    with django_assert_max_num_queries(11):  # 15 before: the evaluations were read twice;
         # 14 before the PIIS's query said which of its lists are empty (no third party,
-        # no amendment here)
+        # no amendment, no document here)
         response = client.get(url)
     html = response.content.decode()
     dates = [

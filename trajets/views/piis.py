@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires.hooks import ALignes
 from beneficiaires.permissions import memoriser_acces
+from cpas_isp import extensions
 from cpas_isp.audit import journaliser_acces
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.tenancy import get_for_user
@@ -212,6 +213,7 @@ def piis_detail(request, piis_pk):
             a_tiers=ALignes(EngagementTiers, "piis"),
             a_evaluations=ALignes(EvaluationPiis, "piis"),
             a_avenants=ALignes(Piis, "avenant_de"),
+            **extensions.indicateurs("trajets.piis"),  # e.g. whether it has documents
         ),
     )
     journaliser_acces(request, piis.beneficiaire)
