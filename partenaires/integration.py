@@ -92,6 +92,9 @@ def section(request, beneficiaire):
     if not permissions.peut_suivre_beneficiaires(request.user):
         return None
     orientations = _orientations_de_la_page(beneficiaire, request.user)
+    url = url_par_pk("partenaires:orientation_detail")  # one reverse(), not one per row
+    for o in orientations:
+        o.url_detail = url(o.pk)
     participations = (
         []
         if hooks.liste_vide(beneficiaire, "fiche_a_participations")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from beneficiaires import hooks
+from cpas_isp.listes import url_par_pk
 from trajets import delais
 from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
@@ -81,8 +82,14 @@ def indicateurs_fiche():
     }
 
 
+# Each row's link from one reverse() per list (cpas_isp.listes.url_par_pk), not one per row.
+
+
 def trajet(request, b):
     passages = donnees(b).passages
+    url = url_par_pk("trajets:passage_modifier", "passage_pk")
+    for p in passages:
+        p.url_modifier = url(p.pk)
     courant = next((p for p in passages if p.fin is None), None)
     return {"b": b, "passages": passages, "courant": courant}
 
@@ -90,10 +97,16 @@ def trajet(request, b):
 def piis(request, b):
     today = timezone.localdate()
     items = donnees(b).piis
+    url = url_par_pk("trajets:piis_detail", "piis_pk")
     for p in items:
         p.etat_signature = delais.etat_signature(p.date_decision_ris, p.date_signature, today)
+        p.url_detail = url(p.pk)
     return {"b": b, "piis_liste": items, "aujourd_hui": today}
 
 
 def article60(request, b):
-    return {"b": b, "contrats": donnees(b).contrats, "aujourd_hui": timezone.localdate()}
+    contrats = donnees(b).contrats
+    url = url_par_pk("trajets:contrat_detail", "contrat_pk")
+    for c in contrats:
+        c.url_detail = url(c.pk)
+    return {"b": b, "contrats": contrats, "aujourd_hui": timezone.localdate()}
