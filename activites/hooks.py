@@ -65,7 +65,7 @@ def _inscriptions_de_la_page(beneficiaire) -> list:
 def indicateurs_fiche():
     """Whether the person has enrolments, in the person page's query of the person: none, no
     query."""
-    return {"fiche_a_inscriptions": Exists(Inscription.objects.filter(beneficiaire=OuterRef("pk")))}
+    return {"fiche_a_inscriptions": hooks.ALignes(Inscription)}
 
 
 def section(request, beneficiaire):

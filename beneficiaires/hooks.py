@@ -15,9 +15,11 @@ beneficiaires never imports the later apps. They register here, from their AppCo
 - ``register_indicateurs_fiche(func)``: ``func() -> dict[str, Expression]``, annotations (e.g.
   ``Exists`` of a list's rows: True when the list may have rows) added to the person page's one
   query of the person (``indicateurs_fiche()``), so that a section or the timeline skips the
-  query of a list known to be empty. Read with ``liste_vide(b, name)``: False when the person
-  came without the annotation (another page), so the list is fetched as before. A superset
-  condition is enough (only an empty answer skips a query).
+  query of a list known to be empty. ``ALignes(Model)`` writes such an ``Exists`` for a model
+  pointing at the person, compiled as plain text (no subquery to build and compile). Read
+  with ``liste_vide(b, name)``: False when the person came without the annotation (another
+  page), so the list is fetched as before. A superset condition is enough (only an empty
+  answer skips a query).
 - ``register_cellule_filter(func)``: ``func(queryset, cellule) -> queryset``, the people of
   ``queryset`` who are *currently* followed by ``cellule`` (a ``cpas_isp.Cellule``). Trajets
   registers it (the cellule of the person's running phase). beneficiaires uses it for an agent's
@@ -48,7 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, F, Func, IntegerField, Q
 
 _timeline: list[Callable] = []
 _categories_timeline: dict[str, Any] = {}
@@ -75,6 +77,16 @@ class EvenementTimeline:
     )
     url: str = ""
     confidentiel: bool = False
+
+    # The timeline shows each event's date twice (as the template filters would write it,
+    # |date:"Y-m-d" and |date:"d/m/Y"): written here, not by two filters per event.
+    @property
+    def date_iso(self) -> str:
+        return f"{self.date.year:04d}-{self.date.month:02d}-{self.date.day:02d}"
+
+    @property
+    def date_affichee(self) -> str:
+        return f"{self.date.day:02d}/{self.date.month:02d}/{self.date.year:04d}"
 
 
 @dataclass
@@ -280,6 +292,40 @@ def suivi_cellule(beneficiaire) -> SuiviCellule | None:
         if found is not None:
             return found
     return None
+
+
+class ALignes(Func):
+    """``EXISTS(SELECT 1 FROM <model's table> WHERE <champ> = person.id)``: whether the person
+    has rows of ``model`` (``champ``: its foreign key to the person), as an annotation of a
+    queryset of people (or of the model ``champ`` points at: a PIIS's objectives...). The
+    same SQL as ``Exists(model.objects.filter(champ=OuterRef("pk")))`` (default manager, no
+    other condition), written as text: an ORM subquery costs a queryset, its resolution and
+    its compilation (about 0.2 ms of Python each), the person page asks about a dozen lists."""
+
+    output_field = BooleanField()
+    # An alias of its own: the outer table's name (or its U0... alias) stays the outer row's.
+    modele_sql = 'EXISTS(SELECT 1 FROM {table} "lignes" WHERE "lignes".{colonne} = {personne})'
+
+    def __init__(self, model, champ="beneficiaire"):
+        self.table = model._meta.db_table
+        self.colonne = model._meta.get_field(champ).column
+        super().__init__(F("pk"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        personne, params = compiler.compile(self.source_expressions[0])
+        qn = connection.ops.quote_name
+        sql = self.modele_sql.format(
+            table=qn(self.table), colonne=qn(self.colonne), personne=personne
+        )
+        return sql, params
+
+
+class NombreLignes(ALignes):
+    """``(SELECT count(*) FROM <model's table> WHERE <champ> = person.id)``: how many rows of
+    ``model`` the person has (0 when none), as ``ALignes``."""
+
+    output_field = IntegerField()
+    modele_sql = '(SELECT count(*) FROM {table} "lignes" WHERE "lignes".{colonne} = {personne})'
 
 
 def register_indicateurs_fiche(func):

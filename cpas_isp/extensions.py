@@ -8,7 +8,13 @@ hooks (``beneficiaires.hooks``).
 Places in use: ``trajets.etape`` (a step's page), ``trajets.etape_item`` (each step of the
 journal: must not query the database, it runs per row), ``trajets.piis``, ``trajets.contrat``,
 ``partenaires.orientation`` (the agent's referral page), ``partenaires.portail`` (the
-partner's referral page)."""
+partner's referral page).
+
+A block may also register ``register_indicateurs(emplacement, func)``, ``func() -> dict[str,
+Expression]``: annotations (e.g. whether the object has rows of the block's list) that the
+page adds to its query of the object (``indicateurs(emplacement)``), so that the block skips
+the query of a list known to be empty (``liste_vide(objet, name)``; a page that does not add
+them fetches the list as before). Used by ``trajets.piis``."""
 
 from __future__ import annotations
 
@@ -18,11 +24,31 @@ from collections.abc import Callable
 from django.utils.safestring import mark_safe
 
 _blocs: dict[str, list[Callable]] = defaultdict(list)
+_indicateurs: dict[str, list[Callable]] = defaultdict(list)
 
 
 def register_bloc(emplacement: str, func: Callable) -> Callable:
     _blocs[emplacement].append(func)
     return func
+
+
+def register_indicateurs(emplacement: str, func: Callable) -> Callable:
+    _indicateurs[emplacement].append(func)
+    return func
+
+
+def indicateurs(emplacement: str) -> dict:
+    """The annotations the blocks of ``emplacement`` ask on its page's object."""
+    found: dict = {}
+    for func in _indicateurs.get(emplacement, ()):
+        found.update(func())
+    return found
+
+
+def liste_vide(objet, nom) -> bool:
+    """Whether the page's query of ``objet`` said that the list ``nom`` has no row; False when
+    it was not asked."""
+    return objet.__dict__.get(nom) is False
 
 
 def blocs(emplacement: str, request, objet) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
-from cpas_isp.extensions import register_bloc
+from cpas_isp.extensions import liste_vide, register_bloc, register_indicateurs
 from trajets.queries import SourceEcheances, register_echeances
 
 from . import permissions as dp
@@ -38,21 +37,23 @@ def _peut(user, beneficiaire) -> bool:
     return p.peut_suivre_beneficiaires(user) and peut_voir_beneficiaire(user, beneficiaire)
 
 
-def _documents_de_la_page(user, beneficiaire):
-    """The documents of the person page: those of ``documents_visibles(user, beneficiaire)``
-    without repeating the need-to-know subquery on the person (``_peut`` just checked that
-    ``user`` may see ``beneficiaire``; the page fetched them through that rule too). That
-    subquery was the page's slowest query (a scan of the CPAS's people)."""
+def _documents_de_la_page(user, beneficiaire, select=queries.SELECT):
+    """The documents of the person page (and of a step's, PIIS's, contract's page): those of
+    ``documents_visibles(user, beneficiaire)`` without repeating the need-to-know subquery on
+    the person (``_peut`` just checked that ``user`` may see ``beneficiaire``; the page fetched
+    them through that rule too). That subquery was the page's slowest query (a scan of the
+    CPAS's people). ``select``: the relations the list shows (all of them on the person page;
+    an object's page does not say what each document is attached to)."""
     qs = Document.objects.for_user(user).filter(beneficiaire=beneficiaire)
     if not dp.peut_voir_freins_sensibles(user, beneficiaire):  # the rule documents_visibles asks
         qs = qs.filter(categorie__sensible=False)
-    return qs.select_related(*queries.SELECT)
+    return qs.select_related(*select)
 
 
 def indicateurs_fiche():
     """Whether the person has documents, in the person page's query of the person: none, no
     query."""
-    return {"fiche_a_documents": Exists(Document.objects.filter(beneficiaire=OuterRef("pk")))}
+    return {"fiche_a_documents": hooks.ALignes(Document)}
 
 
 def section(request, beneficiaire):
@@ -81,15 +82,33 @@ def actions(request, beneficiaire):
     return [hooks.Action(_("Ajouter un document"), _url_ajouter(beneficiaire.pk), ordre=60)]
 
 
+INDICATEUR_BLOC = "bloc_a_documents"
+
+
+def indicateurs_bloc(champ):
+    """Whether the object has documents attached, in its page's query of it."""
+    return lambda: {INDICATEUR_BLOC: hooks.ALignes(Document, champ)}
+
+
+# What documents/_liste.html shows with ``sans_lien`` (an object's block): no attachment column.
+SELECT_BLOC = ("categorie", "depose_par")
+
+
 def _bloc(champ):
-    """The documents attached to a step / PIIS / contract, on that object's page."""
+    """The documents attached to a step / PIIS / contract, on that object's page (none, without
+    a query, when the page's query of the object said so: ``indicateurs_bloc``)."""
 
     def bloc(request, objet):
         b = objet.beneficiaire
         if not _peut(request.user, b):
             return ""
-        documents = queries.marquer(
-            queries.documents_de(request.user, b, **{champ: objet}), request.user
+        documents = (
+            []
+            if liste_vide(objet, INDICATEUR_BLOC)
+            else queries.marquer(
+                _documents_de_la_page(request.user, b, SELECT_BLOC).filter(**{champ: objet}),
+                request.user,
+            )
         )
         return render_to_string(
             "documents/_bloc.html",
@@ -170,6 +189,7 @@ def register():
     register_donnees()
     register_bloc("trajets.etape", _bloc("etape"))
     register_bloc("trajets.piis", _bloc("piis"))
+    register_indicateurs("trajets.piis", indicateurs_bloc("piis"))
     register_bloc("trajets.contrat", _bloc("contrat"))
     register_bloc("trajets.etape_item", lien_etape)
     register_bloc("partenaires.orientation", bloc_orientation)

@@ -4,7 +4,6 @@ the appointments on the timeline, and the appointments in the personal data expo
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,9 +23,9 @@ def indicateurs_fiche():
     from rendezvous.models import Envoi, Invitation, Participant
 
     return {
-        "fiche_a_rendez_vous": Exists(Participant.objects.filter(beneficiaire=OuterRef("pk"))),
-        "fiche_a_envois": Exists(Envoi.objects.filter(beneficiaire=OuterRef("pk"))),
-        "fiche_a_invitations": Exists(Invitation.objects.filter(beneficiaire=OuterRef("pk"))),
+        "fiche_a_rendez_vous": hooks.ALignes(Participant),
+        "fiche_a_envois": hooks.ALignes(Envoi),
+        "fiche_a_invitations": hooks.ALignes(Invitation),
     }
 
 

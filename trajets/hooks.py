@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
 from cpas_isp.listes import url_par_pk
+from cpas_isp.models import libelle_bilingue
 from trajets import dossier, queries, sections
+from trajets.models.journal import ModeEtape
 from trajets.models.phases import PassagePhase, Phase
 from trajets.permissions import peut_suivre_trajet
 from trajets.templatetags.trajets_tags import classe_phase
@@ -48,14 +50,17 @@ def timeline(beneficiaire, user):
                 )
             )
     journal = reverse("trajets:journal", kwargs={"pk": beneficiaire.pk})
-    for e in trajet.etapes:
+    modes = dict(ModeEtape.choices)
+    for e in trajet.etapes:  # tuples (sections.ETAPE_CHAMPS)
         detail = e.note
         if e.prochaine_action:
             detail = f"{detail} → {e.prochaine_action}".strip(" →")
+        type_etape = libelle_bilingue(e.type__libelle_fr, e.type__libelle_nl)
+        mode = str(modes.get(e.mode, e.mode)).lower()
         events.append(
             hooks.EvenementTimeline(
                 date=e.date,
-                titre=f"{e.type.libelle} ({e.get_mode_display().lower()})",
+                titre=f"{type_etape} ({mode})",
                 detail=detail,
                 categorie="etape",
                 url=f"{journal}#etape-{e.pk}",

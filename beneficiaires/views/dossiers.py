@@ -6,8 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -139,37 +137,39 @@ def liste(request):
 # --- Person page --------------------------------------------------------------------------------
 
 
+def _requete_fiche(aujourd_hui):
+    """The person page's query of the person (before the need-to-know rule and the person's
+    key): the person with their target groups, the number of BSP versions and whether they
+    have rights, obstacles, a follow-up history and rows in the other apps' lists (no query
+    for a list known to be empty). Built once a day (and again when the settings or the
+    registered indicators change), never evaluated itself: each page filters a copy (its
+    twenty expressions took longer to build than the query takes to run)."""
+    indicateurs = hooks.indicateurs_fiche()
+    cle = (aujourd_hui, queries.nouveau_ris_mois(), tuple(indicateurs))
+    qs = _REQUETES_FICHE.get(cle)
+    if qs is None:
+        if len(_REQUETES_FICHE) >= 4:
+            _REQUETES_FICHE.clear()
+        qs = _REQUETES_FICHE[cle] = queries.annoter_groupes(
+            Beneficiaire.objects.select_related("referent", "cpas"), aujourd_hui
+        ).annotate(
+            nb_versions_bilan=hooks.NombreLignes(BilanSocioProfessionnel),
+            a_droits=hooks.ALignes(DroitAide),
+            a_freins=hooks.ALignes(FreinBeneficiaire),
+            a_historique_suivi=hooks.ALignes(AttributionReferent) | hooks.ALignes(ClotureDossier),
+            **indicateurs,
+        )
+    return qs
+
+
+# (day, nouveau_ris_mois(), the indicators' names) -> the person page's query of the person.
+_REQUETES_FICHE: dict = {}
+
+
 @role_required(p.peut_suivre_beneficiaires)
 def detail(request, pk):
     aujourd_hui = timezone.localdate()
-    # The person with their target groups, the number of BSP versions and whether they have
-    # rights and obstacles, in one query: no query for a list known to be empty.
-    b = get_beneficiaire_or_404(
-        request.user,
-        pk,
-        queries.annoter_groupes(
-            Beneficiaire.objects.select_related("referent", "cpas"), aujourd_hui
-        ).annotate(
-            nb_versions_bilan=Coalesce(
-                Subquery(
-                    BilanSocioProfessionnel.objects.filter(beneficiaire=OuterRef("pk"))
-                    .order_by()
-                    .values("beneficiaire")
-                    .annotate(n=Count("id"))
-                    .values("n")
-                ),
-                0,
-            ),
-            a_droits=Exists(DroitAide.objects.filter(beneficiaire=OuterRef("pk"))),
-            a_freins=Exists(FreinBeneficiaire.objects.filter(beneficiaire=OuterRef("pk"))),
-            a_historique_suivi=Exists(
-                AttributionReferent.objects.filter(beneficiaire=OuterRef("pk"))
-            )
-            | Exists(ClotureDossier.objects.filter(beneficiaire=OuterRef("pk"))),
-            # Whether the other apps' lists have rows: an empty one costs no query.
-            **hooks.indicateurs_fiche(),
-        ),
-    )
+    b = get_beneficiaire_or_404(request.user, pk, _requete_fiche(aujourd_hui))
     journaliser_acces(request, b)
     # Fetched through the need-to-know rule: the sections' and timeline's checks on this
     # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.urls import reverse
+from freezegun import freeze_time
 
 from beneficiaires.models import BilanSocioProfessionnel, DroitAide, Frein, FreinBeneficiaire
 from cpas_isp.models import Role
@@ -112,6 +113,26 @@ def test_detail_runs_a_fixed_number_of_queries(coord, cpas_a, client_for, requet
         )
     # BSP block appears (current + count)
     assert len(requetes_de_la_page(client, detail_url(b))) <= before + 2
+
+
+def test_detail_target_groups_follow_the_day_and_the_setting(coord, cpas_a, client_for, settings):
+    """The person page's query of the person is built once a day: the target groups are
+    those of the day the page is shown (a person turning 25, a right no longer new), and of
+    the current setting."""
+    b = BeneficiaireFactory(
+        cpas=cpas_a, date_naissance=datetime.date(2001, 3, 10), niveau_etudes="ce1d"
+    )
+    DroitFactory(beneficiaire=b, debut=datetime.date(2025, 9, 1))
+
+    def groupes(jour):
+        with freeze_time(jour):  # a session of that day (an idle one a day old is closed)
+            page = client_for(coord).get(detail_url(b)).content.decode()
+        return {"jeune": "Moins de 25 ans" in page, "ris": "Nouveau bénéficiaire RIS" in page}
+
+    assert groupes("2026-03-09") == {"jeune": True, "ris": True}
+    assert groupes("2026-03-10") == {"jeune": False, "ris": True}
+    settings.BENEFICIAIRES_NOUVEAU_RIS_MOIS = 6
+    assert groupes("2026-03-10") == {"jeune": False, "ris": False}
 
 
 # --- Rights -------------------------------------------------------------------------------------

@@ -94,6 +94,29 @@ def test_the_step_piis_and_contract_pages_show_their_documents(clamd, personne, 
         assert not any(a in page for a in autres), url
 
 
+def test_the_piis_page_reads_no_documents_when_its_query_says_it_has_none(
+    clamd, personne, agent, client_for, requetes_de_la_page
+):
+    """The PIIS's query says whether documents are attached to it (cpas_isp.extensions
+    indicators): none, no query of the documents; the person's other documents stay off."""
+    piis = PiisFactory(beneficiaire=personne, agent=agent)
+    deposer(personne, agent, nom="autre.pdf")
+    url = reverse("trajets:piis_detail", args=[piis.pk])
+    client = client_for(agent)
+    client.get(url)
+
+    def lit_les_documents():
+        requetes = requetes_de_la_page(client, url)
+        return any(q["sql"].startswith('SELECT "documents_document"') for q in requetes)
+
+    assert not lit_les_documents()
+    page = client.get(url).content.decode()
+    assert "Aucun document." in page and "autre.pdf" not in page
+    deposer(personne, agent, nom="piis-signe.pdf", code="piis_signe", lien={"piis_id": piis.pk})
+    assert lit_les_documents()
+    assert "piis-signe.pdf" in client.get(url).content.decode()
+
+
 def test_the_upload_form_preselects_the_object_and_returns_to_its_page(
     clamd, personne, agent, client_for
 ):

@@ -116,6 +116,20 @@ def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
     assert len(grand) == len(petit)
     page = client.get(url).content.decode()
     assert page.count("Relancer") >= 7
+    # The sections' per-row links (one reverse() per list) are those of reverse().
+    from django.urls import reverse
+
+    from partenaires.models import Orientation
+    from trajets.models import ContratArticle60, PassagePhase, Piis
+
+    for modele, nom, cle in (
+        (PassagePhase, "trajets:passage_modifier", "passage_pk"),
+        (Piis, "trajets:piis_detail", "piis_pk"),
+        (ContratArticle60, "trajets:contrat_detail", "contrat_pk"),
+        (Orientation, "partenaires:orientation_detail", "pk"),
+    ):
+        for pk in modele.objects.filter(beneficiaire=b).values_list("pk", flat=True):
+            assert f'href="{reverse(nom, kwargs={cle: pk})}"' in page, (nom, pk)
 
 
 def test_person_page_skips_the_queries_of_empty_lists(
@@ -209,6 +223,7 @@ def test_timeline_links_built_from_one_reverse_are_those_of_reverse():
     for nom, cle in (
         ("trajets:piis_detail", "piis_pk"),
         ("trajets:contrat_detail", "contrat_pk"),
+        ("trajets:passage_modifier", "passage_pk"),
         ("rendezvous:detail", "rdv_pk"),
         ("activites:detail", "pk"),
         ("partenaires:orientation_detail", "pk"),

@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires.hooks import ALignes
+from beneficiaires.permissions import memoriser_acces
+from cpas_isp import extensions
 from cpas_isp.audit import journaliser_acces
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.tenancy import get_for_user
@@ -27,18 +30,19 @@ from trajets.forms import (
     SignerForm,
     TiersFormSet,
 )
-from trajets.models.piis import EvaluationPiis, Piis
+from trajets.models.piis import EngagementTiers, EvaluationPiis, ObjectifPiis, Piis
 from trajets.pdf import piis_pdf as rendre_pdf
 from trajets.services import evaluations
 from trajets.services import piis as services
 from trajets.views.commun import erreurs, personne, suivi_requis
 
 
-def _piis(request, piis_pk) -> Piis:
-    piis = get_for_user(
-        Piis.objects.select_related("beneficiaire", "agent", "avenant_de"), request.user, pk=piis_pk
-    )
-    personne(request, piis.beneficiaire_id)
+def _piis(request, piis_pk, queryset=None) -> Piis:
+    """The PIIS, or 404 (not in the user's CPAS, or its person not visible to the user); its
+    person is the one fetched through the need-to-know rule (``personne``)."""
+    queryset = Piis.objects.all() if queryset is None else queryset
+    piis = get_for_user(queryset.select_related("agent", "avenant_de"), request.user, pk=piis_pk)
+    piis.beneficiaire = personne(request, piis.beneficiaire_id)
     return piis
 
 
@@ -200,32 +204,57 @@ def _piis_formulaire(request, b, piis):
 
 @suivi_requis
 def piis_detail(request, piis_pk):
-    piis = _piis(request, piis_pk)
-    journaliser_acces(request, piis.beneficiaire)
-    today = timezone.localdate()
-    version = {"version": piis.version}
-    # Read once for the table and for conformite_evaluations (piis.evaluations.all()); one
-    # PIIS: its model ordering ("piis" first, then the PIIS's own ordering, two joins) is
-    # (date_prevue, id).
-    prefetch_related_objects(
-        [piis],
-        Prefetch(
-            "evaluations",
-            queryset=EvaluationPiis.objects.select_related("auteur")
-            .prefetch_related("appreciations__objectif")
-            .order_by("date_prevue", "id"),
+    # Whether its lists have rows, in the query of the PIIS: an empty list costs no query.
+    piis = _piis(
+        request,
+        piis_pk,
+        Piis.objects.annotate(
+            a_objectifs=ALignes(ObjectifPiis, "piis"),
+            a_tiers=ALignes(EngagementTiers, "piis"),
+            a_evaluations=ALignes(EvaluationPiis, "piis"),
+            a_avenants=ALignes(Piis, "avenant_de"),
+            **extensions.indicateurs("trajets.piis"),  # e.g. whether it has documents
         ),
     )
+    journaliser_acces(request, piis.beneficiaire)
+    # Fetched through the need-to-know rule by this read-only page: the documents block's
+    # checks on the person reuse that answer.
+    memoriser_acces(request.user, piis.beneficiaire)
+    today = timezone.localdate()
+    version = {"version": piis.version}
+    # Read once for the table and for conformite_evaluations (piis.evaluations.all()). One
+    # PIIS: the model orderings of its lists ("piis" first, then the PIIS's own ordering, two
+    # joins) are their own columns' order.
+    if piis.a_evaluations:
+        prefetch_related_objects(
+            [piis],
+            Prefetch(
+                "evaluations",
+                queryset=EvaluationPiis.objects.select_related("auteur")
+                .prefetch_related("appreciations__objectif")
+                .order_by("date_prevue", "id"),
+            ),
+        )
+        liste_evaluations = piis.evaluations.all()
+    else:
+        liste_evaluations = []  # the template's tests on it compile no query either
+        piis._prefetched_objects_cache = {"evaluations": EvaluationPiis.objects.none()}
     return render(
         request,
         "trajets/piis_detail.html",
         {
             "b": piis.beneficiaire,
             "piis": piis,
-            "objectifs": piis.objectifs.all(),
-            "tiers": piis.engagements_tiers.select_related("partenaire"),
-            "evaluations": piis.evaluations.all(),
-            "avenants": piis.avenants.all(),
+            "objectifs": list(piis.objectifs.order_by("ordre", "id")) if piis.a_objectifs else [],
+            "tiers": list(
+                piis.engagements_tiers.select_related("partenaire").order_by("ordre", "id")
+            )
+            if piis.a_tiers
+            else [],
+            "evaluations": liste_evaluations,
+            "avenants": list(piis.avenants.order_by("-date_decision_ris", "-numero_avenant", "-id"))
+            if piis.a_avenants
+            else [],
             "etat_signature": delais.etat_signature(
                 piis.date_decision_ris, piis.date_signature, today
             ),
