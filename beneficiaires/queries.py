@@ -233,27 +233,34 @@ def colonnes_caseload(pks, aujourd_hui: datetime.date):
     """The caseload's rows ``pks`` (already filtered by the need-to-know rule and the filters)
     with their per-row columns, in one query."""
     extensions = hooks.caseload_extensions()
-    cle = (aujourd_hui, nouveau_ris_mois())
-    memo = _COLONNES.get(cle)
-    if (
-        memo is None
-        or len(memo[0]) != len(extensions)
-        or any(a is not b for a, b in zip(memo[0], extensions, strict=True))
-    ):
-        if len(_COLONNES) >= 4:
-            _COLONNES.clear()
+
+    def construire():
         qs = Beneficiaire.objects.select_related("referent").order_by()
         for ext in extensions:
             if ext.annotate:
                 qs = ext.annotate(qs)
-        memo = _COLONNES[cle] = (extensions, _annoter_colonnes(qs, aujourd_hui))
-    return memo[1].filter(pk__in=list(pks))
+        return _annoter_colonnes(qs, aujourd_hui)
+
+    # Rebuilt when the registered extensions change (registered once at start-up; tests add some).
+    cle = ("caseload", aujourd_hui, nouveau_ris_mois(), tuple(map(id, extensions)))
+    return requete_memorisee(cle, construire).filter(pk__in=list(pks))
 
 
-# (day, nouveau_ris_mois()) -> (the registered extensions, the columns' queryset): built once a
-# day (its dozen subqueries took longer to build than the query takes to run), never evaluated
-# itself: each page filters a copy. Rebuilt when the extensions registered change.
-_COLONNES: dict = {}
+def requete_memorisee(cle: tuple, construire):
+    """The queryset ``construire()`` built once per ``cle`` (the day among its parts: the
+    target groups and the current right depend on it), never evaluated itself: each page
+    filters a copy. For the lists whose dozens of per-row expressions (target groups, current
+    right, indicators) took longer to build than their SQL takes to run: the caseload's
+    columns, the person page's query of the person. A few keys are kept (days change)."""
+    qs = _REQUETES_MEMORISEES.get(cle)
+    if qs is None:
+        if len(_REQUETES_MEMORISEES) >= 8:
+            _REQUETES_MEMORISEES.clear()
+        qs = _REQUETES_MEMORISEES[cle] = construire()
+    return qs
+
+
+_REQUETES_MEMORISEES: dict = {}
 
 
 def _annoter_colonnes(qs, aujourd_hui: datetime.date):

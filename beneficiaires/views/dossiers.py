@@ -142,15 +142,11 @@ def _requete_fiche(aujourd_hui):
     key): the person with their target groups, the number of BSP versions and whether they
     have rights, obstacles, a follow-up history and rows in the other apps' lists (no query
     for a list known to be empty). Built once a day (and again when the settings or the
-    registered indicators change), never evaluated itself: each page filters a copy (its
-    twenty expressions took longer to build than the query takes to run)."""
+    registered indicators change): ``queries.requete_memorisee``."""
     indicateurs = hooks.indicateurs_fiche()
-    cle = (aujourd_hui, queries.nouveau_ris_mois(), tuple(indicateurs))
-    qs = _REQUETES_FICHE.get(cle)
-    if qs is None:
-        if len(_REQUETES_FICHE) >= 4:
-            _REQUETES_FICHE.clear()
-        qs = _REQUETES_FICHE[cle] = queries.annoter_groupes(
+
+    def construire():
+        return queries.annoter_groupes(
             Beneficiaire.objects.select_related("referent", "cpas"), aujourd_hui
         ).annotate(
             nb_versions_bilan=hooks.NombreLignes(BilanSocioProfessionnel),
@@ -159,11 +155,9 @@ def _requete_fiche(aujourd_hui):
             a_historique_suivi=hooks.ALignes(AttributionReferent) | hooks.ALignes(ClotureDossier),
             **indicateurs,
         )
-    return qs
 
-
-# (day, nouveau_ris_mois(), the indicators' names) -> the person page's query of the person.
-_REQUETES_FICHE: dict = {}
+    cle = ("fiche", aujourd_hui, queries.nouveau_ris_mois(), tuple(indicateurs))
+    return queries.requete_memorisee(cle, construire)
 
 
 @role_required(p.peut_suivre_beneficiaires)
