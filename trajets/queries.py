@@ -507,7 +507,8 @@ def _occupes_aux_dates(cpas_id, dates) -> dict:
                AND coalesce(c.fin_reelle, c.fin_prevue) >= m.jour
              GROUP BY m.jour
             """,
-            [list(dates), cpas_id],
+            # Each date once: a date given twice would count its contracts twice.
+            [list(dict.fromkeys(dates)), cpas_id],
         )
         return {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
 

@@ -396,3 +396,16 @@ def test_occupancy_rows_written_in_python_are_the_template_loops_they_replaced(
         assert ("hors de vos dossiers" in html) == (role == Role.DIRECTEUR and langue == "fr")
         assert "Resto &amp; Co" in html and "Crèche &lt;Les Lutins&gt;" in html
         assert "table-warning" in html and "#dc3545" in html and "#9ec5fe" in html
+
+
+def test_occupancy_on_the_first_of_a_month_counts_each_contract_once(cpas_a):
+    """Today and the months' bars come from one query over their dates; on the first of a
+    month, today is also a month's date: its contracts were counted twice."""
+    premier = D(2024, 3, 1)
+    PoolArticle60.objects.create(cpas=cpas_a, valable_du=D(2024, 1, 1), postes_total=5)
+    ContratFactory(beneficiaire__cpas=cpas_a, debut=D(2024, 1, 15), fin_prevue=D(2024, 6, 30))
+    pools = list(PoolArticle60.objects.filter(cpas=cpas_a))
+    occupation, par_mois = queries.occupation_et_barres(cpas_a.pk, premier, pools)
+    assert occupation["occupes"] == 1 and occupation["libres"] == 4
+    assert occupation == queries.occupation_le(cpas_a.pk, premier)
+    assert [m["occupes"] for m in par_mois if m["mois"] == premier] == [1]
