@@ -91,8 +91,7 @@ def _valeur(field, value, utilisateurs):
         return _("oui") if value else _("non")
     try:
         if isinstance(field, models.DateTimeField):
-            moment = timezone.localtime(datetime.datetime.fromisoformat(value))
-            return moment.strftime("%d/%m/%Y %H:%M")
+            return date_heure(datetime.datetime.fromisoformat(value))
         if isinstance(field, models.DateField):
             return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
     except (TypeError, ValueError):
