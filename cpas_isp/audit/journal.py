@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 import json
-import re
 
 from django.db import connection
 from django.utils import timezone
 
 from cpas_isp.audit.evenements import Evenement
 from cpas_isp.audit.sources import Source, sources
+from cpas_isp.preparation import executer_prepare
 
 
 @dataclasses.dataclass
@@ -184,40 +183,8 @@ def page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, taille: in
 
 # The keys query unions a branch per event table (about sixty): PostgreSQL spends far longer
 # planning it (~7 ms) than running it (~1 ms). It is prepared once per connection and shape of
-# filters (PREPARE and EXECUTE in one round trip), so that PostgreSQL reuses its plan; at most
-# this many shapes per connection (a backend keeps each plan), the others are run as they are.
-PREPARES_MAX = 16
-_PARAMETRE = re.compile(r"%\((\w+)\)s")
-
-
-def _executer_prepare(cursor, sql: str, params: dict) -> list:
-    """Rows of ``sql`` (``%(name)s`` parameters), through a statement prepared on this
-    connection."""
-    # The psycopg connection: a new one (reconnection) starts with nothing prepared.
-    etat = cursor.connection.__dict__.setdefault("_isp_audit_prepares", {})
-    nom = "isp_audit_" + hashlib.sha1(sql.encode()).hexdigest()[:20]
-    if etat.get(nom) is False or (nom not in etat and len(etat) >= PREPARES_MAX):
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    noms: list[str] = []
-
-    def numero(m):
-        if m.group(1) not in noms:
-            noms.append(m.group(1))
-        return f"${noms.index(m.group(1)) + 1}"
-
-    texte = _PARAMETRE.sub(numero, sql)
-    execute = f"EXECUTE {nom}(" + ", ".join(f"%({n})s" for n in noms) + ")"
-    if etat.get(nom):
-        cursor.execute(execute, params)
-        return cursor.fetchall()
-    # Unknown state if this fails (prepared or not): this shape is then run as it is.
-    etat[nom] = False
-    # One round trip: the PREPARE's result first, then the EXECUTE's rows.
-    cursor.execute(f"PREPARE {nom} AS {texte}; {execute}", params)
-    cursor.nextset()
-    etat[nom] = True
-    return cursor.fetchall()
+# filters (cpas_isp.preparation), so that PostgreSQL reuses its plan.
+_executer_prepare = executer_prepare
 
 
 def _details(cles):
