@@ -9,9 +9,12 @@ import contextlib
 import pghistory
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cpas_isp.models import JournalAcces
+from cpas_isp.preparation import executer_prepare
 
 
 def client_ip(request) -> str | None:
@@ -38,19 +41,58 @@ def _personne_id(obj):
     return None
 
 
+# Every page showing personal data writes its row: one statement prepared per connection
+# (the model's save() compiled an INSERT of nine columns each time).
+_INSERT = (
+    "INSERT INTO cpas_isp_journalacces"
+    " (user_id, cpas_id, content_type_id, object_id, personnes, objet, page, ip, quand)"
+    " VALUES (%(user)s, %(cpas)s, %(content_type)s, %(object_id)s, %(personnes)s, %(objet)s,"
+    " %(page)s, %(ip)s, %(quand)s) RETURNING id"
+)
+
+
+def _inserer(request, *, cpas, personnes, objet, page, content_type=None, object_id=None):
+    """Write one access log row; returns it (unsaved fields as written, with its id)."""
+    ligne = JournalAcces(
+        user=request.user,
+        cpas=cpas or request.cpas,
+        content_type=content_type,
+        object_id=object_id,
+        personnes=personnes,
+        objet=objet[:300],
+        page=(page or request.get_full_path())[:500],
+        ip=client_ip(request),
+        quand=timezone.now(),
+    )
+    params = {
+        "user": ligne.user_id,
+        "cpas": ligne.cpas_id,
+        "content_type": ligne.content_type_id,
+        "object_id": ligne.object_id,
+        "personnes": ligne.personnes,
+        "objet": ligne.objet,
+        "page": ligne.page,
+        "ip": ligne.ip,
+        "quand": ligne.quand,
+    }
+    with connection.cursor() as cursor:
+        ((ligne.pk,),) = executer_prepare(cursor, _INSERT, params)
+    ligne._state.adding = False
+    return ligne
+
+
 def journaliser_acces(request, obj, *, cpas=None, page: str | None = None):
     """Record that request.user viewed the personal file ``obj`` (a person, or what belongs
     to one). Call it from every view that shows personal data of one person."""
     personne = _personne_id(obj)
-    return JournalAcces.objects.create(
-        user=request.user,
-        cpas=cpas or request.cpas,
+    return _inserer(
+        request,
+        cpas=cpas,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
         personnes=[personne] if personne is not None else [],
-        objet=str(obj)[:300],
-        page=(page or request.get_full_path())[:500],
-        ip=client_ip(request),
+        objet=str(obj),
+        page=page,
     )
 
 
@@ -68,13 +110,12 @@ def journaliser_liste(request, personnes, *, cpas=None, page: str | None = None,
             ids.append(pk)
     if not ids:
         return None
-    return JournalAcces.objects.create(
-        user=request.user,
-        cpas=cpas or request.cpas,
+    return _inserer(
+        request,
+        cpas=cpas,
         personnes=ids,
-        objet=(objet or _("liste de %(n)s personnes") % {"n": len(ids)})[:300],
-        page=(page or request.get_full_path())[:500],
-        ip=client_ip(request),
+        objet=objet or _("liste de %(n)s personnes") % {"n": len(ids)},
+        page=page,
     )
 
 
