@@ -387,24 +387,29 @@ class LigneCharge:
 
 
 # The referent of each person in a phase: the people of the CPAS asked for come from one
-# index scan of that CPAS's files hashed (not the whole table scanned to hash the stays); a
-# stay whose file is in another CPAS (none are: the services file a stay in its person's
-# CPAS, but the database does not forbid it) still finds its person by primary key, the
-# lateral lookup running only for those rows (``OFFSET 0`` keeps it a per-row subquery).
+# index scan of that CPAS's files hashed (not the whole table scanned to hash the stays). A stay
+# whose file is in another CPAS (none are: the services file a stay in its person's CPAS, but
+# the database does not forbid it) is grouped apart by its person (``autre``), whose referent
+# is then looked up by primary key, for those groups only. Counting stays is counting distinct
+# persons: a person has one stay at a time (exclusion constraint
+# ``passage_une_phase_a_la_fois``), so the groups are hashed, not sorted for a DISTINCT. A
+# referent can come back in several rows (their own CPAS's, another's): the caller adds them.
 SQL_CHARGE = """
 SELECT r.referent_id, u.first_name, u.last_name, u.username, r.phase, r.n
 FROM (
-    SELECT CASE WHEN b.id IS NULL THEN autre.referent_id ELSE b.referent_id END AS referent_id,
-           pp.phase, count(DISTINCT pp.beneficiaire_id) AS n
-    FROM {passage} pp
-    LEFT JOIN {beneficiaire} b ON b.id = pp.beneficiaire_id AND b.cpas_id = ANY(%(cpas)s)
-    LEFT JOIN LATERAL (
-        SELECT b2.referent_id FROM {beneficiaire} b2
-        WHERE b.id IS NULL AND b2.id = pp.beneficiaire_id OFFSET 0
-    ) autre ON true
-    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
-      AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
-    GROUP BY 1, 2
+    SELECT CASE WHEN s.autre IS NULL THEN s.referent_id ELSE (
+               SELECT b2.referent_id FROM {beneficiaire} b2 WHERE b2.id = s.autre
+           ) END AS referent_id,
+           s.phase, s.n
+    FROM (
+        SELECT b.referent_id, pp.phase,
+               CASE WHEN b.id IS NULL THEN pp.beneficiaire_id END AS autre, count(*) AS n
+        FROM {passage} pp
+        LEFT JOIN {beneficiaire} b ON b.id = pp.beneficiaire_id AND b.cpas_id = ANY(%(cpas)s)
+        WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
+          AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
+        GROUP BY 1, 2, 3
+    ) s
 ) r
 LEFT JOIN {user} u ON u.id = r.referent_id
 """
@@ -430,7 +435,7 @@ def charge_de_travail(
         if agent not in lignes:
             libelle = f"{prenom} {nom}".strip() or username if agent else sans_agent
             lignes[agent] = LigneCharge(agent, libelle, dict.fromkeys(PHASES, 0))
-        lignes[agent].phases[phase] = n
+        lignes[agent].phases[phase] += n
     return sorted(lignes.values(), key=lambda ligne: (ligne.agent_id is None, ligne.agent.lower()))
 
 
