@@ -173,6 +173,23 @@ def cellules_nombres(valeurs, cles, liens, indicateur, cle_param, **params):
     return mark_safe("".join(cellules))
 
 
+@register.simple_tag(takes_context=True)
+def boutons_export(context, table):
+    """The CSV and XLSX buttons of one dashboard table: ``export_debut`` + table + "." +
+    format + ``export_requete`` (``rapports.views._liens_export``), in the markup the
+    ``_export.html`` include gave, without an include per table."""
+    debut = conditional_escape(context.get("export_debut", ""))
+    requete = conditional_escape(context.get("export_requete", ""))
+    table = conditional_escape(table)
+    return mark_safe(
+        '<div class="btn-group btn-group-sm float-end" role="group" aria-label="'
+        f'{conditional_escape(_("Exporter"))}">\n'
+        f'  <a class="btn btn-outline-secondary" href="{debut}{table}.csv{requete}">CSV</a>\n'
+        f'  <a class="btn btn-outline-secondary" href="{debut}{table}.xlsx{requete}">XLSX</a>\n'
+        "</div>\n"
+    )
+
+
 # --- Whole table bodies ----------------------------------------------------------------------
 # The dashboards' larger tables: each row built here with the cells ``lien_nombre`` and
 # ``cellules_nombres`` give, in the markup (whitespace included) the templates' loops gave,
