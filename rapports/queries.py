@@ -123,8 +123,12 @@ class LigneParticipation:
         }
 
 
+# (The statements start with SELECT, not WITH: pghistory prepends its context variables, a
+# statement more, to any other statement, see ``pghistory.runtime._is_ignored_statement``.)
 SQL_PARTICIPATION = """
-WITH seaux AS (
+SELECT k, s.quoi, sum(s.c)
+FROM generate_series(1, %(n)s) AS k
+JOIN (
     SELECT '' AS quoi, width_bucket(da.debut, %(lendemains)s::date[]) AS b0,
            coalesce(width_bucket(da.fin, %(dates)s::date[]), %(n)s) AS b1, count(*) AS c
     FROM {droit} da
@@ -138,10 +142,7 @@ WITH seaux AS (
     WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(derniere)s
       AND (pp.fin IS NULL OR pp.fin >= %(premiere)s) {filtre}
     GROUP BY 1, 2, 3
-)
-SELECT k, s.quoi, sum(s.c)
-FROM generate_series(1, %(n)s) AS k
-JOIN seaux s ON s.b0 < k AND k <= s.b1
+) s ON s.b0 < k AND k <= s.b1
 GROUP BY 1, 2
 """
 
@@ -331,9 +332,9 @@ FROM {passage} pp
 LEFT JOIN {motif} ms ON ms.id = pp.motif_sortie_id
 CROSS JOIN LATERAL (SELECT
     CASE WHEN pp.debut BETWEEN %(debut)s AND %(fin)s
-         THEN date_trunc('month', pp.debut)::date END AS entree,
+         THEN date_trunc('month', pp.debut::timestamp)::date END AS entree,
     CASE WHEN pp.fin BETWEEN %(debut)s AND %(fin)s
-         THEN date_trunc('month', pp.fin)::date END AS sortie
+         THEN date_trunc('month', pp.fin::timestamp)::date END AS sortie
 ) m
 WHERE pp.cpas_id = ANY(%(cpas)s)
   AND (pp.debut BETWEEN %(debut)s AND %(fin)s OR pp.fin BETWEEN %(debut)s AND %(fin)s) {filtre}
