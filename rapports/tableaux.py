@@ -182,7 +182,7 @@ def tables_export(donnees) -> dict:
             _("Participation (ensemble des CPAS)"), queries.PHASES, donnees["participation_groupe"]
         )
     for extra in donnees.get("tables_export_extra", []):
-        tables.update(extra)
+        tables.update(extra())
     return tables
 
 
