@@ -239,6 +239,7 @@ def _deux_decimales(taux) -> str:
     return floatformat(taux, 2)
 
 
+@register.filter(name="pourcentage")
 def _pourcentage(taux) -> str:
     """``{% if taux is None %}—{% else %}{{ taux|floatformat:2 }} %{% endif %}``"""
     return "—" if taux is None else f"{_deux_decimales(taux)} %"
@@ -289,13 +290,26 @@ COLONNES_ORIENTATIONS = (
 def lignes_orientations(orientations, liens):
     """The rows of the referrals per partner table (``_section_orientations.html``)."""
     cellule = _cellules(liens, "partenaire")
+    langue = get_language()
+    prefixe = _prefixe(liens) if liens and "partenaire" not in liens else None
+    indicateurs = [(c, _quote(f"orient_{c}")) for c in COLONNES_ORIENTATIONS]
     lignes = []
     for o in orientations:
-        cellules = "".join(
-            f"\n        <td>"
-            f"{cellule(getattr(o, c), f'orient_{c}', partenaire=o.partenaire_id)}</td>"
-            for c in COLONNES_ORIENTATIONS
-        )
+        if prefixe is None:
+            cellules = "".join(
+                f"\n        <td>"
+                f"{cellule(getattr(o, c), f'orient_{c}', partenaire=o.partenaire_id)}</td>"
+                for c in COLONNES_ORIENTATIONS
+            )
+        else:  # ``cellule``'s links, the partner's parameter encoded once per row
+            suite = f'&amp;partenaire={_quote(_valeur(o.partenaire_id))}">'
+            cellules = "".join(
+                f"\n        <td>{prefixe}{indicateur}{suite}"
+                f"{html.escape(_nombre(valeur, langue))}</a></td>"
+                if (valeur := getattr(o, c))
+                else f"\n        <td>{html.escape(_nombre(0, langue))}</td>"
+                for c, indicateur in indicateurs
+            )
         lignes.append(
             f'\n      <tr>\n        <th scope="row" class="text-start">'
             f"{conditional_escape(o.partenaire)}</th>{cellules}"
