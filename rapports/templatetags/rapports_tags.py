@@ -158,19 +158,47 @@ def cellules_nombres(valeurs, cles, liens, indicateur, cle_param, **params):
     the tag), so the links are the ones ``lien_nombre`` makes."""
     if cle_param not in params:
         params[cle_param] = None
-    langue = get_language()
     prefixe = _prefixe(liens) if liens and not (params.keys() & liens.keys()) else None
+    return mark_safe(
+        _cellules_nombres(
+            valeurs, cles, liens, indicateur, cle_param, params, get_language(), prefixe
+        )
+    )
+
+
+def _cellules_nombres(valeurs, cles, liens, indicateur, cle_param, params, langue, prefixe):
+    """``cellules_nombres``'s cells, the language and the links' start (``_prefixe``) given
+    (by a table's tag, once for its rows); ``params`` holds ``cle_param``."""
+    if not liens:
+        return "".join(
+            f"<td>{html.escape(_nombre(cle(valeurs, c) or 0, langue))}</td>" for c in cles
+        )
+    if prefixe is not None and next(reversed(params)) == cle_param:
+        # The key's parameter comes last: the links' text up to its value is the row's.
+        fixe = "".join(
+            f"&amp;{_quote(k)}={_quote(_valeur(v))}" for k, v in params.items() if k != cle_param
+        )
+        debut = f"{prefixe}{_quote(str(indicateur))}{fixe}&amp;{_quote(cle_param)}="
+        cellules = []
+        for cle_ in cles:
+            valeur = cle(valeurs, cle_)
+            texte = html.escape(_nombre(valeur or 0, langue))
+            if valeur:
+                cellules.append(f'<td>{debut}{_quote(_valeur(cle_))}">{texte}</a></td>')
+            else:
+                cellules.append(f"<td>{texte}</td>")
+        return "".join(cellules)
     cellules = []
     for cle_ in cles:
         valeur = cle(valeurs, cle_)
         texte = _nombre(valeur or 0, langue)
-        if liens and valeur:
+        if valeur:
             params[cle_param] = cle_
             texte = _lien(texte, liens, indicateur, params, prefixe)
         if not isinstance(texte, SafeString):
             texte = html.escape(texte)
         cellules.append(f"<td>{texte}</td>")
-    return mark_safe("".join(cellules))
+    return "".join(cellules)
 
 
 @register.simple_tag(takes_context=True)
@@ -249,6 +277,16 @@ def _pourcentage(taux) -> str:
 def lignes_flux(flux, mode, phases, classes, liens):
     """The rows of ``_table_flux.html`` (``mode``: "entrees", "sorties" or "classes")."""
     cellule = _cellules(liens, "mois")
+    langue = get_language()
+    cle_param = "classe" if mode == "classes" else "phase"
+    prefixe = _prefixe(liens) if liens and not ({"mois", cle_param} & liens.keys()) else None
+
+    def cellules_nombres(valeurs, cles, liens, indicateur, cle_param, mois):
+        params = {"mois": mois, cle_param: None}
+        return _cellules_nombres(
+            valeurs, cles, liens, indicateur, cle_param, params, langue, prefixe
+        )
+
     lignes = []
     for m in flux.mois:
         if mode == "classes":
@@ -352,10 +390,21 @@ def lignes_delais(delais, liens):
 def lignes_participation(participation, phases, liens):
     """The rows of ``_table_participation.html``."""
     cellule = _cellules(liens, "date")
+    langue = get_language()
+    prefixe = _prefixe(liens) if liens and not ({"date", "phase"} & liens.keys()) else None
     lignes = []
     for ligne in participation:
         date = ligne.date
-        phases_ = cellules_nombres(ligne.phases, phases, liens, "phase", "phase", date=date)
+        phases_ = _cellules_nombres(
+            ligne.phases,
+            phases,
+            liens,
+            "phase",
+            "phase",
+            {"date": date, "phase": None},
+            langue,
+            prefixe,
+        )
         lignes.append(
             f'\n    <tr>\n      <th scope="row" class="text-start">'
             f"{conditional_escape(date_format(date, 'SHORT_DATE_FORMAT'))}</th>"
