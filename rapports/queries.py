@@ -210,6 +210,10 @@ def tableau_participation(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _participation_depuis(rows, dates)
+
+
+def _participation_depuis(rows, dates) -> list[LigneParticipation]:
     lignes = _lignes_vides(dates)
     for k, quoi, n in rows:
         _remplir(lignes, dates, k, quoi, n)
@@ -352,12 +356,21 @@ def flux_mensuels(
 ) -> Flux:
     """Entries (stays started) and exits (stays ended) per phase and month, exits by class of
     their reason. A change of phase is an exit from one phase and an entry into the next."""
+    sql, params = _flux_sql(cpas_ids, premier_mois, dernier_mois, phases, agent_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _flux_depuis(rows, params["debut"], params["fin"])
+
+
+def _flux_sql(cpas_ids, premier_mois, dernier_mois, phases, agent_id) -> tuple[str, dict]:
     debut, fin = premier_du_mois(premier_mois), fin_du_mois(dernier_mois)
     params = {"cpas": list(cpas_ids), "debut": debut, "fin": fin}
     filtre = _filtre_passages(phases, agent_id, params)
-    with connection.cursor() as cursor:
-        cursor.execute(SQL_FLUX.format(**_tables(), filtre=filtre), params)
-        rows = cursor.fetchall()
+    return SQL_FLUX.format(**_tables(), filtre=filtre), params
+
+
+def _flux_depuis(rows, debut, fin) -> Flux:
     mois: dict[datetime.date, FluxMois] = {}
     m = debut
     while m <= fin:
@@ -425,12 +438,21 @@ def charge_de_travail(
     sans_agent: str = "—",
 ) -> list[LigneCharge]:
     """People in a phase on ``date`` per agent who follows them (their referent) and phase."""
-    params = {"cpas": list(cpas_ids), "date": date}
-    filtre = _filtre_passages(phases, agent_id, params)
-    sql = SQL_CHARGE.format(**_tables(), user=get_user_model()._meta.db_table, filtre=filtre)
+    sql, params = _charge_sql(cpas_ids, date, phases, agent_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _charge_depuis(rows, sans_agent)
+
+
+def _charge_sql(cpas_ids, date, phases, agent_id) -> tuple[str, dict]:
+    params = {"cpas": list(cpas_ids), "date": date}
+    filtre = _filtre_passages(phases, agent_id, params)
+    sql = SQL_CHARGE.format(**_tables(), user=get_user_model()._meta.db_table, filtre=filtre)
+    return sql, params
+
+
+def _charge_depuis(rows, sans_agent) -> list[LigneCharge]:
     lignes: dict[int | None, LigneCharge] = {}
     for agent, prenom, nom, username, phase, n in rows:
         if agent not in lignes:
@@ -438,6 +460,71 @@ def charge_de_travail(
             lignes[agent] = LigneCharge(agent, libelle, dict.fromkeys(PHASES, 0))
         lignes[agent].phases[phase] += n
     return sorted(lignes.values(), key=lambda ligne: (ligne.agent_id is None, ligne.agent.lower()))
+
+
+# --- The three tables of the stays, in one round trip ----------------------------------------
+
+# The participation, flows and workload statements side by side (each its own plan, as when
+# run alone), their rows tagged and padded to the same columns.
+SQL_PASSAGES = """
+SELECT 'p', p.k, p.quoi, NULL::date, NULL::date, NULL::text, NULL::bigint, NULL::text,
+       NULL::text, NULL::text, p.n::bigint
+FROM ({participation}) p (k, quoi, n)
+UNION ALL
+SELECT 'f', NULL, f.phase, f.entree, f.sortie, f.classe, NULL, NULL, NULL, NULL, f.n
+FROM ({flux}) f (entree, sortie, phase, classe, n)
+UNION ALL
+SELECT 'c', NULL, c.phase, NULL, NULL, NULL, c.referent_id, c.first_name, c.last_name,
+       c.username, c.n
+FROM ({charge}) c (referent_id, first_name, last_name, username, phase, n)
+"""
+
+
+def tableaux_passages(
+    cpas_ids: Iterable[int],
+    dates: Iterable[datetime.date],
+    premier_mois: datetime.date,
+    dernier_mois: datetime.date,
+    date_charge: datetime.date,
+    *,
+    phases: Sequence[str] | None = None,
+    agent_id: int | None = None,
+    sans_agent: str = "—",
+) -> tuple[list[LigneParticipation], Flux, list[LigneCharge]]:
+    """``tableau_participation``, ``flux_mensuels`` and ``charge_de_travail`` (same arguments,
+    same figures) in one query: the dashboard's three tables of the stays."""
+    cpas_ids = list(cpas_ids)
+    dates = sorted(set(dates))
+    if not dates:
+        return (
+            [],
+            flux_mensuels(cpas_ids, premier_mois, dernier_mois, phases=phases, agent_id=agent_id),
+            charge_de_travail(
+                cpas_ids, date_charge, phases=phases, agent_id=agent_id, sans_agent=sans_agent
+            ),
+        )
+    sql_p, params = _participation_sql(cpas_ids, dates, phases, agent_id)
+    sql_f, params_f = _flux_sql(cpas_ids, premier_mois, dernier_mois, phases, agent_id)
+    sql_c, params_c = _charge_sql(cpas_ids, date_charge, phases, agent_id)
+    params.update(params_f)
+    params.update(params_c)
+    sql = SQL_PASSAGES.format(participation=sql_p, flux=sql_f, charge=sql_c)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    participation, flux, charge = [], [], []
+    for sorte, k, phase, entree, sortie, classe, referent, prenom, nom, username, n in rows:
+        if sorte == "p":
+            participation.append((k, phase, n))
+        elif sorte == "f":
+            flux.append((entree, sortie, phase, classe, n))
+        else:
+            charge.append((referent, prenom, nom, username, phase, n))
+    return (
+        _participation_depuis(participation, dates),
+        _flux_depuis(flux, params_f["debut"], params_f["fin"]),
+        _charge_depuis(charge, sans_agent),
+    )
 
 
 # --- The people behind a number ------------------------------------------------------------
