@@ -8,21 +8,68 @@ import datetime
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.listes import FiltreForm
-from cpas_isp.models import Langue, Role
+from cpas_isp.models import Cellule, Langue, Membership, Role
 from rapports.queries import CLASSES, PHASES, SANS_CLASSE, ajouter_mois, premier_du_mois
 from rapports.tableaux import AUCUN_AGENT, Filtres, personnes_indicateur
 
 MOIS_MAX = 60  # longest period a dashboard shows
 
 
+# The dashboard's filter widgets, rendered in Python: the markup of Django's templates
+# (``django/forms/widgets/input.html``, ``select.html``, ``select_option.html`` and
+# ``attrs.html``, stripped as the form renderer strips it) without rendering a template per
+# widget, per option and per set of attributes, for every dashboard view.
+
+
+def _attrs(attrs) -> str:
+    """``django/forms/widgets/attrs.html``"""
+    return "".join(
+        f" {conditional_escape(nom)}"
+        if valeur is True
+        else f' {conditional_escape(nom)}="{conditional_escape(str(valeur))}"'
+        for nom, valeur in attrs.items()
+        if valeur is not False
+    )
+
+
+class EntreeRapide(forms.TextInput):
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        valeur = widget["value"]
+        valeur = "" if valeur is None else f' value="{conditional_escape(str(valeur))}"'
+        return mark_safe(
+            f'<input type="{conditional_escape(widget["type"])}" '
+            f'name="{conditional_escape(widget["name"])}"{valeur}{_attrs(widget["attrs"])}>'
+        )
+
+
+class SelectRapide(forms.Select):
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for groupe, options, _index in widget["optgroups"]:
+            if groupe:  # no option groups here: Django's templates render them
+                return super().render(name, value, attrs, renderer)
+            html.extend(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                for option in options
+            )
+        html.append("\n</select>")
+        return mark_safe("".join(html))
+
+
 class MoisField(forms.CharField):
     """A month as ``YYYY-MM`` (``<input type="month">``), cleaned to its first day."""
 
-    widget = forms.TextInput(attrs={"type": "month", "class": "form-control form-control-sm"})
+    widget = EntreeRapide(attrs={"type": "month", "class": "form-control form-control-sm"})
     default_error_messages = {"invalid": _("Mois invalide (format AAAA-MM).")}
 
     def to_python(self, value):
@@ -38,27 +85,69 @@ class MoisField(forms.CharField):
         return value.strftime("%Y-%m") if isinstance(value, datetime.date) else value
 
 
+# The filters' choices in one round trip: the CPAS's active cellules (by ``ordre``, then
+# creation) and its active agents and coordinators (by last name, first name and username, in
+# PostgreSQL's collation as the ORM ordered them), each row tagged with its kind.
+SQL_CHOIX = """
+SELECT 'c' AS sorte, c.id, c.code, c.nom_fr, c.nom_nl, c.ordre,
+       NULL::varchar AS nom, NULL::varchar AS prenom, NULL::varchar AS username
+FROM {cellule} c
+WHERE c.cpas_id = %(cpas)s AND c.active
+UNION ALL
+SELECT 'u', u.id, NULL, NULL, NULL, NULL, u.last_name, u.first_name, u.username
+FROM {user} u
+WHERE EXISTS (
+    SELECT 1 FROM {membership} m
+    WHERE m.user_id = u.id AND m.cpas_id = %(cpas)s AND m.actif AND m.role = ANY(%(roles)s)
+)
+ORDER BY sorte, ordre, nom, prenom, username, id
+"""
+
+CHAMPS_CELLULE = ["id", "cpas_id", "code", "nom_fr", "nom_nl", "ordre", "active"]
+
+
+def _choix(cpas):
+    """(the CPAS's active cellules, its agents and coordinators as (pk, first name, last name,
+    username)) for the filters, in one query."""
+    sql = SQL_CHOIX.format(
+        cellule=Cellule._meta.db_table,
+        user=get_user_model()._meta.db_table,
+        membership=Membership._meta.db_table,
+    )
+    params = {"cpas": cpas.pk, "roles": [str(Role.AGENT), str(Role.COORDINATEUR)]}
+    cellules, agents = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for sorte, pk, code, nom_fr, nom_nl, ordre, nom, prenom, username in cursor.fetchall():
+            if sorte == "c":
+                valeurs = [pk, cpas.pk, code, nom_fr, nom_nl, ordre, True]
+                cellules.append(Cellule.from_db(connection.alias, CHAMPS_CELLULE, valeurs))
+            else:
+                agents.append((pk, prenom, nom, username))
+    return cellules, agents
+
+
 class FiltresTableauDeBord(forms.Form):
     du = MoisField(label=_("Du mois"), required=False)
     au = MoisField(label=_("Au mois"), required=False)
     cellule = forms.ChoiceField(
         label=_("Cellule"),
         required=False,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=SelectRapide(attrs={"class": "form-select form-select-sm"}),
     )
     agent = forms.TypedChoiceField(
         label=_("Agent"),
         required=False,
         coerce=int,
         empty_value=None,
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=SelectRapide(attrs={"class": "form-select form-select-sm"}),
     )
 
     def __init__(self, data, *, cpas, cellule_imposee=None):
         super().__init__(data)
         self.cpas = cpas
         self.cellule_imposee = cellule_imposee
-        cellules = list(cpas.cellules.filter(active=True).order_by("ordre"))
+        cellules, agents = _choix(cpas)
         self.cellules = {c.code: c for c in cellules}
         if cellule_imposee is not None:
             self.fields["cellule"].choices = [(cellule_imposee.code, cellule_imposee.nom)]
@@ -69,17 +158,6 @@ class FiltresTableauDeBord(forms.Form):
             self.fields["cellule"].choices = [("", _("Toutes"))] + [
                 (c.code, c.nom) for c in cellules
             ]
-        agents = (
-            get_user_model()
-            .objects.filter(
-                memberships__cpas=cpas,
-                memberships__actif=True,
-                memberships__role__in=[Role.AGENT, Role.COORDINATEUR],
-            )
-            .order_by("last_name", "first_name", "username")
-            .distinct()
-            .values_list("pk", "first_name", "last_name", "username")
-        )
         # The names as User.get_full_name() gives them, without loading whole users.
         self.fields["agent"].choices = [("", _("Tous"))] + [
             (pk, f"{prenom} {nom}".strip() or username) for pk, prenom, nom, username in agents

@@ -6,12 +6,28 @@ way to the Annex I table. The figures come from ``activites.fse``; registered in
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire
 
 MODELES = ("activites.ParticipantFse", "activites.SuiviFse")
+
+
+def _tables(manquants) -> dict:
+    return {
+        "fse": (
+            _("Données FSE+ à compléter"),
+            [_("Indicateur"), _("Valeur")],
+            [
+                [_("Données d'entrée à confirmer"), manquants.entree],
+                [_("Résultat à la sortie à noter"), manquants.sortie],
+                [_("Situation à six mois à noter"), manquants.six_mois],
+            ],
+        )
+    }
 
 
 def tableau(cpas, filtres):
@@ -26,17 +42,5 @@ def tableau(cpas, filtres):
     return {
         "fse_manquants": manquants,
         "sections_tableau": ["rapports/_section_fse.html"],
-        "tables_export_extra": [
-            {
-                "fse": (
-                    _("Données FSE+ à compléter"),
-                    [_("Indicateur"), _("Valeur")],
-                    [
-                        [_("Données d'entrée à confirmer"), manquants.entree],
-                        [_("Résultat à la sortie à noter"), manquants.sortie],
-                        [_("Situation à six mois à noter"), manquants.six_mois],
-                    ],
-                )
-            }
-        ],
+        "tables_export_extra": [partial(_tables, manquants)],
     }

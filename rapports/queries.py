@@ -123,8 +123,12 @@ class LigneParticipation:
         }
 
 
+# (The statements start with SELECT, not WITH: pghistory prepends its context variables, a
+# statement more, to any other statement, see ``pghistory.runtime._is_ignored_statement``.)
 SQL_PARTICIPATION = """
-WITH seaux AS (
+SELECT k, s.quoi, sum(s.c)
+FROM generate_series(1, %(n)s) AS k
+JOIN (
     SELECT '' AS quoi, width_bucket(da.debut, %(lendemains)s::date[]) AS b0,
            coalesce(width_bucket(da.fin, %(dates)s::date[]), %(n)s) AS b1, count(*) AS c
     FROM {droit} da
@@ -138,10 +142,7 @@ WITH seaux AS (
     WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(derniere)s
       AND (pp.fin IS NULL OR pp.fin >= %(premiere)s) {filtre}
     GROUP BY 1, 2, 3
-)
-SELECT k, s.quoi, sum(s.c)
-FROM generate_series(1, %(n)s) AS k
-JOIN seaux s ON s.b0 < k AND k <= s.b1
+) s ON s.b0 < k AND k <= s.b1
 GROUP BY 1, 2
 """
 
@@ -209,6 +210,10 @@ def tableau_participation(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _participation_depuis(rows, dates)
+
+
+def _participation_depuis(rows, dates) -> list[LigneParticipation]:
     lignes = _lignes_vides(dates)
     for k, quoi, n in rows:
         _remplir(lignes, dates, k, quoi, n)
@@ -331,9 +336,9 @@ FROM {passage} pp
 LEFT JOIN {motif} ms ON ms.id = pp.motif_sortie_id
 CROSS JOIN LATERAL (SELECT
     CASE WHEN pp.debut BETWEEN %(debut)s AND %(fin)s
-         THEN date_trunc('month', pp.debut)::date END AS entree,
+         THEN date_trunc('month', pp.debut::timestamp)::date END AS entree,
     CASE WHEN pp.fin BETWEEN %(debut)s AND %(fin)s
-         THEN date_trunc('month', pp.fin)::date END AS sortie
+         THEN date_trunc('month', pp.fin::timestamp)::date END AS sortie
 ) m
 WHERE pp.cpas_id = ANY(%(cpas)s)
   AND (pp.debut BETWEEN %(debut)s AND %(fin)s OR pp.fin BETWEEN %(debut)s AND %(fin)s) {filtre}
@@ -351,12 +356,21 @@ def flux_mensuels(
 ) -> Flux:
     """Entries (stays started) and exits (stays ended) per phase and month, exits by class of
     their reason. A change of phase is an exit from one phase and an entry into the next."""
+    sql, params = _flux_sql(cpas_ids, premier_mois, dernier_mois, phases, agent_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _flux_depuis(rows, params["debut"], params["fin"])
+
+
+def _flux_sql(cpas_ids, premier_mois, dernier_mois, phases, agent_id) -> tuple[str, dict]:
     debut, fin = premier_du_mois(premier_mois), fin_du_mois(dernier_mois)
     params = {"cpas": list(cpas_ids), "debut": debut, "fin": fin}
     filtre = _filtre_passages(phases, agent_id, params)
-    with connection.cursor() as cursor:
-        cursor.execute(SQL_FLUX.format(**_tables(), filtre=filtre), params)
-        rows = cursor.fetchall()
+    return SQL_FLUX.format(**_tables(), filtre=filtre), params
+
+
+def _flux_depuis(rows, debut, fin) -> Flux:
     mois: dict[datetime.date, FluxMois] = {}
     m = debut
     while m <= fin:
@@ -387,24 +401,29 @@ class LigneCharge:
 
 
 # The referent of each person in a phase: the people of the CPAS asked for come from one
-# index scan of that CPAS's files hashed (not the whole table scanned to hash the stays); a
-# stay whose file is in another CPAS (none are: the services file a stay in its person's
-# CPAS, but the database does not forbid it) still finds its person by primary key, the
-# lateral lookup running only for those rows (``OFFSET 0`` keeps it a per-row subquery).
+# index scan of that CPAS's files hashed (not the whole table scanned to hash the stays). A stay
+# whose file is in another CPAS (none are: the services file a stay in its person's CPAS, but
+# the database does not forbid it) is grouped apart by its person (``autre``), whose referent
+# is then looked up by primary key, for those groups only. Counting stays is counting distinct
+# persons: a person has one stay at a time (exclusion constraint
+# ``passage_une_phase_a_la_fois``), so the groups are hashed, not sorted for a DISTINCT. A
+# referent can come back in several rows (their own CPAS's, another's): the caller adds them.
 SQL_CHARGE = """
 SELECT r.referent_id, u.first_name, u.last_name, u.username, r.phase, r.n
 FROM (
-    SELECT CASE WHEN b.id IS NULL THEN autre.referent_id ELSE b.referent_id END AS referent_id,
-           pp.phase, count(DISTINCT pp.beneficiaire_id) AS n
-    FROM {passage} pp
-    LEFT JOIN {beneficiaire} b ON b.id = pp.beneficiaire_id AND b.cpas_id = ANY(%(cpas)s)
-    LEFT JOIN LATERAL (
-        SELECT b2.referent_id FROM {beneficiaire} b2
-        WHERE b.id IS NULL AND b2.id = pp.beneficiaire_id OFFSET 0
-    ) autre ON true
-    WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
-      AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
-    GROUP BY 1, 2
+    SELECT CASE WHEN s.autre IS NULL THEN s.referent_id ELSE (
+               SELECT b2.referent_id FROM {beneficiaire} b2 WHERE b2.id = s.autre
+           ) END AS referent_id,
+           s.phase, s.n
+    FROM (
+        SELECT b.referent_id, pp.phase,
+               CASE WHEN b.id IS NULL THEN pp.beneficiaire_id END AS autre, count(*) AS n
+        FROM {passage} pp
+        LEFT JOIN {beneficiaire} b ON b.id = pp.beneficiaire_id AND b.cpas_id = ANY(%(cpas)s)
+        WHERE pp.cpas_id = ANY(%(cpas)s) AND pp.debut <= %(date)s
+          AND (pp.fin IS NULL OR pp.fin >= %(date)s) {filtre}
+        GROUP BY 1, 2, 3
+    ) s
 ) r
 LEFT JOIN {user} u ON u.id = r.referent_id
 """
@@ -419,19 +438,93 @@ def charge_de_travail(
     sans_agent: str = "—",
 ) -> list[LigneCharge]:
     """People in a phase on ``date`` per agent who follows them (their referent) and phase."""
-    params = {"cpas": list(cpas_ids), "date": date}
-    filtre = _filtre_passages(phases, agent_id, params)
-    sql = SQL_CHARGE.format(**_tables(), user=get_user_model()._meta.db_table, filtre=filtre)
+    sql, params = _charge_sql(cpas_ids, date, phases, agent_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _charge_depuis(rows, sans_agent)
+
+
+def _charge_sql(cpas_ids, date, phases, agent_id) -> tuple[str, dict]:
+    params = {"cpas": list(cpas_ids), "date": date}
+    filtre = _filtre_passages(phases, agent_id, params)
+    sql = SQL_CHARGE.format(**_tables(), user=get_user_model()._meta.db_table, filtre=filtre)
+    return sql, params
+
+
+def _charge_depuis(rows, sans_agent) -> list[LigneCharge]:
     lignes: dict[int | None, LigneCharge] = {}
     for agent, prenom, nom, username, phase, n in rows:
         if agent not in lignes:
             libelle = f"{prenom} {nom}".strip() or username if agent else sans_agent
             lignes[agent] = LigneCharge(agent, libelle, dict.fromkeys(PHASES, 0))
-        lignes[agent].phases[phase] = n
+        lignes[agent].phases[phase] += n
     return sorted(lignes.values(), key=lambda ligne: (ligne.agent_id is None, ligne.agent.lower()))
+
+
+# --- The three tables of the stays, in one round trip ----------------------------------------
+
+# The participation, flows and workload statements side by side (each its own plan, as when
+# run alone), their rows tagged and padded to the same columns.
+SQL_PASSAGES = """
+SELECT 'p', p.k, p.quoi, NULL::date, NULL::date, NULL::text, NULL::bigint, NULL::text,
+       NULL::text, NULL::text, p.n::bigint
+FROM ({participation}) p (k, quoi, n)
+UNION ALL
+SELECT 'f', NULL, f.phase, f.entree, f.sortie, f.classe, NULL, NULL, NULL, NULL, f.n
+FROM ({flux}) f (entree, sortie, phase, classe, n)
+UNION ALL
+SELECT 'c', NULL, c.phase, NULL, NULL, NULL, c.referent_id, c.first_name, c.last_name,
+       c.username, c.n
+FROM ({charge}) c (referent_id, first_name, last_name, username, phase, n)
+"""
+
+
+def tableaux_passages(
+    cpas_ids: Iterable[int],
+    dates: Iterable[datetime.date],
+    premier_mois: datetime.date,
+    dernier_mois: datetime.date,
+    date_charge: datetime.date,
+    *,
+    phases: Sequence[str] | None = None,
+    agent_id: int | None = None,
+    sans_agent: str = "—",
+) -> tuple[list[LigneParticipation], Flux, list[LigneCharge]]:
+    """``tableau_participation``, ``flux_mensuels`` and ``charge_de_travail`` (same arguments,
+    same figures) in one query: the dashboard's three tables of the stays."""
+    cpas_ids = list(cpas_ids)
+    dates = sorted(set(dates))
+    if not dates:
+        return (
+            [],
+            flux_mensuels(cpas_ids, premier_mois, dernier_mois, phases=phases, agent_id=agent_id),
+            charge_de_travail(
+                cpas_ids, date_charge, phases=phases, agent_id=agent_id, sans_agent=sans_agent
+            ),
+        )
+    sql_p, params = _participation_sql(cpas_ids, dates, phases, agent_id)
+    sql_f, params_f = _flux_sql(cpas_ids, premier_mois, dernier_mois, phases, agent_id)
+    sql_c, params_c = _charge_sql(cpas_ids, date_charge, phases, agent_id)
+    params.update(params_f)
+    params.update(params_c)
+    sql = SQL_PASSAGES.format(participation=sql_p, flux=sql_f, charge=sql_c)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    participation, flux, charge = [], [], []
+    for sorte, k, phase, entree, sortie, classe, referent, prenom, nom, username, n in rows:
+        if sorte == "p":
+            participation.append((k, phase, n))
+        elif sorte == "f":
+            flux.append((entree, sortie, phase, classe, n))
+        else:
+            charge.append((referent, prenom, nom, username, phase, n))
+    return (
+        _participation_depuis(participation, dates),
+        _flux_depuis(flux, params_f["debut"], params_f["fin"]),
+        _charge_depuis(charge, sans_agent),
+    )
 
 
 # --- The people behind a number ------------------------------------------------------------

@@ -5,6 +5,8 @@ finds the people behind a link. Registered in ``rapports.sections``."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -161,7 +163,7 @@ def tableau(cpas, filtres):
     return {
         **figures,
         "sections_tableau": ["rapports/_section_rendez_vous.html"],
-        "tables_export_extra": [_tables(figures)],
+        "tables_export_extra": [partial(_tables, figures)],
     }
 
 

@@ -5,12 +5,15 @@ reads exist, since the apps are built independently.
 - report sections: ``(cpas, mois) -> dict`` of extra PDF context, with ``sections_pdf``
   (template names) extended;
 - dashboard sections: ``(cpas, filtres) -> dict`` of extra dashboard context, with
-  ``sections_tableau`` (template names) and ``tables_export_extra`` extended;
+  ``sections_tableau`` (template names) and ``tables_export_extra`` (functions giving the
+  export tables, called only by an export) extended;
 - people indicators: ``(user, cpas_ids, criteres, filtres) -> (queryset, title) | None``, with
   ``criteres`` the cleaned values of ``rapports.forms.IndicateurForm``.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.apps import apps
 from django.utils.formats import date_format
@@ -117,7 +120,7 @@ def _piis_tableau(cpas, filtres):
     return {
         "piis": piis,
         "sections_tableau": ["rapports/_section_piis.html"],
-        "tables_export_extra": [_tables_piis(piis)],
+        "tables_export_extra": [partial(_tables_piis, piis)],
     }
 
 
@@ -169,7 +172,7 @@ def _a60_tableau(cpas, filtres):
     return {
         "article60": a60,
         "sections_tableau": ["rapports/_section_article60.html"],
-        "tables_export_extra": [_tables_a60(a60)],
+        "tables_export_extra": [partial(_tables_a60, a60)],
     }
 
 
@@ -275,7 +278,7 @@ def _orientations_tableau(cpas, filtres):
         "orientations": orientations,
         "programmes": progs,
         "sections_tableau": ["rapports/_section_orientations.html"],
-        "tables_export_extra": [_tables_orientations(orientations, progs)],
+        "tables_export_extra": [partial(_tables_orientations, orientations, progs)],
     }
 
 

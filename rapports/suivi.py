@@ -63,7 +63,10 @@ class ConformitePiis:
         return taux_pourcent(self.evaluations_a_temps, self.evaluations_prevues)
 
 
+# Wrapped in a SELECT: pghistory prepends its context variables (a statement more) to the
+# statements that do not start with SELECT, such as WITH.
 SQL_PIIS = """
+SELECT * FROM (
 WITH decisions AS (
     SELECT DISTINCT da.beneficiaire_id, coalesce(da.date_decision, da.debut) AS decision
     FROM {droit} da
@@ -96,6 +99,7 @@ SELECT
     (SELECT count(*) FROM evaluations WHERE date_tenue <= date_prevue),
     (SELECT count(*) FROM evaluations WHERE date_tenue > date_prevue),
     (SELECT count(*) FROM evaluations WHERE date_tenue IS NULL AND date_prevue < %(date)s)
+) piis
 """
 
 

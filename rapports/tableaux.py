@@ -76,17 +76,15 @@ def groupe_cpas(user) -> list:
 
 
 def donnees_tableau_de_bord(cpas, filtres: Filtres, groupe=()) -> dict:
-    """Every table of the dashboard: one query each, whatever the size of the data. With
-    ``groupe`` (several CPAS), the participation table of the group too."""
+    """Every table of the dashboard: one query each (one for the three tables of the stays),
+    whatever the size of the data. With ``groupe`` (several CPAS), the participation table
+    of the group too."""
     ids = [cpas.pk]
-    participation = queries.tableau_participation(
-        ids, filtres.dates(), phases=filtres.phases, agent_id=filtres.agent_id
-    )
-    flux = queries.flux_mensuels(
-        ids, filtres.du, filtres.au, phases=filtres.phases, agent_id=filtres.agent_id
-    )
-    charge = queries.charge_de_travail(
+    participation, flux, charge = queries.tableaux_passages(
         ids,
+        filtres.dates(),
+        filtres.du,
+        filtres.au,
         filtres.date_situation,
         phases=filtres.phases,
         agent_id=filtres.agent_id,
@@ -182,7 +180,7 @@ def tables_export(donnees) -> dict:
             _("Participation (ensemble des CPAS)"), queries.PHASES, donnees["participation_groupe"]
         )
     for extra in donnees.get("tables_export_extra", []):
-        tables.update(extra)
+        tables.update(extra())
     return tables
 
 

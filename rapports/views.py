@@ -88,7 +88,7 @@ def tableau_de_bord(request):
 
 
 def _liens_export(request) -> dict:
-    """What ``_export.html`` needs, once for the page's dozen export buttons:
+    """What ``{% boutons_export %}`` needs, once for the page's dozen export buttons:
     ``{% url 'rapports:export' table format %}{% querystring %}`` is
     ``export_debut`` + table + "." + format + ``export_requete``."""
     url = reverse("rapports:export", kwargs={"table": "t", "format": "csv"})

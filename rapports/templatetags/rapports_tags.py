@@ -158,19 +158,64 @@ def cellules_nombres(valeurs, cles, liens, indicateur, cle_param, **params):
     the tag), so the links are the ones ``lien_nombre`` makes."""
     if cle_param not in params:
         params[cle_param] = None
-    langue = get_language()
     prefixe = _prefixe(liens) if liens and not (params.keys() & liens.keys()) else None
+    return mark_safe(
+        _cellules_nombres(
+            valeurs, cles, liens, indicateur, cle_param, params, get_language(), prefixe
+        )
+    )
+
+
+def _cellules_nombres(valeurs, cles, liens, indicateur, cle_param, params, langue, prefixe):
+    """``cellules_nombres``'s cells, the language and the links' start (``_prefixe``) given
+    (by a table's tag, once for its rows); ``params`` holds ``cle_param``."""
+    if not liens:
+        return "".join(
+            f"<td>{html.escape(_nombre(cle(valeurs, c) or 0, langue))}</td>" for c in cles
+        )
+    if prefixe is not None and next(reversed(params)) == cle_param:
+        # The key's parameter comes last: the links' text up to its value is the row's.
+        fixe = "".join(
+            f"&amp;{_quote(k)}={_quote(_valeur(v))}" for k, v in params.items() if k != cle_param
+        )
+        debut = f"{prefixe}{_quote(str(indicateur))}{fixe}&amp;{_quote(cle_param)}="
+        cellules = []
+        for cle_ in cles:
+            valeur = cle(valeurs, cle_)
+            texte = html.escape(_nombre(valeur or 0, langue))
+            if valeur:
+                cellules.append(f'<td>{debut}{_quote(_valeur(cle_))}">{texte}</a></td>')
+            else:
+                cellules.append(f"<td>{texte}</td>")
+        return "".join(cellules)
     cellules = []
     for cle_ in cles:
         valeur = cle(valeurs, cle_)
         texte = _nombre(valeur or 0, langue)
-        if liens and valeur:
+        if valeur:
             params[cle_param] = cle_
             texte = _lien(texte, liens, indicateur, params, prefixe)
         if not isinstance(texte, SafeString):
             texte = html.escape(texte)
         cellules.append(f"<td>{texte}</td>")
-    return mark_safe("".join(cellules))
+    return "".join(cellules)
+
+
+@register.simple_tag(takes_context=True)
+def boutons_export(context, table):
+    """The CSV and XLSX buttons of one dashboard table: ``export_debut`` + table + "." +
+    format + ``export_requete`` (``rapports.views._liens_export``), in the markup the
+    ``_export.html`` include gave, without an include per table."""
+    debut = conditional_escape(context.get("export_debut", ""))
+    requete = conditional_escape(context.get("export_requete", ""))
+    table = conditional_escape(table)
+    return mark_safe(
+        '<div class="btn-group btn-group-sm float-end" role="group" aria-label="'
+        f'{conditional_escape(_("Exporter"))}">\n'
+        f'  <a class="btn btn-outline-secondary" href="{debut}{table}.csv{requete}">CSV</a>\n'
+        f'  <a class="btn btn-outline-secondary" href="{debut}{table}.xlsx{requete}">XLSX</a>\n'
+        "</div>\n"
+    )
 
 
 # --- Whole table bodies ----------------------------------------------------------------------
@@ -222,6 +267,7 @@ def _deux_decimales(taux) -> str:
     return floatformat(taux, 2)
 
 
+@register.filter(name="pourcentage")
 def _pourcentage(taux) -> str:
     """``{% if taux is None %}—{% else %}{{ taux|floatformat:2 }} %{% endif %}``"""
     return "—" if taux is None else f"{_deux_decimales(taux)} %"
@@ -231,6 +277,16 @@ def _pourcentage(taux) -> str:
 def lignes_flux(flux, mode, phases, classes, liens):
     """The rows of ``_table_flux.html`` (``mode``: "entrees", "sorties" or "classes")."""
     cellule = _cellules(liens, "mois")
+    langue = get_language()
+    cle_param = "classe" if mode == "classes" else "phase"
+    prefixe = _prefixe(liens) if liens and not ({"mois", cle_param} & liens.keys()) else None
+
+    def cellules_nombres(valeurs, cles, liens, indicateur, cle_param, mois):
+        params = {"mois": mois, cle_param: None}
+        return _cellules_nombres(
+            valeurs, cles, liens, indicateur, cle_param, params, langue, prefixe
+        )
+
     lignes = []
     for m in flux.mois:
         if mode == "classes":
@@ -272,13 +328,26 @@ COLONNES_ORIENTATIONS = (
 def lignes_orientations(orientations, liens):
     """The rows of the referrals per partner table (``_section_orientations.html``)."""
     cellule = _cellules(liens, "partenaire")
+    langue = get_language()
+    prefixe = _prefixe(liens) if liens and "partenaire" not in liens else None
+    indicateurs = [(c, _quote(f"orient_{c}")) for c in COLONNES_ORIENTATIONS]
     lignes = []
     for o in orientations:
-        cellules = "".join(
-            f"\n        <td>"
-            f"{cellule(getattr(o, c), f'orient_{c}', partenaire=o.partenaire_id)}</td>"
-            for c in COLONNES_ORIENTATIONS
-        )
+        if prefixe is None:
+            cellules = "".join(
+                f"\n        <td>"
+                f"{cellule(getattr(o, c), f'orient_{c}', partenaire=o.partenaire_id)}</td>"
+                for c in COLONNES_ORIENTATIONS
+            )
+        else:  # ``cellule``'s links, the partner's parameter encoded once per row
+            suite = f'&amp;partenaire={_quote(_valeur(o.partenaire_id))}">'
+            cellules = "".join(
+                f"\n        <td>{prefixe}{indicateur}{suite}"
+                f"{html.escape(_nombre(valeur, langue))}</a></td>"
+                if (valeur := getattr(o, c))
+                else f"\n        <td>{html.escape(_nombre(0, langue))}</td>"
+                for c, indicateur in indicateurs
+            )
         lignes.append(
             f'\n      <tr>\n        <th scope="row" class="text-start">'
             f"{conditional_escape(o.partenaire)}</th>{cellules}"
@@ -321,10 +390,21 @@ def lignes_delais(delais, liens):
 def lignes_participation(participation, phases, liens):
     """The rows of ``_table_participation.html``."""
     cellule = _cellules(liens, "date")
+    langue = get_language()
+    prefixe = _prefixe(liens) if liens and not ({"date", "phase"} & liens.keys()) else None
     lignes = []
     for ligne in participation:
         date = ligne.date
-        phases_ = cellules_nombres(ligne.phases, phases, liens, "phase", "phase", date=date)
+        phases_ = _cellules_nombres(
+            ligne.phases,
+            phases,
+            liens,
+            "phase",
+            "phase",
+            {"date": date, "phase": None},
+            langue,
+            prefixe,
+        )
         lignes.append(
             f'\n    <tr>\n      <th scope="row" class="text-start">'
             f"{conditional_escape(date_format(date, 'SHORT_DATE_FORMAT'))}</th>"

@@ -11,8 +11,16 @@ from decimal import Decimal
 import pytest
 
 from cpas_isp.models import Role
-from rapports.queries import PHASES, SANS_CLASSE, charge_de_travail, flux_mensuels
-from tests.beneficiaires.factories import BeneficiaireFactory
+from rapports.queries import (
+    PHASES,
+    SANS_CLASSE,
+    charge_de_travail,
+    fins_de_mois,
+    flux_mensuels,
+    tableau_participation,
+    tableaux_passages,
+)
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
 from tests.trajets.factories import PassageFactory
 from trajets.models import MotifSortie, PassagePhase
 
@@ -238,3 +246,27 @@ def test_table_body_tags_give_the_template_loops_markup(langue, liens):
             contexte
         )
         assert lignes_delais(delais, liens) == Template(BOUCLE_DELAIS).render(contexte)
+
+
+def test_the_three_tables_of_the_stays_in_one_query(histoire, make_user, django_assert_num_queries):
+    """``tableaux_passages`` gives what the three queries give alone, filters included."""
+    cpas_a, cpas_b, agents = histoire
+    for b in BeneficiaireFactory.create_batch(3, cpas=cpas_a, referent=agents[1]):
+        DroitFactory(beneficiaire=b, debut=D(2025, 2, 1), fin=D(2025, 5, 31))
+    DroitFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a), debut=D(2024, 12, 1))
+    for ids in ([cpas_a.pk], [cpas_a.pk, cpas_b.pk]):
+        for phases, agent in ((None, None), (["emploi", "alpha"], None), (None, agents[1].pk)):
+            for du, au, date in (
+                (D(2025, 1, 1), D(2025, 12, 1), D(2025, 6, 30)),
+                (D(2025, 3, 1), D(2025, 5, 1), D(2025, 5, 31)),
+            ):
+                dates = fins_de_mois(du, au)
+                with django_assert_num_queries(1):
+                    participation, flux, charge = tableaux_passages(
+                        ids, dates, du, au, date, phases=phases, agent_id=agent, sans_agent="-"
+                    )
+                options = {"phases": phases, "agent_id": agent}
+                assert participation == tableau_participation(ids, dates, **options)
+                assert flux == flux_mensuels(ids, du, au, **options)
+                assert charge == charge_de_travail(ids, date, sans_agent="-", **options)
+                assert any(ligne.ris_eris for ligne in participation)
