@@ -97,7 +97,6 @@ def liste(request):
     # Each row's link from one reversed URL (not one reverse() per row).
     url_fiche = url_par_pk("beneficiaires:detail")
     for i, b in enumerate(page.object_list):
-        b.groupes = queries.groupes_de(b)
         b.url_fiche = url_fiche(b.pk)
         b.naissance = _jj_mm_aaaa(b.date_naissance)
         b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]

@@ -1,0 +1,144 @@
+"""The caseload's rows written in Python (``beneficiaires_tags.lignes_caseload``) are the HTML the
+row template gave: same cells, escaping, translations, extension columns (given as cells or as a
+template)."""
+
+import datetime
+
+import pytest
+from django.db.models import Value
+from django.template import Context, Template
+from django.utils import timezone, translation
+from django.utils.html import format_html
+
+from beneficiaires import hooks, queries
+from beneficiaires.hooks import CaseloadExtension
+from beneficiaires.models import NiveauEtudes
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.beneficiaires.helpers import LISTE
+
+pytestmark = pytest.mark.django_db
+
+# The row loop of _resultats.html before the rows were written in Python.
+LIGNES_GABARIT = (
+    "{% load i18n %}"
+    "{% for b in page.object_list %}\n"
+    "      <tr>\n"
+    '        {% if peut_reattribuer %}<td><input class="form-check-input" type="checkbox" '
+    'form="form-reattribution" name="personnes" value="{{ b.pk }}" id="choix-{{ b.pk }}" '
+    'aria-label="{% blocktranslate with nom=b %}Sélectionner {{ nom }}{% endblocktranslate %}">'
+    "</td>{% endif %}\n"
+    '        <td><a href="{{ b.url_fiche }}" hx-boost="false"><strong>{{ b.nom|upper }}</strong> '
+    "{{ b.prenom }}</a>{% if b.date_cloture %} "
+    '<span class="badge text-bg-secondary">{% translate "clôturé" %}</span>{% endif %}</td>\n'
+    '        <td class="text-nowrap"><code>{{ b.niss_affiche }}</code></td>\n'
+    '        <td class="text-nowrap">{{ b.naissance }}</td>\n'
+    '        <td>{{ b.commune|default:"—" }}</td>\n'
+    '        <td>{{ b.referent|default:"—" }}</td>\n'
+    '        <td class="text-nowrap">{% if b.droit_type %}{{ b.droit_type }}'
+    '{% if b.droit_debut %} <span class="text-muted small">'
+    '{% blocktranslate with d=b.droit_debut|date:"d/m/Y" %}depuis {{ d }}{% endblocktranslate %}'
+    '</span>{% endif %}{% else %}<span class="text-muted">—</span>{% endif %}</td>\n'
+    "        {% for ext, cellule in b.colonnes_extensions %}<td>{% if cellule is None %}"
+    "{% include ext.column %}{% else %}{{ cellule }}{% endif %}</td>{% endfor %}\n"
+    "        <td>{% for code, libelle in b.groupes %}"
+    '<span class="badge rounded-pill text-bg-info me-1">{{ libelle }}</span>{% endfor %}</td>\n'
+    "      </tr>\n"
+    "    {% endfor %}"
+)
+
+
+def _tbody(body: str) -> str:
+    debut = body.index("<tbody>") + len("<tbody>\n    ")
+    return body[debut : body.index("\n    </tbody>", debut)]
+
+
+@pytest.fixture
+def personnes(cpas_a, coord):
+    aujourd_hui = timezone.localdate()
+    jeune = BeneficiaireFactory(
+        cpas=cpas_a,
+        nom="<b>d'Alès & Cie</b>",
+        prenom='Zoé "Z"',
+        commune="Saint-<Josse> & Ten",
+        referent=coord,
+        date_naissance=aujourd_hui - datetime.timedelta(days=20 * 365),
+        niveau_etudes=NiveauEtudes.CEB,
+    )
+    DroitFactory(beneficiaire=jeune, debut=aujourd_hui - datetime.timedelta(days=30))
+    cloture = BeneficiaireFactory(
+        cpas=cpas_a,
+        nom="Clos",
+        date_ouverture=datetime.date(2020, 1, 1),
+        date_cloture=datetime.date(2024, 1, 1),
+    )
+    sans = BeneficiaireFactory(cpas=cpas_a, nom="Sans", commune="")
+    type(sans).objects.filter(pk=sans.pk).update(date_naissance=None)
+    return [jeune, cloture, sans]
+
+
+@pytest.fixture
+def extensions(tmp_path, settings):
+    gabarit = "<span class='ext'>{{ b.marque }} {{ ext.key }}</span>"
+    (tmp_path / "col_lignes.html").write_text(gabarit)
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+    hooks.register_caseload_extension(
+        CaseloadExtension(
+            key="gabarit",
+            label="Marque",
+            annotate=lambda qs: qs.annotate(marque=Value("M<&>")),
+            column="col_lignes.html",
+        )
+    )
+    hooks.register_caseload_extension(
+        CaseloadExtension(
+            key="cellules",
+            label="Cellules",
+            cellules=lambda lignes: [
+                format_html("<i>{}</i>", b.nom) if i % 2 else f"<{b.pk}>"
+                for i, b in enumerate(lignes)
+            ],
+        )
+    )
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+@pytest.mark.parametrize("role", ["coord", "agent"])
+def test_rows_are_the_row_template_s_html(
+    role, langue, personnes, extensions, coord, make_user, cpas_a, client_for
+):
+    from cpas_isp.models import Role
+
+    user = coord if role == "coord" else make_user(Role.AGENT, cpas_a)
+    if role == "agent":
+        for b in personnes:
+            b.referent = user
+            b.save()
+    client = client_for(user)
+    client.cookies["django_language"] = langue
+    response = client.get(LISTE, {"statut": "tous"}, HTTP_ACCEPT_LANGUAGE=langue)
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert len(page.object_list) == 3
+    for b in page.object_list:
+        b.groupes = queries.groupes_de(b)
+    with translation.override(langue):
+        attendu = Template(LIGNES_GABARIT).render(
+            Context(
+                {
+                    "page": page,
+                    "peut_reattribuer": response.context["peut_reattribuer"],
+                    "colonnes_extensions": response.context["colonnes_extensions"],
+                }
+            )
+        )
+    body = response.content.decode()
+    assert _tbody(body) == attendu
+    # What the data exercises: escaping, the closed badge, the right, the groups, both columns.
+    assert "&lt;B&gt;D&#x27;ALÈS &amp; CIE&lt;/B&gt;" in attendu
+    assert "Saint-&lt;Josse&gt; &amp; Ten" in attendu
+    assert "M&lt;&amp;&gt; gabarit" in attendu and "&lt;" in attendu
+    assert "rounded-pill" in attendu and ("depuis" in attendu or "sinds" in attendu)
+    assert ("clôturé" in attendu) == (langue == "fr")
+    assert ("Sélectionner" in attendu) == (role == "coord" and langue == "fr")
