@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp import permissions as p
@@ -282,7 +283,7 @@ class CaseloadFiltreForm(FiltreForm):
     def clean_statut(self):
         return self.cleaned_data["statut"] or "ouverts"
 
-    @property
+    @cached_property
     def saisie(self) -> dict:
         """What the user typed in each field ("" when absent), to show it back."""
         return {nom: self.data.get(nom, "") for nom in self.fields}
@@ -291,7 +292,7 @@ class CaseloadFiltreForm(FiltreForm):
     def recherche(self) -> str:
         return self.valeurs().get("q", "")
 
-    @property
+    @cached_property
     def extensions(self) -> dict:
         """The extensions' filters given (name -> value), for the template's selects."""
         valeurs = self.valeurs()

@@ -126,17 +126,19 @@ def groupes_de(b) -> list[tuple[str, str]]:
     return [(code, label) for code, label in GROUPES_CIBLES if getattr(b, f"groupe_{code}", False)]
 
 
-def annoter_droit_courant(qs, date: datetime.date):
+def annoter_droit_courant(qs, date: datetime.date, *, categorie: bool = True):
+    """The current right's type, category (unless ``categorie=False``: the list does not show
+    it, the export does) and start."""
     # One person's rights: the model's ordering ("beneficiaire", "-debut") is "-debut" here,
     # without the join to the person table its first key costs in each subquery.
     courant = (
         DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(date).order_by("-debut")
     )
-    return qs.annotate(
-        droit_type=Subquery(courant.values("type")[:1]),
-        droit_categorie=Subquery(courant.values("categorie")[:1]),
-        droit_debut=Subquery(courant.values("debut")[:1]),
-    )
+    colonnes = {"droit_type": Subquery(courant.values("type")[:1])}
+    if categorie:
+        colonnes["droit_categorie"] = Subquery(courant.values("categorie")[:1])
+    colonnes["droit_debut"] = Subquery(courant.values("debut")[:1])
+    return qs.annotate(**colonnes)
 
 
 def referents_possibles(cpas):
@@ -239,7 +241,8 @@ def colonnes_caseload(pks, aujourd_hui: datetime.date):
         for ext in extensions:
             if ext.annotate:
                 qs = ext.annotate(qs)
-        return _annoter_colonnes(qs, aujourd_hui)
+        # The list shows the current right's type and start, not its category (the export).
+        return annoter_droit_courant(annoter_groupes(qs, aujourd_hui), aujourd_hui, categorie=False)
 
     # Rebuilt when the registered extensions change (registered once at start-up; tests add some).
     cle = ("caseload", aujourd_hui, nouveau_ris_mois(), tuple(map(id, extensions)))
