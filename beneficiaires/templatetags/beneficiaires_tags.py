@@ -2,6 +2,7 @@
 ``{% for %}`` over the page's rows, without rendering a dozen template nodes per row."""
 
 from django import template
+from django.template.defaulttags import querystring
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -78,3 +79,37 @@ def _cellule(context, ext, b, cellule):
     gabarit = context.template.engine.get_template(ext.column)
     with context.push(b=b, ext=ext, cellule=None):
         return gabarit.render(context)
+
+
+@register.simple_tag(takes_context=True)
+def entete_tri(context, cle, libelle):
+    """``{% include "partials/tri.html" with cle=cle libelle=libelle %}``: a sortable column
+    header, the same HTML without an included template."""
+    tri = context.get("tri", "")
+    if tri == cle:
+        aria, lien = ' aria-sort="ascending"', querystring(context, tri=f"-{cle}", page=None)
+    else:
+        aria = ' aria-sort="descending"' if tri[1:] == cle and tri[:1] == "-" else ""
+        lien = querystring(context, tri=cle, page=None)
+    return mark_safe(  # noqa: S308 - escaped values
+        f'\n<th scope="col"{aria}><a href="{escape(lien)}">{conditional_escape(libelle)}</a></th>\n'
+    )
+
+
+@register.simple_tag
+def options(choix, choisi, libelle=""):
+    """The ``<option>`` of a filter's select, "selected" on the one whose value (as a string) is
+    ``choisi``: ``choix`` gives (value, label) pairs, or objects (their ``pk``, and their
+    ``libelle`` attribute or themselves as the label)."""
+    html = []
+    for item in choix:
+        if isinstance(item, tuple | list):
+            valeur, texte = item
+        else:
+            valeur, texte = item.pk, getattr(item, libelle) if libelle else item
+        choisie = "selected" if str(valeur) == choisi else ""
+        html.append(
+            f'<option value="{conditional_escape(valeur)}" {choisie}>'
+            f"{conditional_escape(texte)}</option>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - escaped values

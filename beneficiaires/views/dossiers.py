@@ -110,7 +110,11 @@ def liste(request):
         "tailles": TAILLES_PAGE,
         "colonnes_extensions": colonnes,
         "extension_filtres": [
-            (ext, ext.choices() if callable(ext.choices) else (ext.choices or []))
+            (
+                ext,
+                ext.choices() if callable(ext.choices) else (ext.choices or []),
+                f.extensions.get(ext.filter_name),
+            )
             for ext in extensions
             if ext.filter_name
         ],

@@ -142,3 +142,55 @@ def test_rows_are_the_row_template_s_html(
     assert "rounded-pill" in attendu and ("depuis" in attendu or "sinds" in attendu)
     assert ("clôturé" in attendu) == (langue == "fr")
     assert ("Sélectionner" in attendu) == (role == "coord" and langue == "fr")
+
+
+def test_filter_options_and_sort_headers_are_the_templates_html(coord, cpas_a, rf):
+    from django.utils.translation import gettext_lazy
+
+    from beneficiaires.models import Frein
+    from cpas_isp.models import Cellule
+
+    frein = Frein.objects.create(code="x", libelle_fr="A <b> & c", libelle_nl="A <b> & c")
+    freins = list(Frein.objects.all())
+    cellules = list(Cellule.objects.filter(cpas=cpas_a))
+    choix = [("emploi", gettext_lazy("Emploi")), ("<x>", "Autre & <y>"), (3, "Trois")]
+    for selection in ("", str(frein.pk), str(coord.pk), str(cellules[0].pk), "<x>", "3"):
+        contexte = {
+            "freins": freins,
+            "referents": [coord],
+            "cellules": cellules,
+            "choix": choix,
+            "choisi": selection,
+        }
+        attendu = Template(
+            '{% for fr in freins %}<option value="{{ fr.pk }}" {% if choisi == fr.pk|stringformat:"s" %}selected{% endif %}>{{ fr.libelle }}</option>{% endfor %}'  # noqa: E501
+            '{% for u in referents %}<option value="{{ u.pk }}" {% if choisi == u.pk|stringformat:"s" %}selected{% endif %}>{{ u }}</option>{% endfor %}'  # noqa: E501
+            '{% for c in cellules %}<option value="{{ c.pk }}" {% if choisi == c.pk|stringformat:"s" %}selected{% endif %}>{{ c.nom }}</option>{% endfor %}'  # noqa: E501
+            '{% for valeur, libelle in choix %}<option value="{{ valeur }}" {% if choisi == valeur|stringformat:"s" %}selected{% endif %}>{{ libelle }}</option>{% endfor %}'  # noqa: E501
+        ).render(Context(contexte))
+        obtenu = Template(
+            "{% load beneficiaires_tags %}{% options freins choisi 'libelle' %}"
+            "{% options referents choisi %}{% options cellules choisi 'nom' %}"
+            "{% options choix choisi %}"
+        ).render(Context(contexte))
+        assert obtenu == attendu
+        assert "A &lt;b&gt; &amp; c" in obtenu
+    for tri in ("nom", "-nom", "niss", "-niss", "", "-"):
+        request = rf.get("/beneficiaires/", {"q": "a&b", "tri": tri, "page": "2"})
+        contexte = {"tri": tri, "label": gettext_lazy("Phase <courante>")}
+        attendu = Template(
+            '{% load i18n %}{% translate "Nom" as libelle %}'
+            '{% include "partials/tri.html" with cle="nom" libelle=libelle %}'
+            '{% include "partials/tri.html" with cle="phase" libelle=label %}'
+        ).render(_contexte_requete(request, contexte))
+        obtenu = Template(
+            '{% load i18n beneficiaires_tags %}{% translate "Nom" as libelle %}'
+            '{% entete_tri "nom" libelle %}{% entete_tri "phase" label %}'
+        ).render(_contexte_requete(request, contexte))
+        assert obtenu == attendu
+
+
+def _contexte_requete(request, contexte):
+    from django.template import RequestContext
+
+    return RequestContext(request, contexte)
