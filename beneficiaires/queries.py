@@ -4,11 +4,13 @@ target-group conditions, shared by the list page, its exports and the reports.""
 from __future__ import annotations
 
 import datetime
+import json
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -23,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Greatest
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.listes import Tri
@@ -155,6 +158,49 @@ def referents_possibles(cpas):
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+class ChoixFiltres:
+    """The choices of the caseload's filter selects (``referents``, ``cellules``, ``freins``:
+    querysets, filtered as the page shows them) read together by one query when the page first
+    uses one of them (a results-only htmx request uses none, or only the referents), as objects
+    carrying what the selects show (key and label fields)."""
+
+    CHAMPS = {
+        "referents": ("id", "first_name", "last_name", "username"),
+        "cellules": ("id", "nom_fr", "nom_nl"),
+        "freins": ("id", "libelle_fr", "libelle_nl"),
+    }
+
+    def __init__(self, **querysets):
+        self.querysets = querysets
+
+    def __getitem__(self, nom):
+        return SimpleLazyObject(lambda: self._listes[nom])
+
+    @cached_property
+    def _listes(self) -> dict:
+        requetes, params, noms = [], [], []
+        listes = {}
+        for nom, qs in self.querysets.items():
+            if qs.query.is_empty():
+                listes[nom] = []
+                continue
+            sql, p = qs.values(*self.CHAMPS[nom]).query.sql_with_params()
+            # json_agg reads the subquery's rows in its order (a plain scan of its sorted rows).
+            requetes.append(f"(SELECT COALESCE(json_agg(t), '[]'::json) FROM ({sql}) t)")
+            params.extend(p)
+            noms.append(nom)
+        if requetes:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join(requetes), params)
+                ligne = cursor.fetchone()
+            for nom, valeurs in zip(noms, ligne, strict=True):
+                if isinstance(valeurs, str):  # a driver that does not parse json
+                    valeurs = json.loads(valeurs)
+                modele, champs = self.querysets[nom].model, self.CHAMPS[nom]
+                listes[nom] = [modele(**{c: v[c] for c in champs}) for v in valeurs]
+        return listes
 
 
 # --- Search -------------------------------------------------------------------------------------

@@ -102,6 +102,15 @@ def liste(request):
         b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
     journaliser_liste(request, [b.pk for b in page.object_list])
     freins = Frein.objects.for_user(request.user).filter(actif=True)
+    if not p.est_coordinateur(request.user):
+        freins = freins.filter(sensible=False)
+    choix = queries.ChoixFiltres(
+        referents=referents_possibles(request.cpas),
+        cellules=Cellule.objects.for_user(request.user).filter(active=True)
+        if hooks.cellule_filter_registered()
+        else Cellule.objects.none(),
+        freins=freins,
+    )
     context = {
         "page": page,
         "f": f,
@@ -119,11 +128,10 @@ def liste(request):
             if ext.filter_name
         ],
         "groupes": queries.GROUPES_CIBLES,
-        "freins": freins if p.est_coordinateur(request.user) else freins.filter(sensible=False),
-        "referents": referents_possibles(request.cpas),
-        "cellules": Cellule.objects.for_user(request.user).filter(active=True)
-        if hooks.cellule_filter_registered()
-        else [],
+        # One query for the three selects' choices, when the page shows one of them.
+        "freins": choix["freins"],
+        "referents": choix["referents"],
+        "cellules": choix["cellules"],
         "tous": p.peut_voir_tous_les_dossiers(request.user),
         "membership": current_membership(request.user),
         "peut_exporter": p.peut_exporter(request.user),

@@ -194,3 +194,45 @@ def _contexte_requete(request, contexte):
     from django.template import RequestContext
 
     return RequestContext(request, contexte)
+
+
+def test_filter_choices_are_read_by_one_query_when_shown(
+    coord, cpas_a, cpas_b, make_user, client_for, cellule_hook
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from beneficiaires.models import Frein
+    from beneficiaires.queries import referents_possibles
+    from cpas_isp.models import Cellule, Role
+
+    agent = make_user(Role.AGENT, cpas_a)
+    make_user(Role.AGENT, cpas_b)
+    BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    Frein.objects.create(code="propre", libelle_fr="Propre", libelle_nl="Eigen", cpas=cpas_a)
+    Frein.objects.create(code="autre", libelle_fr="Autre", libelle_nl="Ander", cpas=cpas_b)
+    Frein.objects.create(code="sens", libelle_fr="Sensible", libelle_nl="Gevoelig", sensible=True)
+    for user, sensibles in ((coord, True), (agent, False)):
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as requetes:
+            response = client.get(LISTE)
+        assert sum("json_agg" in q["sql"] for q in requetes.captured_queries) == 1
+        freins = Frein.objects.for_user(user).filter(actif=True)
+        if not sensibles:
+            freins = freins.filter(sensible=False)
+        attendus = {
+            "referents": (list(referents_possibles(cpas_a)), str),
+            "cellules": (list(Cellule.objects.for_user(user).filter(active=True)), "nom"),
+            "freins": (list(freins), "libelle"),
+        }
+        for nom, (objets, libelle) in attendus.items():
+            obtenus = list(response.context[nom])
+            assert objets, nom
+            assert [o.pk for o in obtenus] == [o.pk for o in objets], nom
+            lire = libelle if callable(libelle) else (lambda o, a=libelle: getattr(o, a))
+            assert [lire(o) for o in obtenus] == [lire(o) for o in objets], nom
+        assert any(f.sensible for f in freins) == sensibles
+        with CaptureQueriesContext(connection) as requetes:
+            client.get(LISTE, HTTP_HX_REQUEST="true")
+        # The results alone: the referents only for the coordinator's reassignment form.
+        assert sum("json_agg" in q["sql"] for q in requetes.captured_queries) == (user == coord)
