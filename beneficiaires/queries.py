@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
@@ -288,11 +289,36 @@ def colonnes_caseload(pks, aujourd_hui: datetime.date):
             if ext.annotate:
                 qs = ext.annotate(qs)
         # The list shows the current right's type and start, not its category (the export).
-        return annoter_droit_courant(annoter_groupes(qs, aujourd_hui), aujourd_hui, categorie=False)
+        return annotations_compilees(
+            annoter_droit_courant(annoter_groupes(qs, aujourd_hui), aujourd_hui, categorie=False)
+        )
 
     # Rebuilt when the registered extensions change (registered once at start-up; tests add some).
     cle = ("caseload", aujourd_hui, nouveau_ris_mois(), tuple(map(id, extensions)))
     return requete_memorisee(cle, construire).filter(pk__in=list(pks))
+
+
+def annotations_compilees(qs):
+    """``qs`` whose annotations are their SQL compiled once (``RawSQL``): for a memorised
+    queryset (``requete_memorisee``) whose dozen correlated subqueries took longer to compile
+    on every page than to run. Only when every annotation reads the query's own table (no join
+    of its own, no aggregate): then their SQL does not depend on the rest of the query (a page
+    only adds a filter on the key); else ``qs`` unchanged."""
+    query = qs.query
+    if (
+        list(query.alias_map) != [query.get_meta().db_table]
+        or query.group_by is not None
+        or any(a.contains_aggregate or a.contains_over_clause for a in query.annotations.values())
+    ):
+        return qs
+    compiler = query.get_compiler(using=qs.db)
+    compilees = {}
+    for alias, expression in query.annotations.items():
+        sql, params = compiler.compile(expression)
+        compilees[alias] = RawSQL(sql, tuple(params), output_field=expression.output_field)
+    qs = qs.all()
+    qs.query.annotations = compilees
+    return qs
 
 
 def requete_memorisee(cle: tuple, construire):

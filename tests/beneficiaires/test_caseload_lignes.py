@@ -236,3 +236,52 @@ def test_filter_choices_are_read_by_one_query_when_shown(
             client.get(LISTE, HTTP_HX_REQUEST="true")
         # The results alone: the referents only for the coordinator's reassignment form.
         assert sum("json_agg" in q["sql"] for q in requetes.captured_queries) == (user == coord)
+
+
+def test_rows_compiled_once_give_the_columns_of_the_expressions(cpas_a, coord):
+    from dateutil.relativedelta import relativedelta
+    from django.db.models import F
+    from django.db.models.expressions import RawSQL
+
+    from beneficiaires.models import Beneficiaire
+
+    aujourd_hui = timezone.localdate()
+    nouveau = BeneficiaireFactory(cpas=cpas_a, referent=coord)
+    DroitFactory(beneficiaire=nouveau, debut=aujourd_hui - datetime.timedelta(days=40))
+    ancien = BeneficiaireFactory(cpas=cpas_a, date_naissance=aujourd_hui - relativedelta(years=50))
+    DroitFactory(beneficiaire=ancien, debut=datetime.date(2020, 1, 1), type="ERIS")
+    jeune = BeneficiaireFactory(
+        cpas=cpas_a,
+        date_naissance=aujourd_hui - relativedelta(years=20),
+        niveau_etudes=NiveauEtudes.AUCUN,
+    )
+    pks = [nouveau.pk, ancien.pk, jeune.pk]
+    colonnes = [f"groupe_{code}" for code, _ in queries.GROUPES_CIBLES]
+    colonnes += ["droit_type", "droit_debut"]
+    attendu = {
+        b.pk: [getattr(b, c) for c in colonnes]
+        for b in queries.annoter_droit_courant(
+            queries.annoter_groupes(Beneficiaire.objects.filter(pk__in=pks), aujourd_hui),
+            aujourd_hui,
+        )
+    }
+    qs = queries.colonnes_caseload(pks, aujourd_hui)
+    assert all(isinstance(a, RawSQL) for a in qs.query.annotations.values())
+    obtenu = {b.pk: [getattr(b, c) for c in colonnes] for b in qs}
+    assert obtenu == attendu
+    assert attendu[nouveau.pk][2] and attendu[ancien.pk][1] and attendu[jeune.pk][0]
+    assert attendu[ancien.pk][3] == "ERIS" and attendu[jeune.pk][3] is None
+
+    # An extension's column read through a join keeps its expressions (no compiled SQL).
+    hooks.register_caseload_extension(
+        CaseloadExtension(
+            key="jointure",
+            label="Référent",
+            annotate=lambda qs: qs.annotate(nom_referent=F("referent__last_name")),
+        )
+    )
+    qs = queries.colonnes_caseload(pks, aujourd_hui)
+    assert not any(isinstance(a, RawSQL) for a in qs.query.annotations.values())
+    lignes = {b.pk: b for b in qs}
+    assert lignes[nouveau.pk].nom_referent == coord.last_name
+    assert [getattr(lignes[nouveau.pk], c) for c in colonnes] == attendu[nouveau.pk]
