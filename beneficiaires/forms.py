@@ -263,8 +263,11 @@ class CaseloadFiltreForm(FiltreForm):
     def __init__(self, data=None, *, user, aujourd_hui, **kwargs):
         super().__init__(data, **kwargs)
         self.user, self.aujourd_hui = user, aujourd_hui
-        self.fields["cellule"].queryset = Cellule.objects.for_user(user)
-        self.fields["frein"].queryset = Frein.objects.for_user(user)
+        # Their querysets only check a value given (an empty one is no filter, without them).
+        if self.data.get("cellule"):
+            self.fields["cellule"].queryset = Cellule.objects.for_user(user)
+        if self.data.get("frein"):
+            self.fields["frein"].queryset = Frein.objects.for_user(user)
         self.extensions_filtrantes = [
             ext for ext in hooks.caseload_extensions() if ext.filter_name and ext.filter
         ]
