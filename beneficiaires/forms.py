@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp import permissions as p
@@ -262,8 +263,11 @@ class CaseloadFiltreForm(FiltreForm):
     def __init__(self, data=None, *, user, aujourd_hui, **kwargs):
         super().__init__(data, **kwargs)
         self.user, self.aujourd_hui = user, aujourd_hui
-        self.fields["cellule"].queryset = Cellule.objects.for_user(user)
-        self.fields["frein"].queryset = Frein.objects.for_user(user)
+        # Their querysets only check a value given (an empty one is no filter, without them).
+        if self.data.get("cellule"):
+            self.fields["cellule"].queryset = Cellule.objects.for_user(user)
+        if self.data.get("frein"):
+            self.fields["frein"].queryset = Frein.objects.for_user(user)
         self.extensions_filtrantes = [
             ext for ext in hooks.caseload_extensions() if ext.filter_name and ext.filter
         ]
@@ -282,7 +286,7 @@ class CaseloadFiltreForm(FiltreForm):
     def clean_statut(self):
         return self.cleaned_data["statut"] or "ouverts"
 
-    @property
+    @cached_property
     def saisie(self) -> dict:
         """What the user typed in each field ("" when absent), to show it back."""
         return {nom: self.data.get(nom, "") for nom in self.fields}
@@ -291,7 +295,7 @@ class CaseloadFiltreForm(FiltreForm):
     def recherche(self) -> str:
         return self.valeurs().get("q", "")
 
-    @property
+    @cached_property
     def extensions(self) -> dict:
         """The extensions' filters given (name -> value), for the template's selects."""
         valeurs = self.valeurs()

@@ -4,11 +4,13 @@ target-group conditions, shared by the list page, its exports and the reports.""
 from __future__ import annotations
 
 import datetime
+import json
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -22,7 +24,9 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.listes import Tri
@@ -126,17 +130,19 @@ def groupes_de(b) -> list[tuple[str, str]]:
     return [(code, label) for code, label in GROUPES_CIBLES if getattr(b, f"groupe_{code}", False)]
 
 
-def annoter_droit_courant(qs, date: datetime.date):
+def annoter_droit_courant(qs, date: datetime.date, *, categorie: bool = True):
+    """The current right's type, category (unless ``categorie=False``: the list does not show
+    it, the export does) and start."""
     # One person's rights: the model's ordering ("beneficiaire", "-debut") is "-debut" here,
     # without the join to the person table its first key costs in each subquery.
     courant = (
         DroitAide.objects.filter(beneficiaire=OuterRef("pk")).actifs_le(date).order_by("-debut")
     )
-    return qs.annotate(
-        droit_type=Subquery(courant.values("type")[:1]),
-        droit_categorie=Subquery(courant.values("categorie")[:1]),
-        droit_debut=Subquery(courant.values("debut")[:1]),
-    )
+    colonnes = {"droit_type": Subquery(courant.values("type")[:1])}
+    if categorie:
+        colonnes["droit_categorie"] = Subquery(courant.values("categorie")[:1])
+    colonnes["droit_debut"] = Subquery(courant.values("debut")[:1])
+    return qs.annotate(**colonnes)
 
 
 def referents_possibles(cpas):
@@ -153,6 +159,49 @@ def referents_possibles(cpas):
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+class ChoixFiltres:
+    """The choices of the caseload's filter selects (``referents``, ``cellules``, ``freins``:
+    querysets, filtered as the page shows them) read together by one query when the page first
+    uses one of them (a results-only htmx request uses none, or only the referents), as objects
+    carrying what the selects show (key and label fields)."""
+
+    CHAMPS = {
+        "referents": ("id", "first_name", "last_name", "username"),
+        "cellules": ("id", "nom_fr", "nom_nl"),
+        "freins": ("id", "libelle_fr", "libelle_nl"),
+    }
+
+    def __init__(self, **querysets):
+        self.querysets = querysets
+
+    def __getitem__(self, nom):
+        return SimpleLazyObject(lambda: self._listes[nom])
+
+    @cached_property
+    def _listes(self) -> dict:
+        requetes, params, noms = [], [], []
+        listes = {}
+        for nom, qs in self.querysets.items():
+            if qs.query.is_empty():
+                listes[nom] = []
+                continue
+            sql, p = qs.values(*self.CHAMPS[nom]).query.sql_with_params()
+            # json_agg reads the subquery's rows in its order (a plain scan of its sorted rows).
+            requetes.append(f"(SELECT COALESCE(json_agg(t), '[]'::json) FROM ({sql}) t)")
+            params.extend(p)
+            noms.append(nom)
+        if requetes:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join(requetes), params)
+                ligne = cursor.fetchone()
+            for nom, valeurs in zip(noms, ligne, strict=True):
+                if isinstance(valeurs, str):  # a driver that does not parse json
+                    valeurs = json.loads(valeurs)
+                modele, champs = self.querysets[nom].model, self.CHAMPS[nom]
+                listes[nom] = [modele(**{c: v[c] for c in champs}) for v in valeurs]
+        return listes
 
 
 # --- Search -------------------------------------------------------------------------------------
@@ -239,11 +288,37 @@ def colonnes_caseload(pks, aujourd_hui: datetime.date):
         for ext in extensions:
             if ext.annotate:
                 qs = ext.annotate(qs)
-        return _annoter_colonnes(qs, aujourd_hui)
+        # The list shows the current right's type and start, not its category (the export).
+        return annotations_compilees(
+            annoter_droit_courant(annoter_groupes(qs, aujourd_hui), aujourd_hui, categorie=False)
+        )
 
     # Rebuilt when the registered extensions change (registered once at start-up; tests add some).
     cle = ("caseload", aujourd_hui, nouveau_ris_mois(), tuple(map(id, extensions)))
     return requete_memorisee(cle, construire).filter(pk__in=list(pks))
+
+
+def annotations_compilees(qs):
+    """``qs`` whose annotations are their SQL compiled once (``RawSQL``): for a memorised
+    queryset (``requete_memorisee``) whose dozen correlated subqueries took longer to compile
+    on every page than to run. Only when every annotation reads the query's own table (no join
+    of its own, no aggregate): then their SQL does not depend on the rest of the query (a page
+    only adds a filter on the key); else ``qs`` unchanged."""
+    query = qs.query
+    if (
+        list(query.alias_map) != [query.get_meta().db_table]
+        or query.group_by is not None
+        or any(a.contains_aggregate or a.contains_over_clause for a in query.annotations.values())
+    ):
+        return qs
+    compiler = query.get_compiler(using=qs.db)
+    compilees = {}
+    for alias, expression in query.annotations.items():
+        sql, params = compiler.compile(expression)
+        compilees[alias] = RawSQL(sql, tuple(params), output_field=expression.output_field)
+    qs = qs.all()
+    qs.query.annotations = compilees
+    return qs
 
 
 def requete_memorisee(cle: tuple, construire):

@@ -215,6 +215,15 @@ class Beneficiaire(TenantModel):
                 OpClass(F("niss"), name="gin_trgm_ops"),
                 name="beneficiaire_cpas_niss_trgm",
             ),
+            # The caseload's open files in their default order (``queries.TRIS["nom"]``), read
+            # from the index alone: a coordinator's first page stops after its rows, and the
+            # need-to-know rule of an agent joins its people to the CPAS's open files by hash
+            # instead of looking each one up in the table.
+            models.Index(
+                fields=["cpas", "nom", "prenom", "id"],
+                condition=Q(date_cloture__isnull=True),
+                name="beneficiaire_ouverts_par_nom",
+            ),
         ]
 
     def __str__(self):

@@ -97,12 +97,20 @@ def liste(request):
     # Each row's link from one reversed URL (not one reverse() per row).
     url_fiche = url_par_pk("beneficiaires:detail")
     for i, b in enumerate(page.object_list):
-        b.groupes = queries.groupes_de(b)
         b.url_fiche = url_fiche(b.pk)
         b.naissance = _jj_mm_aaaa(b.date_naissance)
         b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
     journaliser_liste(request, [b.pk for b in page.object_list])
     freins = Frein.objects.for_user(request.user).filter(actif=True)
+    if not p.est_coordinateur(request.user):
+        freins = freins.filter(sensible=False)
+    choix = queries.ChoixFiltres(
+        referents=referents_possibles(request.cpas),
+        cellules=Cellule.objects.for_user(request.user).filter(active=True)
+        if hooks.cellule_filter_registered()
+        else Cellule.objects.none(),
+        freins=freins,
+    )
     context = {
         "page": page,
         "f": f,
@@ -111,16 +119,19 @@ def liste(request):
         "tailles": TAILLES_PAGE,
         "colonnes_extensions": colonnes,
         "extension_filtres": [
-            (ext, ext.choices() if callable(ext.choices) else (ext.choices or []))
+            (
+                ext,
+                ext.choices() if callable(ext.choices) else (ext.choices or []),
+                f.extensions.get(ext.filter_name),
+            )
             for ext in extensions
             if ext.filter_name
         ],
         "groupes": queries.GROUPES_CIBLES,
-        "freins": freins if p.est_coordinateur(request.user) else freins.filter(sensible=False),
-        "referents": referents_possibles(request.cpas),
-        "cellules": Cellule.objects.for_user(request.user).filter(active=True)
-        if hooks.cellule_filter_registered()
-        else [],
+        # One query for the three selects' choices, when the page shows one of them.
+        "freins": choix["freins"],
+        "referents": choix["referents"],
+        "cellules": choix["cellules"],
         "tous": p.peut_voir_tous_les_dossiers(request.user),
         "membership": current_membership(request.user),
         "peut_exporter": p.peut_exporter(request.user),

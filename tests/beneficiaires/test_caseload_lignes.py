@@ -1,0 +1,287 @@
+"""The caseload's rows written in Python (``beneficiaires_tags.lignes_caseload``) are the HTML the
+row template gave: same cells, escaping, translations, extension columns (given as cells or as a
+template)."""
+
+import datetime
+
+import pytest
+from django.db.models import Value
+from django.template import Context, Template
+from django.utils import timezone, translation
+from django.utils.html import format_html
+
+from beneficiaires import hooks, queries
+from beneficiaires.hooks import CaseloadExtension
+from beneficiaires.models import NiveauEtudes
+from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.beneficiaires.helpers import LISTE
+
+pytestmark = pytest.mark.django_db
+
+# The row loop of _resultats.html before the rows were written in Python.
+LIGNES_GABARIT = (
+    "{% load i18n %}"
+    "{% for b in page.object_list %}\n"
+    "      <tr>\n"
+    '        {% if peut_reattribuer %}<td><input class="form-check-input" type="checkbox" '
+    'form="form-reattribution" name="personnes" value="{{ b.pk }}" id="choix-{{ b.pk }}" '
+    'aria-label="{% blocktranslate with nom=b %}Sélectionner {{ nom }}{% endblocktranslate %}">'
+    "</td>{% endif %}\n"
+    '        <td><a href="{{ b.url_fiche }}" hx-boost="false"><strong>{{ b.nom|upper }}</strong> '
+    "{{ b.prenom }}</a>{% if b.date_cloture %} "
+    '<span class="badge text-bg-secondary">{% translate "clôturé" %}</span>{% endif %}</td>\n'
+    '        <td class="text-nowrap"><code>{{ b.niss_affiche }}</code></td>\n'
+    '        <td class="text-nowrap">{{ b.naissance }}</td>\n'
+    '        <td>{{ b.commune|default:"—" }}</td>\n'
+    '        <td>{{ b.referent|default:"—" }}</td>\n'
+    '        <td class="text-nowrap">{% if b.droit_type %}{{ b.droit_type }}'
+    '{% if b.droit_debut %} <span class="text-muted small">'
+    '{% blocktranslate with d=b.droit_debut|date:"d/m/Y" %}depuis {{ d }}{% endblocktranslate %}'
+    '</span>{% endif %}{% else %}<span class="text-muted">—</span>{% endif %}</td>\n'
+    "        {% for ext, cellule in b.colonnes_extensions %}<td>{% if cellule is None %}"
+    "{% include ext.column %}{% else %}{{ cellule }}{% endif %}</td>{% endfor %}\n"
+    "        <td>{% for code, libelle in b.groupes %}"
+    '<span class="badge rounded-pill text-bg-info me-1">{{ libelle }}</span>{% endfor %}</td>\n'
+    "      </tr>\n"
+    "    {% endfor %}"
+)
+
+
+def _tbody(body: str) -> str:
+    debut = body.index("<tbody>") + len("<tbody>\n    ")
+    return body[debut : body.index("\n    </tbody>", debut)]
+
+
+@pytest.fixture
+def personnes(cpas_a, coord):
+    aujourd_hui = timezone.localdate()
+    jeune = BeneficiaireFactory(
+        cpas=cpas_a,
+        nom="<b>d'Alès & Cie</b>",
+        prenom='Zoé "Z"',
+        commune="Saint-<Josse> & Ten",
+        referent=coord,
+        date_naissance=aujourd_hui - datetime.timedelta(days=20 * 365),
+        niveau_etudes=NiveauEtudes.CEB,
+    )
+    DroitFactory(beneficiaire=jeune, debut=aujourd_hui - datetime.timedelta(days=30))
+    cloture = BeneficiaireFactory(
+        cpas=cpas_a,
+        nom="Clos",
+        date_ouverture=datetime.date(2020, 1, 1),
+        date_cloture=datetime.date(2024, 1, 1),
+    )
+    sans = BeneficiaireFactory(cpas=cpas_a, nom="Sans", commune="")
+    type(sans).objects.filter(pk=sans.pk).update(date_naissance=None)
+    return [jeune, cloture, sans]
+
+
+@pytest.fixture
+def extensions(tmp_path, settings):
+    gabarit = "<span class='ext'>{{ b.marque }} {{ ext.key }}</span>"
+    (tmp_path / "col_lignes.html").write_text(gabarit)
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+    hooks.register_caseload_extension(
+        CaseloadExtension(
+            key="gabarit",
+            label="Marque",
+            annotate=lambda qs: qs.annotate(marque=Value("M<&>")),
+            column="col_lignes.html",
+        )
+    )
+    hooks.register_caseload_extension(
+        CaseloadExtension(
+            key="cellules",
+            label="Cellules",
+            cellules=lambda lignes: [
+                format_html("<i>{}</i>", b.nom) if i % 2 else f"<{b.pk}>"
+                for i, b in enumerate(lignes)
+            ],
+        )
+    )
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+@pytest.mark.parametrize("role", ["coord", "agent"])
+def test_rows_are_the_row_template_s_html(
+    role, langue, personnes, extensions, coord, make_user, cpas_a, client_for
+):
+    from cpas_isp.models import Role
+
+    user = coord if role == "coord" else make_user(Role.AGENT, cpas_a)
+    if role == "agent":
+        for b in personnes:
+            b.referent = user
+            b.save()
+    client = client_for(user)
+    client.cookies["django_language"] = langue
+    response = client.get(LISTE, {"statut": "tous"}, HTTP_ACCEPT_LANGUAGE=langue)
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert len(page.object_list) == 3
+    for b in page.object_list:
+        b.groupes = queries.groupes_de(b)
+    with translation.override(langue):
+        attendu = Template(LIGNES_GABARIT).render(
+            Context(
+                {
+                    "page": page,
+                    "peut_reattribuer": response.context["peut_reattribuer"],
+                    "colonnes_extensions": response.context["colonnes_extensions"],
+                }
+            )
+        )
+    body = response.content.decode()
+    assert _tbody(body) == attendu
+    # What the data exercises: escaping, the closed badge, the right, the groups, both columns.
+    assert "&lt;B&gt;D&#x27;ALÈS &amp; CIE&lt;/B&gt;" in attendu
+    assert "Saint-&lt;Josse&gt; &amp; Ten" in attendu
+    assert "M&lt;&amp;&gt; gabarit" in attendu and "&lt;" in attendu
+    assert "rounded-pill" in attendu and ("depuis" in attendu or "sinds" in attendu)
+    assert ("clôturé" in attendu) == (langue == "fr")
+    assert ("Sélectionner" in attendu) == (role == "coord" and langue == "fr")
+
+
+def test_filter_options_and_sort_headers_are_the_templates_html(coord, cpas_a, rf):
+    from django.utils.translation import gettext_lazy
+
+    from beneficiaires.models import Frein
+    from cpas_isp.models import Cellule
+
+    frein = Frein.objects.create(code="x", libelle_fr="A <b> & c", libelle_nl="A <b> & c")
+    freins = list(Frein.objects.all())
+    cellules = list(Cellule.objects.filter(cpas=cpas_a))
+    choix = [("emploi", gettext_lazy("Emploi")), ("<x>", "Autre & <y>"), (3, "Trois")]
+    for selection in ("", str(frein.pk), str(coord.pk), str(cellules[0].pk), "<x>", "3"):
+        contexte = {
+            "freins": freins,
+            "referents": [coord],
+            "cellules": cellules,
+            "choix": choix,
+            "choisi": selection,
+        }
+        attendu = Template(
+            '{% for fr in freins %}<option value="{{ fr.pk }}" {% if choisi == fr.pk|stringformat:"s" %}selected{% endif %}>{{ fr.libelle }}</option>{% endfor %}'  # noqa: E501
+            '{% for u in referents %}<option value="{{ u.pk }}" {% if choisi == u.pk|stringformat:"s" %}selected{% endif %}>{{ u }}</option>{% endfor %}'  # noqa: E501
+            '{% for c in cellules %}<option value="{{ c.pk }}" {% if choisi == c.pk|stringformat:"s" %}selected{% endif %}>{{ c.nom }}</option>{% endfor %}'  # noqa: E501
+            '{% for valeur, libelle in choix %}<option value="{{ valeur }}" {% if choisi == valeur|stringformat:"s" %}selected{% endif %}>{{ libelle }}</option>{% endfor %}'  # noqa: E501
+        ).render(Context(contexte))
+        obtenu = Template(
+            "{% load beneficiaires_tags %}{% options freins choisi 'libelle' %}"
+            "{% options referents choisi %}{% options cellules choisi 'nom' %}"
+            "{% options choix choisi %}"
+        ).render(Context(contexte))
+        assert obtenu == attendu
+        assert "A &lt;b&gt; &amp; c" in obtenu
+    for tri in ("nom", "-nom", "niss", "-niss", "", "-"):
+        request = rf.get("/beneficiaires/", {"q": "a&b", "tri": tri, "page": "2"})
+        contexte = {"tri": tri, "label": gettext_lazy("Phase <courante>")}
+        attendu = Template(
+            '{% load i18n %}{% translate "Nom" as libelle %}'
+            '{% include "partials/tri.html" with cle="nom" libelle=libelle %}'
+            '{% include "partials/tri.html" with cle="phase" libelle=label %}'
+        ).render(_contexte_requete(request, contexte))
+        obtenu = Template(
+            '{% load i18n beneficiaires_tags %}{% translate "Nom" as libelle %}'
+            '{% entete_tri "nom" libelle %}{% entete_tri "phase" label %}'
+        ).render(_contexte_requete(request, contexte))
+        assert obtenu == attendu
+
+
+def _contexte_requete(request, contexte):
+    from django.template import RequestContext
+
+    return RequestContext(request, contexte)
+
+
+def test_filter_choices_are_read_by_one_query_when_shown(
+    coord, cpas_a, cpas_b, make_user, client_for, cellule_hook
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from beneficiaires.models import Frein
+    from beneficiaires.queries import referents_possibles
+    from cpas_isp.models import Cellule, Role
+
+    agent = make_user(Role.AGENT, cpas_a)
+    make_user(Role.AGENT, cpas_b)
+    BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    Frein.objects.create(code="propre", libelle_fr="Propre", libelle_nl="Eigen", cpas=cpas_a)
+    Frein.objects.create(code="autre", libelle_fr="Autre", libelle_nl="Ander", cpas=cpas_b)
+    Frein.objects.create(code="sens", libelle_fr="Sensible", libelle_nl="Gevoelig", sensible=True)
+    for user, sensibles in ((coord, True), (agent, False)):
+        client = client_for(user)
+        with CaptureQueriesContext(connection) as requetes:
+            response = client.get(LISTE)
+        assert sum("json_agg" in q["sql"] for q in requetes.captured_queries) == 1
+        freins = Frein.objects.for_user(user).filter(actif=True)
+        if not sensibles:
+            freins = freins.filter(sensible=False)
+        attendus = {
+            "referents": (list(referents_possibles(cpas_a)), str),
+            "cellules": (list(Cellule.objects.for_user(user).filter(active=True)), "nom"),
+            "freins": (list(freins), "libelle"),
+        }
+        for nom, (objets, libelle) in attendus.items():
+            obtenus = list(response.context[nom])
+            assert objets, nom
+            assert [o.pk for o in obtenus] == [o.pk for o in objets], nom
+            lire = libelle if callable(libelle) else (lambda o, a=libelle: getattr(o, a))
+            assert [lire(o) for o in obtenus] == [lire(o) for o in objets], nom
+        assert any(f.sensible for f in freins) == sensibles
+        with CaptureQueriesContext(connection) as requetes:
+            client.get(LISTE, HTTP_HX_REQUEST="true")
+        # The results alone: the referents only for the coordinator's reassignment form.
+        assert sum("json_agg" in q["sql"] for q in requetes.captured_queries) == (user == coord)
+
+
+def test_rows_compiled_once_give_the_columns_of_the_expressions(cpas_a, coord):
+    from dateutil.relativedelta import relativedelta
+    from django.db.models import F
+    from django.db.models.expressions import RawSQL
+
+    from beneficiaires.models import Beneficiaire
+
+    aujourd_hui = timezone.localdate()
+    nouveau = BeneficiaireFactory(cpas=cpas_a, referent=coord)
+    DroitFactory(beneficiaire=nouveau, debut=aujourd_hui - datetime.timedelta(days=40))
+    ancien = BeneficiaireFactory(cpas=cpas_a, date_naissance=aujourd_hui - relativedelta(years=50))
+    DroitFactory(beneficiaire=ancien, debut=datetime.date(2020, 1, 1), type="ERIS")
+    jeune = BeneficiaireFactory(
+        cpas=cpas_a,
+        date_naissance=aujourd_hui - relativedelta(years=20),
+        niveau_etudes=NiveauEtudes.AUCUN,
+    )
+    pks = [nouveau.pk, ancien.pk, jeune.pk]
+    colonnes = [f"groupe_{code}" for code, _ in queries.GROUPES_CIBLES]
+    colonnes += ["droit_type", "droit_debut"]
+    attendu = {
+        b.pk: [getattr(b, c) for c in colonnes]
+        for b in queries.annoter_droit_courant(
+            queries.annoter_groupes(Beneficiaire.objects.filter(pk__in=pks), aujourd_hui),
+            aujourd_hui,
+        )
+    }
+    qs = queries.colonnes_caseload(pks, aujourd_hui)
+    assert all(isinstance(a, RawSQL) for a in qs.query.annotations.values())
+    obtenu = {b.pk: [getattr(b, c) for c in colonnes] for b in qs}
+    assert obtenu == attendu
+    assert attendu[nouveau.pk][2] and attendu[ancien.pk][1] and attendu[jeune.pk][0]
+    assert attendu[ancien.pk][3] == "ERIS" and attendu[jeune.pk][3] is None
+
+    # An extension's column read through a join keeps its expressions (no compiled SQL).
+    hooks.register_caseload_extension(
+        CaseloadExtension(
+            key="jointure",
+            label="Référent",
+            annotate=lambda qs: qs.annotate(nom_referent=F("referent__last_name")),
+        )
+    )
+    qs = queries.colonnes_caseload(pks, aujourd_hui)
+    assert not any(isinstance(a, RawSQL) for a in qs.query.annotations.values())
+    lignes = {b.pk: b for b in qs}
+    assert lignes[nouveau.pk].nom_referent == coord.last_name
+    assert [getattr(lignes[nouveau.pk], c) for c in colonnes] == attendu[nouveau.pk]
