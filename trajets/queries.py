@@ -678,22 +678,28 @@ def _pool_parmi(pools, date):
 def _occupes_aux_dates(cpas_id, dates) -> dict:
     """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query.
 
-    Plain SQL over the dates (an array) joined to the CPAS's contracts: a contract occupies a
-    post from its start to its actual end, or its planned end while none is recorded
-    (``ContratQuerySet.actifs_le``). Building two filtered ORM aggregates per date cost more
-    than running them."""
+    Plain SQL: the CPAS's contracts overlapping the dates read once (a contract occupies a
+    post from its start to its actual end, or its planned end while none is recorded:
+    ``ContratQuerySet.actifs_le``), then counted for each date (an index scan of the
+    contracts per date read each one about as many times as there are dates). Building two
+    filtered ORM aggregates per date cost more than running them."""
+    # Each date once: a date given twice would count its contracts twice.
+    jours = list(dict.fromkeys(dates))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT m.jour, count(c.id), count(c.id) FILTER (WHERE c.economie_sociale)
+            SELECT m.jour,
+                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour),
+                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour
+                                      AND c.economie_sociale)
               FROM unnest(%s::date[]) AS m(jour)
-              LEFT JOIN {ContratArticle60._meta.db_table} c
-                ON c.cpas_id = %s AND c.debut <= m.jour
-               AND coalesce(c.fin_reelle, c.fin_prevue) >= m.jour
+              LEFT JOIN (SELECT debut, coalesce(fin_reelle, fin_prevue) AS fin, economie_sociale
+                           FROM {ContratArticle60._meta.db_table}
+                          WHERE cpas_id = %s AND debut <= %s
+                            AND coalesce(fin_reelle, fin_prevue) >= %s) AS c ON true
              GROUP BY m.jour
             """,
-            # Each date once: a date given twice would count its contracts twice.
-            [list(dict.fromkeys(dates)), cpas_id],
+            [jours, cpas_id, max(jours), min(jours)],
         )
         return {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
 
@@ -782,7 +788,8 @@ def occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes=11, mois=18):
     return occupation, _barres(_par_mois(dates, occupes, pools), aujourd_hui)
 
 
-# The columns the posts page shows of a contract (its person, function, employer, end).
+# The columns the posts page shows of a contract (its person, function, employer, end), and
+# the person's CPAS (whether a coordinator may see them).
 COLONNES_CONTRAT = (
     "beneficiaire_id",
     "fonction",
@@ -792,6 +799,7 @@ COLONNES_CONTRAT = (
     "beneficiaire__nom",
     "beneficiaire__prenom",
     "beneficiaire__anonymise_le",
+    "beneficiaire__cpas_id",
     "partenaire__nom",
 )
 

@@ -17,11 +17,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire
+from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer, url_par_pk
-from cpas_isp.tenancy import get_for_user
+from cpas_isp.tenancy import current_membership, get_for_user
 from cpas_isp.views import role_required
 from trajets import queries
 from trajets.forms import ContratForm, ContratsFiltre, FinPrevueForm, PoolForm, TerminerContratForm
@@ -126,11 +127,16 @@ def _nommer_visibles(request, contrats):
     """Name on the article 60 lists only the people the user may see (need-to-know: a
     director or functional administrator reads the posts, not who holds them); log them."""
     contrats = list(contrats)
-    visibles = set(
-        Beneficiaire.objects.visibles_par(request.user)
-        .filter(pk__in={c.beneficiaire_id for c in contrats})
-        .values_list("pk", flat=True)
-    )
+    if voit_tout_le_cpas(request.user):
+        # visibles_par is then every person of the user's current CPAS: no query for it.
+        cpas_id = current_membership(request.user).cpas_id
+        visibles = {c.beneficiaire_id for c in contrats if c.beneficiaire.cpas_id == cpas_id}
+    else:
+        visibles = set(
+            Beneficiaire.objects.visibles_par(request.user)
+            .filter(pk__in={c.beneficiaire_id for c in contrats})
+            .values_list("pk", flat=True)
+        )
     for c in contrats:
         c.personne_visible = c.beneficiaire_id in visibles
     journaliser_liste(request, [c.beneficiaire_id for c in contrats if c.personne_visible])
