@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire, DroitAide
-from cpas_isp.models import libelle_bilingue
+from cpas_isp.models import User, libelle_bilingue
 from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
@@ -199,18 +199,203 @@ def file_cellule(user, cellule, date=None, filtre: str = ""):
     return qs.order_by("-debut", "beneficiaire__nom", "beneficiaire__prenom")
 
 
+# --- The cellule queue in plain SQL (the page) ------------------------------------------------
+#
+# The page's rows and counters are read in plain SQL: building the querysets above (a join of
+# four tables, four correlated subqueries, the overdue filter's three) cost the page more than
+# running them. tests/trajets/test_file_cellule_compte.py compares them with ``file_cellule``
+# and ``en_retard`` (the ORM versions, still used to filter people by their queue).
+
+
+@dataclass(slots=True)
+class LigneFile:
+    """A row of the cellule queue: only the columns shown (no model instances)."""
+
+    beneficiaire_id: int
+    debut: datetime.date
+    personne: str  # as Beneficiaire.__str__
+    suivi_par: str  # the stay's agent, else the referent (as User.__str__); "" for nobody
+    derniere_etape: datetime.date | None
+    actions_en_retard: int
+    evaluations_en_retard: int
+    signature_piis_en_retard: bool
+
+
+def _sql_file(cpas_id, phases, date, filtre: str = "", user_id=None) -> tuple[str, list]:
+    """The WHERE of the stays ``p`` of a queue (``file_cellule``'s, with ``filtre``; "miens"
+    reads their people as ``b``) and its params."""
+    # "phase IN (%s)", not "= ANY(array)": one phase is then an equality, and the index on
+    # (cpas, phase, debut) gives the stays in the page's order (the LIMIT stops it early).
+    sql = f"""p.cpas_id = %s AND p.phase IN ({", ".join(["%s"] * len(phases)) or "NULL"})
+           AND p.debut <= %s AND (p.fin IS NULL OR p.fin >= %s)"""
+    params = [cpas_id, *phases, date, date]
+    if filtre == "nouveaux":
+        sql += " AND p.debut >= %s"
+        params.append(date - datetime.timedelta(days=JOURS_NOUVEAU))
+    elif filtre == "retard":
+        retard, p_retard = _sql_en_retard(cpas_id, date)
+        sql += f" AND {retard}"
+        params.extend(p_retard)
+    elif filtre == "miens":
+        # Who follows a person is their referent (the stay's agent follows it when reassigned).
+        sql += " AND b.referent_id = %s"
+        params.append(user_id)
+    return sql, params
+
+
+_FROM_FILE = (
+    f"FROM {PassagePhase._meta.db_table} p "
+    f"JOIN {Beneficiaire._meta.db_table} b ON b.id = p.beneficiaire_id"
+)
+
+
+def _sql_en_retard(cpas_id, date) -> tuple[str, list]:
+    """``en_retard`` for the stay ``p`` in SQL, as the ORM writes it (EXISTS ... LIMIT 1 for
+    the actions and the PIIS, IN over the evaluations to hold): the same plans."""
+    limite_signature = date - relativedelta(months=delais.MOIS_SIGNATURE)
+    sql = f"""(EXISTS (SELECT 1 FROM {Etape._meta.db_table} e
+                       WHERE e.beneficiaire_id = p.beneficiaire_id AND e.cpas_id = %s
+                         AND e.echeance < %s AND e.action_faite_le IS NULL LIMIT 1)
+               OR p.beneficiaire_id IN (
+                   SELECT pi.beneficiaire_id FROM {EvaluationPiis._meta.db_table} v
+                     JOIN {Piis._meta.db_table} pi ON pi.id = v.piis_id
+                    WHERE v.cpas_id = %s AND v.date_prevue < %s AND v.date_tenue IS NULL
+                      AND pi.statut = %s)
+               OR EXISTS (SELECT 1 FROM {Piis._meta.db_table} pi
+                           WHERE pi.beneficiaire_id = p.beneficiaire_id AND pi.cpas_id = %s
+                             AND pi.statut IN (%s, %s) AND pi.avenant_de_id IS NULL
+                             AND pi.date_decision_ris < %s LIMIT 1))"""
+    params = [
+        cpas_id,
+        date,
+        cpas_id,
+        date,
+        StatutPiis.SIGNE.value,
+        cpas_id,
+        StatutPiis.BROUILLON.value,
+        StatutPiis.PROPOSE.value,
+        limite_signature,
+    ]
+    return sql, params
+
+
 def compteurs_file(user, cellule, date=None) -> dict:
+    """How many stays the queue holds: in all, newly arrived, with something overdue."""
     date = date or timezone.localdate()
-    qs = (
-        PassagePhase.objects.for_user(user)
-        .filter(phase__in=phases_de_cellule(cellule))
-        .en_cours_le(date)
-    )
-    return qs.aggregate(
-        total=Count("id"),
-        nouveaux=Count("id", filter=Q(debut__gte=date - datetime.timedelta(days=JOURS_NOUVEAU))),
-        retard=Count("id", filter=en_retard(cellule.cpas_id, date)),
-    )
+    membership = current_membership(user)
+    if membership is None:
+        return {"total": 0, "nouveaux": 0, "retard": 0}
+    where, params = _sql_file(membership.cpas_id, phases_de_cellule(cellule), date)
+    retard, p_retard = _sql_en_retard(membership.cpas_id, date)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT count(*), count(*) FILTER (WHERE p.debut >= %s),
+                       count(*) FILTER (WHERE {retard})
+                  FROM {PassagePhase._meta.db_table} p WHERE {where}""",
+            [date - datetime.timedelta(days=JOURS_NOUVEAU), *p_retard, *params],
+        )
+        total, nouveaux, en_retard_ = cursor.fetchone()
+    return {"total": total, "nouveaux": nouveaux, "retard": en_retard_}
+
+
+def _nom_utilisateur(username, first_name, last_name) -> str:
+    """User.__str__ from its columns."""
+    return f"{first_name} {last_name}".strip() or username
+
+
+class LignesFile:
+    """The rows of a cellule queue (``file_cellule``'s, as ``LigneFile``) for ``paginer``:
+    ``count()`` runs a COUNT (the view passes the counters' figure instead when it has it), a
+    slice runs the query of that page only."""
+
+    def __init__(self, user, cellule, date, filtre: str = ""):
+        membership = current_membership(user)
+        self.cpas_id = membership.cpas_id if membership else None
+        self.date = date
+        self.where, self.params = _sql_file(
+            self.cpas_id, phases_de_cellule(cellule), date, filtre, user.pk
+        )
+
+    def count(self) -> int:
+        if self.cpas_id is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) {_FROM_FILE} WHERE {self.where}", self.params)
+            return cursor.fetchone()[0]
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, tranche) -> list[LigneFile]:
+        if not isinstance(tranche, slice) or tranche.step is not None:
+            raise TypeError("LignesFile takes slices only (a page)")
+        if self.cpas_id is None:
+            return []
+        debut = tranche.start or 0
+        date = self.date
+        etapes, piis, users = Etape._meta.db_table, Piis._meta.db_table, User._meta.db_table
+        # Sorted and cut first: PostgreSQL computes the subqueries of the select list for the
+        # rows of the page only (after the LIMIT).
+        sql = f"""
+            SELECT p.beneficiaire_id, p.debut, b.nom, b.prenom, b.anonymise_le,
+                   ua.username, ua.first_name, ua.last_name,
+                   ur.username, ur.first_name, ur.last_name,
+                   (SELECT max(e.date) FROM {etapes} e WHERE e.beneficiaire_id = p.beneficiaire_id),
+                   (SELECT count(*) FROM {etapes} e
+                     WHERE e.beneficiaire_id = p.beneficiaire_id AND e.echeance < %s
+                       AND e.action_faite_le IS NULL),
+                   (SELECT count(*) FROM {EvaluationPiis._meta.db_table} v
+                      JOIN {piis} pi ON pi.id = v.piis_id
+                     WHERE pi.beneficiaire_id = p.beneficiaire_id AND pi.statut = %s
+                       AND v.date_tenue IS NULL AND v.date_prevue < %s),
+                   EXISTS (SELECT 1 FROM {piis} pi
+                            WHERE pi.beneficiaire_id = p.beneficiaire_id
+                              AND pi.statut IN (%s, %s) AND pi.avenant_de_id IS NULL
+                              AND pi.date_decision_ris < %s LIMIT 1)
+              {_FROM_FILE}
+              LEFT JOIN {users} ua ON ua.id = p.agent_id
+              LEFT JOIN {users} ur ON ur.id = b.referent_id
+             WHERE {self.where}
+             ORDER BY p.debut DESC, b.nom, b.prenom"""
+        params = [
+            date,
+            StatutPiis.SIGNE.value,
+            date,
+            StatutPiis.BROUILLON.value,
+            StatutPiis.PROPOSE.value,
+            date - relativedelta(months=delais.MOIS_SIGNATURE),
+            *self.params,
+        ]
+        if tranche.stop is not None:
+            sql += " LIMIT %s"
+            params.append(max(tranche.stop - debut, 0))
+        if debut:
+            sql += " OFFSET %s"
+            params.append(debut)
+        anonymise = _("Dossier anonymisé n° %(n)s")
+        lignes = []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for ligne in cursor.fetchall():
+                pk, debut_passage, nom, prenom, anonymise_le = ligne[:5]
+                if ligne[5] is not None:  # the stay's agent, else the person's referent
+                    suivi_par = _nom_utilisateur(*ligne[5:8])
+                elif ligne[8] is not None:
+                    suivi_par = _nom_utilisateur(*ligne[8:11])
+                else:
+                    suivi_par = ""
+                lignes.append(
+                    LigneFile(
+                        pk,
+                        debut_passage,
+                        f"{nom.upper()} {prenom}"
+                        if anonymise_le is None
+                        else anonymise % {"n": pk},
+                        suivi_par,
+                        *ligne[11:],
+                    )
+                )
+        return lignes
 
 
 # --- "Mes échéances" --------------------------------------------------------------------------
@@ -493,22 +678,28 @@ def _pool_parmi(pools, date):
 def _occupes_aux_dates(cpas_id, dates) -> dict:
     """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query.
 
-    Plain SQL over the dates (an array) joined to the CPAS's contracts: a contract occupies a
-    post from its start to its actual end, or its planned end while none is recorded
-    (``ContratQuerySet.actifs_le``). Building two filtered ORM aggregates per date cost more
-    than running them."""
+    Plain SQL: the CPAS's contracts overlapping the dates read once (a contract occupies a
+    post from its start to its actual end, or its planned end while none is recorded:
+    ``ContratQuerySet.actifs_le``), then counted for each date (an index scan of the
+    contracts per date read each one about as many times as there are dates). Building two
+    filtered ORM aggregates per date cost more than running them."""
+    # Each date once: a date given twice would count its contracts twice.
+    jours = list(dict.fromkeys(dates))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT m.jour, count(c.id), count(c.id) FILTER (WHERE c.economie_sociale)
+            SELECT m.jour,
+                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour),
+                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour
+                                      AND c.economie_sociale)
               FROM unnest(%s::date[]) AS m(jour)
-              LEFT JOIN {ContratArticle60._meta.db_table} c
-                ON c.cpas_id = %s AND c.debut <= m.jour
-               AND coalesce(c.fin_reelle, c.fin_prevue) >= m.jour
+              LEFT JOIN (SELECT debut, coalesce(fin_reelle, fin_prevue) AS fin, economie_sociale
+                           FROM {ContratArticle60._meta.db_table}
+                          WHERE cpas_id = %s AND debut <= %s
+                            AND coalesce(fin_reelle, fin_prevue) >= %s) AS c ON true
              GROUP BY m.jour
             """,
-            # Each date once: a date given twice would count its contracts twice.
-            [list(dict.fromkeys(dates)), cpas_id],
+            [jours, cpas_id, max(jours), min(jours)],
         )
         return {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
 
@@ -597,7 +788,8 @@ def occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes=11, mois=18):
     return occupation, _barres(_par_mois(dates, occupes, pools), aujourd_hui)
 
 
-# The columns the posts page shows of a contract (its person, function, employer, end).
+# The columns the posts page shows of a contract (its person, function, employer, end), and
+# the person's CPAS (whether a coordinator may see them).
 COLONNES_CONTRAT = (
     "beneficiaire_id",
     "fonction",
@@ -607,6 +799,7 @@ COLONNES_CONTRAT = (
     "beneficiaire__nom",
     "beneficiaire__prenom",
     "beneficiaire__anonymise_le",
+    "beneficiaire__cpas_id",
     "partenaire__nom",
 )
 
@@ -641,6 +834,71 @@ def premiers_a_cloturer(cpas_id, date, limite=A_CLOTURER_AFFICHES) -> tuple[list
         contrats_a_cloturer(cpas_id, date).annotate(nombre=Window(Count("id")))[:limite]
     )
     return contrats, (contrats[0].nombre if contrats else 0)
+
+
+@dataclass(slots=True)
+class LigneContrat:
+    """A contract as the posts page lists it: only the columns shown (no model instances).
+    ``beneficiaire`` is the person's name (Beneficiaire.__str__), ``personne_cpas_id`` their
+    CPAS; ``personne_visible`` is set by the view."""
+
+    pk: int
+    beneficiaire_id: int
+    beneficiaire: str
+    personne_cpas_id: int
+    fonction: str
+    utilisateur_affiche: str
+    fin_prevue: datetime.date
+    personne_visible: bool = False
+
+
+def contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER_AFFICHES):
+    """The posts page's two lists in one query: ``contrats_finissant`` (all of them) and the
+    ``limite`` first of ``contrats_a_cloturer`` with how many there are in all (a window count
+    before the limit), as ``LigneContrat``. Plain SQL: the two querysets (three joined tables,
+    a window) cost more to build than to run."""
+    c, b = ContratArticle60._meta.db_table, Beneficiaire._meta.db_table
+    partenaires = ContratArticle60._meta.get_field("partenaire").related_model._meta.db_table
+    colonnes = """c.id, c.beneficiaire_id, b.nom, b.prenom, b.anonymise_le, b.cpas_id,
+                   c.fonction, pa.nom, c.service_interne, c.fin_prevue"""
+    jointures = f"""FROM {c} c JOIN {b} b ON b.id = c.beneficiaire_id
+                    LEFT JOIN {partenaires} pa ON pa.id = c.partenaire_id"""
+    sql = f"""
+        (SELECT 1, {colonnes}, 0 {jointures}
+          WHERE c.cpas_id = %s AND c.fin_reelle IS NULL AND c.debut <= %s
+            AND c.fin_prevue >= %s AND c.fin_prevue <= %s
+          ORDER BY c.fin_prevue, c.id)
+        UNION ALL
+        (SELECT 2, {colonnes}, count(*) OVER () {jointures}
+          WHERE c.cpas_id = %s AND c.fin_reelle IS NULL AND c.fin_prevue < %s
+          ORDER BY c.fin_prevue, c.id LIMIT %s)
+        ORDER BY 1, 11, 2"""
+    fin = date + datetime.timedelta(days=jours)
+    anonymise = _("Dossier anonymisé n° %(n)s")
+    finissant, a_cloturer, nombre = [], [], 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cpas_id, date, date, fin, cpas_id, date, limite])
+        for ligne in cursor.fetchall():
+            liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
+            fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]
+            contrat = LigneContrat(
+                pk,
+                personne_id,
+                f"{nom.upper()} {prenom}"
+                if anonymise_le is None
+                else anonymise % {"n": personne_id},
+                personne_cpas,
+                fonction,
+                # ContratArticle60.utilisateur_affiche
+                partenaire if partenaire is not None else service_interne,
+                fin_prevue,
+            )
+            if liste == 1:
+                finissant.append(contrat)
+            else:
+                a_cloturer.append(contrat)
+                nombre = total
+    return finissant, a_cloturer, nombre
 
 
 def derniere_decision_ris(beneficiaire):

@@ -409,3 +409,51 @@ def test_occupancy_on_the_first_of_a_month_counts_each_contract_once(cpas_a):
     assert occupation["occupes"] == 1 and occupation["libres"] == 4
     assert occupation == queries.occupation_le(cpas_a.pk, premier)
     assert [m["occupes"] for m in par_mois if m["mois"] == premier] == [1]
+
+
+def test_posts_page_lists_in_plain_sql_are_the_orm_querysets(cpas_a, cpas_b):
+    """``contrats_de_la_page`` (one plain SQL query) gives the contracts ending soon and the
+    first contracts to close with their number, as ``contrats_finissant`` and
+    ``premiers_a_cloturer`` (the ORM querysets) give them: same contracts, order, names
+    (anonymised too), employer (partner or internal service); another CPAS's stay out."""
+    from beneficiaires.models import Beneficiaire
+    from tests.partenaires.factories import PartenaireFactory
+
+    today = timezone.localdate()
+    partenaire = PartenaireFactory(nom="Resto")
+    for k, fin in enumerate([5, 20, 20, 90, -3, -40, -40, -200]):
+        contrat = ContratFactory(
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a),
+            debut=today - 300 * J,
+            fin_prevue=today + fin * J,
+            **({"partenaire": partenaire, "service_interne": ""} if k % 3 == 0 else {}),
+        )
+    Beneficiaire.objects.filter(pk=contrat.beneficiaire_id).update(anonymise_le=timezone.now())
+    ContratFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_b), fin_prevue=today + 5 * J)
+
+    def orm(c):
+        return (c.pk, c.beneficiaire_id, str(c.beneficiaire), c.beneficiaire.cpas_id) + (
+            c.fonction,
+            c.utilisateur_affiche,
+            c.fin_prevue,
+        )
+
+    def sql(c):
+        return (c.pk, c.beneficiaire_id, c.beneficiaire, c.personne_cpas_id) + (
+            c.fonction,
+            c.utilisateur_affiche,
+            c.fin_prevue,
+        )
+
+    for limite in (2, 20):
+        finissant, a_cloturer, nombre = queries.contrats_de_la_page(cpas_a.pk, today, limite=limite)
+        premiers, n = queries.premiers_a_cloturer(cpas_a.pk, today, limite=limite)
+        assert [sql(c) for c in a_cloturer] == [orm(c) for c in premiers] and nombre == n == 4
+        # Ties on the planned end: by id here (the ORM's order leaves them to the plan).
+        attendus = sorted(
+            (orm(c) for c in queries.contrats_finissant(cpas_a.pk, today)),
+            key=lambda t: (t[6], t[0]),
+        )
+        assert [sql(c) for c in finissant] == attendus and len(attendus) == 3
+    assert any("Dossier anonymisé" in c.beneficiaire for c in a_cloturer)
+    assert {c.utilisateur_affiche for c in finissant} == {"Resto", "Maison de repos"}

@@ -119,9 +119,12 @@ def test_rows_written_in_python_are_the_template_loop_they_replaced(
     response = client.get("/trajets/files/emploi/")
     page = response.context["page"]
     assert len(page.object_list) == 4
+    # The loop over the ORM queryset's rows (the page's rows are read in plain SQL since).
+    cellule = cpas_a.cellules.get(code="emploi")
+    reference = {"object_list": list(queries.file_cellule(agent, cellule, today))}
     with translation.override(langue):
         attendu = Template(ANCIENNE_BOUCLE).render(
-            Context({"page": page, "nouveau_depuis": response.context["nouveau_depuis"]})
+            Context({"page": reference, "nouveau_depuis": response.context["nouveau_depuis"]})
         )
     assert response.context["lignes"] == attendu
     html = response.content.decode()
@@ -174,3 +177,90 @@ def test_overdue_count_and_filter_probe_each_kind(cpas_a, agent, client_for):
     assert sorted(p.beneficiaire_id for p in lignes) == sorted(b.pk for b in retard)
     response = client_for(agent).get("/trajets/files/emploi/?filtre=retard")
     assert response.context["page"].paginator.count == 3
+
+
+def test_plain_sql_rows_and_counters_are_the_orm_querysets(cpas_a, agent, make_user):
+    """``LignesFile`` (the page's rows) and ``compteurs_file`` in plain SQL give what the ORM
+    versions give (``file_cellule``, ``en_retard``), for every filter, sliced as the paginator
+    slices; an anonymised person keeps their label; another cellule's stays stay out."""
+    from beneficiaires.models import Beneficiaire
+    from tests.trajets.factories import PiisFactory
+
+    today = timezone.localdate()
+    collegue = make_user(Role.AGENT, cpas_a, first_name="Léa", last_name="Lenoir")
+    personnes = []
+    for k in range(7):
+        b = BeneficiaireFactory(cpas=cpas_a, referent=agent if k % 2 else collegue)
+        PassageFactory(
+            beneficiaire=b,
+            phase="emploi",
+            debut=today - datetime.timedelta(days=[1, 5, 20, 20, 90, 400, 3][k]),
+            agent=collegue if k == 3 else None,
+        )
+        personnes.append(b)
+    EtapeFactory(
+        beneficiaire=personnes[0], auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1)
+    )
+    EtapeFactory(
+        beneficiaire=personnes[2], auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1)
+    )
+    EtapeFactory(
+        beneficiaire=personnes[2], auteur=agent, prochaine_action="y", echeance=D(2024, 2, 1)
+    )
+    EtapeFactory(beneficiaire=personnes[4], auteur=agent, date=D(2024, 3, 1))
+    PiisFactory(beneficiaire=personnes[5], agent=agent, date_decision_ris=D(2024, 1, 1))
+    Beneficiaire.objects.filter(pk=personnes[6].pk).update(anonymise_le=timezone.now())
+    ailleurs = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    PassageFactory(beneficiaire=ailleurs, phase="alpha", debut=today)
+    cellule = cpas_a.cellules.get(code="emploi")
+
+    def orm(p):
+        suivi_par = p.agent or p.beneficiaire.referent
+        return (
+            p.beneficiaire_id,
+            p.debut,
+            str(p.beneficiaire),
+            str(suivi_par) if suivi_par else "",
+            p.derniere_etape,
+            p.actions_en_retard,
+            p.evaluations_en_retard,
+            p.signature_piis_en_retard,
+        )
+
+    def sql(ligne):
+        return (
+            ligne.beneficiaire_id,
+            ligne.debut,
+            ligne.personne,
+            ligne.suivi_par,
+            ligne.derniere_etape,
+            ligne.actions_en_retard,
+            ligne.evaluations_en_retard,
+            ligne.signature_piis_en_retard,
+        )
+
+    for filtre in ("", "nouveaux", "retard", "miens"):
+        attendu = [orm(p) for p in queries.file_cellule(agent, cellule, today, filtre)]
+        lignes = queries.LignesFile(agent, cellule, today, filtre)
+        assert [sql(x) for x in lignes[0:100]] == attendu, filtre
+        assert [sql(x) for x in lignes[1:3]] == attendu[1:3], filtre
+        assert lignes.count() == len(attendu), filtre
+    tous = [sql(x) for x in queries.LignesFile(agent, cellule, today)[0:100]]
+    assert f"Dossier anonymisé n° {personnes[6].pk}" in [t[2] for t in tous]
+    par_personne = {t[0]: t for t in tous}
+    assert par_personne[personnes[2].pk][5] == 2 and par_personne[personnes[5].pk][7] is True
+    assert par_personne[personnes[3].pk][3] == "Léa Lenoir"  # the stay's agent
+    assert par_personne[personnes[4].pk][4] == D(2024, 3, 1)
+    nombres = {
+        f: queries.file_cellule(agent, cellule, today, f).count()
+        for f in ("", "nouveaux", "retard")
+    }
+    assert (
+        queries.compteurs_file(agent, cellule, today)
+        == {
+            "total": nombres[""],
+            "nouveaux": nombres["nouveaux"],
+            "retard": nombres["retard"],
+        }
+        == {"total": 7, "nouveaux": 3, "retard": 3}
+    )

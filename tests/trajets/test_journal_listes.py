@@ -155,3 +155,25 @@ def test_article60_lists_name_people_only_for_those_who_may_see_them(cpas_a, mak
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
     html = client_for(coordinateur).get(reverse("trajets:contrats_liste")).content.decode()
     assert str(contrat.beneficiaire) in html
+
+
+def test_article60_posts_page_names_for_a_coordinator_the_people_of_their_cpas_only(
+    cpas_a, cpas_b, make_user, client_for
+):
+    """A coordinator sees every person of their CPAS (``voit_tout_le_cpas``: the page names
+    them without asking ``visibles_par``), and no one else's, even on a contract of their CPAS."""
+    aujourd_hui = timezone.localdate()
+    dates = {
+        "debut": aujourd_hui - datetime.timedelta(days=300),
+        "fin_prevue": aujourd_hui + datetime.timedelta(days=10),
+    }
+    ici = ContratFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a, nom="Ici"), **dates)
+    ailleurs = ContratFactory(
+        cpas=cpas_a, beneficiaire=BeneficiaireFactory(cpas=cpas_b, nom="Ailleurs"), **dates
+    )
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    html = client_for(coordinateur).get(reverse("trajets:occupation")).content.decode()
+    assert str(ici.beneficiaire) in html and str(ailleurs.beneficiaire) not in html
+    assert "Personne hors de vos dossiers" in html
+    journal = JournalAcces.objects.get(user=coordinateur)
+    assert journal.personnes == [ici.beneficiaire_id]

@@ -17,11 +17,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire
+from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer, url_par_pk
-from cpas_isp.tenancy import get_for_user
+from cpas_isp.tenancy import current_membership, get_for_user
 from cpas_isp.views import role_required
 from trajets import queries
 from trajets.forms import ContratForm, ContratsFiltre, FinPrevueForm, PoolForm, TerminerContratForm
@@ -122,15 +123,28 @@ def contrat_detail(request, contrat_pk):
     )
 
 
+def _cpas_personne(contrat):
+    """The CPAS of a contract's person: a row of the posts page (``queries.LigneContrat``) or
+    a contract read with its person."""
+    if isinstance(contrat, queries.LigneContrat):
+        return contrat.personne_cpas_id
+    return contrat.beneficiaire.cpas_id
+
+
 def _nommer_visibles(request, contrats):
     """Name on the article 60 lists only the people the user may see (need-to-know: a
     director or functional administrator reads the posts, not who holds them); log them."""
     contrats = list(contrats)
-    visibles = set(
-        Beneficiaire.objects.visibles_par(request.user)
-        .filter(pk__in={c.beneficiaire_id for c in contrats})
-        .values_list("pk", flat=True)
-    )
+    if voit_tout_le_cpas(request.user):
+        # visibles_par is then every person of the user's current CPAS: no query for it.
+        cpas_id = current_membership(request.user).cpas_id
+        visibles = {c.beneficiaire_id for c in contrats if _cpas_personne(c) == cpas_id}
+    else:
+        visibles = set(
+            Beneficiaire.objects.visibles_par(request.user)
+            .filter(pk__in={c.beneficiaire_id for c in contrats})
+            .values_list("pk", flat=True)
+        )
     for c in contrats:
         c.personne_visible = c.beneficiaire_id in visibles
     journaliser_liste(request, [c.beneficiaire_id for c in contrats if c.personne_visible])
@@ -159,8 +173,7 @@ def occupation(request):
                 return redirect("trajets:occupation")
     elif request.method == "POST":
         raise PermissionDenied
-    finissant = list(queries.contrats_finissant(cpas.pk, today))
-    a_cloturer, nombre_a_cloturer = queries.premiers_a_cloturer(cpas.pk, today)
+    finissant, a_cloturer, nombre_a_cloturer = queries.contrats_de_la_page(cpas.pk, today)
     _nommer_visibles(request, finissant + a_cloturer)
     # The CPAS's pools read once: the list, today's pool and the months' pools; today's
     # occupancy and the months' from one query.

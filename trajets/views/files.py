@@ -59,7 +59,7 @@ def file_cellule(request, code):
     nombre = {"": "total", "nouveaux": "nouveaux", "retard": "retard"}.get(filtre)
     page = paginer(
         request,
-        queries.file_cellule(request.user, cellule, today, filtre),
+        queries.LignesFile(request.user, cellule, today, filtre),
         nombre=compteurs[nombre] if nombre else None,
     )
     journaliser_liste(request, page.object_list)  # stays: their people (page loaded once)
@@ -79,10 +79,10 @@ def file_cellule(request, code):
     )
 
 
-def _lignes_file(passages, nouveau_depuis):
-    """The queue's rows (a page of stays), written here rather than by a template loop (two
-    dozen template nodes and three ``{% url %}`` a row were most of the page's time). Every
-    text from the data is escaped."""
+def _lignes_file(lignes, nouveau_depuis):
+    """The queue's rows (a page of ``queries.LigneFile``), written here rather than by a
+    template loop (two dozen template nodes and three ``{% url %}`` a row were most of the
+    page's time). Every text from the data is escaped."""
     url_personne = url_personne_par_pk()
     url_etape = url_par_pk("trajets:etape_rapide")
     url_orienter = url_par_pk("trajets:orienter")
@@ -91,11 +91,9 @@ def _lignes_file(passages, nouveau_depuis):
         f'<span class="badge text-bg-danger">{escape(_("PIIS non signé après 3 mois"))}</span>'
     )
     etape, orienter = escape(_("étape")), escape(_("Orienter vers…"))
-    lignes = []
-    for p in passages:
+    html_lignes = []
+    for p in lignes:
         pk = p.beneficiaire_id
-        b = p.beneficiaire
-        suivi_par = p.agent or b.referent
         a_faire = ""
         if p.actions_en_retard:
             n = p.actions_en_retard
@@ -111,12 +109,12 @@ def _lignes_file(passages, nouveau_depuis):
         a_faire += "\n      "
         if p.signature_piis_en_retard:
             a_faire += signature
-        lignes.append(
+        html_lignes.append(
             f'<tr data-personne="{pk}">\n'
-            f'    <td><a href="{url_personne(pk)}">{html.escape(str(b))}</a>'
+            f'    <td><a href="{url_personne(pk)}">{html.escape(p.personne)}</a>'
             f"{nouveau if p.debut >= nouveau_depuis else ''}</td>\n"
             f"    <td>{_jour(p.debut)}</td>\n"
-            f"    <td>{html.escape(str(suivi_par)) if suivi_par else '—'}</td>\n"
+            f"    <td>{html.escape(p.suivi_par) if p.suivi_par else '—'}</td>\n"
             f"    <td>{_jour(p.derniere_etape) or '—'}</td>\n"
             f"    <td>{a_faire}</td>\n"
             '    <td class="text-end"><button type="button" class="btn btn-outline-primary '
@@ -126,7 +124,7 @@ def _lignes_file(passages, nouveau_depuis):
             f"{orienter}</a></td>\n"
             "  </tr>"
         )
-    return mark_safe("".join(lignes))  # noqa: S308 - built from escaped values above
+    return mark_safe("".join(html_lignes))  # noqa: S308 - built from escaped values above
 
 
 @suivi_requis
