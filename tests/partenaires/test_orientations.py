@@ -138,11 +138,15 @@ def test_statistics_per_partner(client_for, coordinateur, agent, service, cpas_a
     assert client_for(agent).get(reverse("partenaires:statistiques")).status_code == 403
 
 
-def test_home_cards_show_referrals_waiting(client_for, partenaire_user, agent, service, cpas_a):
+def test_home_cards_show_referrals_waiting(
+    client_for, partenaire_user, agent, service, cpas_a, make_user
+):
     _envoyer(agent, service, cpas_a)
     _envoyer(agent, service, cpas_a)
+    # A colleague's person: not counted on the agent's card (need-to-know).
+    _envoyer(make_user(Role.AGENT, cpas_a), service, cpas_a)
     assert (
-        "2 orientations attendent votre réponse"
+        "3 orientations attendent votre réponse"
         in client_for(partenaire_user).get(reverse("accueil")).content.decode()
     )
     assert "2 en attente de réponse" in client_for(agent).get(reverse("accueil")).content.decode()
