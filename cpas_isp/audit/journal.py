@@ -199,6 +199,10 @@ def _executer_prepare(cursor, sql: str, params: dict) -> list:
     if etat.get(nom) is False or (nom not in etat and len(etat) >= PREPARES_MAX):
         cursor.execute(sql, params)
         return cursor.fetchall()
+    if etat.get(nom):
+        # Prepared: its parameters' names in their order, noted when it was prepared.
+        cursor.execute(etat[nom], params)
+        return cursor.fetchall()
     noms: list[str] = []
 
     def numero(m):
@@ -208,15 +212,12 @@ def _executer_prepare(cursor, sql: str, params: dict) -> list:
 
     texte = _PARAMETRE.sub(numero, sql)
     execute = f"EXECUTE {nom}(" + ", ".join(f"%({n})s" for n in noms) + ")"
-    if etat.get(nom):
-        cursor.execute(execute, params)
-        return cursor.fetchall()
     # Unknown state if this fails (prepared or not): this shape is then run as it is.
     etat[nom] = False
     # One round trip: the PREPARE's result first, then the EXECUTE's rows.
     cursor.execute(f"PREPARE {nom} AS {texte}; {execute}", params)
     cursor.nextset()
-    etat[nom] = True
+    etat[nom] = execute
     return cursor.fetchall()
 
 
