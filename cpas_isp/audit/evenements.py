@@ -186,9 +186,11 @@ def date_heure(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
-def presenter(events, viewer, cpas):
+def presenter(events, viewer, cpas, noms_connus=None):
     """Fill in the readable columns of ``events``: author by name, origin, object label, person
-    (named or masked), changed fields with values (withheld when confidential). Two queries."""
+    (named or masked), changed fields with values (withheld when confidential). Two queries;
+    one when ``noms_connus`` ({user id: name}, the CPAS's users the page reads anyway) names
+    every user of the events."""
     user_ids = {e.contexte.get("user") for e in events}
     for e in events:
         for field in _champs_utilisateurs(e.model):
@@ -197,7 +199,12 @@ def presenter(events, viewer, cpas):
                 if e.avant:
                     user_ids.add(e.avant.get(field.attname))
     user_ids = {i for i in user_ids if isinstance(i, int)}
-    utilisateurs = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=user_ids)}
+    noms_connus = noms_connus or {}
+    utilisateurs = {pk: noms_connus[pk] for pk in user_ids if pk in noms_connus}
+    if inconnus := user_ids - utilisateurs.keys():
+        utilisateurs.update(
+            (u.pk, str(u)) for u in get_user_model().objects.filter(pk__in=inconnus)
+        )
     personnes = libelles_personnes(viewer, cpas, {e.personne_id for e in events})
     libelles: dict = {}  # (model, field name) -> (label, confidential), in the active language
     commande = _("commande %(nom)s")
