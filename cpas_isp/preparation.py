@@ -112,11 +112,10 @@ def _executer(cursor, execute, sql: str, params, dans_transaction: bool):
     statut = etat.get(nom)
     if statut is False or (statut is None and len(etat) >= PREPARES_MAX):
         return execute(sql, params)
-    texte, arguments = _texte_et_appel(sql, params)
-    appel = f"EXECUTE {nom}({arguments})"
     if statut:
+        # Prepared: its EXECUTE, written when it was prepared.
         try:
-            return execute(appel, params)
+            return execute(statut, params)
         except DatabaseError:
             # A plan a changed table invalidated, or a value out of the type PostgreSQL
             # inferred: prepared again next time, answered by the plain statement now.
@@ -126,6 +125,8 @@ def _executer(cursor, execute, sql: str, params, dans_transaction: bool):
             with contextlib.suppress(DatabaseError):
                 execute(f"DEALLOCATE {nom}", None)
             return execute(sql, params)
+    texte, arguments = _texte_et_appel(sql, params)
+    appel = f"EXECUTE {nom}({arguments})"
     # Unknown state if what follows fails (prepared or not): this shape then runs as it is.
     etat[nom] = False
     try:
@@ -136,7 +137,7 @@ def _executer(cursor, execute, sql: str, params, dans_transaction: bool):
             raise
         return execute(sql, params)
     cursor.nextset()
-    etat[nom] = True
+    etat[nom] = appel
     return resultat
 
 

@@ -115,7 +115,10 @@ def _modifications(request, form, contexte):
         return _modifications_csv(request, f)
     curseur = journal.Curseur.decoder(request.GET.get("apres"))
     events, suivant = journal.page_evenements(cpas, f, curseur, TAILLE_PAGE)
-    presenter(events, request.user, cpas)
+    # The user filter's choices (the CPAS's users, read now rather than by the template):
+    # the authors' names without a query of their own when they are among them.
+    membres = {u.pk: str(u) for u in form.fields["utilisateur"].queryset}
+    presenter(events, request.user, cpas, membres)
     _journaliser(
         request,
         [e.personne_id for e in events if e.personne_id],

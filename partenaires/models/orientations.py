@@ -148,9 +148,13 @@ class Orientation(TenantModel):
                 fields=["cpas", "-date_orientation", "-id"], name="orientation_cpas_date_idx"
             ),
             # The lists' counts by status of the people the user may see: an index-only scan
-            # merged with the people's primary key (no heap visit per referral).
+            # merged with the people's primary key (no heap visit per referral). modifie_le
+            # included: the home summary's "refused or expired lately" counted from the index
+            # alone too.
             models.Index(
-                fields=["cpas", "beneficiaire", "statut"], name="orientation_benef_statut_idx"
+                fields=["cpas", "beneficiaire", "statut"],
+                name="orientation_benef_statut_idx",
+                include=["modifie_le"],
             ),
             # The dashboards' delay from a referral sent to the partner's answer: the
             # referrals sent in the period (a seq scan of every CPAS's referrals otherwise).

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from freezegun import freeze_time
 
 from cpas_isp.models import JournalAcces, Role
@@ -137,14 +138,48 @@ def test_statistics_per_partner(client_for, coordinateur, agent, service, cpas_a
     assert client_for(agent).get(reverse("partenaires:statistiques")).status_code == 403
 
 
-def test_home_cards_show_referrals_waiting(client_for, partenaire_user, agent, service, cpas_a):
+def test_home_cards_show_referrals_waiting(
+    client_for, partenaire_user, agent, service, cpas_a, make_user
+):
     _envoyer(agent, service, cpas_a)
     _envoyer(agent, service, cpas_a)
+    # A colleague's person: not counted on the agent's card (need-to-know).
+    _envoyer(make_user(Role.AGENT, cpas_a), service, cpas_a)
     assert (
-        "2 orientations attendent votre réponse"
+        "3 orientations attendent votre réponse"
         in client_for(partenaire_user).get(reverse("accueil")).content.decode()
     )
     assert "2 en attente de réponse" in client_for(agent).get(reverse("accueil")).content.decode()
+
+
+def test_home_summary_of_a_coordinator_counts_the_referrals_of_the_cpas_only(
+    client_for, coordinateur, service, cpas_a, cpas_b
+):
+    """A coordinator's counts (every referral of the CPAS, one count per status range):
+    zero when there is none, the other CPAS's referrals and old refusals left out."""
+    client = client_for(coordinateur)
+    page = client.get(reverse("accueil")).content.decode()
+    assert "0 en attente de réponse" in page and "0 suivies par un partenaire" in page
+    assert "refusée ou expirée" not in page
+
+    def orientation(cpas, statut, **champs):
+        return OrientationFactory(
+            beneficiaire=BeneficiaireFactory(cpas=cpas), service=service, statut=statut, **champs
+        )
+
+    for statut in ("envoyee", "envoyee", "acceptee", "en_cours", "proposee", "annulee"):
+        orientation(cpas_a, statut)
+    orientation(cpas_a, "terminee", resultat="emploi")
+    orientation(cpas_a, "refusee", motif_refus="complet")
+    ancienne = orientation(cpas_a, "expiree")
+    Orientation.objects.filter(pk=ancienne.pk).update(
+        modifie_le=timezone.now() - datetime.timedelta(days=40)
+    )
+    for statut in ("envoyee", "en_cours", "expiree"):
+        orientation(cpas_b, statut)
+    page = client.get(reverse("accueil")).content.decode()
+    assert "2 en attente de réponse" in page and "2 suivies par un partenaire" in page
+    assert "1 refusée ou expirée ce mois-ci" in page
 
 
 def test_home_summary_counts_refusals_since_local_midnight_30_days_ago(
