@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import objets_visibles, verifier_ecriture
 from beneficiaires.models import Beneficiaire
+from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer, url_par_pk
@@ -32,7 +33,13 @@ from ..forms.orientations import (
     PresenceForm,
     TransitionForm,
 )
-from ..models import Orientation, ResultatOrientation, ServicePartenaire, StatutOrientation
+from ..models import (
+    Orientation,
+    Partenaire,
+    ResultatOrientation,
+    ServicePartenaire,
+    StatutOrientation,
+)
 from ..services import orientations as services
 from ..templatetags.partenaires_tags import badge_statut
 from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
@@ -72,10 +79,19 @@ def _avec_noms(orientations):
     for every referral before the sort: with an agent's people (their rule's estimate is
     small), a nested loop over the services took hundreds of milliseconds."""
     service = ServicePartenaire.objects.filter(pk=OuterRef("service_id")).order_by()
+    # The partner by its key, read from the service in a sub-select of its own: the join of
+    # the service to its partner was planned as a hash of every partner for each row.
+    partenaire = Partenaire.objects.filter(
+        pk=Subquery(
+            ServicePartenaire.objects.filter(pk=OuterRef(OuterRef("service_id")))
+            .order_by()
+            .values("partenaire_id")
+        )
+    ).order_by()
     agent = User.objects.filter(pk=OuterRef("agent_id")).order_by()
     return orientations.annotate(
         service_nom=Subquery(service.values("nom")),
-        partenaire_nom=Subquery(service.values("partenaire__nom")),
+        partenaire_nom=Subquery(partenaire.values("nom")),
         agent_username=Subquery(agent.values("username")),
         agent_first_name=Subquery(agent.values("first_name")),
         agent_last_name=Subquery(agent.values("last_name")),
@@ -169,8 +185,11 @@ def orientations(request):
     qs, tri = TRI.appliquer(qs, request)
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status
-    # only: no second count of every referral of the CPAS.
-    compteurs = queries.compter_par_statut(toutes)
+    # only: no second count of every referral of the CPAS. Who sees the whole CPAS's
+    # referrals counts them status by status (each from its part of an index).
+    compteurs = queries.compter_par_statut(
+        toutes, statut_par_statut=voit_tout_le_cpas(request.user)
+    )
     nombre = None
     if "partenaire" not in valeurs and not valeurs.get("mes"):
         nombre = (
