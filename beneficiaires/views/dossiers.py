@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Expression
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
+from cpas_isp.sql_compile import annotations_compilees
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
 
@@ -146,6 +146,8 @@ def _requete_fiche(aujourd_hui):
     registered indicators change): ``queries.requete_memorisee``."""
     indicateurs = hooks.indicateurs_fiche()
 
+    # Its annotations (the target groups' conditions and their subqueries above all) compiled
+    # once with the memoised query: about 2 ms of Python per page to compile them again.
     def construire():
         annotee = queries.annoter_groupes(Beneficiaire.objects.all(), aujourd_hui).annotate(
             nb_versions_bilan=hooks.NombreLignes(BilanSocioProfessionnel),
@@ -155,37 +157,11 @@ def _requete_fiche(aujourd_hui):
             **indicateurs,
         )
         return Beneficiaire.objects.select_related("referent", "cpas").annotate(
-            **_sql_compile(annotee)
+            **annotations_compilees(annotee)
         )
 
     cle = ("fiche", aujourd_hui, queries.nouveau_ris_mois(), tuple(indicateurs))
     return queries.requete_memorisee(cle, construire)
-
-
-class _SQLCompile(Expression):
-    """An annotation of the person page's query of the person, compiled once (with the
-    memoised query, ``queries.requete_memorisee``): its SQL text and parameters as the ORM
-    wrote them for the person table, whose name (the page's query does not alias it) is the
-    only outer reference. The target groups' conditions and their subqueries took about 2 ms
-    of Python to compile on every page; the rule stays the one ``queries.annoter_groupes``
-    writes."""
-
-    def __init__(self, sql, params, output_field):
-        super().__init__(output_field=output_field)
-        self.sql, self.params = sql, tuple(params)
-
-    def as_sql(self, compiler, connection):
-        return self.sql, self.params
-
-
-def _sql_compile(qs) -> dict:
-    """Each annotation of ``qs`` (a queryset of people, table not aliased) as ``_SQLCompile``."""
-    compiler = qs.query.get_compiler(qs.db)
-    annotations = {}
-    for nom, expression in qs.query.annotations.items():
-        sql, params = compiler.compile(expression)
-        annotations[nom] = _SQLCompile(sql, params, expression.output_field)
-    return annotations
 
 
 @role_required(p.peut_suivre_beneficiaires)
