@@ -3,6 +3,8 @@ a referral's page where they answer, write to the agent and record attendance.""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
@@ -15,6 +17,7 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer, url_par_pk
+from cpas_isp.sql_compile import annotations_compilees
 from cpas_isp.views import role_required
 
 from ..forms.orientations import FiltreStatutForm, PresenceForm
@@ -47,16 +50,25 @@ TRI = Tri(
 COLONNES_LISTE = ("id", "statut", "date_envoi", "beneficiaire_id", "service__nom")
 
 
+@functools.cache
+def _personne():
+    """``_avec_personne``'s sub-selects, compiled once (they depend on nothing of the
+    request)."""
+    personne = Beneficiaire.objects.filter(pk=OuterRef("beneficiaire_id")).order_by()
+    return annotations_compilees(
+        Orientation.objects.annotate(
+            personne_prenom=Subquery(personne.values("prenom")),
+            personne_nom=Subquery(personne.values("nom")),
+            personne_langue=Subquery(personne.values("langue")),
+        )
+    )
+
+
 def _avec_personne(orientations):
     """The person's name and language by a sub-select each: Postgres reads them for the page's
     rows only, after the sort, instead of joining every referral of the partner to its
     person first."""
-    personne = Beneficiaire.objects.filter(pk=OuterRef("beneficiaire_id")).order_by()
-    return orientations.annotate(
-        personne_prenom=Subquery(personne.values("prenom")),
-        personne_nom=Subquery(personne.values("nom")),
-        personne_langue=Subquery(personne.values("langue")),
-    )
+    return orientations.annotate(**_personne())
 
 
 def _lignes(request, lignes):
