@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
 
 from beneficiaires.acces import objets_visibles
@@ -186,11 +187,26 @@ def resume_partenaire(partenaire: Partenaire, user):
     return conventions, orientations
 
 
-def compter_par_statut(orientations):
-    """``{statut: count}``. ``COUNT(*)`` (not of ``id``): the counts only read the index on
-    (cpas, beneficiaire, statut)."""
-    rows = orientations.values("statut").annotate(n=Count("*"))
-    return {r["statut"]: r["n"] for r in rows}
+def compter_par_statut(orientations, *, statut_par_statut=False):
+    """``{statut: count}`` of the statuses that have referrals. ``COUNT(*)`` (not of ``id``):
+    the counts only read the index on (cpas, beneficiaire, statut).
+
+    ``statut_par_statut``: one count per status (a sub-select for each of the statuses),
+    each reading its own part of the index on (cpas, statut, ...) alone: for the referrals of
+    a whole CPAS (``orientations`` filtered by CPAS only), where one GROUP BY read and hashed
+    every referral of the CPAS. Not for a few people's or a partner's referrals (each
+    sub-select would repeat their selection)."""
+    if not statut_par_statut:
+        rows = orientations.values("statut").annotate(n=Count("*"))
+        return {r["statut"]: r["n"] for r in rows}
+    sql, params = orientations.order_by().values("statut").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT "s"."statut", (SELECT COUNT(*) FROM ({sql}) "o" WHERE "o"."statut" = '
+            '"s"."statut") FROM UNNEST(%s::varchar[]) AS "s"("statut")',
+            [*params, list(StatutOrientation.values)],
+        )
+        return {statut: n for statut, n in cursor.fetchall() if n}
 
 
 def orientations_recentes(orientations, user, nombre=20):

@@ -18,6 +18,7 @@ from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
+from cpas_isp.sql_compile import annotations_compilees
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
 
@@ -156,15 +157,18 @@ def _requete_fiche(aujourd_hui):
     registered indicators change): ``queries.requete_memorisee``."""
     indicateurs = hooks.indicateurs_fiche()
 
+    # Its annotations (the target groups' conditions and their subqueries above all) compiled
+    # once with the memoised query: about 2 ms of Python per page to compile them again.
     def construire():
-        return queries.annoter_groupes(
-            Beneficiaire.objects.select_related("referent", "cpas"), aujourd_hui
-        ).annotate(
+        annotee = queries.annoter_groupes(Beneficiaire.objects.all(), aujourd_hui).annotate(
             nb_versions_bilan=hooks.NombreLignes(BilanSocioProfessionnel),
             a_droits=hooks.ALignes(DroitAide),
             a_freins=hooks.ALignes(FreinBeneficiaire),
             a_historique_suivi=hooks.ALignes(AttributionReferent) | hooks.ALignes(ClotureDossier),
             **indicateurs,
+        )
+        return Beneficiaire.objects.select_related("referent", "cpas").annotate(
+            **annotations_compilees(annotee)
         )
 
     cle = ("fiche", aujourd_hui, queries.nouveau_ris_mois(), tuple(indicateurs))

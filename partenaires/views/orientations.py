@@ -4,6 +4,8 @@ message helpers also serve the partner portal (``views.portail``)."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -11,14 +13,18 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import objets_visibles, verifier_ecriture
 from beneficiaires.models import Beneficiaire
+from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer, url_par_pk
+from cpas_isp.sql_compile import annotations_compilees
 from cpas_isp.views import role_required
 
 from .. import queries
@@ -32,7 +38,13 @@ from ..forms.orientations import (
     PresenceForm,
     TransitionForm,
 )
-from ..models import Orientation, ResultatOrientation, ServicePartenaire, StatutOrientation
+from ..models import (
+    Orientation,
+    Partenaire,
+    ResultatOrientation,
+    ServicePartenaire,
+    StatutOrientation,
+)
 from ..services import orientations as services
 from ..templatetags.partenaires_tags import badge_statut
 from .commun import beneficiaires_visibles, page_formulaire, url_beneficiaire
@@ -66,20 +78,38 @@ COLONNES_LISTE = (
 )
 
 
+@functools.cache
+def _noms():
+    """``_avec_noms``'s sub-selects, compiled once (they depend on nothing of the request):
+    their building and compiling was about a tenth of the list's Python time."""
+    service = ServicePartenaire.objects.filter(pk=OuterRef("service_id")).order_by()
+    # The partner by its key, read from the service in a sub-select of its own: the join of
+    # the service to its partner was planned as a hash of every partner for each row.
+    partenaire = Partenaire.objects.filter(
+        pk=Subquery(
+            ServicePartenaire.objects.filter(pk=OuterRef(OuterRef("service_id")))
+            .order_by()
+            .values("partenaire_id")
+        )
+    ).order_by()
+    agent = User.objects.filter(pk=OuterRef("agent_id")).order_by()
+    return annotations_compilees(
+        Orientation.objects.annotate(
+            service_nom=Subquery(service.values("nom")),
+            partenaire_nom=Subquery(partenaire.values("nom")),
+            agent_username=Subquery(agent.values("username")),
+            agent_first_name=Subquery(agent.values("first_name")),
+            agent_last_name=Subquery(agent.values("last_name")),
+        )
+    )
+
+
 def _avec_noms(orientations):
     """The names of the service, its partner and the agent by a sub-select each, which
     Postgres reads for the page's rows only, after the sort. Joined instead, they were read
     for every referral before the sort: with an agent's people (their rule's estimate is
     small), a nested loop over the services took hundreds of milliseconds."""
-    service = ServicePartenaire.objects.filter(pk=OuterRef("service_id")).order_by()
-    agent = User.objects.filter(pk=OuterRef("agent_id")).order_by()
-    return orientations.annotate(
-        service_nom=Subquery(service.values("nom")),
-        partenaire_nom=Subquery(service.values("partenaire__nom")),
-        agent_username=Subquery(agent.values("username")),
-        agent_first_name=Subquery(agent.values("first_name")),
-        agent_last_name=Subquery(agent.values("last_name")),
-    )
+    return orientations.annotate(**_noms())
 
 
 def nom_personne(ligne):
@@ -139,7 +169,28 @@ def lignes_orientations(request, lignes):
             resultat=str(resultats[o["resultat"]]) if o["resultat"] else "",
             echeance=_("expire le %(d)s") % {"d": date_courte(echeance)} if echeance else "",
         )
+        o["ligne"] = _ligne_html(o)
     return lignes
+
+
+def _ligne_html(o):
+    """The row of the list's table, as its template wrote it (every value escaped), written
+    here for the page's rows at once: a dozen template nodes per row were a large part of the
+    page's rendering."""
+    e = conditional_escape
+    personne = e(o["personne"])
+    if o["url_beneficiaire"]:
+        personne = f'<a href="{e(o["url_beneficiaire"])}">{personne}</a>'
+    resultat = f" {e(o['resultat'])}" if o["resultat"] else ""
+    echeance = f' <span class="small text-muted">{e(o["echeance"])}</span>' if o["echeance"] else ""
+    return mark_safe(  # noqa: S308 - built from escaped values above
+        f"<tr><td>{e(o['date'])}</td>\n"
+        f"      <td>{personne}</td>\n"
+        f'      <td><a href="{e(o["url"])}">{e(o["partenaire_nom"])} — {e(o["service_nom"])}</a>'
+        "</td>\n"
+        f"      <td>{e(o['agent'])}</td>\n"
+        f"      <td>{e(o['badge'])}{resultat}{echeance}</td></tr>"
+    )
 
 
 # What the agent may still change: the partner has not answered yet.
@@ -169,8 +220,11 @@ def orientations(request):
     qs, tri = TRI.appliquer(qs, request)
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status
-    # only: no second count of every referral of the CPAS.
-    compteurs = queries.compter_par_statut(toutes)
+    # only: no second count of every referral of the CPAS. Who sees the whole CPAS's
+    # referrals counts them status by status (each from its part of an index).
+    compteurs = queries.compter_par_statut(
+        toutes, statut_par_statut=voit_tout_le_cpas(request.user)
+    )
     nombre = None
     if "partenaire" not in valeurs and not valeurs.get("mes"):
         nombre = (

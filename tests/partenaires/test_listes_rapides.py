@@ -65,8 +65,13 @@ def test_counts_by_status_equal_a_plain_count(
     for user in (agent, coordinateur):
         visibles = objets_visibles(Orientation.objects.all(), user)
         assert compter_par_statut(visibles) == _compte_simple(list(visibles))
+        # Status by status (the whole CPAS's list), or any selection: the same counts.
+        assert compter_par_statut(visibles, statut_par_statut=True) == _compte_simple(
+            list(visibles)
+        )
     recues = Orientation.objects.for_user(partenaire_user)
     assert compter_par_statut(recues) == _compte_simple(list(recues))
+    assert compter_par_statut(recues, statut_par_statut=True) == _compte_simple(list(recues))
     assert S.PROPOSEE not in compter_par_statut(recues)
 
 
