@@ -18,6 +18,7 @@ from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
+from cpas_isp.preparation import preparees
 from cpas_isp.sql_compile import annotations_compilees
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
@@ -68,6 +69,17 @@ def _jj_mm_aaaa(date) -> str:
     return f"{date.day:02d}/{date.month:02d}/{date.year:04d}" if date else "—"
 
 
+def _colonnes_preparees(aujourd_hui):
+    """The page's rows by their keys: a query planned longer than it runs (its dozen per-row
+    columns), prepared once per connection and page size."""
+
+    def lignes(pks):
+        with preparees():
+            return list(queries.colonnes_caseload(pks, aujourd_hui))
+
+    return lignes
+
+
 @role_required(p.peut_suivre_beneficiaires)
 def liste(request):
     aujourd_hui = timezone.localdate()
@@ -86,7 +98,7 @@ def liste(request):
         request,
         queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
         tailles=TAILLES_PAGE,
-        lignes=lambda pks: queries.colonnes_caseload(pks, aujourd_hui),
+        lignes=_colonnes_preparees(aujourd_hui),
     )
     extensions = hooks.caseload_extensions()
     colonnes = [ext for ext in extensions if ext.cellules or ext.column]
@@ -178,7 +190,10 @@ def _requete_fiche(aujourd_hui):
 @role_required(p.peut_suivre_beneficiaires)
 def detail(request, pk):
     aujourd_hui = timezone.localdate()
-    b = get_beneficiaire_or_404(request.user, pk, _requete_fiche(aujourd_hui))
+    # One person by id: planned (~1.3 ms) far longer than run (~0.2 ms), prepared once per
+    # connection.
+    with preparees():
+        b = get_beneficiaire_or_404(request.user, pk, _requete_fiche(aujourd_hui))
     journaliser_acces(request, b)
     # Fetched through the need-to-know rule: the sections' and timeline's checks on this
     # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.
