@@ -219,6 +219,12 @@ def register_cellule_filter(func, personnes=None):
     return func
 
 
+def filtres_cellule() -> tuple:
+    """The registered cellule filters and their ids functions (a key part for memos of SQL
+    built from them)."""
+    return (*_cellule_filters, *_cellule_personnes.values())
+
+
 def cellule_filter_registered() -> bool:
     return bool(_cellule_filters)
 
