@@ -183,3 +183,36 @@ def test_agent_caseload_rows_and_fixed_query_count(
     assert detail_url(cache) not in body
     # The current right is the one started last (the ended one is not shown).
     assert body.count("depuis " + (debut + datetime.timedelta(days=1)).strftime("%d/%m/%Y")) == 8
+
+
+def test_agent_rule_follows_a_cellule_change_and_the_next_day(cpas_a, make_user, filtre_trajets):
+    """The agent's ids SQL is built once per user, cellule and day (``_ids_agent``): moving the
+    agent to another cellule the same day, or a stay starting tomorrow, changes what they see
+    at once, as the plain rule does."""
+    from freezegun import freeze_time
+
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    aujourd_hui = timezone.localdate()
+    demain = aujourd_hui + datetime.timedelta(days=1)
+    en_emploi = BeneficiaireFactory(cpas=cpas_a)
+    PassageFactory(beneficiaire=en_emploi, phase="emploi", debut=aujourd_hui, fin=aujourd_hui)
+    en_alpha = BeneficiaireFactory(cpas=cpas_a)
+    PassageFactory(
+        beneficiaire=en_alpha, phase="alpha", debut=aujourd_hui - datetime.timedelta(days=9)
+    )
+    arrive_demain = BeneficiaireFactory(cpas=cpas_a)
+    PassageFactory(beneficiaire=arrive_demain, phase="emploi", debut=demain)
+
+    def vus():
+        return set(Beneficiaire.objects.visibles_par(agent).values_list("pk", flat=True))
+
+    assert vus() == {en_emploi.pk} == regle_simple(agent)
+    membership = current_membership(agent)
+    membership.cellule = Cellule.objects.get(cpas=cpas_a, code="alpha")
+    membership.save()
+    assert vus() == {en_alpha.pk} == regle_simple(agent)
+    membership.cellule = Cellule.objects.get(cpas=cpas_a, code="emploi")
+    membership.save()
+    assert vus() == {en_emploi.pk}
+    with freeze_time(datetime.datetime.combine(demain, datetime.time(12)), tick=True):
+        assert vus() == {arrive_demain.pk} == regle_simple(agent)
