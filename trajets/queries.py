@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire, DroitAide
+from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp.models import User, libelle_bilingue
 from cpas_isp.tenancy import current_membership
 from trajets import delais
@@ -459,13 +460,17 @@ def register_echeances(source: SourceEcheances) -> SourceEcheances:
     return source
 
 
-def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tuple]:
+def _sql_echeances_trajets(
+    cpas_id, user_id, jusqu_au, limite_alerte, par_personne=True
+) -> list[tuple]:
     """This app's three kinds of item due (next actions, PIIS evaluations, PIIS signatures),
-    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTEs
-    ``_VISIBLES_CTE`` (the people the user may see) and ``_SUIVIS_CTE`` (those of them the
-    user refers). Their names are left NULL: they are read after the union, for the lines
-    kept only (``_colonnes_avec_noms``). Plain SQL: building them with the ORM (three
-    querysets of joins and annotations) cost more than running them.
+    each as (sql, params) in the columns of COLONNES_ECHEANCE, for the people of the CTE
+    ``_SUIVIS_CTE`` (the people the user refers and may see) or, for the actions the user
+    wrote for others, the people the user may see: checked one by one against the rule
+    (``_VISIBLE_LIGNE``) when ``par_personne``, else read in the CTE ``_VISIBLES_CTE``.
+    Their names are left NULL: they are read after the union, for the lines kept only
+    (``_colonnes_avec_noms``). Plain SQL: building them with the ORM (three querysets of
+    joins and annotations) cost more than running them.
     tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
@@ -481,17 +486,54 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
     and reading each one's steps cost more than the rest of the page."""
     # The step type's label in the active language (as ListeReference.libelle).
     libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
-    actions = f"""
+    colonnes_action = f"""
         SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
                e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
                NULL::varchar AS personne_prenom, e.id AS objet_id,
-               t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date
+               t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date"""
+    ouverte = """e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
+           AND e.echeance <= %s"""
+    if par_personne:
+        # The people the user refers, each probed in the open actions' partial index by
+        # person; then the user's own open actions of the other people, chosen from the
+        # partial index by author alone (an index-only scan: an agent writes most of their
+        # steps for the people they refer, whose rows are not read twice), each person
+        # checked against the need-to-know rule (``_VISIBLE_LIGNE``), then read by primary key.
+        actions = [
+            (
+                f"""{colonnes_action}
+          FROM {_SUIVIS_CTE} s
+          JOIN {Etape._meta.db_table} e ON e.beneficiaire_id = s.id
+          JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
+         WHERE {ouverte}""",
+                [cpas_id, jusqu_au],
+            ),
+            (
+                f"""{colonnes_action}
           FROM {Etape._meta.db_table} e
           JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
-         WHERE e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
-           AND e.echeance <= %s
+         WHERE e.id IN (
+            SELECT e.id FROM {Etape._meta.db_table} e
+             WHERE e.auteur_id = %s AND {ouverte}
+               AND e.beneficiaire_id NOT IN (SELECT id FROM {_SUIVIS_CTE})
+               AND {_VISIBLE_LIGNE.format("e.beneficiaire_id")})""",
+                [user_id, cpas_id, jusqu_au],
+            ),
+        ]
+    else:
+        # Every open action of the CPAS due by then (a partial index), of the people the user
+        # refers (most of the CPAS for some coordinators) or that the user wrote.
+        actions = [
+            (
+                f"""{colonnes_action}
+          FROM {Etape._meta.db_table} e
+          JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
+         WHERE {ouverte}
            AND (e.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})
-                OR (e.auteur_id = %s AND e.beneficiaire_id IN (SELECT id FROM {_VISIBLES_CTE})))"""
+                OR (e.auteur_id = %s AND e.beneficiaire_id IN (SELECT id FROM {_VISIBLES_CTE})))""",
+                [cpas_id, jusqu_au, user_id],
+            )
+        ]
     evaluations = f"""
         SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, NULL, NULL, v.id, '',
                NULL::date
@@ -507,7 +549,7 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
            AND p.date_decision_ris <= %s
            AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     return [
-        (actions, [cpas_id, jusqu_au, user_id]),
+        *actions,
         (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value]),
         (
             signatures,
@@ -524,6 +566,12 @@ def _sql_echeances_trajets(cpas_id, user_id, jusqu_au, limite_alerte) -> list[tu
 
 _VISIBLES_CTE = "echeances_visibles"
 _SUIVIS_CTE = "echeances_suivis"
+# The same rule, inlined where it is read for one person at a time: "is this person visible"
+# (OFFSET 0 keeps the subquery apart, so that PostgreSQL pushes the person's id into each
+# branch of the rule's UNION ALL and probes their indexes, instead of computing every person
+# the user may see, as the materialized CTE does, to keep a few hundred of them).
+_VISIBLES_LIGNE_CTE = "echeances_visibles_ligne"
+_VISIBLE_LIGNE = f"EXISTS (SELECT FROM {_VISIBLES_LIGNE_CTE} v WHERE v.id = {{}} OFFSET 0)"
 
 
 def _union_echeances(user, date, horizon_jours):
@@ -531,11 +579,17 @@ def _union_echeances(user, date, horizon_jours):
     people of this app's kinds left NULL (``_colonnes_avec_noms``).
 
     Only people the user may see (need-to-know): a step written for someone who has since left
-    the agent's caseload is no longer theirs to follow. That set (their ids) is computed once,
-    in a materialized CTE that this app's kinds and the other apps' read
-    (``IN (SELECT id FROM echeances_visibles)``): inlined five times, PostgreSQL planned it
-    per kind, once as a primary-key scan over every person of every CPAS. A second CTE holds
-    those of them the user refers (most kinds are theirs only)."""
+    the agent's caseload is no longer theirs to follow. This app's kinds start from the people
+    the user refers (a CTE, ``_SUIVIS_CTE``) and from the actions they wrote, and check each
+    of those people against the rule (``_VISIBLE_LIGNE``: the rule's SQL with the person's id
+    pushed into it, a few index probes a person), rather than computing every person the user
+    may see (a whole cellule: ~1,800 people, ~3.5 ms) to keep the ~600 they refer. The other
+    apps' kinds read that whole set, as a materialized CTE (``IN (SELECT id FROM
+    echeances_visibles)``; inlined five times, PostgreSQL planned it per kind, once as a
+    primary-key scan over every person of every CPAS); PostgreSQL computes it only when one
+    of them has an item to check (never on a page without documents or ESF+ follow-ups due).
+    A user who sees the whole CPAS (``voit_tout_le_cpas``) reads that set for this app's kinds
+    too (the rule is then the CPAS alone, and such a user may refer most of it)."""
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
     try:
         sql_visibles, params_visibles = (
@@ -545,13 +599,23 @@ def _union_echeances(user, date, horizon_jours):
         return None, []
     # visibles_par is empty without a current CPAS: here there is one.
     cpas_id = current_membership(user).cpas_id
+    # A user who sees the whole CPAS (a coordinator, who may refer thousands of people): the
+    # rule is one condition, read once as a set, and the CPAS's open actions are scanned
+    # (5,400 people probed one by one cost more). Others: person by person.
+    par_personne = not voit_tout_le_cpas(user)
+    visible = _VISIBLE_LIGNE if par_personne else f"{{}} IN (SELECT id FROM {_VISIBLES_CTE})"
     sql_suivis = f"""SELECT b.id FROM {Beneficiaire._meta.db_table} b
-         WHERE b.cpas_id = %s AND b.referent_id = %s
-           AND b.id IN (SELECT id FROM {_VISIBLES_CTE})"""
-    params = [*params_visibles, cpas_id, user.pk]
+         WHERE b.cpas_id = %s AND b.referent_id = %s AND {visible.format("b.id")}"""
+    ctes = [f"{_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles})"]
+    params = [*params_visibles]
+    if par_personne:
+        ctes.append(f"{_VISIBLES_LIGNE_CTE}(id) AS NOT MATERIALIZED ({sql_visibles})")
+        params.extend(params_visibles)
+    ctes.append(f"{_SUIVIS_CTE}(id) AS MATERIALIZED ({sql_suivis})")
+    params.extend([cpas_id, user.pk])
     parties = []
     limite_alerte = date - delais.ALERTE_SIGNATURE
-    for sql, p in _sql_echeances_trajets(cpas_id, user.pk, jusqu_au, limite_alerte):
+    for sql, p in _sql_echeances_trajets(cpas_id, user.pk, jusqu_au, limite_alerte, par_personne):
         parties.append(f"({sql})")
         params.extend(p)
     # The other apps' kinds (ORM querysets), for the same people.
@@ -566,9 +630,7 @@ def _union_echeances(user, date, horizon_jours):
         params.extend(p)
     colonnes = ", ".join(COLONNES_ECHEANCE)
     return (
-        f"WITH {_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles}), "
-        f"{_SUIVIS_CTE}(id) AS MATERIALIZED ({sql_suivis}) "
-        f"SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
+        f"WITH {', '.join(ctes)} SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
         params,
     )
 

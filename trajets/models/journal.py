@@ -171,6 +171,14 @@ class Etape(TenantModel):
                 condition=Q(echeance__isnull=False, action_faite_le__isnull=True),
                 name="etape_action_ouverte_pers_idx",
             ),
+            # An author's open actions ("Mes échéances": the actions the user wrote for people
+            # they do not refer), read from the index alone (id and person included).
+            models.Index(
+                fields=["auteur", "cpas", "echeance"],
+                include=["beneficiaire", "id"],
+                condition=Q(echeance__isnull=False, action_faite_le__isnull=True),
+                name="etape_action_ouverte_aut_idx",
+            ),
         ]
 
     def __str__(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -14,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire
@@ -150,6 +152,25 @@ def _nommer_visibles(request, contrats):
     journaliser_liste(request, [c.beneficiaire_id for c in contrats if c.personne_visible])
 
 
+# The empty pool form as crispy writes it, per (language, day): its only variable parts are
+# the labels' language and today's date as the initial "valid from"; rendering it (a dozen
+# crispy templates) was a third of the posts page's time.
+_FORMULAIRES_POOL: dict = {}
+
+
+def _html_formulaire_pool(form, today):
+    """``{{ form|crispy }}``; the unbound form's rendered once a language and a day."""
+    if form.is_bound:
+        return as_crispy_form(form)
+    cle = (get_language(), today)
+    html = _FORMULAIRES_POOL.get(cle)
+    if html is None:
+        if len(_FORMULAIRES_POOL) >= 8:
+            _FORMULAIRES_POOL.clear()
+        html = _FORMULAIRES_POOL[cle] = as_crispy_form(form)
+    return html
+
+
 @postes_requis
 def occupation(request):
     """Article 60 posts: the pool, occupancy today and by month, contracts ending soon."""
@@ -194,6 +215,7 @@ def occupation(request):
             "nombre_a_cloturer": nombre_a_cloturer,
             "pools": pools,
             "pool_form": pool_form,
+            "html_pool_form": _html_formulaire_pool(pool_form, today) if pool_form else "",
             "aujourd_hui": today,
             "jours": queries.JOURS_FIN_PROCHE,
         },
