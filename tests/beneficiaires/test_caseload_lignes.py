@@ -316,3 +316,20 @@ def test_filter_choices_compiled_once_stay_those_of_each_cpas_and_role(
     nouveau = make_user(Role.AGENT, cpas_a)
     response = client_for(agent_a).get(LISTE)
     assert nouveau.pk in {u.pk for u in response.context["referents"]}
+
+
+def test_rows_read_by_one_statement_whatever_the_number_of_keys(cpas_a):
+    """The rows' query has one text for any number of keys (a short last page, another page
+    size): one prepared statement per connection, not one per number of rows shown."""
+    personnes = [BeneficiaireFactory(cpas=cpas_a) for _ in range(3)]
+    aujourd_hui = timezone.localdate()
+    textes = {
+        queries.colonnes_caseload(
+            [b.pk for b in personnes[:n]], aujourd_hui
+        ).query.sql_with_params()[0]
+        for n in (1, 2, 3)
+    }
+    assert len(textes) == 1
+    choisis = [personnes[0].pk, personnes[2].pk]
+    assert {b.pk for b in queries.colonnes_caseload(choisis, aujourd_hui)} == set(choisis)
+    assert not queries.colonnes_caseload([], aujourd_hui).exists()
