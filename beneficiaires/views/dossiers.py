@@ -114,14 +114,25 @@ def liste(request):
         b.naissance = _jj_mm_aaaa(b.date_naissance)
         b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
     journaliser_liste(request, [b.pk for b in page.object_list])
-    freins = Frein.objects.for_user(request.user).filter(actif=True)
-    if not p.est_coordinateur(request.user):
-        freins = freins.filter(sensible=False)
+    coordinateur = p.est_coordinateur(request.user)
+    cellules_filtrables = hooks.cellule_filter_registered()
+    membership = current_membership(request.user)
+
+    def freins():
+        qs = Frein.objects.for_user(request.user).filter(actif=True)
+        return qs if coordinateur else qs.filter(sensible=False)
+
+    # What the three querysets depend on: their SQL is compiled once per key.
     choix = queries.ChoixFiltres(
-        referents=referents_possibles(request.cpas),
-        cellules=Cellule.objects.for_user(request.user).filter(active=True)
-        if hooks.cellule_filter_registered()
-        else Cellule.objects.none(),
+        ("caseload", request.cpas.pk, membership.cpas_id, coordinateur, cellules_filtrables)
+        if request.cpas is not None and membership is not None
+        else None,
+        referents=lambda: referents_possibles(request.cpas),
+        cellules=lambda: (
+            Cellule.objects.for_user(request.user).filter(active=True)
+            if cellules_filtrables
+            else Cellule.objects.none()
+        ),
         freins=freins,
     )
     context = {
@@ -146,7 +157,7 @@ def liste(request):
         "referents": choix["referents"],
         "cellules": choix["cellules"],
         "tous": p.peut_voir_tous_les_dossiers(request.user),
-        "membership": current_membership(request.user),
+        "membership": membership,
         "peut_exporter": p.peut_exporter(request.user),
         "peut_reattribuer": bp.peut_reattribuer(request.user),
     }

@@ -285,3 +285,51 @@ def test_rows_compiled_once_give_the_columns_of_the_expressions(cpas_a, coord):
     lignes = {b.pk: b for b in qs}
     assert lignes[nouveau.pk].nom_referent == coord.last_name
     assert [getattr(lignes[nouveau.pk], c) for c in colonnes] == attendu[nouveau.pk]
+
+
+def test_filter_choices_compiled_once_stay_those_of_each_cpas_and_role(
+    coord, cpas_a, cpas_b, make_user, client_for
+):
+    """The selects' query is compiled once per CPAS and role (``ChoixFiltres``' key): a user
+    of another CPAS, or an agent after a coordinator, still gets their own choices."""
+    from beneficiaires.models import Frein
+    from cpas_isp.models import Role
+
+    agent_a = make_user(Role.AGENT, cpas_a)
+    agent_b = make_user(Role.AGENT, cpas_b)
+    Frein.objects.create(code="propre-a", libelle_fr="Propre A", libelle_nl="Eigen A", cpas=cpas_a)
+    Frein.objects.create(code="propre-b", libelle_fr="Propre B", libelle_nl="Eigen B", cpas=cpas_b)
+    Frein.objects.create(code="sens", libelle_fr="Sensible", libelle_nl="Gevoelig", sensible=True)
+    vus = {}
+    for user in (coord, agent_a, agent_b, coord):
+        response = client_for(user).get(LISTE)
+        vus[user] = (
+            {u.pk for u in response.context["referents"]},
+            {f.libelle_fr for f in response.context["freins"]},
+        )
+    assert agent_b.pk in vus[agent_b][0] and agent_b.pk not in vus[agent_a][0]
+    assert agent_a.pk in vus[agent_a][0] and agent_a.pk in vus[coord][0]
+    assert {"Propre A", "Sensible"} <= vus[coord][1]
+    assert "Propre A" in vus[agent_a][1] and "Sensible" not in vus[agent_a][1]
+    assert "Propre B" in vus[agent_b][1] and not {"Propre A", "Sensible"} & vus[agent_b][1]
+    # A new referent is read, not remembered: only the SQL is.
+    nouveau = make_user(Role.AGENT, cpas_a)
+    response = client_for(agent_a).get(LISTE)
+    assert nouveau.pk in {u.pk for u in response.context["referents"]}
+
+
+def test_rows_read_by_one_statement_whatever_the_number_of_keys(cpas_a):
+    """The rows' query has one text for any number of keys (a short last page, another page
+    size): one prepared statement per connection, not one per number of rows shown."""
+    personnes = [BeneficiaireFactory(cpas=cpas_a) for _ in range(3)]
+    aujourd_hui = timezone.localdate()
+    textes = {
+        queries.colonnes_caseload(
+            [b.pk for b in personnes[:n]], aujourd_hui
+        ).query.sql_with_params()[0]
+        for n in (1, 2, 3)
+    }
+    assert len(textes) == 1
+    choisis = [personnes[0].pk, personnes[2].pk]
+    assert {b.pk for b in queries.colonnes_caseload(choisis, aujourd_hui)} == set(choisis)
+    assert not queries.colonnes_caseload([], aujourd_hui).exists()
