@@ -258,16 +258,22 @@ def du_jour(user, date=None):
         return []
     date = date or timezone.localdate()
     debut = _moment(date, datetime.time.min)
-    sql, marques = _sql_ids_du_jour()
-    valeurs = {
-        "cpas": membership.cpas_id,
-        "agent": user.pk,
-        "debut": debut,
-        "fin": debut + datetime.timedelta(days=1),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [valeurs[m] if m else p for m, p in marques])
-        ids = [pk for (pk,) in cursor.fetchall()]
+    fin = debut + datetime.timedelta(days=1)
+    compilee = _sql_ids_du_jour()
+    if compilee is None:  # markers not found in the compiled parameters: the ORM as it is
+        ids = list(
+            RendezVous.objects.filter(cpas=membership.cpas_id)
+            .non_annules()
+            .filter(agent=user)
+            .entre(debut, fin)
+            .values_list("pk", flat=True)
+        )
+    else:
+        sql, marques = compilee
+        valeurs = {"cpas": membership.cpas_id, "agent": user.pk, "debut": debut, "fin": fin}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [valeurs[m] if m else p for m, p in marques])
+            ids = [pk for (pk,) in cursor.fetchall()]
     if not ids:
         return []
     return rendez_vous_avec_personnes(
@@ -287,7 +293,8 @@ _MARQUES = {
 def _sql_ids_du_jour():
     """``du_jour``'s ids query as the ORM writes it (``for_user``'s CPAS, ``non_annules``, the
     agent, ``entre``), compiled once with a marker value for each parameter that varies:
-    (SQL, [(name of the value or None, parameter as compiled), ...])."""
+    (SQL, [(name of the value or None, parameter as compiled), ...]); None if a marker is not
+    found once among the parameters (then ``du_jour`` builds its queryset)."""
     m = _MARQUES
     sql, params = (
         RendezVous.objects.filter(cpas=m["cpas"])
@@ -299,7 +306,8 @@ def _sql_ids_du_jour():
     )
     noms = {_cle(v): nom for nom, v in m.items()}
     marques = [(noms.get(_cle(p)), p) for p in params]
-    assert sorted(n for n, _p in marques if n) == sorted(m), marques  # each marker once
+    if sorted(n for n, _p in marques if n) != sorted(m):  # each marker exactly once
+        return None
     return sql, marques
 
 

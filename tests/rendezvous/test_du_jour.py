@@ -49,3 +49,13 @@ def test_ids_of_the_day_equal_the_orm_filters(cpas_a, cpas_b, make_user):
     assert queries.du_jour(collegue, jour) and queries.du_jour(collegue, veille) == []
     # An agent of another CPAS: none of these.
     assert queries.du_jour(make_user(Role.AGENT, cpas_b), jour) == []
+
+
+def test_ids_of_the_day_without_the_compiled_query(cpas_a, make_user, monkeypatch):
+    """Should the markers not be found in the compiled parameters, the ORM answers."""
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    jour = datetime.date(2026, 3, 11)
+    rdv = planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), moment(jour, "10:00"))
+    assert queries._sql_ids_du_jour() is not None
+    monkeypatch.setattr(queries, "_sql_ids_du_jour", lambda: None)
+    assert [r.pk for r in queries.du_jour(agent, jour)] == [rdv.pk] == _par_l_orm(agent, jour)
