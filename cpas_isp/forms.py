@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from cpas_isp.models import ListeReferenceQuerySet
 
@@ -16,6 +18,62 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's argument name)
         super().__init__(attrs=attrs, format=format)
+
+
+# Filter widgets rendered in Python: the markup of Django's templates
+# (``django/forms/widgets/input.html``, ``select.html``, ``select_option.html`` and
+# ``attrs.html``, stripped as the form renderer strips it) without rendering a template per
+# widget, per option and per set of attributes (the dashboard's rapports.forms.EntreeRapide and
+# SelectRapide, here for the core's pages, which import no app).
+
+
+def _attrs(attrs) -> str:
+    """``django/forms/widgets/attrs.html``"""
+    return "".join(
+        f" {conditional_escape(nom)}"
+        if valeur is True
+        else f' {conditional_escape(nom)}="{conditional_escape(str(valeur))}"'
+        for nom, valeur in attrs.items()
+        if valeur is not False
+    )
+
+
+class _EntreeRapide:
+    """``render()`` of an ``<input>`` widget (mixed into an Input class: its type and value
+    formatting)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        valeur = widget["value"]
+        valeur = "" if valeur is None else f' value="{conditional_escape(str(valeur))}"'
+        return mark_safe(  # noqa: S308 - escaped values
+            f'<input type="{conditional_escape(widget["type"])}" '
+            f'name="{conditional_escape(widget["name"])}"{valeur}{_attrs(widget["attrs"])}>'
+        )
+
+
+class TexteRapide(_EntreeRapide, forms.TextInput):
+    pass
+
+
+class DateRapide(_EntreeRapide, DateInput):
+    pass
+
+
+class SelectRapide(forms.Select):
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for groupe, options, _index in widget["optgroups"]:
+            if groupe:  # no option groups here: Django's templates render them
+                return super().render(name, value, attrs, renderer)
+            html.extend(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                for option in options
+            )
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 - escaped values
 
 
 def limiter_listes_au_cpas(form, cpas):

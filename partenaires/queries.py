@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
 
@@ -199,14 +201,50 @@ def compter_par_statut(orientations, *, statut_par_statut=False):
     if not statut_par_statut:
         rows = orientations.values("statut").annotate(n=Count("*"))
         return {r["statut"]: r["n"] for r in rows}
+    sql, params = _sql_statut_par_statut(orientations)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {statut: n for statut, n in cursor.fetchall() if n}
+
+
+def _sql_statut_par_statut(orientations):
+    """``compter_par_statut``'s statement of one count per status: rows (statut, n)."""
     sql, params = orientations.order_by().values("statut").query.sql_with_params()
+    return (
+        f'SELECT "s"."statut", (SELECT COUNT(*) FROM ({sql}) "o" WHERE "o"."statut" = '
+        '"s"."statut") AS "n" FROM UNNEST(%s::varchar[]) AS "s"("statut")',
+        [*params, list(StatutOrientation.values)],
+    )
+
+
+def compter_par_statut_et_lire(orientations, lignes, *, statut_par_statut=False):
+    """``compter_par_statut``'s counts and the rows of ``lignes`` (a ``values()`` queryset, e.g.
+    a filter's choices) in one round trip: ``({statut: count}, [dict of values, ...])``. The
+    same statements as sub-selects of one (the same plans); the rows come as JSON objects, in
+    the queryset's order (json_agg reads the subquery's sorted rows in their order)."""
+    try:
+        if statut_par_statut:
+            sql_c, params_c = _sql_statut_par_statut(orientations)
+        else:
+            sql_c, params_c = (
+                orientations.values("statut").annotate(n=Count("*")).query.sql_with_params()
+            )
+        sql_l, params_l = lignes.query.sql_with_params()
+    except EmptyResultSet:  # nothing to read for one of them: each as it is (no query if empty)
+        return (
+            compter_par_statut(orientations, statut_par_statut=statut_par_statut),
+            list(lignes),
+        )
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT "s"."statut", (SELECT COUNT(*) FROM ({sql}) "o" WHERE "o"."statut" = '
-            '"s"."statut") FROM UNNEST(%s::varchar[]) AS "s"("statut")',
-            [*params, list(StatutOrientation.values)],
+            "SELECT (SELECT COALESCE(json_agg(json_build_array(c.statut, c.n)), '[]'::json) "
+            f"FROM ({sql_c}) c), (SELECT COALESCE(json_agg(t), '[]'::json) FROM ({sql_l}) t)",
+            [*params_c, *params_l],
         )
-        return {statut: n for statut, n in cursor.fetchall() if n}
+        compteurs, rows = cursor.fetchone()
+    if isinstance(compteurs, str):  # a driver that does not parse json
+        compteurs, rows = json.loads(compteurs), json.loads(rows)
+    return {statut: n for statut, n in compteurs if n}, rows
 
 
 def orientations_recentes(orientations, user, nombre=20):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from cpas_isp.audit.confidentialite import chercher_personnes
 from cpas_isp.audit.journal import Filtres
-from cpas_isp.forms import DateInput
+from cpas_isp.forms import DateRapide, SelectRapide, TexteRapide
 
 PERIODE_MAX_JOURS = 92
 
@@ -34,18 +34,23 @@ class _ChoixEnUneRequete(ModelChoiceIterator):
 
 class ChoixUtilisateur(forms.ModelChoiceField):
     iterator = _ChoixEnUneRequete
+    widget = SelectRapide
 
 
 class FiltreAuditForm(forms.Form):
     vue = forms.ChoiceField(choices=VUES, required=False)
+    # The filters' widgets rendered in Python (cpas_isp.forms), the markup of Django's.
     personne = forms.CharField(
-        label=gettext_lazy("Personne (nom ou NISS)"), max_length=100, required=False
+        label=gettext_lazy("Personne (nom ou NISS)"),
+        max_length=100,
+        required=False,
+        widget=TexteRapide,
     )
     utilisateur = ChoixUtilisateur(
         label=gettext_lazy("Utilisateur"), queryset=get_user_model().objects.none(), required=False
     )
-    du = forms.DateField(label=gettext_lazy("Du"), required=False, widget=DateInput())
-    au = forms.DateField(label=gettext_lazy("Au"), required=False, widget=DateInput())
+    du = forms.DateField(label=gettext_lazy("Du"), required=False, widget=DateRapide())
+    au = forms.DateField(label=gettext_lazy("Au"), required=False, widget=DateRapide())
 
     def __init__(self, data, *, cpas):
         super().__init__(data)

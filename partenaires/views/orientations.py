@@ -221,9 +221,12 @@ def orientations(request):
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status
     # only: no second count of every referral of the CPAS. Who sees the whole CPAS's
-    # referrals counts them status by status (each from its part of an index).
-    compteurs = queries.compter_par_statut(
-        toutes, statut_par_statut=voit_tout_le_cpas(request.user)
+    # referrals counts them status by status (each from its part of an index). The partners
+    # the filter offers (pk, name) come in the same round trip.
+    compteurs, partenaires = queries.compter_par_statut_et_lire(
+        toutes,
+        form.fields["partenaire"].queryset.values("pk", "nom"),
+        statut_par_statut=voit_tout_le_cpas(request.user),
     )
     nombre = None
     if "partenaire" not in valeurs and not valeurs.get("mes"):
@@ -246,10 +249,7 @@ def orientations(request):
             "partenaire": partenaire,
             "mes": valeurs.get("mes", False),
             # (pk, name, selected) of the partners the filter offers: no object per partner
-            "partenaires": [
-                (pk, nom, str(pk) == partenaire)
-                for pk, nom in form.fields["partenaire"].queryset.values_list("pk", "nom")
-            ],
+            "partenaires": [(p["pk"], p["nom"], str(p["pk"]) == partenaire) for p in partenaires],
         },
     )
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from beneficiaires.acces import objets_visibles
 from beneficiaires.models import Beneficiaire
 from cpas_isp.listes import url_par_pk
-from partenaires.models import Orientation, StatutOrientation
-from partenaires.queries import compter_par_statut
+from partenaires.models import Orientation, Partenaire, StatutOrientation
+from partenaires.queries import compter_par_statut, compter_par_statut_et_lire
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import OrientationFactory, ServiceFactory
 
@@ -22,8 +22,9 @@ S = StatutOrientation
 pytestmark = pytest.mark.django_db
 
 # Queries of each list once the session is warm (session, user, membership, two-factor check,
-# the page's own queries, the access log, the bell); equal whatever the number of rows.
-REQUETES_LISTE_ORIENTATIONS = 9
+# the page's own queries, the access log, the bell); equal whatever the number of rows. The
+# counts by status and the partners the filter offers are read in one round trip.
+REQUETES_LISTE_ORIENTATIONS = 8
 # The portal reads the partner's account once (``for_user(compte=...)``).
 REQUETES_PORTAIL = 8
 
@@ -73,6 +74,33 @@ def test_counts_by_status_equal_a_plain_count(
     assert compter_par_statut(recues) == _compte_simple(list(recues))
     assert compter_par_statut(recues, statut_par_statut=True) == _compte_simple(list(recues))
     assert S.PROPOSEE not in compter_par_statut(recues)
+
+
+def test_counts_and_rows_in_one_round_trip_equal_each_query(
+    cpas_a, cpas_b, agent, coordinateur, partenaire_user, service
+):
+    _jeu(cpas_a, cpas_b, agent, service)
+    for user in (agent, coordinateur, partenaire_user):
+        orientations = (
+            Orientation.objects.for_user(user)
+            if user is partenaire_user
+            else objets_visibles(Orientation.objects.all(), user)
+        )
+        lignes = (
+            Partenaire.objects.filter(services__orientations__in=orientations.values("pk"))
+            .distinct()
+            .values("pk", "nom")
+        )
+        for par_statut in (False, True):
+            assert compter_par_statut_et_lire(
+                orientations, lignes, statut_par_statut=par_statut
+            ) == (
+                compter_par_statut(orientations, statut_par_statut=par_statut),
+                list(lignes),
+            )
+    # Nothing to read (an empty selection): no query, the same answer.
+    vide = Orientation.objects.none()
+    assert compter_par_statut_et_lire(vide, Partenaire.objects.none().values("pk")) == ({}, [])
 
 
 def test_referral_list_counts_tabs_and_links(client_for, cpas_a, cpas_b, agent, service):

@@ -30,7 +30,7 @@ from trajets.forms import (
     SignerForm,
     TiersFormSet,
 )
-from trajets.models.piis import EngagementTiers, EvaluationPiis, ObjectifPiis, Piis
+from trajets.models.piis import EngagementTiers, EvaluationPiis, ObjectifPiis, Piis, StatutPiis
 from trajets.pdf import piis_pdf as rendre_pdf
 from trajets.services import evaluations
 from trajets.services import piis as services
@@ -259,11 +259,18 @@ def piis_detail(request, piis_pk):
                 piis.date_decision_ris, piis.date_signature, today
             ),
             "conformite": evaluations.conformite_evaluations(piis, today),
-            "proposer_form": ProposerForm(initial={"date": today, **version}),
+            # The one form the PIIS's status shows (the template tests the same statuses).
+            "proposer_form": ProposerForm(initial={"date": today, **version})
+            if piis.statut == StatutPiis.BROUILLON
+            else None,
             "signer_form": SignerForm(
                 initial={"date": today, "debut": piis.debut or today, "fin": piis.fin, **version}
-            ),
-            "cloturer_form": CloturerForm(initial={"date": today, **version}),
+            )
+            if piis.statut == StatutPiis.PROPOSE
+            else None,
+            "cloturer_form": CloturerForm(initial={"date": today, **version})
+            if piis.statut == StatutPiis.SIGNE
+            else None,
             "aujourd_hui": today,
         },
     )
