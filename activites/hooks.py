@@ -16,7 +16,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,8 +23,8 @@ from activites import queries
 from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
+from beneficiaires.fiche import liens_de, url_de
 from beneficiaires.permissions import peut_voir_beneficiaire
-from cpas_isp.listes import url_par_pk
 from trajets.queries import SourceEcheances, register_echeances
 
 
@@ -90,7 +89,7 @@ def section(request, beneficiaire):
 def actions(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return []
-    url = reverse("activites:inscrire_personne", kwargs={"pk": beneficiaire.pk})
+    url = url_de("activites:inscrire_personne", beneficiaire.pk)
     return [hooks.Action(_("Inscrire à une activité"), url, ordre=40)]
 
 
@@ -98,7 +97,7 @@ def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
     events = []
-    url_activite = url_par_pk("activites:detail")
+    url_activite = liens_de("activites:detail")
     for i in _inscriptions_de_la_page(beneficiaire)[:50]:
         url = url_activite(i.activite_id)
         events.append(
