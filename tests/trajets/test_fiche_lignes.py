@@ -30,7 +30,9 @@ def test_stay_rows_are_the_template_s():
             phase="alpha",
             debut=datetime.date(2023, 5, 6),
             fin=datetime.date(2024, 7, 8),
-            motif_sortie=MotifSortie(libelle="Emploi <trouvé>", classe="positive"),
+            motif_sortie=MotifSortie(
+                libelle_fr="Emploi <trouvé>", libelle_nl="Werk <gevonden>", classe="positive"
+            ),
         ),
         PassagePhase(id=3, phase="inconnue", debut=datetime.date(2020, 1, 1)),
     ]
