@@ -23,7 +23,7 @@ from activites import queries
 from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
-from beneficiaires.fiche import liens_de, url_de
+from beneficiaires.fiche import RequeteCompilee, liens_de, url_de
 from beneficiaires.permissions import peut_voir_beneficiaire
 from trajets.queries import SourceEcheances, register_echeances
 
@@ -36,6 +36,24 @@ def _inscriptions(beneficiaire):
     )
 
 
+def _inscriptions_avec_heures(inscriptions):
+    return queries.avec_heures(inscriptions).annotate(
+        fiche_a_attestations=Exists(Attestation.objects.filter(inscription=OuterRef("pk")))
+    )
+
+
+# The person page's enrolments (``_inscriptions`` with their hours and whether they have
+# attestations), compiled once (beneficiaires.fiche): only the CPAS and the person change it.
+_INSCRIPTIONS_PAGE = RequeteCompilee(
+    lambda cpas, personne: _inscriptions_avec_heures(
+        Inscription.objects.filter(cpas_id=cpas, beneficiaire_id=personne)
+        .select_related("activite", "activite__type")
+        .order_by("-date_inscription", "-id")
+    ),
+    nombre=2,
+)
+
+
 def _inscriptions_de_la_page(beneficiaire) -> list:
     """The person's enrolments with their hours and attestations, fetched once per page for
     the section and the timeline."""
@@ -43,11 +61,7 @@ def _inscriptions_de_la_page(beneficiaire) -> list:
     if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_inscriptions"):
         cache = beneficiaire.__dict__["_inscriptions_activites"] = []
     if cache is None:
-        cache = list(
-            queries.avec_heures(_inscriptions(beneficiaire)).annotate(
-                fiche_a_attestations=Exists(Attestation.objects.filter(inscription=OuterRef("pk")))
-            )
-        )
+        cache = _INSCRIPTIONS_PAGE.lignes(beneficiaire.cpas_id, beneficiaire.pk)
         # Their attestations: one query when some have any, none when none has (most).
         if any(i.fiche_a_attestations for i in cache):
             prefetch_related_objects(
