@@ -16,7 +16,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,8 +23,8 @@ from activites import queries
 from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
+from beneficiaires.fiche import RequeteCompilee, liens_de, url_de
 from beneficiaires.permissions import peut_voir_beneficiaire
-from cpas_isp.listes import url_par_pk
 from trajets.queries import SourceEcheances, register_echeances
 
 
@@ -37,6 +36,24 @@ def _inscriptions(beneficiaire):
     )
 
 
+def _inscriptions_avec_heures(inscriptions):
+    return queries.avec_heures(inscriptions).annotate(
+        fiche_a_attestations=Exists(Attestation.objects.filter(inscription=OuterRef("pk")))
+    )
+
+
+# The person page's enrolments (``_inscriptions`` with their hours and whether they have
+# attestations), compiled once (beneficiaires.fiche): only the CPAS and the person change it.
+_INSCRIPTIONS_PAGE = RequeteCompilee(
+    lambda cpas, personne: _inscriptions_avec_heures(
+        Inscription.objects.filter(cpas_id=cpas, beneficiaire_id=personne)
+        .select_related("activite", "activite__type")
+        .order_by("-date_inscription", "-id")
+    ),
+    nombre=2,
+)
+
+
 def _inscriptions_de_la_page(beneficiaire) -> list:
     """The person's enrolments with their hours and attestations, fetched once per page for
     the section and the timeline."""
@@ -44,11 +61,7 @@ def _inscriptions_de_la_page(beneficiaire) -> list:
     if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_inscriptions"):
         cache = beneficiaire.__dict__["_inscriptions_activites"] = []
     if cache is None:
-        cache = list(
-            queries.avec_heures(_inscriptions(beneficiaire)).annotate(
-                fiche_a_attestations=Exists(Attestation.objects.filter(inscription=OuterRef("pk")))
-            )
-        )
+        cache = _INSCRIPTIONS_PAGE.lignes(beneficiaire.cpas_id, beneficiaire.pk)
         # Their attestations: one query when some have any, none when none has (most).
         if any(i.fiche_a_attestations for i in cache):
             prefetch_related_objects(
@@ -90,7 +103,7 @@ def section(request, beneficiaire):
 def actions(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return []
-    url = reverse("activites:inscrire_personne", kwargs={"pk": beneficiaire.pk})
+    url = url_de("activites:inscrire_personne", beneficiaire.pk)
     return [hooks.Action(_("Inscrire à une activité"), url, ordre=40)]
 
 
@@ -98,7 +111,7 @@ def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
     events = []
-    url_activite = url_par_pk("activites:detail")
+    url_activite = liens_de("activites:detail")
     for i in _inscriptions_de_la_page(beneficiaire)[:50]:
         url = url_activite(i.activite_id)
         events.append(

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import hooks
+from .fiche import url_de
 
 PAR_PAGE = 50
 MAXIMUM = 2000  # "Afficher plus" stops growing the page there
@@ -28,6 +30,30 @@ FRAGMENT = "parcours"
 def est_fragment(request) -> bool:
     """The htmx request of the timeline's filters or "more": the list only."""
     return bool(getattr(request, "htmx", False)) and request.GET.get("fragment") == FRAGMENT
+
+
+def lignes(evenements, premier_nouveau=None):
+    """The list's events as HTML (``<li>`` each, with its date, its title or link and its
+    detail; the first of the ones "Afficher plus" added focused), written here rather than by
+    a loop of a dozen template nodes per event; every value escaped."""
+    morceaux = []
+    for i, e in enumerate(evenements):
+        focus = ' tabindex="-1" autofocus' if i == premier_nouveau else ""
+        titre = conditional_escape(e.titre)
+        if e.url:
+            titre = f'<a href="{conditional_escape(e.url)}">{titre}</a>'
+        detail = (
+            f'<div class="small text-muted pre-line">{conditional_escape(e.detail)}</div>'
+            if e.detail
+            else ""
+        )
+        morceaux.append(
+            f'\n    <li class="mb-2 timeline-{conditional_escape(e.categorie)}"{focus}>'
+            f'<time class="text-muted small" datetime="{conditional_escape(e.date_iso)}">'
+            f"{conditional_escape(e.date_affichee)}</time>\n      {titre}\n      {detail}"
+            "</li>\n    "
+        )
+    return mark_safe("".join(morceaux))  # noqa: S308 - every value escaped above
 
 
 def contexte(request, b, *, sensibles: bool, aujourd_hui: datetime.date | None = None) -> dict:
@@ -71,13 +97,15 @@ def contexte(request, b, *, sensibles: bool, aujourd_hui: datetime.date | None =
         ]
         if periode:
             params.append(("periode", periode))
-    url = reverse("beneficiaires:detail", kwargs={"pk": b.pk})
+    url = url_de("beneficiaires:detail", b.pk)
     plus = n + PAR_PAGE if len(retenus) > n and n < MAXIMUM else None
+    premier_nouveau = n - PAR_PAGE if get.get("n") else None
     return {
         "timeline": retenus[:n],
+        "parcours_lignes": lignes(retenus[:n], premier_nouveau),
         "parcours_total": len(retenus),
         "parcours_tous": len(tous),
-        "parcours_premier_nouveau": n - PAR_PAGE if get.get("n") else None,
+        "parcours_premier_nouveau": premier_nouveau,
         "parcours_url": url,
         # The address of the page with these filters (kept in the browser's address bar).
         "parcours_url_filtres": f"{url}?{urlencode(params)}" if params else url,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beneficiaires import hooks
+from beneficiaires.fiche import url_de
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
 from cpas_isp.extensions import liste_vide, register_bloc, register_indicateurs
@@ -29,7 +30,7 @@ def _url_ajouter(beneficiaire_id, champ=None, objet_id=None, suivant=None) -> st
         params[champ] = objet_id
     if suivant:
         params["next"] = suivant
-    url = reverse("documents:ajouter", kwargs={"pk": beneficiaire_id})
+    url = url_de("documents:ajouter", beneficiaire_id)
     return f"{url}?{urlencode(params)}" if params else url
 
 

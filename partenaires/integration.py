@@ -9,18 +9,24 @@ from types import SimpleNamespace
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import F, Func, JSONField
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
+from beneficiaires.fiche import RequeteCompilee, liens_de
 from cpas_isp import notifications, permissions
-from cpas_isp.listes import url_par_pk
+from cpas_isp.listes import url_fixe
+from cpas_isp.models import Role
+from cpas_isp.tenancy import current_membership
 
 from . import dossier
 from .models import Orientation, Participation, StatutOrientation, TransitionOrientation
+from .templatetags.partenaires_tags import badge_statut
 
 S = StatutOrientation
 
@@ -60,6 +66,24 @@ class TransitionsJSON(Func):
         return sql, [*params, *params_cpas]
 
 
+def _orientations_page(orientations):
+    return (
+        orientations.select_related("service__partenaire")
+        .annotate(transitions_page=TransitionsJSON())
+        .order_by("-date_orientation", "-id")
+    )
+
+
+# ``Orientation.objects.for_user(user).filter(beneficiaire=...)`` of a user of the CPAS who is
+# not a partner, compiled once (beneficiaires.fiche): only the CPAS and the person change it.
+_ORIENTATIONS_PAGE = RequeteCompilee(
+    lambda cpas, personne: _orientations_page(
+        Orientation.objects.filter(cpas=cpas, beneficiaire_id=personne)
+    ),
+    nombre=2,
+)
+
+
 def _orientations_de_la_page(beneficiaire, user) -> list:
     """The person's referrals (newest first), each with its transitions (``transitions_page``:
     id, vers_statut, quand, commentaire, oldest first) in the same query: the section lists the
@@ -69,12 +93,13 @@ def _orientations_de_la_page(beneficiaire, user) -> list:
     if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_orientations"):
         cache = beneficiaire.__dict__["_orientations_page"] = []
     if cache is None:
-        cache = list(
-            _orientations(beneficiaire, user)
-            .select_related("service__partenaire")
-            .annotate(transitions_page=TransitionsJSON())
-            .order_by("-date_orientation", "-id")
-        )
+        membership = current_membership(user)
+        if membership is not None and membership.role != Role.PARTENAIRE:
+            # The user's CPAS's referrals of the person (``_orientations``, a role that works on
+            # files): the query compiled once.
+            cache = _ORIENTATIONS_PAGE.lignes(membership.cpas_id, beneficiaire.pk)
+        else:
+            cache = list(_orientations_page(_orientations(beneficiaire, user)))
         beneficiaire.__dict__["_orientations_page"] = cache
     return cache
 
@@ -88,13 +113,37 @@ def indicateurs_fiche():
     }
 
 
+def lignes_orientations(orientations):
+    """The section's table rows, written here rather than by a loop of template nodes per
+    referral (its date, partner and service with the link, the status badge, the result or
+    the refusal's reason); every value escaped."""
+    url = liens_de("partenaires:orientation_detail")  # no reverse() per row
+    morceaux = []
+    for o in orientations:
+        if o.resultat:
+            resultat = conditional_escape(o.get_resultat_display())
+            if o.type_qualification:
+                resultat = f"{resultat} ({conditional_escape(o.get_type_qualification_display())})"
+        elif o.statut == S.REFUSEE:
+            motif = conditional_escape(Truncator(o.motif_refus).chars(80))
+            resultat = f'<span class="small text-muted">{motif}</span>'
+        else:
+            resultat = ""
+        d = o.date_orientation
+        morceaux.append(
+            f"\n    <tr><td>{d.day:02d}/{d.month:02d}/{d.year:04d}</td>"
+            f'<td><a href="{url(o.pk)}">{conditional_escape(o.service.partenaire.nom)} — '
+            f"{conditional_escape(o.service.nom)}</a></td>\n"
+            f"      <td>{badge_statut(o.statut, o.get_statut_display())}</td>\n"
+            f"      <td>{resultat}</td></tr>\n  "
+        )
+    return mark_safe("".join(morceaux))  # noqa: S308 - every value escaped above
+
+
 def section(request, beneficiaire):
     if not permissions.peut_suivre_beneficiaires(request.user):
         return None
     orientations = _orientations_de_la_page(beneficiaire, request.user)
-    url = url_par_pk("partenaires:orientation_detail")  # one reverse(), not one per row
-    for o in orientations:
-        o.url_detail = url(o.pk)
     participations = (
         []
         if hooks.liste_vide(beneficiaire, "fiche_a_participations")
@@ -109,6 +158,7 @@ def section(request, beneficiaire):
         {
             "beneficiaire": beneficiaire,
             "orientations": orientations,
+            "lignes": lignes_orientations(orientations),
             "participations": participations,
             "peut_orienter": False,  # the page action "Orienter vers un partenaire" does it
         },
@@ -156,7 +206,7 @@ def timeline(beneficiaire, user):
         ),
         key=lambda t: (t.quand, t.id),
     )
-    url = url_par_pk("partenaires:orientation_detail")
+    url = liens_de("partenaires:orientation_detail")
     events = []
     for t in transitions:
         detail = t.commentaire
@@ -182,7 +232,7 @@ def actions(request, beneficiaire):
     return [
         hooks.Action(
             libelle=_("Orienter vers un partenaire"),
-            url=reverse("partenaires:orientation_creer") + f"?beneficiaire={beneficiaire.pk}",
+            url=url_fixe("partenaires:orientation_creer") + f"?beneficiaire={beneficiaire.pk}",
             ordre=40,
         )
     ]

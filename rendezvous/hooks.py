@@ -5,14 +5,13 @@ the appointments on the timeline, and the appointments in the personal data expo
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
+from beneficiaires.fiche import liens_de, url_de
 from beneficiaires.permissions import peut_voir_beneficiaire
-from cpas_isp.listes import url_par_pk
 from rendezvous import envois, queries, services_invitations
 from rendezvous.models import RendezVous
 
@@ -64,8 +63,8 @@ def section(request, beneficiaire):
 def actions(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return []
-    url = reverse("rendezvous:creer", kwargs={"pk": beneficiaire.pk})
-    inviter = reverse("rendezvous:inviter", kwargs={"pk": beneficiaire.pk})
+    url = url_de("rendezvous:creer", beneficiaire.pk)
+    inviter = url_de("rendezvous:inviter", beneficiaire.pk)
     return [
         hooks.Action(_("Planifier un rendez-vous"), url, ordre=15),
         hooks.Action(_("Inviter ou convoquer"), inviter, ordre=16),
@@ -77,7 +76,7 @@ def timeline(beneficiaire, user):
         return []
     _sans_rendez_vous(beneficiaire)
     rdvs = queries.rendez_vous_de_la_personne(beneficiaire)[:50]
-    url = url_par_pk("rendezvous:detail", "rdv_pk")
+    url = liens_de("rendezvous:detail")
     return [
         hooks.EvenementTimeline(
             date=timezone.localtime(r.debut).date(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
+from beneficiaires.fiche import liens_de, url_de
 from cpas_isp.listes import url_par_pk
 from cpas_isp.models import libelle_bilingue
 from trajets import dossier, queries, sections
@@ -49,7 +49,7 @@ def timeline(beneficiaire, user):
                     categorie="phase",
                 )
             )
-    journal = reverse("trajets:journal", kwargs={"pk": beneficiaire.pk})
+    journal = url_de("trajets:journal", beneficiaire.pk)
     modes = dict(ModeEtape.choices)
     for e in trajet.etapes:  # tuples (sections.ETAPE_CHAMPS)
         detail = e.note
@@ -66,7 +66,7 @@ def timeline(beneficiaire, user):
                 url=f"{journal}#etape-{e.pk}",
             )
         )
-    url_piis = url_par_pk("trajets:piis_detail", "piis_pk")
+    url_piis = liens_de("trajets:piis_detail")
     for piis in trajet.piis:
         url = url_piis(piis.pk)
         if piis.date_proposition:
@@ -97,7 +97,7 @@ def timeline(beneficiaire, user):
                     url=url,
                 )
             )
-    url_contrat = url_par_pk("trajets:contrat_detail", "contrat_pk")
+    url_contrat = liens_de("trajets:contrat_detail")
     for c in trajet.contrats:
         url = url_contrat(c.pk)
         events.append(
@@ -140,17 +140,13 @@ def actions(request, beneficiaire):
     return [
         hooks.Action(
             _("Noter une étape"),
-            reverse("trajets:etape_rapide", kwargs={"pk": pk}) + "?dans=fiche&parcours=1",
+            url_de("trajets:etape_rapide", pk) + "?dans=fiche&parcours=1",
             htmx=True,
             ordre=10,
         ),
-        hooks.Action(_("Orienter vers…"), reverse("trajets:orienter", kwargs={"pk": pk}), ordre=20),
-        hooks.Action(
-            _("Nouveau PIIS"), reverse("trajets:piis_nouveau", kwargs={"pk": pk}), ordre=30
-        ),
-        hooks.Action(
-            _("Contrat article 60"), reverse("trajets:contrat_nouveau", kwargs={"pk": pk}), ordre=40
-        ),
+        hooks.Action(_("Orienter vers…"), url_de("trajets:orienter", pk), ordre=20),
+        hooks.Action(_("Nouveau PIIS"), url_de("trajets:piis_nouveau", pk), ordre=30),
+        hooks.Action(_("Contrat article 60"), url_de("trajets:contrat_nouveau", pk), ordre=40),
     ]
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from beneficiaires import hooks
-from cpas_isp.listes import url_par_pk
+from beneficiaires.fiche import RequeteCompilee, liens_de
 from trajets import delais
 from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
 from trajets.models.phases import PassagePhase
 from trajets.models.piis import Piis
+from trajets.templatetags.trajets_tags import classe_phase, classe_sortie
 
 
 @dataclass
@@ -38,36 +42,45 @@ ETAPE_CHAMPS = (
 )
 
 
+# Each list's query compiled once (beneficiaires.fiche): only the person changes its SQL.
+_PASSAGES = RequeteCompilee(
+    lambda b: (
+        PassagePhase.objects.filter(beneficiaire_id=b)
+        .select_related("agent", "motif_sortie")
+        .order_by("-debut")
+    )
+)
+_ETAPES = RequeteCompilee(
+    lambda b: (
+        Etape.objects.filter(beneficiaire_id=b)
+        .order_by("-date", "-id")
+        .values_list(*ETAPE_CHAMPS, named=True)
+    )
+)
+_PIIS = RequeteCompilee(
+    lambda b: Piis.objects.filter(beneficiaire_id=b).order_by(
+        "-date_decision_ris", "-numero_avenant"
+    )
+)
+_CONTRATS = RequeteCompilee(
+    lambda b: (
+        ContratArticle60.objects.filter(beneficiaire_id=b)
+        .select_related("partenaire", "motif_fin")
+        .order_by("-debut")
+    )
+)
+
+
 def donnees(b) -> DonneesTrajet:
     """Fetched once per person object: the page's sections and its timeline share them (one
     query per list, whatever the number of blocks using it)."""
     cached = b.__dict__.get("_donnees_trajet")
     if cached is None:
         cached = DonneesTrajet(
-            passages=list(
-                PassagePhase.objects.filter(beneficiaire=b)
-                .select_related("agent", "motif_sortie")
-                .order_by("-debut")
-            ),
-            etapes=list(
-                Etape.objects.filter(beneficiaire=b)
-                .order_by("-date", "-id")
-                .values_list(*ETAPE_CHAMPS, named=True)
-            ),
-            piis=[]
-            if hooks.liste_vide(b, "fiche_a_piis")
-            else list(
-                Piis.objects.filter(beneficiaire=b).order_by(
-                    "-date_decision_ris", "-numero_avenant"
-                )
-            ),
-            contrats=[]
-            if hooks.liste_vide(b, "fiche_a_contrats")
-            else list(
-                ContratArticle60.objects.filter(beneficiaire=b)
-                .select_related("partenaire", "motif_fin")
-                .order_by("-debut")
-            ),
+            passages=_PASSAGES.lignes(b.pk),
+            etapes=_ETAPES.lignes(b.pk),
+            piis=[] if hooks.liste_vide(b, "fiche_a_piis") else _PIIS.lignes(b.pk),
+            contrats=[] if hooks.liste_vide(b, "fiche_a_contrats") else _CONTRATS.lignes(b.pk),
         )
         b.__dict__["_donnees_trajet"] = cached
     return cached
@@ -85,19 +98,48 @@ def indicateurs_fiche():
 # Each row's link from one reverse() per list (cpas_isp.listes.url_par_pk), not one per row.
 
 
+def _jj_mm_aaaa(date) -> str:
+    return f"{date.day:02d}/{date.month:02d}/{date.year:04d}"  # the date filter's "d/m/Y"
+
+
+def lignes_passages(passages):
+    """The stays' table rows, written here rather than by a loop of template nodes per stay
+    (phase badge, start, end or "…", agent, exit reason, the "corriger" link); every value
+    escaped."""
+    url = liens_de("trajets:passage_modifier")
+    corriger = conditional_escape(_("corriger"))
+    morceaux = []
+    for p in passages:
+        motif = (
+            f'<span class="{classe_sortie(p.motif_sortie.classe)}">'
+            f"{conditional_escape(p.motif_sortie.libelle)}</span>"
+            if p.motif_sortie
+            else ""
+        )
+        morceaux.append(
+            "<tr>\n"
+            f'    <td><span class="badge {classe_phase(p.phase)}">'
+            f"{conditional_escape(p.get_phase_display())}</span></td>\n"
+            f"    <td>{_jj_mm_aaaa(p.debut)}</td>"
+            f"<td>{_jj_mm_aaaa(p.fin) if p.fin else '…'}</td>\n"
+            f"    <td>{conditional_escape(p.agent) if p.agent else ''}</td>\n"
+            f"    <td>{motif}</td>\n"
+            f'    <td class="text-end"><a href="{url(p.pk)}">{corriger}</a></td>\n'
+            "  </tr>"
+        )
+    return mark_safe("".join(morceaux))  # noqa: S308 - every value escaped above
+
+
 def trajet(request, b):
     passages = donnees(b).passages
-    url = url_par_pk("trajets:passage_modifier", "passage_pk")
-    for p in passages:
-        p.url_modifier = url(p.pk)
     courant = next((p for p in passages if p.fin is None), None)
-    return {"b": b, "passages": passages, "courant": courant}
+    return {"b": b, "passages": passages, "courant": courant, "lignes": lignes_passages(passages)}
 
 
 def piis(request, b):
     today = timezone.localdate()
     items = donnees(b).piis
-    url = url_par_pk("trajets:piis_detail", "piis_pk")
+    url = liens_de("trajets:piis_detail")
     for p in items:
         p.etat_signature = delais.etat_signature(p.date_decision_ris, p.date_signature, today)
         p.url_detail = url(p.pk)
@@ -106,7 +148,7 @@ def piis(request, b):
 
 def article60(request, b):
     contrats = donnees(b).contrats
-    url = url_par_pk("trajets:contrat_detail", "contrat_pk")
+    url = liens_de("trajets:contrat_detail")
     for c in contrats:
         c.url_detail = url(c.pk)
     return {"b": b, "contrats": contrats, "aujourd_hui": timezone.localdate()}

@@ -82,6 +82,30 @@ def _une_ligne_de_chaque_liste(b, agent, settings):
     deposer(b, agent)
 
 
+def _tables(requetes):
+    """The table of each query: its first column's (a subquery's FROM may come first); a
+    prepared statement's (``EXECUTE isp_...``, the lists compiled once) from its text."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        prepares = {
+            nom: texte.split(" AS ", 1)[1].split("; EXECUTE ", 1)[0]
+            for nom, texte in cursor.fetchall()
+        }
+    tables = []
+    for q in requetes:
+        sql = q["sql"]
+        if sql.startswith("EXECUTE "):
+            sql = prepares.get(sql.removeprefix("EXECUTE ").split("(", 1)[0], sql)
+        tables.append(
+            f'"{sql.split(chr(34))[1]}"'
+            if sql.startswith('SELECT "')
+            else sql.split(" FROM ", 1)[-1].split(" ", 1)[0]
+        )
+    return tables
+
+
 def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
     cpas_a, make_user, client_for, requetes_de_la_page, settings
 ):
@@ -95,13 +119,7 @@ def test_person_page_runs_a_fixed_small_number_of_queries_each_list_once(
     url = f"/beneficiaires/{b.pk}/"
     client.get(url)  # first page of the session (CPAS chosen, last-seen stamp)
     petit = requetes_de_la_page(client, url)
-    # The table of each query: its first column's (a subquery's FROM may come first).
-    tables = [
-        f'"{q["sql"].split(chr(34))[1]}"'
-        if q["sql"].startswith('SELECT "')
-        else q["sql"].split(" FROM ", 1)[-1].split(" ", 1)[0]
-        for q in petit
-    ]
+    tables = _tables(petit)
     for table in (
         "trajets_passagephase",
         "trajets_etape",

@@ -1,0 +1,29 @@
+"""The person page's links from one reverse() per route (``beneficiaires.fiche.url_de``) are
+those of ``reverse()``, under a script prefix too."""
+
+from django.urls import reverse, set_script_prefix
+
+from beneficiaires.fiche import liens_de, url_de
+
+
+def test_url_de_is_reverse():
+    for nom, args in (
+        ("beneficiaires:detail", (7,)),
+        ("beneficiaires:droit_modifier", (7, 123456)),
+        ("beneficiaires:frein_lever", (12, 3)),
+        ("trajets:orienter", (99,)),
+        ("beneficiaires:liste", ()),
+    ):
+        assert url_de(nom, *args) == reverse(nom, args=args)
+    assert liens_de("trajets:piis_detail")(5) == reverse("trajets:piis_detail", args=[5])
+    assert liens_de("n_existe:pas")(5) == ""
+
+
+def test_url_de_follows_the_script_prefix():
+    try:
+        set_script_prefix("/isp/")
+        assert url_de("beneficiaires:detail", 3) == "/isp/beneficiaires/3/"
+        assert liens_de("beneficiaires:detail")(4) == "/isp/beneficiaires/4/"
+    finally:
+        set_script_prefix("/")
+    assert url_de("beneficiaires:detail", 3) == "/beneficiaires/3/"
