@@ -23,8 +23,9 @@ from activites import queries
 from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
-from beneficiaires.fiche import RequeteCompilee, liens_de, url_de
+from beneficiaires.fiche import RequeteCompilee
 from beneficiaires.permissions import peut_voir_beneficiaire
+from cpas_isp.listes import url_de, url_par_pk
 from trajets.queries import SourceEcheances, register_echeances
 
 
@@ -111,7 +112,7 @@ def timeline(beneficiaire, user):
     if not peut_voir_beneficiaire(user, beneficiaire):
         return []
     events = []
-    url_activite = liens_de("activites:detail")
+    url_activite = url_par_pk("activites:detail", None)
     for i in _inscriptions_de_la_page(beneficiaire)[:50]:
         url = url_activite(i.activite_id)
         events.append(

@@ -10,18 +10,14 @@ each page runs that SQL with its own values (through a statement prepared on the
 iterable: model instances with their ``select_related`` objects and annotations, named tuples,
 prefetching).
 
-Their links: ``url_de(nom, *pks)``, ``reverse(nom, args=pks)`` of a route whose arguments are
-integer keys (the person's, a row's), reversed once per route (``{% url_de %}`` in the person
-page's templates, ``beneficiaires.templatetags.fiche``): the page and its sections link some
-thirty routes of the person, one ``reverse()`` each was about 1.5 ms per page."""
+Their links: ``cpas_isp.listes.url_de`` and ``url_par_pk`` (``{% url_de %}`` in the person
+page's templates, ``beneficiaires.templatetags.fiche``)."""
 
 from __future__ import annotations
 
 import copy
 
-from django.conf import settings
 from django.db import connections
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from cpas_isp.preparation import preparees
 
@@ -81,42 +77,3 @@ class RequeteCompilee:
         copie._query = query
         with preparees():
             return list(copie)
-
-
-# Keys no row has yet: mark where each argument goes in a URL reversed once.
-_MARQUES = (918_273_641, 918_273_642, 918_273_643)
-_MODELES_URL: dict = {}
-
-
-def _morceaux(nom: str, nombre: int) -> tuple:
-    """The route's URL around its ``nombre`` arguments, reversed once."""
-    cle = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), nom, nombre)
-    morceaux = _MODELES_URL.get(cle)
-    if morceaux is None:
-        url = reverse(nom, args=_MARQUES[:nombre])
-        liste = []
-        for marque in _MARQUES[:nombre]:
-            gauche, url = url.split(str(marque), 1)
-            liste.append(gauche)
-        morceaux = _MODELES_URL[cle] = (*liste, url)
-    return morceaux
-
-
-def url_de(nom: str, *pks) -> str:
-    """``reverse(nom, args=pks)`` for integer keys ``pks``, from the route's URL reversed once
-    per URL configuration and script prefix (as ``cpas_isp.listes.url_fixe``)."""
-    morceaux = _morceaux(nom, len(pks))
-    texte = morceaux[0]
-    for pk, morceau in zip(pks, morceaux[1:], strict=True):
-        texte = f"{texte}{int(pk)}{morceau}"
-    return texte
-
-
-def liens_de(nom: str):
-    """``pk -> url_de(nom, pk)`` for a list's rows (``cpas_isp.listes.url_par_pk`` without its
-    ``reverse()`` on every call); ``""`` for every pk when the route does not exist."""
-    try:
-        gauche, droite = _morceaux(nom, 1)
-    except NoReverseMatch:
-        return lambda pk: ""
-    return lambda pk: f"{gauche}{int(pk)}{droite}"

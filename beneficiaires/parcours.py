@@ -13,8 +13,9 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.listes import url_de
+
 from . import hooks
-from .fiche import url_de
 
 PAR_PAGE = 50
 MAXIMUM = 2000  # "Afficher plus" stops growing the page there

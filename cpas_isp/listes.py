@@ -210,11 +210,11 @@ class FiltreForm(forms.Form):
         return bool(self.valeurs())
 
 
-# A primary key no row has yet: marks where the key goes in a URL reversed once for a list.
-_MARQUE_PK = 918273645
-
+# Keys no row has yet: mark where each argument goes in a URL reversed once.
+_MARQUES = (918_273_641, 918_273_642, 918_273_643)
 
 _URLS_FIXES: dict = {}
+_MODELES_URL: dict = {}
 
 
 def url_fixe(nom: str) -> str:
@@ -228,14 +228,39 @@ def url_fixe(nom: str) -> str:
     return url
 
 
-def url_par_pk(nom: str, cle: str = "pk"):
-    """``pk -> reverse(nom, kwargs={cle: pk})`` from a single ``reverse()``, for a list or a
-    timeline linking every row (one ``reverse()`` per row was most of their Python time). For
-    routes whose only argument is an integer key; ``""`` for every pk when the route does not
-    exist."""
+def _morceaux(nom: str, nombre: int, cle: str | None = None) -> tuple:
+    """The route's URL around its ``nombre`` integer arguments (positional, or the one
+    keyword argument ``cle``), reversed once per URL configuration and script prefix."""
+    cache = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), nom, nombre, cle)
+    morceaux = _MODELES_URL.get(cache)
+    if morceaux is None:
+        marques = _MARQUES[:nombre]
+        url = reverse(nom, kwargs={cle: marques[0]}) if cle else reverse(nom, args=marques)
+        liste = []
+        for marque in marques:
+            gauche, url = url.split(str(marque), 1)
+            liste.append(gauche)
+        morceaux = _MODELES_URL[cache] = (*liste, url)
+    return morceaux
+
+
+def url_de(nom: str, *pks) -> str:
+    """``reverse(nom, args=pks)`` for integer keys ``pks`` (up to three), from the route's URL
+    reversed once (the person page links some thirty routes of the person: ``{% url_de %}``)."""
+    morceaux = _morceaux(nom, len(pks))
+    texte = morceaux[0]
+    for pk, morceau in zip(pks, morceaux[1:], strict=True):
+        texte = f"{texte}{int(pk)}{morceau}"
+    return texte
+
+
+def url_par_pk(nom: str, cle: str | None = "pk"):
+    """``pk -> reverse(nom, kwargs={cle: pk})`` (``cle=None``: the one positional argument),
+    from the route's URL reversed once, for a list or a timeline linking every row (one
+    ``reverse()`` per row was most of their Python time). For routes whose only argument is an
+    integer key; ``""`` for every pk when the route does not exist."""
     try:
-        url = reverse(nom, kwargs={cle: _MARQUE_PK})
+        gauche, droite = _morceaux(nom, 1, cle)
     except NoReverseMatch:
         return lambda pk: ""
-    gauche, droite = url.rsplit(str(_MARQUE_PK), 1)
     return lambda pk: f"{gauche}{int(pk)}{droite}"

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from beneficiaires import hooks
-from beneficiaires.fiche import url_de
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
 from cpas_isp.extensions import liste_vide, register_bloc, register_indicateurs
+from cpas_isp.listes import url_de
 from trajets.queries import SourceEcheances, register_echeances
 
 from . import permissions as dp

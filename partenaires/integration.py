@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from beneficiaires.fiche import RequeteCompilee, liens_de
+from beneficiaires.fiche import RequeteCompilee
 from cpas_isp import notifications, permissions
-from cpas_isp.listes import url_fixe
+from cpas_isp.listes import url_fixe, url_par_pk
 from cpas_isp.models import Role
 from cpas_isp.tenancy import current_membership
 
@@ -117,7 +117,7 @@ def lignes_orientations(orientations):
     """The section's table rows, written here rather than by a loop of template nodes per
     referral (its date, partner and service with the link, the status badge, the result or
     the refusal's reason); every value escaped."""
-    url = liens_de("partenaires:orientation_detail")  # no reverse() per row
+    url = url_par_pk("partenaires:orientation_detail", None)  # no reverse() per row
     morceaux = []
     for o in orientations:
         if o.resultat:
@@ -206,7 +206,7 @@ def timeline(beneficiaire, user):
         ),
         key=lambda t: (t.quand, t.id),
     )
-    url = liens_de("partenaires:orientation_detail")
+    url = url_par_pk("partenaires:orientation_detail", None)
     events = []
     for t in transitions:
         detail = t.commentaire

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from beneficiaires.fiche import liens_de, url_de
 from beneficiaires.permissions import peut_voir_beneficiaire
+from cpas_isp.listes import url_de, url_par_pk
 from rendezvous import envois, queries, services_invitations
 from rendezvous.models import RendezVous
 
@@ -76,7 +76,7 @@ def timeline(beneficiaire, user):
         return []
     _sans_rendez_vous(beneficiaire)
     rdvs = queries.rendez_vous_de_la_personne(beneficiaire)[:50]
-    url = liens_de("rendezvous:detail")
+    url = url_par_pk("rendezvous:detail", None)
     return [
         hooks.EvenementTimeline(
             date=timezone.localtime(r.debut).date(),

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from beneficiaires.fiche import liens_de, url_de
-from cpas_isp.listes import url_par_pk
+from cpas_isp.listes import url_de, url_par_pk
 from cpas_isp.models import libelle_bilingue
 from trajets import dossier, queries, sections
 from trajets.models.journal import ModeEtape
@@ -66,7 +65,7 @@ def timeline(beneficiaire, user):
                 url=f"{journal}#etape-{e.pk}",
             )
         )
-    url_piis = liens_de("trajets:piis_detail")
+    url_piis = url_par_pk("trajets:piis_detail", None)
     for piis in trajet.piis:
         url = url_piis(piis.pk)
         if piis.date_proposition:
@@ -97,7 +96,7 @@ def timeline(beneficiaire, user):
                     url=url,
                 )
             )
-    url_contrat = liens_de("trajets:contrat_detail")
+    url_contrat = url_par_pk("trajets:contrat_detail", None)
     for c in trajet.contrats:
         url = url_contrat(c.pk)
         events.append(

@@ -10,7 +10,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from beneficiaires import hooks
-from beneficiaires.fiche import RequeteCompilee, liens_de
+from beneficiaires.fiche import RequeteCompilee
+from cpas_isp.listes import url_par_pk
 from trajets import delais
 from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
@@ -106,7 +107,7 @@ def lignes_passages(passages):
     """The stays' table rows, written here rather than by a loop of template nodes per stay
     (phase badge, start, end or "…", agent, exit reason, the "corriger" link); every value
     escaped."""
-    url = liens_de("trajets:passage_modifier")
+    url = url_par_pk("trajets:passage_modifier", None)
     corriger = conditional_escape(_("corriger"))
     morceaux = []
     for p in passages:
@@ -139,7 +140,7 @@ def trajet(request, b):
 def piis(request, b):
     today = timezone.localdate()
     items = donnees(b).piis
-    url = liens_de("trajets:piis_detail")
+    url = url_par_pk("trajets:piis_detail", None)
     for p in items:
         p.etat_signature = delais.etat_signature(p.date_decision_ris, p.date_signature, today)
         p.url_detail = url(p.pk)
@@ -148,7 +149,7 @@ def piis(request, b):
 
 def article60(request, b):
     contrats = donnees(b).contrats
-    url = liens_de("trajets:contrat_detail")
+    url = url_par_pk("trajets:contrat_detail", None)
     for c in contrats:
         c.url_detail = url(c.pk)
     return {"b": b, "contrats": contrats, "aujourd_hui": timezone.localdate()}

@@ -1,9 +1,9 @@
-"""The person page's links from one reverse() per route (``beneficiaires.fiche.url_de``) are
+"""The person page's links from one reverse() per route (``cpas_isp.listes.url_de``) are
 those of ``reverse()``, under a script prefix too."""
 
 from django.urls import reverse, set_script_prefix
 
-from beneficiaires.fiche import liens_de, url_de
+from cpas_isp.listes import url_de, url_par_pk
 
 
 def test_url_de_is_reverse():
@@ -15,15 +15,15 @@ def test_url_de_is_reverse():
         ("beneficiaires:liste", ()),
     ):
         assert url_de(nom, *args) == reverse(nom, args=args)
-    assert liens_de("trajets:piis_detail")(5) == reverse("trajets:piis_detail", args=[5])
-    assert liens_de("n_existe:pas")(5) == ""
+    assert url_par_pk("trajets:piis_detail", None)(5) == reverse("trajets:piis_detail", args=[5])
+    assert url_par_pk("n_existe:pas", None)(5) == ""
 
 
 def test_url_de_follows_the_script_prefix():
     try:
         set_script_prefix("/isp/")
         assert url_de("beneficiaires:detail", 3) == "/isp/beneficiaires/3/"
-        assert liens_de("beneficiaires:detail")(4) == "/isp/beneficiaires/4/"
+        assert url_par_pk("beneficiaires:detail", None)(4) == "/isp/beneficiaires/4/"
     finally:
         set_script_prefix("/")
     assert url_de("beneficiaires:detail", 3) == "/beneficiaires/3/"

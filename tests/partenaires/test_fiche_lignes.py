@@ -6,7 +6,7 @@ import datetime
 from django.template import Context, Template
 
 from beneficiaires import hooks, parcours
-from beneficiaires.fiche import liens_de
+from cpas_isp.listes import url_par_pk
 from partenaires import integration
 from partenaires.models import Orientation, Partenaire, ServicePartenaire, StatutOrientation
 
@@ -51,7 +51,7 @@ def test_referral_rows_are_the_template_s():
         _orientation(5, S.REFUSEE, motif_refus=""),
         _orientation(6, "inconnu"),
     ]
-    url = liens_de("partenaires:orientation_detail")
+    url = url_par_pk("partenaires:orientation_detail", None)
     for o in orientations:
         o.url_detail = url(o.pk)
     attendu = ANCIENNES_LIGNES.render(Context({"orientations": orientations}))

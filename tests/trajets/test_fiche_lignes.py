@@ -5,7 +5,7 @@ import datetime
 
 from django.template import Context, Template
 
-from beneficiaires.fiche import liens_de
+from cpas_isp.listes import url_par_pk
 from cpas_isp.models import User
 from trajets import sections
 from trajets.models.phases import MotifSortie, PassagePhase
@@ -36,7 +36,7 @@ def test_stay_rows_are_the_template_s():
         ),
         PassagePhase(id=3, phase="inconnue", debut=datetime.date(2020, 1, 1)),
     ]
-    url = liens_de("trajets:passage_modifier")
+    url = url_par_pk("trajets:passage_modifier", None)
     for p in passages:
         p.url_modifier = url(p.pk)
     attendu = ANCIENNES_LIGNES.render(Context({"passages": passages}))
