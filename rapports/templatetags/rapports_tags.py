@@ -11,7 +11,7 @@ from urllib.parse import quote_plus
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.template.base import Node, TextNode, Variable
+from django.template.base import Node, TextNode, Variable, render_value_in_context
 from django.template.defaultfilters import floatformat
 from django.template.defaulttags import CommentNode
 from django.templatetags.i18n import TranslateNode
@@ -325,6 +325,28 @@ def _deux_decimales(taux) -> str:
 def _pourcentage(taux) -> str:
     """``{% if taux is None %}—{% else %}{{ taux|floatformat:2 }} %{% endif %}``"""
     return "—" if taux is None else f"{_deux_decimales(taux)} %"
+
+
+@register.simple_tag(takes_context=True)
+def total_flux(context, total, mode, phases, classes):
+    """The total row's cells of ``_table_flux.html`` (``total``: ``Flux.total``), as its
+    ``{% if mode %}`` branches and their loops of ``{{ … }}`` gave them."""
+
+    def valeur(v):
+        return render_value_in_context(v, context)
+
+    if mode == "classes":
+        cellules = "".join(f"<td>{valeur(cle(total.sorties_par_classe, c))}</td>" for c in classes)
+        fin = (
+            f"\n        <td>{valeur(total.total_sorties)}</td>"
+            f"\n        <td>{valeur(_pourcentage(total.taux_sortie_positive))}</td>"
+        )
+    else:
+        par_phase = total.entrees if mode == "entrees" else total.sorties
+        somme = total.total_entrees if mode == "entrees" else total.total_sorties
+        cellules = "".join(f"<td>{valeur(cle(par_phase, p))}</td>" for p in phases)
+        fin = f"\n        <td>{valeur(somme)}</td>"
+    return mark_safe(f"\n        {cellules}{fin}\n      ")
 
 
 #: (table, script prefix, language, its figures and links' filters) -> its rows: a function of
