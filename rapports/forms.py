@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.listes import FiltreForm
 from cpas_isp.models import Cellule, Langue, Membership, Role
+from cpas_isp.preparation import executer_prepare
 from rapports.queries import CLASSES, PHASES, SANS_CLASSE, ajouter_mois, premier_du_mois
 from rapports.tableaux import AUCUN_AGENT, Filtres, personnes_indicateur
 
@@ -117,8 +118,10 @@ def _choix(cpas):
     params = {"cpas": cpas.pk, "roles": [str(Role.AGENT), str(Role.COORDINATEUR)]}
     cellules, agents = [], []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for sorte, pk, code, nom_fr, nom_nl, ordre, nom, prenom, username in cursor.fetchall():
+        # Prepared once per connection (planned in ~0.3 ms, run in ~0.1).
+        for sorte, pk, code, nom_fr, nom_nl, ordre, nom, prenom, username in executer_prepare(
+            cursor, sql, params
+        ):
             if sorte == "c":
                 valeurs = [pk, cpas.pk, code, nom_fr, nom_nl, ordre, True]
                 cellules.append(Cellule.from_db(connection.alias, CHAMPS_CELLULE, valeurs))

@@ -11,8 +11,6 @@ from functools import partial
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaires.models import Beneficiaire
-
 MODELES = ("activites.ParticipantFse", "activites.SuiviFse")
 
 
@@ -31,14 +29,14 @@ def _tables(manquants) -> dict:
 
 
 def tableau(cpas, filtres):
+    """The section (a generator of ``cpas_isp.lots``)."""
     if filtres.cellule is not None:
         return {}
     from activites import fse
 
-    personnes = Beneficiaire.objects.filter(cpas=cpas)
-    if filtres.agent_id:
-        personnes = personnes.filter(referent_id=filtres.agent_id)
-    manquants = fse.manquants(personnes, timezone.localdate())
+    manquants = yield from fse.requetes_manquants_cpas(
+        cpas.pk, timezone.localdate(), referent_id=filtres.agent_id or None
+    )
     return {
         "fse_manquants": manquants,
         "sections_tableau": ["rapports/_section_fse.html"],

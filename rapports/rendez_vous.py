@@ -10,6 +10,7 @@ from functools import partial
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cpas_isp import lots
 from cpas_isp.models import Cellule
 from rapports.queries import MOIS_RAPPORT, ajouter_mois, fin_du_mois
 from rapports.templatetags.rapports_tags import libelle_phase
@@ -42,25 +43,33 @@ def libelle_delai(ligne) -> str:
 
 
 def _figures(cpas, debut, fin, date, filtres=None, *, a_venir):
+    """The section's figures (a generator of ``cpas_isp.lots``: its statements side by
+    side)."""
     ids = [cpas.pk]
     agent_id = getattr(filtres, "agent_id", None)
     code = getattr(filtres, "cellule", None)
     phases = filtres.phases if filtres is not None else None
     cellule_id = _cellule_id(ids, code)
-    delais = indicateurs.delais(
-        ids, debut, fin, date, agent_id=agent_id, phases=phases, sans_cellule=not code
+    delais, absences, charge = yield from lots.ensemble(
+        [
+            indicateurs.requetes_delais(
+                ids, debut, fin, date, agent_id=agent_id, phases=phases, sans_cellule=not code
+            ),
+            indicateurs.requetes_absences(
+                ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id
+            ),
+            indicateurs.requetes_charge(
+                ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id, a_venir=a_venir
+            ),
+        ]
     )
     for ligne in delais:
         ligne.libelle = libelle_delai(ligne)
         ligne.code = f"phase_{ligne.phase}" if ligne.phase else ligne.cle
     return {
         "rdv_delais": delais,
-        "rdv_absences": indicateurs.absences(
-            ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id
-        ),
-        "rdv_charge": indicateurs.charge(
-            ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id, a_venir=a_venir
-        ),
+        "rdv_absences": absences,
+        "rdv_charge": charge,
         "rdv_jours_delai": indicateurs.JOURS_DELAI,
     }
 
@@ -159,7 +168,7 @@ def _tables(figures) -> dict:
 
 def tableau(cpas, filtres):
     debut, fin, date = filtres.du, fin_du_mois(filtres.au), filtres.date_situation
-    figures = _figures(cpas, debut, fin, date, filtres, a_venir=True)
+    figures = yield from _figures(cpas, debut, fin, date, filtres, a_venir=True)
     return {
         **figures,
         "sections_tableau": ["rapports/_section_rendez_vous.html"],
@@ -169,7 +178,7 @@ def tableau(cpas, filtres):
 
 def pdf(cpas, mois):
     debut, fin = ajouter_mois(mois, -(MOIS_RAPPORT - 1)), fin_du_mois(mois)
-    figures = _figures(cpas, debut, fin, fin, a_venir=False)
+    figures = lots.executer(_figures(cpas, debut, fin, fin, a_venir=False))
     return {**figures, "sections_pdf": ["rapports/_section_rendez_vous.html"]}
 
 

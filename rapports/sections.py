@@ -6,7 +6,9 @@ reads exist, since the apps are built independently.
   (template names) extended;
 - dashboard sections: ``(cpas, filtres) -> dict`` of extra dashboard context, with
   ``sections_tableau`` (template names) and ``tables_export_extra`` (functions giving the
-  export tables, called only by an export) extended;
+  export tables, called only by an export) extended; written as generators of
+  ``cpas_isp.lots`` (their statements yielded, the dict returned), the dashboard sends the
+  statements of every section in one round trip;
 - people indicators: ``(user, cpas_ids, criteres, filtres) -> (queryset, title) | None``, with
   ``criteres`` the cleaned values of ``rapports.forms.IndicateurForm``.
 """
@@ -19,6 +21,7 @@ from django.apps import apps
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cpas_isp import lots
 from partenaires.models import Partenaire, Programme
 from rapports import fse, rendez_vous, suivi
 from rapports.queries import MOIS_RAPPORT, ajouter_mois, fin_du_mois
@@ -116,7 +119,9 @@ def _piis_tableau(cpas, filtres):
     if not _sans_cellule(filtres):
         return {}
     debut, fin, date = _periode_tableau(filtres)
-    piis = suivi.conformite_piis([cpas.pk], debut, fin, date, agent_id=filtres.agent_id)
+    piis = yield from suivi.requetes_conformite_piis(
+        [cpas.pk], debut, fin, date, agent_id=filtres.agent_id
+    )
     return {
         "piis": piis,
         "sections_tableau": ["rapports/_section_piis.html"],
@@ -168,7 +173,7 @@ def _a60_tableau(cpas, filtres):
     if not _sans_cellule(filtres, sauf="article60") or filtres.agent_id:
         return {}
     debut, fin, date = _periode_tableau(filtres)
-    a60 = suivi.article60([cpas.pk], debut, fin, date)
+    a60 = yield from suivi.requetes_article60([cpas.pk], debut, fin, date)
     return {
         "article60": a60,
         "sections_tableau": ["rapports/_section_article60.html"],
@@ -270,10 +275,14 @@ def _orientations_tableau(cpas, filtres):
     if not _sans_cellule(filtres):
         return {}
     debut, fin, _date = _periode_tableau(filtres)
-    orientations = suivi.orientations_par_partenaire(
-        [cpas.pk], debut, fin, agent_id=filtres.agent_id
+    orientations, progs = yield from lots.ensemble(
+        [
+            suivi.requetes_orientations_par_partenaire(
+                [cpas.pk], debut, fin, agent_id=filtres.agent_id
+            ),
+            suivi.requetes_programmes(cpas.pk, debut, fin),
+        ]
     )
-    progs = suivi.programmes(cpas.pk, debut, fin)
     return {
         "orientations": orientations,
         "programmes": progs,

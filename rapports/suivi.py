@@ -10,10 +10,10 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection
 from django.db.models import F, Q
 
 from beneficiaires.models import Beneficiaire, DroitAide
+from cpas_isp import lots
 from partenaires.models import SORTIES_POSITIVES as PROGRAMME_SORTIES_POSITIVES
 from partenaires.models import (
     Orientation,
@@ -107,6 +107,11 @@ def conformite_piis(cpas_ids, debut, fin, date, *, agent_id=None) -> ConformiteP
     """PIIS due for the new RIS decisions of [debut, fin], signed within 3 months, and the
     evaluations planned from ``debut`` up to ``date``: held on time, late, or overdue. With
     ``agent_id``: the people that agent refers (who follows them) and their PIIS."""
+    return lots.executer(requetes_conformite_piis(cpas_ids, debut, fin, date, agent_id=agent_id))
+
+
+def requetes_conformite_piis(cpas_ids, debut, fin, date, *, agent_id=None):
+    """``conformite_piis`` as a generator of ``cpas_isp.lots``."""
     params = {
         "cpas": list(cpas_ids),
         "debut": debut,
@@ -129,9 +134,8 @@ def conformite_piis(cpas_ids, debut, fin, date, *, agent_id=None) -> ConformiteP
         if agent_id
         else "",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return ConformitePiis(*cursor.fetchone())
+    (rows,) = yield [(sql, params)]
+    return ConformitePiis(*rows[0])
 
 
 def _decisions_ris(cpas_ids, debut, fin, agent_id=None):
@@ -220,6 +224,11 @@ ACTIF_SQL = "c.debut <= %(date)s AND coalesce(c.fin_reelle, c.fin_prevue) >= %(d
 
 
 def article60(cpas_ids, debut, fin, date) -> Article60:
+    return lots.executer(requetes_article60(cpas_ids, debut, fin, date))
+
+
+def requetes_article60(cpas_ids, debut, fin, date):
+    """``article60`` as a generator of ``cpas_isp.lots``."""
     params = {
         "cpas": list(cpas_ids),
         "debut": debut,
@@ -234,9 +243,8 @@ def article60(cpas_ids, debut, fin, date) -> Article60:
         motif=MotifSortie._meta.db_table,
         actif=ACTIF_SQL,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return Article60(*cursor.fetchone())
+    (rows,) = yield [(sql, params)]
+    return Article60(*rows[0])
 
 
 def personnes_article60(cpas_ids, quoi, debut, fin, date):
@@ -313,6 +321,13 @@ def orientations_par_partenaire(cpas_ids, debut, fin, *, agent_id=None):
     """Referrals made in the period, per partner: sent, accepted, refused, completed, with a
     positive result (qualification, job, self-employment). One query (SQL: the ORM's
     compilation of seven filtered counts cost more than the query on the dashboard)."""
+    return lots.executer(
+        requetes_orientations_par_partenaire(cpas_ids, debut, fin, agent_id=agent_id)
+    )
+
+
+def requetes_orientations_par_partenaire(cpas_ids, debut, fin, *, agent_id=None):
+    """``orientations_par_partenaire`` as a generator of ``cpas_isp.lots``."""
     params = {
         "cpas": list(cpas_ids),
         "debut": debut,
@@ -330,9 +345,8 @@ def orientations_par_partenaire(cpas_ids, debut, fin, *, agent_id=None):
         partenaire=Partenaire._meta.db_table,
         filtre="AND o.agent_id = %(agent)s" if agent_id else "",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [LigneOrientations(*row) for row in cursor.fetchall()]
+    (rows,) = yield [(sql, params)]
+    return [LigneOrientations(*row) for row in rows]
 
 
 def personnes_orientations(cpas_ids, debut, fin, partenaire_id, quoi, *, agent_id=None):
@@ -407,6 +421,11 @@ ORDER BY p.debut DESC, p.titre
 def programmes(cpas_id, debut, fin):
     """Programmes run by or with the CPAS and running during the period, with their cohort
     (every participating CPAS) against the target. One query."""
+    return lots.executer(requetes_programmes(cpas_id, debut, fin))
+
+
+def requetes_programmes(cpas_id, debut, fin):
+    """``programmes`` as a generator of ``cpas_isp.lots``."""
     params = {
         "cpas": cpas_id,
         "debut": debut,
@@ -422,9 +441,8 @@ def programmes(cpas_id, debut, fin):
         participation=Participation._meta.db_table,
         partage=Programme.cpas_participants.through._meta.db_table,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [LigneProgramme(*row) for row in cursor.fetchall()]
+    (rows,) = yield [(sql, params)]
+    return [LigneProgramme(*row) for row in rows]
 
 
 def personnes_programme(cpas_id, programme_id):

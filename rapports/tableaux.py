@@ -10,14 +10,16 @@ The views only read the request and render.
 from __future__ import annotations
 
 import datetime
+import inspect
 from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cpas_isp import graphiques
+from cpas_isp import graphiques, lots
 from cpas_isp.models import Role
 from cpas_isp.tenancy import affiliations_actives
 from rapports import queries, sections
@@ -76,19 +78,31 @@ def groupe_cpas(user) -> list:
 
 
 def donnees_tableau_de_bord(cpas, filtres: Filtres, groupe=()) -> dict:
-    """Every table of the dashboard: one query each (one for the three tables of the stays),
-    whatever the size of the data. With ``groupe`` (several CPAS), the participation table
-    of the group too."""
+    """Every table of the dashboard: one statement each (one for the three tables of the
+    stays), whatever the size of the data, all sent in one round trip (``cpas_isp.lots``:
+    the sections' too). With ``groupe`` (several CPAS), the participation table of the group
+    too."""
     ids = [cpas.pk]
-    participation, flux, charge = queries.tableaux_passages(
-        ids,
-        filtres.dates(),
-        filtres.du,
-        filtres.au,
-        filtres.date_situation,
-        phases=filtres.phases,
-        agent_id=filtres.agent_id,
-        sans_agent=_("Sans référent"),
+    generateurs = [
+        queries.requetes_passages(
+            ids,
+            filtres.dates(),
+            filtres.du,
+            filtres.au,
+            filtres.date_situation,
+            phases=filtres.phases,
+            agent_id=filtres.agent_id,
+            sans_agent=_("Sans référent"),
+        ),
+        queries.requetes_participation([c.pk for c in groupe], filtres.dates())
+        if groupe
+        else lots.valeur(None),
+    ]
+    for section in sections.disponibles_tableau_de_bord():
+        extra = section(cpas, filtres)
+        generateurs.append(extra if inspect.isgenerator(extra) else lots.valeur(extra))
+    (participation, flux, charge), participation_groupe, *extras = lots.executer_ensemble(
+        generateurs
     )
     donnees = {
         "participation": participation,
@@ -102,11 +116,9 @@ def donnees_tableau_de_bord(cpas, filtres: Filtres, groupe=()) -> dict:
     }
     if groupe:
         donnees["groupe"] = list(groupe)
-        donnees["participation_groupe"] = queries.tableau_participation(
-            [c.pk for c in groupe], filtres.dates()
-        )
-    for section in sections.disponibles_tableau_de_bord():
-        extra = dict(section(cpas, filtres) or {})
+        donnees["participation_groupe"] = participation_groupe
+    for extra in extras:
+        extra = dict(extra or {})
         for cle in ("sections_tableau", "tables_export_extra"):
             donnees[cle] = donnees[cle] + extra.pop(cle, [])
         donnees.update(extra)
@@ -250,8 +262,37 @@ COULEURS_PHASES = {
 }
 
 
+#: (language, title, figures) -> chart: ``graphiques.barres`` is a pure function of them, and a
+#: dashboard's figures are the same from one view to the next until the data changes (the
+#: two charts cost ~1 ms to draw)
+_GRAPHIQUES: dict = {}
+
+
+def _memorise(cle, dessiner) -> SafeString:
+    cle = (get_language(), *cle)
+    try:
+        return _GRAPHIQUES[cle]
+    except KeyError:
+        pass
+    if len(_GRAPHIQUES) >= 256:
+        _GRAPHIQUES.clear()
+    _GRAPHIQUES[cle] = graphique = dessiner()
+    return graphique
+
+
 def graphique_participation(lignes, *, titre: str | None = None) -> SafeString:
     """Stacked people per phase at each date, and the participation rate (right axis, %)."""
+    cle = (
+        "participation",
+        titre,
+        tuple(
+            (ligne.date, *(ligne.phases[p.value] for p in Phase), ligne.taux) for ligne in lignes
+        ),
+    )
+    return _memorise(cle, lambda: _graphique_participation(lignes, titre=titre))
+
+
+def _graphique_participation(lignes, *, titre: str | None = None) -> SafeString:
     series = [
         graphiques.Serie(
             str(p.label), COULEURS_PHASES[p], [ligne.phases[p.value] for ligne in lignes]
@@ -273,6 +314,11 @@ def graphique_participation(lignes, *, titre: str | None = None) -> SafeString:
 
 def graphique_flux(flux, *, titre: str | None = None) -> SafeString:
     """Entries and exits per month, side by side."""
+    cle = ("flux", titre, tuple((m.mois, m.total_entrees, m.total_sorties) for m in flux.mois))
+    return _memorise(cle, lambda: _graphique_flux(flux, titre=titre))
+
+
+def _graphique_flux(flux, *, titre: str | None = None) -> SafeString:
     series = [
         graphiques.Serie(_("Entrées"), graphiques.VERT, [m.total_entrees for m in flux.mois]),
         graphiques.Serie(_("Sorties"), graphiques.VERMILLON, [m.total_sorties for m in flux.mois]),

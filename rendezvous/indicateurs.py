@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire, DroitAide
+from cpas_isp import lots
 from cpas_isp.models import Cellule, Membership, User, libelle_bilingue
 from partenaires.models import Orientation, StatutOrientation
 from rendezvous.models import (
@@ -119,16 +120,16 @@ _AGREGATS = """
     count(arrivee),
     percentile_cont(0.5) WITHIN GROUP (ORDER BY arrivee - depart)
         FILTER (WHERE arrivee IS NOT NULL),
-    count(*) FILTER (WHERE depart + %(jours)s < %(date)s),
-    count(*) FILTER (WHERE depart + %(jours)s < %(date)s AND arrivee - depart <= %(jours)s),
+    count(*) FILTER (WHERE depart + %(jours)s::int < %(date)s),
+    count(*) FILTER (WHERE depart + %(jours)s::int < %(date)s AND arrivee - depart <= %(jours)s),
     count(*) FILTER (WHERE attente)
 """
 
 _CONDITIONS = {
     "total": "TRUE",
     "atteints": "arrivee IS NOT NULL",
-    "echus": "depart + %(jours)s < %(date)s",
-    "dans_delai": "depart + %(jours)s < %(date)s AND arrivee - depart <= %(jours)s",
+    "echus": "depart + %(jours)s::int < %(date)s",
+    "dans_delai": "depart + %(jours)s::int < %(date)s AND arrivee - depart <= %(jours)s",
     "en_attente": "attente",
 }
 
@@ -246,6 +247,15 @@ def delais(cpas_ids, debut, fin, date, *, agent_id=None, phases=None, sans_cellu
     answer (both only for the whole CPAS: ``sans_cellule``), and the orientation to each phase
     → first appointment seen in the stay (per phase, then all phases). One query: the three
     sets of cases aggregated side by side (UNION ALL), each row tagged with its set."""
+    return lots.executer(
+        requetes_delais(
+            cpas_ids, debut, fin, date, agent_id=agent_id, phases=phases, sans_cellule=sans_cellule
+        )
+    )
+
+
+def requetes_delais(cpas_ids, debut, fin, date, *, agent_id=None, phases=None, sans_cellule=True):
+    """``delais`` as a generator of ``cpas_isp.lots``."""
     params = _params(cpas_ids, debut, fin, date, agent_id, phases)
     parties = [
         f"SELECT 'phase', phase, GROUPING(phase), {_AGREGATS} "
@@ -256,7 +266,7 @@ def delais(cpas_ids, debut, fin, date, *, agent_id=None, phases=None, sans_cellu
         parties.append(
             f"SELECT 'orientation', NULL, 1, {_AGREGATS} FROM ({_cas_orientation(agent_id)}) c"
         )
-    rows = _executer(" UNION ALL ".join(parties), params)
+    (rows,) = yield [(" UNION ALL ".join(parties), params)]
     autres = {r[0]: r[3:] for r in rows if r[0] != "phase"}
     lignes = []
     if sans_cellule:
@@ -357,6 +367,13 @@ _RDV_PERIODE = """
 def absences(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None) -> Absences:
     """Seen / no-show / excused per kind of appointment and per origin (direct, invitation,
     convocation), and in all. One query (GROUPING SETS)."""
+    return lots.executer(
+        requetes_absences(cpas_ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id)
+    )
+
+
+def requetes_absences(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None):
+    """``absences`` as a generator of ``cpas_isp.lots``."""
     params = _params(cpas_ids, debut, fin, None, agent_id)
     params["cellule"] = cellule_id
     sql = f"""
@@ -371,9 +388,8 @@ def absences(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None) -> Absence
     resultat = Absences()
     origines = dict(OrigineRendezVous.choices)
     par_origine = {}
-    for g_type, g_origine, type_id, fr, nl, ordre, origine, vus, absents, excuses in _executer(
-        sql, params
-    ):
+    (rows,) = yield [(sql, params)]
+    for g_type, g_origine, type_id, fr, nl, ordre, origine, vus, absents, excuses in rows:
         if g_type and g_origine:
             resultat.total = LigneAbsences(None, None, "", vus, absents, excuses)
         elif not g_type:
@@ -554,7 +570,25 @@ def _fenetre(date_debut=None):
 def charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True) -> Charge:
     """Appointments per agent in the period (and per week), and, with ``a_venir``, over the
     next 14 days: appointments, free slots, and per cellule the free slots against the
-    pending invitations. Four queries (the cellules' names included)."""
+    pending invitations. Three queries (the cellules' names included), a fourth for the agents
+    with free slots and no appointment."""
+    return lots.executer(
+        requetes_charge(
+            cpas_ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id, a_venir=a_venir
+        )
+    )
+
+
+# The CPAS's active cellules (one when ``cellule`` is given), as ``Cellule.objects`` orders them.
+SQL_CELLULES = f"""
+SELECT c.id, c.code, c.nom_fr, c.nom_nl FROM {Cellule._meta.db_table} c
+WHERE c.cpas_id = ANY(%(cpas)s) AND c.active {{filtre}}
+ORDER BY c.ordre, c.code
+"""
+
+
+def requetes_charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True):
+    """``charge`` as a generator of ``cpas_isp.lots``: its statements side by side."""
     maintenant = timezone.now()
     premier, dernier = _fenetre()
     params = _params(cpas_ids, debut, fin, None, agent_id)
@@ -571,10 +605,16 @@ def charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True
     jusqu_a = min(fin, timezone.localdate())
     semaines = max((jusqu_a - debut).days + 1, 0) / 7
     filtre = " AND r.agent_id = %(agent)s" if agent_id else ""
+    requetes = [(SQL_RDV_AGENTS.format(filtre=filtre), params)]
+    if a_venir:
+        # The free slots and the pending invitations in one statement (rows tagged by kind).
+        requetes.append((SQL_CRENEAUX_LIBRES, params))
+        if agent_id is None:
+            filtre_cellule = "AND c.id = %(cellule)s" if cellule_id else ""
+            requetes.append((SQL_CELLULES.format(filtre=filtre_cellule), params))
+    lignes = yield requetes
     agents = []
-    for aid, prenom, nom, username, cellule, periode, futurs in _executer(
-        SQL_RDV_AGENTS.format(filtre=filtre), params
-    ):
+    for aid, prenom, nom, username, cellule, periode, futurs in lignes[0]:
         if cellule_id and cellule != cellule_id:
             continue
         nom_complet = f"{prenom} {nom}".strip() or username
@@ -583,8 +623,7 @@ def charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True
         agents.sort(key=lambda a: a.agent.lower())
         return Charge(agents, [], premier, dernier)
     libres_agent, libres_cellule, invitations = {}, {}, {}
-    # The free slots and the pending invitations in one round trip (rows tagged by kind).
-    for invitation, _agenda, aid, cellule, n in _executer(SQL_CRENEAUX_LIBRES, params):
+    for invitation, _agenda, aid, cellule, n in lignes[1]:
         if invitation:
             invitations[cellule] = n
             continue
@@ -603,14 +642,15 @@ def charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_venir=True
         agents = [a for a in agents if a.cellule_id == cellule_id]
     agents.sort(key=lambda a: a.agent.lower())
     cellules = []
-    qs = Cellule.objects.filter(cpas_id__in=list(cpas_ids), active=True).order_by("ordre", "code")
-    if cellule_id:
-        qs = qs.filter(pk=cellule_id)
     if agent_id is None:
-        for c in qs:
+        for pk, code, nom_fr, nom_nl in lignes[2]:
             cellules.append(
                 ChargeCellule(
-                    c.pk, str(c), c.code, libres_cellule.get(c.pk, 0), invitations.get(c.pk, 0)
+                    pk,
+                    libelle_bilingue(nom_fr, nom_nl),
+                    code,
+                    libres_cellule.get(pk, 0),
+                    invitations.get(pk, 0),
                 )
             )
     return Charge(agents, cellules, premier, dernier)

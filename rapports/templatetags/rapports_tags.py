@@ -11,7 +11,10 @@ from urllib.parse import quote_plus
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.template.base import Node, TextNode, Variable, render_value_in_context
 from django.template.defaultfilters import floatformat
+from django.template.defaulttags import CommentNode
+from django.templatetags.i18n import TranslateNode
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, get_format, number_format
 from django.utils.html import conditional_escape, escape, format_html
@@ -24,6 +27,57 @@ from cpas_isp.graphiques import pour_pdf
 from trajets.models import ClasseSortie, Phase
 
 register = template.Library()
+
+
+# --- Constant markup -------------------------------------------------------------------------
+
+
+def _constant(noeud) -> bool:
+    """Text, comments, and ``{% translate "…" %}`` of a literal string without filters."""
+    if isinstance(noeud, (TextNode, CommentNode)):
+        return True
+    return (
+        isinstance(noeud, TranslateNode)
+        and noeud.asvar is None
+        and all(
+            fe is None
+            or (not fe.filters and (not isinstance(fe.var, Variable) or fe.var.lookups is None))
+            for fe in (noeud.filter_expression, noeud.message_context)
+        )
+    )
+
+
+class FigeNode(Node):
+    """Its markup rendered once per language (and autoescaping), then reused: it holds only
+    text and translations of literal strings (``fige`` refuses anything else), which the page
+    rendered again on every view (~7 µs a ``{% translate %}``)."""
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+        self.rendus: dict = {}
+
+    def render(self, context):
+        cle = (get_language(), context.autoescape)
+        try:
+            return self.rendus[cle]
+        except KeyError:
+            self.rendus[cle] = rendu = self.nodelist.render(context)
+            return rendu
+
+
+@register.tag
+def fige(parser, token):
+    """``{% fige %}…{% endfige %}``: markup that depends on the language only (text and
+    ``{% translate "…" %}``), rendered once per language. A variable, a tag or a filter inside
+    is a template syntax error (it would be frozen with its first value)."""
+    nodelist = parser.parse(("endfige",))
+    parser.delete_first_token()
+    for noeud in nodelist:
+        if not _constant(noeud):
+            raise template.TemplateSyntaxError(
+                f"{{% fige %}} holds text and literal translations only, not {noeud!r}"
+            )
+    return FigeNode(nodelist)
 
 
 @register.filter
@@ -273,9 +327,69 @@ def _pourcentage(taux) -> str:
     return "—" if taux is None else f"{_deux_decimales(taux)} %"
 
 
+@register.simple_tag(takes_context=True)
+def total_flux(context, total, mode, phases, classes):
+    """The total row's cells of ``_table_flux.html`` (``total``: ``Flux.total``), as its
+    ``{% if mode %}`` branches and their loops of ``{{ … }}`` gave them."""
+
+    def valeur(v):
+        return render_value_in_context(v, context)
+
+    if mode == "classes":
+        cellules = "".join(f"<td>{valeur(cle(total.sorties_par_classe, c))}</td>" for c in classes)
+        fin = (
+            f"\n        <td>{valeur(total.total_sorties)}</td>"
+            f"\n        <td>{valeur(_pourcentage(total.taux_sortie_positive))}</td>"
+        )
+    else:
+        par_phase = total.entrees if mode == "entrees" else total.sorties
+        somme = total.total_entrees if mode == "entrees" else total.total_sorties
+        cellules = "".join(f"<td>{valeur(cle(par_phase, p))}</td>" for p in phases)
+        fin = f"\n        <td>{valeur(somme)}</td>"
+    return mark_safe(f"\n        {cellules}{fin}\n      ")
+
+
+#: (table, script prefix, language, its figures and links' filters) -> its rows: a function of
+#: these only, the same from one view of a dashboard to the next until the data changes (the
+#: larger tables cost 0.1 to 0.4 ms each to write)
+_LIGNES: dict = {}
+
+
+def _memorise(cle, ecrire) -> SafeString:
+    try:
+        cle = (get_script_prefix(), get_language(), *cle)
+        return _LIGNES[cle]
+    except TypeError:  # a value that cannot be a key: written every time
+        return ecrire()
+    except KeyError:
+        pass
+    if len(_LIGNES) >= 512:
+        _LIGNES.clear()
+    _LIGNES[cle] = lignes = ecrire()
+    return lignes
+
+
+def _cle_liens(liens):
+    return tuple(liens.items()) if liens else liens
+
+
 @register.simple_tag
 def lignes_flux(flux, mode, phases, classes, liens):
     """The rows of ``_table_flux.html`` (``mode``: "entrees", "sorties" or "classes")."""
+    mois = tuple(
+        (
+            m.mois,
+            tuple(m.entrees.items()),
+            tuple(m.sorties.items()),
+            tuple(m.sorties_par_classe.items()),
+        )
+        for m in flux.mois
+    )
+    cle = ("flux", mode, tuple(phases), tuple(classes), _cle_liens(liens), mois)
+    return _memorise(cle, lambda: _lignes_flux(flux, mode, phases, classes, liens))
+
+
+def _lignes_flux(flux, mode, phases, classes, liens):
     cellule = _cellules(liens, "mois")
     langue = get_language()
     cle_param = "classe" if mode == "classes" else "phase"
@@ -327,6 +441,15 @@ COLONNES_ORIENTATIONS = (
 @register.simple_tag
 def lignes_orientations(orientations, liens):
     """The rows of the referrals per partner table (``_section_orientations.html``)."""
+    lignes = tuple(
+        (o.partenaire_id, str(o.partenaire), *(getattr(o, c) for c in COLONNES_ORIENTATIONS))
+        for o in orientations
+    )
+    cle = ("orientations", _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_orientations(orientations, liens))
+
+
+def _lignes_orientations(orientations, liens):
     cellule = _cellules(liens, "partenaire")
     langue = get_language()
     prefixe = _prefixe(liens) if liens and "partenaire" not in liens else None
@@ -387,8 +510,40 @@ def lignes_delais(delais, liens):
 
 
 @register.simple_tag
+def lignes_absences(lignes, liens, cle_param):
+    """The rows of the no-shows per kind (``cle_param`` "type_rdv") or per origin ("origine")
+    of ``_section_rendez_vous.html``."""
+    cellule = _cellules(liens, "issue", cle_param)
+    rangees = []
+    for ligne in lignes:
+        valeur = ligne.type_id if cle_param == "type_rdv" else ligne.origine
+        issues = ((ligne.vus, "vu"), (ligne.absents, "absent"), (ligne.excuses, "excuse"))
+        cellules = "".join(
+            f"\n        <td>{cellule(n, 'rdv_issue', issue=issue, **{cle_param: valeur})}</td>"
+            for n, issue in issues
+        )
+        rangees.append(
+            f'\n      <tr>\n        <th scope="row" class="text-start">'
+            f"{conditional_escape(ligne.libelle)}</th>{cellules}"
+            f"\n        <td>{conditional_escape(_pourcentage(ligne.taux_absence))}</td>"
+            f"\n        <td>{conditional_escape(_pourcentage(ligne.taux_excuse))}</td>"
+            "\n      </tr>\n    "
+        )
+    return mark_safe("".join(rangees))
+
+
+@register.simple_tag
 def lignes_participation(participation, phases, liens):
     """The rows of ``_table_participation.html``."""
+    lignes = tuple(
+        (ligne.date, ligne.ris_eris, tuple(ligne.phases.items()), ligne.isp)
+        for ligne in participation
+    )
+    cle = ("participation", tuple(phases), _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_participation(participation, phases, liens))
+
+
+def _lignes_participation(participation, phases, liens):
     cellule = _cellules(liens, "date")
     langue = get_language()
     prefixe = _prefixe(liens) if liens and not ({"date", "phase"} & liens.keys()) else None

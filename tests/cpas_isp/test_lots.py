@@ -1,0 +1,90 @@
+"""Statements of several functions sent together (cpas_isp.lots): the rows are those of the
+statements run one by one, in one round trip, each prepared once per connection; a shape
+PostgreSQL refuses to prepare is answered plainly outside a transaction."""
+
+import datetime
+
+import pghistory
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cpas_isp import lots
+
+
+def _preparees():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'isp_%%'")
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _etat():
+    return connection.connection.__dict__.get("_isp_prepares", {})
+
+
+@pytest.fixture
+def connexion_neuve(db):
+    """A connection with nothing prepared yet (tests share the worker's connection)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    _etat().clear()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    _etat().clear()
+
+
+def dates(debut, n):
+    (rows,) = yield [
+        ("SELECT d::date FROM generate_series(%(debut)s::date, %(debut)s::date + %(n)s::int, "
+         "'1 day') d WHERE %(n)s::int >= 0 AND '100%%' LIKE '1%%'", {"debut": debut, "n": n})
+    ]  # fmt: skip
+    return [d for (d,) in rows]
+
+
+def deux_etapes(valeur):
+    (premier,) = yield [("SELECT %s::int * 2", (valeur,))]
+    if premier[0][0] > 10:
+        (second,) = yield [("SELECT %s::int + 1", (premier[0][0],))]
+        return second[0][0]
+    return premier[0][0]
+
+
+def sans_requete():
+    return (yield from lots.ensemble([]))
+
+
+def test_together_the_rows_are_those_of_each_alone_in_one_round_trip(connexion_neuve):
+    debut = datetime.date(2026, 1, 30)
+    attendu = [lots.executer(dates(debut, 3)), lots.executer(deux_etapes(7)), []]
+    assert attendu[0][-1] == datetime.date(2026, 2, 2) and attendu[1] == 15
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as ctx:
+            resultats = lots.executer_ensemble(
+                [dates(debut, 3), deux_etapes(7), sans_requete(), lots.valeur("x")]
+            )
+        assert resultats == [*attendu, "x"]
+        # Two steps: the second statement of deux_etapes depends on the first's rows.
+        assert len(ctx.captured_queries) == 2
+    assert len(_preparees()) == 3
+
+
+def test_inside_the_history_context_the_rows_are_still_each_statements(connexion_neuve):
+    with pghistory.context(url="/rapports/"), CaptureQueriesContext(connection) as ctx:
+        resultats = lots.executer_ensemble([deux_etapes(3), dates(datetime.date(2026, 3, 1), 0)])
+    assert resultats == [6, [datetime.date(2026, 3, 1)]]
+    assert ctx.captured_queries[0]["sql"].startswith("SELECT set_config('pghistory.")
+
+
+def refusee():
+    # PostgreSQL cannot choose the operator for two parameters of unknown type once prepared.
+    (rows,) = yield [("SELECT %(a)s + %(b)s", {"a": 2, "b": 3})]
+    return rows[0][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shape_refused_is_answered_plainly_outside_a_transaction(connexion_neuve):
+    for _ in range(2):
+        assert lots.executer_ensemble([refusee(), deux_etapes(1)]) == [5, 2]
+    assert set(_etat().values()) == {False}
+    assert not _preparees()
