@@ -20,11 +20,10 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format=format)
 
 
-# Filter widgets rendered in Python: the markup of Django's templates
-# (``django/forms/widgets/input.html``, ``select.html``, ``select_option.html`` and
-# ``attrs.html``, stripped as the form renderer strips it) without rendering a template per
-# widget, per option and per set of attributes (the dashboard's rapports.forms.EntreeRapide and
-# SelectRapide, here for the core's pages, which import no app).
+# Filter widgets rendered in Python (the dashboard's and the audit page's filters): the markup
+# of Django's templates (``django/forms/widgets/input.html``, ``select.html``,
+# ``select_option.html`` and ``attrs.html``, stripped as the form renderer strips it) without
+# rendering a template per widget, per option and per set of attributes.
 
 
 def _attrs(attrs) -> str:

@@ -10,10 +10,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp.forms import SelectRapide, TexteRapide
 from cpas_isp.listes import FiltreForm
 from cpas_isp.models import Cellule, Langue, Membership, Role
 from cpas_isp.preparation import executer_prepare
@@ -23,54 +22,10 @@ from rapports.tableaux import AUCUN_AGENT, Filtres, personnes_indicateur
 MOIS_MAX = 60  # longest period a dashboard shows
 
 
-# The dashboard's filter widgets, rendered in Python: the markup of Django's templates
-# (``django/forms/widgets/input.html``, ``select.html``, ``select_option.html`` and
-# ``attrs.html``, stripped as the form renderer strips it) without rendering a template per
-# widget, per option and per set of attributes, for every dashboard view.
-
-
-def _attrs(attrs) -> str:
-    """``django/forms/widgets/attrs.html``"""
-    return "".join(
-        f" {conditional_escape(nom)}"
-        if valeur is True
-        else f' {conditional_escape(nom)}="{conditional_escape(str(valeur))}"'
-        for nom, valeur in attrs.items()
-        if valeur is not False
-    )
-
-
-class EntreeRapide(forms.TextInput):
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        valeur = widget["value"]
-        valeur = "" if valeur is None else f' value="{conditional_escape(str(valeur))}"'
-        return mark_safe(
-            f'<input type="{conditional_escape(widget["type"])}" '
-            f'name="{conditional_escape(widget["name"])}"{valeur}{_attrs(widget["attrs"])}>'
-        )
-
-
-class SelectRapide(forms.Select):
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for groupe, options, _index in widget["optgroups"]:
-            if groupe:  # no option groups here: Django's templates render them
-                return super().render(name, value, attrs, renderer)
-            html.extend(
-                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-                for option in options
-            )
-        html.append("\n</select>")
-        return mark_safe("".join(html))
-
-
 class MoisField(forms.CharField):
     """A month as ``YYYY-MM`` (``<input type="month">``), cleaned to its first day."""
 
-    widget = EntreeRapide(attrs={"type": "month", "class": "form-control form-control-sm"})
+    widget = TexteRapide(attrs={"type": "month", "class": "form-control form-control-sm"})
     default_error_messages = {"invalid": _("Mois invalide (format AAAA-MM).")}
 
     def to_python(self, value):

@@ -1,5 +1,6 @@
-"""The core's filter widgets rendered in Python (cpas_isp.forms) give the markup of Django's
-templates, and the audit page's filter form renders as it did with Django's widgets."""
+"""The filter widgets rendered in Python (cpas_isp.forms: the dashboard's and the audit page's)
+give the markup of Django's templates, and the audit page's filter form renders as it did with
+Django's widgets."""
 
 import datetime
 
@@ -40,9 +41,15 @@ def test_select_groups_fall_back_to_django():
 
 
 @pytest.mark.parametrize("attrs", ATTRS)
-@pytest.mark.parametrize("valeur", [None, "", "Dupont", '"><script>', 12])
-def test_text_input(attrs, valeur):
-    base = {"class": "form-control form-control-sm", "maxlength": "100"}
+@pytest.mark.parametrize("valeur", [None, "", "Dupont", '"><script>', 12, "2026-03"])
+@pytest.mark.parametrize(
+    "base",
+    [
+        {"class": "form-control form-control-sm", "maxlength": "100"},
+        {"type": "month", "class": "form-control form-control-sm"},  # the dashboard's months
+    ],
+)
+def test_text_input(attrs, valeur, base):
     rapide = TexteRapide(attrs=base)
     django = forms.TextInput(attrs=base)
     assert rapide.render("personne", valeur, attrs) == django.render("personne", valeur, attrs)
