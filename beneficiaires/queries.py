@@ -30,6 +30,7 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.listes import Tri
+from cpas_isp.memo import Memo
 from cpas_isp.models import Role
 
 from . import hooks
@@ -202,13 +203,10 @@ class ChoixFiltres:
 
     @cached_property
     def _listes(self) -> dict:
-        requete = _REQUETES_CHOIX.get(self.cle) if self.cle is not None else None
-        if requete is None:
+        if self.cle is None:
             requete = self._compiler()
-            if self.cle is not None:
-                if len(_REQUETES_CHOIX) >= 256:
-                    _REQUETES_CHOIX.clear()
-                _REQUETES_CHOIX[self.cle] = requete
+        else:
+            requete = _REQUETES_CHOIX.obtenir(self.cle, self._compiler)
         sql, params, lues, vides = requete
         listes = {nom: list(valeurs) for nom, valeurs in vides.items()}
         if sql:
@@ -223,7 +221,7 @@ class ChoixFiltres:
         return listes
 
 
-_REQUETES_CHOIX: dict = {}
+_REQUETES_CHOIX: Memo[tuple] = Memo(256)
 
 
 # --- Search -------------------------------------------------------------------------------------
@@ -357,15 +355,10 @@ def requete_memorisee(cle: tuple, construire):
     filters a copy. For the lists whose dozens of per-row expressions (target groups, current
     right, indicators) took longer to build than their SQL takes to run: the caseload's
     columns, the person page's query of the person. A few keys are kept (days change)."""
-    qs = _REQUETES_MEMORISEES.get(cle)
-    if qs is None:
-        if len(_REQUETES_MEMORISEES) >= 8:
-            _REQUETES_MEMORISEES.clear()
-        qs = _REQUETES_MEMORISEES[cle] = construire()
-    return qs
+    return _REQUETES_MEMORISEES.obtenir(cle, construire)
 
 
-_REQUETES_MEMORISEES: dict = {}
+_REQUETES_MEMORISEES: Memo = Memo(8)
 
 
 def _annoter_colonnes(qs, aujourd_hui: datetime.date):

@@ -37,6 +37,8 @@ import re
 
 from django.db import DatabaseError, connection
 
+from cpas_isp.memo import Memo
+
 # The shapes' names and their prepared text are the ones ``executer_prepare`` uses: a statement
 # prepared by either is executed by the other.
 from cpas_isp.preparation import PREPARES_MAX, _signature, _texte_et_appel, _type_sql
@@ -137,19 +139,13 @@ def _renommer(sql: str, params, prefixe: str, tous: dict) -> str:
 
 
 #: (text, parameters' SQL types) -> ``_signature``: the name without hashing the text again
-_NOMS: dict = {}
+_NOMS: Memo[str] = Memo(1024)
 
 
 def _nom(sql: str, params) -> str:
     valeurs = params.values() if isinstance(params, dict) else params
     cle = (sql, *(_type_sql(v) for v in valeurs))
-    try:
-        return _NOMS[cle]
-    except KeyError:
-        if len(_NOMS) >= 1024:
-            _NOMS.clear()
-        _NOMS[cle] = nom = _signature(sql, params)
-        return nom
+    return _NOMS.obtenir(cle, lambda: _signature(sql, params))
 
 
 def _message(requetes, etat, preparer: bool):

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cpas_isp import graphiques, lots
+from cpas_isp.memo import Memo
 from cpas_isp.models import Role
 from cpas_isp.tenancy import affiliations_actives
 from rapports import queries, sections
@@ -265,19 +266,11 @@ COULEURS_PHASES = {
 #: (language, title, figures) -> chart: ``graphiques.barres`` is a pure function of them, and a
 #: dashboard's figures are the same from one view to the next until the data changes (the
 #: two charts cost ~1 ms to draw)
-_GRAPHIQUES: dict = {}
+_GRAPHIQUES: Memo[SafeString] = Memo(256)
 
 
 def _memorise(cle, dessiner) -> SafeString:
-    cle = (get_language(), *cle)
-    try:
-        return _GRAPHIQUES[cle]
-    except KeyError:
-        pass
-    if len(_GRAPHIQUES) >= 256:
-        _GRAPHIQUES.clear()
-    _GRAPHIQUES[cle] = graphique = dessiner()
-    return graphique
+    return _GRAPHIQUES.obtenir((get_language(), *cle), dessiner)
 
 
 def graphique_participation(lignes, *, titre: str | None = None) -> SafeString:

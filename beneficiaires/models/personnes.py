@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cpas_isp import permissions as p
 from cpas_isp.historique import suivre
+from cpas_isp.memo import Memo
 from cpas_isp.models import Cpas, Langue, TenantModel, TenantQuerySet
 from cpas_isp.tenancy import current_membership
 
@@ -109,21 +110,21 @@ def _ids_agent(user, membership) -> tuple[str, tuple]:
         hooks.filtres_cellule(),
         timezone.localdate(),
     )
-    requete = _IDS_AGENTS.get(cle)
-    if requete is None:
+
+    def compiler():
         mes_dossiers = Beneficiaire.objects.filter(cpas_id=membership.cpas_id, referent=user)
         dans_cellule = hooks.ids_de_cellule(
             Beneficiaire.objects.filter(cpas_id=membership.cpas_id), cellule
         )
         union = mes_dossiers.order_by().values("pk").union(*dans_cellule, all=True)
         sql, params = union.query.sql_with_params()
-        if len(_IDS_AGENTS) >= 2048:  # agents of a large deployment, days: kept bounded
-            _IDS_AGENTS.clear()
-        requete = _IDS_AGENTS[cle] = (sql, tuple(params))
-    return requete
+        return sql, tuple(params)
+
+    return _IDS_AGENTS.obtenir(cle, compiler)
 
 
-_IDS_AGENTS: dict[tuple, tuple[str, tuple]] = {}
+# The agents of a large deployment, for a day or two.
+_IDS_AGENTS: Memo[tuple[str, tuple]] = Memo(2048)
 
 
 class Unaccent(Func):

@@ -2,6 +2,7 @@
 superuser and a coordinator who works for two CPAS."""
 
 import pytest
+from django.db import connection
 
 from cpas_isp.models import Role, User
 from tests.cpas_isp.admin import _permissions_admin_fonctionnel
@@ -27,3 +28,27 @@ def multi(cpas_a, cpas_b):
     MembershipFactory(user=user, cpas=cpas_a, role=Role.COORDINATEUR)
     MembershipFactory(user=user, cpas=cpas_b, role=Role.COORDINATEUR)
     return user
+
+
+def preparees_sur_le_serveur() -> set[str]:
+    """The names of the statements this project prepared on the test connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'isp_%%'")
+        return {r[0] for r in cursor.fetchall()}
+
+
+def etat_des_preparees() -> dict:
+    """``cpas_isp.preparation``'s record of the connection's prepared statements."""
+    return connection.connection.__dict__.get("_isp_prepares", {})
+
+
+@pytest.fixture
+def connexion_neuve(db):
+    """A connection with nothing prepared yet (tests share the worker's connection)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    etat_des_preparees().clear()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    etat_des_preparees().clear()

@@ -10,28 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cpas_isp import lots
-
-
-def _preparees():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'isp_%%'")
-        return {r[0] for r in cursor.fetchall()}
-
-
-def _etat():
-    return connection.connection.__dict__.get("_isp_prepares", {})
-
-
-@pytest.fixture
-def connexion_neuve(db):
-    """A connection with nothing prepared yet (tests share the worker's connection)."""
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    _etat().clear()
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    _etat().clear()
+from tests.cpas_isp.conftest import etat_des_preparees, preparees_sur_le_serveur
 
 
 def dates(debut, n):
@@ -66,7 +45,7 @@ def test_together_the_rows_are_those_of_each_alone_in_one_round_trip(connexion_n
         assert resultats == [*attendu, "x"]
         # Two steps: the second statement of deux_etapes depends on the first's rows.
         assert len(ctx.captured_queries) == 2
-    assert len(_preparees()) == 3
+    assert len(preparees_sur_le_serveur()) == 3
 
 
 def test_inside_the_history_context_the_rows_are_still_each_statements(connexion_neuve):
@@ -86,5 +65,5 @@ def refusee():
 def test_a_shape_refused_is_answered_plainly_outside_a_transaction(connexion_neuve):
     for _ in range(2):
         assert lots.executer_ensemble([refusee(), deux_etapes(1)]) == [5, 2]
-    assert set(_etat().values()) == {False}
-    assert not _preparees()
+    assert set(etat_des_preparees().values()) == {False}
+    assert not preparees_sur_le_serveur()

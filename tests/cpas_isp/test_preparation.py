@@ -11,29 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from cpas_isp import preparation
 from cpas_isp.models import Cpas
 from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.cpas_isp.conftest import etat_des_preparees, preparees_sur_le_serveur
 from tests.cpas_isp.factories import CpasFactory
-
-
-def _preparees_sur_le_serveur():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'isp_%%'")
-        return {r[0] for r in cursor.fetchall()}
-
-
-def _etat():
-    return connection.connection.__dict__.get("_isp_prepares", {})
-
-
-@pytest.fixture
-def connexion_neuve(db):
-    """A connection with nothing prepared yet (tests share the worker's connection)."""
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    _etat().clear()
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    _etat().clear()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -78,7 +57,7 @@ def test_a_queryset_gives_the_plain_rows_through_one_statement_prepared_once(
     textes = [q["sql"] for q in ctx.captured_queries]
     assert textes[0].startswith("PREPARE isp_")
     assert all(t.startswith("EXECUTE isp_") for t in textes[1:])
-    assert len(_preparees_sur_le_serveur()) == 1
+    assert len(preparees_sur_le_serveur()) == 1
     # Writes are never prepared.
     with CaptureQueriesContext(connection) as ctx, preparation.preparees():
         Cpas.objects.filter(pk=cpas.pk).update(nom="Autre nom")
@@ -93,8 +72,8 @@ def test_what_postgresql_refuses_to_prepare_is_answered_by_the_plain_statement(
     with connection.cursor() as cursor:
         assert preparation.executer_prepare(cursor, sql, ["a"]) == [(False,)]
         assert preparation.executer_prepare(cursor, sql, ["b"]) == [(False,)]
-    assert list(_etat().values()) == [False]
-    assert not _preparees_sur_le_serveur()
+    assert list(etat_des_preparees().values()) == [False]
+    assert not preparees_sur_le_serveur()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -106,9 +85,9 @@ def test_a_statement_lost_by_the_server_is_prepared_again(connexion_neuve):
         cursor.execute("DEALLOCATE ALL")  # e.g. a pooler's DISCARD ALL
         # The EXECUTE fails: answered by the plain statement, prepared again next time.
         assert preparation.executer_prepare(cursor, sql, {"id": 0}) == [(1,)]
-        assert not _preparees_sur_le_serveur()
+        assert not preparees_sur_le_serveur()
         assert preparation.executer_prepare(cursor, sql, {"id": 0}) == [(1,)]
-    assert len(_preparees_sur_le_serveur()) == 1
+    assert len(preparees_sur_le_serveur()) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -117,7 +96,7 @@ def test_shapes_beyond_the_limit_run_as_they_are(connexion_neuve, monkeypatch):
     with connection.cursor() as cursor:
         for i in range(4):
             assert preparation.executer_prepare(cursor, f"SELECT {i} + %s", [1]) == [(i + 1,)]
-    assert len(_preparees_sur_le_serveur()) == 2
+    assert len(preparees_sur_le_serveur()) == 2
 
 
 def test_inside_a_transaction_a_refused_statement_raises(connexion_neuve):

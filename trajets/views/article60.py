@@ -24,6 +24,7 @@ from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer, url_par_pk
+from cpas_isp.memo import Memo
 from cpas_isp.tenancy import current_membership, get_for_user
 from cpas_isp.views import role_required
 from trajets import queries
@@ -155,7 +156,7 @@ def _nommer_visibles(request, contrats):
 # The empty pool form as crispy writes it, per (language, day): its only variable parts are
 # the labels' language and today's date as the initial "valid from"; rendering it (a dozen
 # crispy templates) was a third of the posts page's time.
-_FORMULAIRES_POOL: dict = {}
+_FORMULAIRES_POOL: Memo[str] = Memo(8)
 
 
 def _html_formulaire_pool(form, today):
@@ -163,12 +164,7 @@ def _html_formulaire_pool(form, today):
     if form.is_bound:
         return as_crispy_form(form)
     cle = (get_language(), today)
-    html = _FORMULAIRES_POOL.get(cle)
-    if html is None:
-        if len(_FORMULAIRES_POOL) >= 8:
-            _FORMULAIRES_POOL.clear()
-        html = _FORMULAIRES_POOL[cle] = as_crispy_form(form)
-    return html
+    return _FORMULAIRES_POOL.obtenir(cle, lambda: as_crispy_form(form))
 
 
 @postes_requis
