@@ -23,9 +23,9 @@ from activites import queries
 from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
-from beneficiaires.fiche import RequeteCompilee
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp.listes import url_de, url_par_pk
+from cpas_isp.sql_compile import RequeteCompilee
 from trajets.queries import SourceEcheances, register_echeances
 
 
@@ -44,7 +44,7 @@ def _inscriptions_avec_heures(inscriptions):
 
 
 # The person page's enrolments (``_inscriptions`` with their hours and whether they have
-# attestations), compiled once (beneficiaires.fiche): only the CPAS and the person change it.
+# attestations), compiled once (cpas_isp.sql_compile): only the CPAS and the person change it.
 _INSCRIPTIONS_PAGE = RequeteCompilee(
     lambda cpas, personne: _inscriptions_avec_heures(
         Inscription.objects.filter(cpas_id=cpas, beneficiaire_id=personne)

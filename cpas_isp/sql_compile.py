@@ -1,4 +1,12 @@
-"""Annotations compiled once: the SQL text and parameters the ORM wrote for a queryset's
+"""Querysets compiled once, for the pages where building and compiling a queryset (filters,
+joins, ordering, select lists, subqueries) costs more Python than its SQL takes to run.
+
+``RequeteCompilee``: a whole queryset whose SQL only some values change (a person, a CPAS, a
+user, a day), compiled once per process with stand-in values, then run with each request's
+values (prepared on the connection, ``cpas_isp.preparation``) and read by Django as the
+queryset would have been (model instances, values, related objects).
+
+``annotations_compilees``: the SQL text and parameters the ORM wrote for a queryset's
 annotations, reused by later querysets of the same model instead of building and compiling
 their expressions (subqueries above all) again on every page.
 
@@ -9,7 +17,75 @@ unless the caller keys its cache on them (``beneficiaires.queries.requete_memori
 
 from __future__ import annotations
 
+import copy
+import datetime
+
+from django.db import connections
 from django.db.models import Expression
+
+from cpas_isp.preparation import preparees
+
+# Stand-in values of a compiled query's parameters, found by type and value among the compiled
+# SQL's parameters: keys no row has (negative), instants no row holds (1901).
+SENTINELLES = (-7_301_946_001, -7_301_946_002, -7_301_946_003, -7_301_946_004)
+SENTINELLES_INSTANTS = (
+    datetime.datetime(1901, 1, 1, 0, 0, 1, tzinfo=datetime.UTC),
+    datetime.datetime(1901, 1, 1, 0, 0, 2, tzinfo=datetime.UTC),
+)
+
+
+def _cle(valeur):
+    return (type(valeur), valeur)
+
+
+class RequeteCompilee:
+    """``construire(*valeurs) -> queryset``, compiled once; ``lignes(*valeurs)``: its rows for
+    these values, as ``list(construire(*valeurs))`` would give them.
+
+    ``construire`` must use each value as a plain query parameter (a filter's value, not a
+    list nor a condition of the shape): the SQL must be the same for any values. Its values are
+    integer keys, unless ``sentinelles`` gives the stand-in of each (e.g. ``SENTINELLES_INSTANTS``
+    for date-times). A stand-in not found among the compiled parameters (or a
+    shape Django does not compile to one statement) keeps the plain queryset."""
+
+    def __init__(self, construire, nombre=1, sentinelles=None):
+        self.construire = construire
+        self.sentinelles = tuple(sentinelles) if sentinelles is not None else SENTINELLES[:nombre]
+        self._compilee = None
+
+    def _compiler(self):
+        qs = self.construire(*self.sentinelles)
+        compiler = qs.query.get_compiler(using=qs.db)
+        try:
+            sql, params = compiler.as_sql()
+        except Exception:  # noqa: BLE001 - an empty or odd shape: the plain queryset then
+            return False
+        index = {_cle(v): k for k, v in enumerate(self.sentinelles)}
+        positions = [(i, index[_cle(v)]) for i, v in enumerate(params) if _cle(v) in index]
+        if {k for _i, k in positions} != set(range(len(self.sentinelles))):
+            return False
+        return qs, compiler, sql, tuple(params), positions
+
+    def lignes(self, *valeurs) -> list:
+        if self._compilee is None:
+            self._compilee = self._compiler()
+        if self._compilee is False:
+            return list(self.construire(*valeurs))
+        qs, compiler, sql, params, positions = self._compilee
+        params = list(params)
+        for i, k in positions:
+            params[i] = valeurs[k]
+        # A copy of the compiled compiler whose SQL is the one compiled, with these values, on
+        # this thread's connection; the iterable of the queryset reads its rows as usual.
+        compilateur = copy.copy(compiler)
+        compilateur.connection = connections[qs.db]
+        compilateur.as_sql = lambda *args, **kwargs: (sql, params)
+        query = copy.copy(qs.query)
+        query.get_compiler = lambda *args, **kwargs: compilateur
+        copie = qs.all()
+        copie._query = query
+        with preparees():
+            return list(copie)
 
 
 class SQLCompile(Expression):

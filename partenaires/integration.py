@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from beneficiaires.fiche import RequeteCompilee
 from cpas_isp import notifications, permissions
 from cpas_isp.listes import url_fixe, url_par_pk
 from cpas_isp.models import Role
+from cpas_isp.sql_compile import RequeteCompilee
 from cpas_isp.tenancy import current_membership
 
 from . import dossier
@@ -75,7 +75,7 @@ def _orientations_page(orientations):
 
 
 # ``Orientation.objects.for_user(user).filter(beneficiaire=...)`` of a user of the CPAS who is
-# not a partner, compiled once (beneficiaires.fiche): only the CPAS and the person change it.
+# not a partner, compiled once (cpas_isp.sql_compile): only the CPAS and the person change it.
 _ORIENTATIONS_PAGE = RequeteCompilee(
     lambda cpas, personne: _orientations_page(
         Orientation.objects.filter(cpas=cpas, beneficiaire_id=personne)

@@ -5,16 +5,15 @@ in a fixed number of queries whatever the number of rows."""
 from __future__ import annotations
 
 import datetime
-import functools
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.models import Membership, Role
+from cpas_isp.sql_compile import SENTINELLES, SENTINELLES_INSTANTS, RequeteCompilee
 from cpas_isp.tenancy import current_membership
 from rendezvous.models import (
     STATUTS_A_VENIR,
@@ -251,29 +250,15 @@ def du_jour(user, date=None):
     Their ids first (the agent's index, nothing joined): a day without appointments costs
     that one small query, not the composition of the card's four-table join and prefetch;
     a day with some, one query more than reading them at once. That first query's SQL is the
-    ORM's, compiled once per process (``_sql_ids_du_jour``), not built again on every home
-    page."""
+    ORM's, compiled once per process (``_IDS_DU_JOUR``), not built again on every home page."""
     membership = current_membership(user)
     if membership is None:
         return []
     date = date or timezone.localdate()
     debut = _moment(date, datetime.time.min)
-    fin = debut + datetime.timedelta(days=1)
-    compilee = _sql_ids_du_jour()
-    if compilee is None:  # markers not found in the compiled parameters: the ORM as it is
-        ids = list(
-            RendezVous.objects.filter(cpas=membership.cpas_id)
-            .non_annules()
-            .filter(agent=user)
-            .entre(debut, fin)
-            .values_list("pk", flat=True)
-        )
-    else:
-        sql, marques = compilee
-        valeurs = {"cpas": membership.cpas_id, "agent": user.pk, "debut": debut, "fin": fin}
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [valeurs[m] if m else p for m, p in marques])
-            ids = [pk for (pk,) in cursor.fetchall()]
+    ids = _IDS_DU_JOUR.lignes(
+        membership.cpas_id, user.pk, debut, debut + datetime.timedelta(days=1)
+    )
     if not ids:
         return []
     return rendez_vous_avec_personnes(
@@ -281,38 +266,21 @@ def du_jour(user, date=None):
     )
 
 
-_MARQUES = {
-    "cpas": -7301,
-    "agent": -7302,
-    "debut": datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC),
-    "fin": datetime.datetime(1902, 2, 2, tzinfo=datetime.UTC),
-}
-
-
-@functools.cache
-def _sql_ids_du_jour():
+def _ids_du_jour(cpas_id, agent_id, debut, fin):
     """``du_jour``'s ids query as the ORM writes it (``for_user``'s CPAS, ``non_annules``, the
-    agent, ``entre``), compiled once with a marker value for each parameter that varies:
-    (SQL, [(name of the value or None, parameter as compiled), ...]); None if a marker is not
-    found once among the parameters (then ``du_jour`` builds its queryset)."""
-    m = _MARQUES
-    sql, params = (
-        RendezVous.objects.filter(cpas=m["cpas"])
+    agent, ``entre``)."""
+    return (
+        RendezVous.objects.filter(cpas=cpas_id)
         .non_annules()
-        .filter(agent=m["agent"])
-        .entre(m["debut"], m["fin"])
+        .filter(agent=agent_id)
+        .entre(debut, fin)
         .values_list("pk", flat=True)
-        .query.sql_with_params()
     )
-    noms = {_cle(v): nom for nom, v in m.items()}
-    marques = [(noms.get(_cle(p)), p) for p in params]
-    if sorted(n for n, _p in marques if n) != sorted(m):  # each marker exactly once
-        return None
-    return sql, marques
 
 
-def _cle(valeur):
-    return (type(valeur), valeur)
+_IDS_DU_JOUR = RequeteCompilee(
+    _ids_du_jour, sentinelles=(*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2])
+)
 
 
 def de_la_personne(beneficiaire, user, nb_passes=20):

@@ -10,8 +10,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from beneficiaires import hooks
-from beneficiaires.fiche import RequeteCompilee
 from cpas_isp.listes import url_par_pk
+from cpas_isp.sql_compile import RequeteCompilee
 from trajets import delais
 from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
@@ -43,7 +43,7 @@ ETAPE_CHAMPS = (
 )
 
 
-# Each list's query compiled once (beneficiaires.fiche): only the person changes its SQL.
+# Each list's query compiled once (cpas_isp.sql_compile): only the person changes its SQL.
 _PASSAGES = RequeteCompilee(
     lambda b: (
         PassagePhase.objects.filter(beneficiaire_id=b)

@@ -1,5 +1,6 @@
 """The home card's appointments of the day: its ids query, compiled once per process
-(queries._sql_ids_du_jour), reads the rows the ORM's filters read."""
+(queries._IDS_DU_JOUR, cpas_isp.sql_compile.RequeteCompilee), reads the rows the ORM's filters
+read."""
 
 import datetime
 
@@ -56,6 +57,6 @@ def test_ids_of_the_day_without_the_compiled_query(cpas_a, make_user, monkeypatc
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     jour = datetime.date(2026, 3, 11)
     rdv = planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), moment(jour, "10:00"))
-    assert queries._sql_ids_du_jour() is not None
-    monkeypatch.setattr(queries, "_sql_ids_du_jour", lambda: None)
+    assert queries._IDS_DU_JOUR._compiler() is not False
+    monkeypatch.setattr(queries._IDS_DU_JOUR, "_compilee", False)
     assert [r.pk for r in queries.du_jour(agent, jour)] == [rdv.pk] == _par_l_orm(agent, jour)
