@@ -47,19 +47,29 @@ _NOMME = re.compile(r"%%|%\((\w+)\)s")
 _POSITIONNEL = re.compile(r"%%|%s")
 
 
-def executer(generateur):
-    """The result of ``generateur``, its statements run one by one, plainly."""
+def _conduire(generateur, executer_etape):
+    """The result of ``generateur``, each step's statements run by ``executer_etape``."""
     envoi = None
     while True:
         try:
             demande = generateur.send(envoi)
         except StopIteration as fin:
             return fin.value
-        envoi = []
-        with connection.cursor() as cursor:
-            for sql, params in demande:
-                cursor.execute(sql, params)
-                envoi.append(cursor.fetchall())
+        envoi = executer_etape(demande)
+
+
+def _un_par_un(demande) -> list:
+    resultats = []
+    with connection.cursor() as cursor:
+        for sql, params in demande:
+            cursor.execute(sql, params)
+            resultats.append(cursor.fetchall())
+    return resultats
+
+
+def executer(generateur):
+    """The result of ``generateur``, its statements run one by one, plainly."""
+    return _conduire(generateur, _un_par_un)
 
 
 def ensemble(generateurs):
@@ -93,14 +103,7 @@ def ensemble(generateurs):
 def executer_ensemble(generateurs) -> list:
     """The results of ``generateurs`` (in order), each step's statements of all of them sent
     in one round trip (``executer_lot``)."""
-    etapes = ensemble(generateurs)
-    envoi = None
-    while True:
-        try:
-            demande = etapes.send(envoi)
-        except StopIteration as fin:
-            return fin.value
-        envoi = executer_lot(demande)
+    return _conduire(ensemble(generateurs), executer_lot)
 
 
 def valeur(resultat):
