@@ -23,10 +23,13 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from beneficiaires import hooks as hooks_beneficiaires
 from beneficiaires.models import Beneficiaire, DroitAide
 from beneficiaires.models.personnes import voit_tout_le_cpas
+from cpas_isp.memo import Memo
 from cpas_isp.models import User, libelle_bilingue
 from cpas_isp.tenancy import current_membership
 from trajets import delais
@@ -575,6 +578,40 @@ _VISIBLE_LIGNE = f"EXISTS (SELECT FROM {_VISIBLES_LIGNE_CTE} v WHERE v.id = {{}}
 
 
 def _union_echeances(user, date, horizon_jours):
+    """The SQL (and params) of every item due (``_compiler_union``), built once per process
+    and key (``_UNIONS``): building the rule's and the other apps' querysets and compiling
+    them cost more Python on every page than the statement takes to plan. The key holds every
+    input of the SQL: the user, their current membership (CPAS, role, cellule and its code:
+    the rule and the sensitive documents' condition), the registered cellule filters, the
+    active language (labels' column), the day asked and today (the cellule's current stays),
+    the horizon, and the registered kinds (whose ``requete`` read no other input)."""
+    membership = current_membership(user)
+    if membership is None:
+        return _compiler_union(user, date, horizon_jours)
+    cellule = membership.cellule if membership.cellule_id else None
+    cle = (
+        user.pk,
+        membership.pk,
+        membership.cpas_id,
+        membership.role,
+        membership.cellule_id,
+        cellule.cpas_id if cellule else None,
+        cellule.code if cellule else None,
+        hooks_beneficiaires.filtres_cellule(),
+        get_language(),
+        date,
+        timezone.localdate(),
+        horizon_jours,
+        tuple((genre, src.requete) for genre, src in SOURCES_ECHEANCES.items()),
+    )
+    return _UNIONS.obtenir(cle, lambda: _compiler_union(user, date, horizon_jours))
+
+
+# The users of a large deployment for a day (an agent's statement: ~7 kB).
+_UNIONS: Memo[tuple] = Memo(512)
+
+
+def _compiler_union(user, date, horizon_jours):
     """The SQL (and params) of every item due, all kinds in one UNION ALL, the names of the
     people of this app's kinds left NULL (``_colonnes_avec_noms``).
 
@@ -596,7 +633,7 @@ def _union_echeances(user, date, horizon_jours):
             Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
         )
     except EmptyResultSet:  # a role that sees nobody
-        return None, []
+        return None, ()
     # visibles_par is empty without a current CPAS: here there is one.
     cpas_id = current_membership(user).cpas_id
     # A user who sees the whole CPAS (a coordinator, who may refer thousands of people): the
@@ -631,7 +668,7 @@ def _union_echeances(user, date, horizon_jours):
     colonnes = ", ".join(COLONNES_ECHEANCE)
     return (
         f"WITH {', '.join(ctes)} SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
-        params,
+        tuple(params),
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.db.models import CharField, DateField, F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from beneficiaires.models import Beneficiaire
 from cpas_isp.models import Role, libelle_bilingue
@@ -241,3 +241,42 @@ def test_items_match_a_plain_orm_version_and_keep_the_need_to_know_scope(
     for user in (collegue, coordinateur):
         assert _lignes(queries.mes_echeances(user)) == _lignes(_attendu(_reference(user, today)))
     assert queries.mes_echeances(make_user(Role.PARTENAIRE, cpas_a)) == []
+
+
+def test_the_statement_is_built_once_per_key_and_follows_the_membership_and_language(
+    cpas_a, agent, make_user, client_for, monkeypatch
+):
+    """The statement (the rule's and every kind's SQL) is built once per user, membership,
+    language and day (``queries._UNIONS``): the same page again builds nothing; the agent
+    moved to another cellule the same day sees that cellule's people at once, and the Dutch
+    page the step types' Dutch labels."""
+    today = timezone.localdate()
+    collegue = make_user(Role.AGENT, cpas_a)
+    lignes = {}
+    for phase, action in (("emploi", "Pour emploi"), ("alpha", "Pour alpha")):
+        personne = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom=phase)
+        PassageFactory(beneficiaire=personne, phase=phase, debut=today - datetime.timedelta(40))
+        lignes[phase] = EtapeFactory(
+            beneficiaire=personne, auteur=agent, prochaine_action=action, echeance=today
+        )
+    construites = []
+    compiler = queries._compiler_union
+    monkeypatch.setattr(
+        queries, "_compiler_union", lambda *args: construites.append(args) or compiler(*args)
+    )
+    client = client_for(agent)
+
+    def actions():
+        html = client.get("/trajets/echeances/").content.decode()
+        return [a for a in ("Pour emploi", "Pour alpha") if a in html]
+
+    assert actions() == ["Pour emploi"] and len(construites) == 1
+    assert actions() == ["Pour emploi"] and len(construites) == 1
+    agent.memberships.update(cellule=cpas_a.cellules.get(code="alpha"))
+    assert actions() == ["Pour alpha"] and len(construites) == 2
+    type_etape = lignes["alpha"].type
+    with translation.override("nl"):
+        assert [i.type_libelle for i in queries.mes_echeances(agent)] == [type_etape.libelle_nl]
+    with translation.override("fr"):
+        assert [i.type_libelle for i in queries.mes_echeances(agent)] == [type_etape.libelle_fr]
+    assert type_etape.libelle_nl != type_etape.libelle_fr
