@@ -737,19 +737,23 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     sql, params = _union_echeances(user, date, horizon_jours)
     if sql is None:
         return resultat
-    # The names read for the lines kept only (after the cut).
+    # One sort of every item (the overdue ones come first: their dates are all earlier), their
+    # rank in it and the counts; an overdue item's rank among the overdue is its rank, a coming
+    # one's is its rank less the overdue count. (A window partitioned by "overdue" sorted every
+    # item by it first, then the lines kept were sorted again.) The names read for the lines
+    # kept only (after the cut).
     requete = f"""
-        SELECT {_colonnes_avec_noms("x")}, x.retard, x.total FROM (
-            SELECT e.*, e.quand < %s AS retard,
-                   row_number() OVER (PARTITION BY e.quand < %s
-                                      ORDER BY e.quand, e.genre, e.objet_id) AS rang,
-                   count(*) OVER (PARTITION BY e.quand < %s) AS total
+        SELECT {_colonnes_avec_noms("x")}, x.quand < %s,
+               CASE WHEN x.quand < %s THEN x.n_retard ELSE x.n - x.n_retard END FROM (
+            SELECT e.*, row_number() OVER (ORDER BY e.quand, e.genre, e.objet_id) AS rang,
+                   count(*) FILTER (WHERE e.quand < %s) OVER () AS n_retard,
+                   count(*) OVER () AS n
             FROM ({sql}) AS e
         ) AS x {_NOMS.format("x")}
-        WHERE x.rang <= %s
+        WHERE x.rang <= %s OR (x.quand >= %s AND x.rang - x.n_retard <= %s)
         ORDER BY x.quand, x.genre, x.objet_id"""
     with connection.cursor() as cursor:
-        cursor.execute(requete, [date, date, date, *params, limite])
+        cursor.execute(requete, [date, date, date, *params, limite, date, limite])
         libelles = _libelles_echeances()
         for *ligne, retard, total in cursor.fetchall():
             cle = "en_retard" if retard else "a_venir"
