@@ -280,3 +280,31 @@ def test_the_statement_is_built_once_per_key_and_follows_the_membership_and_lang
     with translation.override("fr"):
         assert [i.type_libelle for i in queries.mes_echeances(agent)] == [type_etape.libelle_fr]
     assert type_etape.libelle_nl != type_etape.libelle_fr
+
+
+def test_each_list_is_cut_on_its_own_rank_whatever_the_limit(cpas_a, agent):
+    """One ranking of every item gives both lists (a coming item's rank is its rank less the
+    overdue count): for every limit, each list is the first items of its kind of the full
+    ordered list, and the counts are the full ones."""
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    for n in range(4):
+        personne = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=f"P{n}")
+        for ecart in (-20 + n, -3, 0, 2 + n, 25):
+            EtapeFactory(
+                beneficiaire=personne,
+                auteur=agent,
+                prochaine_action="x",
+                echeance=today + ecart * jour,
+            )
+        PiisFactory(beneficiaire=personne, agent=agent, date_decision_ris=today - (95 + n) * jour)
+    items = queries.mes_echeances(agent)
+    retard = [i for i in items if i.date < today]
+    venir = [i for i in items if i.date >= today]
+    assert len(retard) == 12 and len(venir) == 12
+    for limite in (0, 1, 3, 11, 12, 13, 50):
+        par_statut = queries.echeances_par_statut(agent, limite=limite)
+        assert _lignes(par_statut["en_retard"]) == _lignes(retard[:limite])
+        assert _lignes(par_statut["a_venir"]) == _lignes(venir[:limite])
+        if limite:
+            assert (par_statut["n_en_retard"], par_statut["n_a_venir"]) == (12, 12)
