@@ -29,6 +29,7 @@ from beneficiaires.models import Beneficiaire, DroitAide
 from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp.lots import executer_lot
 from cpas_isp.models import User, libelle_bilingue
+from cpas_isp.preparation import executer_prepare
 from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
@@ -784,23 +785,25 @@ def _occupes_aux_dates(cpas_id, dates) -> dict:
     filtered ORM aggregates per date cost more than running them."""
     # Each date once: a date given twice would count its contracts twice.
     jours = list(dict.fromkeys(dates))
+    # The running condition is the join's: only the (date, running contract) pairs reach the
+    # counts (a date without any keeps its NULL row, counted 0), not every pair filtered
+    # twice by the aggregates. Prepared once per connection.
     with connection.cursor() as cursor:
-        cursor.execute(
+        lignes = executer_prepare(
+            cursor,
             f"""
-            SELECT m.jour,
-                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour),
-                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour
-                                      AND c.economie_sociale)
+            SELECT m.jour, count(c.debut), count(*) FILTER (WHERE c.economie_sociale)
               FROM unnest(%s::date[]) AS m(jour)
               LEFT JOIN (SELECT debut, coalesce(fin_reelle, fin_prevue) AS fin, economie_sociale
                            FROM {ContratArticle60._meta.db_table}
                           WHERE cpas_id = %s AND debut <= %s
-                            AND coalesce(fin_reelle, fin_prevue) >= %s) AS c ON true
+                            AND coalesce(fin_reelle, fin_prevue) >= %s) AS c
+                     ON c.debut <= m.jour AND c.fin >= m.jour
              GROUP BY m.jour
             """,
             [jours, cpas_id, max(jours), min(jours)],
         )
-        return {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
+    return {jour: (occupes, es) for jour, occupes, es in lignes}
 
 
 def _occupation(occupes: int, occupes_es: int, pool) -> dict:
@@ -970,33 +973,33 @@ def contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER
         UNION ALL
         (SELECT 2, {colonnes}, count(*) OVER () {jointures}
           WHERE c.cpas_id = %s AND c.fin_reelle IS NULL AND c.fin_prevue < %s
-          ORDER BY c.fin_prevue, c.id LIMIT %s)
+          ORDER BY c.fin_prevue, c.id LIMIT {int(limite)})
         ORDER BY 1, 11, 2"""
     fin = date + datetime.timedelta(days=jours)
     anonymise = _("Dossier anonymisé n° %(n)s")
     finissant, a_cloturer, nombre = [], [], 0
+    # Prepared once per connection (two three-table joins: planning cost about as much as
+    # running them); the limit written in the text, so that the generic plan knows it.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cpas_id, date, date, fin, cpas_id, date, limite])
-        for ligne in cursor.fetchall():
-            liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
-            fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]
-            contrat = LigneContrat(
-                pk,
-                personne_id,
-                f"{nom.upper()} {prenom}"
-                if anonymise_le is None
-                else anonymise % {"n": personne_id},
-                personne_cpas,
-                fonction,
-                # ContratArticle60.utilisateur_affiche
-                partenaire if partenaire is not None else service_interne,
-                fin_prevue,
-            )
-            if liste == 1:
-                finissant.append(contrat)
-            else:
-                a_cloturer.append(contrat)
-                nombre = total
+        lignes = executer_prepare(cursor, sql, [cpas_id, date, date, fin, cpas_id, date])
+    for ligne in lignes:
+        liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
+        fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]
+        contrat = LigneContrat(
+            pk,
+            personne_id,
+            f"{nom.upper()} {prenom}" if anonymise_le is None else anonymise % {"n": personne_id},
+            personne_cpas,
+            fonction,
+            # ContratArticle60.utilisateur_affiche
+            partenaire if partenaire is not None else service_interne,
+            fin_prevue,
+        )
+        if liste == 1:
+            finissant.append(contrat)
+        else:
+            a_cloturer.append(contrat)
+            nombre = total
     return finissant, a_cloturer, nombre
 
 
