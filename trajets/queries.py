@@ -29,8 +29,10 @@ from django.utils.translation import gettext as _
 from beneficiaires import hooks as hooks_beneficiaires
 from beneficiaires.models import Beneficiaire, DroitAide
 from beneficiaires.models.personnes import voit_tout_le_cpas
+from cpas_isp.lots import executer_lot
 from cpas_isp.memo import Memo
 from cpas_isp.models import User, libelle_bilingue
+from cpas_isp.preparation import executer_prepare
 from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
@@ -283,23 +285,33 @@ def _sql_en_retard(cpas_id, date) -> tuple[str, list]:
     return sql, params
 
 
+def _sql_compteurs(cpas_id, phases, date) -> tuple[str, list]:
+    """The queue's counters' statement: stays in all, newly arrived, with something overdue."""
+    where, params = _sql_file(cpas_id, phases, date)
+    retard, p_retard = _sql_en_retard(cpas_id, date)
+    return (
+        f"""SELECT count(*), count(*) FILTER (WHERE p.debut >= %s),
+                   count(*) FILTER (WHERE {retard})
+              FROM {PassagePhase._meta.db_table} p WHERE {where}""",
+        [date - datetime.timedelta(days=JOURS_NOUVEAU), *p_retard, *params],
+    )
+
+
+def _compteurs(ligne) -> dict:
+    total, nouveaux, en_retard_ = ligne
+    return {"total": total, "nouveaux": nouveaux, "retard": en_retard_}
+
+
 def compteurs_file(user, cellule, date=None) -> dict:
     """How many stays the queue holds: in all, newly arrived, with something overdue."""
     date = date or timezone.localdate()
     membership = current_membership(user)
     if membership is None:
         return {"total": 0, "nouveaux": 0, "retard": 0}
-    where, params = _sql_file(membership.cpas_id, phases_de_cellule(cellule), date)
-    retard, p_retard = _sql_en_retard(membership.cpas_id, date)
+    sql, params = _sql_compteurs(membership.cpas_id, phases_de_cellule(cellule), date)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT count(*), count(*) FILTER (WHERE p.debut >= %s),
-                       count(*) FILTER (WHERE {retard})
-                  FROM {PassagePhase._meta.db_table} p WHERE {where}""",
-            [date - datetime.timedelta(days=JOURS_NOUVEAU), *p_retard, *params],
-        )
-        total, nouveaux, en_retard_ = cursor.fetchone()
-    return {"total": total, "nouveaux": nouveaux, "retard": en_retard_}
+        cursor.execute(sql, params)
+        return _compteurs(cursor.fetchone())
 
 
 def _nom_utilisateur(username, first_name, last_name) -> str:
@@ -310,15 +322,15 @@ def _nom_utilisateur(username, first_name, last_name) -> str:
 class LignesFile:
     """The rows of a cellule queue (``file_cellule``'s, as ``LigneFile``) for ``paginer``:
     ``count()`` runs a COUNT (the view passes the counters' figure instead when it has it), a
-    slice runs the query of that page only."""
+    slice runs the query of that page only, unless ``compteurs_et_tranche`` read it already."""
 
     def __init__(self, user, cellule, date, filtre: str = ""):
         membership = current_membership(user)
         self.cpas_id = membership.cpas_id if membership else None
         self.date = date
-        self.where, self.params = _sql_file(
-            self.cpas_id, phases_de_cellule(cellule), date, filtre, user.pk
-        )
+        self.phases = phases_de_cellule(cellule)
+        self.where, self.params = _sql_file(self.cpas_id, self.phases, date, filtre, user.pk)
+        self._lue = None  # (start, stop, rows) of the slice read with the counters
 
     def count(self) -> int:
         if self.cpas_id is None:
@@ -330,16 +342,41 @@ class LignesFile:
     def __len__(self):
         return self.count()
 
+    def compteurs_et_tranche(self, debut: int, fin: int) -> dict:
+        """``compteurs_file``'s counters, and the rows of the slice ``[debut:fin]`` read in the
+        same round trip, each statement prepared once per connection (their planning cost
+        more than running them): the paginator's slice of the same page (or of the last page,
+        cut at the total) is then answered without a query."""
+        if self.cpas_id is None:
+            return {"total": 0, "nouveaux": 0, "retard": 0}
+        compteurs, lignes = executer_lot(
+            [_sql_compteurs(self.cpas_id, self.phases, self.date), self._sql_tranche(debut, fin)]
+        )
+        self._lue = (debut, fin, self._lignes(lignes))
+        return _compteurs(compteurs[0])
+
     def __getitem__(self, tranche) -> list[LigneFile]:
         if not isinstance(tranche, slice) or tranche.step is not None:
             raise TypeError("LignesFile takes slices only (a page)")
         if self.cpas_id is None:
             return []
         debut = tranche.start or 0
+        if self._lue is not None and tranche.stop is not None:
+            lue_debut, lue_fin, lues = self._lue
+            # The slice read holds every row up to its end: a shorter one is its start.
+            if debut == lue_debut and tranche.stop <= lue_fin:
+                return lues[: max(tranche.stop - debut, 0)]
+        with connection.cursor() as cursor:
+            cursor.execute(*self._sql_tranche(debut, tranche.stop))
+            return self._lignes(cursor.fetchall())
+
+    def _sql_tranche(self, debut: int, fin: int | None) -> tuple[str, list]:
         date = self.date
         etapes, piis, users = Etape._meta.db_table, Piis._meta.db_table, User._meta.db_table
         # Sorted and cut first: PostgreSQL computes the subqueries of the select list for the
-        # rows of the page only (after the LIMIT).
+        # rows of the page only (after the LIMIT). The unsigned PIIS as a scalar sub-select,
+        # not EXISTS: PostgreSQL may answer an EXISTS by hashing every PIIS it could match
+        # (planned for the whole queue, not the page's rows): a probe per row of the page.
         sql = f"""
             SELECT p.beneficiaire_id, p.debut, b.nom, b.prenom, b.anonymise_le,
                    ua.username, ua.first_name, ua.last_name,
@@ -352,10 +389,10 @@ class LignesFile:
                       JOIN {piis} pi ON pi.id = v.piis_id
                      WHERE pi.beneficiaire_id = p.beneficiaire_id AND pi.statut = %s
                        AND v.date_tenue IS NULL AND v.date_prevue < %s),
-                   EXISTS (SELECT 1 FROM {piis} pi
-                            WHERE pi.beneficiaire_id = p.beneficiaire_id
-                              AND pi.statut IN (%s, %s) AND pi.avenant_de_id IS NULL
-                              AND pi.date_decision_ris < %s LIMIT 1)
+                   COALESCE((SELECT true FROM {piis} pi
+                              WHERE pi.beneficiaire_id = p.beneficiaire_id
+                                AND pi.statut IN (%s, %s) AND pi.avenant_de_id IS NULL
+                                AND pi.date_decision_ris < %s LIMIT 1), false)
               {_FROM_FILE}
               LEFT JOIN {users} ua ON ua.id = p.agent_id
               LEFT JOIN {users} ur ON ur.id = b.referent_id
@@ -370,35 +407,36 @@ class LignesFile:
             date - relativedelta(months=delais.MOIS_SIGNATURE),
             *self.params,
         ]
-        if tranche.stop is not None:
-            sql += " LIMIT %s"
-            params.append(max(tranche.stop - debut, 0))
+        if fin is not None:
+            # The page's size written in the text (an integer): a LIMIT parameter would make
+            # PostgreSQL plan the prepared statement afresh on every request (its generic
+            # plan, not knowing the LIMIT, looks costlier than each custom one).
+            sql += f" LIMIT {int(max(fin - debut, 0))}"
         if debut:
             sql += " OFFSET %s"
             params.append(debut)
+        return sql, params
+
+    def _lignes(self, rows) -> list[LigneFile]:
         anonymise = _("Dossier anonymisé n° %(n)s")
         lignes = []
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for ligne in cursor.fetchall():
-                pk, debut_passage, nom, prenom, anonymise_le = ligne[:5]
-                if ligne[5] is not None:  # the stay's agent, else the person's referent
-                    suivi_par = _nom_utilisateur(*ligne[5:8])
-                elif ligne[8] is not None:
-                    suivi_par = _nom_utilisateur(*ligne[8:11])
-                else:
-                    suivi_par = ""
-                lignes.append(
-                    LigneFile(
-                        pk,
-                        debut_passage,
-                        f"{nom.upper()} {prenom}"
-                        if anonymise_le is None
-                        else anonymise % {"n": pk},
-                        suivi_par,
-                        *ligne[11:],
-                    )
+        for ligne in rows:
+            pk, debut_passage, nom, prenom, anonymise_le = ligne[:5]
+            if ligne[5] is not None:  # the stay's agent, else the person's referent
+                suivi_par = _nom_utilisateur(*ligne[5:8])
+            elif ligne[8] is not None:
+                suivi_par = _nom_utilisateur(*ligne[8:11])
+            else:
+                suivi_par = ""
+            lignes.append(
+                LigneFile(
+                    pk,
+                    debut_passage,
+                    f"{nom.upper()} {prenom}" if anonymise_le is None else anonymise % {"n": pk},
+                    suivi_par,
+                    *ligne[11:],
                 )
+            )
         return lignes
 
 
@@ -788,23 +826,25 @@ def _occupes_aux_dates(cpas_id, dates) -> dict:
     filtered ORM aggregates per date cost more than running them."""
     # Each date once: a date given twice would count its contracts twice.
     jours = list(dict.fromkeys(dates))
+    # The running condition is the join's: only the (date, running contract) pairs reach the
+    # counts (a date without any keeps its NULL row, counted 0), not every pair filtered
+    # twice by the aggregates. Prepared once per connection.
     with connection.cursor() as cursor:
-        cursor.execute(
+        lignes = executer_prepare(
+            cursor,
             f"""
-            SELECT m.jour,
-                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour),
-                   count(*) FILTER (WHERE c.debut <= m.jour AND c.fin >= m.jour
-                                      AND c.economie_sociale)
+            SELECT m.jour, count(c.debut), count(*) FILTER (WHERE c.economie_sociale)
               FROM unnest(%s::date[]) AS m(jour)
               LEFT JOIN (SELECT debut, coalesce(fin_reelle, fin_prevue) AS fin, economie_sociale
                            FROM {ContratArticle60._meta.db_table}
                           WHERE cpas_id = %s AND debut <= %s
-                            AND coalesce(fin_reelle, fin_prevue) >= %s) AS c ON true
+                            AND coalesce(fin_reelle, fin_prevue) >= %s) AS c
+                     ON c.debut <= m.jour AND c.fin >= m.jour
              GROUP BY m.jour
             """,
             [jours, cpas_id, max(jours), min(jours)],
         )
-        return {jour: (occupes, es) for jour, occupes, es in cursor.fetchall()}
+    return {jour: (occupes, es) for jour, occupes, es in lignes}
 
 
 def _occupation(occupes: int, occupes_es: int, pool) -> dict:
@@ -974,33 +1014,33 @@ def contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER
         UNION ALL
         (SELECT 2, {colonnes}, count(*) OVER () {jointures}
           WHERE c.cpas_id = %s AND c.fin_reelle IS NULL AND c.fin_prevue < %s
-          ORDER BY c.fin_prevue, c.id LIMIT %s)
+          ORDER BY c.fin_prevue, c.id LIMIT {int(limite)})
         ORDER BY 1, 11, 2"""
     fin = date + datetime.timedelta(days=jours)
     anonymise = _("Dossier anonymisé n° %(n)s")
     finissant, a_cloturer, nombre = [], [], 0
+    # Prepared once per connection (two three-table joins: planning cost about as much as
+    # running them); the limit written in the text, so that the generic plan knows it.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [cpas_id, date, date, fin, cpas_id, date, limite])
-        for ligne in cursor.fetchall():
-            liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
-            fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]
-            contrat = LigneContrat(
-                pk,
-                personne_id,
-                f"{nom.upper()} {prenom}"
-                if anonymise_le is None
-                else anonymise % {"n": personne_id},
-                personne_cpas,
-                fonction,
-                # ContratArticle60.utilisateur_affiche
-                partenaire if partenaire is not None else service_interne,
-                fin_prevue,
-            )
-            if liste == 1:
-                finissant.append(contrat)
-            else:
-                a_cloturer.append(contrat)
-                nombre = total
+        lignes = executer_prepare(cursor, sql, [cpas_id, date, date, fin, cpas_id, date])
+    for ligne in lignes:
+        liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
+        fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]
+        contrat = LigneContrat(
+            pk,
+            personne_id,
+            f"{nom.upper()} {prenom}" if anonymise_le is None else anonymise % {"n": personne_id},
+            personne_cpas,
+            fonction,
+            # ContratArticle60.utilisateur_affiche
+            partenaire if partenaire is not None else service_interne,
+            fin_prevue,
+        )
+        if liste == 1:
+            finissant.append(contrat)
+        else:
+            a_cloturer.append(contrat)
+            nombre = total
     return finissant, a_cloturer, nombre
 
 

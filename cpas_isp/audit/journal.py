@@ -212,9 +212,11 @@ def _details(cles):
             f'FROM "{s.table}" e LEFT JOIN pghistory_context c ON c.id = e.pgh_context_id '
             f"WHERE e.pgh_id = ANY(%(ids{src})s)"
         )
+    # Prepared too, once per connection and set of tables (its planning cost about as much
+    # as running it).
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(branches), params)
-        rows = {(r[0], r[1]): r for r in cursor.fetchall()}
+        lignes = _executer_prepare(cursor, " UNION ALL ".join(branches), params)
+    rows = {(r[0], r[1]): r for r in lignes}
     events = []
     for src, pgh_id, _quand in cles:
         r = rows.get((src, pgh_id))

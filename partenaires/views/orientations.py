@@ -24,6 +24,7 @@ from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer, url_par_pk
+from cpas_isp.preparation import preparees
 from cpas_isp.sql_compile import annotations_compilees
 from cpas_isp.views import role_required
 
@@ -234,7 +235,9 @@ def orientations(request):
             compteurs.get(valeurs["statut"], 0) if "statut" in valeurs else sum(compteurs.values())
         )
     page = paginer(request, qs, nombre=nombre)
-    page.object_list = lignes_orientations(request, list(page.object_list))
+    with preparees():  # the rows' statement: planned once per connection (~0.5 ms a page)
+        lignes = list(page.object_list)
+    page.object_list = lignes_orientations(request, lignes)
     journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
     partenaire = str(valeurs["partenaire"].pk) if "partenaire" in valeurs else ""
     return render(

@@ -457,3 +457,40 @@ def test_posts_page_lists_in_plain_sql_are_the_orm_querysets(cpas_a, cpas_b):
         assert [sql(c) for c in finissant] == attendus and len(attendus) == 3
     assert any("Dossier anonymisé" in c.beneficiaire for c in a_cloturer)
     assert {c.utilisateur_affiche for c in finissant} == {"Resto", "Maison de repos"}
+
+
+def test_occupancy_at_dates_is_the_running_contracts_count(cpas_a, cpas_b):
+    """``_occupes_aux_dates`` (the running condition as the join's) counts, at each date, the
+    contracts ``actifs_le`` gives, and those of them in the social economy: starts and ends on
+    the date itself, actual ends before or after the planned one, a date without any contract
+    (0, not missing), another CPAS's contracts left out."""
+    from trajets.models import ContratArticle60
+
+    cas = [
+        (D(2024, 1, 1), D(2024, 6, 30), None, False),
+        (D(2024, 3, 1), D(2024, 12, 31), D(2024, 4, 15), True),
+        (D(2024, 3, 1), D(2024, 3, 31), D(2024, 5, 31), True),
+        (D(2024, 5, 1), D(2025, 4, 30), None, True),
+        (D(2024, 6, 30), D(2024, 7, 31), None, False),
+    ]
+    for debut, fin_prevue, fin_reelle, es in cas:
+        ContratFactory(
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a),
+            debut=debut,
+            fin_prevue=fin_prevue,
+            fin_reelle=fin_reelle,
+            economie_sociale=es,
+        )
+    ContratFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_b), debut=D(2024, 1, 1))
+    dates = [D(2023, 12, 1), D(2024, 1, 1), D(2024, 3, 1), D(2024, 4, 15), D(2024, 4, 16)]
+    dates += [D(2024, 5, 31), D(2024, 6, 30), D(2024, 7, 1), D(2025, 4, 30), D(2025, 5, 1)]
+    contrats = ContratArticle60.objects.filter(cpas=cpas_a)
+    attendu = {
+        d: (
+            contrats.actifs_le(d).count(),
+            contrats.actifs_le(d).filter(economie_sociale=True).count(),
+        )
+        for d in dates
+    }
+    assert queries._occupes_aux_dates(cpas_a.pk, dates) == attendu
+    assert attendu[D(2023, 12, 1)] == (0, 0) and attendu[D(2024, 4, 15)] == (3, 2)

@@ -47,13 +47,13 @@ def test_paginator_count_is_the_counters_and_the_rows_of_each_filter(
 
 
 def test_queue_and_deadlines_query_counts(agent, client_for, django_assert_max_num_queries):
-    """Ceilings at today's counts (the queue: one COUNT fewer than before; the deadlines: one
-    query for every kind of item)."""
+    """Ceilings at today's counts (the queue: its counters and the page's rows in one round
+    trip; the deadlines: one query for every kind of item)."""
     b = BeneficiaireFactory(cpas=agent.memberships.get().cpas, referent=agent)
     PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
     EtapeFactory(beneficiaire=b, auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))
     client = client_for(agent)
-    for url, n in (("/trajets/files/emploi/", 9), ("/trajets/echeances/", 7)):
+    for url, n in (("/trajets/files/emploi/", 8), ("/trajets/echeances/", 7)):
         client.get(url)
         with django_assert_max_num_queries(n):
             assert client.get(url).status_code == 200
@@ -264,3 +264,39 @@ def test_plain_sql_rows_and_counters_are_the_orm_querysets(cpas_a, agent, make_u
         }
         == {"total": 7, "nouveaux": 3, "retard": 3}
     )
+
+
+def test_counters_and_rows_read_together_are_those_read_apart(
+    cpas_a, agent, client_for, settings, django_assert_num_queries
+):
+    """``compteurs_et_tranche``: the counters are ``compteurs_file``'s and the slice read with
+    them is the one a plain slice reads, for every filter; the paginator's slice of that page
+    (or of the last page, cut at the total) needs no query, another slice runs its own. Every
+    page of the queue, a page past the end and junk numbers show the rows of the plain
+    slices."""
+    settings.PAGE_SIZE = 2
+    today = timezone.localdate()
+    for k in range(5):
+        b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=f"Nom{k}")
+        debut = today - datetime.timedelta(days=[1, 3, 3, 90, 9][k])
+        PassageFactory(beneficiaire=b, phase="emploi", debut=debut)
+        if k % 2:
+            EtapeFactory(beneficiaire=b, auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))
+    cellule = cpas_a.cellules.get(code="emploi")
+    attendus = queries.compteurs_file(agent, cellule, today)
+    for filtre in ("", "nouveaux", "retard", "miens"):
+        tous = queries.LignesFile(agent, cellule, today, filtre)[0:100]
+        for debut in range(0, 6, 2):
+            lignes = queries.LignesFile(agent, cellule, today, filtre)
+            with django_assert_num_queries(1):
+                assert lignes.compteurs_et_tranche(debut, debut + 2) == attendus
+            with django_assert_num_queries(0):
+                assert lignes[debut : debut + 2] == tous[debut : debut + 2], filtre
+                assert lignes[debut : debut + 1] == tous[debut : debut + 1], filtre
+            with django_assert_num_queries(1):
+                assert lignes[debut + 1 : debut + 3] == tous[debut + 1 : debut + 3], filtre
+    client = client_for(agent)
+    tous = queries.LignesFile(agent, cellule, today)[0:100]
+    for numero, debut in (("1", 0), ("2", 2), ("3", 4), ("4", 4), ("999", 4), ("0", 4), ("x", 0)):
+        response = client.get("/trajets/files/emploi/", {"page": numero})
+        assert list(response.context["page"].object_list) == tous[debut : debut + 2], numero

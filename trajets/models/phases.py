@@ -115,7 +115,15 @@ class PassagePhase(TenantModel):
                 ],
             ),
         ]
-        indexes = [models.Index(fields=["cpas", "phase", "debut"])]
+        indexes = [
+            # A cellule's queue: its stays in order, and counted from the index alone (the end
+            # and the person included).
+            models.Index(
+                fields=["cpas", "phase", "debut"],
+                include=["fin", "beneficiaire"],
+                name="passage_cpas_phase_debut_idx",
+            )
+        ]
 
     def __str__(self):
         return (

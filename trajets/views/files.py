@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
-from cpas_isp.listes import paginer, url_par_pk
+from cpas_isp.listes import paginer, taille_demandee, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
 from trajets import queries
@@ -54,14 +54,16 @@ def file_cellule(request, code):
     filtres = FileCelluleFiltre(request.GET)
     filtre = filtres.valeurs().get("filtre", "")
     today = timezone.localdate()
-    compteurs = queries.compteurs_file(request.user, cellule, today)
+    rangees = queries.LignesFile(request.user, cellule, today, filtre)
+    # The counters and the rows of the page asked for in one round trip (a number past the
+    # end: the paginator's last page is read after them).
+    taille = taille_demandee(request, None)
+    numero = request.GET.get("page", "")
+    numero = int(numero) if numero.isdecimal() and 0 < int(numero) < 10**9 else 1
+    compteurs = rangees.compteurs_et_tranche((numero - 1) * taille, numero * taille)
     # The counters already count the rows of these filters: no second COUNT for the paginator.
     nombre = {"": "total", "nouveaux": "nouveaux", "retard": "retard"}.get(filtre)
-    page = paginer(
-        request,
-        queries.LignesFile(request.user, cellule, today, filtre),
-        nombre=compteurs[nombre] if nombre else None,
-    )
+    page = paginer(request, rangees, taille=taille, nombre=compteurs[nombre] if nombre else None)
     journaliser_liste(request, page.object_list)  # stays: their people (page loaded once)
     nouveau_depuis = today - datetime.timedelta(days=queries.JOURS_NOUVEAU)
     return render(
