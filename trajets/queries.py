@@ -483,7 +483,9 @@ class SourceEcheances:
     COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles`` (an
     expression of their ids, to use as ``beneficiaire__in=visibles``);
     ``libelle(libelle, type_libelle)`` makes the line's text; ``url_objet`` is the URL name
-    of the object's page, reversed with its pk as the keyword argument ``cle_url``."""
+    of the object's page, reversed with its pk as the keyword argument ``cle_url``.
+    The SQL of ``requete`` is built once per key (``_union_echeances``): it may depend only on
+    the user and their current membership, ``jusqu_au``, the active language and today."""
 
     genre: str
     requete: Callable
