@@ -162,7 +162,31 @@ class ExpressionsCompilees:
         compilees = self._compilees.obtenir(alias, lambda: self._compiler(alias))
         if compilees is None:
             return None
+        table = self.modele._meta.db_table
         return {
-            nom: SQLCompile(sql, [valeurs[k] for k in positions], sortie)
+            nom: SQLCompileDeTable(sql, [valeurs[k] for k in positions], sortie, table)
             for nom, (sql, positions, sortie) in compilees.items()
         }
+
+
+class SQLCompileDeTable(SQLCompile):
+    """A ``SQLCompile`` whose SQL names the columns of its query's base table ``table`` by the
+    table's name: when that query becomes another's subquery (``pk__in=queryset``), Django
+    gives its tables other aliases, and the SQL follows."""
+
+    def __init__(self, sql, params, output_field, table, alias=None):
+        super().__init__(sql, params, output_field)
+        self.table, self.alias = table, alias or table
+
+    def relabeled_clone(self, change_map):
+        clone = super().relabeled_clone(change_map)
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        if self.alias == self.table:
+            return self.sql, self.params
+        ancien = f"{compiler.quote_name_unless_alias(self.table)}."
+        return self.sql.replace(ancien, f"{compiler.quote_name_unless_alias(self.alias)}."), (
+            self.params
+        )

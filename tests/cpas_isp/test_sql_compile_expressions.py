@@ -65,3 +65,27 @@ def test_a_value_that_is_not_a_plain_parameter_or_a_join_is_not_compiled():
             ExpressionsCompilees(Cpas, construire, SENTINELLES).expressions("default", "abc", "d")
             is None
         )
+
+
+def test_a_compiled_condition_follows_its_query_into_a_subquery():
+    """Used as another query's subquery, the query's table gets another alias (U0): the
+    compiled SQL names it so, as the ORM does, not the outer query's table."""
+    for nom, commune in (("CPAS de Namur", "Namur"), ("CPAS d'Ans", "ans"), ("OCMW Gent", "")):
+        CpasFactory(nom=nom, commune=commune)
+    compilees = ExpressionsCompilees(Cpas, _recherche, SENTINELLES)
+    for terme in ("ans", "namur", "zzz"):
+        compilee = compilees.expressions("default", terme, "a")
+        attendue = _recherche(terme, "a")
+        obtenu, attendu = (
+            Cpas.objects.filter(
+                commune__in=Cpas.objects.filter(e["condition"])
+                .annotate(position=e["position"])
+                .filter(position__gt=0)
+                .values("commune")
+            )
+            for e in (compilee, attendue)
+        )
+        assert obtenu.query.sql_with_params() == attendu.query.sql_with_params(), terme
+        assert list(obtenu.values_list("pk", flat=True)) == list(
+            attendu.values_list("pk", flat=True)
+        )
