@@ -270,7 +270,8 @@ def _recherche_nom(trigrammes: bool):
     return construire
 
 
-# A search term no one types (a NUL character cannot even reach the database).
+# The stand-in term the SQL is compiled with (never sent to the database: only its place
+# among the compiled parameters is looked for).
 _TERME_SENTINELLE = "\x00terme de recherche\x00"
 # Terms of fewer than 3 characters: the substring only (False); else also the trigrams (True).
 _RECHERCHE_NOM = {
