@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from cpas_isp.listes import Tri
 from cpas_isp.memo import Memo
 from cpas_isp.models import Role
+from cpas_isp.sql_compile import ExpressionsCompilees
 
 from . import hooks
 from .models import (
@@ -238,21 +239,45 @@ def rechercher(qs, terme: str):
     digits = recherche_niss(terme)
     if digits:
         return qs.filter(niss__contains=digits).annotate(pertinence=Value(1.0))
-    norm = Unaccent(Value(terme))
-    condition = Q(nom_recherche__contains=norm)
-    if len(terme) >= 3:
-        # Both operators are served by the GIN trigram index (migration 0003), with the default
-        # thresholds: word similarity (>= 0.6) finds one name typed among "nom prenom", whole
-        # similarity (>= 0.3) forgives a bigger typo when the full name is typed.
-        condition |= Q(nom_recherche__trigram_word_similar=norm) | Q(
-            nom_recherche__trigram_similar=norm
-        )
-    return qs.filter(condition).annotate(
-        pertinence=Greatest(
+    # The name search's SQL is compiled once per shape (its lookups and functions took ~1 ms
+    # of Python to build and compile on every search); the term is its only parameter.
+    compilees = _RECHERCHE_NOM[len(terme) >= 3].expressions(qs.db, terme)
+    if compilees is None:
+        compilees = _recherche_nom(len(terme) >= 3)(terme)
+    return qs.filter(compilees["condition"]).annotate(pertinence=compilees["pertinence"])
+
+
+def _recherche_nom(trigrammes: bool):
+    """``terme -> {"condition", "pertinence"}`` of the name search (``rechercher``)."""
+
+    def construire(terme):
+        norm = Unaccent(Value(terme))
+        condition = Q(nom_recherche__contains=norm)
+        if trigrammes:
+            # Both operators are served by the GIN trigram index (migration 0003), with the
+            # default thresholds: word similarity (>= 0.6) finds one name typed among "nom
+            # prenom", whole similarity (>= 0.3) forgives a bigger typo when the full name is
+            # typed.
+            condition |= Q(nom_recherche__trigram_word_similar=norm) | Q(
+                nom_recherche__trigram_similar=norm
+            )
+        pertinence = Greatest(
             TrigramWordSimilarity(norm, "nom_recherche"),
             TrigramSimilarity("nom_recherche", norm),
         )
-    )
+        return {"condition": condition, "pertinence": pertinence}
+
+    return construire
+
+
+# The stand-in term the SQL is compiled with (never sent to the database: only its place
+# among the compiled parameters is looked for).
+_TERME_SENTINELLE = "\x00terme de recherche\x00"
+# Terms of fewer than 3 characters: the substring only (False); else also the trigrams (True).
+_RECHERCHE_NOM = {
+    trigrammes: ExpressionsCompilees(Beneficiaire, _recherche_nom(trigrammes), [_TERME_SENTINELLE])
+    for trigrammes in (False, True)
+}
 
 
 # --- Sorting and composing the list -------------------------------------------------------------

@@ -10,6 +10,11 @@ queryset would have been (model instances, values, related objects).
 annotations, reused by later querysets of the same model instead of building and compiling
 their expressions (subqueries above all) again on every page.
 
+``ExpressionsCompilees``: a model's filter conditions and annotations whose SQL only some
+values change (a search term), compiled once with stand-in values, then given as
+``SQLCompile`` expressions carrying each request's values: the same SQL, without building and
+compiling the lookups and functions again on every page.
+
 Only for annotations whose outer reference is the model's table by its own name: the base
 table of a query, which Django never aliases (a join or a subquery of its own inside the
 annotation has its own aliases). Their values must not depend on the request (user, date...)
@@ -20,9 +25,12 @@ from __future__ import annotations
 import copy
 import datetime
 
+from django.core.exceptions import FieldError
 from django.db import connections
-from django.db.models import Expression
+from django.db.models import BooleanField, Expression, Q
+from django.db.models.sql import Query
 
+from cpas_isp.memo import Memo
 from cpas_isp.preparation import preparees
 
 # Stand-in values of a compiled query's parameters, found by type and value among the compiled
@@ -107,3 +115,78 @@ def annotations_compilees(qs) -> dict:
         nom: SQLCompile(*compiler.compile(expression), expression.output_field)
         for nom, expression in qs.query.annotations.items()
     }
+
+
+class ExpressionsCompilees:
+    """``construire(*valeurs) -> {name: Q condition or expression}`` on ``modele``'s own
+    columns (no join), compiled once per database alias with ``sentinelles`` (stand-in values
+    no request gives, of the values' types) in place of the values; ``expressions(alias,
+    *valeurs)``: the same names as ``SQLCompile`` expressions of the SQL the ORM writes for
+    ``construire(*valeurs)`` (a condition for ``filter()``, an annotation for
+    ``annotate()``), the base table by its own name as in any query of the model.
+
+    ``construire`` must use each value as a plain query parameter (the SQL must be the same
+    for any values); a compiled parameter that is not a stand-in, or a stand-in missing from
+    the SQL, or a join, gives None: the caller then uses ``construire(*valeurs)`` itself."""
+
+    def __init__(self, modele, construire, sentinelles):
+        self.modele = modele
+        self.construire = construire
+        self.sentinelles = tuple(sentinelles)
+        self._compilees: Memo = Memo(8)  # per database alias
+
+    def _compiler(self, alias):
+        query = Query(self.modele)
+        compiler = query.get_compiler(using=alias)
+        index = {_cle(v): k for k, v in enumerate(self.sentinelles)}
+        compilees, vues = {}, set()
+        for nom, expression in self.construire(*self.sentinelles).items():
+            try:
+                resolue = expression.resolve_expression(query, allow_joins=False)
+            except FieldError:  # a join: not compiled apart from its query
+                return None
+            sql, params = compiler.compile(resolue)
+            positions = tuple(index.get(_cle(v)) for v in params)
+            if None in positions:
+                return None
+            vues.update(positions)
+            sortie = BooleanField() if isinstance(expression, Q) else resolue.output_field
+            compilees[nom] = (sql, positions, sortie)
+        if query.alias_map.keys() - {self.modele._meta.db_table} or vues != set(
+            range(len(self.sentinelles))
+        ):
+            return None
+        return compilees
+
+    def expressions(self, alias, *valeurs) -> dict | None:
+        compilees = self._compilees.obtenir(alias, lambda: self._compiler(alias))
+        if compilees is None:
+            return None
+        table = self.modele._meta.db_table
+        return {
+            nom: SQLCompileDeTable(sql, [valeurs[k] for k in positions], sortie, table)
+            for nom, (sql, positions, sortie) in compilees.items()
+        }
+
+
+class SQLCompileDeTable(SQLCompile):
+    """A ``SQLCompile`` whose SQL names the columns of its query's base table ``table`` by the
+    table's name: when that query becomes another's subquery (``pk__in=queryset``), Django
+    gives its tables other aliases, and the SQL follows."""
+
+    def __init__(self, sql, params, output_field, table, alias=None):
+        super().__init__(sql, params, output_field)
+        self.table, self.alias = table, alias or table
+
+    def relabeled_clone(self, change_map):
+        clone = super().relabeled_clone(change_map)
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        if self.alias == self.table:
+            return self.sql, self.params
+        ancien = f"{compiler.quote_name_unless_alias(self.table)}."
+        return self.sql.replace(ancien, f"{compiler.quote_name_unless_alias(self.alias)}."), (
+            self.params
+        )

@@ -139,6 +139,88 @@ def test_caseload_extension_adds_column_and_filter(coord, cpas_a, client_for, tm
     assert "M-ok" in body and a.niss_affiche in body and b.niss_affiche not in body
 
 
+def test_the_compiled_name_search_is_the_query_the_orm_writes(coord, cpas_a, cpas_b):
+    """The name search's condition and relevance are compiled once (``rechercher``): for
+    varied terms (accents, hyphens, apostrophes, LIKE wildcards, short terms, typos, no match,
+    NISS) the caseload's query is the one the ORM builds from the search's expressions, with
+    the same rows in the same order and the same relevance."""
+    from beneficiaires import forms as beneficiaires_forms
+    from beneficiaires import queries
+    from beneficiaires.forms import CaseloadFiltreForm
+
+    noms = [
+        ("Dupont", "Jean"),
+        ("Dupond", "Jeanne"),
+        ("Lefèvre", "Zoé"),
+        ("Lefebvre", "Zoe"),
+        ("Van den Berghe-Dubois", "Anne-Marie"),
+        ("D'Hondt", "Noël"),
+        ("Nom12", "Test"),
+        ("Nom123", "Test"),
+        ("Nom1234", "Test"),
+        ("Nom21", "Test"),
+        ("N_m%", "Ab"),
+        ("Øst", "Åsa"),
+    ]
+    personnes = [BeneficiaireFactory(cpas=cpas_a, nom=n, prenom=p) for n, p in noms]
+    BeneficiaireFactory(cpas=cpas_b, nom="Dupont", prenom="Jean")  # another CPAS: never shown
+    today = timezone.localdate()
+
+    def orm(qs, terme):  # what rechercher built before its SQL was compiled once
+        terme = terme.strip()
+        if queries.recherche_niss(terme):
+            return queries.rechercher(qs, terme)
+        expressions = queries._recherche_nom(len(terme) >= 3)(terme)
+        return qs.filter(expressions["condition"]).annotate(pertinence=expressions["pertinence"])
+
+    termes = [
+        "dupond",
+        "Dupont",
+        "lefevre zoe",
+        "Lefebvre",
+        "LEFÈVRE",
+        "van den berghe",
+        "berghe-dubois",
+        "d'hondt",
+        "noel",
+        "Nom12",
+        "nom1",
+        "No",
+        "du",
+        "%",
+        "_",
+        "n_m%",
+        "\\",
+        "ost",
+        "zzzzqqq",
+        personnes[0].niss[:6],
+        personnes[1].niss_affiche,
+    ]
+    for terme in termes:
+        compilee = queries.caseload(
+            coord, CaseloadFiltreForm({"q": terme}, user=coord, aujourd_hui=today), today
+        )
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(beneficiaires_forms, "rechercher", orm)
+            attendue = queries.caseload(
+                coord, CaseloadFiltreForm({"q": terme}, user=coord, aujourd_hui=today), today
+            )
+        assert compilee.query.sql_with_params() == attendue.query.sql_with_params(), terme
+        lignes = list(compilee.values_list("pk", "pertinence"))
+        assert lignes == list(attendue.values_list("pk", "pertinence")), terme
+    # The searches did find people (the comparison is not between empty lists).
+    trouves = {
+        t: list(
+            queries.caseload(
+                coord, CaseloadFiltreForm({"q": t}, user=coord, aujourd_hui=today), today
+            ).values_list("nom", flat=True)
+        )
+        for t in ("dupond", "lefevre zoe", "n_m%", "zzzzqqq")
+    }
+    assert trouves["dupond"][:2] == ["Dupond", "Dupont"] and "Lefèvre" in trouves["lefevre zoe"]
+    assert trouves["n_m%"] == ["N_m%"] and trouves["zzzzqqq"] == []
+
+
 # --- Query counts -------------------------------------------------------------------------------
 
 
