@@ -10,8 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from beneficiaires.models import Beneficiaire
-from beneficiaires.models.personnes import voit_tout_le_cpas
+from beneficiaires.models.personnes import sql_ids_visibles, voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.tenancy import current_membership
 
@@ -85,13 +84,11 @@ def resume_orientations(user):
         )
         params = [x for _c, p in conditions for x in (membership.cpas_id, *p)]
     else:
-        # The referrals of the people the user may see (``visibles_par``, the one rule), as on
-        # the referrals page (``objets_visibles(en_tableau=True)``): their ids read once as an
-        # array, then a few index probes per person rather than a join planned blind. Only
-        # the rows counted, not the whole history.
-        ids, params_ids = (
-            Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
-        )
+        # The referrals of the people the user may see (``visibles_par``, the one rule, in its
+        # ids-only form), as on the referrals page (``objets_visibles(en_tableau=True)``):
+        # their ids read once as an array, then a few index probes per person rather than a
+        # join planned blind. Only the rows counted, not the whole history.
+        ids, params_ids = sql_ids_visibles(user)
         tous = [x for _c, p in conditions for x in p]
         sql = (
             "SELECT "
