@@ -278,6 +278,12 @@ class Beneficiaire(TenantModel):
                 condition=Q(date_cloture__isnull=True),
                 name="beneficiaire_ouverts_par_nom",
             ),
+            # The need-to-know rule's "people I refer" (``_ids_agent``): their ids read from
+            # the index alone, instead of a bitmap of the CPAS's people and-ed with the
+            # referent's, then a visit of each person's page.
+            models.Index(
+                fields=["referent", "cpas"], include=["id"], name="beneficiaire_referent_cpas"
+            ),
         ]
 
     def __str__(self):

@@ -120,7 +120,16 @@ class PassagePhase(TenantModel):
                 ],
             ),
         ]
-        indexes = [models.Index(fields=["cpas", "phase", "debut"])]
+        indexes = [
+            # The stays of a phase (cellule queues, the need-to-know rule's people of a
+            # cellule): the end and the person included, so that the stays running today are
+            # read from the index alone (no visit of each stay's page).
+            models.Index(
+                fields=["cpas", "phase", "debut"],
+                include=["fin", "beneficiaire"],
+                name="passage_cpas_phase_debut",
+            )
+        ]
 
     def __str__(self):
         return (
