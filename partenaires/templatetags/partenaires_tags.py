@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from beneficiaires.models.personnes import sql_ids_visibles, voit_tout_le_cpas
 from cpas_isp import permissions
+from cpas_isp.preparation import executer_prepare
 from cpas_isp.tenancy import current_membership
 
 from ..models import Orientation, StatutOrientation
@@ -62,8 +63,8 @@ def resume_orientations(user):
     """Counts for the home card: waiting for the partner, refused or expired in the last 30
     days (to re-orient), and for partner users, the referrals waiting for their answer.
 
-    One query. On the CPAS side, written in SQL: the ORM spent longer composing the counts
-    (~2 ms) than PostgreSQL running them."""
+    One query. On the CPAS side, written in SQL (the ORM spent longer composing the counts,
+    ~2 ms, than PostgreSQL running them) and prepared (``cpas_isp.preparation``)."""
     depuis = timezone.localdate() - datetime.timedelta(days=30)
     # From the start of that day (local time): a range on the indexed timestamp, the same rows
     # as ``modifie_le__date__gte`` but without computing a date for every referral.
@@ -99,8 +100,10 @@ def resume_orientations(user):
         )
         params = [*tous, membership.cpas_id, *params_ids, *tous]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(zip(NOMS, cursor.fetchone(), strict=True))
+        # Prepared once per connection: the same text for every user of a shape (the values
+        # are parameters), planned once instead of on every home page.
+        (ligne,) = executer_prepare(cursor, sql, params)
+        return dict(zip(NOMS, ligne, strict=True))
 
 
 def _resume_partenaire(user, debut):
