@@ -27,7 +27,10 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   and for the need-to-know rule of sensitive obstacles (referent, the person's current cellule,
   coordinators). It must return a queryset usable in ``pk__in`` (no evaluation). Until one is
   registered, an agent's caseload is the people they refer and the cellule filter is hidden.
-  Several registered functions are OR-ed.
+  Several registered functions are OR-ed. ``register_cellule_filter(func, personnes, du_cpas)``
+  adds the same people's ids read without the person table (``personnes(cellule)``) and, with
+  ``du_cpas``, that a database constraint keeps them within the cellule's CPAS (the rule's
+  ids-only form, ``beneficiaires.models.personnes.sql_ids_visibles``, then skips its check).
 - ``register_donnees_personnelles(func)``: ``func(beneficiaire) -> dict[str, list[dict]]``, extra
   free-form sections of the personal data export (JSON-serialisable values). Superseded by
   ``beneficiaires.registre``, where each app registers its models once for both the export and
