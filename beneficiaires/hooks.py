@@ -27,7 +27,10 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   and for the need-to-know rule of sensitive obstacles (referent, the person's current cellule,
   coordinators). It must return a queryset usable in ``pk__in`` (no evaluation). Until one is
   registered, an agent's caseload is the people they refer and the cellule filter is hidden.
-  Several registered functions are OR-ed.
+  Several registered functions are OR-ed. ``register_cellule_filter(func, personnes, du_cpas)``
+  adds the same people's ids read without the person table (``personnes(cellule)``) and, with
+  ``du_cpas``, that a database constraint keeps them within the cellule's CPAS (the rule's
+  ids-only form, ``beneficiaires.models.personnes.sql_ids_visibles``, then skips its check).
 - ``register_donnees_personnelles(func)``: ``func(beneficiaire) -> dict[str, list[dict]]``, extra
   free-form sections of the personal data export (JSON-serialisable values). Superseded by
   ``beneficiaires.registre``, where each app registers its models once for both the export and
@@ -60,6 +63,8 @@ _caseload: list[CaseloadExtension] = []
 _cellule_filters: list[Callable] = []
 # Filter -> its ids function (``register_cellule_filter(func, personnes=...)``).
 _cellule_personnes: dict[Callable, Callable] = {}
+# The filters whose ids function gives only people of the cellule's CPAS (``du_cpas=True``).
+_cellule_personnes_du_cpas: set[Callable] = set()
 _donnees_personnelles: list[Callable] = []
 _reattributions: list[Callable] = []
 _clotures: list[Callable] = []
@@ -209,13 +214,20 @@ def caseload_extensions() -> list[CaseloadExtension]:
     return list(_caseload)
 
 
-def register_cellule_filter(func, personnes=None):
+def register_cellule_filter(func, personnes=None, du_cpas=False):
     """``personnes(cellule)``, optional: the same people as ``func`` finds, as a one-column
     values queryset of person ids read without the person table (usable in ``pk__in`` and in a
-    union): what the need-to-know rule unions with the people an agent refers."""
+    union): what the need-to-know rule unions with the people an agent refers.
+
+    ``du_cpas``: a database constraint makes every id ``personnes(cellule)`` gives a person of
+    the cellule's CPAS (it reads rows of that CPAS whose foreign key on (person, CPAS) refers
+    to the people's unique (id, cpas)): the rule's ids are then used without checking them
+    against the person table (``ids_de_cellule_du_cpas``)."""
     _cellule_filters.append(func)
     if personnes is not None:
         _cellule_personnes[func] = personnes
+        if du_cpas:
+            _cellule_personnes_du_cpas.add(func)
     return func
 
 
@@ -239,6 +251,15 @@ def filtrer_par_cellule(queryset, cellule):
     for func in _cellule_filters:
         condition |= Q(pk__in=func(queryset, cellule).values("pk"))
     return queryset.filter(condition)
+
+
+def ids_de_cellule_du_cpas() -> bool:
+    """Whether ``ids_de_cellule(base, cellule)`` holds only people of the cellule's CPAS,
+    whatever ``base``: every registered filter has an ids function declared ``du_cpas``."""
+    return bool(_cellule_filters) and all(
+        func in _cellule_personnes and func in _cellule_personnes_du_cpas
+        for func in _cellule_filters
+    )
 
 
 def ids_de_cellule(base, cellule) -> list:

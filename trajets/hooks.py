@@ -265,8 +265,10 @@ def register():
             sort={"phase": "phase_courante", "derniere_etape": "derniere_etape"},
         )
     )
+    # The stays of the cellule's CPAS are of people of that CPAS (foreign key
+    # passage_cpas_de_la_personne, migration 0011): du_cpas.
     hooks.register_cellule_filter(
-        queries.filtrer_par_cellule, personnes=queries.personnes_de_cellule
+        queries.filtrer_par_cellule, personnes=queries.personnes_de_cellule, du_cpas=True
     )
     dossier.register()  # who follows the person, closing the file
 

@@ -94,6 +94,28 @@ class BeneficiaireQuerySet(TenantQuerySet):
         return qs.filter(pk__in=RawSQL(*_ids_agent(user, membership)))
 
 
+def sql_ids_visibles(user) -> tuple[str, tuple]:
+    """SQL and parameters of a one-column query of the ids of ``visibles_par(user)`` (an id may
+    come twice), for a consumer that needs only the ids (``= ANY(ARRAY(...))``, ``IN``): the
+    same rule. For an agent of a cellule whose ids functions give only people of the cellule's
+    CPAS (``hooks.ids_de_cellule_du_cpas``: a database constraint), the union of the people
+    they refer and those of their cellule without the check of every id against the person
+    table (~1,800 index probes, about half the time of the ids on a large CPAS); otherwise
+    ``visibles_par``'s ids. Raises ``EmptyResultSet`` when the rule is empty by construction
+    (no current CPAS, a role that sees no file), as ``visibles_par(user)``'s SQL does."""
+    membership = current_membership(user)
+    if (
+        membership is not None
+        and membership.cellule_id
+        and p.peut_suivre_beneficiaires(user)
+        and not voit_tout_le_cpas(user)
+        and hooks.ids_de_cellule_du_cpas()
+        and membership.cellule.cpas_id == membership.cpas_id
+    ):
+        return _ids_agent(user, membership)
+    return Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
+
+
 def _ids_agent(user, membership) -> tuple[str, tuple]:
     """SQL and parameters of the ids an agent of a cellule may see (see ``visibles_par``),
     built once per user, membership, cellule and day: building the union's querysets cost
@@ -255,6 +277,12 @@ class Beneficiaire(TenantModel):
                 fields=["cpas", "nom", "prenom", "id"],
                 condition=Q(date_cloture__isnull=True),
                 name="beneficiaire_ouverts_par_nom",
+            ),
+            # The need-to-know rule's "people I refer" (``_ids_agent``): their ids read from
+            # the index alone, instead of a bitmap of the CPAS's people and-ed with the
+            # referent's, then a visit of each person's page.
+            models.Index(
+                fields=["referent", "cpas"], include=["id"], name="beneficiaire_referent_cpas"
             ),
         ]
 

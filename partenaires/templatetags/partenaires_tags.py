@@ -10,9 +10,9 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from beneficiaires.models import Beneficiaire
-from beneficiaires.models.personnes import voit_tout_le_cpas
+from beneficiaires.models.personnes import sql_ids_visibles, voit_tout_le_cpas
 from cpas_isp import permissions
+from cpas_isp.preparation import executer_prepare
 from cpas_isp.tenancy import current_membership
 
 from ..models import Orientation, StatutOrientation
@@ -63,8 +63,8 @@ def resume_orientations(user):
     """Counts for the home card: waiting for the partner, refused or expired in the last 30
     days (to re-orient), and for partner users, the referrals waiting for their answer.
 
-    One query. On the CPAS side, written in SQL: the ORM spent longer composing the counts
-    (~2 ms) than PostgreSQL running them."""
+    One query. On the CPAS side, written in SQL (the ORM spent longer composing the counts,
+    ~2 ms, than PostgreSQL running them) and prepared (``cpas_isp.preparation``)."""
     depuis = timezone.localdate() - datetime.timedelta(days=30)
     # From the start of that day (local time): a range on the indexed timestamp, the same rows
     # as ``modifie_le__date__gte`` but without computing a date for every referral.
@@ -85,13 +85,11 @@ def resume_orientations(user):
         )
         params = [x for _c, p in conditions for x in (membership.cpas_id, *p)]
     else:
-        # The referrals of the people the user may see (``visibles_par``, the one rule), as on
-        # the referrals page (``objets_visibles(en_tableau=True)``): their ids read once as an
-        # array, then a few index probes per person rather than a join planned blind. Only
-        # the rows counted, not the whole history.
-        ids, params_ids = (
-            Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
-        )
+        # The referrals of the people the user may see (``visibles_par``, the one rule, in its
+        # ids-only form), as on the referrals page (``objets_visibles(en_tableau=True)``):
+        # their ids read once as an array, then a few index probes per person rather than a
+        # join planned blind. Only the rows counted, not the whole history.
+        ids, params_ids = sql_ids_visibles(user)
         tous = [x for _c, p in conditions for x in p]
         sql = (
             "SELECT "
@@ -102,8 +100,10 @@ def resume_orientations(user):
         )
         params = [*tous, membership.cpas_id, *params_ids, *tous]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(zip(NOMS, cursor.fetchone(), strict=True))
+        # Prepared once per connection: the same text for every user of a shape (the values
+        # are parameters), planned once instead of on every home page.
+        (ligne,) = executer_prepare(cursor, sql, params)
+        return dict(zip(NOMS, ligne, strict=True))
 
 
 def _resume_partenaire(user, debut):

@@ -5,11 +5,14 @@ pk IN (people of my cellule))``, for every role, on hand-built edge cases."""
 import datetime
 
 import pytest
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from beneficiaires import hooks
 from beneficiaires.models import Beneficiaire
+from beneficiaires.models.personnes import sql_ids_visibles
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
 from cpas_isp.models import Cellule, Role
@@ -84,11 +87,22 @@ def monde(cpas_a, cpas_b, make_user):
     personne()  # nobody's
     personne(cpas=cpas_b, passages=[("emploi", debut, None)])  # another CPAS
     personne(cpas=cpas_b, referent=agent_b)
-    # A stay recorded in another CPAS than its person (never made by the app): the person's
-    # CPAS decides, as in the plain rule.
-    autre = personne(cpas=cpas_b)
-    PassagePhase.objects.create(cpas=cpas_a, beneficiaire=autre, phase="emploi", debut=debut)
+    # A stay recorded in another CPAS than its person: the database refuses it
+    # (test_a_stay_carries_its_persons_cpas). An agent of CPAS A whose membership names a
+    # cellule of CPAS B (refused by the form only): their CPAS decides, as in the plain rule.
+    users.append(make_user(Role.AGENT, cpas_a, cellule=cpas_b.cellules.get(code="emploi")))
     return users
+
+
+def ids_sql(user):
+    """The people of the ids-only form of the rule (``sql_ids_visibles``)."""
+    try:
+        sql, params = sql_ids_visibles(user)
+    except EmptyResultSet:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk for (pk,) in cursor.fetchall()}
 
 
 @pytest.fixture
@@ -104,6 +118,7 @@ def test_union_rule_finds_the_people_of_the_plain_rule(monde, filtre_trajets):
         attendu = regle_simple(user)
         visibles = Beneficiaire.objects.visibles_par(user)
         assert set(visibles.values_list("pk", flat=True)) == attendu, user
+        assert ids_sql(user) == attendu, user
         # Same people one by one (the per-object predicate and a lookup by pk).
         for b in Beneficiaire.objects.all():
             assert peut_voir_beneficiaire(user, b) is (b.pk in attendu), (user, b)
@@ -113,6 +128,37 @@ def test_union_rule_finds_the_people_of_the_plain_rule(monde, filtre_trajets):
     # Referent only (twice: one in another cellule), cellule only, both, the stay ending today.
     assert len(regle_simple(agent)) == 5
     assert Beneficiaire.objects.visibles_par(agent).count() == 5
+    # The ids-only form of an agent of a cellule: the union without the person table's check
+    # (the stays carry their person's CPAS); the agent with a cellule of another CPAS keeps it.
+    cellule_ailleurs = monde[-1]
+    assert ids_sql(cellule_ailleurs) == regle_simple(cellule_ailleurs) == set()
+    verification = '"beneficiaires_beneficiaire"."id" IN'
+    assert verification not in sql_ids_visibles(agent)[0]
+    assert verification in sql_ids_visibles(cellule_ailleurs)[0]
+
+
+def test_a_stay_carries_its_persons_cpas(cpas_a, cpas_b):
+    """The database refuses a stay in another CPAS than its person's (the composite foreign key
+    the rule's ids-only form relies on), at the commit like Django's foreign keys."""
+    b = BeneficiaireFactory(cpas=cpas_a)
+    passage = PassageFactory(beneficiaire=b, phase="emploi", debut=timezone.localdate())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PassagePhase.objects.create(
+            cpas=cpas_b,
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a),
+            phase="emploi",
+            debut=timezone.localdate(),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PassagePhase.objects.filter(pk=passage.pk).update(cpas=cpas_b)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Beneficiaire.objects.filter(pk=b.pk).update(cpas=cpas_b)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_union_rule_with_a_filter_registered_without_ids(monde, monkeypatch):
@@ -128,6 +174,7 @@ def test_union_rule_with_a_filter_registered_without_ids(monde, monkeypatch):
         assert set(
             Beneficiaire.objects.visibles_par(user).values_list("pk", flat=True)
         ) == regle_simple(user), user
+        assert ids_sql(user) == regle_simple(user), user
 
 
 def test_union_rule_with_two_filters(monde, monkeypatch):
@@ -142,6 +189,7 @@ def test_union_rule_with_two_filters(monde, monkeypatch):
         assert set(
             Beneficiaire.objects.visibles_par(user).values_list("pk", flat=True)
         ) == regle_simple(user), user
+        assert ids_sql(user) == regle_simple(user), user
 
 
 # --- "Mes dossiers" of an agent with a cellule ---------------------------------------------------

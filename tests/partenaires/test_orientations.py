@@ -15,6 +15,7 @@ from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.conftest import PLAFOND_REQUETES
 from tests.partenaires.factories import OrientationFactory, ServiceFactory
 from tests.partenaires.helpers import _envoyer
+from tests.trajets.factories import PassageFactory
 
 S = StatutOrientation
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,41 @@ def test_home_summary_of_a_coordinator_counts_the_referrals_of_the_cpas_only(
     page = client.get(reverse("accueil")).content.decode()
     assert "2 en attente de réponse" in page and "2 suivies par un partenaire" in page
     assert "1 refusée ou expirée ce mois-ci" in page
+
+
+def test_home_summary_of_an_agent_of_a_cellule_counts_the_people_they_may_see(
+    client_for, make_user, service, cpas_a, cpas_b
+):
+    """An agent of a cellule: the referrals of the people they refer or whose stay running
+    today is in their cellule's phase (the rule's ids-only form), each person once, none of a
+    colleague's, an ended stay's, another CPAS's; the same counts on every home page (the
+    statement is prepared on the connection, then planned generically after a few runs)."""
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    collegue = make_user(Role.AGENT, cpas_a)
+    aujourd_hui = timezone.localdate()
+    debut = aujourd_hui - datetime.timedelta(days=60)
+
+    def personne(cpas=cpas_a, referent=None, phase=None, fin=None, statuts=()):
+        b = BeneficiaireFactory(cpas=cpas, referent=referent)
+        if phase:
+            PassageFactory(beneficiaire=b, phase=phase, debut=debut, fin=fin)
+        for statut in statuts:
+            champs = {"motif_refus": "complet"} if statut == "refusee" else {}
+            OrientationFactory(beneficiaire=b, service=service, statut=statut, **champs)
+        return b
+
+    personne(referent=agent, statuts=("envoyee", "en_cours", "refusee"))
+    personne(phase="emploi", statuts=("envoyee", "acceptee"))
+    personne(referent=agent, phase="emploi", statuts=("envoyee", "expiree"))  # counted once
+    personne(phase="emploi", fin=aujourd_hui - datetime.timedelta(days=1), statuts=("envoyee",))
+    personne(phase="alpha", statuts=("envoyee",))
+    personne(referent=collegue, statuts=("envoyee", "en_cours"))
+    personne(cpas=cpas_b, phase="emploi", statuts=("envoyee", "en_cours"))
+    client = client_for(agent)
+    for _ in range(8):
+        page = client.get(reverse("accueil")).content.decode()
+        assert "3 en attente de réponse" in page and "2 suivies par un partenaire" in page
+        assert "2 refusées ou expirées ce mois-ci" in page
 
 
 def test_home_summary_counts_refusals_since_local_midnight_30_days_ago(

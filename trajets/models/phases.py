@@ -90,6 +90,11 @@ class PassagePhase(TenantModel):
 
     objects = PassagePhaseQuerySet.as_manager()
 
+    #: A stay carries its person's CPAS (foreign key ``passage_cpas_de_la_personne``, migration
+    #: 0011): ``beneficiaires.acces.objets_visibles`` and the need-to-know rule's ids of a
+    #: cellule (``personnes_de_cellule``, registered ``du_cpas``) rely on it.
+    personne_du_cpas = "beneficiaire"
+
     class Meta:
         verbose_name = _("passage dans une phase")
         verbose_name_plural = _("passages dans les phases")
@@ -116,8 +121,9 @@ class PassagePhase(TenantModel):
             ),
         ]
         indexes = [
-            # A cellule's queue: its stays in order, and counted from the index alone (the end
-            # and the person included).
+            # The stays of a phase (cellule queues, the need-to-know rule's people of a
+            # cellule): in order, and counted from the index alone (the end and the person
+            # included: the stays running today are read without visiting each stay's page).
             models.Index(
                 fields=["cpas", "phase", "debut"],
                 include=["fin", "beneficiaire"],
