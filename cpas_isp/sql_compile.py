@@ -6,6 +6,9 @@ user, a day), compiled once per process with stand-in values, then run with each
 values (prepared on the connection, ``cpas_isp.preparation``) and read by Django as the
 queryset would have been (model instances, values, related objects).
 
+``RequeteCompilee.generateur``: the same, as a generator of ``cpas_isp.lots``: several such
+queries of a page sent in one round trip (``lots.executer_ensemble``).
+
 ``annotations_compilees``: the SQL text and parameters the ORM wrote for a queryset's
 annotations, reused by later querysets of the same model instead of building and compiling
 their expressions (subqueries above all) again on every page.
@@ -29,6 +32,7 @@ from django.core.exceptions import FieldError
 from django.db import connections
 from django.db.models import BooleanField, Expression, Q
 from django.db.models.sql import Query
+from django.db.models.sql.constants import MULTI
 
 from cpas_isp.memo import Memo
 from cpas_isp.preparation import preparees
@@ -74,26 +78,57 @@ class RequeteCompilee:
             return False
         return qs, compiler, sql, tuple(params), positions
 
-    def lignes(self, *valeurs) -> list:
+    def _sql(self, valeurs):
+        """The compiled SQL and its parameters for ``valeurs`` (None: not compiled)."""
         if self._compilee is None:
             self._compilee = self._compiler()
         if self._compilee is False:
-            return list(self.construire(*valeurs))
-        qs, compiler, sql, params, positions = self._compilee
+            return None
+        _qs, _compiler, sql, params, positions = self._compilee
         params = list(params)
         for i, k in positions:
             params[i] = valeurs[k]
-        # A copy of the compiled compiler whose SQL is the one compiled, with these values, on
-        # this thread's connection; the iterable of the queryset reads its rows as usual.
+        return sql, params
+
+    def _copie(self, sql, params, lignes=None):
+        """A copy of the queryset whose compiler (a copy of the compiled one, on this thread's
+        connection) runs ``sql`` with ``params``, or reads ``lignes`` (the rows of that
+        statement, already fetched) without running anything; the queryset's iterable reads
+        its rows as usual (model instances, values, related objects)."""
+        qs, compiler, _sql, _params, _positions = self._compilee
         compilateur = copy.copy(compiler)
         compilateur.connection = connections[qs.db]
         compilateur.as_sql = lambda *args, **kwargs: (sql, params)
+        if lignes is not None:
+
+            def execute_sql(result_type=MULTI, *args, **kwargs):
+                assert result_type == MULTI, result_type  # what the iterables ask for
+                return [lignes]
+
+            compilateur.execute_sql = execute_sql
         query = copy.copy(qs.query)
         query.get_compiler = lambda *args, **kwargs: compilateur
         copie = qs.all()
         copie._query = query
+        return copie
+
+    def lignes(self, *valeurs) -> list:
+        requete = self._sql(valeurs)
+        if requete is None:
+            return list(self.construire(*valeurs))
         with preparees():
-            return list(copie)
+            return list(self._copie(*requete))
+
+    def generateur(self, *valeurs):
+        """``lignes(*valeurs)`` as a generator of ``cpas_isp.lots``: its statement sent with
+        the others of ``lots.executer_ensemble`` (one round trip), its rows read by the
+        queryset's iterable as ``lignes`` reads them. Not compiled: the plain queryset, run
+        on its own."""
+        requete = self._sql(valeurs)
+        if requete is None:
+            return list(self.construire(*valeurs))
+        (lignes,) = yield [requete]
+        return list(self._copie(*requete, lignes=lignes))
 
 
 class SQLCompile(Expression):

@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from beneficiaires import hooks
+from cpas_isp import lots
 from cpas_isp.listes import url_par_pk
 from cpas_isp.sql_compile import RequeteCompilee
 from trajets import delais
@@ -74,14 +75,23 @@ _CONTRATS = RequeteCompilee(
 
 def donnees(b) -> DonneesTrajet:
     """Fetched once per person object: the page's sections and its timeline share them (one
-    query per list, whatever the number of blocks using it)."""
+    query per list, whatever the number of blocks using it, all sent in one round trip)."""
     cached = b.__dict__.get("_donnees_trajet")
     if cached is None:
+        # The lists' statements in one round trip (cpas_isp.lots).
         cached = DonneesTrajet(
-            passages=_PASSAGES.lignes(b.pk),
-            etapes=_ETAPES.lignes(b.pk),
-            piis=[] if hooks.liste_vide(b, "fiche_a_piis") else _PIIS.lignes(b.pk),
-            contrats=[] if hooks.liste_vide(b, "fiche_a_contrats") else _CONTRATS.lignes(b.pk),
+            *lots.executer_ensemble(
+                [
+                    _PASSAGES.generateur(b.pk),
+                    _ETAPES.generateur(b.pk),
+                    lots.valeur([])
+                    if hooks.liste_vide(b, "fiche_a_piis")
+                    else _PIIS.generateur(b.pk),
+                    lots.valeur([])
+                    if hooks.liste_vide(b, "fiche_a_contrats")
+                    else _CONTRATS.generateur(b.pk),
+                ]
+            )
         )
         b.__dict__["_donnees_trajet"] = cached
     return cached

@@ -177,7 +177,9 @@ def _requete_fiche(aujourd_hui):
     key): the person with their target groups, the number of BSP versions and whether they
     have rights, obstacles, a follow-up history and rows in the other apps' lists (no query
     for a list known to be empty). Built once a day (and again when the settings or the
-    registered indicators change): ``queries.requete_memorisee``."""
+    registered indicators change): ``queries.requete_memorisee``. Returns its memo key (every
+    input of the query: ``get_beneficiaire_or_404`` compiles it once per key) and the
+    queryset."""
     indicateurs = hooks.indicateurs_fiche()
 
     # Its annotations (the target groups' conditions and their subqueries above all) compiled
@@ -195,7 +197,7 @@ def _requete_fiche(aujourd_hui):
         )
 
     cle = ("fiche", aujourd_hui, queries.nouveau_ris_mois(), tuple(indicateurs))
-    return queries.requete_memorisee(cle, construire)
+    return cle, queries.requete_memorisee(cle, construire)
 
 
 @role_required(p.peut_suivre_beneficiaires)
@@ -203,8 +205,9 @@ def detail(request, pk):
     aujourd_hui = timezone.localdate()
     # One person by id: planned (~1.3 ms) far longer than run (~0.2 ms), prepared once per
     # connection.
+    cle, requete = _requete_fiche(aujourd_hui)
     with preparees():
-        b = get_beneficiaire_or_404(request.user, pk, _requete_fiche(aujourd_hui))
+        b = get_beneficiaire_or_404(request.user, pk, requete, cle=cle)
     journaliser_acces(request, b)
     # Fetched through the need-to-know rule: the sections' and timeline's checks on this
     # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.

@@ -19,7 +19,7 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import Tri, paginer, url_par_pk
-from cpas_isp.sql_compile import annotations_compilees
+from cpas_isp.sql_compile import RequeteCompilee, annotations_compilees
 from cpas_isp.views import role_required
 
 from ..forms.orientations import FiltreStatutForm, PresenceForm
@@ -109,8 +109,19 @@ def _ligne_html(o):
 portail_requis = role_required(permissions.peut_utiliser_portail_partenaire)
 
 
+# ``ComptePartenaire.objects.select_related("partenaire").filter(user=…).first()``, compiled
+# once (cpas_isp.sql_compile): only the user changes its SQL.
+_COMPTE = RequeteCompilee(
+    lambda user: (
+        ComptePartenaire.objects.select_related("partenaire")
+        .filter(user_id=user)
+        .order_by("pk")[:1]
+    )
+)
+
+
 def _compte(request):
-    compte = ComptePartenaire.objects.select_related("partenaire").filter(user=request.user).first()
+    compte = next(iter(_COMPTE.lignes(request.user.pk)), None)
     if compte is None:
         raise PermissionDenied(_("Votre compte n'est lié à aucun partenaire. Contactez le CPAS."))
     return compte

@@ -153,6 +153,29 @@ def test_partner_without_linked_organisation_sees_nothing(client_for, make_user,
     assert client_for(user).get(reverse("partenaires:portail")).status_code == 403
 
 
+def test_each_partner_user_gets_its_own_account_from_the_compiled_query(
+    client_for, partenaire_user, make_user, agent, service, cpas_a
+):
+    """The account read by the query compiled once (``portail._COMPTE``) is each user's own,
+    as ``.first()`` reads it, one user after the other; without one, 403."""
+    from partenaires.views import portail
+
+    autre = make_user(Role.PARTENAIRE, cpas_a)
+    compte_autre = ComptePartenaireFactory(user=autre)
+    sans = make_user(Role.PARTENAIRE, cpas_a)
+    mine = _envoyer(agent, service, cpas_a)
+    sien = _envoyer(agent, ServiceFactory(partenaire=compte_autre.partenaire), cpas_a)
+    for _tour in range(2):
+        for user, attendu in ((partenaire_user, mine), (autre, sien)):
+            r = client_for(user).get(reverse("partenaires:portail"))
+            compte = ComptePartenaire.objects.select_related("partenaire").filter(user=user).first()
+            assert r.context["compte"] == compte
+            assert r.context["compte"].partenaire.nom == compte.partenaire.nom
+            assert [o["id"] for o in r.context["page"].object_list] == [attendu.pk]
+        assert client_for(sans).get(reverse("partenaires:portail")).status_code == 403
+    assert portail._COMPTE._compilee  # compiled, not the plain queryset
+
+
 def test_only_partner_role_users_can_be_linked_to_an_organisation(agent, partenaire_user):
     with pytest.raises(ValidationError):
         ComptePartenaire(user=agent, partenaire=PartenaireFactory()).full_clean()

@@ -5,7 +5,8 @@ The 21 of a file with a row in every list: session, user, authenticator (two-fac
 membership, the navbar's unread notifications count, the person (with target groups, the
 number of BSP versions and whether each list below has rows), the pghistory context, current
 BSP, rights, obstacles, stays, steps, PIIS, article 60 contracts, appointments (each once for
-the sections and the timeline), referrals with their transitions (one query for the section and
+the sections and the timeline; the four trajectory lists sent in one round trip, ``cpas_isp.lots``),
+referrals with their transitions (one query for the section and
 the timeline), programme participations, messages sent, invitations, enrolments in activities
 (their attestations: one more query only when one has any), documents. A list the person's
 query says is empty costs no query (a new or small file: 12 or fewer). An agent who sees the
@@ -83,26 +84,44 @@ def _une_ligne_de_chaque_liste(b, agent, settings):
 
 
 def _tables(requetes):
-    """The table of each query: its first column's (a subquery's FROM may come first); a
-    prepared statement's (``EXECUTE isp_...``, the lists compiled once) from its text."""
+    """The table of each statement: its first column's (a subquery's FROM may come first); a
+    prepared statement's (``EXECUTE isp_...``, the lists compiled once) from its text; each
+    statement of a message sending several in one round trip (``cpas_isp.lots``: the
+    trajectory's lists), without the history context pghistory puts first."""
+    import re
+
     from django.db import connection
 
+    def instructions(message):
+        return re.split(r";\s*(?=EXECUTE |PREPARE |SELECT )", message)
+
     with connection.cursor() as cursor:
+        # (a statement prepared in a message of several: that message's text)
         cursor.execute("SELECT name, statement FROM pg_prepared_statements")
         prepares = {
-            nom: texte.split(" AS ", 1)[1].split("; EXECUTE ", 1)[0]
+            nom: instructions(texte.split(f"PREPARE {nom} AS ", 1)[1])[0]
             for nom, texte in cursor.fetchall()
         }
     tables = []
     for q in requetes:
-        sql = q["sql"]
-        if sql.startswith("EXECUTE "):
-            sql = prepares.get(sql.removeprefix("EXECUTE ").split("(", 1)[0], sql)
-        tables.append(
-            f'"{sql.split(chr(34))[1]}"'
-            if sql.startswith('SELECT "')
-            else sql.split(" FROM ", 1)[-1].split(" ", 1)[0]
-        )
+        a_sauter = set()  # the EXECUTE following a PREPARE in the same message
+        for sql in instructions(q["sql"]):
+            if sql.startswith("SELECT set_config('pghistory."):
+                continue
+            if sql.startswith("PREPARE "):
+                nom, sql = sql.removeprefix("PREPARE ").split(" AS ", 1)
+                a_sauter.add(nom)
+            elif sql.startswith("EXECUTE "):
+                nom = sql.removeprefix("EXECUTE ").split("(", 1)[0]
+                if nom in a_sauter:
+                    a_sauter.discard(nom)
+                    continue
+                sql = prepares.get(nom, sql)
+            tables.append(
+                f'"{sql.split(chr(34))[1]}"'
+                if sql.startswith('SELECT "')
+                else sql.split(" FROM ", 1)[-1].split(" ", 1)[0]
+            )
     return tables
 
 
@@ -249,3 +268,59 @@ def test_timeline_links_built_from_one_reverse_are_those_of_reverse():
         url = url_par_pk(nom, cle)
         for pk in (1, 7, 10, 918, 918273645, 9182736450):
             assert url(pk) == reverse(nom, kwargs={cle: pk})
+
+
+def test_trajectory_lists_in_one_round_trip_are_the_plain_querysets_rows(
+    cpas_a, make_user, django_assert_num_queries
+):
+    """``trajets.sections.donnees``: the stays, steps, PIIS and contracts sent in one message
+    (``RequeteCompilee.generateur`` through ``cpas_isp.lots``) are the rows, values and
+    related objects of the plain querysets, in their order, for several people (empty lists
+    included), with one query each time, prepared or not yet."""
+    from trajets import sections
+    from trajets.models import ContratArticle60, Etape, PassagePhase, Piis
+
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    gens = [BeneficiaireFactory(cpas=cpas_a, referent=agent) for _ in range(3)]
+    PassageFactory(beneficiaire=gens[0], phase="emploi", debut=D(2024, 1, 1))
+    _remplir(gens[0], agent, 3)
+    PassageFactory(beneficiaire=gens[1], phase="facilitateur", debut=D(2023, 1, 1))
+    EtapeFactory(beneficiaire=gens[1], auteur=agent, date=D(2024, 5, 2), note="é <b>")
+
+    def champs(objets):
+        return [
+            (o, {k: v for k, v in o.__dict__.items() if k != "_state"})
+            if hasattr(o, "_state")
+            else o
+            for o in objets
+        ]
+
+    for _tour in range(2):
+        for b in gens:
+            b.__dict__.pop("_donnees_trajet", None)
+            for nom in ("fiche_a_piis", "fiche_a_contrats"):
+                setattr(b, nom, True)
+            with django_assert_num_queries(1):
+                donnees = sections.donnees(b)
+            attendu = {
+                "passages": PassagePhase.objects.filter(beneficiaire_id=b.pk)
+                .select_related("agent", "motif_sortie")
+                .order_by("-debut"),
+                "etapes": Etape.objects.filter(beneficiaire_id=b.pk)
+                .order_by("-date", "-id")
+                .values_list(*sections.ETAPE_CHAMPS, named=True),
+                "piis": Piis.objects.filter(beneficiaire_id=b.pk).order_by(
+                    "-date_decision_ris", "-numero_avenant"
+                ),
+                "contrats": ContratArticle60.objects.filter(beneficiaire_id=b.pk)
+                .select_related("partenaire", "motif_fin")
+                .order_by("-debut"),
+            }
+            for nom, qs in attendu.items():
+                assert champs(getattr(donnees, nom)) == champs(list(qs)), (nom, b.pk)
+            for p, q in zip(donnees.passages, attendu["passages"], strict=True):
+                assert (p.agent, p.motif_sortie) == (q.agent, q.motif_sortie)
+            for c, d in zip(donnees.contrats, attendu["contrats"], strict=True):
+                assert (c.partenaire, c.motif_fin) == (d.partenaire, d.motif_fin)
+    assert len(sections.donnees(gens[0]).etapes) == 3
+    assert sections.donnees(gens[2]).passages == []

@@ -72,3 +72,33 @@ def test_queryset_predicate_and_404_agree_for_every_role(monde):
             else:
                 with pytest.raises(Http404):
                     get_beneficiaire_or_404(user, b.pk)
+
+
+def test_compiled_person_query_agrees_for_every_role(monde):
+    """``get_beneficiaire_or_404(..., cle=...)`` (the person page's query compiled once per key
+    and need-to-know SQL): the same person, the same values, or 404, as the plain query, for
+    every role and person, asked twice (compiled, then from the memo); one compiled query per
+    user whose rule differs, not per person."""
+    from django.utils import timezone
+
+    from beneficiaires import acces
+    from beneficiaires.views.dossiers import _requete_fiche
+
+    users, people = monde
+    acces._FICHES.clear()
+    cle, requete = _requete_fiche(timezone.localdate())
+    for _tour in range(2):
+        for role, user in users.items():
+            for key, b in people.items():
+                if key in ATTENDU[role]:
+                    plain = get_beneficiaire_or_404(user, b.pk, requete)
+                    compiled = get_beneficiaire_or_404(user, b.pk, requete, cle=cle)
+                    assert compiled == plain == b
+                    assert {k: v for k, v in compiled.__dict__.items() if k != "_state"} == {
+                        k: v for k, v in plain.__dict__.items() if k != "_state"
+                    }, (role, key)
+                else:
+                    with pytest.raises(Http404):
+                        get_beneficiaire_or_404(user, b.pk, requete, cle=cle)
+    # agents (2, by their people), coordinators of two CPAS; nobody else sees anyone.
+    assert len(acces._FICHES) == 4
