@@ -266,7 +266,7 @@ def register():
         )
     )
     # The stays of the cellule's CPAS are of people of that CPAS (foreign key
-    # passage_cpas_de_la_personne, migration 0011): du_cpas.
+    # passage_cpas_de_la_personne, migration 0012): du_cpas.
     hooks.register_cellule_filter(
         queries.filtrer_par_cellule, personnes=queries.personnes_de_cellule, du_cpas=True
     )
