@@ -479,6 +479,7 @@ def test_occupancy_at_dates_is_the_running_contracts_count(cpas_a, cpas_b):
             debut=debut,
             fin_prevue=fin_prevue,
             fin_reelle=fin_reelle,
+            motif_fin=MotifSortie.objects.get(code="abandon") if fin_reelle else None,
             economie_sociale=es,
         )
     ContratFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_b), debut=D(2024, 1, 1))

@@ -48,12 +48,13 @@ def test_paginator_count_is_the_counters_and_the_rows_of_each_filter(
 
 def test_queue_and_deadlines_query_counts(agent, client_for, django_assert_max_num_queries):
     """Ceilings at today's counts (the queue: its counters and the page's rows in one round
-    trip; the deadlines: one query for every kind of item)."""
+    trip, the agent's own cellule read with their membership; the deadlines: one query for
+    every kind of item)."""
     b = BeneficiaireFactory(cpas=agent.memberships.get().cpas, referent=agent)
     PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
     EtapeFactory(beneficiaire=b, auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))
     client = client_for(agent)
-    for url, n in (("/trajets/files/emploi/", 8), ("/trajets/echeances/", 7)):
+    for url, n in (("/trajets/files/emploi/", 7), ("/trajets/echeances/", 7)):
         client.get(url)
         with django_assert_max_num_queries(n):
             assert client.get(url).status_code == 200
@@ -300,3 +301,23 @@ def test_counters_and_rows_read_together_are_those_read_apart(
     for numero, debut in (("1", 0), ("2", 2), ("3", 4), ("4", 4), ("999", 4), ("0", 4), ("x", 0)):
         response = client.get("/trajets/files/emploi/", {"page": numero})
         assert list(response.context["page"].object_list) == tous[debut : debut + 2], numero
+
+
+def test_queue_cellule_is_the_one_of_the_url_in_the_users_cpas(
+    cpas_a, cpas_b, agent, make_user, client_for
+):
+    """The agent's own cellule comes with their membership; another cellule's queue, an
+    unknown code or a code of another CPAS only: 404 for the agent; the coordinator reads
+    each cellule of their CPAS by its code."""
+    client = client_for(agent)
+    response = client.get("/trajets/files/emploi/")
+    assert response.status_code == 200
+    assert response.context["cellule"] == cpas_a.cellules.get(code="emploi")
+    for code in ("alpha", "inconnue"):
+        assert client.get(f"/trajets/files/{code}/").status_code == 404
+    coordinateur = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    for code in ("emploi", "alpha"):
+        response = coordinateur.get(f"/trajets/files/{code}/")
+        assert response.context["cellule"] == cpas_a.cellules.get(code=code)
+    ailleurs = client_for(make_user(Role.AGENT, cpas_b, cellule="alpha"))
+    assert ailleurs.get("/trajets/files/emploi/").status_code == 404

@@ -46,9 +46,19 @@ def mes_files(request):
     return render(request, "trajets/files.html", {"lignes": lignes})
 
 
+def _cellule(request, code):
+    """``get_for_user(Cellule.objects, user, code=code)``: the user's own cellule, read with
+    their membership (the middleware's), without a query of its own."""
+    membership = current_membership(request.user)
+    propre = membership.cellule if membership is not None and membership.cellule_id else None
+    if propre is not None and propre.cpas_id == membership.cpas_id and propre.code == code:
+        return propre
+    return get_for_user(Cellule.objects, request.user, code=code)
+
+
 @suivi_requis
 def file_cellule(request, code):
-    cellule = get_for_user(Cellule.objects, request.user, code=code)
+    cellule = _cellule(request, code)
     if not peut_voir_file_cellule(request.user, cellule):
         raise Http404  # another cellule's people: not the user's to see, nor to know about
     filtres = FileCelluleFiltre(request.GET)
