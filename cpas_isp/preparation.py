@@ -29,7 +29,10 @@ import uuid
 
 from django.db import DatabaseError, connection
 
-PREPARES_MAX = 32
+# The main pages' shapes alone are about 30 (the dashboard a dozen, the cellule queue, the referral
+# list, article 60, the audit, the person page...): room for every page's, a few kilobytes of
+# plan each in the connection's backend.
+PREPARES_MAX = 128
 _NOMME = re.compile(r"%%|%\((\w+)\)s")
 _POSITIONNEL = re.compile(r"%%|%s")
 
