@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="beneficiaire",
             index=models.Index(
-                fields=["referent", "cpas"], include=("id",), name="beneficiaire_referent_cpas"
+                fields=["referent", "cpas", "id"], name="beneficiaire_referent_cpas"
             ),
         ),
     ]

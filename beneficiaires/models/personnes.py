@@ -280,10 +280,11 @@ class Beneficiaire(TenantModel):
             ),
             # The need-to-know rule's "people I refer" (``_ids_agent``): their ids read from
             # the index alone, instead of a bitmap of the CPAS's people and-ed with the
-            # referent's, then a visit of each person's page.
-            models.Index(
-                fields=["referent", "cpas"], include=["id"], name="beneficiaire_referent_cpas"
-            ),
+            # referent's, then a visit of each person's page. The id is a key column, not an
+            # included one: when the rule is probed for one person (Mes échéances checks each
+            # person it lists), (referent, cpas, id) is one descent; with the id only included,
+            # every probe read all the referent's entries (600 x 600 on the bench, 7 -> 21 ms).
+            models.Index(fields=["referent", "cpas", "id"], name="beneficiaire_referent_cpas"),
         ]
 
     def __str__(self):
