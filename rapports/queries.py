@@ -420,11 +420,12 @@ class LigneCharge:
 # The referent of each person in a phase: the people of the CPAS asked for come from one
 # index scan of that CPAS's files hashed (not the whole table scanned to hash the stays). A stay
 # whose file is in another CPAS (none can be since the foreign key passage_cpas_de_la_personne,
-# trajets 0012; the branch costs nothing when it finds none) is grouped apart by its person (``autre``), whose referent
-# is then looked up by primary key, for those groups only. Counting stays is counting distinct
-# persons: a person has one stay at a time (exclusion constraint
-# ``passage_une_phase_a_la_fois``), so the groups are hashed, not sorted for a DISTINCT. A
-# referent can come back in several rows (their own CPAS's, another's): the caller adds them.
+# trajets 0012; the branch costs nothing when it finds none) is grouped apart by its person
+# (``autre``), whose referent is then looked up by primary key, for those groups only.
+# Counting stays is counting distinct persons: a person has one stay at a time (exclusion
+# constraint ``passage_une_phase_a_la_fois``), so the groups are hashed, not sorted for a
+# DISTINCT. A referent can come back in several rows (their own CPAS's, another's): the
+# caller adds them.
 SQL_CHARGE = """
 SELECT r.referent_id, u.first_name, u.last_name, u.username, r.phase, r.n
 FROM (
