@@ -8,7 +8,10 @@
    with the CPU seconds of the import (this process + its PostgreSQL backend) beside the
    wall-clock time, which on a loaded machine also counts the waits for a core, and the
    write's own floor: the same rows inserted by plain SQL into the real tables (indexes,
-   triggers, constraints; ``plancher_ecriture``).
+   triggers, constraints; ``plancher_ecriture``). With ``--plancher``, where that floor goes
+   for 15,000 rows: its backend CPU without each insert trigger, the foreign keys, each
+   exclusion constraint, each GIN index and the other indexes in turn, then without any
+   (``decomposer_plancher``; a few minutes on a loaded machine).
    Then the same two files again (idempotent: nothing changes). The same for 100,000 + 100,000.
 2. 100,000 people across 20 CPAS: the caseload page (a coordinator's list, Django test client,
    full request) searching a misspelt name or a partial NISS: p95 < 150 ms server time.
@@ -154,13 +157,15 @@ def copier(quoi: str, fichier: bytes) -> float:
     return duree
 
 
-def plancher_ecriture(cpas) -> dict[str, float]:
+def plancher_ecriture(cpas, *, sans=(), cpu=False) -> dict[str, float]:
     """The write's own floor, for comparison: the same rows inserted by one plain SQL
     ``INSERT … SELECT`` (copied from the rows the import stored, into another CPAS) into the
     real tables, with their indexes (two trigram GIN, unique keys), triggers (audit, search
     column), checks, exclusion constraint and foreign keys (checked immediately), then rolled
     back. No reading, no validation, no staging: what PostgreSQL alone spends writing them,
-    which no import of these tables can beat. Returns the seconds per table."""
+    which no import of these tables can beat. Returns the seconds per table (CPU seconds of
+    the backend with ``cpu``). ``sans``: statements run first in the transaction, e.g. to
+    drop an index or disable a trigger for this measurement only (``decomposer_plancher``)."""
     from django.db import transaction
 
     from beneficiaires.models import Beneficiaire, DroitAide
@@ -174,21 +179,24 @@ def plancher_ecriture(cpas) -> dict[str, float]:
     with transaction.atomic(), connection.cursor() as cur:
         autre = Cpas.objects.create(code=f"plancher-{cpas.pk}", nom="Plancher")
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for instruction in sans:
+            cur.execute(instruction)
+        horloge = _cpu if cpu else time.perf_counter
         liste_b = ", ".join(cols_b)
         choix_b = ", ".join("%s" if c == "cpas_id" else c for c in cols_b)
-        t0 = time.perf_counter()
+        t0 = horloge()
         cur.execute(
             f"INSERT INTO {Beneficiaire._meta.db_table} ({liste_b}) SELECT {choix_b} "
             f"FROM {Beneficiaire._meta.db_table} WHERE cpas_id = %s",
             [autre.pk, cpas.pk],
         )
-        temps["people"] = time.perf_counter() - t0
+        temps["people"] = horloge() - t0
         liste_d = ", ".join(cols_d)
         choix_d = ", ".join(
             "%s" if c == "cpas_id" else "nb.id" if c == "beneficiaire_id" else f"d.{c}"
             for c in cols_d
         )
-        t0 = time.perf_counter()
+        t0 = horloge()
         cur.execute(
             f"INSERT INTO {DroitAide._meta.db_table} ({liste_d}) SELECT {choix_d} "
             f"FROM {DroitAide._meta.db_table} d "
@@ -197,9 +205,78 @@ def plancher_ecriture(cpas) -> dict[str, float]:
             "WHERE d.cpas_id = %s",
             [autre.pk, autre.pk, cpas.pk],
         )
-        temps["rights"] = time.perf_counter() - t0
+        temps["rights"] = horloge() - t0
         transaction.set_rollback(True)
     return temps
+
+
+def _elements(table: str) -> list[tuple[str, list[str]]]:
+    """What an insert into ``table`` maintains besides the row and its primary key and unique
+    keys, read from the catalogue, each as (label, statements removing it for one
+    transaction): each insert trigger, the foreign keys, each exclusion constraint, each GIN
+    index, the other plain indexes."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal "
+            "AND tgtype & 4 <> 0 ORDER BY tgname",  # TRIGGER_TYPE_INSERT
+            [table],
+        )
+        elements = [
+            (f"trigger {nom}", [f'ALTER TABLE {table} DISABLE TRIGGER "{nom}"'])
+            for (nom,) in cur.fetchall()
+        ]
+        cur.execute(
+            "SELECT contype, conname FROM pg_constraint WHERE conrelid = %s::regclass "
+            "AND contype IN ('f', 'x') ORDER BY contype, conname",
+            [table],
+        )
+        contraintes = cur.fetchall()
+        cles = [f'ALTER TABLE {table} DROP CONSTRAINT "{n}"' for t, n in contraintes if t == "f"]
+        if cles:
+            elements.append((f"foreign keys ({len(cles)})", cles))
+        elements += [
+            (f"exclusion {n}", [f'ALTER TABLE {table} DROP CONSTRAINT "{n}"'])
+            for t, n in contraintes
+            if t == "x"
+        ]
+        cur.execute(
+            "SELECT c.relname, am.amname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am am ON am.oid = c.relam WHERE i.indrelid = %s::regclass "
+            "AND NOT i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+            "WHERE k.conindid = i.indexrelid) ORDER BY c.relname",
+            [table],
+        )
+        index = cur.fetchall()
+    elements += [(f"GIN index {n}", [f'DROP INDEX "{n}"']) for n, am in index if am == "gin"]
+    autres = [f'DROP INDEX "{n}"' for n, am in index if am != "gin"]
+    if autres:
+        elements.append((f"other indexes ({len(autres)})", autres))
+    return elements
+
+
+def decomposer_plancher(cpas, repetitions: int = 3) -> None:
+    """Where the write's floor goes (``--plancher``): the backend's CPU seconds of the floor's
+    INSERT of each table, whole, then without each trigger, foreign keys, exclusion constraint
+    or index in turn (removed inside the floor's rolled-back transaction), then without any of
+    them; the least of ``repetitions`` runs, alternated. CPU seconds rather than wall-clock:
+    the other processes of a loaded machine count less (still a few tens of ms of noise)."""
+    from beneficiaires.models import Beneficiaire, DroitAide
+
+    tables = {"people": Beneficiaire._meta.db_table, "rights": DroitAide._meta.db_table}
+    print("     where the SQL write's floor goes (backend CPU, least of", repetitions, "runs):")
+    for quoi, table in tables.items():
+        elements = _elements(table)
+        variantes = [("whole floor", [])] + elements
+        variantes.append(("none of these", [i for _, e in elements for i in e]))
+        mesures: dict[str, list[float]] = {nom: [] for nom, _ in variantes}
+        for _ in range(repetitions):
+            for nom, instructions in variantes:
+                mesures[nom].append(plancher_ecriture(cpas, sans=instructions, cpu=True)[quoi])
+        entier = min(mesures["whole floor"])
+        for nom, _ in variantes:
+            t = min(mesures[nom])
+            cout = (entier - t) * 1000
+            print(f"       {quoi:<7} {nom:<58} {t * 1000:6.0f} ms (it costs {cout:4.0f} ms)")
 
 
 def _cpu() -> float:
@@ -266,6 +343,8 @@ def bench_import(rng):
         for quoi, fichier in (("people", fichier_b), ("rights", fichier_d)):
             copies[quoi] = statistics.median(copier(quoi, fichier) for _ in range(3))
         planchers = plancher_ecriture(cpas)
+        if n == N_IMPORT and "--plancher" in sys.argv:
+            decomposer_plancher(cpas)
         print(
             f"     {'':<10} {'import':>9} {'COPY':>9} {'ratio':>7} {'import CPU':>11}"
             f" {'SQL write':>10} {'its COPY':>9} {'import':>7}"
