@@ -333,3 +333,45 @@ def test_rows_read_by_one_statement_whatever_the_number_of_keys(cpas_a):
     choisis = [personnes[0].pk, personnes[2].pk]
     assert {b.pk for b in queries.colonnes_caseload(choisis, aujourd_hui)} == set(choisis)
     assert not queries.colonnes_caseload([], aujourd_hui).exists()
+
+
+def test_rows_compiled_once_are_those_of_the_queryset_for_any_keys(cpas_a, coord, monkeypatch):
+    """``lignes_caseload``: the columns' statement compiled once per day and set of extensions
+    gives, for any keys, the rows (columns, referent) the plain queryset gives; later pages
+    compile no SQL; a day later, or another extension, compiles its own statement."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    aujourd_hui = timezone.localdate()
+    personnes = [BeneficiaireFactory(cpas=cpas_a, referent=coord) for _ in range(3)]
+    DroitFactory(beneficiaire=personnes[1], debut=aujourd_hui - datetime.timedelta(days=40))
+    colonnes = [f"groupe_{code}" for code, _ in queries.GROUPES_CIBLES]
+    colonnes += ["droit_type", "droit_debut", "nom", "prenom", "niss"]
+
+    def vus(lignes):
+        return {b.pk: ([getattr(b, c) for c in colonnes], str(b.referent)) for b in lignes}
+
+    queries._COLONNES_COMPILEES.clear()
+    compilations = []
+    as_sql = SQLCompiler.as_sql
+
+    def compter(self, *args, **kwargs):
+        compilations.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", compter)
+    for cles in ([personnes[0].pk, personnes[2].pk], [personnes[1].pk], []):
+        attendu = vus(queries.colonnes_caseload(cles, aujourd_hui))
+        avant = len(compilations)
+        assert vus(queries.lignes_caseload(cles, aujourd_hui)) == attendu
+        # The first call compiles the statement once (with its stand-in keys), no later one.
+        assert len(compilations) - avant == (1 if cles == [personnes[0].pk, personnes[2].pk] else 0)
+    assert set(vus(queries.lignes_caseload([p.pk for p in personnes], aujourd_hui))) == {
+        p.pk for p in personnes
+    }
+    demain = aujourd_hui + datetime.timedelta(days=1)
+    avant = len(compilations)
+    queries.lignes_caseload([personnes[0].pk], demain)
+    assert len(compilations) > avant
+    ext = CaseloadExtension(key="x", label="X", annotate=lambda qs: qs.annotate(x=Value("ok")))
+    monkeypatch.setattr(hooks, "_caseload", [*hooks._caseload, ext])
+    assert [b.x for b in queries.lignes_caseload([personnes[0].pk], aujourd_hui)] == ["ok"]
