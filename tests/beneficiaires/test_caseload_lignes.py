@@ -375,3 +375,26 @@ def test_rows_compiled_once_are_those_of_the_queryset_for_any_keys(cpas_a, coord
     ext = CaseloadExtension(key="x", label="X", annotate=lambda qs: qs.annotate(x=Value("ok")))
     monkeypatch.setattr(hooks, "_caseload", [*hooks._caseload, ext])
     assert [b.x for b in queries.lignes_caseload([personnes[0].pk], aujourd_hui)] == ["ok"]
+
+
+def test_the_tags_escaping_is_djangos():
+    """The caseload tags' escaping (``_echapper``, ``_echapper_conditionnel``) gives what
+    ``escape`` and ``conditional_escape`` give: every special character, a lazy translation,
+    a number, an object's str(); markup already safe kept as it is by the conditional one."""
+    from django.utils.html import conditional_escape, escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from beneficiaires.templatetags.beneficiaires_tags import _echapper, _echapper_conditionnel
+
+    class Personne:
+        def __str__(self):
+            return 'O\'Brien <Zoé> & "Cie"'
+
+    valeurs = ['<b>d\'Alès & "Cie"</b>', gettext_lazy("Tous"), 42, None, Personne(), "—"]
+    for valeur in valeurs:
+        assert _echapper(valeur) == escape(valeur)
+        assert _echapper_conditionnel(valeur) == conditional_escape(valeur)
+    sur = mark_safe("<em>déjà sûr</em>")
+    assert _echapper_conditionnel(sur) == conditional_escape(sur) == "<em>déjà sûr</em>"
+    assert _echapper(sur) == escape(sur) == "&lt;em&gt;déjà sûr&lt;/em&gt;"
