@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from cpas_isp.listes import Tri
 from cpas_isp.memo import Memo
 from cpas_isp.models import Role
-from cpas_isp.sql_compile import ExpressionsCompilees
+from cpas_isp.sql_compile import SENTINELLES, ExpressionsCompilees, RequeteCompilee
 
 from . import hooks
 from .models import (
@@ -323,6 +323,17 @@ def caseload(user, filtres, aujourd_hui: datetime.date, tri: str = "", *, colonn
     return qs
 
 
+def _cle_colonnes(aujourd_hui: datetime.date) -> tuple:
+    """What the caseload's columns query depends on: the day, the month that makes a right
+    "new", the registered extensions (registered once at start-up; tests add some)."""
+    return (
+        "caseload",
+        aujourd_hui,
+        nouveau_ris_mois(),
+        tuple(map(id, hooks.caseload_extensions())),
+    )
+
+
 def colonnes_caseload(pks, aujourd_hui: datetime.date):
     """The caseload's rows ``pks`` (already filtered by the need-to-know rule and the filters)
     with their per-row columns, in one query."""
@@ -338,8 +349,8 @@ def colonnes_caseload(pks, aujourd_hui: datetime.date):
             annoter_droit_courant(annoter_groupes(qs, aujourd_hui), aujourd_hui, categorie=False)
         )
 
-    # Rebuilt when the registered extensions change (registered once at start-up; tests add some).
-    cle = ("caseload", aujourd_hui, nouveau_ris_mois(), tuple(map(id, extensions)))
+    # Rebuilt when the registered extensions change.
+    cle = _cle_colonnes(aujourd_hui)
     # "= ANY(array)", not "IN (%s, %s...)": one statement text whatever the number of keys (a
     # search's short last page, another page size), so one prepared statement per connection
     # instead of one per number of rows shown (each planned ~2 ms, up to PREPARES_MAX).
@@ -349,6 +360,23 @@ def colonnes_caseload(pks, aujourd_hui: datetime.date):
         output_field=BooleanField(),
     )
     return requete_memorisee(cle, construire).filter(cles)
+
+
+def lignes_caseload(pks, aujourd_hui: datetime.date) -> list:
+    """``list(colonnes_caseload(pks, aujourd_hui))``, its statement compiled once per day and
+    set of extensions (``RequeteCompilee``, the keys its one array parameter) and run through
+    the statement prepared on the connection: the page's rows without filtering, cloning and
+    compiling the memorised queryset (a dozen subqueries' SQL) on every page."""
+    requete = _COLONNES_COMPILEES.obtenir(
+        _cle_colonnes(aujourd_hui),
+        lambda: RequeteCompilee(
+            lambda cles: colonnes_caseload(cles, aujourd_hui), sentinelles=[[SENTINELLES[0]]]
+        ),
+    )
+    return requete.lignes([int(pk) for pk in pks])
+
+
+_COLONNES_COMPILEES: Memo[RequeteCompilee] = Memo(8)
 
 
 def annotations_compilees(qs):

@@ -47,6 +47,10 @@ SENTINELLES_INSTANTS = (
 
 
 def _cle(valeur):
+    """A parameter's value as a key: its type and value (a list's: its elements' keys, so that
+    a stand-in list, such as a page's keys for ``= ANY(%s)``, is found as well)."""
+    if isinstance(valeur, list):
+        return (list, tuple(_cle(v) for v in valeur))
     return (type(valeur), valeur)
 
 
@@ -54,11 +58,12 @@ class RequeteCompilee:
     """``construire(*valeurs) -> queryset``, compiled once; ``lignes(*valeurs)``: its rows for
     these values, as ``list(construire(*valeurs))`` would give them.
 
-    ``construire`` must use each value as a plain query parameter (a filter's value, not a
-    list nor a condition of the shape): the SQL must be the same for any values. Its values are
-    integer keys, unless ``sentinelles`` gives the stand-in of each (e.g. ``SENTINELLES_INSTANTS``
-    for date-times). A stand-in not found among the compiled parameters (or a
-    shape Django does not compile to one statement) keeps the plain queryset."""
+    ``construire`` must use each value as a plain query parameter (a filter's value, or a list
+    sent as one array parameter, not a condition of the shape): the SQL must be the same for any
+    values. Its values are integer keys, unless ``sentinelles`` gives the stand-in of each (e.g.
+    ``SENTINELLES_INSTANTS`` for date-times, ``[[SENTINELLES[0]]]`` for a list of keys). A
+    stand-in not found among the compiled parameters (or a shape Django does not compile to one
+    statement) keeps the plain queryset."""
 
     def __init__(self, construire, nombre=1, sentinelles=None):
         self.construire = construire

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import html
+
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -170,7 +172,8 @@ def _cellules_caseload(personnes) -> list[str]:
         f"{escape(_('retard'))}</span>"
     )
     bouton_etape = escape(_("étape"))
-    libelles = dict(Phase.choices)
+    # The phases' labels escaped once (as escape() does), not once per row.
+    libelles = {code: html.escape(str(libelle)) for code, libelle in Phase.choices}
     url_etape = url_par_pk("trajets:etape_rapide")
     cellules = []
     for b in personnes:
@@ -182,8 +185,7 @@ def _cellules_caseload(personnes) -> list[str]:
                 else ""
             )
             en_cours = (
-                f'<span class="badge {classe_phase(phase)}">{escape(libelles.get(phase, ""))}'
-                f"</span>{debut}"
+                f'<span class="badge {classe_phase(phase)}">{libelles.get(phase, "")}</span>{debut}'
             )
         else:
             en_cours = hors_trajet

@@ -71,13 +71,8 @@ def _jj_mm_aaaa(date) -> str:
 
 def _colonnes_preparees(aujourd_hui):
     """The page's rows by their keys: a query planned longer than it runs (its dozen per-row
-    columns), prepared once per connection and page size."""
-
-    def lignes(pks):
-        with preparees():
-            return list(queries.colonnes_caseload(pks, aujourd_hui))
-
-    return lignes
+    columns), compiled once per day and prepared once per connection."""
+    return lambda pks: queries.lignes_caseload(pks, aujourd_hui)
 
 
 @role_required(p.peut_suivre_beneficiaires)

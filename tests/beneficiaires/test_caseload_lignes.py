@@ -333,3 +333,68 @@ def test_rows_read_by_one_statement_whatever_the_number_of_keys(cpas_a):
     choisis = [personnes[0].pk, personnes[2].pk]
     assert {b.pk for b in queries.colonnes_caseload(choisis, aujourd_hui)} == set(choisis)
     assert not queries.colonnes_caseload([], aujourd_hui).exists()
+
+
+def test_rows_compiled_once_are_those_of_the_queryset_for_any_keys(cpas_a, coord, monkeypatch):
+    """``lignes_caseload``: the columns' statement compiled once per day and set of extensions
+    gives, for any keys, the rows (columns, referent) the plain queryset gives; later pages
+    compile no SQL; a day later, or another extension, compiles its own statement."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    aujourd_hui = timezone.localdate()
+    personnes = [BeneficiaireFactory(cpas=cpas_a, referent=coord) for _ in range(3)]
+    DroitFactory(beneficiaire=personnes[1], debut=aujourd_hui - datetime.timedelta(days=40))
+    colonnes = [f"groupe_{code}" for code, _ in queries.GROUPES_CIBLES]
+    colonnes += ["droit_type", "droit_debut", "nom", "prenom", "niss"]
+
+    def vus(lignes):
+        return {b.pk: ([getattr(b, c) for c in colonnes], str(b.referent)) for b in lignes}
+
+    queries._COLONNES_COMPILEES.clear()
+    compilations = []
+    as_sql = SQLCompiler.as_sql
+
+    def compter(self, *args, **kwargs):
+        compilations.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", compter)
+    for cles in ([personnes[0].pk, personnes[2].pk], [personnes[1].pk], []):
+        attendu = vus(queries.colonnes_caseload(cles, aujourd_hui))
+        avant = len(compilations)
+        assert vus(queries.lignes_caseload(cles, aujourd_hui)) == attendu
+        # The first call compiles the statement once (with its stand-in keys), no later one.
+        assert len(compilations) - avant == (1 if cles == [personnes[0].pk, personnes[2].pk] else 0)
+    assert set(vus(queries.lignes_caseload([p.pk for p in personnes], aujourd_hui))) == {
+        p.pk for p in personnes
+    }
+    demain = aujourd_hui + datetime.timedelta(days=1)
+    avant = len(compilations)
+    queries.lignes_caseload([personnes[0].pk], demain)
+    assert len(compilations) > avant
+    ext = CaseloadExtension(key="x", label="X", annotate=lambda qs: qs.annotate(x=Value("ok")))
+    monkeypatch.setattr(hooks, "_caseload", [*hooks._caseload, ext])
+    assert [b.x for b in queries.lignes_caseload([personnes[0].pk], aujourd_hui)] == ["ok"]
+
+
+def test_the_tags_escaping_is_djangos():
+    """The caseload tags' escaping (``_echapper``, ``_echapper_conditionnel``) gives what
+    ``escape`` and ``conditional_escape`` give: every special character, a lazy translation,
+    a number, an object's str(); markup already safe kept as it is by the conditional one."""
+    from django.utils.html import conditional_escape, escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from beneficiaires.templatetags.beneficiaires_tags import _echapper, _echapper_conditionnel
+
+    class Personne:
+        def __str__(self):
+            return 'O\'Brien <Zoé> & "Cie"'
+
+    valeurs = ['<b>d\'Alès & "Cie"</b>', gettext_lazy("Tous"), 42, None, Personne(), "—"]
+    for valeur in valeurs:
+        assert _echapper(valeur) == escape(valeur)
+        assert _echapper_conditionnel(valeur) == conditional_escape(valeur)
+    sur = mark_safe("<em>déjà sûr</em>")
+    assert _echapper_conditionnel(sur) == conditional_escape(sur) == "<em>déjà sûr</em>"
+    assert _echapper(sur) == escape(sur) == "&lt;em&gt;déjà sûr&lt;/em&gt;"
