@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires import hooks as hooks_beneficiaires
 from beneficiaires.models import Beneficiaire, DroitAide
-from beneficiaires.models.personnes import voit_tout_le_cpas
+from beneficiaires.models.personnes import voit_ses_dossiers, voit_tout_le_cpas
 from cpas_isp.lots import executer_lot
 from cpas_isp.memo import Memo
 from cpas_isp.models import User, libelle_bilingue
@@ -511,8 +511,9 @@ def _sql_echeances_trajets(
     ``_SUIVIS_CTE`` (the people the user refers and may see) or, for the actions the user
     wrote for others, the people the user may see: checked one by one against the rule
     (``_VISIBLE_LIGNE``) when ``par_personne``, else read in the CTE ``_VISIBLES_CTE``.
-    Their names are left NULL: they are read after the union, for the lines kept only
-    (``_colonnes_avec_noms``). Plain SQL: building them with the ORM (three querysets of
+    Their names are left NULL, and so are an action's text, its step's type and date: they
+    are read after the union, for the lines kept only (``_colonnes_avec_noms``), so that the
+    items sorted and counted are narrow. Plain SQL: building them with the ORM (three querysets of
     joins and annotations) cost more than running them.
     tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
@@ -527,13 +528,11 @@ def _sql_echeances_trajets(
     Each kind starts from its own open items (partial indexes) or from the people the user
     refers, never from every person they may see: an agent sees a whole cellule's people,
     and reading each one's steps cost more than the rest of the page."""
-    # The step type's label in the active language (as ListeReference.libelle).
-    libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
-    colonnes_action = f"""
-        SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
+    colonnes_action = """
+        SELECT e.echeance AS quand, 'action' AS genre, NULL::varchar AS libelle,
                e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
                NULL::varchar AS personne_prenom, e.id AS objet_id,
-               t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date"""
+               NULL::varchar AS type_libelle, NULL::date AS etape_date"""
     ouverte = """e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
            AND e.echeance <= %s"""
     if par_personne:
@@ -547,14 +546,12 @@ def _sql_echeances_trajets(
                 f"""{colonnes_action}
           FROM {_SUIVIS_CTE} s
           JOIN {Etape._meta.db_table} e ON e.beneficiaire_id = s.id
-          JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
          WHERE {ouverte}""",
                 [cpas_id, jusqu_au],
             ),
             (
                 f"""{colonnes_action}
           FROM {Etape._meta.db_table} e
-          JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
          WHERE e.id IN (
             SELECT e.id FROM {Etape._meta.db_table} e
              WHERE e.auteur_id = %s AND {ouverte}
@@ -570,7 +567,6 @@ def _sql_echeances_trajets(
             (
                 f"""{colonnes_action}
           FROM {Etape._meta.db_table} e
-          JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id
          WHERE {ouverte}
            AND (e.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})
                 OR (e.auteur_id = %s AND e.beneficiaire_id IN (SELECT id FROM {_VISIBLES_CTE})))""",
@@ -657,10 +653,11 @@ def _compiler_union(user, date, horizon_jours):
 
     Only people the user may see (need-to-know): a step written for someone who has since left
     the agent's caseload is no longer theirs to follow. This app's kinds start from the people
-    the user refers (a CTE, ``_SUIVIS_CTE``) and from the actions they wrote, and check each
-    of those people against the rule (``_VISIBLE_LIGNE``: the rule's SQL with the person's id
-    pushed into it, a few index probes a person), rather than computing every person the user
-    may see (a whole cellule: ~1,800 people, ~3.5 ms) to keep the ~600 they refer. The other
+    the user refers (a CTE, ``_SUIVIS_CTE``: all visible, ``voit_ses_dossiers``) and from the
+    actions they wrote for others, and check each of those others against the rule
+    (``_VISIBLE_LIGNE``: the rule's SQL with the person's id pushed into it, a few index probes
+    a person), rather than computing every person the user may see (a whole cellule: ~1,800
+    people, ~3.5 ms) to keep the few they do not refer. The other
     apps' kinds read that whole set, as a materialized CTE (``IN (SELECT id FROM
     echeances_visibles)``; inlined five times, PostgreSQL planned it per kind, once as a
     primary-key scan over every person of every CPAS); PostgreSQL computes it only when one
@@ -681,8 +678,13 @@ def _compiler_union(user, date, horizon_jours):
     # (5,400 people probed one by one cost more). Others: person by person.
     par_personne = not voit_tout_le_cpas(user)
     visible = _VISIBLE_LIGNE if par_personne else f"{{}} IN (SELECT id FROM {_VISIBLES_CTE})"
+    # The people the user refers: all visible to a user who works on files (the rule says so,
+    # ``voit_ses_dossiers``; an agent's ~600 people were each probed against it), else
+    # checked one by one.
     sql_suivis = f"""SELECT b.id FROM {Beneficiaire._meta.db_table} b
-         WHERE b.cpas_id = %s AND b.referent_id = %s AND {visible.format("b.id")}"""
+         WHERE b.cpas_id = %s AND b.referent_id = %s"""
+    if not voit_ses_dossiers(user):
+        sql_suivis += f" AND {visible.format('b.id')}"
     ctes = [f"{_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles})"]
     params = [*params_visibles]
     if par_personne:
@@ -714,14 +716,25 @@ def _compiler_union(user, date, horizon_jours):
 
 def _colonnes_avec_noms(alias: str) -> str:
     """The columns of COLONNES_ECHEANCE of the lines ``alias``, joined to the person as ``b``
-    (``_NOMS``): the name read where the kind left it NULL."""
+    and an action's step as ``ea`` and its type as ``ta`` (``_NOMS``): the name, and an
+    action's text, step type (in the active language, as ListeReference.libelle) and step
+    date, read where the kind left them NULL."""
+    libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
     colonnes = [f"{alias}.{c}" for c in COLONNES_ECHEANCE]
+    colonnes[2] = f"coalesce({alias}.libelle, ea.prochaine_action)"
     colonnes[4] = f"coalesce({alias}.personne_nom, b.nom)"
     colonnes[5] = f"coalesce({alias}.personne_prenom, b.prenom)"
+    colonnes[7] = f"coalesce({alias}.type_libelle, ta.{libelle_type})"
+    colonnes[8] = f"coalesce({alias}.etape_date, ea.date)"
     return ", ".join(colonnes)
 
 
-_NOMS = f"LEFT JOIN {Beneficiaire._meta.db_table} b ON b.id = {{}}.personne_id"
+# An action's step read by its id, only for the lines of this app's actions (the other kinds'
+# ids are not steps').
+_NOMS = f"""LEFT JOIN {Beneficiaire._meta.db_table} b ON b.id = {{0}}.personne_id
+        LEFT JOIN {Etape._meta.db_table} ea
+               ON ea.id = CASE WHEN {{0}}.genre = 'action' THEN {{0}}.objet_id END
+        LEFT JOIN {TypeEtape._meta.db_table} ta ON ta.id = ea.type_id"""
 
 
 def _libelles_echeances() -> dict:
@@ -777,23 +790,27 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     sql, params = _union_echeances(user, date, horizon_jours)
     if sql is None:
         return resultat
-    # One sort of every item (the overdue ones come first: their dates are all earlier), their
-    # rank in it and the counts; an overdue item's rank among the overdue is its rank, a coming
-    # one's is its rank less the overdue count. (A window partitioned by "overdue" sorted every
-    # item by it first, then the lines kept were sorted again.) The names read for the lines
-    # kept only (after the cut).
+    # The items read once (a materialized CTE), counted, and each status's first ``limite``
+    # taken by a bounded sort of its own (top-N): a coordinator has ~7,000 items, and a sort
+    # of them all (wide lines) with two windows over it (their rank and the counts) took about
+    # twice as long (kept: the same ``limite`` lines a status, in the same order). The names, and an
+    # action's text and step, read for the lines kept only (after the cut).
+    # (A statement that starts with SELECT: pghistory prefixes any other with its context.)
+    ordre = "ORDER BY quand, genre, objet_id LIMIT %s"
     requete = f"""
         SELECT {_colonnes_avec_noms("x")}, x.quand < %s,
                CASE WHEN x.quand < %s THEN x.n_retard ELSE x.n - x.n_retard END FROM (
-            SELECT e.*, row_number() OVER (ORDER BY e.quand, e.genre, e.objet_id) AS rang,
-                   count(*) FILTER (WHERE e.quand < %s) OVER () AS n_retard,
-                   count(*) OVER () AS n
-            FROM ({sql}) AS e
+            WITH u AS MATERIALIZED ({sql}),
+                 n AS (SELECT count(*) FILTER (WHERE quand < %s) AS n_retard, count(*) AS n
+                         FROM u)
+            SELECT l.*, n.n_retard, n.n
+              FROM ((SELECT * FROM u WHERE quand < %s {ordre})
+                    UNION ALL (SELECT * FROM u WHERE quand >= %s {ordre})) AS l
+             CROSS JOIN n
         ) AS x {_NOMS.format("x")}
-        WHERE x.rang <= %s OR (x.quand >= %s AND x.rang - x.n_retard <= %s)
         ORDER BY x.quand, x.genre, x.objet_id"""
     with connection.cursor() as cursor:
-        cursor.execute(requete, [date, date, date, *params, limite, date, limite])
+        cursor.execute(requete, [date, date, *params, date, date, limite, date, limite])
         libelles = _libelles_echeances()
         for *ligne, retard, total in cursor.fetchall():
             cle = "en_retard" if retard else "a_venir"

@@ -61,6 +61,14 @@ def voit_tout_le_cpas(user) -> bool:
     return p.peut_suivre_beneficiaires(user) and p.peut_voir_tous_les_dossiers(user)
 
 
+def voit_ses_dossiers(user) -> bool:
+    """Whether ``visibles_par(user)`` holds every person of the user's current CPAS whose
+    referent they are (any role that works on files: a coordinator sees the whole CPAS, an
+    agent the people they refer and their cellule's), so that a query of those people needs
+    no check of each against the rule."""
+    return p.peut_suivre_beneficiaires(user)
+
+
 class BeneficiaireQuerySet(TenantQuerySet):
     def actifs(self):
         """Files not closed."""

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from beneficiaires import hooks
 from beneficiaires.models import Beneficiaire
-from beneficiaires.models.personnes import sql_ids_visibles
+from beneficiaires.models.personnes import sql_ids_visibles, voit_ses_dossiers
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
 from cpas_isp.models import Cellule, Role
@@ -135,6 +135,22 @@ def test_union_rule_finds_the_people_of_the_plain_rule(monde, filtre_trajets):
     verification = '"beneficiaires_beneficiaire"."id" IN'
     assert verification not in sql_ids_visibles(agent)[0]
     assert verification in sql_ids_visibles(cellule_ailleurs)[0]
+
+
+def test_the_people_a_user_refers_are_visible_exactly_when_the_rule_says_so(monde, filtre_trajets):
+    """``voit_ses_dossiers``: Mes échéances reads the people a user refers without checking
+    each against the rule when it says they are all visible."""
+    for user in monde:
+        BeneficiaireFactory(cpas=current_membership(user).cpas, referent=user)
+    for user in monde:
+        referes = set(
+            Beneficiaire.objects.filter(
+                cpas_id=current_membership(user).cpas_id, referent=user
+            ).values_list("pk", flat=True)
+        )
+        assert referes, user
+        assert voit_ses_dossiers(user) is (referes <= regle_simple(user)), user
+    assert not voit_ses_dossiers(monde[6])  # a director refers someone and sees no file
 
 
 def test_a_stay_carries_its_persons_cpas(cpas_a, cpas_b):

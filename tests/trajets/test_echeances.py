@@ -3,9 +3,11 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import CharField, DateField, F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from beneficiaires.models import Beneficiaire
@@ -308,3 +310,20 @@ def test_each_list_is_cut_on_its_own_rank_whatever_the_limit(cpas_a, agent):
         assert _lignes(par_statut["a_venir"]) == _lignes(venir[:limite])
         if limite:
             assert (par_statut["n_en_retard"], par_statut["n_a_venir"]) == (12, 12)
+
+
+def test_the_statement_is_sent_without_the_history_context(cpas_a, agent, client_for):
+    """pghistory prefixes with its set_config any statement that does not start with SELECT (a
+    write may follow): the page's statement, a read, starts with SELECT."""
+    personne = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    EtapeFactory(
+        beneficiaire=personne,
+        auteur=agent,
+        prochaine_action="x",
+        echeance=timezone.localdate(),
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        html = client_for(agent).get("/trajets/echeances/").content.decode()
+    assert 'hx-target="#action-' in html
+    (sql,) = [q["sql"] for q in ctx.captured_queries if "echeances_suivis" in q["sql"]]
+    assert "set_config" not in sql
