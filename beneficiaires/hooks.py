@@ -8,6 +8,11 @@ beneficiaires never imports the later apps. They register here, from their AppCo
   steps, PIIS, referrals...), filtered there by ``categorie`` (``categories``: key -> label).
 - ``register_section(func)``: ``func(request, beneficiaire) -> Section | None``, a block of the
   person page (rendered template), in ``ordre`` order.
+- ``register_prechargement_fiche(func)``: ``func(request, beneficiaire)`` -> a generator of
+  ``cpas_isp.lots`` (or None) reading lists the app's sections and timeline show and keeping
+  their rows on the person object, where those then find them without a query of their own.
+  The person page runs every app's together before its sections and timeline
+  (``precharger_fiche``): their statements in one round trip.
 - ``register_action(func)``: ``func(request, beneficiaire) -> iterable[Action]``, the buttons
   "add a ..." at the top of the person page (one obvious place to add each thing).
 - ``register_caseload_extension(ext)``: a ``CaseloadExtension`` adding a column, a filter and
@@ -55,6 +60,8 @@ from typing import Any
 
 from django.db.models import BooleanField, F, Func, IntegerField, Q
 
+from cpas_isp import lots
+
 _timeline: list[Callable] = []
 _categories_timeline: dict[str, Any] = {}
 _sections: list[Callable] = []
@@ -70,6 +77,7 @@ _reattributions: list[Callable] = []
 _clotures: list[Callable] = []
 _suivi_cellule: list[Callable] = []
 _indicateurs_fiche: list[Callable] = []
+_prechargements_fiche: list[Callable] = []
 
 
 @dataclass
@@ -179,6 +187,21 @@ def categories_timeline() -> dict:
 def register_section(func):
     _sections.append(func)
     return func
+
+
+def register_prechargement_fiche(func):
+    _prechargements_fiche.append(func)
+    return func
+
+
+def precharger_fiche(request, beneficiaire) -> None:
+    """Every app's lists of the person page (``register_prechargement_fiche``) read in one
+    round trip (``cpas_isp.lots.executer_ensemble``), each kept on ``beneficiaire``."""
+    generateurs = [
+        g for func in _prechargements_fiche if (g := func(request, beneficiaire)) is not None
+    ]
+    if generateurs:
+        lots.executer_ensemble(generateurs)
 
 
 def register_action(func):

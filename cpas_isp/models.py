@@ -13,10 +13,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Cast
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cpas_isp.historique import suivre
+from cpas_isp.memo import Memo
 
 
 class Langue(models.TextChoices):
@@ -27,6 +30,41 @@ class Langue(models.TextChoices):
 def libelle_bilingue(fr: str, nl: str) -> str:
     """The French or Dutch label, by the active language."""
     return nl if (get_language() or "fr").startswith("nl") else fr
+
+
+# {(field, language): {value: label}}: each choice field's labels translated once per language.
+_LIBELLES_CHOIX: Memo[dict] = Memo(1024)
+
+
+def libelle_choix(field, value):
+    """What ``instance.get_<field>_display()`` gives for ``value``: its choice's label in the
+    active language, or the value itself when it is not a choice. Django's method builds the
+    dictionary of the field's choices on every call, translating every label to hash it (~30
+    us for five choices, a dozen calls on a person page); here it is built once per field and
+    language (``Memo``), keyed on the field object (model fields live as long as the
+    process)."""
+    libelles = _LIBELLES_CHOIX.obtenir(
+        (id(field), get_language()),
+        lambda: {
+            cle: force_str(libelle, strings_only=True)
+            for cle, libelle in make_hashable(field.flatchoices)
+        },
+    )
+    try:
+        return libelles[value]
+    except KeyError:
+        return force_str(value, strings_only=True)
+    except TypeError:  # an unhashable value (a list): as Django, through make_hashable
+        return libelles.get(make_hashable(value), force_str(value, strings_only=True))
+
+
+class ChoixMemorises:
+    """``get_<field>_display()`` through ``libelle_choix`` (same label, memoised): mixed into
+    ``TenantModel`` and the core models that pages show. Django binds each model's
+    ``get_<field>_display`` to ``cls._get_FIELD_display`` when the class is built."""
+
+    def _get_FIELD_display(self, field):
+        return libelle_choix(field, getattr(self, field.attname))
 
 
 class ListeReferenceQuerySet(models.QuerySet):
@@ -228,7 +266,7 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(**{self.cpas_lookup: membership.cpas_id})
 
 
-class TenantModel(models.Model):
+class TenantModel(ChoixMemorises, models.Model):
     """Abstract base of every row a CPAS owns: the CPAS foreign key (never editable through a
     form: the view sets it from the user's current CPAS) and ``objects.for_user(user)``.
     A model whose manager has more methods subclasses ``TenantQuerySet`` and sets its own
@@ -275,7 +313,7 @@ class MembershipQuerySet(TenantQuerySet):
 
 
 @suivre()
-class Membership(models.Model):
+class Membership(ChoixMemorises, models.Model):
     """A user's role in one CPAS. Deactivated, never deleted (the audit trail refers to it)."""
 
     user = models.ForeignKey(

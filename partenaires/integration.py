@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from cpas_isp import notifications, permissions
+from cpas_isp import lots, notifications, permissions
 from cpas_isp.listes import url_fixe, url_par_pk
 from cpas_isp.models import Role
 from cpas_isp.sql_compile import RequeteCompilee
@@ -84,24 +84,50 @@ _ORIENTATIONS_PAGE = RequeteCompilee(
 )
 
 
+def _lecture_orientations(beneficiaire, user):
+    """A ``cpas_isp.lots`` generator of the person's referrals as ``_orientations_de_la_page``
+    reads them, kept on the person object; None when they are read already, known to be none
+    (no query), or read otherwise (a partner's)."""
+    if "_orientations_page" in beneficiaire.__dict__:
+        return None
+    if hooks.liste_vide(beneficiaire, "fiche_a_orientations"):
+        beneficiaire.__dict__["_orientations_page"] = []
+        return None
+    membership = current_membership(user)
+    if membership is None or membership.role == Role.PARTENAIRE:
+        return None
+    return _lire_orientations(beneficiaire, membership.cpas_id)
+
+
+def _lire_orientations(beneficiaire, cpas_id):
+    # The user's CPAS's referrals of the person (``_orientations``, a role that works on
+    # files): the query compiled once.
+    lignes = yield from _ORIENTATIONS_PAGE.generateur(cpas_id, beneficiaire.pk)
+    beneficiaire.__dict__["_orientations_page"] = lignes
+    return lignes
+
+
 def _orientations_de_la_page(beneficiaire, user) -> list:
     """The person's referrals (newest first), each with its transitions (``transitions_page``:
     id, vers_statut, quand, commentaire, oldest first) in the same query: the section lists the
     referrals, the timeline their transitions, one query for both (fetched once per person
-    object)."""
+    object; on the person page, with the other apps' lists: ``prechargement``)."""
+    lecture = _lecture_orientations(beneficiaire, user)
+    if lecture is not None:
+        lots.executer_ensemble([lecture])
     cache = beneficiaire.__dict__.get("_orientations_page")
-    if cache is None and hooks.liste_vide(beneficiaire, "fiche_a_orientations"):
-        cache = beneficiaire.__dict__["_orientations_page"] = []
     if cache is None:
-        membership = current_membership(user)
-        if membership is not None and membership.role != Role.PARTENAIRE:
-            # The user's CPAS's referrals of the person (``_orientations``, a role that works on
-            # files): the query compiled once.
-            cache = _ORIENTATIONS_PAGE.lignes(membership.cpas_id, beneficiaire.pk)
-        else:
-            cache = list(_orientations_page(_orientations(beneficiaire, user)))
+        cache = list(_orientations_page(_orientations(beneficiaire, user)))
         beneficiaire.__dict__["_orientations_page"] = cache
     return cache
+
+
+def prechargement(request, beneficiaire):
+    """The person page's reading of the referrals (``hooks.precharger_fiche``), when its
+    section and timeline will show them."""
+    if not permissions.peut_suivre_beneficiaires(request.user):
+        return None
+    return _lecture_orientations(beneficiaire, request.user)
 
 
 def indicateurs_fiche():
@@ -247,6 +273,7 @@ def register():
         return
     _registered = True
     hooks.register_section(section)
+    hooks.register_prechargement_fiche(prechargement)
     hooks.register_timeline(timeline, categories={"orientation": gettext_lazy("Orientations")})
     hooks.register_action(actions)
     hooks.register_indicateurs_fiche(indicateurs_fiche)

@@ -255,6 +255,7 @@ def register():
     )
     hooks.register_action(actions)
     hooks.register_indicateurs_fiche(sections.indicateurs_fiche)
+    hooks.register_prechargement_fiche(sections.prechargement)
     hooks.register_caseload_extension(
         hooks.CaseloadExtension(
             key="phase",

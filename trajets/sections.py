@@ -18,6 +18,7 @@ from trajets.models.article60 import ContratArticle60
 from trajets.models.journal import Etape
 from trajets.models.phases import PassagePhase
 from trajets.models.piis import Piis
+from trajets.permissions import peut_suivre_trajet
 from trajets.templatetags.trajets_tags import classe_phase, classe_sortie
 
 
@@ -73,28 +74,40 @@ _CONTRATS = RequeteCompilee(
 )
 
 
+def _lecture(b):
+    """A ``cpas_isp.lots`` generator of the person's four lists (their statements sent
+    together), kept on the person object (``donnees``)."""
+    listes = yield from lots.ensemble(
+        [
+            _PASSAGES.generateur(b.pk),
+            _ETAPES.generateur(b.pk),
+            lots.valeur([]) if hooks.liste_vide(b, "fiche_a_piis") else _PIIS.generateur(b.pk),
+            lots.valeur([])
+            if hooks.liste_vide(b, "fiche_a_contrats")
+            else _CONTRATS.generateur(b.pk),
+        ]
+    )
+    donnees_trajet = b.__dict__["_donnees_trajet"] = DonneesTrajet(*listes)
+    return donnees_trajet
+
+
 def donnees(b) -> DonneesTrajet:
     """Fetched once per person object: the page's sections and its timeline share them (one
-    query per list, whatever the number of blocks using it, all sent in one round trip)."""
+    query per list, whatever the number of blocks using it, all sent in one round trip; on
+    the person page, with the other apps' lists: ``prechargement``)."""
     cached = b.__dict__.get("_donnees_trajet")
     if cached is None:
-        # The lists' statements in one round trip (cpas_isp.lots).
-        cached = DonneesTrajet(
-            *lots.executer_ensemble(
-                [
-                    _PASSAGES.generateur(b.pk),
-                    _ETAPES.generateur(b.pk),
-                    lots.valeur([])
-                    if hooks.liste_vide(b, "fiche_a_piis")
-                    else _PIIS.generateur(b.pk),
-                    lots.valeur([])
-                    if hooks.liste_vide(b, "fiche_a_contrats")
-                    else _CONTRATS.generateur(b.pk),
-                ]
-            )
-        )
-        b.__dict__["_donnees_trajet"] = cached
+        cached = lots.executer_ensemble([_lecture(b)])[0]
     return cached
+
+
+def prechargement(request, b):
+    """The person page's reading of the lists (``beneficiaires.hooks.precharger_fiche``):
+    when its blocks and timeline will show them (``peut_suivre_trajet``) and they are not read
+    yet."""
+    if b.__dict__.get("_donnees_trajet") is not None or not peut_suivre_trajet(request.user, b):
+        return None
+    return _lecture(b)
 
 
 def indicateurs_fiche():

@@ -207,6 +207,9 @@ def detail(request, pk):
     # Fetched through the need-to-know rule: the sections' and timeline's checks on this
     # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.
     bp.memoriser_acces(request.user, b)
+    # The other apps' lists of the person, read in one round trip for their sections and
+    # the timeline.
+    hooks.precharger_fiche(request, b)
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     contexte_parcours = parcours.contexte(request, b, sensibles=sensibles, aujourd_hui=aujourd_hui)
     if parcours.est_fragment(request):  # the timeline's filters or "more": the list only

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 from cpas_isp.audit.evenements import Evenement
 
@@ -71,6 +72,11 @@ def _evenement(**champs):
             ],
         ),
         _evenement(action="ajout", changements=[("note", None, None)]),
+        # Markup already safe is kept as it is (as the template and format_html did).
+        _evenement(
+            objet=mark_safe("<em>Objet</em> &amp; co"),
+            changements=[(mark_safe("<i>champ</i>"), "a<b", mark_safe("<b>b</b>"))],
+        ),
     ],
 )
 def test_row_is_the_html_the_template_wrote(e, langue):

@@ -324,3 +324,30 @@ def test_trajectory_lists_in_one_round_trip_are_the_plain_querysets_rows(
                 assert (c.partenaire, c.motif_fin) == (d.partenaire, d.motif_fin)
     assert len(sections.donnees(gens[0]).etapes) == 3
     assert sections.donnees(gens[2]).passages == []
+
+
+def test_person_page_reads_the_trajectory_and_the_referrals_in_one_round_trip(
+    cpas_a, make_user, client_for, requetes_de_la_page, settings
+):
+    """The apps' lists of the person (``beneficiaires.hooks.precharger_fiche``): the stays,
+    steps, PIIS, contracts and referrals in one message, each list once."""
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
+    _remplir(b, agent, 1)
+    _une_ligne_de_chaque_liste(b, agent, settings)
+    client = client_for(agent)
+    url = f"/beneficiaires/{b.pk}/"
+    client.get(url)
+    messages = [_tables([q]) for q in requetes_de_la_page(client, url)]
+    ensemble = next(t for t in messages if '"trajets_passagephase"' in t)
+    for table in ("trajets_etape", "trajets_piis", "partenaires_orientation"):
+        assert f'"{table}"' in ensemble, (table, messages)
+    assert sum(t.count('"partenaires_orientation"') for t in messages) == 1
+    # The referrals shown in their section.
+    from django.urls import reverse
+
+    page = client.get(url).content.decode()
+    assert b.orientations.exists()
+    for o in b.orientations.all():
+        assert reverse("partenaires:orientation_detail", kwargs={"pk": o.pk}) in page
