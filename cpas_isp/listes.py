@@ -6,10 +6,13 @@ filters with a :class:`FiltreForm` subclass whose ``filter(qs)`` applies the val
 builds its links with Django's ``{% querystring %}`` (``templates/partials/pagination.html``,
 ``templates/partials/tri.html``): no view hand-builds a query string. A list or timeline links
 its rows with :func:`url_par_pk` (one ``reverse()`` for all the rows); the layout its fixed
-routes with :func:`url_fixe` (one ``reverse()`` per process)."""
+routes with :func:`url_fixe` (one ``reverse()`` per process). Rows written in Python escape their
+values with :func:`echapper` / :func:`echapper_conditionnel` (Django's ``escape`` /
+``conditional_escape`` without their lazy-argument wrapper, a few hundred calls a page)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from django import forms
@@ -264,3 +267,18 @@ def url_par_pk(nom: str, cle: str | None = "pk"):
     except NoReverseMatch:
         return lambda pk: ""
     return lambda pk: f"{gauche}{int(pk)}{droite}"
+
+
+def echapper(valeur) -> str:
+    """``django.utils.html.escape(valeur)`` as plain text: the same characters escaped
+    (``html.escape``, which Django's calls), without its lazy-argument wrapper and SafeString
+    (7 -> 1.6 us a call)."""
+    return html.escape(str(valeur))
+
+
+def echapper_conditionnel(valeur) -> str:
+    """``django.utils.html.conditional_escape(valeur)`` as plain text: markup already safe kept
+    as it is, anything else escaped by :func:`echapper`."""
+    if hasattr(valeur, "__html__"):
+        return valeur.__html__()
+    return html.escape(str(valeur))

@@ -1,31 +1,16 @@
 """The caseload's rows written in Python (``beneficiaires/_resultats.html``): the same HTML as a
 ``{% for %}`` over the page's rows, without rendering a dozen template nodes per row."""
 
-import html
-
 from django import template
 from django.template.defaulttags import querystring
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from cpas_isp.listes import echapper, echapper_conditionnel
+
 from ..queries import GROUPES_CIBLES
 
 register = template.Library()
-
-
-def _echapper(valeur) -> str:
-    """``django.utils.html.escape(valeur)`` as plain text (the same characters escaped), without
-    its lazy-argument wrapper and SafeString: some 175 calls a page of rows."""
-    return html.escape(str(valeur))
-
-
-def _echapper_conditionnel(valeur) -> str:
-    """``django.utils.html.conditional_escape(valeur)`` (markup already safe kept as it is),
-    without its lazy-argument wrapper: the filters' options and the rows' cells call it some
-    hundred times a page."""
-    if hasattr(valeur, "__html__"):
-        return valeur.__html__()
-    return html.escape(str(valeur))
 
 
 def _jj_mm_aaaa(date) -> str:
@@ -43,20 +28,20 @@ def lignes_caseload(context, personnes, colonnes, peut_reattribuer):
     cloture = gettext("clôturé")
     selectionner = gettext("Sélectionner %(nom)s")
     depuis = gettext("depuis %(d)s")
-    groupes = [(f"groupe_{code}", _echapper(libelle)) for code, libelle in GROUPES_CIBLES]
+    groupes = [(f"groupe_{code}", echapper(libelle)) for code, libelle in GROUPES_CIBLES]
     lignes = []
     for b in personnes:
         pk = int(b.pk)
         choix = (
             '<td><input class="form-check-input" type="checkbox" form="form-reattribution" '
             f'name="personnes" value="{pk}" id="choix-{pk}" '
-            f'aria-label="{selectionner % {"nom": _echapper(b)}}"></td>'
+            f'aria-label="{selectionner % {"nom": echapper(b)}}"></td>'
             if peut_reattribuer
             else ""
         )
         badge = f' <span class="badge text-bg-secondary">{cloture}</span>' if b.date_cloture else ""
         if b.droit_type:
-            droit = _echapper(b.droit_type)
+            droit = echapper(b.droit_type)
             if b.droit_debut:
                 droit += (
                     ' <span class="text-muted small">'
@@ -75,12 +60,12 @@ def lignes_caseload(context, personnes, colonnes, peut_reattribuer):
         )
         lignes.append(
             f"\n      <tr>\n        {choix}"
-            f'\n        <td><a href="{_echapper(b.url_fiche)}" hx-boost="false">'
-            f"<strong>{_echapper(b.nom.upper())}</strong> {_echapper(b.prenom)}</a>{badge}</td>"
-            f'\n        <td class="text-nowrap"><code>{_echapper(b.niss_affiche)}</code></td>'
-            f'\n        <td class="text-nowrap">{_echapper(b.naissance)}</td>'
-            f"\n        <td>{_echapper(b.commune or '—')}</td>"
-            f"\n        <td>{_echapper(b.referent or '—')}</td>"
+            f'\n        <td><a href="{echapper(b.url_fiche)}" hx-boost="false">'
+            f"<strong>{echapper(b.nom.upper())}</strong> {echapper(b.prenom)}</a>{badge}</td>"
+            f'\n        <td class="text-nowrap"><code>{echapper(b.niss_affiche)}</code></td>'
+            f'\n        <td class="text-nowrap">{echapper(b.naissance)}</td>'
+            f"\n        <td>{echapper(b.commune or '—')}</td>"
+            f"\n        <td>{echapper(b.referent or '—')}</td>"
             f'\n        <td class="text-nowrap">{droit}</td>'
             f"\n        {extensions}"
             f"\n        <td>{badges}</td>"
@@ -91,7 +76,7 @@ def lignes_caseload(context, personnes, colonnes, peut_reattribuer):
 
 def _cellule(context, ext, b, cellule):
     if cellule is not None:
-        return _echapper_conditionnel(cellule)
+        return echapper_conditionnel(cellule)
     gabarit = context.template.engine.get_template(ext.column)
     with context.push(b=b, ext=ext, cellule=None):
         return gabarit.render(context)
@@ -107,7 +92,7 @@ def entete_tri(context, cle, libelle):
     else:
         aria = ' aria-sort="descending"' if tri[1:] == cle and tri[:1] == "-" else ""
         lien = querystring(context, tri=cle, page=None)
-    lien, libelle = _echapper(lien), _echapper_conditionnel(libelle)
+    lien, libelle = echapper(lien), echapper_conditionnel(libelle)
     return mark_safe(  # noqa: S308 - escaped values
         f'\n<th scope="col"{aria}><a href="{lien}">{libelle}</a></th>\n'
     )
@@ -126,7 +111,7 @@ def options(choix, choisi, libelle=""):
             valeur, texte = item.pk, getattr(item, libelle) if libelle else item
         choisie = "selected" if str(valeur) == choisi else ""
         morceaux.append(
-            f'<option value="{_echapper_conditionnel(valeur)}" {choisie}>'
-            f"{_echapper_conditionnel(texte)}</option>"
+            f'<option value="{echapper_conditionnel(valeur)}" {choisie}>'
+            f"{echapper_conditionnel(texte)}</option>"
         )
     return mark_safe("".join(morceaux))  # noqa: S308 - escaped values

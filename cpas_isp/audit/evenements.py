@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import html
 from functools import cache
 
 from django.contrib.auth import get_user_model
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from cpas_isp.audit.confidentialite import champ_confidentiel, libelles_personnes
 from cpas_isp.audit.sources import Source
+from cpas_isp.listes import echapper_conditionnel
 
 ACTIONS = {
     "insert": gettext_lazy("création"),
@@ -60,8 +60,9 @@ class Evenement:
     def ligne_html(self):
         """The row of the audit page's table (``audit.html`` wrote it cell by cell: some
         fifteen template lookups per row, fifty rows a page), filled by ``presenter``: every
-        value escaped as ``format_html`` would (``_echapper``), without its formatting
-        machinery (a row and a ``format_html`` per changed field, 50 rows)."""
+        value escaped as ``format_html`` would (``cpas_isp.listes.echapper_conditionnel``),
+        without its formatting machinery (a row and a ``format_html`` per changed field, 50
+        rows)."""
         ip = self.contexte.get("ip")
         masquee = None
         changements = []
@@ -71,19 +72,21 @@ class Evenement:
                 valeurs = masquee
             else:
                 valeurs = (
-                    f' : <span class="diff-old">{_echapper(avant)}</span> → '
-                    f'<span class="diff-new">{_echapper(apres)}</span>'
+                    f' : <span class="diff-old">{echapper_conditionnel(avant)}</span> → '
+                    f'<span class="diff-new">{echapper_conditionnel(apres)}</span>'
                 )
-            changements.append(f"<div><strong>{_echapper(champ)}</strong>{valeurs}</div>")
-        ip_html = f' <span class="text-muted">{_echapper(ip)}</span>' if ip else ""
+            changements.append(
+                f"<div><strong>{echapper_conditionnel(champ)}</strong>{valeurs}</div>"
+            )
+        ip_html = f' <span class="text-muted">{echapper_conditionnel(ip)}</span>' if ip else ""
         return mark_safe(  # noqa: S308 - every value escaped above
             "\n    <tr>\n"
-            f"      <td>{_echapper(self.quand_texte)}</td>\n"
-            f"      <td>{_echapper(self.auteur or '—')}</td>\n"
-            f"      <td><code>{_echapper(self.origine or '—')}</code>{ip_html}</td>\n"
-            f"      <td>{_echapper(self.objet)}</td>\n"
-            f"      <td>{_echapper(self.personne or '—')}</td>\n"
-            f"      <td>{_echapper(self.libelle_action)}</td>\n"
+            f"      <td>{echapper_conditionnel(self.quand_texte)}</td>\n"
+            f"      <td>{echapper_conditionnel(self.auteur or '—')}</td>\n"
+            f"      <td><code>{echapper_conditionnel(self.origine or '—')}</code>{ip_html}</td>\n"
+            f"      <td>{echapper_conditionnel(self.objet)}</td>\n"
+            f"      <td>{echapper_conditionnel(self.personne or '—')}</td>\n"
+            f"      <td>{echapper_conditionnel(self.libelle_action)}</td>\n"
             f'      <td class="small">\n        {"".join(changements)}\n      </td>\n    </tr>'
         )
 
@@ -97,21 +100,12 @@ class Evenement:
         return [f for f in self.champs() if self.donnees[f.attname] != self.avant.get(f.attname)]
 
 
-def _echapper(valeur) -> str:
-    """``conditional_escape(valeur)`` without its lazy-string wrapper and safe-string copy
-    (some 400 values a page): markup kept as it is, anything else escaped by ``html.escape``
-    (what ``django.utils.html.escape`` does)."""
-    if hasattr(valeur, "__html__"):
-        return valeur.__html__()
-    return html.escape(str(valeur))
-
-
 def _valeur_masquee_html():
     """A confidential field's mark instead of its values (before → after)."""
     return (
         ' <span class="text-muted valeur-masquee" '
-        f'title="{_echapper(_("Valeur confidentielle, non affichée"))}">'
-        f"({_echapper(_('valeur confidentielle'))})</span>"
+        f'title="{echapper_conditionnel(_("Valeur confidentielle, non affichée"))}">'
+        f"({echapper_conditionnel(_('valeur confidentielle'))})</span>"
     )
 
 

@@ -377,15 +377,17 @@ def test_rows_compiled_once_are_those_of_the_queryset_for_any_keys(cpas_a, coord
     assert [b.x for b in queries.lignes_caseload([personnes[0].pk], aujourd_hui)] == ["ok"]
 
 
-def test_the_tags_escaping_is_djangos():
-    """The caseload tags' escaping (``_echapper``, ``_echapper_conditionnel``) gives what
+def test_the_rows_escaping_is_djangos():
+    """The escaping of the rows written in Python (``cpas_isp.listes.echapper``,
+    ``echapper_conditionnel``: the caseload's, the audit page's) gives what
     ``escape`` and ``conditional_escape`` give: every special character, a lazy translation,
     a number, an object's str(); markup already safe kept as it is by the conditional one."""
     from django.utils.html import conditional_escape, escape
     from django.utils.safestring import mark_safe
     from django.utils.translation import gettext_lazy
 
-    from beneficiaires.templatetags.beneficiaires_tags import _echapper, _echapper_conditionnel
+    from cpas_isp.listes import echapper as _echapper
+    from cpas_isp.listes import echapper_conditionnel as _echapper_conditionnel
 
     class Personne:
         def __str__(self):
