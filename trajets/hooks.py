@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import html
-
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from cpas_isp.listes import url_de, url_par_pk
+from cpas_isp.listes import echapper, url_de, url_par_pk
 from cpas_isp.models import libelle_bilingue
 from trajets import dossier, queries, sections
 from trajets.models.journal import ModeEtape
@@ -172,8 +170,8 @@ def _cellules_caseload(personnes) -> list[str]:
         f"{escape(_('retard'))}</span>"
     )
     bouton_etape = escape(_("étape"))
-    # The phases' labels escaped once (as escape() does), not once per row.
-    libelles = {code: html.escape(str(libelle)) for code, libelle in Phase.choices}
+    # The phases' labels escaped once, not once per row.
+    libelles = {code: echapper(libelle) for code, libelle in Phase.choices}
     url_etape = url_par_pk("trajets:etape_rapide")
     cellules = []
     for b in personnes:
