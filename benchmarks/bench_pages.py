@@ -5,17 +5,19 @@ user, no page work) and with an anonymous page (the login form).
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_pages.py [--petit]
 
-Creates a throwaway database (bench_pages_<name>), fills it like bench_trajets.py (6,000
-people, ~61,000 steps, PIIS, article 60 contracts) plus 20,000 referrals to 30 partners
-(like bench_partenaires.py) and 19 more CPAS sharing 90,000 copies of those people with their
-stays (96,000 people in 20 CPAS, so that every query has to find its CPAS's rows among
-others'), logs one user in per role (session rows made directly; the administrator past the
-two-factor step), starts gunicorn (2 workers) on the first free port of 8870-8879
-(BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8 --latency`` on each page, BENCH_PAGES_ROUNDS rounds
-(default 3) of BENCH_PAGES_SECONDS seconds per page (default 15). ``--petit``: a quick run
-(1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s). ``--garder`` keeps
-the database, ``--reprendre`` measures again on a kept one without filling it (same data for
-a before/after comparison of two commits: run the bench of each commit with --reprendre).
+Creates a throwaway database (bench_pages_<name>), fills it like bench_trajets.py (6,000 people,
+~61,000 steps, PIIS, article 60 contracts) plus 20,000 referrals to 30 partners (like
+bench_partenaires.py), every person's RIS/ERIS rights (like bench_rapports.py), ~150,000
+appointments with 60 agents and 600 pending invitations (like bench_rendezvous.py), and 19 more CPAS
+sharing 90,000 copies of those people with their stays and rights (96,000 people in 20 CPAS, so that
+every query has to find its CPAS's rows among others'), logs one user in per role (session rows made
+directly; the administrator past the two-factor step), starts gunicorn (2 workers) on the first free
+port of 8870-8879 (BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8 --latency`` on each page,
+BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (default 15).
+``--petit``: a quick run (1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s).
+``--garder`` keeps the database, ``--reprendre`` measures again on a kept one without filling it
+(same data for a before/after comparison of two commits: run the bench of each commit with
+--reprendre).
 ``--profil`` (with --reprendre): no server, each page timed in process through the test client
 (median of BENCH_PAGES_FOIS requests, default 10) with its query count and SQL time;
 BENCH_PAGES_PROFIL=word[,word]: only the pages whose label contains one of the words, each with
@@ -100,8 +102,10 @@ def remplir():
     from trajets.models import ContratArticle60, Piis
 
     cpas, agent, coord, personnes = remplir_trajets(PERSONNES)
-    copies = autres_cpas(cpas)
     rng = random.Random(2026)
+    today = datetime.date.today()
+    droits(cpas, personnes, rng, today)
+    copies = autres_cpas(cpas)
     directeur = User.objects.create_user("directeur.bench", password="x")
     Membership.objects.create(user=directeur, cpas=cpas, role=Role.DIRECTEUR)
     admin = User.objects.create_user("admin.bench", password="x")
@@ -123,7 +127,7 @@ def remplir():
     partenaire = User.objects.create_user("partenaire.bench", password="x", email="p@x.be")
     Membership.objects.create(user=partenaire, cpas=cpas, role=Role.PARTENAIRE)
     ComptePartenaire.objects.create(user=partenaire, partenaire=partenaires[0])
-    today = datetime.date.today()
+    rendez_vous(cpas, agent, personnes, today)
     lignes = []
     for i in range(N_ORIENTATIONS):
         d = today - datetime.timedelta(days=rng.randint(0, 5 * 365))
@@ -169,6 +173,66 @@ def remplir():
     }
 
 
+def droits(cpas, personnes, rng, today):
+    """Every person's social income right, as bench_rapports.py's: a RIS that began 2 months to
+    5 years ago, for 3 in 10 an ended RIS then an ERIS; 1 in 10 ended (the file stays open)."""
+    from beneficiaires.models import DroitAide
+
+    lignes = []
+    for b in personnes:
+        debut = today - datetime.timedelta(days=rng.randint(60, 5 * 365))
+        type_ = "RIS"
+        if rng.random() < 0.3:
+            milieu = debut + datetime.timedelta(days=rng.randint(30, (today - debut).days - 20))
+            lignes.append(DroitAide(cpas=cpas, beneficiaire=b, type="RIS", debut=debut, fin=milieu))
+            debut, type_ = milieu + datetime.timedelta(days=1), "ERIS"
+        fin = None
+        if rng.random() < 0.1:
+            fin = debut + datetime.timedelta(days=rng.randint(0, (today - debut).days - 1))
+        lignes.append(
+            DroitAide(
+                cpas=cpas,
+                beneficiaire=b,
+                type=type_,
+                categorie="isole",
+                date_decision=debut,
+                debut=debut,
+                fin=fin,
+            )
+        )
+    DroitAide.objects.bulk_create(lignes, batch_size=5000)
+
+
+def rendez_vous(cpas, agent, personnes, today):
+    """The appointments of bench_rendezvous.py: the agent and 59 colleagues of the cellules
+    (agent{k}.rdv, who refer nobody) each with an agenda and 100 of the people, 4 slots a day
+    over 2.5 years past and 6 months ahead (~150,000 appointments with their participants and
+    outcomes), 600 pending invitations."""
+    from bench_rendezvous import agendas_et_disponibilites, invitations, rendez_vous_et_participants
+
+    from cpas_isp.models import Membership, Role, User
+
+    cellules = list(cpas.cellules.order_by("ordre", "code"))
+    # 100 people each (fewer colleagues for --petit)
+    n = max(1, min(60, len(personnes) // 100))
+    collegues = User.objects.bulk_create(
+        [
+            User(username=f"agent{k}.rdv", first_name=f"Agent{k}", last_name="Rdv")
+            for k in range(n - 1)
+        ]
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(user=u, cpas=cpas, role=Role.AGENT, cellule=cellules[k % len(cellules)])
+            for k, u in enumerate(collegues)
+        ]
+    )
+    agents = [agent, *collegues]
+    agendas = agendas_et_disponibilites(cpas, agents, cellules, today)
+    rendez_vous_et_participants(cpas, agents, agendas, personnes, today)
+    invitations(cpas, agents, agendas, personnes, today)
+
+
 def retrouver():
     """The data of a kept database (--reprendre), as ``remplir`` returned it."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -200,12 +264,13 @@ def retrouver():
 
 
 def autres_cpas(cpas):
-    """19 more CPAS sharing COPIES copies of every person of ``cpas`` with their stays (no
-    referent, no steps), copied in SQL with the audit triggers off, as bench_rapports.py's
-    national data set. Each person's copies go to distinct CPAS (NISS unique per CPAS)."""
+    """19 more CPAS sharing COPIES copies of every person of ``cpas`` with their stays and
+    rights (no referent, no steps), copied in SQL with the audit triggers off, as
+    bench_rapports.py's national data set. Each person's copies go to distinct CPAS (NISS
+    unique per CPAS)."""
     from django.db import transaction
 
-    from beneficiaires.models import Beneficiaire
+    from beneficiaires.models import Beneficiaire, DroitAide
     from cpas_isp.models import Cpas
     from trajets.models import PassagePhase
 
@@ -220,7 +285,9 @@ def autres_cpas(cpas):
 
     cols_b = colonnes(Beneficiaire, {"id", "cpas_id", "referent_id"})
     cols_p = colonnes(PassagePhase, {"id", "cpas_id", "beneficiaire_id", "agent_id"})
+    cols_d = colonnes(DroitAide, {"id", "cpas_id", "beneficiaire_id"})
     tb, tp = Beneficiaire._meta.db_table, PassagePhase._meta.db_table
+    td = DroitAide._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(f"SELECT max(id) + 1 FROM {tb}")
@@ -243,6 +310,11 @@ def autres_cpas(cpas):
             f"""INSERT INTO {tp} (cpas_id, beneficiaire_id, {", ".join(cols_p)})
             SELECT c.cpas, c.nouveau, {", ".join("p." + x for x in cols_p)}
             FROM copie c JOIN {tp} p ON p.beneficiaire_id = c.ancien"""
+        )
+        cursor.execute(
+            f"""INSERT INTO {td} (cpas_id, beneficiaire_id, {", ".join(cols_d)})
+            SELECT c.cpas, c.nouveau, {", ".join("d." + x for x in cols_d)}
+            FROM copie c JOIN {td} d ON d.beneficiaire_id = c.ancien"""
         )
         cursor.execute("SELECT count(*) FROM copie")
         return cursor.fetchone()[0]

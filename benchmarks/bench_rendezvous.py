@@ -60,7 +60,6 @@ def remplir():
         Thematique,
         TypePartenaire,
     )
-    from rendezvous.models import Agenda, Disponibilite
     from trajets.models import PassagePhase, Phase
 
     today = timezone.localdate()
@@ -81,25 +80,7 @@ def remplir():
         ]
         + [Membership(user=coord, cpas=cpas, role=Role.COORDINATEUR)]
     )
-    agendas = Agenda.objects.bulk_create([Agenda(cpas=cpas, agent=a) for a in agents])
-    Agenda.objects.bulk_create([Agenda(cpas=cpas, cellule=c) for c in cellules])
-    debut_regles = today - datetime.timedelta(days=JOURS_PASSES)
-    Disponibilite.objects.bulk_create(
-        [
-            Disponibilite(
-                cpas=cpas,
-                agenda=agenda,
-                jour=jour,
-                heure_debut=datetime.time(h0),
-                heure_fin=datetime.time(h1),
-                duree_creneau=30,
-                valide_du=debut_regles,
-            )
-            for agenda in agendas
-            for jour in range(5)
-            for h0, h1 in ((9, 12), (14, 16))
-        ]
-    )
+    agendas = agendas_et_disponibilites(cpas, agents, cellules, today)
     personnes = Beneficiaire.objects.bulk_create(
         [
             Beneficiaire(
@@ -174,6 +155,33 @@ def remplir():
     return cpas, agents, coord, cellules
 
 
+def agendas_et_disponibilites(cpas, agents, cellules, today):
+    """An agenda per agent (returned, in the agents' order) and per cellule, each open on
+    weekdays 9-12 and 14-16 in 30-minute slots since JOURS_PASSES days ago."""
+    from rendezvous.models import Agenda, Disponibilite
+
+    agendas = Agenda.objects.bulk_create([Agenda(cpas=cpas, agent=a) for a in agents])
+    Agenda.objects.bulk_create([Agenda(cpas=cpas, cellule=c) for c in cellules])
+    debut_regles = today - datetime.timedelta(days=JOURS_PASSES)
+    Disponibilite.objects.bulk_create(
+        [
+            Disponibilite(
+                cpas=cpas,
+                agenda=agenda,
+                jour=jour,
+                heure_debut=datetime.time(h0),
+                heure_fin=datetime.time(h1),
+                duree_creneau=30,
+                valide_du=debut_regles,
+            )
+            for agenda in agendas
+            for jour in range(5)
+            for h0, h1 in ((9, 12), (14, 16))
+        ]
+    )
+    return agendas
+
+
 def deja_rempli():
     """The data of a kept database (``--garder-base``), or None."""
     from cpas_isp.models import Cpas, User
@@ -207,7 +215,7 @@ def rendez_vous_et_participants(cpas, agents, agendas, personnes, today):
         "today": today,
         "tz": "Europe/Brussels",
         "personnes": [b.pk for b in personnes],
-        "nb_agents": AGENTS,
+        "nb_agents": len(agents),
     }
     # As for any bulk load: the two exclusion constraints (GiST) are dropped during the load
     # and put back after it (one index build and check instead of 150,000 probes of an index
@@ -295,11 +303,11 @@ def invitations(cpas, agents, agendas, personnes, today):
                 beneficiaire=personnes[i * 7],
                 mode="invitation",
                 type=type_,
-                agenda=agendas[i % AGENTS],
+                agenda=agendas[i % len(agents)],
                 statut="en_attente",
                 jeton=secrets.token_hex(32),
                 expire_le=maintenant + datetime.timedelta(days=1 + i % 10),
-                cree_par=agents[i % AGENTS],
+                cree_par=agents[i % len(agents)],
             )
             for i in range(600)
         ]
