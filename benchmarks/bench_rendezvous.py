@@ -220,7 +220,7 @@ def rendez_vous_et_participants(cpas, agents, agendas, personnes, today):
     # As for any bulk load: the two exclusion constraints (GiST) are dropped during the load
     # and put back after it (one index build and check instead of 150,000 probes of an index
     # keyed on 60 agents, which takes tens of minutes).
-    from rendezvous.models import Participant, RendezVous
+    from rendezvous.models import Participant, RendezVous, recalculer_statistiques
 
     exclusions = [
         (modele, c)
@@ -287,6 +287,8 @@ def rendez_vous_et_participants(cpas, agents, agendas, personnes, today):
     with connection.schema_editor() as editor:
         for modele, contrainte in exclusions:
             editor.add_constraint(modele, contrainte)  # checks every row
+    # The monthly counts the dashboards read, which the triggers (off above) keep otherwise.
+    recalculer_statistiques()
 
 
 def invitations(cpas, agents, agendas, personnes, today):

@@ -33,6 +33,7 @@ from cpas_isp.models import Cellule, Membership, User, libelle_bilingue
 from partenaires.models import Orientation, StatutOrientation
 from rendezvous.models import (
     STATUTS_ANNULES,
+    ZONE_STATISTIQUES,
     Absence,
     Agenda,
     Disponibilite,
@@ -40,6 +41,7 @@ from rendezvous.models import (
     OrigineRendezVous,
     Participant,
     RendezVous,
+    StatistiqueMensuelle,
     StatutInvitation,
     TypeRendezVous,
 )
@@ -70,6 +72,7 @@ T = {
     "absence": Absence._meta.db_table,
     "invitation": Invitation._meta.db_table,
     "membership": Membership._meta.db_table,
+    "stat": StatistiqueMensuelle._meta.db_table,
     "user": User._meta.db_table,
 }
 ANNULES = "('" + "','".join(STATUTS_ANNULES) + "')"
@@ -344,12 +347,12 @@ class Absences:
     total: LigneAbsences | None = None
 
 
-def _filtre_rdv(agent_id, cellule_id):
+def _filtre_rdv(agent_id, cellule_id, alias="r"):
     filtres = ""
     if agent_id:
-        filtres += " AND r.agent_id = %(agent)s"
+        filtres += f" AND {alias}.agent_id = %(agent)s"
     if cellule_id:
-        filtres += " AND r.cellule_id = %(cellule)s"
+        filtres += f" AND {alias}.cellule_id = %(cellule)s"
     return filtres
 
 
@@ -372,11 +375,36 @@ def absences(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None) -> Absence
     )
 
 
+def mois_entiers(debut, fin) -> bool:
+    """Whether [debut, fin] is made of whole calendar months that ``StatistiqueMensuelle``
+    counts (the dashboards' and the report's periods; the site in its time zone)."""
+    return (
+        debut.day == 1
+        and (fin + datetime.timedelta(days=1)).day == 1
+        and settings.TIME_ZONE == ZONE_STATISTIQUES
+    )
+
+
 def requetes_absences(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None):
-    """``absences`` as a generator of ``cpas_isp.lots``."""
+    """``absences`` as a generator of ``cpas_isp.lots``. Over whole months, the outcomes are
+    added up from the monthly counts (``StatistiqueMensuelle``, a few rows per agent and
+    month); otherwise counted from the participants."""
     params = _params(cpas_ids, debut, fin, None, agent_id)
     params["cellule"] = cellule_id
-    sql = f"""
+    if mois_entiers(debut, fin):
+        sql = f"""
+    SELECT GROUPING(t.id), GROUPING(s.origine), t.id, t.libelle_fr, t.libelle_nl, t.ordre,
+           s.origine, coalesce(sum(s.vus), 0), coalesce(sum(s.absents), 0),
+           coalesce(sum(s.excuses), 0)
+    FROM {T["stat"]} s
+    JOIN {T["type"]} t ON t.id = s.type_id
+    WHERE s.cpas_id = ANY(%(cpas)s) AND s.mois BETWEEN %(debut)s AND %(fin)s
+      AND (s.vus <> 0 OR s.absents <> 0 OR s.excuses <> 0)
+      {_filtre_rdv(agent_id, cellule_id, "s")}
+    GROUP BY GROUPING SETS ((t.id, t.libelle_fr, t.libelle_nl, t.ordre), (s.origine), ())
+    """
+    else:
+        sql = f"""
     SELECT GROUPING(t.id), GROUPING(r.origine), t.id, t.libelle_fr, t.libelle_nl, t.ordre,
            r.origine,
            count(*) FILTER (WHERE p.issue = 'vu'),
@@ -553,6 +581,30 @@ WHERE r.cpas_id = ANY(%(cpas)s) AND r.statut NOT IN {ANNULES}
 GROUP BY r.agent_id, u.first_name, u.last_name, u.username
 """
 
+# The same rows over whole months (``mois_entiers``): the period's appointments added up from
+# the monthly counts (``StatistiqueMensuelle``: a few rows per agent and month instead of each
+# appointment of the period), those of the next 14 days counted (the index on (cpas, debut)).
+SQL_RDV_AGENTS_MOIS = f"""
+SELECT a.agent_id, u.first_name, u.last_name, u.username,
+       (SELECT m.cellule_id FROM {T["membership"]} m
+         WHERE m.user_id = a.agent_id AND m.cpas_id = ANY(%(cpas)s) AND m.actif
+         ORDER BY m.cellule_id NULLS LAST, m.id LIMIT 1),
+       sum(a.periode)::bigint, sum(a.a_venir)::bigint
+FROM (
+    SELECT s.agent_id, s.rendez_vous AS periode, 0 AS a_venir
+    FROM {T["stat"]} s
+    WHERE s.cpas_id = ANY(%(cpas)s) AND s.mois BETWEEN %(debut)s AND %(fin)s
+      AND s.rendez_vous <> 0 {{filtre_s}}
+    UNION ALL
+    SELECT r.agent_id, 0, 1
+    FROM {T["rdv"]} r
+    WHERE r.cpas_id = ANY(%(cpas)s) AND r.statut NOT IN {ANNULES}
+      AND r.debut >= %(maintenant)s AND r.debut < %(horizon)s {{filtre}}
+) a
+JOIN {T["user"]} u ON u.id = a.agent_id
+GROUP BY a.agent_id, u.first_name, u.last_name, u.username
+"""
+
 
 @dataclass
 class Charge:
@@ -605,7 +657,13 @@ def requetes_charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_v
     jusqu_a = min(fin, timezone.localdate())
     semaines = max((jusqu_a - debut).days + 1, 0) / 7
     filtre = " AND r.agent_id = %(agent)s" if agent_id else ""
-    requetes = [(SQL_RDV_AGENTS.format(filtre=filtre), params)]
+    if mois_entiers(debut, fin):
+        sql_agents = SQL_RDV_AGENTS_MOIS.format(
+            filtre=filtre, filtre_s=filtre.replace("r.agent_id", "s.agent_id")
+        )
+    else:
+        sql_agents = SQL_RDV_AGENTS.format(filtre=filtre)
+    requetes = [(sql_agents, params)]
     if a_venir:
         # The free slots and the pending invitations in one statement (rows tagged by kind).
         requetes.append((SQL_CRENEAUX_LIBRES, params))

@@ -35,15 +35,21 @@ from rendezvous.models.rendez_vous import (
     STATUTS_ANNULES,
     STATUTS_ISSUE,
     TRANSITIONS,
+    ZONE_STATISTIQUES,
     ChangementStatut,
     OrigineRendezVous,
     Participant,
     RendezVous,
     RendezVousQuerySet,
+    StatistiqueMensuelle,
     StatutRendezVous,
+    recalculer_statistiques,
 )
 
 __all__ = [
+    "recalculer_statistiques",
+    "StatistiqueMensuelle",
+    "ZONE_STATISTIQUES",
     "MODE_ETAPE_DU_LIEU",
     "NON_ANNULE",
     "STATUTS_ANNULES",

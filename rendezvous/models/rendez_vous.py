@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -69,6 +70,111 @@ class RendezVousQuerySet(TenantQuerySet):
         return self.for_user(user).filter(
             pk__in=Participant.objects.filter(beneficiaire__in=visibles).values("rendez_vous")
         )
+
+
+# --- Monthly counts: the triggers' SQL ---------------------------------------------------------
+
+#: The time zone whose calendar months ``StatistiqueMensuelle`` counts in (its triggers' and
+#: rebuild's ``AT TIME ZONE``). The indicators read the counts only when the site's
+#: ``TIME_ZONE`` is this one (otherwise they count the appointments themselves).
+ZONE_STATISTIQUES = "Europe/Brussels"
+_CLE = "cpas_id, mois, agent_id, cellule_id, type_id, origine"
+_MOIS = f"date_trunc('month', {{}}.debut AT TIME ZONE '{ZONE_STATISTIQUES}')::date"
+_ANNULES_SQL = "('annule_cpas', 'annule_personne')"
+
+
+def _deltas_rendez_vous(table: str, signe: int) -> str:
+    """What the appointments of a transition table add (``signe`` 1) or take away (-1): each
+    counts if not cancelled, with its participants' recorded outcomes (as they are now)."""
+    return f"""
+        SELECT x.cpas_id, {_MOIS.format("x")} AS mois, x.agent_id, x.cellule_id, x.type_id,
+               x.origine, {signe} * (x.statut NOT IN {_ANNULES_SQL})::int AS rendez_vous,
+               {signe} * p.vus AS vus, {signe} * p.absents AS absents,
+               {signe} * p.excuses AS excuses
+        FROM {table} x
+        CROSS JOIN LATERAL (
+            SELECT count(*) FILTER (WHERE q.issue = 'vu') AS vus,
+                   count(*) FILTER (WHERE q.issue = 'absent') AS absents,
+                   count(*) FILTER (WHERE q.issue = 'excuse') AS excuses
+            FROM rendezvous_participant q WHERE q.rendez_vous_id = x.id
+        ) p"""
+
+
+def _deltas_participants(table: str, signe: int) -> str:
+    """What the recorded outcomes of a transition table of participants add or take away,
+    counted under their appointment (as it is now; none if it is gone)."""
+    return f"""
+        SELECT r.cpas_id, {_MOIS.format("r")} AS mois, r.agent_id, r.cellule_id, r.type_id,
+               r.origine, 0 AS rendez_vous, {signe} * (x.issue = 'vu')::int AS vus,
+               {signe} * (x.issue = 'absent')::int AS absents,
+               {signe} * (x.issue = 'excuse')::int AS excuses
+        FROM {table} x JOIN rendezvous_rendezvous r ON r.id = x.rendez_vous_id
+        WHERE x.issue <> ''"""
+
+
+def _appliquer(*deltas: str) -> str:
+    """The trigger's body: the deltas summed per key (the old and new rows of an update
+    cancel out where nothing counted changed) and added to the counts, keys in order."""
+    return f"""
+        INSERT INTO rendezvous_statistiquemensuelle AS s
+            ({_CLE}, rendez_vous, vus, absents, excuses)
+        SELECT {_CLE}, sum(rendez_vous), sum(vus), sum(absents), sum(excuses)
+        FROM ({" UNION ALL ".join(deltas)}) d
+        GROUP BY {_CLE}
+        HAVING sum(rendez_vous) <> 0 OR sum(vus) <> 0 OR sum(absents) <> 0 OR sum(excuses) <> 0
+        ORDER BY {_CLE}
+        ON CONFLICT ON CONSTRAINT statistique_rdv_cle DO UPDATE SET
+            rendez_vous = s.rendez_vous + EXCLUDED.rendez_vous,
+            vus = s.vus + EXCLUDED.vus,
+            absents = s.absents + EXCLUDED.absents,
+            excuses = s.excuses + EXCLUDED.excuses;
+        RETURN NULL;"""
+
+
+def _declencheurs(prefixe: str, deltas) -> list:
+    """The three statement triggers keeping the counts for one table."""
+    options = {"when": pgtrigger.After, "level": pgtrigger.Statement}
+    return [
+        pgtrigger.Trigger(
+            name=f"{prefixe}_insert",
+            operation=pgtrigger.Insert,
+            referencing=pgtrigger.Referencing(new="nouveau"),
+            func=_appliquer(deltas("nouveau", 1)),
+            **options,
+        ),
+        pgtrigger.Trigger(
+            name=f"{prefixe}_update",
+            operation=pgtrigger.Update,
+            referencing=pgtrigger.Referencing(old="ancien", new="nouveau"),
+            func=_appliquer(deltas("ancien", -1), deltas("nouveau", 1)),
+            **options,
+        ),
+        pgtrigger.Trigger(
+            name=f"{prefixe}_delete",
+            operation=pgtrigger.Delete,
+            referencing=pgtrigger.Referencing(old="ancien"),
+            func=_appliquer(deltas("ancien", -1)),
+            **options,
+        ),
+    ]
+
+
+#: The counts rebuilt from the appointments (the triggers' sums from scratch).
+SQL_RECALCULER = f"""
+    DELETE FROM rendezvous_statistiquemensuelle;
+    INSERT INTO rendezvous_statistiquemensuelle ({_CLE}, rendez_vous, vus, absents, excuses)
+    SELECT r.cpas_id, {_MOIS.format("r")}, r.agent_id, r.cellule_id, r.type_id, r.origine,
+           count(*) FILTER (WHERE r.statut NOT IN {_ANNULES_SQL}),
+           coalesce(sum(p.vus), 0), coalesce(sum(p.absents), 0), coalesce(sum(p.excuses), 0)
+    FROM rendezvous_rendezvous r
+    LEFT JOIN (
+        SELECT rendez_vous_id, count(*) FILTER (WHERE issue = 'vu') AS vus,
+               count(*) FILTER (WHERE issue = 'absent') AS absents,
+               count(*) FILTER (WHERE issue = 'excuse') AS excuses
+        FROM rendezvous_participant GROUP BY rendez_vous_id
+    ) p ON p.rendez_vous_id = r.id
+    GROUP BY 1, 2, 3, 4, 5, 6
+"""
 
 
 @suivre()
@@ -165,8 +271,11 @@ class RendezVous(TenantModel):
         indexes = [
             models.Index(fields=["agent", "debut"]),
             models.Index(fields=["cpas", "cellule", "debut"]),
+            # the CPAS's appointments of the coming days (the agents' load)
+            models.Index(fields=["cpas", "debut"], name="rendezvous_cpas_debut_idx"),
             models.Index(fields=["agenda", "debut"]),
         ]
+        triggers = _declencheurs("statistiques_rdv", _deltas_rendez_vous)
 
     def __str__(self):
         return f"{self.debut:%d/%m/%Y %H:%M} {self.type}"
@@ -263,6 +372,7 @@ class Participant(TenantModel):
             ),
         ]
         indexes = [models.Index(fields=["beneficiaire", "debut"])]
+        triggers = _declencheurs("statistiques_participant", _deltas_participants)
 
     def __str__(self):
         return f"{self.beneficiaire} — {self.rendez_vous}"
@@ -270,6 +380,39 @@ class Participant(TenantModel):
     def choix_issue(self) -> list[tuple[str, str]]:
         """The one-click outcome buttons of this person in a collective session."""
         return [(s.value, s.label) for s in STATUTS_ISSUE]
+
+
+# --- Monthly counts (maintained by the database) -----------------------------------------------
+
+
+class StatistiqueMensuelle(models.Model):
+    """Appointments counted per CPAS, calendar month of their start (``ZONE_STATISTIQUES``),
+    agent, cellule, kind and origin: those not cancelled, and the participants' recorded
+    outcomes. Kept by statement triggers on appointments and participants in the writing
+    transaction (``_declencheurs``), so the dashboards' period figures add up a few rows per month
+    instead of every appointment of the period, and are exact on every request.
+    ``rendezvous_statistiques_recalculer()`` rebuilds it from the appointments (after a load
+    with the triggers off)."""
+
+    cpas_id = models.IntegerField()
+    mois = models.DateField()
+    agent_id = models.BigIntegerField()
+    cellule_id = models.BigIntegerField(null=True)
+    type_id = models.BigIntegerField()
+    origine = models.CharField(max_length=12)
+    rendez_vous = models.IntegerField(default=0)  # not cancelled
+    vus = models.IntegerField(default=0)
+    absents = models.IntegerField(default=0)
+    excuses = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cpas_id", "mois", "agent_id", "cellule_id", "type_id", "origine"],
+                name="statistique_rdv_cle",
+                nulls_distinct=False,
+            )
+        ]
 
 
 class ChangementStatut(TenantModel):
@@ -304,3 +447,12 @@ class ChangementStatut(TenantModel):
 
     def __str__(self):
         return f"{self.le:%d/%m/%Y %H:%M} {self.get_nouveau_display()}"
+
+
+def recalculer_statistiques() -> None:
+    """Rebuilds ``StatistiqueMensuelle`` from the appointments (after rows were written with the
+    triggers off, e.g. a benchmark's load)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_RECALCULER)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cpas_isp.models import Role
 from rapports import services
+from rapports.queries import fin_du_mois
 from rendezvous import indicateurs
 from rendezvous import services as rdv_services
 from rendezvous.models import Absence, Invitation, RendezVous, StatutRendezVous
@@ -423,3 +424,72 @@ def test_monthly_report_has_the_section(cpas_a, histoire):
     assert "Délais jusqu'au premier rendez-vous" in html
     assert "Absences aux rendez-vous" in html
     assert "Créneaux libres dans les 14 jours" not in html  # the next 14 days: screen only
+
+
+def _sans_comptes_mensuels(monkeypatch):
+    """The indicators counted from the appointments themselves (as for a period that is not
+    made of whole months)."""
+    monkeypatch.setattr(indicateurs, "mois_entiers", lambda debut, fin: False)
+
+
+@pytest.mark.parametrize(
+    "filtres",
+    [{}, {"agent": True}, {"cellule": "emploi"}, {"cellule": "alpha"}],
+    ids=["all", "agent", "cellule", "other-cellule"],
+)
+def test_monthly_counts_give_the_figures_of_the_appointments(
+    cpas_a, agent, histoire, monkeypatch, filtres
+):
+    """Over whole months the no-shows and the agents' load are added up from the monthly
+    counts the database keeps; they equal the figures counted from the appointments, for
+    every filter and every month of the year."""
+    ids = [cpas_a.pk]
+    # the follow-ups booked in the emploi cellule's agenda (the others in none)
+    RendezVous.objects.filter(cpas=cpas_a, type__code="suivi").update(
+        cellule=cpas_a.cellules.get(code="emploi")
+    )
+    agent_id = agent.pk if filtres.get("agent") else None
+    cellule_id = cpas_a.cellules.get(code=filtres["cellule"]).pk if filtres.get("cellule") else None
+    periodes = [(D(2025, m, 1), fin_du_mois(D(2025, m, 1))) for m in range(1, 13)]
+    periodes.append((DEBUT, FIN))
+    attendu, obtenu = [], []
+    for debut, fin in periodes:
+        assert indicateurs.mois_entiers(debut, fin)
+        obtenu.append(
+            (
+                indicateurs.absences(ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id),
+                indicateurs.charge(ids, debut, fin, agent_id=agent_id, a_venir=False),
+            )
+        )
+    with monkeypatch.context() as m:
+        _sans_comptes_mensuels(m)
+        for debut, fin in periodes:
+            attendu.append(
+                (
+                    indicateurs.absences(ids, debut, fin, agent_id=agent_id, cellule_id=cellule_id),
+                    indicateurs.charge(ids, debut, fin, agent_id=agent_id, a_venir=False),
+                )
+            )
+    assert repr(obtenu) == repr(attendu)
+    # (the alpha cellule's agents have no appointment: the figures are all zero there)
+    assert any(a.total.vus for a, _c in obtenu) == (filtres.get("cellule") != "alpha")
+
+
+def test_monthly_counts_only_for_whole_months_in_the_sites_time_zone(settings):
+    """A period cut inside a month, or a site in another time zone than the counts', is
+    counted from the appointments."""
+    assert indicateurs.mois_entiers(D(2025, 1, 1), D(2025, 12, 31))
+    assert indicateurs.mois_entiers(D(2024, 2, 1), D(2024, 2, 29))
+    assert not indicateurs.mois_entiers(D(2025, 1, 2), D(2025, 12, 31))
+    assert not indicateurs.mois_entiers(D(2025, 1, 1), D(2025, 12, 30))
+    settings.TIME_ZONE = "UTC"
+    assert not indicateurs.mois_entiers(D(2025, 1, 1), D(2025, 12, 31))
+
+
+def test_a_period_inside_months_counts_the_appointments(cpas_a, histoire):
+    """1 June - 30 September, cut on the 10th: the appointments themselves (the session of
+    10 September at 14:00 counts, its three outcomes)."""
+    a = indicateurs.absences([cpas_a.pk], D(2025, 6, 1), D(2025, 9, 10))
+    assert (a.total.vus, a.total.absents, a.total.excuses) == (3, 2, 2)
+    a = indicateurs.absences([cpas_a.pk], D(2025, 6, 1), D(2025, 9, 9))
+    assert (a.total.vus, a.total.absents, a.total.excuses) == (2, 1, 1)
