@@ -158,7 +158,10 @@ class CaseloadExtension:
     ``choices`` are (value, label) for the filter's select; ``column`` is a template name rendered
     per row with ``b`` (the person) in context, or ``cellules(rows) -> [safe HTML]`` gives the
     column's cell contents of the page's rows in one call (no template per row: what a column
-    of more than a few template nodes should do).
+    of more than a few template nodes should do). Unless a registered column is a template,
+    the rows carry the person's fields the list shows (``queries.CHAMPS_LIGNE``) and the
+    annotations: ``cellules`` reads what its ``annotate`` adds (another field of the person
+    would cost a query per row).
     """
 
     key: str

@@ -334,13 +334,40 @@ def _cle_colonnes(aujourd_hui: datetime.date) -> tuple:
     )
 
 
+# The person's fields a row of the list shows (``beneficiaires_tags.lignes_caseload``: the
+# link's key, name, NISS, birth date, municipality, the closed badge, the anonymised file's
+# label) and its referent's name (``User.__str__``): the rows' statement reads these alone
+# (the rest of the ~40 columns of the person and their referent is neither shown nor given
+# to an extension that writes its cells, ``cellules``).
+CHAMPS_LIGNE = (
+    "id",
+    "cpas_id",
+    "nom",
+    "prenom",
+    "niss",
+    "date_naissance",
+    "commune",
+    "date_cloture",
+    "anonymise_le",
+    "referent_id",
+    "referent__id",
+    "referent__username",
+    "referent__first_name",
+    "referent__last_name",
+)
+
+
 def colonnes_caseload(pks, aujourd_hui: datetime.date):
     """The caseload's rows ``pks`` (already filtered by the need-to-know rule and the filters)
-    with their per-row columns, in one query."""
+    with their per-row columns, in one query: the person's ``CHAMPS_LIGNE`` and the columns'
+    annotations, or every field of the person when an extension's column is a template
+    (``column``: it may show any field of ``b``, which must not cost a query per row)."""
     extensions = hooks.caseload_extensions()
 
     def construire():
         qs = Beneficiaire.objects.select_related("referent").order_by()
+        if not any(ext.column and not ext.cellules for ext in extensions):
+            qs = qs.only(*CHAMPS_LIGNE)
         for ext in extensions:
             if ext.annotate:
                 qs = ext.annotate(qs)

@@ -5,8 +5,10 @@ template)."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Value
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.html import format_html
 
@@ -142,6 +144,63 @@ def test_rows_are_the_row_template_s_html(
     assert "rounded-pill" in attendu and ("depuis" in attendu or "sinds" in attendu)
     assert ("clôturé" in attendu) == (langue == "fr")
     assert ("Sélectionner" in attendu) == (role == "coord" and langue == "fr")
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_rows_read_with_the_list_s_fields_alone_are_the_full_rows_html(
+    langue, personnes, coord, make_user, cpas_a, client_for, monkeypatch
+):
+    """Without an extension whose column is a template, the rows' statement reads the person's
+    ``queries.CHAMPS_LIGNE`` alone: the page (rows, the trajectory's cells written by
+    ``cellules``) is the HTML of the rows read with every field of the person and their
+    referent, in as many queries (a field the rows show but did not read would cost one query
+    per row)."""
+    from django.db.models import QuerySet
+
+    from cpas_isp.models import Role
+
+    sans_nom = make_user(Role.AGENT, cpas_a, username="<agent>", first_name="", last_name="")
+    personnes[2].referent = sans_nom
+    personnes[2].save()
+    anonyme = BeneficiaireFactory(cpas=cpas_a, nom="Effacé", referent=coord)
+    type(anonyme).objects.filter(pk=anonyme.pk).update(niss=None, anonymise_le=timezone.now())
+    assert not any(ext.column and not ext.cellules for ext in hooks.caseload_extensions())
+    client = client_for(coord)
+    client.cookies["django_language"] = langue
+
+    def page():
+        queries._REQUETES_MEMORISEES.clear()
+        queries._COLONNES_COMPILEES.clear()
+        client.get(LISTE, {"statut": "tous"}, HTTP_ACCEPT_LANGUAGE=langue)  # compiled, prepared
+        with CaptureQueriesContext(connection) as requetes:
+            response = client.get(LISTE, {"statut": "tous"}, HTTP_ACCEPT_LANGUAGE=langue)
+        assert response.status_code == 200
+        return _tbody(response.content.decode()), len(requetes), response.context["page"]
+
+    lues, nombre, rangees = page()
+    champs = {f.attname for f in rangees.object_list[0]._meta.concrete_fields}
+    assert champs - rangees.object_list[0].get_deferred_fields() == {
+        "id",
+        "cpas_id",
+        "nom",
+        "prenom",
+        "niss",
+        "date_naissance",
+        "commune",
+        "date_cloture",
+        "anonymise_le",
+        "referent_id",
+    }
+    with monkeypatch.context() as m:
+        m.setattr(QuerySet, "only", lambda qs, *champs: qs)  # every field, as before
+        entieres, nombre_entieres, rangees = page()
+        assert not rangees.object_list[0].get_deferred_fields()
+    assert lues == entieres and nombre == nombre_entieres
+    # What the rows exercise: a referent without a name (their username, escaped), an
+    # anonymised file (its label, no NISS), a closed one, escaping.
+    assert lues.count("<tr>") == 4 and "&lt;agent&gt;" in lues
+    assert str(anonyme.pk) in lues and "&lt;B&gt;D&#x27;ALÈS &amp; CIE&lt;/B&gt;" in lues
+    assert ("clôturé" in lues) == (langue == "fr")
 
 
 def test_filter_options_and_sort_headers_are_the_templates_html(coord, cpas_a, rf):
