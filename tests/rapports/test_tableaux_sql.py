@@ -243,6 +243,67 @@ def test_table_body_tags_give_the_template_loops_markup(langue, liens):
         assert lignes_delais(delais, liens) == Template(BOUCLE_DELAIS).render(contexte)
 
 
+BOUCLE_CHARGE = """{% load rapports_tags %}{% for ligne in charge %}
+      <tr>
+        <th scope="row" class="text-start">{{ ligne.agent }}</th>
+        {% cellules_nombres ligne.phases phases liens "charge" "phase" date=date_situation phase=None charge_agent=ligne.agent_id %}
+        <td class="fw-semibold">{% lien_nombre ligne.total liens "charge" date=date_situation charge_agent=ligne.agent_id %}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+BOUCLE_AGENTS_RDV = """{% load rapports_tags %}{% for a in rdv_charge.agents %}
+      <tr>
+        <th scope="row" class="text-start">{{ a.agent }}</th>
+        <td>{% lien_nombre a.rendez_vous liens "rdv_agent" charge_agent=a.agent_id quoi="periode" %}</td>
+        <td>{% if a.par_semaine is None %}—{% else %}{{ a.par_semaine|floatformat:1 }}{% endif %}</td>
+        {% if ecran %}<td>{% lien_nombre a.a_venir liens "rdv_agent" charge_agent=a.agent_id quoi="a_venir" %}</td>
+        <td>{{ a.creneaux_libres }}</td>{% endif %}
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+@pytest.mark.parametrize("liens", [None, {"du": "2025-01", "au": "2025-12", "cellule": "alpha"}])
+@pytest.mark.parametrize("ecran", [True, None])
+def test_workload_rows_give_the_template_loops_markup(langue, liens, ecran):
+    """``lignes_charge`` (stays per referent) and ``lignes_agents_rdv`` (appointments per
+    agent, with the next 14 days on the page only) give, byte for byte, the rows the
+    templates' loops gave: names to escape, thousands, zeros, no referent, rates per week."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from rapports.queries import PHASES, LigneCharge
+    from rapports.templatetags.rapports_tags import lignes_agents_rdv, lignes_charge
+    from rendezvous.indicateurs import Charge, ChargeAgent
+
+    charge = [
+        LigneCharge(3, "Anne <Agent> & Co", dict(zip(PHASES, (1234, 0, 5, 1, 0), strict=True))),
+        LigneCharge(None, "Sans référent", dict.fromkeys(PHASES, 0)),
+    ]
+    agents = [
+        ChargeAgent(3, "Éric <o'Neil>", 2, 2345, 52.0, 12, 1500),
+        ChargeAgent(4, "Zoé", None, 0, 0, 0),
+        ChargeAgent(5, "Yves", 1, 3, 7.0, 0, 0),
+    ]
+    date = datetime.date(2025, 12, 31)
+    with translation.override(langue):
+        for phases in (PHASES, ["alpha"]):
+            contexte = {
+                "charge": charge,
+                "phases": phases,
+                "liens": liens,
+                "date_situation": date,
+                "rdv_charge": Charge(agents, [], date, date),
+            }
+            if ecran is not None:
+                contexte["ecran"] = ecran
+            contexte = Context(contexte)
+            attendu = Template(BOUCLE_CHARGE).render(contexte)
+            assert lignes_charge(charge, phases, liens, date) == attendu
+            attendu = Template(BOUCLE_AGENTS_RDV).render(contexte)
+            assert lignes_agents_rdv(contexte, agents, liens) == attendu
+
+
 def test_the_three_tables_of_the_stays_in_one_query(histoire, make_user, django_assert_num_queries):
     """``tableaux_passages`` gives what the three queries give alone, filters included."""
     cpas_a, cpas_b, agents = histoire
