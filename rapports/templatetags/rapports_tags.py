@@ -229,18 +229,24 @@ def _cellules_nombres(valeurs, cles, liens, indicateur, cle_param, params, langu
         return "".join(
             f"<td>{html.escape(_nombre(cle(valeurs, c) or 0, langue))}</td>" for c in cles
         )
-    if prefixe is not None and next(reversed(params)) == cle_param:
-        # The key's parameter comes last: the links' text up to its value is the row's.
-        fixe = "".join(
-            f"&amp;{_quote(k)}={_quote(_valeur(v))}" for k, v in params.items() if k != cle_param
-        )
-        debut = f"{prefixe}{_quote(str(indicateur))}{fixe}&amp;{_quote(cle_param)}="
+    if prefixe is not None:
+        # The links' text before the key's value and after it (the parameters that follow
+        # the key's, ``phase=None`` in the middle) is the row's: encoded once.
+        avant, apres = [], []
+        suite = avant
+        for k, v in params.items():
+            if k == cle_param:
+                suite = apres
+            else:
+                suite.append(f"&amp;{_quote(k)}={_quote(_valeur(v))}")
+        debut = f"{prefixe}{_quote(str(indicateur))}{''.join(avant)}&amp;{_quote(cle_param)}="
+        fin = "".join(apres) + '">'
         cellules = []
         for cle_ in cles:
             valeur = cle(valeurs, cle_)
             texte = html.escape(_nombre(valeur or 0, langue))
             if valeur:
-                cellules.append(f'<td>{debut}{_quote(_valeur(cle_))}">{texte}</a></td>')
+                cellules.append(f"<td>{debut}{_quote(_valeur(cle_))}{fin}{texte}</a></td>")
             else:
                 cellules.append(f"<td>{texte}</td>")
         return "".join(cellules)
@@ -321,6 +327,23 @@ def _deux_decimales(taux) -> str:
             separateur = _SEPARATEURS[langue] = get_format("DECIMAL_SEPARATOR", langue)
         return str(taux).replace(".", separateur)
     return floatformat(taux, 2)
+
+
+def _une_decimale(valeur) -> str:
+    """``floatformat(valeur, 1)``, quicker for the rates per week the dashboards show (a float
+    already rounded to one decimal, ``round(x, 1)``): its shortest digits, which are those
+    ``floatformat`` rounds, with the language's separator."""
+    if type(valeur) is float and valeur >= 0 and not settings.USE_THOUSAND_SEPARATOR:
+        texte = repr(valeur)
+        entier, point, decimales = texte.partition(".")
+        if point and len(decimales) == 1 and entier.isdigit():
+            langue = get_language()
+            try:
+                separateur = _SEPARATEURS[langue]
+            except KeyError:
+                separateur = _SEPARATEURS[langue] = get_format("DECIMAL_SEPARATOR", langue)
+            return f"{entier}{separateur}{decimales}"
+    return floatformat(valeur, 1)
 
 
 @register.filter(name="pourcentage")
@@ -598,7 +621,7 @@ def lignes_agents_rdv(context, agents, liens):
     cellule = _cellules(liens, "charge_agent", "quoi")
     lignes = []
     for a in agents:
-        par_semaine = "—" if a.par_semaine is None else floatformat(a.par_semaine, 1)
+        par_semaine = "—" if a.par_semaine is None else _une_decimale(a.par_semaine)
         a_venir = (
             f"<td>{cellule(a.a_venir, 'rdv_agent', charge_agent=a.agent_id, quoi='a_venir')}</td>"
             f"\n        <td>{echapper(localize(a.creneaux_libres))}</td>"

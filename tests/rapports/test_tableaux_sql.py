@@ -182,6 +182,23 @@ def test_rates_with_two_decimals_are_floatformat(langue):
             assert _deux_decimales(autre) == floatformat(autre, 2)
 
 
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_rates_with_one_decimal_are_floatformat(langue):
+    """The appointments per week: ``round(n / semaines, 1)``, shown as ``floatformat:1``."""
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    from rapports.templatetags.rapports_tags import _une_decimale
+
+    with translation.override(langue):
+        for n in (0, 1, 2, 3, 7, 10, 99, 1234, 100_000):
+            for jours in (1, 6, 7, 30, 183, 365, 731):
+                valeur = round(n / (jours / 7), 1)
+                assert _une_decimale(valeur) == floatformat(valeur, 1), valeur
+        for autre in (1e16, 2.25, 0.05, 7, -1.5, Decimal("1.25"), float("nan")):
+            assert _une_decimale(autre) == floatformat(autre, 1), autre
+
+
 # The loops the table-body tags replace, as the templates had them.
 BOUCLE_ORIENTATIONS = """{% load rapports_tags %}{% for o in orientations %}
       <tr>
