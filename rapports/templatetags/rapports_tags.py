@@ -16,7 +16,7 @@ from django.template.defaultfilters import floatformat
 from django.template.defaulttags import CommentNode
 from django.templatetags.i18n import TranslateNode
 from django.urls import get_script_prefix, reverse
-from django.utils.formats import date_format, get_format, number_format
+from django.utils.formats import date_format, get_format, localize, number_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cpas_isp.graphiques import pour_pdf
+from cpas_isp.listes import echapper
 from cpas_isp.memo import Memo
 from trajets.models import ClasseSortie, Phase
 
@@ -228,18 +229,24 @@ def _cellules_nombres(valeurs, cles, liens, indicateur, cle_param, params, langu
         return "".join(
             f"<td>{html.escape(_nombre(cle(valeurs, c) or 0, langue))}</td>" for c in cles
         )
-    if prefixe is not None and next(reversed(params)) == cle_param:
-        # The key's parameter comes last: the links' text up to its value is the row's.
-        fixe = "".join(
-            f"&amp;{_quote(k)}={_quote(_valeur(v))}" for k, v in params.items() if k != cle_param
-        )
-        debut = f"{prefixe}{_quote(str(indicateur))}{fixe}&amp;{_quote(cle_param)}="
+    if prefixe is not None:
+        # The links' text before the key's value and after it (the parameters that follow
+        # the key's, ``phase=None`` in the middle) is the row's: encoded once.
+        avant, apres = [], []
+        suite = avant
+        for k, v in params.items():
+            if k == cle_param:
+                suite = apres
+            else:
+                suite.append(f"&amp;{_quote(k)}={_quote(_valeur(v))}")
+        debut = f"{prefixe}{_quote(str(indicateur))}{''.join(avant)}&amp;{_quote(cle_param)}="
+        fin = "".join(apres) + '">'
         cellules = []
         for cle_ in cles:
             valeur = cle(valeurs, cle_)
             texte = html.escape(_nombre(valeur or 0, langue))
             if valeur:
-                cellules.append(f'<td>{debut}{_quote(_valeur(cle_))}">{texte}</a></td>')
+                cellules.append(f"<td>{debut}{_quote(_valeur(cle_))}{fin}{texte}</a></td>")
             else:
                 cellules.append(f"<td>{texte}</td>")
         return "".join(cellules)
@@ -320,6 +327,23 @@ def _deux_decimales(taux) -> str:
             separateur = _SEPARATEURS[langue] = get_format("DECIMAL_SEPARATOR", langue)
         return str(taux).replace(".", separateur)
     return floatformat(taux, 2)
+
+
+def _une_decimale(valeur) -> str:
+    """``floatformat(valeur, 1)``, quicker for the rates per week the dashboards show (a float
+    already rounded to one decimal, ``round(x, 1)``): its shortest digits, which are those
+    ``floatformat`` rounds, with the language's separator."""
+    if type(valeur) is float and valeur >= 0 and not settings.USE_THOUSAND_SEPARATOR:
+        texte = repr(valeur)
+        entier, point, decimales = texte.partition(".")
+        if point and len(decimales) == 1 and entier.isdigit():
+            langue = get_language()
+            try:
+                separateur = _SEPARATEURS[langue]
+            except KeyError:
+                separateur = _SEPARATEURS[langue] = get_format("DECIMAL_SEPARATOR", langue)
+            return f"{entier}{separateur}{decimales}"
+    return floatformat(valeur, 1)
 
 
 @register.filter(name="pourcentage")
@@ -559,5 +583,55 @@ def _lignes_participation(participation, phases, liens):
             f"\n      {phases_}"
             f'\n      <td class="fw-semibold">{cellule(ligne.isp, "isp", date=date)}</td>'
             f'\n      <td class="fw-semibold">{_pourcentage(ligne.taux)}</td>\n    </tr>\n    '
+        )
+    return mark_safe("".join(lignes))
+
+
+@register.simple_tag
+def lignes_charge(charge, phases, liens, date):
+    """The rows of the workload table (``tableau_de_bord.html``): each agent's name, their
+    people per phase and their total, linked to the people on ``date``."""
+    cellule = _cellules(liens, "date", "charge_agent")
+    langue = get_language()
+    prefixe = (
+        _prefixe(liens)
+        if liens and not ({"date", "phase", "charge_agent"} & liens.keys())
+        else None
+    )
+    lignes = []
+    for ligne in charge:
+        params = {"date": date, "phase": None, "charge_agent": ligne.agent_id}
+        cellules = _cellules_nombres(
+            ligne.phases, phases, liens, "charge", "phase", params, langue, prefixe
+        )
+        total = cellule(ligne.total, "charge", date=date, charge_agent=ligne.agent_id)
+        lignes.append(
+            f'\n      <tr>\n        <th scope="row" class="text-start">{echapper(ligne.agent)}</th>'
+            f'\n        {cellules}\n        <td class="fw-semibold">{total}</td>\n      </tr>\n    '
+        )
+    return mark_safe("".join(lignes))
+
+
+@register.simple_tag(takes_context=True)
+def lignes_agents_rdv(context, agents, liens):
+    """The rows of the agents' appointments (``_section_rendez_vous.html``), with the next 14
+    days' columns when the context's ``ecran`` is true (the page, not the PDF), as its
+    ``{% if ecran %}`` gave them."""
+    ecran = context.get("ecran")
+    cellule = _cellules(liens, "charge_agent", "quoi")
+    lignes = []
+    for a in agents:
+        par_semaine = "—" if a.par_semaine is None else _une_decimale(a.par_semaine)
+        a_venir = (
+            f"<td>{cellule(a.a_venir, 'rdv_agent', charge_agent=a.agent_id, quoi='a_venir')}</td>"
+            f"\n        <td>{echapper(localize(a.creneaux_libres))}</td>"
+            if ecran
+            else ""
+        )
+        lignes.append(
+            f'\n      <tr>\n        <th scope="row" class="text-start">{echapper(a.agent)}</th>'
+            f"\n        <td>"
+            f"{cellule(a.rendez_vous, 'rdv_agent', charge_agent=a.agent_id, quoi='periode')}</td>"
+            f"\n        <td>{par_semaine}</td>\n        {a_venir}\n      </tr>\n    "
         )
     return mark_safe("".join(lignes))

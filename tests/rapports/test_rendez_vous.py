@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from beneficiaires.models import Beneficiaire
 from cpas_isp.models import Role
 from rapports import services
 from rapports.queries import fin_du_mois
@@ -151,6 +152,24 @@ def test_delay_from_referral_to_partners_answer(cpas_a, histoire):
     assert _noms(
         indicateurs.personnes_delai(ids, DEBUT, FIN, FIN, "orientation", "dans_delai")
     ) == ["R1"]
+
+
+def test_delays_of_a_cpas_without_any_appointment(cpas_a, cpas_b, histoire):
+    """CPAS B has no appointment at all (CPAS A's are in the same tables): Q1's decision of
+    1 March and stay from 1 April are cases still waiting, never reached; CPAS A's figures
+    are those of its own appointments."""
+    q1 = Beneficiaire.objects.get(nom="Q1")
+    PassageFactory(beneficiaire=q1, phase="alpha", debut=D(2025, 4, 1))
+    delais = _delais(cpas_b)
+    assert _chiffres(delais["ris", None]) == (1, 0, None, 1, 0, 1)
+    assert _chiffres(delais["phase", "alpha"]) == (1, 0, None, 1, 0, 1)
+    assert _chiffres(delais["phase", None]) == (1, 0, None, 1, 0, 1)
+    ids = [cpas_b.pk]
+    for cle in ("ris", "phase"):
+        attente = indicateurs.personnes_delai(ids, DEBUT, FIN, FIN, cle, "en_attente")
+        assert _noms(attente) == ["Q1"]
+        assert not indicateurs.personnes_delai(ids, DEBUT, FIN, FIN, cle, "atteints").exists()
+    assert _chiffres(_delais(cpas_a)["ris", None]) == (4, 2, 30, 3, 1, 2)
 
 
 def test_no_shows_by_kind_by_origin_and_in_all(cpas_a, histoire):

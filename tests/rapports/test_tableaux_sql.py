@@ -182,6 +182,23 @@ def test_rates_with_two_decimals_are_floatformat(langue):
             assert _deux_decimales(autre) == floatformat(autre, 2)
 
 
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_rates_with_one_decimal_are_floatformat(langue):
+    """The appointments per week: ``round(n / semaines, 1)``, shown as ``floatformat:1``."""
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    from rapports.templatetags.rapports_tags import _une_decimale
+
+    with translation.override(langue):
+        for n in (0, 1, 2, 3, 7, 10, 99, 1234, 100_000):
+            for jours in (1, 6, 7, 30, 183, 365, 731):
+                valeur = round(n / (jours / 7), 1)
+                assert _une_decimale(valeur) == floatformat(valeur, 1), valeur
+        for autre in (1e16, 2.25, 0.05, 7, -1.5, Decimal("1.25"), float("nan")):
+            assert _une_decimale(autre) == floatformat(autre, 1), autre
+
+
 # The loops the table-body tags replace, as the templates had them.
 BOUCLE_ORIENTATIONS = """{% load rapports_tags %}{% for o in orientations %}
       <tr>
@@ -241,6 +258,67 @@ def test_table_body_tags_give_the_template_loops_markup(langue, liens):
             contexte
         )
         assert lignes_delais(delais, liens) == Template(BOUCLE_DELAIS).render(contexte)
+
+
+BOUCLE_CHARGE = """{% load rapports_tags %}{% for ligne in charge %}
+      <tr>
+        <th scope="row" class="text-start">{{ ligne.agent }}</th>
+        {% cellules_nombres ligne.phases phases liens "charge" "phase" date=date_situation phase=None charge_agent=ligne.agent_id %}
+        <td class="fw-semibold">{% lien_nombre ligne.total liens "charge" date=date_situation charge_agent=ligne.agent_id %}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+BOUCLE_AGENTS_RDV = """{% load rapports_tags %}{% for a in rdv_charge.agents %}
+      <tr>
+        <th scope="row" class="text-start">{{ a.agent }}</th>
+        <td>{% lien_nombre a.rendez_vous liens "rdv_agent" charge_agent=a.agent_id quoi="periode" %}</td>
+        <td>{% if a.par_semaine is None %}—{% else %}{{ a.par_semaine|floatformat:1 }}{% endif %}</td>
+        {% if ecran %}<td>{% lien_nombre a.a_venir liens "rdv_agent" charge_agent=a.agent_id quoi="a_venir" %}</td>
+        <td>{{ a.creneaux_libres }}</td>{% endif %}
+      </tr>
+    {% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+@pytest.mark.parametrize("liens", [None, {"du": "2025-01", "au": "2025-12", "cellule": "alpha"}])
+@pytest.mark.parametrize("ecran", [True, None])
+def test_workload_rows_give_the_template_loops_markup(langue, liens, ecran):
+    """``lignes_charge`` (stays per referent) and ``lignes_agents_rdv`` (appointments per
+    agent, with the next 14 days on the page only) give, byte for byte, the rows the
+    templates' loops gave: names to escape, thousands, zeros, no referent, rates per week."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from rapports.queries import PHASES, LigneCharge
+    from rapports.templatetags.rapports_tags import lignes_agents_rdv, lignes_charge
+    from rendezvous.indicateurs import Charge, ChargeAgent
+
+    charge = [
+        LigneCharge(3, "Anne <Agent> & Co", dict(zip(PHASES, (1234, 0, 5, 1, 0), strict=True))),
+        LigneCharge(None, "Sans référent", dict.fromkeys(PHASES, 0)),
+    ]
+    agents = [
+        ChargeAgent(3, "Éric <o'Neil>", 2, 2345, 52.0, 12, 1500),
+        ChargeAgent(4, "Zoé", None, 0, 0, 0),
+        ChargeAgent(5, "Yves", 1, 3, 7.0, 0, 0),
+    ]
+    date = datetime.date(2025, 12, 31)
+    with translation.override(langue):
+        for phases in (PHASES, ["alpha"]):
+            contexte = {
+                "charge": charge,
+                "phases": phases,
+                "liens": liens,
+                "date_situation": date,
+                "rdv_charge": Charge(agents, [], date, date),
+            }
+            if ecran is not None:
+                contexte["ecran"] = ecran
+            contexte = Context(contexte)
+            attendu = Template(BOUCLE_CHARGE).render(contexte)
+            assert lignes_charge(charge, phases, liens, date) == attendu
+            attendu = Template(BOUCLE_AGENTS_RDV).render(contexte)
+            assert lignes_agents_rdv(contexte, agents, liens) == attendu
 
 
 def test_the_three_tables_of_the_stays_in_one_query(histoire, make_user, django_assert_num_queries):
