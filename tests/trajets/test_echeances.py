@@ -327,3 +327,60 @@ def test_the_statement_is_sent_without_the_history_context(cpas_a, agent, client
     assert 'hx-target="#action-' in html
     (sql,) = [q["sql"] for q in ctx.captured_queries if "echeances_suivis" in q["sql"]]
     assert "set_config" not in sql
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.COORDINATEUR])
+def test_the_other_apps_kinds_merge_into_the_lists_as_one_statement_gives_them(
+    cpas_a, agent, make_user, role
+):
+    """The other apps' kinds (here ESF+ follow-ups) are a statement of their own: for every
+    limit, each list is still the first items of its status of the whole ordered list (this
+    app's and the other kinds interleaved, ties on the date broken by the kind, then the
+    object), and the counts are those of every kind, in French and in Dutch."""
+    from activites.models import SuiviFse
+
+    user = agent if role == Role.AGENT else make_user(role, cpas_a)
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    for n in range(3):
+        personne = BeneficiaireFactory(cpas=cpas_a, referent=user, nom=f"P{n}")
+        for ecart in (-9 + n, -2, 0, 3 + n):
+            EtapeFactory(
+                beneficiaire=personne,
+                auteur=user,
+                prochaine_action="x",
+                echeance=today + ecart * jour,
+            )
+        for type_suivi, ecart in (("sortie", -2 - n), ("six_mois", 3)):
+            SuiviFse.objects.create(
+                cpas=cpas_a,
+                beneficiaire=personne,
+                numero_projet="P-1",
+                type_suivi=type_suivi,
+                date_sortie=today - 30 * jour,
+                echeance=today + ecart * jour,
+                agent=user,
+            )
+        PiisFactory(beneficiaire=personne, agent=user, date_decision_ris=today - (92 - n) * jour)
+    for langue in ("fr", "nl"):
+        with translation.override(langue):
+            items = queries.mes_echeances(user)
+            retard = [i for i in items if i.date < today]
+            venir = [i for i in items if i.date >= today]
+            genres = {i.genre for i in items}
+            assert genres == {"action", "signature", "suivi_fse"}
+            # Both statuses mix the kinds, with ties on the date across kinds.
+            for statut in (retard, venir):
+                assert {"action", "suivi_fse"} <= {i.genre for i in statut}
+                dates = [(i.date, i.genre) for i in statut]
+                assert len({d for d, _ in dates}) < len(set(dates))
+            assert len(retard) >= 10 and len(venir) >= 10
+            for limite in (0, 1, 2, 3, 4, 5, 7, 11, 12, 13, 50):
+                par_statut = queries.echeances_par_statut(user, limite=limite)
+                assert _lignes(par_statut["en_retard"]) == _lignes(retard[:limite])
+                assert _lignes(par_statut["a_venir"]) == _lignes(venir[:limite])
+                if limite:
+                    assert (par_statut["n_en_retard"], par_statut["n_a_venir"]) == (
+                        len(retard),
+                        len(venir),
+                    )
