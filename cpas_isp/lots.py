@@ -155,9 +155,9 @@ def _message(requetes, etat, preparer: bool):
     """(text of the message, its parameters, number of result sets, shapes it prepares)."""
     textes, tous, nouveaux = [], {}, {}
     resultats = 0
-    for n, (sql, params) in enumerate(requetes):
+    for n, (sql, params, *preparable) in enumerate(requetes):
         prefixe = f"q{n}_"
-        nom = _nom(sql, params) if params and preparer else None
+        nom = _nom(sql, params) if params and preparer and preparable != [False] else None
         statut = etat.get(nom) if nom else False
         if statut or nom in nouveaux:
             # Prepared before, or earlier in this message.
@@ -200,7 +200,9 @@ def _envoyer(cursor, texte, params, attendus) -> list:
 
 def executer_lot(requetes) -> list[list[tuple]]:
     """The rows of each statement ``(sql, params)`` of ``requetes``, sent in one round trip,
-    each through the statement prepared on the connection for its shape."""
+    each through the statement prepared on the connection for its shape; a statement given
+    as ``(sql, params, False)`` is sent as it is (planned for its values every time: one whose
+    generic plan, that PostgreSQL would choose for a prepared statement, is a bad one)."""
     if not requetes:
         return []
     with connection.cursor() as cursor:
@@ -217,7 +219,7 @@ def executer_lot(requetes) -> list[list[tuple]]:
             # the shapes of this message are forgotten and run plainly from now on.
             # (Whether a PREPARE of the failed message stays is not relied upon: each name is
             # deallocated, an unknown one's error ignored.)
-            for nom in {_nom(sql, p) for sql, p in requetes if p}:
+            for nom in {_nom(sql, p) for sql, p, *_ in requetes if p}:
                 etat[nom] = False
                 with contextlib.suppress(DatabaseError):
                     cursor.execute(f"DEALLOCATE {nom}")

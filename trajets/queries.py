@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import heapq
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -614,8 +616,8 @@ _VISIBLE_LIGNE = f"EXISTS (SELECT FROM {_VISIBLES_LIGNE_CTE} v WHERE v.id = {{}}
 
 
 def _union_echeances(user, date, horizon_jours):
-    """The SQL (and params) of every item due (``_compiler_union``), built once per process
-    and key (``_UNIONS``): building the rule's and the other apps' querysets and compiling
+    """The statements (SQL and params) of every item due (``_compiler_union``), built once per
+    process and key (``_UNIONS``): building the rule's and the other apps' querysets and compiling
     them cost more Python on every page than the statement takes to plan. The key holds every
     input of the SQL: the user, their current membership (CPAS, role, cellule and its code:
     the rule and the sensitive documents' condition), the registered cellule filters, the
@@ -648,8 +650,16 @@ _UNIONS: Memo[tuple] = Memo(512)
 
 
 def _compiler_union(user, date, horizon_jours):
-    """The SQL (and params) of every item due, all kinds in one UNION ALL, the names of the
-    people of this app's kinds left NULL (``_colonnes_avec_noms``).
+    """The statements (SQL and params) of every item due, each a UNION ALL of kinds in the
+    columns of COLONNES_ECHEANCE, the names of the people of this app's kinds left NULL
+    (``_colonnes_avec_noms``): ``(propres, autres)``, this app's kinds and the other apps'
+    (None when no app registered one); ``(None, None)`` for a role that sees nobody.
+
+    Two statements: the other apps' kinds (ORM querysets, half of the single statement's
+    planning for a page where they have nothing due) are their own statement, the same text
+    for every user of a shape, prepared once per connection (``echeances_par_statut``); this
+    app's kinds stay a plain statement, planned for the user's values (a generic plan of it,
+    that PostgreSQL would cache, probed the wrong indexes: 58 ms instead of 2.5).
 
     Only people the user may see (need-to-know): a step written for someone who has since left
     the agent's caseload is no longer theirs to follow. This app's kinds start from the people
@@ -670,7 +680,7 @@ def _compiler_union(user, date, horizon_jours):
             Beneficiaire.objects.visibles_par(user).order_by().values("pk").query.sql_with_params()
         )
     except EmptyResultSet:  # a role that sees nobody
-        return None, ()
+        return None, None
     # visibles_par is empty without a current CPAS: here there is one.
     cpas_id = current_membership(user).cpas_id
     # A user who sees the whole CPAS (a coordinator, who may refer thousands of people): the
@@ -685,10 +695,13 @@ def _compiler_union(user, date, horizon_jours):
          WHERE b.cpas_id = %s AND b.referent_id = %s"""
     if not voit_ses_dossiers(user):
         sql_suivis += f" AND {visible.format('b.id')}"
-    ctes = [f"{_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles})"]
-    params = [*params_visibles]
+    cte_visibles = f"{_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles})"
+    ctes, params = [], []
     if par_personne:
         ctes.append(f"{_VISIBLES_LIGNE_CTE}(id) AS NOT MATERIALIZED ({sql_visibles})")
+        params.extend(params_visibles)
+    else:
+        ctes.append(cte_visibles)
         params.extend(params_visibles)
     ctes.append(f"{_SUIVIS_CTE}(id) AS MATERIALIZED ({sql_suivis})")
     params.extend([cpas_id, user.pk])
@@ -697,8 +710,11 @@ def _compiler_union(user, date, horizon_jours):
     for sql, p in _sql_echeances_trajets(cpas_id, user.pk, jusqu_au, limite_alerte, par_personne):
         parties.append(f"({sql})")
         params.extend(p)
-    # The other apps' kinds (ORM querysets), for the same people.
+    propres = _union_sql(ctes, parties), tuple(params)
+    # The other apps' kinds (ORM querysets), for the people the user may see (their own
+    # statement, with its own copy of the set).
     visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
+    parties, params = [], [*params_visibles]
     for src in SOURCES_ECHEANCES.values():
         qs = src.requete(user, jusqu_au, visibles).order_by().values_list(*COLONNES_ECHEANCE)
         try:
@@ -707,11 +723,13 @@ def _compiler_union(user, date, horizon_jours):
             continue
         parties.append(f"({sql})")
         params.extend(p)
+    autres = (_union_sql([cte_visibles], parties), tuple(params)) if parties else None
+    return propres, autres
+
+
+def _union_sql(ctes, parties) -> str:
     colonnes = ", ".join(COLONNES_ECHEANCE)
-    return (
-        f"WITH {', '.join(ctes)} SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u",
-        tuple(params),
-    )
+    return f"WITH {', '.join(ctes)} SELECT {colonnes} FROM ({' UNION ALL '.join(parties)}) AS u"
 
 
 def _colonnes_avec_noms(alias: str) -> str:
@@ -769,9 +787,12 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
     """The agent's next actions and PIIS evaluations and signatures due, overdue first (oldest
     first), then the coming ``horizon_jours`` days."""
     date = date or timezone.localdate()
-    sql, params = _union_echeances(user, date, horizon_jours)
-    if sql is None:
+    propres, autres = _union_echeances(user, date, horizon_jours)
+    if propres is None:
         return []
+    sql, params = propres
+    if autres is not None:
+        sql, params = f"({sql}) UNION ALL ({autres[0]})", (*params, *autres[1])
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_colonnes_avec_noms('u')} FROM ({sql}) AS u {_NOMS.format('u')} "
@@ -782,22 +803,25 @@ def mes_echeances(user, date=None, horizon_jours=30) -> list[Echeance]:
         return [_echeance(ligne, libelles) for ligne in cursor.fetchall()]
 
 
-def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
-    """ "Mes échéances" in one query: the ``limite`` oldest overdue items and the ``limite``
-    first coming ones (ordered and cut in SQL), with how many there are of each."""
-    date = date or timezone.localdate()
-    resultat = {"en_retard": [], "n_en_retard": 0, "a_venir": [], "n_a_venir": 0}
-    sql, params = _union_echeances(user, date, horizon_jours)
-    if sql is None:
-        return resultat
-    # The items read once (a materialized CTE), counted, and each status's first ``limite``
-    # taken by a bounded sort of its own (top-N): a coordinator has ~7,000 items, and a sort
-    # of them all (wide lines) with two windows over it (their rank and the counts) took about
-    # twice as long (kept: the same ``limite`` lines a status, in the same order). The names, and an
-    # action's text and step, read for the lines kept only (after the cut).
-    # (A statement that starts with SELECT: pghistory prefixes any other with its context.)
-    ordre = "ORDER BY quand, genre, objet_id LIMIT %s"
-    requete = f"""
+# The order of the lists: by date, kind and object; the kinds' names compared byte by byte
+# (COLLATE "C", Python's order of str), so that the two statements' lists merge in Python
+# into the order one statement gives.
+_ORDRE_ECHEANCES = 'quand, genre COLLATE "C", objet_id'
+
+
+def _par_statut_sql(sql: str) -> str:
+    """``sql`` (a statement of ``_compiler_union``) counted and cut by status: each line with
+    whether it is overdue and how many there are of its status. Params: the date, ``sql``'s,
+    then the date three times, the limit, the date, the limit (``_par_statut_params``).
+
+    The items read once (a materialized CTE), counted, and each status's first ``limite``
+    taken by a bounded sort of its own (top-N): a coordinator has ~7,000 items, and a sort
+    of them all (wide lines) with two windows over it (their rank and the counts) took about
+    twice as long (kept: the same ``limite`` lines a status, in the same order). The names,
+    and an action's text and step, read for the lines kept only (after the cut).
+    (A statement that starts with SELECT: pghistory prefixes any other with its context.)"""
+    ordre = f"ORDER BY {_ORDRE_ECHEANCES} LIMIT %s"
+    return f"""
         SELECT {_colonnes_avec_noms("x")}, x.quand < %s,
                CASE WHEN x.quand < %s THEN x.n_retard ELSE x.n - x.n_retard END FROM (
             WITH u AS MATERIALIZED ({sql}),
@@ -808,15 +832,63 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
                     UNION ALL (SELECT * FROM u WHERE quand >= %s {ordre})) AS l
              CROSS JOIN n
         ) AS x {_NOMS.format("x")}
-        ORDER BY x.quand, x.genre, x.objet_id"""
-    with connection.cursor() as cursor:
-        cursor.execute(requete, [date, date, *params, date, date, limite, date, limite])
-        libelles = _libelles_echeances()
-        for *ligne, retard, total in cursor.fetchall():
-            cle = "en_retard" if retard else "a_venir"
-            resultat[cle].append(_echeance(ligne, libelles))
-            resultat["n_" + cle] = total
+        ORDER BY x.{_ORDRE_ECHEANCES.replace(", ", ", x.")}"""
+
+
+def _par_statut_params(params, date, limite) -> list:
+    return [date, date, *params, date, date, limite, date, limite]
+
+
+def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
+    """ "Mes échéances": the ``limite`` oldest overdue items and the ``limite`` first coming
+    ones (ordered and cut in SQL), with how many there are of each.
+
+    This app's kinds in one statement, planned for the user's values; the other apps' kinds
+    in one prepared on the connection (the same text for every user of a shape: planned once,
+    ``_compiler_union``), each counted and cut by status; their lists merged in order and cut
+    again, their counts added: the lines and counts one statement of every kind gives."""
+    date = date or timezone.localdate()
+    resultat = {"en_retard": [], "n_en_retard": 0, "a_venir": [], "n_a_venir": 0}
+    propres, autres = _union_echeances(user, date, horizon_jours)
+    if propres is None:
+        return resultat
+    # One round trip: this app's statement first (a message that starts with SELECT carries
+    # no history context, pghistory's), as it is; the other apps' prepared.
+    requetes = [
+        (_par_statut_sql(partie[0]), _par_statut_params(partie[1], date, limite), prepare)
+        for partie, prepare in ((propres, False), (autres, True))
+        if partie is not None
+    ]
+    lignes, *autres_lignes = executer_lot(requetes)
+    if autres_lignes and autres_lignes[0]:
+        lignes = _fusionner(lignes, autres_lignes[0], limite)
+    libelles = _libelles_echeances()
+    for *ligne, retard, total in lignes:
+        cle = "en_retard" if retard else "a_venir"
+        resultat[cle].append(_echeance(ligne, libelles))
+        resultat["n_" + cle] = total
     return resultat
+
+
+def _fusionner(a: list, b: list, limite: int) -> list:
+    """The lines of two statements of ``_par_statut_sql`` (each in its order) as one would
+    give them: in order, the first ``limite`` of each status, each line with its status's
+    total count over both."""
+    totaux = {}
+    for lignes in (a, b):
+        for statut in (True, False):
+            totaux[statut] = totaux.get(statut, 0) + next(
+                (ligne[-1] for ligne in lignes if ligne[-2] is statut), 0
+            )
+    fusion = []
+    for statut in (True, False):
+        lignes = heapq.merge(
+            (ligne for ligne in a if ligne[-2] is statut),
+            (ligne for ligne in b if ligne[-2] is statut),
+            key=lambda ligne: (ligne[0], ligne[1], ligne[6]),
+        )
+        fusion.extend((*ligne[:-1], totaux[statut]) for ligne in itertools.islice(lignes, limite))
+    return fusion
 
 
 # --- Article 60 -------------------------------------------------------------------------------

@@ -67,3 +67,16 @@ def test_a_shape_refused_is_answered_plainly_outside_a_transaction(connexion_neu
         assert lots.executer_ensemble([refusee(), deux_etapes(1)]) == [5, 2]
     assert set(etat_des_preparees().values()) == {False}
     assert not preparees_sur_le_serveur()
+
+
+def test_a_statement_marked_not_preparable_is_sent_as_it_is(connexion_neuve):
+    """``(sql, params, False)``: sent plainly in the same round trip (planned for its values
+    every time), the others of the message prepared; the message starts with the plain
+    statement's text."""
+    requetes = [("SELECT %s::int * 2", (4,), False), ("SELECT %s::int + 1", (4,))]
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as ctx:
+            assert lots.executer_lot(requetes) == [[(8,)], [(5,)]]
+        assert len(ctx.captured_queries) == 1
+        assert ctx.captured_queries[0]["sql"].startswith("SELECT ")
+    assert preparees_sur_le_serveur() == {lots._nom("SELECT %s::int + 1", (4,))}

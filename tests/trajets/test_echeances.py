@@ -327,3 +327,119 @@ def test_the_statement_is_sent_without_the_history_context(cpas_a, agent, client
     assert 'hx-target="#action-' in html
     (sql,) = [q["sql"] for q in ctx.captured_queries if "echeances_suivis" in q["sql"]]
     assert "set_config" not in sql
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.COORDINATEUR])
+def test_the_other_apps_kinds_merge_into_the_lists_as_one_statement_gives_them(
+    cpas_a, agent, make_user, role
+):
+    """The other apps' kinds (here ESF+ follow-ups) are a statement of their own: for every
+    limit, each list is still the first items of its status of the whole ordered list (this
+    app's and the other kinds interleaved, ties on the date broken by the kind, then the
+    object), and the counts are those of every kind, in French and in Dutch."""
+    from activites.models import SuiviFse
+
+    user = agent if role == Role.AGENT else make_user(role, cpas_a)
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    for n in range(3):
+        personne = BeneficiaireFactory(cpas=cpas_a, referent=user, nom=f"P{n}")
+        for ecart in (-9 + n, -2, 0, 3 + n):
+            EtapeFactory(
+                beneficiaire=personne,
+                auteur=user,
+                prochaine_action="x",
+                echeance=today + ecart * jour,
+            )
+        for type_suivi, ecart in (("sortie", -2 - n), ("six_mois", 3)):
+            SuiviFse.objects.create(
+                cpas=cpas_a,
+                beneficiaire=personne,
+                numero_projet="P-1",
+                type_suivi=type_suivi,
+                date_sortie=today - 30 * jour,
+                echeance=today + ecart * jour,
+                agent=user,
+            )
+        PiisFactory(beneficiaire=personne, agent=user, date_decision_ris=today - (92 - n) * jour)
+    for langue in ("fr", "nl"):
+        with translation.override(langue):
+            items = queries.mes_echeances(user)
+            retard = [i for i in items if i.date < today]
+            venir = [i for i in items if i.date >= today]
+            genres = {i.genre for i in items}
+            assert genres == {"action", "signature", "suivi_fse"}
+            # Both statuses mix the kinds, with ties on the date across kinds.
+            for statut in (retard, venir):
+                assert {"action", "suivi_fse"} <= {i.genre for i in statut}
+                dates = [(i.date, i.genre) for i in statut]
+                assert len({d for d, _ in dates}) < len(set(dates))
+            assert len(retard) >= 10 and len(venir) >= 10
+            for limite in (0, 1, 2, 3, 4, 5, 7, 11, 12, 13, 50):
+                par_statut = queries.echeances_par_statut(user, limite=limite)
+                assert _lignes(par_statut["en_retard"]) == _lignes(retard[:limite])
+                assert _lignes(par_statut["a_venir"]) == _lignes(venir[:limite])
+                if limite:
+                    assert (par_statut["n_en_retard"], par_statut["n_a_venir"]) == (
+                        len(retard),
+                        len(venir),
+                    )
+
+
+# The template loop the rows replaced (trajets/_echeances_table.html before they were written in
+# Python), with the whitespace the rows have had since.
+ANCIENNE_BOUCLE = """{% load i18n %}{% for i in items %}<tr class="{% if retard %}table-danger{% endif %}">
+  <td>{{ i.date|date:"d/m/Y" }}</td>
+  <td><a href="{{ i.url_personne }}">{{ i.personne }}</a></td>
+  <td>{% if i.genre == "action" %}{{ i.libelle }} <span class="text-muted small">({{ i.type_libelle }} {{ i.etape_date|date:"d/m/Y" }})</span>{% else %}<a href="{{ i.url_objet }}">{{ i.libelle }}</a>{% endif %}</td>
+  <td class="text-end">{% if i.genre == "action" %}<span id="action-{{ i.objet_id }}"><button class="btn btn-outline-success btn-sm" hx-post="{{ i.url_objet }}" hx-target="#action-{{ i.objet_id }}">{% translate "Fait" %}</button></span>{% endif %}</td>
+</tr>{% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_rows_written_in_python_are_the_template_loop_they_replaced(cpas_a, agent, langue):
+    """Same HTML as the template loop, byte for byte, for every kind of item (an action, a
+    PIIS evaluation and signature, an ESF+ follow-up), overdue and coming, with texts and
+    names to escape."""
+    from django.template import Context, Template
+
+    from activites.models import SuiviFse
+    from trajets.views import files
+
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="<b>Gras</b>", prenom="A&B")
+    for ecart, texte in ((-3, 'Appeler "Léa" <vite>'), (4, "Envoyer l'attestation & CV")):
+        EtapeFactory(
+            beneficiaire=b, auteur=agent, prochaine_action=texte, echeance=today + ecart * jour
+        )
+    piis = PiisFactory(beneficiaire=b, agent=agent)
+    ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Objectif")
+    piis = services.proposer_piis(piis, today - 200 * jour, agent)
+    services.signer_piis(piis, today - 190 * jour, agent, fin=today + 170 * jour)
+    autre = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Zed")
+    PiisFactory(beneficiaire=autre, agent=agent, date_decision_ris=today - 95 * jour)
+    SuiviFse.objects.create(
+        cpas=cpas_a,
+        beneficiaire=autre,
+        numero_projet="P<1>",
+        type_suivi="sortie",
+        date_sortie=today - 30 * jour,
+        echeance=today + 2 * jour,
+        agent=agent,
+    )
+    with translation.override(langue):
+        donnees = queries.echeances_par_statut(agent)
+        retard, venir = donnees["en_retard"], donnees["a_venir"]
+        assert {i.genre for i in retard + venir} == {
+            "action",
+            "evaluation",
+            "signature",
+            "suivi_fse",
+        }
+        assert {i.genre for i in retard} >= {"action", "evaluation"}
+        files._ajouter_liens(retard + venir)
+        boucle = Template(ANCIENNE_BOUCLE)
+        for items, classe in ((retard, "table-danger"), (venir, "")):
+            attendu = boucle.render(Context({"items": items, "retard": bool(classe)}))
+            assert str(files._lignes(items, classe)) == attendu

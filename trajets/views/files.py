@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import html
 
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.utils.translation import ngettext
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
-from cpas_isp.listes import paginer, taille_demandee, url_par_pk
+from cpas_isp.listes import echapper, paginer, taille_demandee, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
 from trajets import queries
@@ -110,23 +109,23 @@ def _lignes_file(lignes, nouveau_depuis):
         if p.actions_en_retard:
             n = p.actions_en_retard
             texte = ngettext("%(n)s action en retard", "%(n)s actions en retard", n) % {"n": n}
-            a_faire = f'<span class="badge text-bg-danger">{html.escape(texte)}</span> '
+            a_faire = f'<span class="badge text-bg-danger">{echapper(texte)}</span> '
         a_faire += "\n      "
         if p.evaluations_en_retard:
             n = p.evaluations_en_retard
             texte = ngettext("%(n)s évaluation en retard", "%(n)s évaluations en retard", n) % {
                 "n": n
             }
-            a_faire += f'<span class="badge text-bg-danger">{html.escape(texte)}</span> '
+            a_faire += f'<span class="badge text-bg-danger">{echapper(texte)}</span> '
         a_faire += "\n      "
         if p.signature_piis_en_retard:
             a_faire += signature
         html_lignes.append(
             f'<tr data-personne="{pk}">\n'
-            f'    <td><a href="{url_personne(pk)}">{html.escape(p.personne)}</a>'
+            f'    <td><a href="{url_personne(pk)}">{echapper(p.personne)}</a>'
             f"{nouveau if p.debut >= nouveau_depuis else ''}</td>\n"
             f"    <td>{_jour(p.debut)}</td>\n"
-            f"    <td>{html.escape(p.suivi_par) if p.suivi_par else '—'}</td>\n"
+            f"    <td>{echapper(p.suivi_par) if p.suivi_par else '—'}</td>\n"
             f"    <td>{_jour(p.derniere_etape) or '—'}</td>\n"
             f"    <td>{a_faire}</td>\n"
             '    <td class="text-end"><button type="button" class="btn btn-outline-primary '
@@ -166,8 +165,7 @@ def _jour(date) -> str:
 def _lignes(items, classe: str):
     """The table's rows, up to 2 x MAX_ECHEANCES of them: written here rather than by a
     template loop (a dozen template nodes a row were half of the page's time). Every text
-    from the data is escaped (``html.escape``, as Django's ``escape`` without its lazy-text
-    wrapper); each date is formatted once."""
+    from the data is escaped (``cpas_isp.listes.echapper``); each date is formatted once."""
     fait = escape(_("Fait"))
     jours = {}
 
@@ -180,20 +178,20 @@ def _lignes(items, classe: str):
     for i in items:
         if i.genre == "action":
             quoi = (
-                f'{html.escape(str(i.libelle))} <span class="text-muted small">'
-                f"({html.escape(i.type_libelle)} {jour(i.etape_date)})</span>"
+                f'{echapper(i.libelle)} <span class="text-muted small">'
+                f"({echapper(i.type_libelle)} {jour(i.etape_date)})</span>"
             )
             bouton = (
                 f'<span id="action-{i.objet_id}"><button class="btn btn-outline-success btn-sm" '
-                f'hx-post="{html.escape(i.url_objet)}" hx-target="#action-{i.objet_id}">{fait}'
+                f'hx-post="{echapper(i.url_objet)}" hx-target="#action-{i.objet_id}">{fait}'
                 "</button></span>"
             )
         else:
-            quoi = f'<a href="{html.escape(i.url_objet)}">{html.escape(str(i.libelle))}</a>'
+            quoi = f'<a href="{echapper(i.url_objet)}">{echapper(i.libelle)}</a>'
             bouton = ""
         lignes.append(
             f'<tr class="{classe}">\n  <td>{jour(i.date)}</td>\n'
-            f'  <td><a href="{i.url_personne}">{html.escape(i.personne)}</a></td>\n'
+            f'  <td><a href="{i.url_personne}">{echapper(i.personne)}</a></td>\n'
             f"  <td>{quoi}</td>\n"
             f'  <td class="text-end">{bouton}</td>\n</tr>'
         )
