@@ -13,6 +13,7 @@ page with the page's context, as an include would."""
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from cpas_isp.notifications import CompteurNonLues
 from cpas_isp.permissions import UserPermissions
 
 register = template.Library()
+logger = logging.getLogger(__name__)
 
 MODELE = "partials/nav_items.html"
 COMBINAISONS_MAX = 256
@@ -336,7 +338,8 @@ def barre_navigation(context):
     cle, jeton, chemin = entree
     try:
         morceaux = _barres.obtenir((engine, cle), lambda: _rendre_barre(engine, cle, context))
-    except _HorsCle:
+    except _HorsCle as exc:
+        logger.warning("Navbar no longer memorised: it reads %r, which its key does not hold", exc)
         _barre_memorisable = False
         _barres.clear()
         return engine.get_template(NAVBAR).render(context)

@@ -101,6 +101,15 @@ def test_switching_cpas_changes_the_navbar(utilisateurs, client_for, cpas_b):
     assert f'<option value="{cpas_b.pk}" selected>' in apres
 
 
+def test_switching_language_changes_the_navbar(make_user, client_for, cpas_a):
+    client = client_for(make_user(Role.AGENT, cpas_a))
+    assert "Se déconnecter" in _barre(client.get(URL).content.decode())
+    client.post("/langue/", {"language": "nl", "next": "/"})
+    barre = _barre(client.get(URL).content.decode())
+    assert "Afmelden" in barre and "Se déconnecter" not in barre
+    assert len(menu._barres) == 2
+
+
 def test_the_unread_count_is_the_current_one(make_user, client_for, cpas_a):
     agent = make_user(Role.AGENT, cpas_a)
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
