@@ -114,8 +114,8 @@ def entrees_menu(context):
 # renders the same HTML for the same user, CPAS, role, CPAS list, unread count and language,
 # but for its CSRF token (new on every request) and the current path (the language switch's
 # "next"). It is rendered once per combination of every value it reads, from a context holding
-# only those values (``_Etat``), with a stand-in for the token and the path that each request
-# replaces with its own: ~0.4 ms of template work on every page, saved.
+# only those values (``_contexte_barre``), with a stand-in for the token and the path that each
+# request replaces with its own: ~0.4 ms of template work on every page, saved.
 #
 # Nothing of the page's context reaches that rendering but what the key holds: the context it
 # is rendered with raises ``_HorsCle`` on any other name or attribute, and the navbar is then
@@ -124,25 +124,17 @@ def entrees_menu(context):
 # rendered without the memo.
 
 NAVBAR = "partials/navbar.html"
-_NOMS = (
-    "user",
-    "perms_isp",
-    "cpas_courant",
-    "membership",
-    "mes_affiliations",
-    "notifications_non_lues",
-    "csrf_token",
-    "request",
-)
+# The names it reads: user, perms_isp, cpas_courant, membership, mes_affiliations,
+# notifications_non_lues, csrf_token, request (``_cle_barre``); and these, that pages do not set:
 _ABSENTS = ("oob",)  # the badge's: set by the notifications panel only
 # Stand-ins: letters and digits (unchanged by escaping), unguessable, new in each process.
 _JETON = "j" + secrets.token_hex(16)
 _CHEMIN = "c" + secrets.token_hex(16)
 _REMPLACER = re.compile(f"({_JETON}|{_CHEMIN})")
-_barres: Memo[str] = Memo(1024)
+_barres: Memo[tuple[str, ...]] = Memo(1024)
 _barre_memorisable = True
 # None: not read yet; False: the entries are not reused; else the predicates the navbar asks.
-_predicats_navbar: tuple[str, ...] | bool | None = None
+_predicats_navbar: tuple[tuple[str, Callable], ...] | bool | None = None
 
 
 class _HorsCle(Exception):
