@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, Value
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire
@@ -268,12 +268,17 @@ def du_jour(user, date=None):
 
 def _ids_du_jour(cpas_id, agent_id, debut, fin):
     """``du_jour``'s ids query as the ORM writes it (``for_user``'s CPAS, ``non_annules``, the
-    agent, ``entre``)."""
+    agent, overlapping the day). The overlap is written as the exclusion constraint's
+    expression (agent, tstzrange overlap; ``chevauchant``): PostgreSQL answers it from that
+    GiST index (its condition, not cancelled, is this query's), a few pages, where the
+    (agent, debut) b-tree bounds only ``debut < fin`` and reads the agent's whole past (about
+    1,900 pages for an agent with 2.5 years of appointments). Same rows as ``entre``: both
+    periods are half-open and not empty (``fin > debut``)."""
     return (
         RendezVous.objects.filter(cpas=cpas_id)
         .non_annules()
-        .filter(agent=agent_id)
-        .entre(debut, fin)
+        .alias(periode=TsTzRange("debut", "fin"))
+        .filter(agent=agent_id, periode__overlap=TsTzRange(Value(debut), Value(fin)))
         .values_list("pk", flat=True)
     )
 
