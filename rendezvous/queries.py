@@ -11,7 +11,7 @@ from django.db.models import F, Prefetch, Q, Value
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire
-from cpas_isp import permissions
+from cpas_isp import lots, permissions
 from cpas_isp.models import Membership, Role
 from cpas_isp.sql_compile import SENTINELLES, SENTINELLES_INSTANTS, RequeteCompilee
 from cpas_isp.tenancy import current_membership
@@ -308,29 +308,87 @@ def de_la_personne(beneficiaire, user, nb_passes=20):
     return a_venir, passes[:nb_passes]
 
 
+# How many of a person's past appointments their page reads: the section shows the last 20
+# (``de_la_personne``), the timeline the last 50 (``hooks.timeline``).
+NB_PASSES_FICHE = 50
+
+
+def _rendez_vous_de_la_personne(cpas_id, personne):
+    return (
+        RendezVous.objects.filter(cpas_id=cpas_id, participants__beneficiaire=personne)
+        .select_related("type", "lieu", "agent", "cellule")
+        .order_by("-debut", "-id")
+    )
+
+
+# The person page's two reads of the person's appointments, compiled once
+# (cpas_isp.sql_compile): those not ended at ``maintenant`` (every one: the upcoming ones are
+# all shown), and the last ``NB_PASSES_FICHE`` ended ones (not the person's whole history).
+_RENDEZ_VOUS_EN_COURS = RequeteCompilee(
+    lambda cpas, personne, maintenant: _rendez_vous_de_la_personne(cpas, personne).filter(
+        fin__gte=maintenant
+    ),
+    sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0]),
+)
+_RENDEZ_VOUS_TERMINES = RequeteCompilee(
+    lambda cpas, personne, maintenant: _rendez_vous_de_la_personne(cpas, personne).filter(
+        fin__lt=maintenant
+    )[:NB_PASSES_FICHE],
+    sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0]),
+)
+
+
+def _fusionner(en_cours, termines):
+    """The two lists as one, latest first (``-debut, -id``, as one query ordering them)."""
+    return sorted([*en_cours, *termines], key=lambda r: (r.debut, r.id), reverse=True)
+
+
+def lecture_rendez_vous_de_la_personne(beneficiaire, maintenant=None):
+    """A ``cpas_isp.lots`` generator of ``rendez_vous_de_la_personne``'s list (its two
+    statements sent with the page's others), kept on ``beneficiaire``."""
+    maintenant = maintenant or timezone.now()
+    valeurs = (beneficiaire.cpas_id, beneficiaire.pk, maintenant)
+    en_cours, termines = yield from lots.ensemble(
+        [_RENDEZ_VOUS_EN_COURS.generateur(*valeurs), _RENDEZ_VOUS_TERMINES.generateur(*valeurs)]
+    )
+    cache = beneficiaire.__dict__["_rendez_vous"] = _fusionner(en_cours, termines)
+    return cache
+
+
 def rendez_vous_de_la_personne(beneficiaire) -> list:
-    """Every appointment of a person, latest first, fetched once per page."""
+    """A person's appointments, latest first, fetched once per page: every one not ended yet
+    and the last ``NB_PASSES_FICHE`` ended ones (what the section and the timeline show)."""
     cache = beneficiaire.__dict__.get("_rendez_vous")
     if cache is None:
-        cache = list(
-            RendezVous.objects.filter(
-                cpas_id=beneficiaire.cpas_id, participants__beneficiaire=beneficiaire
-            )
-            .select_related("type", "lieu", "agent", "cellule")
-            .order_by("-debut", "-id")
-        )
-        beneficiaire.__dict__["_rendez_vous"] = cache
+        cache = lots.executer(lecture_rendez_vous_de_la_personne(beneficiaire))
     return cache
+
+
+def _envois_de_la_personne(cpas_id, personne, limite=30):
+    return (
+        Envoi.objects.filter(cpas_id=cpas_id, beneficiaire=personne)
+        .select_related("par")
+        .order_by("-cree_le", "-id")[:limite]
+    )
+
+
+_ENVOIS = RequeteCompilee(_envois_de_la_personne, nombre=2)
+
+
+def lecture_envois_de_la_personne(beneficiaire):
+    """A ``cpas_isp.lots`` generator of ``envois_de_la_personne``'s list, kept on
+    ``beneficiaire``."""
+    envois = yield from _ENVOIS.generateur(beneficiaire.cpas_id, beneficiaire.pk)
+    beneficiaire.__dict__["_envois"] = envois
+    return envois
 
 
 def envois_de_la_personne(beneficiaire, limite=30) -> list:
     """The messages sent to a person (latest first), for the appointments section of their
-    page: one query."""
-    return list(
-        Envoi.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
-        .select_related("par")
-        .order_by("-cree_le", "-id")[:limite]
-    )
+    page: one query (none when the page read them already: ``lecture_envois_de_la_personne``)."""
+    if limite == 30 and "_envois" in beneficiaire.__dict__:
+        return beneficiaire.__dict__["_envois"]
+    return list(_envois_de_la_personne(beneficiaire.cpas_id, beneficiaire, limite))
 
 
 # A CPAS that has not set its channels yet: every channel (reminders use e-mail and SMS).
@@ -454,21 +512,43 @@ def creneaux_pour(agenda, duree: int, apres=None, horizon=HORIZON_CRENEAUX) -> l
     return resultat
 
 
-def invitations_en_cours(beneficiaire) -> list:
-    """A person's pending invitations and those whose appointment (booked or convened) is still
-    to come, for their page."""
+def _invitations_en_cours(cpas_id, personne, maintenant):
     from rendezvous.models import Invitation, StatutInvitation
 
-    return list(
-        Invitation.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
+    return (
+        Invitation.objects.filter(cpas_id=cpas_id, beneficiaire=personne)
         .filter(
             Q(statut=StatutInvitation.EN_ATTENTE)
             | Q(
                 statut=StatutInvitation.RESERVEE,
-                rendez_vous__fin__gte=timezone.now(),
+                rendez_vous__fin__gte=maintenant,
                 rendez_vous__statut__in=STATUTS_A_VENIR,
             )
         )
         .select_related("type", "agenda__agent", "agenda__cellule", "rendez_vous")
         .order_by("-cree_le", "-id")
     )
+
+
+_INVITATIONS_EN_COURS = RequeteCompilee(
+    _invitations_en_cours, sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0])
+)
+
+
+def lecture_invitations_en_cours(beneficiaire, maintenant=None):
+    """A ``cpas_isp.lots`` generator of ``invitations_en_cours``'s list, kept on
+    ``beneficiaire``."""
+    invitations = yield from _INVITATIONS_EN_COURS.generateur(
+        beneficiaire.cpas_id, beneficiaire.pk, maintenant or timezone.now()
+    )
+    beneficiaire.__dict__["_invitations_en_cours"] = invitations
+    return invitations
+
+
+def invitations_en_cours(beneficiaire) -> list:
+    """A person's pending invitations and those whose appointment (booked or convened) is still
+    to come, for their page (read once per person object)."""
+    cache = beneficiaire.__dict__.get("_invitations_en_cours")
+    if cache is None:
+        cache = lots.executer(lecture_invitations_en_cours(beneficiaire))
+    return cache
