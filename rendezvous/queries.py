@@ -245,25 +245,30 @@ def calendriers(agendas, premier: datetime.date, nb_jours: int, user) -> list[Ca
 
 
 def du_jour(user, date=None):
-    """The user's appointments of the day (the home page's card).
+    """The user's appointments of the day (the home page's card), as
+    ``rendez_vous_avec_personnes`` gives them.
 
-    Their ids first (the agent's index, nothing joined): a day without appointments costs
-    that one small query, not the composition of the card's four-table join and prefetch;
-    a day with some, one query more than reading them at once. That first query's SQL is the
-    ORM's, compiled once per process (``_IDS_DU_JOUR``), not built again on every home page."""
+    One round trip (``cpas_isp.lots``) of three statements prepared on the connection: the
+    appointments, their participants with their people, and which of those people the user
+    may see, the last two bounded by the first one's ids query (``_IDS_DU_JOUR``, the agent's
+    GiST index) as a subquery. Their SQL is the ORM's, compiled once per process (the
+    visibility rule's: ``sql_ids_visibles``, memoised per user and day), not built again on
+    every home page; a day without appointments costs that round trip too."""
     membership = current_membership(user)
     if membership is None:
         return []
     date = date or timezone.localdate()
     debut = _moment(date, datetime.time.min)
-    ids = _IDS_DU_JOUR.lignes(
-        membership.cpas_id, user.pk, debut, debut + datetime.timedelta(days=1)
-    )
-    if not ids:
-        return []
-    return rendez_vous_avec_personnes(
-        RendezVous.objects.filter(pk__in=ids).order_by("debut", "id"), user
-    )
+    valeurs = (membership.cpas_id, user.pk, debut, debut + datetime.timedelta(days=1))
+    lecture = _lecture_du_jour(user, valeurs)
+    if lecture is None:  # not compiled: the ORM's querysets
+        ids = list(_ids_du_jour(*valeurs))
+        if not ids:
+            return []
+        return rendez_vous_avec_personnes(
+            RendezVous.objects.filter(pk__in=ids).order_by("debut", "id"), user
+        )
+    return lots.executer_ensemble([lecture])[0]
 
 
 def _ids_du_jour(cpas_id, agent_id, debut, fin):
@@ -283,9 +288,97 @@ def _ids_du_jour(cpas_id, agent_id, debut, fin):
     )
 
 
-_IDS_DU_JOUR = RequeteCompilee(
-    _ids_du_jour, sentinelles=(*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2])
+_SENTINELLES_DU_JOUR = (*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2])
+_IDS_DU_JOUR = RequeteCompilee(_ids_du_jour, sentinelles=_SENTINELLES_DU_JOUR)
+# ``rendez_vous_avec_personnes``'s appointments and their prefetched participants, for the
+# appointments of ``_ids_du_jour``.
+_RENDEZ_VOUS_DU_JOUR = RequeteCompilee(
+    lambda *valeurs: (
+        RendezVous.objects.filter(pk__in=_ids_du_jour(*valeurs))
+        .select_related("type", "lieu", "agent", "cellule")
+        .order_by("debut", "id")
+    ),
+    sentinelles=_SENTINELLES_DU_JOUR,
 )
+_PARTICIPANTS_DU_JOUR = RequeteCompilee(
+    lambda *valeurs: (
+        Participant.objects.filter(rendez_vous__in=_ids_du_jour(*valeurs))
+        .select_related("beneficiaire")
+        .order_by("beneficiaire__nom", "beneficiaire__prenom")
+    ),
+    sentinelles=_SENTINELLES_DU_JOUR,
+)
+
+
+def _sql_visibles_du_jour(user, valeurs):
+    """(SQL, parameters) of the ids of the day's participants ``user`` may see
+    (``visibles_par``'s rule, ``sql_ids_visibles``); None when the rule is empty, or when the
+    ids query is not compiled."""
+    from django.core.exceptions import EmptyResultSet
+
+    from beneficiaires.models.personnes import sql_ids_visibles
+
+    ids = _IDS_DU_JOUR._sql(valeurs)
+    if ids is None:
+        return None
+    try:
+        regle, params_regle = sql_ids_visibles(user)
+    except EmptyResultSet:
+        return None
+    sql_ids, params_ids = ids
+    sql = (
+        'SELECT DISTINCT "p"."beneficiaire_id" FROM "rendezvous_participant" "p" '
+        f'WHERE "p"."rendez_vous_id" IN ({sql_ids}) AND "p"."beneficiaire_id" IN ({regle})'
+    )
+    return sql, [*params_ids, *params_regle]
+
+
+def _lecture_du_jour(user, valeurs):
+    """The ``cpas_isp.lots`` generator of ``du_jour`` (None: not compiled)."""
+    rdvs = _RENDEZ_VOUS_DU_JOUR._sql(valeurs)
+    participants = _PARTICIPANTS_DU_JOUR._sql(valeurs)
+    if rdvs is None or participants is None or _IDS_DU_JOUR._sql(valeurs) is None:
+        return None
+    return _lire_du_jour(user, valeurs)
+
+
+def _lire_du_jour(user, valeurs):
+    visibles_sql = _sql_visibles_du_jour(user, valeurs)
+    rdvs, participants, visibles = yield from lots.ensemble(
+        [
+            _RENDEZ_VOUS_DU_JOUR.generateur(*valeurs),
+            _PARTICIPANTS_DU_JOUR.generateur(*valeurs),
+            _lignes(visibles_sql) if visibles_sql is not None else lots.valeur([]),
+        ]
+    )
+    return _avec_personnes(rdvs, participants, {pk for (pk,) in visibles})
+
+
+def _lignes(requete):
+    (lignes,) = yield [requete]
+    return lignes
+
+
+def _avec_personnes(rdvs, participants, visibles):
+    """``rendez_vous_avec_personnes``'s work on rows read already: each appointment's
+    participants (in their query's order) as its prefetched ``participants``, ``presences``,
+    ``personnes`` and ``visible``."""
+    par_rdv: dict = {}
+    for p in participants:
+        par_rdv.setdefault(p.rendez_vous_id, []).append(p)
+    cache_rdv = Participant._meta.get_field("rendez_vous")
+    for r in rdvs:
+        siens = par_rdv.get(r.pk, [])
+        for p in siens:
+            cache_rdv.set_cached_value(p, r)
+        qs = r.participants.all()
+        qs._result_cache = siens
+        qs._prefetch_done = True
+        r._prefetched_objects_cache = {"participants": qs}
+        r.presences = [(p, p.beneficiaire_id in visibles) for p in siens]
+        r.personnes = [(p.beneficiaire, visible) for p, visible in r.presences]
+        r.visible = any(v for _b, v in r.personnes)
+    return rdvs
 
 
 def de_la_personne(beneficiaire, user, nb_passes=20):
