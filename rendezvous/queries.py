@@ -479,9 +479,12 @@ def lecture_envois_de_la_personne(beneficiaire):
 def envois_de_la_personne(beneficiaire, limite=30) -> list:
     """The messages sent to a person (latest first), for the appointments section of their
     page: one query (none when the page read them already: ``lecture_envois_de_la_personne``)."""
-    if limite == 30 and "_envois" in beneficiaire.__dict__:
-        return beneficiaire.__dict__["_envois"]
-    return list(_envois_de_la_personne(beneficiaire.cpas_id, beneficiaire, limite))
+    if limite != 30:
+        return list(_envois_de_la_personne(beneficiaire.cpas_id, beneficiaire, limite))
+    cache = beneficiaire.__dict__.get("_envois")
+    if cache is None:
+        cache = lots.executer(lecture_envois_de_la_personne(beneficiaire))
+    return cache
 
 
 # A CPAS that has not set its channels yet: every channel (reminders use e-mail and SMS).
