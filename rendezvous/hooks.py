@@ -13,7 +13,7 @@ from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import lots
 from cpas_isp.listes import url_de, url_par_pk
-from rendezvous import envois, queries, services_invitations
+from rendezvous import cartes, envois, queries, services_invitations
 from rendezvous.models import RendezVous
 
 
@@ -64,6 +64,9 @@ def section(request, beneficiaire):
             "b": beneficiaire,
             "a_venir": a_venir,
             "passes": passes,
+            # The cards written in Python (rendezvous/_rdv.html's HTML): no include per card.
+            "cartes_a_venir": cartes.cartes(a_venir, request, avec_date=True, avec_agent=True),
+            "cartes_passes": cartes.cartes(passes, request, avec_date=True, avec_agent=True),
             "envois": []
             if hooks.liste_vide(beneficiaire, "fiche_a_envois")
             else queries.envois_de_la_personne(beneficiaire),
