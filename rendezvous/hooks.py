@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaires import hooks
+from beneficiaires import hooks, parcours
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import lots
 from cpas_isp.listes import url_de, url_par_pk
@@ -46,9 +46,11 @@ def prechargement(request, beneficiaire):
     lectures = []
     if "_rendez_vous" not in beneficiaire.__dict__:
         lectures.append(queries.lecture_rendez_vous_de_la_personne(beneficiaire))
-    if not hooks.liste_vide(beneficiaire, "fiche_a_envois"):
+    # The timeline's filters or "more" (the list only): no section, its lists not read.
+    section = not parcours.est_fragment(request)
+    if section and not hooks.liste_vide(beneficiaire, "fiche_a_envois"):
         lectures.append(queries.lecture_envois_de_la_personne(beneficiaire))
-    if not hooks.liste_vide(beneficiaire, "fiche_a_invitations"):
+    if section and not hooks.liste_vide(beneficiaire, "fiche_a_invitations"):
         lectures.append(queries.lecture_invitations_en_cours(beneficiaire))
     return lots.ensemble(lectures) if lectures else None
 
