@@ -414,38 +414,37 @@ def _rendez_vous_de_la_personne(cpas_id, personne):
     )
 
 
-# The person page's two reads of the person's appointments, compiled once
-# (cpas_isp.sql_compile): those not ended at ``maintenant`` (every one: the upcoming ones are
-# all shown), and the last ``NB_PASSES_FICHE`` ended ones (not the person's whole history).
-_RENDEZ_VOUS_EN_COURS = RequeteCompilee(
-    lambda cpas, personne, maintenant: _rendez_vous_de_la_personne(cpas, personne).filter(
-        fin__gte=maintenant
-    ),
-    sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0]),
-)
-_RENDEZ_VOUS_TERMINES = RequeteCompilee(
-    lambda cpas, personne, maintenant: _rendez_vous_de_la_personne(cpas, personne).filter(
-        fin__lt=maintenant
-    )[:NB_PASSES_FICHE],
-    sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0]),
-)
+def _rendez_vous_de_la_fiche(cpas_id, personne, maintenant):
+    """The person page's appointments of the person: every one not ended at ``maintenant``
+    (the upcoming ones are all shown) and the last ``NB_PASSES_FICHE`` ended ones (not the
+    person's whole history), latest first: one statement, their ids the union of the two
+    (each read from the person's participations), the rows then by primary key."""
+    siens = RendezVous.objects.filter(cpas_id=cpas_id, participants__beneficiaire=personne)
+    en_cours = siens.filter(fin__gte=maintenant).order_by().values("pk")
+    termines = siens.filter(fin__lt=maintenant).order_by("-debut", "-id").values("pk")
+    return (
+        RendezVous.objects.filter(
+            cpas_id=cpas_id, pk__in=en_cours.union(termines[:NB_PASSES_FICHE], all=True)
+        )
+        .select_related("type", "lieu", "agent", "cellule")
+        .order_by("-debut", "-id")
+    )
 
 
-def _fusionner(en_cours, termines):
-    """The two lists as one, latest first (``-debut, -id``, as one query ordering them)."""
-    return sorted([*en_cours, *termines], key=lambda r: (r.debut, r.id), reverse=True)
+# Compiled once (cpas_isp.sql_compile): only the CPAS, the person and the instant change it.
+_RENDEZ_VOUS_FICHE = RequeteCompilee(
+    _rendez_vous_de_la_fiche, sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0])
+)
 
 
 def lecture_rendez_vous_de_la_personne(beneficiaire, maintenant=None):
-    """A ``cpas_isp.lots`` generator of ``rendez_vous_de_la_personne``'s list (its two
-    statements sent with the page's others), kept on ``beneficiaire``."""
-    maintenant = maintenant or timezone.now()
-    valeurs = (beneficiaire.cpas_id, beneficiaire.pk, maintenant)
-    en_cours, termines = yield from lots.ensemble(
-        [_RENDEZ_VOUS_EN_COURS.generateur(*valeurs), _RENDEZ_VOUS_TERMINES.generateur(*valeurs)]
+    """A ``cpas_isp.lots`` generator of ``rendez_vous_de_la_personne``'s list (its statement
+    sent with the page's others), kept on ``beneficiaire``."""
+    rdvs = yield from _RENDEZ_VOUS_FICHE.generateur(
+        beneficiaire.cpas_id, beneficiaire.pk, maintenant or timezone.now()
     )
-    cache = beneficiaire.__dict__["_rendez_vous"] = _fusionner(en_cours, termines)
-    return cache
+    beneficiaire.__dict__["_rendez_vous"] = rdvs
+    return rdvs
 
 
 def rendez_vous_de_la_personne(beneficiaire) -> list:
