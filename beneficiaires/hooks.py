@@ -197,12 +197,14 @@ def register_prechargement_fiche(func):
     return func
 
 
-def precharger_fiche(request, beneficiaire) -> None:
+def precharger_fiche(request, beneficiaire, autres=()) -> None:
     """Every app's lists of the person page (``register_prechargement_fiche``) read in one
-    round trip (``cpas_isp.lots.executer_ensemble``), each kept on ``beneficiaire``."""
+    round trip (``cpas_isp.lots.executer_ensemble``), each kept on ``beneficiaire``, with the
+    page's own ``autres`` generators."""
     generateurs = [
         g for func in _prechargements_fiche if (g := func(request, beneficiaire)) is not None
     ]
+    generateurs.extend(autres)
     if generateurs:
         lots.executer_ensemble(generateurs)
 

@@ -9,10 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaires import hooks
+from beneficiaires import hooks, parcours
 from beneficiaires.permissions import peut_voir_beneficiaire
+from cpas_isp import lots
 from cpas_isp.listes import url_de, url_par_pk
-from rendezvous import envois, queries, services_invitations
+from rendezvous import cartes, envois, queries, services_invitations
 from rendezvous.models import RendezVous
 
 
@@ -35,6 +36,25 @@ def _sans_rendez_vous(beneficiaire):
         beneficiaire.__dict__.setdefault("_rendez_vous", [])
 
 
+def prechargement(request, beneficiaire):
+    """The person page's reading of the section's and the timeline's lists
+    (``hooks.precharger_fiche``): the appointments, the messages sent and the invitations not
+    known to be none, their statements sent with the other apps' in one round trip."""
+    if not peut_voir_beneficiaire(request.user, beneficiaire):
+        return None
+    _sans_rendez_vous(beneficiaire)
+    lectures = []
+    if "_rendez_vous" not in beneficiaire.__dict__:
+        lectures.append(queries.lecture_rendez_vous_de_la_personne(beneficiaire))
+    # The timeline's filters or "more" (the list only): no section, its lists not read.
+    section = not parcours.est_fragment(request)
+    if section and not hooks.liste_vide(beneficiaire, "fiche_a_envois"):
+        lectures.append(queries.lecture_envois_de_la_personne(beneficiaire))
+    if section and not hooks.liste_vide(beneficiaire, "fiche_a_invitations"):
+        lectures.append(queries.lecture_invitations_en_cours(beneficiaire))
+    return lots.ensemble(lectures) if lectures else None
+
+
 def section(request, beneficiaire):
     if not peut_voir_beneficiaire(request.user, beneficiaire):
         return None
@@ -46,6 +66,9 @@ def section(request, beneficiaire):
             "b": beneficiaire,
             "a_venir": a_venir,
             "passes": passes,
+            # The cards written in Python (rendezvous/_rdv.html's HTML): no include per card.
+            "cartes_a_venir": cartes.cartes(a_venir, request, avec_date=True, avec_agent=True),
+            "cartes_passes": cartes.cartes(passes, request, avec_date=True, avec_agent=True),
             "envois": []
             if hooks.liste_vide(beneficiaire, "fiche_a_envois")
             else queries.envois_de_la_personne(beneficiaire),
@@ -121,6 +144,7 @@ def register():
     hooks.register_action(actions)
     hooks.register_timeline(timeline, categories={"rendezvous": gettext_lazy("Rendez-vous")})
     hooks.register_indicateurs_fiche(indicateurs_fiche)
+    hooks.register_prechargement_fiche(prechargement)
     register_donnees()
 
 

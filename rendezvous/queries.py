@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, Value
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire
-from cpas_isp import permissions
+from cpas_isp import lots, permissions
 from cpas_isp.models import Membership, Role
 from cpas_isp.sql_compile import SENTINELLES, SENTINELLES_INSTANTS, RequeteCompilee
 from cpas_isp.tenancy import current_membership
@@ -245,42 +245,140 @@ def calendriers(agendas, premier: datetime.date, nb_jours: int, user) -> list[Ca
 
 
 def du_jour(user, date=None):
-    """The user's appointments of the day (the home page's card).
+    """The user's appointments of the day (the home page's card), as
+    ``rendez_vous_avec_personnes`` gives them.
 
-    Their ids first (the agent's index, nothing joined): a day without appointments costs
-    that one small query, not the composition of the card's four-table join and prefetch;
-    a day with some, one query more than reading them at once. That first query's SQL is the
-    ORM's, compiled once per process (``_IDS_DU_JOUR``), not built again on every home page."""
+    One round trip (``cpas_isp.lots``) of three statements prepared on the connection: the
+    appointments, their participants with their people, and which of those people the user
+    may see, the last two bounded by the first one's ids query (``_IDS_DU_JOUR``, the agent's
+    GiST index) as a subquery. Their SQL is the ORM's, compiled once per process (the
+    visibility rule's: ``sql_ids_visibles``, memoised per user and day), not built again on
+    every home page; a day without appointments costs that round trip too."""
     membership = current_membership(user)
     if membership is None:
         return []
     date = date or timezone.localdate()
     debut = _moment(date, datetime.time.min)
-    ids = _IDS_DU_JOUR.lignes(
-        membership.cpas_id, user.pk, debut, debut + datetime.timedelta(days=1)
-    )
-    if not ids:
-        return []
-    return rendez_vous_avec_personnes(
-        RendezVous.objects.filter(pk__in=ids).order_by("debut", "id"), user
-    )
+    valeurs = (membership.cpas_id, user.pk, debut, debut + datetime.timedelta(days=1))
+    lecture = _lecture_du_jour(user, valeurs)
+    if lecture is None:  # not compiled: the ORM's querysets
+        ids = list(_ids_du_jour(*valeurs))
+        if not ids:
+            return []
+        return rendez_vous_avec_personnes(
+            RendezVous.objects.filter(pk__in=ids).order_by("debut", "id"), user
+        )
+    return lots.executer_ensemble([lecture])[0]
 
 
 def _ids_du_jour(cpas_id, agent_id, debut, fin):
     """``du_jour``'s ids query as the ORM writes it (``for_user``'s CPAS, ``non_annules``, the
-    agent, ``entre``)."""
+    agent, overlapping the day). The overlap is written as the exclusion constraint's
+    expression (agent, tstzrange overlap; ``chevauchant``): PostgreSQL answers it from that
+    GiST index (its condition, not cancelled, is this query's), a few pages, where the
+    (agent, debut) b-tree bounds only ``debut < fin`` and reads the agent's whole past (about
+    1,900 pages for an agent with 2.5 years of appointments). Same rows as ``entre``: both
+    periods are half-open and not empty (``fin > debut``)."""
     return (
         RendezVous.objects.filter(cpas=cpas_id)
         .non_annules()
-        .filter(agent=agent_id)
-        .entre(debut, fin)
+        .alias(periode=TsTzRange("debut", "fin"))
+        .filter(agent=agent_id, periode__overlap=TsTzRange(Value(debut), Value(fin)))
         .values_list("pk", flat=True)
     )
 
 
-_IDS_DU_JOUR = RequeteCompilee(
-    _ids_du_jour, sentinelles=(*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2])
+_SENTINELLES_DU_JOUR = (*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2])
+_IDS_DU_JOUR = RequeteCompilee(_ids_du_jour, sentinelles=_SENTINELLES_DU_JOUR)
+# ``rendez_vous_avec_personnes``'s appointments and their prefetched participants, for the
+# appointments of ``_ids_du_jour``.
+_RENDEZ_VOUS_DU_JOUR = RequeteCompilee(
+    lambda *valeurs: (
+        RendezVous.objects.filter(pk__in=_ids_du_jour(*valeurs))
+        .select_related("type", "lieu", "agent", "cellule")
+        .order_by("debut", "id")
+    ),
+    sentinelles=_SENTINELLES_DU_JOUR,
 )
+_PARTICIPANTS_DU_JOUR = RequeteCompilee(
+    lambda *valeurs: (
+        Participant.objects.filter(rendez_vous__in=_ids_du_jour(*valeurs))
+        .select_related("beneficiaire")
+        .order_by("beneficiaire__nom", "beneficiaire__prenom")
+    ),
+    sentinelles=_SENTINELLES_DU_JOUR,
+)
+
+
+def _sql_visibles_du_jour(user, valeurs):
+    """(SQL, parameters) of the ids of the day's participants ``user`` may see
+    (``visibles_par``'s rule, ``sql_ids_visibles``); None when the rule is empty, or when the
+    ids query is not compiled."""
+    from django.core.exceptions import EmptyResultSet
+
+    from beneficiaires.models.personnes import sql_ids_visibles
+
+    ids = _IDS_DU_JOUR._sql(valeurs)
+    if ids is None:
+        return None
+    try:
+        regle, params_regle = sql_ids_visibles(user)
+    except EmptyResultSet:
+        return None
+    sql_ids, params_ids = ids
+    sql = (
+        'SELECT DISTINCT "p"."beneficiaire_id" FROM "rendezvous_participant" "p" '
+        f'WHERE "p"."rendez_vous_id" IN ({sql_ids}) AND "p"."beneficiaire_id" IN ({regle})'
+    )
+    return sql, [*params_ids, *params_regle]
+
+
+def _lecture_du_jour(user, valeurs):
+    """The ``cpas_isp.lots`` generator of ``du_jour`` (None: not compiled)."""
+    rdvs = _RENDEZ_VOUS_DU_JOUR._sql(valeurs)
+    participants = _PARTICIPANTS_DU_JOUR._sql(valeurs)
+    if rdvs is None or participants is None or _IDS_DU_JOUR._sql(valeurs) is None:
+        return None
+    return _lire_du_jour(user, valeurs)
+
+
+def _lire_du_jour(user, valeurs):
+    visibles_sql = _sql_visibles_du_jour(user, valeurs)
+    rdvs, participants, visibles = yield from lots.ensemble(
+        [
+            _RENDEZ_VOUS_DU_JOUR.generateur(*valeurs),
+            _PARTICIPANTS_DU_JOUR.generateur(*valeurs),
+            _lignes(visibles_sql) if visibles_sql is not None else lots.valeur([]),
+        ]
+    )
+    return _avec_personnes(rdvs, participants, {pk for (pk,) in visibles})
+
+
+def _lignes(requete):
+    (lignes,) = yield [requete]
+    return lignes
+
+
+def _avec_personnes(rdvs, participants, visibles):
+    """``rendez_vous_avec_personnes``'s work on rows read already: each appointment's
+    participants (in their query's order) as its prefetched ``participants``, ``presences``,
+    ``personnes`` and ``visible``."""
+    par_rdv: dict = {}
+    for p in participants:
+        par_rdv.setdefault(p.rendez_vous_id, []).append(p)
+    cache_rdv = Participant._meta.get_field("rendez_vous")
+    for r in rdvs:
+        siens = par_rdv.get(r.pk, [])
+        for p in siens:
+            cache_rdv.set_cached_value(p, r)
+        qs = r.participants.all()
+        qs._result_cache = siens
+        qs._prefetch_done = True
+        r._prefetched_objects_cache = {"participants": qs}
+        r.presences = [(p, p.beneficiaire_id in visibles) for p in siens]
+        r.personnes = [(p.beneficiaire, visible) for p, visible in r.presences]
+        r.visible = any(v for _b, v in r.personnes)
+    return rdvs
 
 
 def de_la_personne(beneficiaire, user, nb_passes=20):
@@ -303,29 +401,89 @@ def de_la_personne(beneficiaire, user, nb_passes=20):
     return a_venir, passes[:nb_passes]
 
 
+# How many of a person's past appointments their page reads: the section shows the last 20
+# (``de_la_personne``), the timeline the last 50 (``hooks.timeline``).
+NB_PASSES_FICHE = 50
+
+
+def _rendez_vous_de_la_personne(cpas_id, personne):
+    return (
+        RendezVous.objects.filter(cpas_id=cpas_id, participants__beneficiaire=personne)
+        .select_related("type", "lieu", "agent", "cellule")
+        .order_by("-debut", "-id")
+    )
+
+
+def _rendez_vous_de_la_fiche(cpas_id, personne, maintenant):
+    """The person page's appointments of the person: every one not ended at ``maintenant``
+    (the upcoming ones are all shown) and the last ``NB_PASSES_FICHE`` ended ones (not the
+    person's whole history), latest first: one statement, their ids the union of the two
+    (each read from the person's participations), the rows then by primary key."""
+    siens = RendezVous.objects.filter(cpas_id=cpas_id, participants__beneficiaire=personne)
+    en_cours = siens.filter(fin__gte=maintenant).order_by().values("pk")
+    termines = siens.filter(fin__lt=maintenant).order_by("-debut", "-id").values("pk")
+    return (
+        RendezVous.objects.filter(
+            cpas_id=cpas_id, pk__in=en_cours.union(termines[:NB_PASSES_FICHE], all=True)
+        )
+        .select_related("type", "lieu", "agent", "cellule")
+        .order_by("-debut", "-id")
+    )
+
+
+# Compiled once (cpas_isp.sql_compile): only the CPAS, the person and the instant change it.
+_RENDEZ_VOUS_FICHE = RequeteCompilee(
+    _rendez_vous_de_la_fiche, sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0])
+)
+
+
+def lecture_rendez_vous_de_la_personne(beneficiaire, maintenant=None):
+    """A ``cpas_isp.lots`` generator of ``rendez_vous_de_la_personne``'s list (its statement
+    sent with the page's others), kept on ``beneficiaire``."""
+    rdvs = yield from _RENDEZ_VOUS_FICHE.generateur(
+        beneficiaire.cpas_id, beneficiaire.pk, maintenant or timezone.now()
+    )
+    beneficiaire.__dict__["_rendez_vous"] = rdvs
+    return rdvs
+
+
 def rendez_vous_de_la_personne(beneficiaire) -> list:
-    """Every appointment of a person, latest first, fetched once per page."""
+    """A person's appointments, latest first, fetched once per page: every one not ended yet
+    and the last ``NB_PASSES_FICHE`` ended ones (what the section and the timeline show)."""
     cache = beneficiaire.__dict__.get("_rendez_vous")
     if cache is None:
-        cache = list(
-            RendezVous.objects.filter(
-                cpas_id=beneficiaire.cpas_id, participants__beneficiaire=beneficiaire
-            )
-            .select_related("type", "lieu", "agent", "cellule")
-            .order_by("-debut", "-id")
-        )
-        beneficiaire.__dict__["_rendez_vous"] = cache
+        cache = lots.executer(lecture_rendez_vous_de_la_personne(beneficiaire))
     return cache
+
+
+def _envois_de_la_personne(cpas_id, personne, limite=30):
+    return (
+        Envoi.objects.filter(cpas_id=cpas_id, beneficiaire=personne)
+        .select_related("par")
+        .order_by("-cree_le", "-id")[:limite]
+    )
+
+
+_ENVOIS = RequeteCompilee(_envois_de_la_personne, nombre=2)
+
+
+def lecture_envois_de_la_personne(beneficiaire):
+    """A ``cpas_isp.lots`` generator of ``envois_de_la_personne``'s list, kept on
+    ``beneficiaire``."""
+    envois = yield from _ENVOIS.generateur(beneficiaire.cpas_id, beneficiaire.pk)
+    beneficiaire.__dict__["_envois"] = envois
+    return envois
 
 
 def envois_de_la_personne(beneficiaire, limite=30) -> list:
     """The messages sent to a person (latest first), for the appointments section of their
-    page: one query."""
-    return list(
-        Envoi.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
-        .select_related("par")
-        .order_by("-cree_le", "-id")[:limite]
-    )
+    page: one query (none when the page read them already: ``lecture_envois_de_la_personne``)."""
+    if limite != 30:
+        return list(_envois_de_la_personne(beneficiaire.cpas_id, beneficiaire, limite))
+    cache = beneficiaire.__dict__.get("_envois")
+    if cache is None:
+        cache = lots.executer(lecture_envois_de_la_personne(beneficiaire))
+    return cache
 
 
 # A CPAS that has not set its channels yet: every channel (reminders use e-mail and SMS).
@@ -449,21 +607,43 @@ def creneaux_pour(agenda, duree: int, apres=None, horizon=HORIZON_CRENEAUX) -> l
     return resultat
 
 
-def invitations_en_cours(beneficiaire) -> list:
-    """A person's pending invitations and those whose appointment (booked or convened) is still
-    to come, for their page."""
+def _invitations_en_cours(cpas_id, personne, maintenant):
     from rendezvous.models import Invitation, StatutInvitation
 
-    return list(
-        Invitation.objects.filter(cpas_id=beneficiaire.cpas_id, beneficiaire=beneficiaire)
+    return (
+        Invitation.objects.filter(cpas_id=cpas_id, beneficiaire=personne)
         .filter(
             Q(statut=StatutInvitation.EN_ATTENTE)
             | Q(
                 statut=StatutInvitation.RESERVEE,
-                rendez_vous__fin__gte=timezone.now(),
+                rendez_vous__fin__gte=maintenant,
                 rendez_vous__statut__in=STATUTS_A_VENIR,
             )
         )
         .select_related("type", "agenda__agent", "agenda__cellule", "rendez_vous")
         .order_by("-cree_le", "-id")
     )
+
+
+_INVITATIONS_EN_COURS = RequeteCompilee(
+    _invitations_en_cours, sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0])
+)
+
+
+def lecture_invitations_en_cours(beneficiaire, maintenant=None):
+    """A ``cpas_isp.lots`` generator of ``invitations_en_cours``'s list, kept on
+    ``beneficiaire``."""
+    invitations = yield from _INVITATIONS_EN_COURS.generateur(
+        beneficiaire.cpas_id, beneficiaire.pk, maintenant or timezone.now()
+    )
+    beneficiaire.__dict__["_invitations_en_cours"] = invitations
+    return invitations
+
+
+def invitations_en_cours(beneficiaire) -> list:
+    """A person's pending invitations and those whose appointment (booked or convened) is still
+    to come, for their page (read once per person object)."""
+    cache = beneficiaire.__dict__.get("_invitations_en_cours")
+    if cache is None:
+        cache = lots.executer(lecture_invitations_en_cours(beneficiaire))
+    return cache

@@ -19,7 +19,7 @@ from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.preparation import preparees
-from cpas_isp.sql_compile import annotations_compilees
+from cpas_isp.sql_compile import RequeteCompilee, annotations_compilees
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
 
@@ -195,6 +195,19 @@ def _requete_fiche(aujourd_hui):
     return cle, queries.requete_memorisee(cle, construire)
 
 
+# The person's rights, newest first, compiled once (cpas_isp.sql_compile): read with the
+# other lists of the person page (``hooks.precharger_fiche``).
+_DROITS = RequeteCompilee(
+    lambda personne: DroitAide.objects.filter(beneficiaire=personne).order_by("-debut")
+)
+
+
+def _lecture_droits(b):
+    droits = yield from _DROITS.generateur(b.pk)
+    b.__dict__["_droits_fiche"] = droits
+    return droits
+
+
 @role_required(p.peut_suivre_beneficiaires)
 def detail(request, pk):
     aujourd_hui = timezone.localdate()
@@ -208,11 +221,13 @@ def detail(request, pk):
     # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.
     bp.memoriser_acces(request.user, b)
     # The other apps' lists of the person, read in one round trip for their sections and
-    # the timeline.
-    hooks.precharger_fiche(request, b)
+    # the timeline, with the page's rights (the whole page only).
+    fragment = parcours.est_fragment(request)
+    lire_droits = b.a_droits and not fragment
+    hooks.precharger_fiche(request, b, [_lecture_droits(b)] if lire_droits else [])
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     contexte_parcours = parcours.contexte(request, b, sensibles=sensibles, aujourd_hui=aujourd_hui)
-    if parcours.est_fragment(request):  # the timeline's filters or "more": the list only
+    if fragment:  # the timeline's filters or "more": the list only
         response = render(request, "beneficiaires/_parcours_liste.html", contexte_parcours)
         response["HX-Replace-Url"] = contexte_parcours["parcours_url_filtres"]
         return response
@@ -222,7 +237,7 @@ def detail(request, pk):
     freins = list(freins) if b.a_freins else []
     nb_versions = b.nb_versions_bilan
     bilan = services.bilan_courant(b) if nb_versions else None
-    droits = list(DroitAide.objects.filter(beneficiaire=b).order_by("-debut")) if b.a_droits else []
+    droits = b.__dict__["_droits_fiche"] if lire_droits else []
     lecture_seule = b.date_cloture is not None
     return render(
         request,

@@ -14,11 +14,15 @@ def rendez_vous_du_jour(context):
     user = request.user
     if not permissions.peut_suivre_beneficiaires(user):
         return {"afficher": False}
+    from rendezvous import cartes
+
     rdvs = queries.du_jour(user)
     journaliser_liste(request, [b.pk for r in rdvs for b, visible in r.personnes if visible])
     return {
         "afficher": True,
         "rdvs": rdvs,
+        # The cards written in Python (rendezvous/_rdv.html's HTML): no include per card.
+        "cartes": cartes.cartes(rdvs, request),
         "request": request,
         "perms_isp": context.get("perms_isp"),
     }

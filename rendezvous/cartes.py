@@ -1,0 +1,105 @@
+"""Appointment cards (``rendezvous/_rdv.html``) written in Python for the pages listing many of
+them (the person page's section: every upcoming one and the last 20): about forty template
+nodes per card, a page of 25 cards was most of the person page's Python time. The same HTML
+as the template's, byte for byte (``tests/rendezvous/test_cartes.py`` compares them); the
+template stays for the single cards (detail page, status change, agenda's day)."""
+
+from __future__ import annotations
+
+from django.middleware.csrf import get_token
+from django.template.defaultfilters import date as filtre_date
+from django.template.defaultfilters import time as filtre_heure
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from cpas_isp.listes import echapper, url_par_pk
+from rendezvous.templatetags.rendezvous_tags import couleur_statut
+
+_FIN = "\n  </div>\n</article>\n"
+_PRESSE = ' aria-pressed="true"'
+
+
+def _classe_bouton(valeur) -> str:
+    if valeur == "vu":
+        return "btn-success"
+    if valeur == "absent":
+        return "btn-outline-danger"
+    return "btn-outline-secondary"
+
+
+def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
+    """The cards of ``rdvs`` as ``{% include "rendezvous/_rdv.html" %}`` of each writes them
+    (``avec_date``, ``avec_agent`` as the include's; no ``erreur``, no ``oob``); every value
+    escaped. Each appointment comes with ``personnes`` and ``visible``
+    (``queries.rendez_vous_avec_personnes`` or ``queries.de_la_personne``)."""
+    if not rdvs:
+        return mark_safe("")  # noqa: S308 - empty
+    url_rdv = url_par_pk("rendezvous:detail", None)
+    url_statut = url_par_pk("rendezvous:statut", None)
+    url_personne = url_par_pk("beneficiaires:detail", None)
+    # The template's {% translate "..." %} of a literal: its translation as it is (not escaped).
+    collegue = _("Dossier d'un collègue")
+    noter = _("Noter les présences")
+    libelle_statut = _("Statut du rendez-vous")
+    jeton = None
+    morceaux = []
+    for rdv in rdvs:
+        pk = int(rdv.pk)
+        couleur = couleur_statut(rdv.statut)
+        debut = timezone.localtime(rdv.debut)
+        fin = timezone.localtime(rdv.fin)
+        quand = f"{echapper(filtre_date(debut, 'D d/m/Y'))} " if avec_date else ""
+        personnes = ", ".join(
+            f'<a href="{url_personne(b.pk)}">{echapper(b.nom)} {echapper(b.prenom)}</a>'
+            if visible
+            else f'<span class="text-muted">{collegue}</span>'
+            for b, visible in rdv.personnes
+        )
+        suite = f" · {echapper(rdv.agent)}" if avec_agent else ""
+        if rdv.lieu:
+            suite += f" · {echapper(rdv.lieu)}"
+        morceaux.append(
+            f'<article class="rdv card mb-2 border-start border-4 border-{couleur}" '
+            f'id="rdv-{pk}" aria-labelledby="rdv-{pk}-titre">\n'
+            '  <div class="card-body p-2">\n'
+            f'    <h3 class="h6 mb-1" id="rdv-{pk}-titre"><a href="{url_rdv(pk)}">{quand}'
+            f"{echapper(filtre_heure(debut, 'H:i'))}–{echapper(filtre_heure(fin, 'H:i'))} · "
+            f"{echapper(rdv.type.libelle)}</a></h3>\n"
+            '    <p class="mb-1 small">\n'
+            f"      {personnes}\n"
+            f"      {suite}\n"
+            f'      · <span class="badge text-bg-{couleur} border">'
+            f"{echapper(rdv.get_statut_display())}</span>\n"
+            "    </p>\n"
+            "    \n"
+            "    "
+        )
+        if rdv.visible and rdv.type.collectif and rdv.commence and not rdv.annule:
+            morceaux.append(
+                '\n    <a class="btn btn-sm btn-outline-primary" '
+                f'href="{url_rdv(pk)}#presences">{noter}</a>\n    '
+            )
+        elif rdv.visible and (actions := rdv.actions_rapides()):
+            if jeton is None:
+                jeton = echapper(get_token(request))
+            url = url_statut(pk)
+            boutons = "".join(
+                f'<button type="submit" name="statut" value="{echapper(valeur)}" '
+                f'class="btn btn-sm {_classe_bouton(valeur)}"'
+                f"{_PRESSE if valeur == rdv.statut else ''}>{echapper(libelle)}</button>"
+                for valeur, libelle in actions
+            )
+            champ_date = '<input type="hidden" name="avec_date" value="1">' if avec_date else ""
+            morceaux.append(
+                f'\n    <form method="post" action="{url}" hx-post="{url}" '
+                f'hx-target="#rdv-{pk}" hx-swap="outerHTML" class="d-flex flex-wrap gap-1" '
+                f'aria-label="{libelle_statut}">'
+                f'<input type="hidden" name="csrfmiddlewaretoken" value="{jeton}">\n'
+                f'      <input type="hidden" name="next" '
+                f'value="{echapper(request.get_full_path())}">{champ_date}\n'
+                f"      {boutons}\n"
+                "    </form>\n    "
+            )
+        morceaux.append(_FIN)
+    return mark_safe("".join(morceaux))  # noqa: S308 - every value escaped above
