@@ -224,9 +224,14 @@ def test_person_page_and_home_query_counts_do_not_grow(
     to the person page nor to the home page; the access log is still written."""
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent, email="josiane@example.org")
     maintenant = timezone.localtime()
-    minuit = maintenant.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Today's appointments, clear of the running one _historique adds (now - 2 h to now + 2 h)
+    # whatever the hour: from midnight in the afternoon, 3 hours ahead in the morning.
+    if maintenant.hour >= 12:
+        aujourdhui = maintenant.replace(hour=0, minute=0, second=0, microsecond=0)
+    else:
+        aujourdhui = (maintenant + datetime.timedelta(hours=3)).replace(second=0, microsecond=0)
     # One appointment today already: the home page's card writes its access log line.
-    planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), minuit, 5)
+    planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), aujourdhui, 5)
     client = client_for(agent)
     fiche = reverse("beneficiaires:detail", args=[b.pk])
     accueil = reverse("accueil")
@@ -237,7 +242,7 @@ def test_person_page_and_home_query_counts_do_not_grow(
     _historique(agent, b, 4)
     jour = timezone.localdate()
     for h in range(2):
-        debut = minuit + datetime.timedelta(minutes=10 + 20 * h)
+        debut = aujourdhui + datetime.timedelta(minutes=10 + 20 * h)
         planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), debut, 10)
     rdv = planifier(agent, b, moment(jour + datetime.timedelta(days=30), "10:00"))
     envois.notifier(
