@@ -663,10 +663,10 @@ def requetes_charge(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None, a_v
     )
     jusqu_a = min(fin, timezone.localdate())
     semaines = max((jusqu_a - debut).days + 1, 0) / 7
-    filtre = " AND r.agent_id = %(agent)s" if agent_id else ""
+    filtre = _filtre_rdv(agent_id, None)
     if mois_entiers(debut, fin):
         sql_agents = SQL_RDV_AGENTS_MOIS.format(
-            filtre=filtre, filtre_s=filtre.replace("r.agent_id", "s.agent_id")
+            filtre=filtre, filtre_s=_filtre_rdv(agent_id, None, "s")
         )
     else:
         sql_agents = SQL_RDV_AGENTS.format(filtre=filtre)

@@ -180,6 +180,12 @@ def rendez_vous_avec_personnes(queryset, user):
         if ids
         else ()
     )
+    return _marquer_visibles(rdvs, visibles)
+
+
+def _marquer_visibles(rdvs, visibles):
+    """Each appointment's ``presences``, ``personnes`` and ``visible`` from its prefetched
+    participants and the ids of the people the user may see."""
     for r in rdvs:
         r.presences = [(p, p.beneficiaire_id in visibles) for p in r.participants.all()]
         r.personnes = [(p.beneficiaire, visible) for p, visible in r.presences]
@@ -375,10 +381,7 @@ def _avec_personnes(rdvs, participants, visibles):
         qs._result_cache = siens
         qs._prefetch_done = True
         r._prefetched_objects_cache = {"participants": qs}
-        r.presences = [(p, p.beneficiaire_id in visibles) for p in siens]
-        r.personnes = [(p.beneficiaire, visible) for p, visible in r.presences]
-        r.visible = any(v for _b, v in r.personnes)
-    return rdvs
+    return _marquer_visibles(rdvs, visibles)
 
 
 def de_la_personne(beneficiaire, user, nb_passes=20):
