@@ -269,12 +269,12 @@ def rendez_vous_et_participants(cpas, agents, agendas, personnes, today):
         cursor.execute(
             """
             INSERT INTO rendezvous_participant
-                (cpas_id, rendez_vous_id, beneficiaire_id, debut, fin, annule, issue)
+                (cpas_id, rendez_vous_id, beneficiaire_id, debut, fin, annule, type_id, issue)
             SELECT r.cpas_id, r.id,
                    (%(personnes)s::bigint[])[1 + a.k - 1
                        + %(nb_agents)s * ((row_number() OVER (PARTITION BY r.agent_id
                                                               ORDER BY r.debut)) %% 100)],
-                   r.debut, r.fin, r.statut IN ('annule_cpas', 'annule_personne'),
+                   r.debut, r.fin, r.statut IN ('annule_cpas', 'annule_personne'), r.type_id,
                    CASE WHEN r.statut IN ('vu', 'absent', 'excuse') THEN r.statut ELSE '' END
             FROM rendezvous_rendezvous r
             JOIN unnest(%(agents)s::int[]) WITH ORDINALITY a(agent_id, k)

@@ -72,6 +72,27 @@ class RendezVousQuerySet(TenantQuerySet):
         )
 
 
+# The participant's copy of its appointment's kind: taken from the appointment when the row is
+# written (whatever the writer gave), given again to the participants when the kind changes.
+_TYPE_DU_RENDEZ_VOUS = pgtrigger.Trigger(
+    name="type_du_rendez_vous",
+    when=pgtrigger.Before,
+    operation=pgtrigger.Insert | pgtrigger.UpdateOf("rendez_vous_id", "type_id"),
+    func="""
+        NEW.type_id := (SELECT type_id FROM rendezvous_rendezvous WHERE id = NEW.rendez_vous_id);
+        RETURN NEW;""",
+)
+_TYPE_AUX_PARTICIPANTS = pgtrigger.Trigger(
+    name="type_aux_participants",
+    when=pgtrigger.After,
+    operation=pgtrigger.UpdateOf("type_id"),
+    condition=pgtrigger.Q(old__type_id__df=pgtrigger.F("new__type_id")),
+    func="""
+        UPDATE rendezvous_participant SET type_id = NEW.type_id WHERE rendez_vous_id = NEW.id;
+        RETURN NULL;""",
+)
+
+
 # --- Monthly counts: the triggers' SQL ---------------------------------------------------------
 
 #: The time zone whose calendar months ``StatistiqueMensuelle`` counts in (its triggers' and
@@ -275,7 +296,10 @@ class RendezVous(TenantModel):
             models.Index(fields=["cpas", "debut"], name="rendezvous_cpas_debut_idx"),
             models.Index(fields=["agenda", "debut"]),
         ]
-        triggers = _declencheurs("statistiques_rdv", _deltas_rendez_vous)
+        triggers = [
+            *_declencheurs("statistiques_rdv", _deltas_rendez_vous),
+            _TYPE_AUX_PARTICIPANTS,
+        ]
 
     def __str__(self):
         return f"{self.debut:%d/%m/%Y %H:%M} {self.type}"
@@ -308,11 +332,15 @@ class RendezVous(TenantModel):
         return [(s.value, s.label) for s in STATUTS_ANNULES if s in self.transitions()]
 
 
-@suivre()
+# Its kind is a copy of the appointment's, whose own history records its changes.
+@suivre(exclude=["type"])
 class Participant(TenantModel):
     """A person expected at an appointment. Carries a copy of the appointment's period and
     whether it is cancelled (kept in sync by ``rendezvous.services`` in the same
-    transaction) so that the database refuses a person two appointments at the same time."""
+    transaction) so that the database refuses a person two appointments at the same time;
+    and of its kind, kept by the database (``_TYPE_DU_RENDEZ_VOUS``) whatever writes them, so
+    that a person's first appointment of a kind seen is one probe of the index of the seen
+    ones (``rendezvous.indicateurs``)."""
 
     rendez_vous = models.ForeignKey(
         RendezVous, on_delete=models.CASCADE, related_name="participants"
@@ -326,6 +354,9 @@ class Participant(TenantModel):
     debut = models.DateTimeField(editable=False)
     fin = models.DateTimeField(editable=False)
     annule = models.BooleanField(default=False, editable=False)
+    type = models.ForeignKey(
+        TypeRendezVous, on_delete=models.PROTECT, editable=False, related_name="+", db_index=False
+    )
     # This person's outcome (seen, absent, excused): the appointment's for an individual one;
     # recorded person by person in a collective session. Empty until recorded.
     issue = models.CharField(
@@ -371,8 +402,21 @@ class Participant(TenantModel):
                 violation_error_message=_("Issue inconnue."),
             ),
         ]
-        indexes = [models.Index(fields=["beneficiaire", "debut"])]
-        triggers = _declencheurs("statistiques_participant", _deltas_participants)
+        indexes = [
+            models.Index(fields=["beneficiaire", "debut"]),
+            # A person's appointments seen, in order (the delays to the first one, of a kind):
+            # read from the index alone.
+            models.Index(
+                fields=["beneficiaire", "debut"],
+                include=["cpas", "type"],
+                condition=Q(issue="vu"),
+                name="participant_vus_idx",
+            ),
+        ]
+        triggers = [
+            *_declencheurs("statistiques_participant", _deltas_participants),
+            _TYPE_DU_RENDEZ_VOUS,
+        ]
 
     def __str__(self):
         return f"{self.beneficiaire} — {self.rendez_vous}"
