@@ -407,15 +407,22 @@ def requetes_absences(cpas_ids, debut, fin, *, agent_id=None, cellule_id=None):
     params = _params(cpas_ids, debut, fin, None, agent_id)
     params["cellule"] = cellule_id
     if mois_entiers(debut, fin):
+        # Added up per kind and origin first (a few dozen rows), then grouped three ways:
+        # the grouping sets over the counts' rows hashed each of them three times.
         sql = f"""
     SELECT GROUPING(t.id), GROUPING(s.origine), t.id, t.libelle_fr, t.libelle_nl, t.ordre,
-           s.origine, coalesce(sum(s.vus), 0), coalesce(sum(s.absents), 0),
-           coalesce(sum(s.excuses), 0)
-    FROM {T["stat"]} s
+           s.origine, coalesce(sum(s.vus), 0)::bigint, coalesce(sum(s.absents), 0)::bigint,
+           coalesce(sum(s.excuses), 0)::bigint
+    FROM (
+        SELECT s.type_id, s.origine, sum(s.vus) AS vus, sum(s.absents) AS absents,
+               sum(s.excuses) AS excuses
+        FROM {T["stat"]} s
+        WHERE s.cpas_id = ANY(%(cpas)s) AND s.mois BETWEEN %(debut)s AND %(fin)s
+          AND (s.vus <> 0 OR s.absents <> 0 OR s.excuses <> 0)
+          {_filtre_rdv(agent_id, cellule_id, "s")}
+        GROUP BY s.type_id, s.origine
+    ) s
     JOIN {T["type"]} t ON t.id = s.type_id
-    WHERE s.cpas_id = ANY(%(cpas)s) AND s.mois BETWEEN %(debut)s AND %(fin)s
-      AND (s.vus <> 0 OR s.absents <> 0 OR s.excuses <> 0)
-      {_filtre_rdv(agent_id, cellule_id, "s")}
     GROUP BY GROUPING SETS ((t.id, t.libelle_fr, t.libelle_nl, t.ordre), (s.origine), ())
     """
     else:
@@ -617,7 +624,8 @@ GROUP BY r.agent_id, u.first_name, u.last_name, u.username
 
 # The same rows over whole months (``mois_entiers``): the period's appointments added up from
 # the monthly counts (``StatistiqueMensuelle``: a few rows per agent and month instead of each
-# appointment of the period), those of the next 14 days counted (the index on (cpas, debut)).
+# appointment of the period), those of the next 14 days counted (the index on (cpas, debut)),
+# each per agent before they meet the users.
 SQL_RDV_AGENTS_MOIS = f"""
 SELECT a.agent_id, u.first_name, u.last_name, u.username,
        (SELECT m.cellule_id FROM {T["membership"]} m
@@ -625,15 +633,17 @@ SELECT a.agent_id, u.first_name, u.last_name, u.username,
          ORDER BY m.cellule_id NULLS LAST, m.id LIMIT 1),
        sum(a.periode)::bigint, sum(a.a_venir)::bigint
 FROM (
-    SELECT s.agent_id, s.rendez_vous AS periode, 0 AS a_venir
+    SELECT s.agent_id, sum(s.rendez_vous) AS periode, 0 AS a_venir
     FROM {T["stat"]} s
     WHERE s.cpas_id = ANY(%(cpas)s) AND s.mois BETWEEN %(debut)s AND %(fin)s
       AND s.rendez_vous <> 0 {{filtre_s}}
+    GROUP BY s.agent_id
     UNION ALL
-    SELECT r.agent_id, 0, 1
+    SELECT r.agent_id, 0, count(*)
     FROM {T["rdv"]} r
     WHERE r.cpas_id = ANY(%(cpas)s) AND r.statut NOT IN {ANNULES}
       AND r.debut >= %(maintenant)s AND r.debut < %(horizon)s {{filtre}}
+    GROUP BY r.agent_id
 ) a
 JOIN {T["user"]} u ON u.id = a.agent_id
 GROUP BY a.agent_id, u.first_name, u.last_name, u.username
