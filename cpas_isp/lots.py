@@ -61,7 +61,7 @@ def _conduire(generateur, executer_etape):
 def _un_par_un(demande) -> list:
     resultats = []
     with connection.cursor() as cursor:
-        for sql, params in demande:
+        for sql, params, *_preparable in demande:
             cursor.execute(sql, params)
             resultats.append(cursor.fetchall())
     return resultats
