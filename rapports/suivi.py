@@ -69,8 +69,7 @@ SQL_PIIS = """
 SELECT * FROM (
 WITH decisions AS (
     SELECT DISTINCT da.beneficiaire_id, coalesce(da.date_decision, da.debut) AS decision
-    FROM {droit} da
-    JOIN {beneficiaire} b ON b.id = da.beneficiaire_id
+    FROM {droit} da {jointure_referent}
     WHERE da.cpas_id = ANY(%(cpas)s) AND da.type = 'RIS'
       AND coalesce(da.date_decision, da.debut) BETWEEN %(debut)s AND %(fin)s {filtre_referent}
 ),
@@ -122,9 +121,12 @@ def requetes_conformite_piis(cpas_ids, debut, fin, date, *, agent_id=None):
     }
     sql = SQL_PIIS.format(
         droit=DroitAide._meta.db_table,
-        beneficiaire=Beneficiaire._meta.db_table,
         piis=Piis._meta.db_table,
         evaluation=EvaluationPiis._meta.db_table,
+        # The person is read only for the referent (every right has its person).
+        jointure_referent=(
+            f"JOIN {Beneficiaire._meta.db_table} b ON b.id = da.beneficiaire_id" if agent_id else ""
+        ),
         filtre_referent="AND b.referent_id = %(agent)s" if agent_id else "",
         # The PIIS of the people the agent follows (their referent), as the workload counts.
         filtre_agent=(
