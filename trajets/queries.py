@@ -513,10 +513,13 @@ def _sql_echeances_trajets(
     ``_SUIVIS_CTE`` (the people the user refers and may see) or, for the actions the user
     wrote for others, the people the user may see: checked one by one against the rule
     (``_VISIBLE_LIGNE``) when ``par_personne``, else read in the CTE ``_VISIBLES_CTE``.
-    Their names are left NULL, and so are an action's text, its step's type and date: they
-    are read after the union, for the lines kept only (``_colonnes_avec_noms``), so that the
-    items sorted and counted are narrow. Plain SQL: building them with the ORM (three querysets of
-    joins and annotations) cost more than running them.
+    Their names are left NULL: they are read after the union, for the lines kept only
+    (``_colonnes_avec_noms``), so that the items sorted and counted are narrow; so are an
+    action's text, its step's type and date where the step's row is not read (a whole CPAS's
+    actions read from an index alone), and taken from the row where it is (a person's actions
+    probed one by one: the row is fetched anyway; 269 lines of an agent's page were probed
+    again by id, 642 of the statement's 3,321 buffers). Plain SQL: building them with the ORM
+    (three querysets of joins and annotations) cost more than running them.
     tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
@@ -535,6 +538,17 @@ def _sql_echeances_trajets(
                e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
                NULL::varchar AS personne_prenom, e.id AS objet_id,
                NULL::varchar AS type_libelle, NULL::date AS etape_date"""
+    # The step's text, type and date taken from its row where the branch reads it anyway (an
+    # agent's actions: each probed person's row is fetched from the table), so that no line
+    # of them is probed again by its id after the cut (``_NOMS``: only lines whose step date,
+    # never NULL in the table, is still NULL).
+    libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
+    colonnes_action_lue = f"""
+        SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
+               e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
+               NULL::varchar AS personne_prenom, e.id AS objet_id,
+               t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date"""
+    type_lu = f"LEFT JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id"
     ouverte = """e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
            AND e.echeance <= %s"""
     if par_personne:
@@ -545,15 +559,17 @@ def _sql_echeances_trajets(
         # checked against the need-to-know rule (``_VISIBLE_LIGNE``), then read by primary key.
         actions = [
             (
-                f"""{colonnes_action}
+                f"""{colonnes_action_lue}
           FROM {_SUIVIS_CTE} s
           JOIN {Etape._meta.db_table} e ON e.beneficiaire_id = s.id
+          {type_lu}
          WHERE {ouverte}""",
                 [cpas_id, jusqu_au],
             ),
             (
-                f"""{colonnes_action}
+                f"""{colonnes_action_lue}
           FROM {Etape._meta.db_table} e
+          {type_lu}
          WHERE e.id IN (
             SELECT e.id FROM {Etape._meta.db_table} e
              WHERE e.auteur_id = %s AND {ouverte}
@@ -751,7 +767,8 @@ def _colonnes_avec_noms(alias: str) -> str:
 # ids are not steps').
 _NOMS = f"""LEFT JOIN {Beneficiaire._meta.db_table} b ON b.id = {{0}}.personne_id
         LEFT JOIN {Etape._meta.db_table} ea
-               ON ea.id = CASE WHEN {{0}}.genre = 'action' THEN {{0}}.objet_id END
+               ON ea.id = CASE WHEN {{0}}.genre = 'action' AND {{0}}.etape_date IS NULL
+                               THEN {{0}}.objet_id END
         LEFT JOIN {TypeEtape._meta.db_table} ta ON ta.id = ea.type_id"""
 
 
