@@ -31,10 +31,9 @@ from django.utils.translation import gettext as _
 from beneficiaires import hooks as hooks_beneficiaires
 from beneficiaires.models import Beneficiaire, DroitAide
 from beneficiaires.models.personnes import voit_ses_dossiers, voit_tout_le_cpas
-from cpas_isp.lots import executer_lot
+from cpas_isp.lots import ensemble, executer_ensemble, executer_lot
 from cpas_isp.memo import Memo
 from cpas_isp.models import User, libelle_bilingue
-from cpas_isp.preparation import executer_prepare
 from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
@@ -925,7 +924,13 @@ def _pool_parmi(pools, date):
 
 
 def _occupes_aux_dates(cpas_id, dates) -> dict:
-    """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query.
+    """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query
+    (``requete_occupes``), prepared once per connection."""
+    return executer_ensemble([requete_occupes(cpas_id, dates)])[0]
+
+
+def requete_occupes(cpas_id, dates):
+    """``_occupes_aux_dates`` as a statement of a lot (``cpas_isp.lots``).
 
     Plain SQL: the CPAS's contracts overlapping the dates read once (a contract occupies a
     post from its start to its actual end, or its planned end while none is recorded:
@@ -936,11 +941,12 @@ def _occupes_aux_dates(cpas_id, dates) -> dict:
     jours = list(dict.fromkeys(dates))
     # The running condition is the join's: only the (date, running contract) pairs reach the
     # counts (a date without any keeps its NULL row, counted 0), not every pair filtered
-    # twice by the aggregates. Prepared once per connection.
-    with connection.cursor() as cursor:
-        lignes = executer_prepare(
-            cursor,
-            f"""
+    # twice by the aggregates.
+    (lignes,) = yield [(_SQL_OCCUPES, [jours, cpas_id, max(jours), min(jours)])]
+    return {jour: (occupes, es) for jour, occupes, es in lignes}
+
+
+_SQL_OCCUPES = f"""
             SELECT m.jour, count(c.debut), count(*) FILTER (WHERE c.economie_sociale)
               FROM unnest(%s::date[]) AS m(jour)
               LEFT JOIN (SELECT debut, coalesce(fin_reelle, fin_prevue) AS fin, economie_sociale
@@ -949,10 +955,22 @@ def _occupes_aux_dates(cpas_id, dates) -> dict:
                             AND coalesce(fin_reelle, fin_prevue) >= %s) AS c
                      ON c.debut <= m.jour AND c.fin >= m.jour
              GROUP BY m.jour
-            """,
-            [jours, cpas_id, max(jours), min(jours)],
-        )
-    return {jour: (occupes, es) for jour, occupes, es in lignes}
+            """
+
+# The CPAS's pools, newest first, as ``PoolArticle60.objects.filter(cpas_id=...)
+# .order_by("-valable_du")`` reads them (every concrete field, instances by ``from_db``).
+_CHAMPS_POOL = [f.attname for f in PoolArticle60._meta.concrete_fields]
+_SQL_POOLS = (
+    f"SELECT {', '.join(_CHAMPS_POOL)} FROM {PoolArticle60._meta.db_table} "
+    "WHERE cpas_id = %s ORDER BY valable_du DESC"
+)
+
+
+def requete_pools(cpas_id):
+    """The CPAS's pools (newest first) as a statement of a lot."""
+    (lignes,) = yield [(_SQL_POOLS, [cpas_id])]
+    alias = connection.alias
+    return [PoolArticle60.from_db(alias, _CHAMPS_POOL, ligne) for ligne in lignes]
 
 
 def _occupation(occupes: int, occupes_es: int, pool) -> dict:
@@ -1033,10 +1051,24 @@ def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None)
 def occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes=11, mois=18):
     """``occupation_le(aujourd_hui)`` and ``barres_occupation`` of the posts page from one
     query (the CPAS's ``pools`` already read)."""
+    _pools, occupation, barres = executer_ensemble(
+        [requetes_occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes, mois)]
+    )[0]
+    return occupation, barres
+
+
+def requetes_occupation_et_barres(cpas_id, aujourd_hui, pools=None, mois_passes=11, mois=18):
+    """``occupation_et_barres`` as statements of a lot: ``(pools, occupation, bars)``;
+    ``pools`` None: the CPAS's pools read beside the counts (``requete_pools``)."""
     dates = _premiers_des_mois(aujourd_hui.replace(day=1) - relativedelta(months=mois_passes), mois)
-    occupes = _occupes_aux_dates(cpas_id, [*dates, aujourd_hui])
+    occupes = requete_occupes(cpas_id, [*dates, aujourd_hui])
+    if pools is None:
+        pools, occupes = yield from ensemble([requete_pools(cpas_id), occupes])
+    else:
+        occupes = yield from occupes
     occupation = _occupation(*occupes[aujourd_hui], _pool_parmi(pools, aujourd_hui))
-    return occupation, _barres(_par_mois(dates, occupes, pools), aujourd_hui)
+    barres = _barres(_par_mois(dates, occupes, pools), aujourd_hui)
+    return pools, occupation, barres
 
 
 # The columns the posts page shows of a contract (its person, function, employer, end), and
@@ -1106,8 +1138,13 @@ class LigneContrat:
 def contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER_AFFICHES):
     """The posts page's two lists in one query: ``contrats_finissant`` (all of them) and the
     ``limite`` first of ``contrats_a_cloturer`` with how many there are in all (a window count
-    before the limit), as ``LigneContrat``. Plain SQL: the two querysets (three joined tables,
-    a window) cost more to build than to run."""
+    before the limit), as ``LigneContrat``: ``(finissant, a_cloturer, nombre)``."""
+    return executer_ensemble([requete_contrats_de_la_page(cpas_id, date, jours, limite)])[0]
+
+
+def requete_contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER_AFFICHES):
+    """``contrats_de_la_page`` as a statement of a lot (``cpas_isp.lots``). Plain SQL: the
+    two querysets (three joined tables, a window) cost more to build than to run."""
     c, b = ContratArticle60._meta.db_table, Beneficiaire._meta.db_table
     partenaires = ContratArticle60._meta.get_field("partenaire").related_model._meta.db_table
     colonnes = """c.id, c.beneficiaire_id, b.nom, b.prenom, b.anonymise_le, b.cpas_id,
@@ -1129,8 +1166,7 @@ def contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER
     finissant, a_cloturer, nombre = [], [], 0
     # Prepared once per connection (two three-table joins: planning cost about as much as
     # running them); the limit written in the text, so that the generic plan knows it.
-    with connection.cursor() as cursor:
-        lignes = executer_prepare(cursor, sql, [cpas_id, date, date, fin, cpas_id, date])
+    (lignes,) = yield [(sql, [cpas_id, date, date, fin, cpas_id, date])]
     for ligne in lignes:
         liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
         fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]
