@@ -31,10 +31,9 @@ from django.utils.translation import gettext as _
 from beneficiaires import hooks as hooks_beneficiaires
 from beneficiaires.models import Beneficiaire, DroitAide
 from beneficiaires.models.personnes import voit_ses_dossiers, voit_tout_le_cpas
-from cpas_isp.lots import executer_lot
+from cpas_isp.lots import ensemble, executer_ensemble, executer_lot
 from cpas_isp.memo import Memo
 from cpas_isp.models import User, libelle_bilingue
-from cpas_isp.preparation import executer_prepare
 from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
@@ -513,10 +512,13 @@ def _sql_echeances_trajets(
     ``_SUIVIS_CTE`` (the people the user refers and may see) or, for the actions the user
     wrote for others, the people the user may see: checked one by one against the rule
     (``_VISIBLE_LIGNE``) when ``par_personne``, else read in the CTE ``_VISIBLES_CTE``.
-    Their names are left NULL, and so are an action's text, its step's type and date: they
-    are read after the union, for the lines kept only (``_colonnes_avec_noms``), so that the
-    items sorted and counted are narrow. Plain SQL: building them with the ORM (three querysets of
-    joins and annotations) cost more than running them.
+    Their names are left NULL: they are read after the union, for the lines kept only
+    (``_colonnes_avec_noms``), so that the items sorted and counted are narrow; so are an
+    action's text, its step's type and date where the step's row is not read (a whole CPAS's
+    actions read from an index alone), and taken from the row where it is (a person's actions
+    probed one by one: the row is fetched anyway; 269 lines of an agent's page were probed
+    again by id, 642 of the statement's 3,321 buffers). Plain SQL: building them with the ORM
+    (three querysets of joins and annotations) cost more than running them.
     tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
@@ -535,6 +537,17 @@ def _sql_echeances_trajets(
                e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
                NULL::varchar AS personne_prenom, e.id AS objet_id,
                NULL::varchar AS type_libelle, NULL::date AS etape_date"""
+    # The step's text, type and date taken from its row where the branch reads it anyway (an
+    # agent's actions: each probed person's row is fetched from the table), so that no line
+    # of them is probed again by its id after the cut (``_NOMS``: only lines whose step date,
+    # never NULL in the table, is still NULL).
+    libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
+    colonnes_action_lue = f"""
+        SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
+               e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
+               NULL::varchar AS personne_prenom, e.id AS objet_id,
+               t.{libelle_type}::varchar AS type_libelle, e.date AS etape_date"""
+    type_lu = f"LEFT JOIN {TypeEtape._meta.db_table} t ON t.id = e.type_id"
     ouverte = """e.cpas_id = %s AND e.action_faite_le IS NULL AND e.echeance IS NOT NULL
            AND e.echeance <= %s"""
     if par_personne:
@@ -545,15 +558,17 @@ def _sql_echeances_trajets(
         # checked against the need-to-know rule (``_VISIBLE_LIGNE``), then read by primary key.
         actions = [
             (
-                f"""{colonnes_action}
+                f"""{colonnes_action_lue}
           FROM {_SUIVIS_CTE} s
           JOIN {Etape._meta.db_table} e ON e.beneficiaire_id = s.id
+          {type_lu}
          WHERE {ouverte}""",
                 [cpas_id, jusqu_au],
             ),
             (
-                f"""{colonnes_action}
+                f"""{colonnes_action_lue}
           FROM {Etape._meta.db_table} e
+          {type_lu}
          WHERE e.id IN (
             SELECT e.id FROM {Etape._meta.db_table} e
              WHERE e.auteur_id = %s AND {ouverte}
@@ -751,7 +766,8 @@ def _colonnes_avec_noms(alias: str) -> str:
 # ids are not steps').
 _NOMS = f"""LEFT JOIN {Beneficiaire._meta.db_table} b ON b.id = {{0}}.personne_id
         LEFT JOIN {Etape._meta.db_table} ea
-               ON ea.id = CASE WHEN {{0}}.genre = 'action' THEN {{0}}.objet_id END
+               ON ea.id = CASE WHEN {{0}}.genre = 'action' AND {{0}}.etape_date IS NULL
+                               THEN {{0}}.objet_id END
         LEFT JOIN {TypeEtape._meta.db_table} ta ON ta.id = ea.type_id"""
 
 
@@ -908,7 +924,13 @@ def _pool_parmi(pools, date):
 
 
 def _occupes_aux_dates(cpas_id, dates) -> dict:
-    """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query.
+    """``{date: (posts occupied, of which social economy)}`` for each of ``dates``, in one query
+    (``requete_occupes``), prepared once per connection."""
+    return executer_ensemble([requete_occupes(cpas_id, dates)])[0]
+
+
+def requete_occupes(cpas_id, dates):
+    """``_occupes_aux_dates`` as a statement of a lot (``cpas_isp.lots``).
 
     Plain SQL: the CPAS's contracts overlapping the dates read once (a contract occupies a
     post from its start to its actual end, or its planned end while none is recorded:
@@ -919,11 +941,12 @@ def _occupes_aux_dates(cpas_id, dates) -> dict:
     jours = list(dict.fromkeys(dates))
     # The running condition is the join's: only the (date, running contract) pairs reach the
     # counts (a date without any keeps its NULL row, counted 0), not every pair filtered
-    # twice by the aggregates. Prepared once per connection.
-    with connection.cursor() as cursor:
-        lignes = executer_prepare(
-            cursor,
-            f"""
+    # twice by the aggregates.
+    (lignes,) = yield [(_SQL_OCCUPES, [jours, cpas_id, max(jours), min(jours)])]
+    return {jour: (occupes, es) for jour, occupes, es in lignes}
+
+
+_SQL_OCCUPES = f"""
             SELECT m.jour, count(c.debut), count(*) FILTER (WHERE c.economie_sociale)
               FROM unnest(%s::date[]) AS m(jour)
               LEFT JOIN (SELECT debut, coalesce(fin_reelle, fin_prevue) AS fin, economie_sociale
@@ -932,10 +955,22 @@ def _occupes_aux_dates(cpas_id, dates) -> dict:
                             AND coalesce(fin_reelle, fin_prevue) >= %s) AS c
                      ON c.debut <= m.jour AND c.fin >= m.jour
              GROUP BY m.jour
-            """,
-            [jours, cpas_id, max(jours), min(jours)],
-        )
-    return {jour: (occupes, es) for jour, occupes, es in lignes}
+            """
+
+# The CPAS's pools, newest first, as ``PoolArticle60.objects.filter(cpas_id=...)
+# .order_by("-valable_du")`` reads them (every concrete field, instances by ``from_db``).
+_CHAMPS_POOL = [f.attname for f in PoolArticle60._meta.concrete_fields]
+_SQL_POOLS = (
+    f"SELECT {', '.join(_CHAMPS_POOL)} FROM {PoolArticle60._meta.db_table} "
+    "WHERE cpas_id = %s ORDER BY valable_du DESC"
+)
+
+
+def requete_pools(cpas_id):
+    """The CPAS's pools (newest first) as a statement of a lot."""
+    (lignes,) = yield [(_SQL_POOLS, [cpas_id])]
+    alias = connection.alias
+    return [PoolArticle60.from_db(alias, _CHAMPS_POOL, ligne) for ligne in lignes]
 
 
 def _occupation(occupes: int, occupes_es: int, pool) -> dict:
@@ -1016,10 +1051,24 @@ def barres_occupation(cpas_id, aujourd_hui, mois_passes=11, mois=18, pools=None)
 def occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes=11, mois=18):
     """``occupation_le(aujourd_hui)`` and ``barres_occupation`` of the posts page from one
     query (the CPAS's ``pools`` already read)."""
+    _pools, occupation, barres = executer_ensemble(
+        [requetes_occupation_et_barres(cpas_id, aujourd_hui, pools, mois_passes, mois)]
+    )[0]
+    return occupation, barres
+
+
+def requetes_occupation_et_barres(cpas_id, aujourd_hui, pools=None, mois_passes=11, mois=18):
+    """``occupation_et_barres`` as statements of a lot: ``(pools, occupation, bars)``;
+    ``pools`` None: the CPAS's pools read beside the counts (``requete_pools``)."""
     dates = _premiers_des_mois(aujourd_hui.replace(day=1) - relativedelta(months=mois_passes), mois)
-    occupes = _occupes_aux_dates(cpas_id, [*dates, aujourd_hui])
+    occupes = requete_occupes(cpas_id, [*dates, aujourd_hui])
+    if pools is None:
+        pools, occupes = yield from ensemble([requete_pools(cpas_id), occupes])
+    else:
+        occupes = yield from occupes
     occupation = _occupation(*occupes[aujourd_hui], _pool_parmi(pools, aujourd_hui))
-    return occupation, _barres(_par_mois(dates, occupes, pools), aujourd_hui)
+    barres = _barres(_par_mois(dates, occupes, pools), aujourd_hui)
+    return pools, occupation, barres
 
 
 # The columns the posts page shows of a contract (its person, function, employer, end), and
@@ -1089,8 +1138,13 @@ class LigneContrat:
 def contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER_AFFICHES):
     """The posts page's two lists in one query: ``contrats_finissant`` (all of them) and the
     ``limite`` first of ``contrats_a_cloturer`` with how many there are in all (a window count
-    before the limit), as ``LigneContrat``. Plain SQL: the two querysets (three joined tables,
-    a window) cost more to build than to run."""
+    before the limit), as ``LigneContrat``: ``(finissant, a_cloturer, nombre)``."""
+    return executer_ensemble([requete_contrats_de_la_page(cpas_id, date, jours, limite)])[0]
+
+
+def requete_contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER_AFFICHES):
+    """``contrats_de_la_page`` as a statement of a lot (``cpas_isp.lots``). Plain SQL: the
+    two querysets (three joined tables, a window) cost more to build than to run."""
     c, b = ContratArticle60._meta.db_table, Beneficiaire._meta.db_table
     partenaires = ContratArticle60._meta.get_field("partenaire").related_model._meta.db_table
     colonnes = """c.id, c.beneficiaire_id, b.nom, b.prenom, b.anonymise_le, b.cpas_id,
@@ -1112,8 +1166,7 @@ def contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_CLOTURER
     finissant, a_cloturer, nombre = [], [], 0
     # Prepared once per connection (two three-table joins: planning cost about as much as
     # running them); the limit written in the text, so that the generic plan knows it.
-    with connection.cursor() as cursor:
-        lignes = executer_prepare(cursor, sql, [cpas_id, date, date, fin, cpas_id, date])
+    (lignes,) = yield [(sql, [cpas_id, date, date, fin, cpas_id, date])]
     for ligne in lignes:
         liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
         fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from cpas_isp.audit.confidentialite import chercher_personnes
 from cpas_isp.audit.journal import Filtres
 from cpas_isp.forms import DateRapide, SelectRapide, TexteRapide
+from cpas_isp.sql_compile import RequeteCompilee
 
 PERIODE_MAX_JOURS = 92
 
@@ -37,6 +38,21 @@ class ChoixUtilisateur(forms.ModelChoiceField):
     widget = SelectRapide
 
 
+def utilisateurs_du_cpas(cpas):
+    """The user filter's choices: the CPAS's users (``cpas``: the CPAS or its id)."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__cpas=cpas)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+# The choices' query compiled once per process (a join, DISTINCT and an ordering to build on
+# every page), run with the CPAS's id.
+_UTILISATEURS = RequeteCompilee(utilisateurs_du_cpas)
+
+
 class FiltreAuditForm(forms.Form):
     vue = forms.ChoiceField(choices=VUES, required=False)
     # The filters' widgets rendered in Python (cpas_isp.forms), the markup of Django's.
@@ -55,12 +71,7 @@ class FiltreAuditForm(forms.Form):
     def __init__(self, data, *, cpas):
         super().__init__(data)
         self.cpas = cpas
-        self.fields["utilisateur"].queryset = (
-            get_user_model()
-            .objects.filter(memberships__cpas=cpas)
-            .distinct()
-            .order_by("last_name", "first_name", "username")
-        )
+        self.fields["utilisateur"].queryset = utilisateurs_du_cpas(cpas)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
         self.fields["vue"].widget.attrs["class"] = "form-select form-select-sm"
@@ -78,6 +89,15 @@ class FiltreAuditForm(forms.Form):
                     _("Choisissez une période de %(n)s jours au plus.") % {"n": PERIODE_MAX_JOURS},
                 )
         return data
+
+    def requete_choix_utilisateurs(self):
+        """The user filter's choices as a generator of ``cpas_isp.lots`` (read with a page's
+        other statements); the field's queryset then holds them: the rendered select runs
+        no query of its own. Returns them (users)."""
+        qs = self.fields["utilisateur"].queryset
+        utilisateurs = yield from _UTILISATEURS.generateur(self.cpas.pk)
+        qs._result_cache = list(utilisateurs)
+        return qs._result_cache
 
     @property
     def vue_choisie(self):

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cpas_isp.audit.evenements import Evenement
 from cpas_isp.audit.sources import Source, sources
-from cpas_isp.preparation import executer_prepare
+from cpas_isp.lots import executer_ensemble
 
 
 @dataclasses.dataclass
@@ -140,7 +140,14 @@ def _json(value):
 
 
 def page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, taille: int = 50):
-    """(events, next cursor or None). Two queries, whatever the size of the history."""
+    """(events, next cursor or None). Two queries, whatever the size of the history, each
+    prepared once per connection and shape (``requetes_page_evenements``)."""
+    return executer_ensemble([requetes_page_evenements(cpas, f, curseur, taille)])[0]
+
+
+def requetes_page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, taille: int = 50):
+    """``page_evenements`` as a generator of ``cpas_isp.lots``: its two statements sent with
+    a page's others (``lots.executer_ensemble``), or one by one (``lots.executer``)."""
     params = {"cpas": cpas.pk, "limite": taille + 1}
     if f.personnes is not None:
         params["personnes"] = list(f.personnes)
@@ -171,20 +178,16 @@ def page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, taille: in
         + " UNION ALL ".join(branches)
         + ") u ORDER BY pgh_created_at DESC, src DESC, pgh_id DESC LIMIT %(limite)s"
     )
-    with connection.cursor() as cursor:
-        cles = _executer_prepare(cursor, sql, params)
+    # The keys query unions a branch per event table (about sixty): PostgreSQL spends far
+    # longer planning it (~7 ms) than running it (~1 ms): prepared once per connection and
+    # shape of filters, so that PostgreSQL reuses its plan.
+    (cles,) = yield [(sql, params)]
     suivant = None
     if len(cles) > taille:
         cles = cles[:taille]
         dernier = cles[-1]
         suivant = Curseur(dernier[2], dernier[0], dernier[1])
-    return _details(cles), suivant
-
-
-# The keys query unions a branch per event table (about sixty): PostgreSQL spends far longer
-# planning it (~7 ms) than running it (~1 ms). It is prepared once per connection and shape of
-# filters (cpas_isp.preparation), so that PostgreSQL reuses its plan.
-_executer_prepare = executer_prepare
+    return (yield from _details(cles)), suivant
 
 
 def _details(cles):
@@ -214,8 +217,7 @@ def _details(cles):
         )
     # Prepared too, once per connection and set of tables (its planning cost about as much
     # as running it).
-    with connection.cursor() as cursor:
-        lignes = _executer_prepare(cursor, " UNION ALL ".join(branches), params)
+    (lignes,) = yield [(" UNION ALL ".join(branches), params)]
     rows = {(r[0], r[1]): r for r in lignes}
     events = []
     for src, pgh_id, _quand in cles:

@@ -18,6 +18,7 @@ from cpas_isp.audit.evenements import MASQUE, date_heure, presenter
 from cpas_isp.audit.forms import PERIODE_MAX_JOURS, VUES, FiltreAuditForm
 from cpas_isp.audit.log import client_ip, journaliser_liste
 from cpas_isp.exports import reponse_csv
+from cpas_isp.lots import executer_ensemble
 from cpas_isp.models import JournalAcces
 from cpas_isp.views import role_required
 
@@ -114,10 +115,16 @@ def _modifications(request, form, contexte):
     if request.GET.get("format") == "csv":
         return _modifications_csv(request, f)
     curseur = journal.Curseur.decoder(request.GET.get("apres"))
-    events, suivant = journal.page_evenements(cpas, f, curseur, TAILLE_PAGE)
-    # The user filter's choices (the CPAS's users, read now rather than by the template):
-    # the authors' names without a query of their own when they are among them.
-    membres = {u.pk: str(u) for u in form.fields["utilisateur"].queryset}
+    # The user filter's choices (the CPAS's users, read now rather than by the template, in
+    # the round trip of the events' keys): the authors' names without a query of their own
+    # when they are among them.
+    (events, suivant), utilisateurs = executer_ensemble(
+        [
+            journal.requetes_page_evenements(cpas, f, curseur, TAILLE_PAGE),
+            form.requete_choix_utilisateurs(),
+        ]
+    )
+    membres = {u.pk: str(u) for u in utilisateurs}
     presenter(events, request.user, cpas, membres)
     _journaliser(
         request,

@@ -1,19 +1,22 @@
 """The audit page's queries do not grow with the history, the users of the CPAS or the people
 named; its user filter lists the CPAS's users in one plain query (no server-side cursor)."""
 
+import dataclasses
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from cpas_isp.audit.forms import utilisateurs_du_cpas
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership, two-factor check, the events' keys and details, the user filter's
-# choices (which name the events' authors, users of the CPAS), the people named, the access
-# log, the bell.
-REQUETES_AUDIT = 10
+# Session, user, membership, two-factor check, the events' keys with the user filter's choices
+# (which name the events' authors, users of the CPAS) in one round trip, the events' details,
+# the people named, the access log, the bell.
+REQUETES_AUDIT = 9
 
 
 def test_audit_page_queries_do_not_grow_with_the_history(make_user, client_for, cpas_a):
@@ -36,14 +39,19 @@ def test_audit_page_queries_do_not_grow_with_the_history(make_user, client_for, 
     html = r.content.decode()
     options = r.context["form"].fields["utilisateur"].queryset
     assert len(options) == 10  # the admin, Ada and the eight agents
+    # Read with the events' keys, as the form's queryset reads them (same users, same order).
+    assert [(u.pk, str(u)) for u in options] == [
+        (u.pk, str(u)) for u in utilisateurs_du_cpas(cpas_a).all()
+    ]
     for user in options:
         assert f'<option value="{user.pk}">{user}</option>' in html
 
 
-def test_prepared_keys_query_gives_the_pages_of_the_plain_query(make_user, cpas_a, monkeypatch):
-    """The keys query is prepared once per connection (journal._executer_prepare): the first
-    call (PREPARE and EXECUTE), the next ones (EXECUTE) and the next page give the rows the
-    plain query gives."""
+def test_prepared_keys_query_gives_the_pages_of_the_plain_query(make_user, cpas_a):
+    """The keys and details queries are prepared once per connection (``cpas_isp.lots``): the
+    first call (PREPARE and EXECUTE), the next ones (EXECUTE) and the next page give the rows
+    the plain queries give (``lots.executer``: each statement as it is)."""
+    from cpas_isp import lots
     from cpas_isp.audit import journal
 
     agent = make_user(Role.AGENT, cpas_a)
@@ -51,17 +59,15 @@ def test_prepared_keys_query_gives_the_pages_of_the_plain_query(make_user, cpas_
         BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=f"Nom{i}")
     f = journal.Filtres()
 
-    def pages():
-        premiere, suivant = journal.page_evenements(cpas_a, f, None, 4)
-        seconde, _ = journal.page_evenements(cpas_a, f, suivant, 4)
-        return [e.pgh_id for e in premiere], [e.pgh_id for e in seconde]
+    def pages(page_evenements):
+        premiere, suivant = page_evenements(cpas_a, f, None, 4)
+        seconde, _ = page_evenements(cpas_a, f, suivant, 4)
+        return [dataclasses.astuple(e) for e in premiere], [e.pgh_id for e in seconde]
 
-    prepares = [pages() for _ in range(3)]
+    prepares = [pages(journal.page_evenements) for _ in range(3)]
 
-    def sans_preparer(cursor, sql, params):
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    def sans_preparer(*args):
+        return lots.executer(journal.requetes_page_evenements(*args))
 
-    monkeypatch.setattr(journal, "_executer_prepare", sans_preparer)
-    assert prepares == [pages()] * 3
+    assert prepares == [pages(sans_preparer)] * 3
     assert len(prepares[0][0]) == 4 and prepares[0][1]

@@ -246,8 +246,9 @@ def test_occupancy_page_query_count_does_not_grow(
     ajouter(1)
     client = client_for(coordinateur)
     client.get("/trajets/article60/")
-    # 14 before the pools were read once, 12 before today's count joined the months' query
-    with django_assert_max_num_queries(11) as ctx:
+    # 14 before the pools were read once, 12 before today's count joined the months' query,
+    # 11 before the contracts, the pools and the counts were read in one round trip
+    with django_assert_max_num_queries(9) as ctx:
         client.get("/trajets/article60/")
     avant = len(ctx.captured_queries)
     ajouter(8)
@@ -495,3 +496,36 @@ def test_occupancy_at_dates_is_the_running_contracts_count(cpas_a, cpas_b):
     }
     assert queries._occupes_aux_dates(cpas_a.pk, dates) == attendu
     assert attendu[D(2023, 12, 1)] == (0, 0) and attendu[D(2024, 4, 15)] == (3, 2)
+
+
+def test_posts_page_reads_the_pools_as_the_orm_does(cpas_a, cpas_b):
+    """The posts page reads the CPAS's pools beside its counts (one round trip): the same pools,
+    newest first, with every field, as the ORM queryset gave them; another CPAS's left out."""
+    from cpas_isp import lots
+
+    for k, (total, es) in enumerate([(5, 1), (8, 2), (3, 0)]):
+        PoolArticle60.objects.create(
+            cpas=cpas_a,
+            valable_du=D(2024, 1 + 3 * k, 1),
+            postes_total=total,
+            postes_economie_sociale=es,
+            commentaire=f"pool <{k}>",
+        )
+    PoolArticle60.objects.create(cpas=cpas_b, valable_du=D(2024, 2, 1), postes_total=9)
+    attendus = list(PoolArticle60.objects.filter(cpas=cpas_a).order_by("-valable_du"))
+    pools = lots.executer_ensemble([queries.requete_pools(cpas_a.pk)])[0]
+    champs = [f.attname for f in PoolArticle60._meta.concrete_fields]
+
+    def valeurs(pool):
+        return [getattr(pool, c) for c in champs]
+
+    assert [valeurs(p) for p in pools] == [valeurs(p) for p in attendus] and len(pools) == 3
+    assert [str(p) for p in pools] == [str(p) for p in attendus]
+    assert not any(p._state.adding for p in pools)
+    # Today's occupancy and the bars are those of the pools given by the caller.
+    today = D(2024, 8, 15)
+    lues, occupation, barres = lots.executer_ensemble(
+        [queries.requetes_occupation_et_barres(cpas_a.pk, today)]
+    )[0]
+    assert (occupation, barres) == queries.occupation_et_barres(cpas_a.pk, today, attendus)
+    assert occupation["pool"] == attendus[0] and occupation["total"] == 3

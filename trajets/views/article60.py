@@ -24,6 +24,7 @@ from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer, url_par_pk
+from cpas_isp.lots import executer_ensemble
 from cpas_isp.memo import Memo
 from cpas_isp.tenancy import current_membership, get_for_user
 from cpas_isp.views import role_required
@@ -190,12 +191,17 @@ def occupation(request):
                 return redirect("trajets:occupation")
     elif request.method == "POST":
         raise PermissionDenied
-    finissant, a_cloturer, nombre_a_cloturer = queries.contrats_de_la_page(cpas.pk, today)
+    # One round trip: the contracts' two lists; the CPAS's pools, read once (the list, today's
+    # pool and the months' pools); today's occupancy and the months' from one query.
+    (finissant, a_cloturer, nombre_a_cloturer), (pools, occupation_du_jour, par_mois) = (
+        executer_ensemble(
+            [
+                queries.requete_contrats_de_la_page(cpas.pk, today),
+                queries.requetes_occupation_et_barres(cpas.pk, today),
+            ]
+        )
+    )
     _nommer_visibles(request, finissant + a_cloturer)
-    # The CPAS's pools read once: the list, today's pool and the months' pools; today's
-    # occupancy and the months' from one query.
-    pools = list(PoolArticle60.objects.filter(cpas=cpas).order_by("-valable_du"))
-    occupation_du_jour, par_mois = queries.occupation_et_barres(cpas.pk, today, pools)
     return render(
         request,
         "trajets/occupation.html",

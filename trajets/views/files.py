@@ -174,12 +174,21 @@ def _lignes(items, classe: str):
             jours[date] = _jour(date)
         return jours[date]
 
+    # The texts lines repeat (the steps' types, a reference list; the kinds' labels) escaped
+    # once each.
+    textes = {}
+
+    def texte(valeur):
+        if valeur not in textes:
+            textes[valeur] = echapper(valeur)
+        return textes[valeur]
+
     lignes = []
     for i in items:
         if i.genre == "action":
             quoi = (
-                f'{echapper(i.libelle)} <span class="text-muted small">'
-                f"({echapper(i.type_libelle)} {jour(i.etape_date)})</span>"
+                f'{texte(i.libelle)} <span class="text-muted small">'
+                f"({texte(i.type_libelle)} {jour(i.etape_date)})</span>"
             )
             bouton = (
                 f'<span id="action-{i.objet_id}"><button class="btn btn-outline-success btn-sm" '
@@ -187,7 +196,7 @@ def _lignes(items, classe: str):
                 "</button></span>"
             )
         else:
-            quoi = f'<a href="{echapper(i.url_objet)}">{echapper(i.libelle)}</a>'
+            quoi = f'<a href="{echapper(i.url_objet)}">{texte(i.libelle)}</a>'
             bouton = ""
         lignes.append(
             f'<tr class="{classe}">\n  <td>{jour(i.date)}</td>\n'
