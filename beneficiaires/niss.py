@@ -27,7 +27,9 @@ def compact_niss(value: str) -> str:
 
 def format_niss(value: str) -> str:
     """``YY.MM.DD-SSS.CC`` for display; unchanged if it is not 11 digits."""
-    digits = compact_niss(value)
+    # A stored NISS is already its 11 digits (a database constraint): no regular expression
+    # for each row of a list.
+    digits = value if value and value.isascii() and value.isdigit() else compact_niss(value)
     if len(digits) != 11:
         return value or ""
     return f"{digits[0:2]}.{digits[2:4]}.{digits[4:6]}-{digits[6:9]}.{digits[9:11]}"

@@ -189,14 +189,21 @@ class FiltreForm(forms.Form):
         super().__init__(data if data is not None else {}, *args, **kwargs)
 
     def valeurs(self) -> dict:
-        """The valid, non-empty values."""
+        """The valid, non-empty values (a new dict each call). Read once per validation: a list
+        asks for them a dozen times (its filters, its search term, its sort, its template),
+        each time going through ``errors`` for every field."""
         self.is_valid()
-        cleaned = getattr(self, "cleaned_data", {})
-        return {
-            nom: valeur
-            for nom, valeur in cleaned.items()
-            if nom not in self.errors and valeur not in (None, "", [], ())
-        }
+        memo = getattr(self, "_valeurs_validees", None)
+        if memo is None or memo[0] is not self._errors:  # validated again since: read again
+            cleaned = getattr(self, "cleaned_data", {})
+            erreurs = self._errors
+            valeurs = {
+                nom: valeur
+                for nom, valeur in cleaned.items()
+                if nom not in erreurs and valeur not in (None, "", [], ())
+            }
+            memo = self._valeurs_validees = (erreurs, valeurs)
+        return dict(memo[1])
 
     def filter(self, qs):
         for nom, valeur in self.valeurs().items():

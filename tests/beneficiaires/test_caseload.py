@@ -238,6 +238,35 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
     assert len(requetes_de_la_page(client, LISTE, {"taille": 25, "q": "a"})) == small
 
 
+def test_agent_s_list_and_search_run_a_fixed_number_of_queries_whatever_their_caseload(
+    agent, coord, cpas_a, client_for, requetes_de_la_page, cellule_hook
+):
+    """The "Mes dossiers" page of an agent (the people they refer and those of their
+    cellule) and its name search: as many queries with four people as with eighty-four, and
+    the same number for the list and the search."""
+
+    def ajouter(n):
+        for i in range(n):
+            DroitFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent))
+            BeneficiaireFactory(cpas=cpas_a, referent=coord, commune="emploi", nom=f"Qorvax{i}")
+
+    ajouter(2)
+    client = client_for(agent)
+    requetes_de_la_page(client, LISTE)  # warm-up: first request of the session
+    liste = len(requetes_de_la_page(client, LISTE))
+    recherche = requetes_de_la_page(client, LISTE, {"q": "qorvax"})
+    assert len(recherche) == liste
+    ajouter(40)
+    assert len(requetes_de_la_page(client, LISTE)) == liste
+    assert len(requetes_de_la_page(client, LISTE, {"taille": 100})) == liste
+    response = client.get(LISTE, {"q": "qorvax", "taille": 50})
+    assert len(requetes_de_la_page(client, LISTE, {"q": "qorvax", "taille": 50})) == liste
+    # Both kinds of people are on the pages counted: referred, and followed by the cellule
+    # (a name no generated one comes near).
+    assert response.context["page"].paginator.count == 42
+    assert "84 dossiers" in client.get(LISTE).content.decode()
+
+
 # --- Exports ------------------------------------------------------------------------------------
 
 
