@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
-from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from cpas_isp.listes import url_de
+from cpas_isp.listes import echapper_conditionnel, url_de
 
 from . import hooks
 
@@ -36,22 +35,23 @@ def est_fragment(request) -> bool:
 def lignes(evenements, premier_nouveau=None):
     """The list's events as HTML (``<li>`` each, with its date, its title or link and its
     detail; the first of the ones "Afficher plus" added focused), written here rather than by
-    a loop of a dozen template nodes per event; every value escaped."""
+    a loop of a dozen template nodes per event; every value escaped (``echapper_conditionnel``:
+    ``conditional_escape``'s text without its wrappers, five values an event)."""
     morceaux = []
     for i, e in enumerate(evenements):
         focus = ' tabindex="-1" autofocus' if i == premier_nouveau else ""
-        titre = conditional_escape(e.titre)
+        titre = echapper_conditionnel(e.titre)
         if e.url:
-            titre = f'<a href="{conditional_escape(e.url)}">{titre}</a>'
+            titre = f'<a href="{echapper_conditionnel(e.url)}">{titre}</a>'
         detail = (
-            f'<div class="small text-muted pre-line">{conditional_escape(e.detail)}</div>'
+            f'<div class="small text-muted pre-line">{echapper_conditionnel(e.detail)}</div>'
             if e.detail
             else ""
         )
         morceaux.append(
-            f'\n    <li class="mb-2 timeline-{conditional_escape(e.categorie)}"{focus}>'
-            f'<time class="text-muted small" datetime="{conditional_escape(e.date_iso)}">'
-            f"{conditional_escape(e.date_affichee)}</time>\n      {titre}\n      {detail}"
+            f'\n    <li class="mb-2 timeline-{echapper_conditionnel(e.categorie)}"{focus}>'
+            f'<time class="text-muted small" datetime="{echapper_conditionnel(e.date_iso)}">'
+            f"{echapper_conditionnel(e.date_affichee)}</time>\n      {titre}\n      {detail}"
             "</li>\n    "
         )
     return mark_safe("".join(morceaux))  # noqa: S308 - every value escaped above

@@ -7,9 +7,8 @@ template stays for the single cards (detail page, status change, agenda's day)."
 from __future__ import annotations
 
 from django.middleware.csrf import get_token
-from django.template.defaultfilters import date as filtre_date
-from django.template.defaultfilters import time as filtre_heure
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -28,6 +27,20 @@ def _classe_bouton(valeur) -> str:
     return "btn-outline-secondary"
 
 
+def _jour(moment, jours: dict) -> str:
+    """``moment|date:"D d/m/Y"`` escaped, without a ``DateFormat`` per card: the day's
+    abbreviation in the active language (``jours``: those translated already, by weekday)."""
+    semaine = moment.weekday()
+    if (jour := jours.get(semaine)) is None:
+        jour = jours[semaine] = echapper(WEEKDAYS_ABBR[semaine])
+    return f"{jour} {moment.day:02d}/{moment.month:02d}/{moment.year:04d}"
+
+
+def _heure(moment) -> str:
+    """``moment|time:"H:i"``."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
 def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
     """The cards of ``rdvs`` as ``{% include "rendezvous/_rdv.html" %}`` of each writes them
     (``avec_date``, ``avec_agent`` as the include's; no ``erreur``, no ``oob``); every value
@@ -42,21 +55,31 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
     collegue = _("Dossier d'un collègue")
     noter = _("Noter les présences")
     libelle_statut = _("Statut du rendez-vous")
-    jeton = None
+    jeton = suivant = None
+    # Within a call: the weekdays, agents and status buttons already written (a person's
+    # page: 25 cards of a few agents and statuses).
+    jours: dict = {}
+    agents: dict = {}
+    boutons_ecrits: dict = {}
     morceaux = []
     for rdv in rdvs:
         pk = int(rdv.pk)
         couleur = couleur_statut(rdv.statut)
         debut = timezone.localtime(rdv.debut)
         fin = timezone.localtime(rdv.fin)
-        quand = f"{echapper(filtre_date(debut, 'D d/m/Y'))} " if avec_date else ""
+        quand = f"{_jour(debut, jours)} " if avec_date else ""
         personnes = ", ".join(
             f'<a href="{url_personne(b.pk)}">{echapper(b.nom)} {echapper(b.prenom)}</a>'
             if visible
             else f'<span class="text-muted">{collegue}</span>'
             for b, visible in rdv.personnes
         )
-        suite = f" · {echapper(rdv.agent)}" if avec_agent else ""
+        if avec_agent:
+            if (agent := agents.get(rdv.agent_id)) is None:
+                agent = agents[rdv.agent_id] = echapper(rdv.agent)
+            suite = f" · {agent}"
+        else:
+            suite = ""
         if rdv.lieu:
             suite += f" · {echapper(rdv.lieu)}"
         morceaux.append(
@@ -64,7 +87,7 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
             f'id="rdv-{pk}" aria-labelledby="rdv-{pk}-titre">\n'
             '  <div class="card-body p-2">\n'
             f'    <h3 class="h6 mb-1" id="rdv-{pk}-titre"><a href="{url_rdv(pk)}">{quand}'
-            f"{echapper(filtre_heure(debut, 'H:i'))}–{echapper(filtre_heure(fin, 'H:i'))} · "
+            f"{_heure(debut)}–{_heure(fin)} · "
             f"{echapper(rdv.type.libelle)}</a></h3>\n"
             '    <p class="mb-1 small">\n'
             f"      {personnes}\n"
@@ -83,13 +106,18 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
         elif rdv.visible and (actions := rdv.actions_rapides()):
             if jeton is None:
                 jeton = echapper(get_token(request))
+                suivant = echapper(request.get_full_path())
             url = url_statut(pk)
-            boutons = "".join(
-                f'<button type="submit" name="statut" value="{echapper(valeur)}" '
-                f'class="btn btn-sm {_classe_bouton(valeur)}"'
-                f"{_PRESSE if valeur == rdv.statut else ''}>{echapper(libelle)}</button>"
-                for valeur, libelle in actions
-            )
+            # A button's label is its status's (``actions_rapides``): the same buttons for the
+            # same status and actions.
+            cle = (rdv.statut, *(valeur for valeur, _libelle in actions))
+            if (boutons := boutons_ecrits.get(cle)) is None:
+                boutons = boutons_ecrits[cle] = "".join(
+                    f'<button type="submit" name="statut" value="{echapper(valeur)}" '
+                    f'class="btn btn-sm {_classe_bouton(valeur)}"'
+                    f"{_PRESSE if valeur == rdv.statut else ''}>{echapper(libelle)}</button>"
+                    for valeur, libelle in actions
+                )
             champ_date = '<input type="hidden" name="avec_date" value="1">' if avec_date else ""
             morceaux.append(
                 f'\n    <form method="post" action="{url}" hx-post="{url}" '
@@ -97,7 +125,7 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
                 f'aria-label="{libelle_statut}">'
                 f'<input type="hidden" name="csrfmiddlewaretoken" value="{jeton}">\n'
                 f'      <input type="hidden" name="next" '
-                f'value="{echapper(request.get_full_path())}">{champ_date}\n'
+                f'value="{suivant}">{champ_date}\n'
                 f"      {boutons}\n"
                 "    </form>\n    "
             )

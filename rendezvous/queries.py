@@ -277,9 +277,9 @@ def du_jour(user, date=None):
     return lots.executer_ensemble([lecture])[0]
 
 
-def _ids_du_jour(cpas_id, agent_id, debut, fin):
-    """``du_jour``'s ids query as the ORM writes it (``for_user``'s CPAS, ``non_annules``, the
-    agent, overlapping the day). The overlap is written as the exclusion constraint's
+def _filtre_du_jour(cpas_id, agent_id, debut, fin):
+    """``du_jour``'s appointments as the ORM writes them (``for_user``'s CPAS, ``non_annules``,
+    the agent, overlapping the day). The overlap is written as the exclusion constraint's
     expression (agent, tstzrange overlap; ``chevauchant``): PostgreSQL answers it from that
     GiST index (its condition, not cancelled, is this query's), a few pages, where the
     (agent, debut) b-tree bounds only ``debut < fin`` and reads the agent's whole past (about
@@ -290,17 +290,23 @@ def _ids_du_jour(cpas_id, agent_id, debut, fin):
         .non_annules()
         .alias(periode=TsTzRange("debut", "fin"))
         .filter(agent=agent_id, periode__overlap=TsTzRange(Value(debut), Value(fin)))
-        .values_list("pk", flat=True)
     )
+
+
+def _ids_du_jour(cpas_id, agent_id, debut, fin):
+    """The ids of ``_filtre_du_jour``."""
+    return _filtre_du_jour(cpas_id, agent_id, debut, fin).values_list("pk", flat=True)
 
 
 _SENTINELLES_DU_JOUR = (*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2])
 _IDS_DU_JOUR = RequeteCompilee(_ids_du_jour, sentinelles=_SENTINELLES_DU_JOUR)
 # ``rendez_vous_avec_personnes``'s appointments and their prefetched participants, for the
-# appointments of ``_ids_du_jour``.
+# appointments of ``_filtre_du_jour``. The appointments filtered as they are, not as ``pk IN`` their
+# own ids query: one relation fewer to plan (planned on every home page, the overlap's values
+# keep PostgreSQL on custom plans: ~1.0 -> ~0.35 ms), the same rows.
 _RENDEZ_VOUS_DU_JOUR = RequeteCompilee(
     lambda *valeurs: (
-        RendezVous.objects.filter(pk__in=_ids_du_jour(*valeurs))
+        _filtre_du_jour(*valeurs)
         .select_related("type", "lieu", "agent", "cellule")
         .order_by("debut", "id")
     ),
@@ -332,9 +338,15 @@ def _sql_visibles_du_jour(user, valeurs):
     except EmptyResultSet:
         return None
     sql_ids, params_ids = ids
+    # The rule checked for each of the day's few participants (a correlated EXISTS: OFFSET 0
+    # keeps PostgreSQL from turning it into a join, the participant's id goes down into each
+    # branch of the rule as an index condition, ~3 buffers a person) rather than ``IN (rule)``,
+    # planned as a hash of every person the agent may see (~2,100 ids, 1.1 ms, for 4
+    # participants). Same rows: the rule's ids and the participants' are never NULL.
     sql = (
         'SELECT DISTINCT "p"."beneficiaire_id" FROM "rendezvous_participant" "p" '
-        f'WHERE "p"."rendez_vous_id" IN ({sql_ids}) AND "p"."beneficiaire_id" IN ({regle})'
+        f'WHERE "p"."rendez_vous_id" IN ({sql_ids}) AND EXISTS (SELECT 1 FROM ({regle}) '
+        '"v" ("id") WHERE "v"."id" = "p"."beneficiaire_id" OFFSET 0)'
     )
     return sql, [*params_ids, *params_regle]
 

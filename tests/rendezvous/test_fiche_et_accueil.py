@@ -22,6 +22,7 @@ from rendezvous.models import (
     StatutInvitation,
 )
 from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.trajets.factories import PassageFactory
 
 from .factories import moment, planifier, type_rdv
 
@@ -206,6 +207,27 @@ def test_home_card_is_the_orm_s(agent, cpas_a, make_user):
     assert [(b.nom, v) for b, v in lus[1].personnes] == [("Alpha", False), ("Zeta", True)]
     assert lus[1].participants.all()[0].rendez_vous is lus[1]
     assert queries.du_jour(agent, jour - datetime.timedelta(days=3)) == []
+
+
+def test_home_card_names_the_people_of_the_agent_s_cellule_and_hides_the_others(
+    agent, cpas_a, make_user, client_for
+):
+    """At a colleague's collective session, the home card names the person the agent follows
+    through their cellule (in its phase today) and hides the one they may not see."""
+    jour = timezone.localdate()
+    collegue = make_user(Role.AGENT, cpas_a)
+    cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Cellule")
+    PassageFactory(beneficiaire=cellule, phase="emploi", debut=jour - datetime.timedelta(days=9))
+    ailleurs = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Ailleurs")
+    PassageFactory(beneficiaire=ailleurs, phase="facilitateur", debut=jour)
+    groupe = planifier(
+        agent, [cellule, ailleurs], moment(jour, "11:00"), code="information_collective"
+    )
+    (lu,) = queries.du_jour(agent, jour)
+    assert [(b.nom, v) for b, v in lu.personnes] == [("Ailleurs", False), ("Cellule", True)]
+    page = client_for(agent).get(reverse("accueil")).content.decode()
+    assert f'href="/beneficiaires/{cellule.pk}/"' in page and f"rdv-{groupe.pk}" in page
+    assert "Ailleurs" not in page
 
 
 def test_home_card_without_the_compiled_statements(agent, cpas_a, monkeypatch):
