@@ -81,7 +81,15 @@ class DroitAide(TenantModel):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["cpas", "debut"])]
+        indexes = [
+            # The dashboard's participation (rights running on each date) and the delays from
+            # a RIS decision read the CPAS's rights from the index alone.
+            models.Index(
+                fields=["cpas", "debut"],
+                include=["fin", "beneficiaire", "type", "date_decision"],
+                name="droit_cpas_debut_idx",
+            )
+        ]
 
     def __str__(self):
         return (

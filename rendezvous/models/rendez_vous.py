@@ -457,6 +457,24 @@ class StatistiqueMensuelle(models.Model):
                 nulls_distinct=False,
             )
         ]
+        indexes = [
+            # The dashboard's no-shows and agents' load add up a CPAS's months from the index
+            # alone (the key's index holds no counts: its rows were each read in the table).
+            models.Index(
+                fields=["cpas_id", "mois"],
+                include=[
+                    "agent_id",
+                    "cellule_id",
+                    "type_id",
+                    "origine",
+                    "rendez_vous",
+                    "vus",
+                    "absents",
+                    "excuses",
+                ],
+                name="statistique_rdv_cpas_mois",
+            )
+        ]
 
 
 class ChangementStatut(TenantModel):

@@ -123,10 +123,11 @@ class PassagePhase(TenantModel):
         indexes = [
             # The stays of a phase (cellule queues, the need-to-know rule's people of a
             # cellule): in order, and counted from the index alone (the end and the person
-            # included: the stays running today are read without visiting each stay's page).
+            # included: the stays running today are read without visiting each stay's page;
+            # the exit's reason too: the dashboard's flows per month read the index alone).
             models.Index(
                 fields=["cpas", "phase", "debut"],
-                include=["fin", "beneficiaire"],
+                include=["fin", "beneficiaire", "motif_sortie"],
                 name="passage_cpas_phase_debut_idx",
             )
         ]
