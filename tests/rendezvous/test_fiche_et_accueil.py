@@ -289,8 +289,10 @@ def test_home_reads_the_bell_the_referrals_and_today_in_one_round_trip(
     cpas_a, make_user, client_for, requetes_de_la_page
 ):
     """The home page of an agent sends the bell's count, the referrals card's counts and the
-    "today" card's appointments in one message (``cpas_isp.accueil``): one query more than the
-    floor page, and the access log's row; the figures are the ones each card reads alone."""
+    "today" card's appointments in one message (``cpas_isp.accueil``), then the appointments'
+    participants: two queries more than the floor page, and the access log's row (one query
+    more than the floor page on a day without appointments); the figures are the ones each
+    card reads alone."""
     from cpas_isp import lots
     from cpas_isp.models import NatureNotification
     from cpas_isp.notifications import compter_non_lues, notifier
@@ -314,7 +316,8 @@ def test_home_reads_the_bell_the_referrals_and_today_in_one_round_trip(
         requetes_de_la_page(client, url)  # warm-up: first request of the session
     plancher = len(requetes_de_la_page(client, "/sante/"))
     acces = JournalAcces.objects.filter(personnes__contains=[b.pk]).count()
-    assert len(requetes_de_la_page(client, "/")) == plancher + 2  # the message, the log's row
+    # The message, today's participants, the log's row.
+    assert len(requetes_de_la_page(client, "/")) == plancher + 3
     assert JournalAcces.objects.filter(personnes__contains=[b.pk]).count() == acces + 1
     page = client.get("/").content.decode()
     assert '>1<span class="visually-hidden"> non lues</span>' in page
@@ -324,3 +327,5 @@ def test_home_reads_the_bell_the_referrals_and_today_in_one_round_trip(
     assert compter_non_lues(agent) == 1
     resume = lots.executer(lecture_resume_orientations(agent))
     assert resume == {"en_attente": 2, "a_revoir": 0, "en_cours": 1}
+    RendezVous.objects.filter(pk=rdv.pk).update(statut="annule_cpas")
+    assert len(requetes_de_la_page(client, "/")) == plancher + 1
