@@ -28,13 +28,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cpas_isp import lots
 from cpas_isp.models import NatureNotification, Notification
 from cpas_isp.tenancy import current_membership
 
@@ -122,12 +122,17 @@ def compter_non_lues(user) -> int:
     """The bell's figure: one query on the partial index of unread notifications. The rows of
     ``de_l_utilisateur(user).filter(lue_le__isnull=True)``, counted in plain SQL: the navbar
     of every page shows it, and building that queryset costs more than running it."""
+    return lots.executer(lecture_non_lues(user))
+
+
+def lecture_non_lues(user):
+    """``compter_non_lues`` as a ``cpas_isp.lots`` generator: alone (``lots.executer``: the plain
+    statement), or sent with a page's other statements (the home page's, ``cpas_isp.accueil``)."""
     membership = current_membership(user)
     if membership is None:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute(_SQL_NON_LUES, [membership.cpas_id, user.pk])
-        return cursor.fetchone()[0]
+    (lignes,) = yield [(_SQL_NON_LUES, [membership.cpas_id, user.pk])]
+    return lignes[0][0]
 
 
 _SQL_NON_LUES = (
@@ -146,6 +151,13 @@ class CompteurNonLues:
     def __int__(self):
         if self._valeur is None:
             self._valeur = compter_non_lues(self._user)
+        return self._valeur
+
+    def lecture(self):
+        """A ``cpas_isp.lots`` generator counting the figure now, with a page's other
+        statements (``lecture_non_lues``): the navbar then shows it without a query."""
+        if self._valeur is None:
+            self._valeur = yield from lecture_non_lues(self._user)
         return self._valeur
 
     def __str__(self):

@@ -16,7 +16,9 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cpas_isp import accueil as accueil_
 from cpas_isp import permissions
+from cpas_isp.context_processors import current_cpas
 from cpas_isp.tenancy import SESSION_KEY, activate, current_membership
 
 
@@ -71,6 +73,11 @@ def accessibilite(request):
 @login_required
 def accueil(request):
     membership = current_membership(request.user)
+    if membership is not None:
+        # The cards' figures and the bell's count in one round trip, before the template
+        # meets them (``cpas_isp.accueil``).
+        compteur = current_cpas(request)["notifications_non_lues"]
+        accueil_.precharger(request, [compteur.lecture()] if compteur is not None else [])
     return render(request, "cpas_isp/accueil.html", {"membership": membership})
 
 

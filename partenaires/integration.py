@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
-from cpas_isp import lots, notifications, permissions
+from cpas_isp import accueil, lots, notifications, permissions
 from cpas_isp.listes import url_fixe, url_par_pk
 from cpas_isp.models import Role
 from cpas_isp.sql_compile import RequeteCompilee
@@ -26,6 +26,7 @@ from cpas_isp.tenancy import current_membership
 
 from . import dossier
 from .models import Orientation, Participation, StatutOrientation, TransitionOrientation
+from .templatetags import partenaires_tags
 from .templatetags.partenaires_tags import badge_statut
 
 S = StatutOrientation
@@ -274,6 +275,7 @@ def register():
     _registered = True
     hooks.register_section(section)
     hooks.register_prechargement_fiche(prechargement)
+    accueil.register_prechargement(partenaires_tags.prechargement_accueil)
     hooks.register_timeline(timeline, categories={"orientation": gettext_lazy("Orientations")})
     hooks.register_action(actions)
     hooks.register_indicateurs_fiche(indicateurs_fiche)

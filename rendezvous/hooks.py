@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks, parcours
 from beneficiaires.permissions import peut_voir_beneficiaire
-from cpas_isp import lots
+from cpas_isp import accueil, lots
 from cpas_isp.listes import url_de, url_par_pk
 from rendezvous import cartes, envois, queries, services_invitations
 from rendezvous.models import RendezVous
+from rendezvous.templatetags import rendezvous_tags
 
 
 def indicateurs_fiche():
@@ -150,6 +151,7 @@ def register():
     hooks.register_timeline(timeline, categories={"rendezvous": gettext_lazy("Rendez-vous")})
     hooks.register_indicateurs_fiche(indicateurs_fiche)
     hooks.register_prechargement_fiche(prechargement)
+    accueil.register_prechargement(rendezvous_tags.prechargement_accueil)
     register_donnees()
 
 

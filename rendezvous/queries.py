@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, Value
+from django.db.models import BooleanField, F, Prefetch, Q, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire
@@ -254,27 +255,45 @@ def du_jour(user, date=None):
     """The user's appointments of the day (the home page's card), as
     ``rendez_vous_avec_personnes`` gives them.
 
-    One round trip (``cpas_isp.lots``) of three statements prepared on the connection: the
-    appointments, their participants with their people, and which of those people the user
-    may see, the last two bounded by the first one's ids query (``_IDS_DU_JOUR``, the agent's
-    GiST index) as a subquery. Their SQL is the ORM's, compiled once per process (the
-    visibility rule's: ``sql_ids_visibles``, memoised per user and day), not built again on
-    every home page; a day without appointments costs that round trip too."""
+    Statements prepared on the connection (``cpas_isp.lots``): the appointments (the agent's
+    GiST index), then, when there are some, their participants with their people and which of
+    those people the user may see, both by the appointments' ids (one array parameter). Their
+    SQL is the ORM's, compiled once per process (the visibility rule's: ``sql_ids_visibles``,
+    memoised per user and day), not built again on every home page. The second step's
+    statements, by ids, keep the generic plan PostgreSQL caches for a prepared statement; as
+    subqueries of the day's overlap (one round trip for the three), they were planned again
+    on every home page (~0.6 ms), a day without appointments included."""
+    return lots.executer_ensemble([lecture_du_jour(user, date)])[0]
+
+
+def lecture_du_jour(user, date=None):
+    """``du_jour`` as a ``cpas_isp.lots`` generator: its first statement sent with the home
+    page's other figures (``cpas_isp.accueil``)."""
     membership = current_membership(user)
     if membership is None:
         return []
     date = date or timezone.localdate()
     debut = _moment(date, datetime.time.min)
     valeurs = (membership.cpas_id, user.pk, debut, debut + datetime.timedelta(days=1))
-    lecture = _lecture_du_jour(user, valeurs)
-    if lecture is None:  # not compiled: the ORM's querysets
+    if _RENDEZ_VOUS_DU_JOUR._sql(valeurs) is None:  # not compiled: the ORM's querysets
         ids = list(_ids_du_jour(*valeurs))
         if not ids:
             return []
         return rendez_vous_avec_personnes(
             RendezVous.objects.filter(pk__in=ids).order_by("debut", "id"), user
         )
-    return lots.executer_ensemble([lecture])[0]
+    rdvs = yield from _RENDEZ_VOUS_DU_JOUR.generateur(*valeurs)
+    if not rdvs:
+        return []
+    ids = [r.pk for r in rdvs]
+    visibles_sql = _sql_visibles_parmi(user, ids)
+    participants, visibles = yield from lots.ensemble(
+        [
+            _PARTICIPANTS_PARMI.generateur(ids),
+            _lignes(visibles_sql) if visibles_sql is not None else lots.valeur([]),
+        ]
+    )
+    return _avec_personnes(rdvs, participants, {pk for (pk,) in visibles})
 
 
 def _filtre_du_jour(cpas_id, agent_id, debut, fin):
@@ -298,78 +317,56 @@ def _ids_du_jour(cpas_id, agent_id, debut, fin):
     return _filtre_du_jour(cpas_id, agent_id, debut, fin).values_list("pk", flat=True)
 
 
-_SENTINELLES_DU_JOUR = (*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2])
-_IDS_DU_JOUR = RequeteCompilee(_ids_du_jour, sentinelles=_SENTINELLES_DU_JOUR)
-# ``rendez_vous_avec_personnes``'s appointments and their prefetched participants, for the
-# appointments of ``_filtre_du_jour``. The appointments filtered as they are, not as ``pk IN`` their
-# own ids query: one relation fewer to plan (planned on every home page, the overlap's values
-# keep PostgreSQL on custom plans: ~1.0 -> ~0.35 ms), the same rows.
+# ``rendez_vous_avec_personnes``'s appointments (their participants: ``_PARTICIPANTS_PARMI``) for
+# the appointments of ``_filtre_du_jour``, planned for its values on every home page (the
+# overlap's values keep PostgreSQL on custom plans; the generic one would read the agent's
+# whole past through the (agent, debut) b-tree).
 _RENDEZ_VOUS_DU_JOUR = RequeteCompilee(
     lambda *valeurs: (
         _filtre_du_jour(*valeurs)
         .select_related("type", "lieu", "agent", "cellule")
         .order_by("debut", "id")
     ),
-    sentinelles=_SENTINELLES_DU_JOUR,
+    sentinelles=(*SENTINELLES[:2], *SENTINELLES_INSTANTS[:2]),
 )
-_PARTICIPANTS_DU_JOUR = RequeteCompilee(
-    lambda *valeurs: (
-        Participant.objects.filter(rendez_vous__in=_ids_du_jour(*valeurs))
+_PARTICIPANT = Participant._meta.db_table
+# The participants of the appointments ``ids`` (``= ANY`` of one array parameter: one statement
+# text whatever their number), with their people, as ``rendez_vous_avec_personnes`` orders them.
+_PARTICIPANTS_PARMI = RequeteCompilee(
+    lambda ids: (
+        Participant.objects.filter(
+            RawSQL(f'"{_PARTICIPANT}"."rendez_vous_id" = ANY(%s)', (ids,), BooleanField())
+        )
         .select_related("beneficiaire")
         .order_by("beneficiaire__nom", "beneficiaire__prenom")
     ),
-    sentinelles=_SENTINELLES_DU_JOUR,
+    sentinelles=[[SENTINELLES[0]]],
 )
 
 
-def _sql_visibles_du_jour(user, valeurs):
-    """(SQL, parameters) of the ids of the day's participants ``user`` may see
-    (``visibles_par``'s rule, ``sql_ids_visibles``); None when the rule is empty, or when the
-    ids query is not compiled."""
+def _sql_visibles_parmi(user, ids):
+    """(SQL, parameters) of the ids of the participants of the appointments ``ids`` that
+    ``user`` may see (``visibles_par``'s rule, ``sql_ids_visibles``); None when the rule is
+    empty."""
     from django.core.exceptions import EmptyResultSet
 
     from beneficiaires.models.personnes import sql_ids_visibles
 
-    ids = _IDS_DU_JOUR._sql(valeurs)
-    if ids is None:
-        return None
     try:
         regle, params_regle = sql_ids_visibles(user)
     except EmptyResultSet:
         return None
-    sql_ids, params_ids = ids
     # The rule checked for each of the day's few participants (a correlated EXISTS: OFFSET 0
     # keeps PostgreSQL from turning it into a join, the participant's id goes down into each
     # branch of the rule as an index condition, ~3 buffers a person) rather than ``IN (rule)``,
     # planned as a hash of every person the agent may see (~2,100 ids, 1.1 ms, for 4
     # participants). Same rows: the rule's ids and the participants' are never NULL.
     sql = (
-        'SELECT DISTINCT "p"."beneficiaire_id" FROM "rendezvous_participant" "p" '
-        f'WHERE "p"."rendez_vous_id" IN ({sql_ids}) AND EXISTS (SELECT 1 FROM ({regle}) '
-        '"v" ("id") WHERE "v"."id" = "p"."beneficiaire_id" OFFSET 0)'
+        f'SELECT DISTINCT "p"."beneficiaire_id" FROM "{_PARTICIPANT}" "p" '
+        'WHERE "p"."rendez_vous_id" = ANY(%s) AND EXISTS (SELECT 1 FROM ('
+        f'{regle}) "v" ("id") WHERE "v"."id" = "p"."beneficiaire_id" OFFSET 0)'
     )
-    return sql, [*params_ids, *params_regle]
-
-
-def _lecture_du_jour(user, valeurs):
-    """The ``cpas_isp.lots`` generator of ``du_jour`` (None: not compiled)."""
-    rdvs = _RENDEZ_VOUS_DU_JOUR._sql(valeurs)
-    participants = _PARTICIPANTS_DU_JOUR._sql(valeurs)
-    if rdvs is None or participants is None or _IDS_DU_JOUR._sql(valeurs) is None:
-        return None
-    return _lire_du_jour(user, valeurs)
-
-
-def _lire_du_jour(user, valeurs):
-    visibles_sql = _sql_visibles_du_jour(user, valeurs)
-    rdvs, participants, visibles = yield from lots.ensemble(
-        [
-            _RENDEZ_VOUS_DU_JOUR.generateur(*valeurs),
-            _PARTICIPANTS_DU_JOUR.generateur(*valeurs),
-            _lignes(visibles_sql) if visibles_sql is not None else lots.valeur([]),
-        ]
-    )
-    return _avec_personnes(rdvs, participants, {pk for (pk,) in visibles})
+    return sql, [list(ids), *params_regle]
 
 
 def _lignes(requete):

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from beneficiaires.models.personnes import sql_ids_visibles, voit_tout_le_cpas
-from cpas_isp import permissions
-from cpas_isp.preparation import executer_prepare
+from cpas_isp import lots, permissions
 from cpas_isp.tenancy import current_membership
 
 from ..models import Orientation, StatutOrientation
@@ -58,13 +57,44 @@ def _conditions(debut):
     ]
 
 
-@register.simple_tag
-def resume_orientations(user):
+@register.simple_tag(takes_context=True)
+def resume_orientations(context, user):
     """Counts for the home card: waiting for the partner, refused or expired in the last 30
     days (to re-orient), and for partner users, the referrals waiting for their answer.
 
-    One query. On the CPAS side, written in SQL (the ORM spent longer composing the counts,
-    ~2 ms, than PostgreSQL running them) and prepared (``cpas_isp.preparation``)."""
+    Read before the page with the home page's other figures (``prechargement_accueil``), or
+    here: one query. On the CPAS side, written in SQL (the ORM spent longer composing the
+    counts, ~2 ms, than PostgreSQL running them) and prepared (``cpas_isp.preparation``)."""
+    lu = getattr(context.get("request"), "_resume_orientations", None)
+    if lu is not None and lu[0] == user.pk:
+        return lu[1]
+    return lots.executer_ensemble([lecture_resume_orientations(user)])[0]
+
+
+def prechargement_accueil(request):
+    """The home card's counts (``cpas_isp.accueil``), when one of the cards shows them (the
+    partner portal's, the partners' for a user who follows people), kept on the request for
+    ``resume_orientations``."""
+    user = request.user
+    if not (
+        permissions.peut_utiliser_portail_partenaire(user)
+        or (
+            permissions.peut_consulter_partenaires(user)
+            and permissions.peut_suivre_beneficiaires(user)
+        )
+    ):
+        return None
+
+    def lire():
+        resume = yield from lecture_resume_orientations(user)
+        request._resume_orientations = (user.pk, resume)
+
+    return lire()
+
+
+def lecture_resume_orientations(user):
+    """``resume_orientations``'s counts as a ``cpas_isp.lots`` generator: on the CPAS side one
+    statement (prepared on the connection by ``lots.executer_lot``), a partner's the ORM's."""
     depuis = timezone.localdate() - datetime.timedelta(days=30)
     # From the start of that day (local time): a range on the indexed timestamp, the same rows
     # as ``modifie_le__date__gte`` but without computing a date for every referral.
@@ -100,11 +130,10 @@ def resume_orientations(user):
             + f" FROM {table} WHERE cpas_id = %s AND beneficiaire_id = ANY(ARRAY({ids}))"
         )
         params = [*tous, membership.cpas_id, *params_ids]
-    with connection.cursor() as cursor:
-        # Prepared once per connection: the same text for every user of a shape (the values
-        # are parameters), planned once instead of on every home page.
-        (ligne,) = executer_prepare(cursor, sql, params)
-        return dict(zip(NOMS, ligne, strict=True))
+    # Prepared once per connection (``executer_lot``): the same text for every user of a shape
+    # (the values are parameters), planned once instead of on every home page.
+    ((ligne,),) = yield [(sql, params)]
+    return dict(zip(NOMS, ligne, strict=True))
 
 
 def _resume_partenaire(user, debut):

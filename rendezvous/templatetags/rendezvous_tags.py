@@ -16,7 +16,8 @@ def rendez_vous_du_jour(context):
         return {"afficher": False}
     from rendezvous import cartes
 
-    rdvs = queries.du_jour(user)
+    lu = getattr(request, "_rendez_vous_du_jour", None)
+    rdvs = lu[1] if lu is not None and lu[0] == user.pk else queries.du_jour(user)
     journaliser_liste(request, [b.pk for r in rdvs for b, visible in r.personnes if visible])
     return {
         "afficher": True,
@@ -26,6 +27,20 @@ def rendez_vous_du_jour(context):
         "request": request,
         "perms_isp": context.get("perms_isp"),
     }
+
+
+def prechargement_accueil(request):
+    """The "today" card's appointments read with the home page's other figures
+    (``cpas_isp.accueil``), kept on the request for ``rendez_vous_du_jour``."""
+    user = request.user
+    if not permissions.peut_suivre_beneficiaires(user):
+        return None
+
+    def lire():
+        rdvs = yield from queries.lecture_du_jour(user)
+        request._rendez_vous_du_jour = (user.pk, rdvs)
+
+    return lire()
 
 
 # Bootstrap colour of each status (badge background and card border), contrast AA with the

@@ -1,6 +1,6 @@
-"""The home card's appointments of the day: its ids query, compiled once per process
-(queries._IDS_DU_JOUR, cpas_isp.sql_compile.RequeteCompilee), reads the rows the ORM's filters
-read."""
+"""The home card's appointments of the day: its statements, compiled once per process
+(queries._RENDEZ_VOUS_DU_JOUR and _PARTICIPANTS_PARMI, cpas_isp.sql_compile.RequeteCompilee),
+read the rows the ORM's filters read."""
 
 import datetime
 
@@ -57,6 +57,11 @@ def test_ids_of_the_day_without_the_compiled_query(cpas_a, make_user, monkeypatc
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     jour = datetime.date(2026, 3, 11)
     rdv = planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), moment(jour, "10:00"))
-    assert queries._IDS_DU_JOUR._compiler() is not False
-    monkeypatch.setattr(queries._IDS_DU_JOUR, "_compilee", False)
+    assert queries._RENDEZ_VOUS_DU_JOUR._compiler() is not False
+    assert queries._PARTICIPANTS_PARMI._compiler() is not False
+    monkeypatch.setattr(queries._RENDEZ_VOUS_DU_JOUR, "_compilee", False)
     assert [r.pk for r in queries.du_jour(agent, jour)] == [rdv.pk] == _par_l_orm(agent, jour)
+    monkeypatch.undo()
+    monkeypatch.setattr(queries._PARTICIPANTS_PARMI, "_compilee", False)
+    (lu,) = queries.du_jour(agent, jour)
+    assert lu.pk == rdv.pk and lu.personnes == [(rdv.participants.get().beneficiaire, True)]

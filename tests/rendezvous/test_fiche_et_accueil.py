@@ -283,3 +283,49 @@ def test_person_page_and_home_query_counts_do_not_grow(
     page = client.get(fiche).content.decode()
     assert "Invitations et convocations" in page and "Messages envoyés" in page
     assert "carte-aujourdhui" in client.get(accueil).content.decode()
+
+
+def test_home_reads_the_bell_the_referrals_and_today_in_one_round_trip(
+    cpas_a, make_user, client_for, requetes_de_la_page
+):
+    """The home page of an agent sends the bell's count, the referrals card's counts and the
+    "today" card's appointments in one message (``cpas_isp.accueil``), then the appointments'
+    participants: two queries more than the floor page, and the access log's row (one query
+    more than the floor page on a day without appointments); the figures are the ones each
+    card reads alone."""
+    from cpas_isp import lots
+    from cpas_isp.models import NatureNotification
+    from cpas_isp.notifications import compter_non_lues, notifier
+    from partenaires.templatetags.partenaires_tags import lecture_resume_orientations
+    from tests.partenaires.factories import OrientationFactory, ServiceFactory
+
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Zeta")
+    rdv = planifier(agent, b, moment(timezone.localdate(), "23:00"))
+    service = ServiceFactory()
+    for statut in ("envoyee", "envoyee", "en_cours"):
+        orientation = OrientationFactory(
+            beneficiaire=b, service=service, agent=agent, statut=statut
+        )
+    notifier(
+        [agent], NatureNotification.ORIENTATION_REPONSE, cpas=cpas_a.pk, objet=orientation,
+        personne_id=b.pk, lien=f"/partenaires/orientations/{orientation.pk}/",
+    )  # fmt: skip
+    client = client_for(agent)
+    for url in ("/sante/", "/"):
+        requetes_de_la_page(client, url)  # warm-up: first request of the session
+    plancher = len(requetes_de_la_page(client, "/sante/"))
+    acces = JournalAcces.objects.filter(personnes__contains=[b.pk]).count()
+    # The message, today's participants, the log's row.
+    assert len(requetes_de_la_page(client, "/")) == plancher + 3
+    assert JournalAcces.objects.filter(personnes__contains=[b.pk]).count() == acces + 1
+    page = client.get("/").content.decode()
+    assert '>1<span class="visually-hidden"> non lues</span>' in page
+    assert "2 en attente de réponse" in page and "1 suivie par un partenaire" in page
+    assert f"rdv-{rdv.pk}" in page and f'href="/beneficiaires/{b.pk}/"' in page
+    # The same figures as each card's own reading.
+    assert compter_non_lues(agent) == 1
+    resume = lots.executer(lecture_resume_orientations(agent))
+    assert resume == {"en_attente": 2, "a_revoir": 0, "en_cours": 1}
+    RendezVous.objects.filter(pk=rdv.pk).update(statut="annule_cpas")
+    assert len(requetes_de_la_page(client, "/")) == plancher + 1
