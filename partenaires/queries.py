@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
 
 from beneficiaires.acces import objets_visibles
-from cpas_isp.preparation import executer_prepare
+from cpas_isp.lots import executer_ensemble
 
 from .models import (
     SORTIES_POSITIVES,
@@ -223,6 +223,16 @@ def compter_par_statut_et_lire(orientations, lignes, *, statut_par_statut=False)
     a filter's choices) in one round trip: ``({statut: count}, [dict of values, ...])``. The
     same statements as sub-selects of one (the same plans); the rows come as JSON objects, in
     the queryset's order (json_agg reads the subquery's sorted rows in their order)."""
+    requete = requete_compter_par_statut_et_lire(
+        orientations, lignes, statut_par_statut=statut_par_statut
+    )
+    return executer_ensemble([requete])[0]
+
+
+def requete_compter_par_statut_et_lire(orientations, lignes, *, statut_par_statut=False):
+    """``compter_par_statut_et_lire`` as a generator of ``cpas_isp.lots``: its statement
+    (prepared once per connection: its planning took about as long as running it) sent with
+    a page's others in one round trip."""
     try:
         if statut_par_statut:
             sql_c, params_c = _sql_statut_par_statut(orientations)
@@ -236,14 +246,13 @@ def compter_par_statut_et_lire(orientations, lignes, *, statut_par_statut=False)
             compter_par_statut(orientations, statut_par_statut=statut_par_statut),
             list(lignes),
         )
-    with connection.cursor() as cursor:
-        # Prepared once per connection: its planning took about as long as running it.
-        ((compteurs, rows),) = executer_prepare(
-            cursor,
+    (((compteurs, rows),),) = yield [
+        (
             "SELECT (SELECT COALESCE(json_agg(json_build_array(c.statut, c.n)), '[]'::json) "
             f"FROM ({sql_c}) c), (SELECT COALESCE(json_agg(t), '[]'::json) FROM ({sql_l}) t)",
             [*params_c, *params_l],
         )
+    ]
     if isinstance(compteurs, str):  # a driver that does not parse json
         compteurs, rows = json.loads(compteurs), json.loads(rows)
     return {statut: n for statut, n in compteurs if n}, rows

@@ -216,6 +216,34 @@ class TestWhatTheAuditShows:
             marie.pk: f"M. D. n° {marie.pk}"
         }
 
+    def test_names_of_a_viewer_who_sees_nobody_as_the_orm_query_gives_them(
+        self, make_user, cpas_a, cpas_b, django_assert_num_queries
+    ):
+        """The administrator's labels (one prepared statement, no rule to join): those of the
+        queryset with the rule's EXISTS, every person masked, another CPAS's unnamed."""
+        from django.db import models
+
+        from beneficiaires.models import Beneficiaire
+        from cpas_isp.audit import confidentialite
+        from tests.beneficiaires.factories import BeneficiaireFactory
+
+        admin = make_user(Role.ADMIN, cpas_a)
+        ici = BeneficiaireFactory.create_batch(3, cpas=cpas_a)
+        ailleurs = BeneficiaireFactory(cpas=cpas_b, nom="Zorglub", prenom="Anne")
+        ids = [p.pk for p in ici] + [ailleurs.pk, None]
+        visibles = confidentialite.personnes_visibles(admin).filter(pk=models.OuterRef("pk"))
+        orm = {
+            pk: f"{nom.upper()} {prenom}" if visible else confidentialite.masquer(prenom, nom, pk)
+            for pk, nom, prenom, visible in Beneficiaire.objects.filter(cpas=cpas_a, pk__in=ids)
+            .annotate(visible=models.Exists(visibles))
+            .values_list("pk", "nom", "prenom", "visible")
+        }
+        for _fois in range(2):  # prepared, then executed
+            with django_assert_num_queries(1):
+                libelles = confidentialite.libelles_personnes(admin, cpas_a, ids)
+            assert libelles == {**orm, ailleurs.pk: f"personne n° {ailleurs.pk}"}
+        assert len(orm) == 3 and all(" n° " in v for v in orm.values())
+
     @pytest.mark.horloge_externe  # event times come from PostgreSQL's clock
     def test_rows_are_readable(self, make_user, client_for, cpas_a, dossier):
         from django.utils import timezone

@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 # Queries of each list once the session is warm (session, user, membership, two-factor check,
 # the page's own queries, the access log, the bell); equal whatever the number of rows. The
-# counts by status and the partners the filter offers are read in one round trip.
-REQUETES_LISTE_ORIENTATIONS = 8
+# counts by status, the partners the filter offers and the page's rows are read in one round
+# trip.
+REQUETES_LISTE_ORIENTATIONS = 7
 # The portal reads the partner's account once (``for_user(compte=...)``).
 REQUETES_PORTAIL = 8
 
@@ -191,6 +192,65 @@ def test_list_queries_do_not_grow_with_the_rows(
         )
     with django_assert_num_queries(plafond):
         assert len(client.get(url).context["page"].object_list) == 16
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"page": "2"},
+        {"page": "3"},  # the last one, not full
+        {"page": "4"},  # past the end: the last one
+        {"page": "0"},
+        {"page": "-2"},
+        {"page": "abc"},
+        {"page": "99999999999999999999"},
+        {"statut": "envoyee", "page": "2"},
+        {"statut": "acceptee", "page": "2"},  # past the end of the status
+        {"statut": "annulee"},  # none
+        {"tri": "personne", "page": "2"},
+        {"tri": "-partenaire", "page": "2"},
+        {"mes": "on", "page": "2"},
+        {"du": "2000-01-01", "page": "2"},
+    ],
+)
+def test_list_page_rows_read_with_the_counts_are_django_paginator_s(
+    params, client_for, cpas_a, agent, coordinateur, service, settings
+):
+    """The page's rows read in the counts' round trip (the page asked for, when the counts give
+    the list's length) are those of Django's paginator over the list's queryset."""
+    from django.core.paginator import Paginator
+
+    settings.PAGE_SIZE = 5
+    for i, statut in enumerate([S.ENVOYEE] * 7 + [S.ACCEPTEE] * 4 + [S.TERMINEE] * 2):
+        _orientation(
+            statut,
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=f"Nom{i % 5}"),
+            service=ServiceFactory(partenaire=service.partenaire),
+            agent=agent if i % 2 else coordinateur,
+        )
+    page = client_for(coordinateur).get(reverse("partenaires:orientations"), params).context["page"]
+    qs = Orientation.objects.filter(cpas=cpas_a)
+    if "statut" in params:
+        qs = qs.filter(statut=params["statut"])
+    if "mes" in params:
+        qs = qs.filter(agent=coordinateur)
+    ordre = {
+        "personne": ["beneficiaire__nom", "beneficiaire__prenom", "id"],
+        "-partenaire": ["-service__partenaire__nom", "-service__nom", "-id"],
+    }.get(params.get("tri"), ["-date_orientation", "-id"])
+    attendue = Paginator(qs.order_by(*ordre), 5).get_page(params.get("page"))
+    assert page.number == attendue.number
+    assert page.paginator.count == attendue.paginator.count
+    assert [o["id"] for o in page.object_list] == [o.pk for o in attendue.object_list]
+    premiere = page.object_list[0] if page.object_list else None
+    if premiere is not None:
+        o = Orientation.objects.select_related("beneficiaire").get(pk=premiere["id"])
+        assert (premiere["date_orientation"], premiere["beneficiaire__nom"]) == (
+            o.date_orientation,
+            o.beneficiaire.nom,
+        )
+        assert premiere["partenaire_nom"] == service.partenaire.nom
 
 
 # partenaires/_statut.html before the badge became a tag (the lists no longer include it).
