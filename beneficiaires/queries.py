@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -29,6 +30,7 @@ from django.db.models.functions import Greatest
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 
+from cpas_isp import lots
 from cpas_isp.listes import Tri
 from cpas_isp.memo import Memo
 from cpas_isp.models import Role
@@ -167,7 +169,8 @@ class ChoixFiltres:
     """The choices of the caseload's filter selects (``referents``, ``cellules``, ``freins``:
     querysets, filtered as the page shows them, or callables building them) read together by
     one query when the page first uses one of them (a results-only htmx request uses none, or
-    only the referents), as objects carrying what the selects show (key and label fields).
+    only the referents), or sent with the page's rows (``generateur``), as objects carrying
+    what the selects show (key and label fields), in a ``ListeChoix``.
 
     ``cle``: what the querysets depend on (the CPAS, the user's role...): their SQL is then
     compiled once per key and process (``_REQUETES_CHOIX``), the callables not even called
@@ -197,35 +200,82 @@ class ChoixFiltres:
                 continue
             sql, p = qs.values(*self.CHAMPS[nom]).query.sql_with_params()
             # json_agg reads the subquery's rows in its order (a plain scan of its sorted rows).
-            requetes.append(f"(SELECT COALESCE(json_agg(t), '[]'::json) FROM ({sql}) t)")
+            # As text: the same text is the same choices (``ListeChoix.cle_options``).
+            requetes.append(f"(SELECT COALESCE(json_agg(t), '[]'::json)::text FROM ({sql}) t)")
             params.extend(p)
             lues.append((nom, qs.model))
         return ("SELECT " + ", ".join(requetes) if requetes else ""), tuple(params), lues, vides
 
     @cached_property
     def _listes(self) -> dict:
+        return lots.executer(self.generateur())
+
+    def generateur(self):
+        """The choices (``{name: ListeChoix}``) read as a generator of ``cpas_isp.lots``: their
+        query sent with another of the page (its rows, ``views.dossiers.liste``), one round
+        trip for both. The page's later uses of the choices read them without a query."""
+        if "_listes" in self.__dict__:
+            return self._listes
         if self.cle is None:
             requete = self._compiler()
         else:
             requete = _REQUETES_CHOIX.obtenir(self.cle, self._compiler)
         sql, params, lues, vides = requete
-        listes = {nom: list(valeurs) for nom, valeurs in vides.items()}
+        listes = {nom: ListeChoix(valeurs) for nom, valeurs in vides.items()}
         if sql:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                ligne = cursor.fetchone()
-            for (nom, modele), valeurs in zip(lues, ligne, strict=True):
-                if isinstance(valeurs, str):  # a driver that does not parse json
-                    valeurs = json.loads(valeurs)
+            (lignes,) = yield [(sql, params)]
+            (ligne,) = lignes
+            for (nom, modele), texte in zip(lues, ligne, strict=True):
                 # As a queryset of these fields alone builds them (``from_db``: the others
                 # deferred): ``modele(**fields)`` gave each of the other fields its default,
                 # ~12 µs a user, the referents' select some sixty of them.
                 champs = _champs_concrets(modele, self.CHAMPS[nom])
                 alias = connection.alias
-                listes[nom] = [
-                    modele.from_db(alias, champs, [v[c] for c in champs]) for v in valeurs
-                ]
+                valeurs = texte if isinstance(texte, list) else json.loads(texte)
+                listes[nom] = ListeChoix(
+                    valeurs,
+                    cle_options=(modele._meta.label, self.CHAMPS[nom], texte)
+                    if isinstance(texte, str)
+                    else None,
+                    construire=lambda v, m=modele, ch=champs, a=alias: m.from_db(
+                        a, ch, [v[c] for c in ch]
+                    ),
+                )
+        self.__dict__["_listes"] = listes
         return listes
+
+
+class ListeChoix(Sequence):
+    """The choices of a filter select, with what they were read from (``cle_options``: the
+    model, fields and text of the rows, or None): the same rows give the same ``<option>``
+    labels, which ``beneficiaires_tags.options`` then writes once per language and reuses
+    (some sixty users' names escaped on every page). Its objects are built from the rows
+    (``construire``) when first read: a select written from its memorised options needs none
+    (some sixty users built on every page)."""
+
+    def __init__(self, valeurs=(), cle_options=None, construire=None):
+        self._valeurs = valeurs
+        self._construire = construire
+        self.cle_options = cle_options
+
+    @cached_property
+    def _objets(self) -> list:
+        if self._construire is None:
+            return list(self._valeurs)
+        return [self._construire(v) for v in self._valeurs]
+
+    def __len__(self):
+        return len(self._valeurs)
+
+    def __getitem__(self, index):
+        return self._objets[index]
+
+    def __iter__(self):
+        return iter(self._objets)
+
+
+# The target groups' select: constant choices, their labels translated (once per language).
+CHOIX_GROUPES = ListeChoix(GROUPES_CIBLES, cle_options=("GROUPES_CIBLES",))
 
 
 def _champs_concrets(modele, champs) -> list[str]:
@@ -405,13 +455,22 @@ def lignes_caseload(pks, aujourd_hui: datetime.date) -> list:
     set of extensions (``RequeteCompilee``, the keys its one array parameter) and run through
     the statement prepared on the connection: the page's rows without filtering, cloning and
     compiling the memorised queryset (a dozen subqueries' SQL) on every page."""
-    requete = _COLONNES_COMPILEES.obtenir(
+    return _lignes_compilees(aujourd_hui).lignes([int(pk) for pk in pks])
+
+
+def lignes_caseload_generateur(pks, aujourd_hui: datetime.date):
+    """``lignes_caseload`` as a generator of ``cpas_isp.lots`` (its statement sent with
+    others of the page)."""
+    return _lignes_compilees(aujourd_hui).generateur([int(pk) for pk in pks])
+
+
+def _lignes_compilees(aujourd_hui: datetime.date) -> RequeteCompilee:
+    return _COLONNES_COMPILEES.obtenir(
         _cle_colonnes(aujourd_hui),
         lambda: RequeteCompilee(
             lambda cles: colonnes_caseload(cles, aujourd_hui), sentinelles=[[SENTINELLES[0]]]
         ),
     )
-    return requete.lignes([int(pk) for pk in pks])
 
 
 _COLONNES_COMPILEES: Memo[RequeteCompilee] = Memo(8)

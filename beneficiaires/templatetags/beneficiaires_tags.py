@@ -4,9 +4,10 @@
 from django import template
 from django.template.defaulttags import querystring
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from cpas_isp.listes import echapper, echapper_conditionnel
+from cpas_isp.memo import Memo
 
 from ..queries import GROUPES_CIBLES
 
@@ -102,16 +103,34 @@ def entete_tri(context, cle, libelle):
 def options(choix, choisi, libelle=""):
     """The ``<option>`` of a filter's select, "selected" on the one whose value (as a string) is
     ``choisi``: ``choix`` gives (value, label) pairs, or objects (their ``pk``, and their
-    ``libelle`` attribute or themselves as the label)."""
+    ``libelle`` attribute or themselves as the label). Choices that say what they were read
+    from (``queries.ListeChoix.cle_options``) have their values and labels written once per
+    language (the labels may be bilingual) and these rows."""
+    cle = getattr(choix, "cle_options", None)
+    if cle is None:
+        morceaux = _morceaux_options(choix, libelle)
+    else:
+        morceaux = _OPTIONS.obtenir(
+            (cle, libelle, get_language()), lambda: _morceaux_options(choix, libelle)
+        )
+    return mark_safe(  # noqa: S308 - escaped values
+        "".join(
+            f'<option value="{valeur}" {"selected" if brute == choisi else ""}>{texte}</option>'
+            for brute, valeur, texte in morceaux
+        )
+    )
+
+
+def _morceaux_options(choix, libelle) -> tuple:
+    """(value as a string, value escaped, label escaped) of each choice."""
     morceaux = []
     for item in choix:
         if isinstance(item, tuple | list):
             valeur, texte = item
         else:
             valeur, texte = item.pk, getattr(item, libelle) if libelle else item
-        choisie = "selected" if str(valeur) == choisi else ""
-        morceaux.append(
-            f'<option value="{echapper_conditionnel(valeur)}" {choisie}>'
-            f"{echapper_conditionnel(texte)}</option>"
-        )
-    return mark_safe("".join(morceaux))  # noqa: S308 - escaped values
+        morceaux.append((str(valeur), echapper_conditionnel(valeur), echapper_conditionnel(texte)))
+    return tuple(morceaux)
+
+
+_OPTIONS: Memo[tuple] = Memo(256)

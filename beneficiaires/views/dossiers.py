@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cpas_isp import lots
 from cpas_isp import permissions as p
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
@@ -69,10 +70,15 @@ def _jj_mm_aaaa(date) -> str:
     return f"{date.day:02d}/{date.month:02d}/{date.year:04d}" if date else "—"
 
 
-def _colonnes_preparees(aujourd_hui):
+def _colonnes_preparees(aujourd_hui, choix=None):
     """The page's rows by their keys: a query planned longer than it runs (its dozen per-row
-    columns), compiled once per day and prepared once per connection."""
-    return lambda pks: queries.lignes_caseload(pks, aujourd_hui)
+    columns), compiled once per day and prepared once per connection; ``choix``: the filter
+    selects' choices (``queries.ChoixFiltres``) the page shows, read in the same round trip."""
+    if choix is None:
+        return lambda pks: queries.lignes_caseload(pks, aujourd_hui)
+    return lambda pks: lots.executer_ensemble(
+        [queries.lignes_caseload_generateur(pks, aujourd_hui), choix.generateur()]
+    )[0]
 
 
 @role_required(p.peut_suivre_beneficiaires)
@@ -88,27 +94,6 @@ def liste(request):
         # The export shows every person of the filtered list, NISS included: log them all.
         journaliser_liste(request, qs.values_list("pk", flat=True))
         return exports.exporter_liste(request, qs, fmt)
-    # The page's keys and the total in one query, then the shown rows' columns for them only.
-    page = paginer(
-        request,
-        queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
-        tailles=TAILLES_PAGE,
-        lignes=_colonnes_preparees(aujourd_hui),
-    )
-    extensions = hooks.caseload_extensions()
-    colonnes = [ext for ext in extensions if ext.cellules or ext.column]
-    # The extensions' cells given for all the rows at once (None: its template, per row).
-    cellules = [
-        ext.cellules(page.object_list) if ext.cellules else [None] * len(page.object_list)
-        for ext in colonnes
-    ]
-    # Each row's link from one reversed URL (not one reverse() per row).
-    url_fiche = url_par_pk("beneficiaires:detail")
-    for i, b in enumerate(page.object_list):
-        b.url_fiche = url_fiche(b.pk)
-        b.naissance = _jj_mm_aaaa(b.date_naissance)
-        b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
-    journaliser_liste(request, [b.pk for b in page.object_list])
     coordinateur = p.est_coordinateur(request.user)
     cellules_filtrables = hooks.cellule_filter_registered()
     membership = current_membership(request.user)
@@ -130,6 +115,31 @@ def liste(request):
         ),
         freins=freins,
     )
+    partiel = getattr(request, "htmx", False) and not request.htmx.boosted
+    peut_reattribuer = bp.peut_reattribuer(request.user)
+    # The page's keys and the total in one query, then the shown rows' columns for them only,
+    # with the selects' choices when the page shows them (the whole page; the results alone
+    # show the referents in the reassignment form, when there are rows): one round trip.
+    page = paginer(
+        request,
+        queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
+        tailles=TAILLES_PAGE,
+        lignes=_colonnes_preparees(aujourd_hui, choix if not partiel or peut_reattribuer else None),
+    )
+    extensions = hooks.caseload_extensions()
+    colonnes = [ext for ext in extensions if ext.cellules or ext.column]
+    # The extensions' cells given for all the rows at once (None: its template, per row).
+    cellules = [
+        ext.cellules(page.object_list) if ext.cellules else [None] * len(page.object_list)
+        for ext in colonnes
+    ]
+    # Each row's link from one reversed URL (not one reverse() per row).
+    url_fiche = url_par_pk("beneficiaires:detail")
+    for i, b in enumerate(page.object_list):
+        b.url_fiche = url_fiche(b.pk)
+        b.naissance = _jj_mm_aaaa(b.date_naissance)
+        b.colonnes_extensions = [(ext, cellules[j][i]) for j, ext in enumerate(colonnes)]
+    journaliser_liste(request, [b.pk for b in page.object_list])
     context = {
         "page": page,
         "f": f,
@@ -146,7 +156,7 @@ def liste(request):
             for ext in extensions
             if ext.filter_name
         ],
-        "groupes": queries.GROUPES_CIBLES,
+        "groupes": queries.CHOIX_GROUPES,
         # One query for the three selects' choices, when the page shows one of them.
         "freins": choix["freins"],
         "referents": choix["referents"],
@@ -154,13 +164,9 @@ def liste(request):
         "tous": p.peut_voir_tous_les_dossiers(request.user),
         "membership": membership,
         "peut_exporter": p.peut_exporter(request.user),
-        "peut_reattribuer": bp.peut_reattribuer(request.user),
+        "peut_reattribuer": peut_reattribuer,
     }
-    template = (
-        "beneficiaires/_resultats.html"
-        if getattr(request, "htmx", False) and not request.htmx.boosted
-        else "beneficiaires/liste.html"
-    )
+    template = "beneficiaires/_resultats.html" if partiel else "beneficiaires/liste.html"
     return render(request, template, context)
 
 

@@ -275,7 +275,10 @@ def test_filter_choices_are_read_by_one_query_when_shown(
         client = client_for(user)
         with CaptureQueriesContext(connection) as requetes:
             response = client.get(LISTE)
-        assert sum("json_agg" in q["sql"] for q in requetes.captured_queries) == 1
+        assert sum(_lit_les_choix(q["sql"]) for q in requetes.captured_queries) == 1
+        # In the round trip of the page's rows (cpas_isp.lots), not one of their own.
+        (lot,) = [q["sql"] for q in requetes.captured_queries if _lit_les_choix(q["sql"])]
+        assert _lit_les_lignes(lot)
         freins = Frein.objects.for_user(user).filter(actif=True)
         if not sensibles:
             freins = freins.filter(sensible=False)
@@ -294,7 +297,27 @@ def test_filter_choices_are_read_by_one_query_when_shown(
         with CaptureQueriesContext(connection) as requetes:
             client.get(LISTE, HTTP_HX_REQUEST="true")
         # The results alone: the referents only for the coordinator's reassignment form.
-        assert sum("json_agg" in q["sql"] for q in requetes.captured_queries) == (user == coord)
+        assert sum(_lit_les_choix(q["sql"]) for q in requetes.captured_queries) == (user == coord)
+
+
+def _lit_les_lignes(sql: str) -> bool:
+    """Whether a statement sent reads the caseload's rows (their query or its prepared one)."""
+    from cpas_isp import lots
+
+    texte, params = queries._lignes_compilees(timezone.localdate())._sql(([1],))
+    cles = '"beneficiaires_beneficiaire"."id" = ANY('
+    return cles in sql or f"EXECUTE {lots._nom(texte, params)}(" in sql
+
+
+def _lit_les_choix(sql: str) -> bool:
+    """Whether a statement sent reads the selects' choices: their query, or the statement
+    prepared for it (``cpas_isp.lots``: sent with the page's rows)."""
+    from cpas_isp import lots
+
+    noms = {
+        lots._nom(texte, params) for texte, params, *_ in queries._REQUETES_CHOIX.valeurs.values()
+    }
+    return "json_agg" in sql or any(f"EXECUTE {nom}(" in sql for nom in noms)
 
 
 def test_rows_compiled_once_give_the_columns_of_the_expressions(cpas_a, coord):
@@ -459,3 +482,81 @@ def test_the_rows_escaping_is_djangos():
     sur = mark_safe("<em>déjà sûr</em>")
     assert _echapper_conditionnel(sur) == conditional_escape(sur) == "<em>déjà sûr</em>"
     assert _echapper(sur) == escape(sur) == "&lt;em&gt;déjà sûr&lt;/em&gt;"
+
+
+@pytest.mark.parametrize("langue", ["fr", "nl"])
+def test_filter_options_written_once_per_rows_read_stay_those_of_the_rows(
+    coord, cpas_a, make_user, client_for, langue
+):
+    """The selects' options come from a memo keyed on the rows read (``ListeChoix``): the same
+    HTML as the options written from the objects, in each language, and a renamed referent or
+    obstacle is shown renamed at once (the rows differ, so does the key)."""
+    from beneficiaires.models import Frein
+    from beneficiaires.templatetags.beneficiaires_tags import _OPTIONS
+    from cpas_isp.models import Role
+
+    agent = make_user(Role.AGENT, cpas_a)
+    agent.first_name, agent.last_name = "Zoé <b>", "D'Alès & Cie"
+    agent.save()
+    frein = Frein.objects.create(
+        code="memo", libelle_fr="Frein <fr>", libelle_nl="Drempel <nl>", cpas=cpas_a
+    )
+    _OPTIONS.clear()
+    client = client_for(coord)
+
+    def options_de(response):
+        """Each select's options written from the page's objects, as the tag did before."""
+        contexte = response.context
+        gabarit = Template(
+            "{% load beneficiaires_tags %}{% options referents choisi %}|"
+            "{% options cellules '' 'nom' %}|{% options freins '' 'libelle' %}|"
+            "{% options groupes '' %}"
+        )
+        with translation.override(langue):
+            return gabarit.render(
+                Context(
+                    {
+                        "referents": list(contexte["referents"]),
+                        "cellules": list(contexte["cellules"]),
+                        "freins": list(contexte["freins"]),
+                        "groupes": list(queries.GROUPES_CIBLES),
+                        "choisi": str(agent.pk),
+                    }
+                )
+            ).split("|")
+
+    client.cookies["django_language"] = langue
+    for _ in range(2):  # written, then read from the memo
+        response = client.get(LISTE, {"referent": agent.pk})
+        html = response.content.decode()
+        for morceau in options_de(response):
+            assert morceau in html
+    assert len(_OPTIONS) >= 3  # referents, obstacles, target groups (and cellules if any)
+    assert f'<option value="{agent.pk}" selected>Zoé &lt;b&gt; D&#x27;Alès &amp; Cie</option>' in (
+        html
+    )
+    assert ("Frein &lt;fr&gt;" if langue == "fr" else "Drempel &lt;nl&gt;") in html
+    agent.last_name = "Renommé"
+    agent.save()
+    frein.libelle_fr = frein.libelle_nl = "Autre frein"
+    frein.save()
+    html = client.get(LISTE).content.decode()
+    assert "Zoé &lt;b&gt; Renommé</option>" in html and "Cie" not in html
+    assert ">Autre frein</option>" in html and "&lt;fr&gt;" not in html and "&lt;nl&gt;" not in html
+
+
+def test_filter_choices_objects_built_only_when_read(cpas_a, coord):
+    """``ListeChoix``: its length from the rows, its objects built when first read."""
+    construits = []
+
+    def construire(v):
+        construits.append(v)
+        return {"pk": v}
+
+    liste = queries.ListeChoix([1, 2, 3], cle_options=("x",), construire=construire)
+    assert len(liste) == 3 and liste and not construits
+    assert [o["pk"] for o in liste] == [1, 2, 3] and liste[1] == {"pk": 2}
+    assert construits == [1, 2, 3]
+    list(liste)
+    assert construits == [1, 2, 3]  # built once
+    assert not queries.ListeChoix([])
