@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cpas_isp.graphiques import pour_pdf
-from cpas_isp.listes import echapper
+from cpas_isp.listes import echapper, echapper_conditionnel
 from cpas_isp.memo import Memo
 from trajets.models import ClasseSortie, Phase
 
@@ -498,6 +498,26 @@ def _lignes_orientations(orientations, liens):
 @register.simple_tag
 def lignes_delais(delais, liens):
     """The rows of the delays to the first appointment (``_section_rendez_vous.html``)."""
+    lignes = tuple(
+        (
+            d.cle,
+            d.phase,
+            str(d.libelle),
+            d.code,
+            d.total,
+            d.atteints,
+            d.mediane,
+            d.echus,
+            d.dans_delai,
+            d.en_attente,
+        )
+        for d in delais
+    )
+    cle = ("delais", _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_delais(delais, liens))
+
+
+def _lignes_delais(delais, liens):
     cellule = _cellules(liens, "delai", "quoi")
     lignes = []
     for d in delais:
@@ -529,6 +549,21 @@ def lignes_delais(delais, liens):
 def lignes_absences(lignes, liens, cle_param):
     """The rows of the no-shows per kind (``cle_param`` "type_rdv") or per origin ("origine")
     of ``_section_rendez_vous.html``."""
+    rangees = tuple(
+        (
+            ligne.type_id if cle_param == "type_rdv" else ligne.origine,
+            str(ligne.libelle),
+            ligne.vus,
+            ligne.absents,
+            ligne.excuses,
+        )
+        for ligne in lignes
+    )
+    cle = ("absences", cle_param, _cle_liens(liens), rangees)
+    return _memorise(cle, lambda: _lignes_absences(lignes, liens, cle_param))
+
+
+def _lignes_absences(lignes, liens, cle_param):
     cellule = _cellules(liens, "issue", cle_param)
     rangees = []
     for ligne in lignes:
@@ -617,7 +652,16 @@ def lignes_agents_rdv(context, agents, liens):
     """The rows of the agents' appointments (``_section_rendez_vous.html``), with the next 14
     days' columns when the context's ``ecran`` is true (the page, not the PDF), as its
     ``{% if ecran %}`` gave them."""
-    ecran = context.get("ecran")
+    ecran = bool(context.get("ecran"))
+    lignes = tuple(
+        (a.agent_id, str(a.agent), a.rendez_vous, a.par_semaine, a.a_venir, a.creneaux_libres)
+        for a in agents
+    )
+    cle = ("agents_rdv", ecran, _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_agents_rdv(agents, liens, ecran))
+
+
+def _lignes_agents_rdv(agents, liens, ecran):
     cellule = _cellules(liens, "charge_agent", "quoi")
     lignes = []
     for a in agents:
@@ -633,5 +677,34 @@ def lignes_agents_rdv(context, agents, liens):
             f"\n        <td>"
             f"{cellule(a.rendez_vous, 'rdv_agent', charge_agent=a.agent_id, quoi='periode')}</td>"
             f"\n        <td>{par_semaine}</td>\n        {a_venir}\n      </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
+
+
+@register.simple_tag
+def lignes_cellules_rdv(cellules, liens):
+    """The rows of the free slots and pending invitations per cellule
+    (``_section_rendez_vous.html``), the cellules short of slots marked."""
+    lignes = tuple(
+        (str(c.cellule), c.code, c.creneaux_libres, c.invitations, c.alerte) for c in cellules
+    )
+    cle = ("cellules_rdv", _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_cellules_rdv(cellules, liens))
+
+
+def _lignes_cellules_rdv(cellules, liens):
+    cellule = _cellules(liens, "cellule")
+    alerte = conditional_escape(_("Moins de créneaux que d'invitations"))
+    badge = f'<span class="badge text-bg-danger">{alerte}</span>'
+    lignes = []
+    for c in cellules:
+        classe = ' class="table-danger"' if c.alerte else ""
+        lignes.append(
+            f"\n      <tr{classe}>"
+            f'\n        <th scope="row" class="text-start">{echapper_conditionnel(c.cellule)}</th>'
+            f"\n        <td>{echapper(localize(c.creneaux_libres))}</td>"
+            f"\n        <td>{cellule(c.invitations, 'rdv_invitations', cellule=c.code)}</td>"
+            f'\n        <td class="text-start">{badge if c.alerte else ""}</td>'
+            "\n      </tr>\n    "
         )
     return mark_safe("".join(lignes))
