@@ -772,3 +772,22 @@ def _champs_filtres(champs):
             f"\n    {erreurs}\n  </div>\n  "
         )
     return mark_safe("".join(blocs))
+
+
+# --- Column headers --------------------------------------------------------------------------
+
+_LIBELLES = {"phase": libelle_phase, "classe": libelle_classe}
+
+
+@register.simple_tag
+def entetes(codes, sorte):
+    """``<th scope="col">`` + the label of each phase (``sorte`` "phase") or exit class
+    ("classe") of ``codes`` + ``</th>``, as ``{% for %}`` loops of ``libelle_phase`` or
+    ``libelle_classe`` wrote them; written once per language and codes."""
+    libelle = _LIBELLES[sorte]
+    return _memorise(
+        ("entetes", sorte, tuple(codes)),
+        lambda: mark_safe(
+            "".join(f'<th scope="col">{conditional_escape(libelle(c))}</th>' for c in codes)
+        ),
+    )
