@@ -694,7 +694,8 @@ def lignes_cellules_rdv(cellules, liens):
 
 def _lignes_cellules_rdv(cellules, liens):
     cellule = _cellules(liens, "cellule")
-    alerte = conditional_escape(_("Moins de créneaux que d'invitations"))
+    # Not escaped: ``{% translate "…" %}`` of a literal string is safe (its apostrophe kept).
+    alerte = _("Moins de créneaux que d'invitations")
     badge = f'<span class="badge text-bg-danger">{alerte}</span>'
     lignes = []
     for c in cellules:
