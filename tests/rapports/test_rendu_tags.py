@@ -98,7 +98,7 @@ def test_dashboard_is_the_same_html_as_with_the_loops(
     agent,  # noqa: F811
     langue,
     role,
-    params,  # noqa: F811
+    params,
 ):
     client = client_for(make_user(role, cpas_a, langue=langue))
     if params.get("agent") == "0":
