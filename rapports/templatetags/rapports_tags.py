@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cpas_isp.graphiques import pour_pdf
-from cpas_isp.listes import echapper
+from cpas_isp.listes import echapper, echapper_conditionnel
 from cpas_isp.memo import Memo
 from trajets.models import ClasseSortie, Phase
 
@@ -498,6 +498,26 @@ def _lignes_orientations(orientations, liens):
 @register.simple_tag
 def lignes_delais(delais, liens):
     """The rows of the delays to the first appointment (``_section_rendez_vous.html``)."""
+    lignes = tuple(
+        (
+            d.cle,
+            d.phase,
+            str(d.libelle),
+            d.code,
+            d.total,
+            d.atteints,
+            d.mediane,
+            d.echus,
+            d.dans_delai,
+            d.en_attente,
+        )
+        for d in delais
+    )
+    cle = ("delais", _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_delais(delais, liens))
+
+
+def _lignes_delais(delais, liens):
     cellule = _cellules(liens, "delai", "quoi")
     lignes = []
     for d in delais:
@@ -529,6 +549,21 @@ def lignes_delais(delais, liens):
 def lignes_absences(lignes, liens, cle_param):
     """The rows of the no-shows per kind (``cle_param`` "type_rdv") or per origin ("origine")
     of ``_section_rendez_vous.html``."""
+    rangees = tuple(
+        (
+            ligne.type_id if cle_param == "type_rdv" else ligne.origine,
+            str(ligne.libelle),
+            ligne.vus,
+            ligne.absents,
+            ligne.excuses,
+        )
+        for ligne in lignes
+    )
+    cle = ("absences", cle_param, _cle_liens(liens), rangees)
+    return _memorise(cle, lambda: _lignes_absences(lignes, liens, cle_param))
+
+
+def _lignes_absences(lignes, liens, cle_param):
     cellule = _cellules(liens, "issue", cle_param)
     rangees = []
     for ligne in lignes:
@@ -617,7 +652,16 @@ def lignes_agents_rdv(context, agents, liens):
     """The rows of the agents' appointments (``_section_rendez_vous.html``), with the next 14
     days' columns when the context's ``ecran`` is true (the page, not the PDF), as its
     ``{% if ecran %}`` gave them."""
-    ecran = context.get("ecran")
+    ecran = bool(context.get("ecran"))
+    lignes = tuple(
+        (a.agent_id, str(a.agent), a.rendez_vous, a.par_semaine, a.a_venir, a.creneaux_libres)
+        for a in agents
+    )
+    cle = ("agents_rdv", ecran, _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_agents_rdv(agents, liens, ecran))
+
+
+def _lignes_agents_rdv(agents, liens, ecran):
     cellule = _cellules(liens, "charge_agent", "quoi")
     lignes = []
     for a in agents:
@@ -635,3 +679,116 @@ def lignes_agents_rdv(context, agents, liens):
             f"\n        <td>{par_semaine}</td>\n        {a_venir}\n      </tr>\n    "
         )
     return mark_safe("".join(lignes))
+
+
+@register.simple_tag
+def lignes_cellules_rdv(cellules, liens):
+    """The rows of the free slots and pending invitations per cellule
+    (``_section_rendez_vous.html``), the cellules short of slots marked."""
+    lignes = tuple(
+        (str(c.cellule), c.code, c.creneaux_libres, c.invitations, c.alerte) for c in cellules
+    )
+    cle = ("cellules_rdv", _cle_liens(liens), lignes)
+    return _memorise(cle, lambda: _lignes_cellules_rdv(cellules, liens))
+
+
+def _lignes_cellules_rdv(cellules, liens):
+    cellule = _cellules(liens, "cellule")
+    # Not escaped: ``{% translate "…" %}`` of a literal string is safe (its apostrophe kept).
+    alerte = _("Moins de créneaux que d'invitations")
+    badge = f'<span class="badge text-bg-danger">{alerte}</span>'
+    lignes = []
+    for c in cellules:
+        classe = ' class="table-danger"' if c.alerte else ""
+        lignes.append(
+            f"\n      <tr{classe}>"
+            f'\n        <th scope="row" class="text-start">{echapper_conditionnel(c.cellule)}</th>'
+            f"\n        <td>{echapper(localize(c.creneaux_libres))}</td>"
+            f"\n        <td>{cellule(c.invitations, 'rdv_invitations', cellule=c.code)}</td>"
+            f'\n        <td class="text-start">{badge if c.alerte else ""}</td>'
+            "\n      </tr>\n    "
+        )
+    return mark_safe("".join(lignes))
+
+
+# --- The filters form ------------------------------------------------------------------------
+
+#: (form class, language, every field's rendering inputs) -> the fields' markup: the dashboard's
+#: filters are the same from one view to the next (same choices, same values) and their
+#: selects hold every agent of the CPAS (~0.5 ms to render)
+_CHAMPS: Memo[SafeString] = Memo(256)
+
+
+def _cle_champ(champ):
+    """Everything ``champ`` (a bound field) is rendered from: its name, label, id, value,
+    choices, state and errors, its widget's class and attributes."""
+    field = champ.field
+    valeur = champ.value()
+    choix = getattr(field, "choices", None)
+    return (
+        champ.html_name,
+        str(champ.label),
+        champ.auto_id,
+        champ.id_for_label,
+        type(valeur),
+        valeur,
+        None if choix is None else tuple((type(v), v, str(t)) for v, t in choix),
+        field.disabled,
+        field.required,
+        field.localize,
+        str(field.help_text),
+        tuple(str(e) for e in champ.errors),
+        type(field.widget),
+        tuple(field.widget.attrs.items()),
+    )
+
+
+@register.simple_tag
+def champs_filtres(form):
+    """The dashboard's filter fields, each a label, its widget and its errors, as the
+    template's ``{% for field in form %}`` loop wrote them."""
+    champs = list(form)
+    try:
+        cle = (
+            type(form),
+            get_language(),
+            form.use_required_attribute,
+            tuple(_cle_champ(c) for c in champs),
+        )
+    except TypeError:  # a value that cannot be a key
+        return _champs_filtres(champs)
+    return _CHAMPS.obtenir(cle, lambda: _champs_filtres(champs))
+
+
+def _champs_filtres(champs):
+    blocs = []
+    for champ in champs:
+        erreurs = "".join(
+            f'<div class="text-danger small">{conditional_escape(e)}</div>' for e in champ.errors
+        )
+        blocs.append(
+            '\n  <div class="col-12">\n    <label class="form-label small mb-0" '
+            f'for="{conditional_escape(champ.id_for_label)}">'
+            f"{conditional_escape(champ.label)}</label>\n    {conditional_escape(champ)}"
+            f"\n    {erreurs}\n  </div>\n  "
+        )
+    return mark_safe("".join(blocs))
+
+
+# --- Column headers --------------------------------------------------------------------------
+
+_LIBELLES = {"phase": libelle_phase, "classe": libelle_classe}
+
+
+@register.simple_tag
+def entetes(codes, sorte):
+    """``<th scope="col">`` + the label of each phase (``sorte`` "phase") or exit class
+    ("classe") of ``codes`` + ``</th>``, as ``{% for %}`` loops of ``libelle_phase`` or
+    ``libelle_classe`` wrote them; written once per language and codes."""
+    libelle = _LIBELLES[sorte]
+    return _memorise(
+        ("entetes", sorte, tuple(codes)),
+        lambda: mark_safe(
+            "".join(f'<th scope="col">{conditional_escape(libelle(c))}</th>' for c in codes)
+        ),
+    )
