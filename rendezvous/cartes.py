@@ -111,7 +111,11 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
             )
         elif rdv.visible and (actions := rdv.actions_rapides()):
             if jeton is None:
-                jeton = echapper(get_token(request))
+                # One masked token for the request's cards (the page's two lists), as one
+                # template's {% csrf_token %} repeats its own: each get_token() draws a new
+                # mask (32 random characters).
+                if (jeton := request.__dict__.get("_jeton_cartes")) is None:
+                    jeton = request.__dict__["_jeton_cartes"] = echapper(get_token(request))
                 suivant = echapper(request.get_full_path())
             url = url_statut(pk)
             # A button's label is its status's (``actions_rapides``): the same buttons for the
