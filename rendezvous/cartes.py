@@ -60,13 +60,16 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
     # page: 25 cards of a few agents and statuses).
     jours: dict = {}
     agents: dict = {}
+    types: dict = {}
     boutons_ecrits: dict = {}
+    # The active time zone read once (``localtime``'s own lookup, twice a card otherwise).
+    fuseau = timezone.get_current_timezone()
     morceaux = []
     for rdv in rdvs:
         pk = int(rdv.pk)
         couleur = couleur_statut(rdv.statut)
-        debut = timezone.localtime(rdv.debut)
-        fin = timezone.localtime(rdv.fin)
+        debut = timezone.localtime(rdv.debut, fuseau)
+        fin = timezone.localtime(rdv.fin, fuseau)
         quand = f"{_jour(debut, jours)} " if avec_date else ""
         personnes = ", ".join(
             f'<a href="{url_personne(b.pk)}">{echapper(b.nom)} {echapper(b.prenom)}</a>'
@@ -82,13 +85,16 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
             suite = ""
         if rdv.lieu:
             suite += f" · {echapper(rdv.lieu)}"
+        # The kind's label in the active language, escaped once per kind.
+        if (type_rdv := types.get(rdv.type_id)) is None:
+            type_rdv = types[rdv.type_id] = echapper(rdv.type.libelle)
         morceaux.append(
             f'<article class="rdv card mb-2 border-start border-4 border-{couleur}" '
             f'id="rdv-{pk}" aria-labelledby="rdv-{pk}-titre">\n'
             '  <div class="card-body p-2">\n'
             f'    <h3 class="h6 mb-1" id="rdv-{pk}-titre"><a href="{url_rdv(pk)}">{quand}'
             f"{_heure(debut)}–{_heure(fin)} · "
-            f"{echapper(rdv.type.libelle)}</a></h3>\n"
+            f"{type_rdv}</a></h3>\n"
             '    <p class="mb-1 small">\n'
             f"      {personnes}\n"
             f"      {suite}\n"
@@ -105,7 +111,11 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
             )
         elif rdv.visible and (actions := rdv.actions_rapides()):
             if jeton is None:
-                jeton = echapper(get_token(request))
+                # One masked token for the request's cards (the page's two lists), as one
+                # template's {% csrf_token %} repeats its own: each get_token() draws a new
+                # mask (32 random characters).
+                if (jeton := request.__dict__.get("_jeton_cartes")) is None:
+                    jeton = request.__dict__["_jeton_cartes"] = echapper(get_token(request))
                 suivant = echapper(request.get_full_path())
             url = url_statut(pk)
             # A button's label is its status's (``actions_rapides``): the same buttons for the

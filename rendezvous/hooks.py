@@ -104,14 +104,18 @@ def timeline(beneficiaire, user):
     # Translated once, each appointment's local start computed once (up to 50 rows a page).
     titre = _("Rendez-vous « %(type)s » à %(heure)s : %(statut)s")
     evenements = []
+    fuseau = timezone.get_current_timezone()  # read once, not by each localtime()
+    types: dict = {}  # each kind's label in the active language, once
     for r in rdvs:
-        debut = timezone.localtime(r.debut)
+        debut = timezone.localtime(r.debut, fuseau)
+        if (type_rdv := types.get(r.type_id)) is None:
+            type_rdv = types[r.type_id] = r.type.libelle
         evenements.append(
             hooks.EvenementTimeline(
                 date=debut.date(),
                 titre=titre
                 % {
-                    "type": r.type.libelle,
+                    "type": type_rdv,
                     "heure": f"{debut:%H:%M}",
                     "statut": r.get_statut_display().lower(),
                 },

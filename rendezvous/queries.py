@@ -426,6 +426,27 @@ def _rendez_vous_de_la_personne(cpas_id, personne):
     )
 
 
+# What the person page shows of each appointment (its cards, ``cartes.cartes``, and its
+# timeline, ``hooks.timeline``): a row of a fifth of the columns (the agent's whole user row,
+# the kind's and the place's every column were read and turned into objects, 25 to 70 rows).
+CHAMPS_FICHE = (
+    "cpas_id",
+    "agent_id",
+    "type_id",
+    "lieu_id",
+    "debut",
+    "fin",
+    "statut",
+    "type__libelle_fr",
+    "type__libelle_nl",
+    "type__collectif",
+    "lieu__nom",
+    "agent__first_name",
+    "agent__last_name",
+    "agent__username",
+)
+
+
 def _rendez_vous_de_la_fiche(cpas_id, personne, maintenant):
     """The person page's appointments of the person: every one not ended at ``maintenant``
     (the upcoming ones are all shown) and the last ``NB_PASSES_FICHE`` ended ones (not the
@@ -438,7 +459,8 @@ def _rendez_vous_de_la_fiche(cpas_id, personne, maintenant):
         RendezVous.objects.filter(
             cpas_id=cpas_id, pk__in=en_cours.union(termines[:NB_PASSES_FICHE], all=True)
         )
-        .select_related("type", "lieu", "agent", "cellule")
+        .select_related("type", "lieu", "agent")
+        .only(*CHAMPS_FICHE)
         .order_by("-debut", "-id")
     )
 

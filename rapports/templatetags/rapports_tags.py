@@ -11,10 +11,8 @@ from urllib.parse import quote_plus
 from django import template
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.template.base import Node, TextNode, Variable, render_value_in_context
+from django.template.base import render_value_in_context
 from django.template.defaultfilters import floatformat
-from django.template.defaulttags import CommentNode
-from django.templatetags.i18n import TranslateNode
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, get_format, localize, number_format
 from django.utils.html import conditional_escape, escape, format_html
@@ -26,60 +24,16 @@ from django.utils.translation import gettext as _
 from cpas_isp.graphiques import pour_pdf
 from cpas_isp.listes import echapper, echapper_conditionnel
 from cpas_isp.memo import Memo
+from cpas_isp.templatetags.fige import fige
 from trajets.models import ClasseSortie, Phase
 
 register = template.Library()
 
 
-# --- Constant markup -------------------------------------------------------------------------
+# --- Constant markup ---------------------------------------------------------------------------
 
-
-def _constant(noeud) -> bool:
-    """Text, comments, and ``{% translate "…" %}`` of a literal string without filters."""
-    if isinstance(noeud, (TextNode, CommentNode)):
-        return True
-    return (
-        isinstance(noeud, TranslateNode)
-        and noeud.asvar is None
-        and all(
-            fe is None
-            or (not fe.filters and (not isinstance(fe.var, Variable) or fe.var.lookups is None))
-            for fe in (noeud.filter_expression, noeud.message_context)
-        )
-    )
-
-
-class FigeNode(Node):
-    """Its markup rendered once per language (and autoescaping), then reused: it holds only
-    text and translations of literal strings (``fige`` refuses anything else), which the page
-    rendered again on every view (~7 µs a ``{% translate %}``)."""
-
-    def __init__(self, nodelist):
-        self.nodelist = nodelist
-        self.rendus: dict = {}
-
-    def render(self, context):
-        cle = (get_language(), context.autoescape)
-        try:
-            return self.rendus[cle]
-        except KeyError:
-            self.rendus[cle] = rendu = self.nodelist.render(context)
-            return rendu
-
-
-@register.tag
-def fige(parser, token):
-    """``{% fige %}…{% endfige %}``: markup that depends on the language only (text and
-    ``{% translate "…" %}``), rendered once per language. A variable, a tag or a filter inside
-    is a template syntax error (it would be frozen with its first value)."""
-    nodelist = parser.parse(("endfige",))
-    parser.delete_first_token()
-    for noeud in nodelist:
-        if not _constant(noeud):
-            raise template.TemplateSyntaxError(
-                f"{{% fige %}} holds text and literal translations only, not {noeud!r}"
-            )
-    return FigeNode(nodelist)
+# ``{% fige %}`` lives in cpas_isp (``{% load fige %}``), for every app; re-exported here.
+register.tag("fige", fige)
 
 
 @register.filter
