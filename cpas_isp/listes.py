@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OrderBy, Window
 from django.db.models.expressions import BaseExpression
@@ -67,6 +67,44 @@ def paginer(
 
 _TOTAL = "_total_de_la_liste"
 _BIGINT = 2**63
+
+
+def numero_demande(request, taille: int, param: str = "page") -> int | None:
+    """The page number ``paginer`` serves when it is within the list (``Paginator.get_page``:
+    junk is page 1); None for a number that is below 1 or whose offset passes PostgreSQL's
+    bigint (``paginer`` serves another page then)."""
+    try:
+        numero = int(request.GET.get(param))
+    except (TypeError, ValueError):
+        return 1
+    return numero if 1 <= numero and numero * taille < _BIGINT else None
+
+
+def lecture_page(qs, numero: int, taille: int):
+    """The rows of page ``numero`` of ``qs`` (a ``values()`` queryset) as a generator of
+    ``cpas_isp.lots``: the dicts iterating the page's slice gives (Django's ValuesIterable:
+    the same names, the compiler's converters), its statement prepared on the connection as
+    under ``preparees()``. With ``numero_demande``: a page read in the round trip of
+    other statements before ``paginer`` knows the list's length (the view keeps the rows only
+    when ``paginer`` serves that page)."""
+    tranche = qs[(numero - 1) * taille : numero * taille]
+    query = tranche.query
+    compiler = query.get_compiler(tranche.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    (lignes,) = yield [(sql, params)]
+    if compiler.has_extra_select:  # ordering columns added to the select list
+        lignes = [ligne[: compiler.col_count] for ligne in lignes]
+    if query.selected:
+        noms = list(query.selected)
+    else:
+        noms = [*query.extra_select, *query.values_select, *query.annotation_select]
+    indices = range(len(noms))
+    return [
+        {noms[i]: ligne[i] for i in indices} for ligne in compiler.results_iter(results=[lignes])
+    ]
 
 
 def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool) -> Page:

@@ -8,7 +8,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import EmptyResultSet, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from beneficiaires.models import Beneficiaire
 from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
-from cpas_isp.listes import Tri, paginer, taille_demandee, url_par_pk
+from cpas_isp.listes import Tri, lecture_page, numero_demande, paginer, taille_demandee, url_par_pk
 from cpas_isp.lots import executer_ensemble
 from cpas_isp.preparation import preparees
 from cpas_isp.sql_compile import annotations_compilees
@@ -214,42 +214,6 @@ def get_orientation(request, pk, qs=None):
     )
 
 
-def _numero_demande(request, taille):
-    """The page number ``paginer`` serves when it is within the list (``Paginator.get_page``:
-    junk is page 1); None for a number that is below 1 or whose offset passes PostgreSQL's
-    bigint (``paginer`` serves another page then)."""
-    try:
-        numero = int(request.GET.get("page"))
-    except (TypeError, ValueError):
-        return 1
-    return numero if 1 <= numero and numero * taille < 2**63 else None
-
-
-def _requete_page(qs, numero, taille):
-    """The rows of page ``numero`` of ``qs`` (a ``values()`` queryset) as a generator of
-    ``cpas_isp.lots``: the dicts iterating the page's slice gives (Django's ValuesIterable:
-    the same names, the compiler's converters), its statement prepared on the connection as
-    under ``preparees()``."""
-    tranche = qs[(numero - 1) * taille : numero * taille]
-    query = tranche.query
-    compiler = query.get_compiler(tranche.db)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
-        return []
-    (lignes,) = yield [(sql, params)]
-    if compiler.has_extra_select:  # ordering columns added to the select list
-        lignes = [ligne[: compiler.col_count] for ligne in lignes]
-    if query.selected:
-        noms = list(query.selected)
-    else:
-        noms = [*query.extra_select, *query.values_select, *query.annotation_select]
-    indices = range(len(noms))
-    return [
-        {noms[i]: ligne[i] for i in indices} for ligne in compiler.results_iter(results=[lignes])
-    ]
-
-
 @role_required(permissions.peut_suivre_beneficiaires)
 def orientations(request):
     toutes = _orientations(request)
@@ -265,7 +229,7 @@ def orientations(request):
     # its rows are read again only if that page turns out to be past the end).
     par_statut = "partenaire" not in valeurs and not valeurs.get("mes")
     taille = taille_demandee(request, None)  # what paginer uses: the list offers no sizes
-    numero = _numero_demande(request, taille) if par_statut else None
+    numero = numero_demande(request, taille) if par_statut else None
     requetes = [
         queries.requete_compter_par_statut_et_lire(
             toutes,
@@ -274,7 +238,7 @@ def orientations(request):
         )
     ]
     if numero is not None:
-        requetes.append(_requete_page(qs, numero, taille))
+        requetes.append(lecture_page(qs, numero, taille))
     (compteurs, partenaires), *lues = executer_ensemble(requetes)
     nombre = None
     if par_statut:
