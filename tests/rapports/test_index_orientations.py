@@ -7,13 +7,14 @@ either statement and not to its index brings back a heap visit per referral (on 
 import datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from partenaires.models import Orientation, StatutOrientation
 from rapports import suivi
 from rendezvous.indicateurs import requetes_delais
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import OrientationFactory
+from tests.rapports.plans import plan_par_index
 
 D = datetime.date
 
@@ -44,15 +45,10 @@ def annees_d_orientations(cpas_a):
 
 def _plan(generateur) -> str:
     """The plan of the statement the generator yields first when PostgreSQL reads the
-    referrals through an index (sequential and bitmap scans off: the test's tables are tiny).
-    The whole CPAS's figures only: an agent's may go through the referrals' agent index
-    instead, as the planner judges."""
+    referrals through an index (see ``plan_par_index``). The whole CPAS's figures only: an
+    agent's may go through the referrals' agent index instead, as the planner judges."""
     ((sql, params),) = next(generateur)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN (COSTS OFF) " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    return plan_par_index(sql, params, [Orientation._meta.db_table])
 
 
 @pytest.mark.django_db(transaction=True)

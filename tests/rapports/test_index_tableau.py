@@ -7,17 +7,19 @@ workload 131 -> 242, the no-shows 135 -> 476 and the agents' load 236 -> 577).""
 import datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
 from beneficiaires.models import Beneficiaire, DroitAide
 from rapports import queries
 from rendezvous.indicateurs import requetes_absences, requetes_charge
 from rendezvous.models import StatistiqueMensuelle
 from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
+from tests.rapports.plans import plan_par_index
 from tests.trajets.factories import PassageFactory
 from trajets.models import PassagePhase
 
 D = datetime.date
+TABLES = [m._meta.db_table for m in (Beneficiaire, DroitAide, PassagePhase, StatistiqueMensuelle)]
 
 
 @pytest.fixture
@@ -46,18 +48,12 @@ def dossiers(cpas_a, cpas_b, make_user):
             for m in range(1, 13)
         )
     with connection.cursor() as cursor:
-        for modele in (Beneficiaire, DroitAide, PassagePhase, StatistiqueMensuelle):
-            cursor.execute(f"VACUUM ANALYZE {modele._meta.db_table}")
+        for table in TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def _plan(sql, params) -> str:
-    """The statement's plan when PostgreSQL reads the tables through an index (sequential and
-    bitmap scans off: the test's tables are tiny)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN (COSTS OFF) " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    return plan_par_index(sql, params, TABLES)
 
 
 def _statement(generateur, table) -> tuple:
