@@ -17,6 +17,8 @@ from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import permissions as p
 from cpas_isp.extensions import liste_vide, register_bloc, register_indicateurs
 from cpas_isp.listes import url_de
+from cpas_isp.sql_compile import RequeteCompilee
+from cpas_isp.tenancy import current_membership
 from trajets.queries import SourceEcheances, register_echeances
 
 from . import permissions as dp
@@ -45,10 +47,54 @@ def _documents_de_la_page(user, beneficiaire, select=queries.SELECT):
     them through that rule too). That subquery was the page's slowest query (a scan of the
     CPAS's people). ``select``: the relations the list shows (all of them on the person page;
     an object's page does not say what each document is attached to)."""
-    qs = Document.objects.for_user(user).filter(beneficiaire=beneficiaire)
-    if not dp.peut_voir_freins_sensibles(user, beneficiaire):  # the rule documents_visibles asks
+    return _documents(
+        Document.objects.for_user(user),
+        beneficiaire.pk,
+        dp.peut_voir_freins_sensibles(user, beneficiaire),  # the rule documents_visibles asks
+        select,
+    )
+
+
+def _documents(qs, personne_id, sensibles: bool, select=queries.SELECT):
+    """The documents of ``qs`` (the user's CPAS's) of one person, their sensitive ones only
+    when ``sensibles``, with the relations ``select``."""
+    qs = qs.filter(beneficiaire_id=personne_id)
+    if not sensibles:
         qs = qs.filter(categorie__sensible=False)
     return qs.select_related(*select)
+
+
+# The person page's list (``_documents`` with every relation), compiled once per shape (with
+# and without the sensitive documents): only the CPAS and the person change it.
+_DOCUMENTS_FICHE = {
+    sensibles: RequeteCompilee(
+        lambda cpas, personne, s=sensibles: _documents(
+            Document.objects.filter(cpas_id=cpas), personne, s
+        ),
+        nombre=2,
+    )
+    for sensibles in (False, True)
+}
+
+
+def prechargement(request, beneficiaire):
+    """The person page's reading of the documents (``hooks.precharger_fiche``: in the round
+    trip of the other apps' lists), kept on the person object for ``section``; None when the
+    section shows none (no right, or none known from the page's query of the person)."""
+    if not _peut(request.user, beneficiaire) or hooks.liste_vide(beneficiaire, "fiche_a_documents"):
+        return None
+    membership = current_membership(request.user)
+    if membership is None:
+        return None
+    return _lire_documents(
+        beneficiaire, membership.cpas_id, dp.peut_voir_freins_sensibles(request.user, beneficiaire)
+    )
+
+
+def _lire_documents(beneficiaire, cpas_id, sensibles):
+    lignes = yield from _DOCUMENTS_FICHE[sensibles].generateur(cpas_id, beneficiaire.pk)
+    beneficiaire.__dict__["_documents_fiche"] = lignes
+    return lignes
 
 
 def indicateurs_fiche():
@@ -60,11 +106,14 @@ def indicateurs_fiche():
 def section(request, beneficiaire):
     if not _peut(request.user, beneficiaire):
         return None
-    documents = (
-        []
-        if hooks.liste_vide(beneficiaire, "fiche_a_documents")
-        else queries.marquer(_documents_de_la_page(request.user, beneficiaire), request.user)
-    )
+    if hooks.liste_vide(beneficiaire, "fiche_a_documents"):
+        documents = []
+    else:
+        lus = beneficiaire.__dict__.get("_documents_fiche")  # by ``prechargement``
+        documents = queries.marquer(
+            _documents_de_la_page(request.user, beneficiaire) if lus is None else lus,
+            request.user,
+        )
     html = render_to_string(
         "documents/_section.html",
         {
@@ -185,6 +234,7 @@ def _libelle_echeance(nom, categorie):
 
 def register():
     hooks.register_section(section)
+    hooks.register_prechargement_fiche(prechargement)
     hooks.register_action(actions)
     hooks.register_indicateurs_fiche(indicateurs_fiche)
     register_donnees()

@@ -194,6 +194,14 @@ class Document(TenantModel):
                 name="document_expiration",
                 condition=Q(expire_le__isnull=False),
             ),
+            # Mes échéances reads a person's expiring documents per person it may see (an
+            # agent's ~1,800): a probe of the people's few dated documents, not of all of them
+            # and each row's page (5,500 -> 3,700 pages on the bench).
+            models.Index(
+                fields=["beneficiaire", "expire_le"],
+                name="document_expiration_personne",
+                condition=Q(expire_le__isnull=False),
+            ),
             models.Index(
                 fields=["statut_analyse"],
                 name="document_a_analyser",
