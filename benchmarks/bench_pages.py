@@ -8,11 +8,14 @@ user, no page work) and with an anonymous page (the login form).
 Creates a throwaway database (bench_pages_<name>), fills it like bench_trajets.py (6,000 people,
 ~61,000 steps, PIIS, article 60 contracts) plus 20,000 referrals to 30 partners (like
 bench_partenaires.py), every person's RIS/ERIS rights (like bench_rapports.py), ~150,000
-appointments with 60 agents and 600 pending invitations (like bench_rendezvous.py), and 19 more CPAS
-sharing 90,000 copies of those people with their stays and rights (96,000 people in 20 CPAS, so that
-every query has to find its CPAS's rows among others'), logs one user in per role (session rows made
-directly; the administrator past the two-factor step), starts gunicorn (2 workers) on the first free
-port of 8870-8879 (BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8 --latency`` on each page,
+appointments with 60 agents and 600 pending invitations (like bench_rendezvous.py), 18,000
+documents (a quarter with an expiry date), 600 ESF+ follow-ups and 31,000 notifications (500 a
+user, 3 % unread: the bell, Mes échéances' other kinds and the person page read them), and 19
+more CPAS sharing 90,000 copies of those people with their stays and rights (96,000 people in
+20 CPAS, so that every query has to find its CPAS's rows among others'), logs one user in per
+role (session rows made directly; the administrator past the two-factor step), starts gunicorn
+(2 workers) on the first free port of 8870-8879 (BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8
+--latency`` on each page,
 BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (default 15).
 ``--petit``: a quick run (1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s).
 ``--garder`` keeps the database, ``--reprendre`` measures again on a kept one without filling it
@@ -153,6 +156,7 @@ def remplir():
                 o.resultat = rng.choice(["emploi", "abandon", "reorientation"])
         lignes.append(o)
     Orientation.objects.bulk_create(lignes, batch_size=2_000)
+    annexes(cpas, personnes, [agent, coord, directeur, *collegues_rdv(cpas)], rng, today)
     b = next(p for p in personnes if p.referent_id == agent.pk)
     piis = Piis.objects.filter(beneficiaire__referent=agent).order_by("pk").first()
     contrat = ContratArticle60.objects.order_by("pk").first()
@@ -201,6 +205,83 @@ def droits(cpas, personnes, rng, today):
             )
         )
     DroitAide.objects.bulk_create(lignes, batch_size=5000)
+
+
+def collegues_rdv(cpas):
+    """The agents of the cellules ``rendez_vous`` added (agent{k}.rdv)."""
+    from cpas_isp.models import User
+
+    return list(User.objects.filter(username__endswith=".rdv", memberships__cpas=cpas))
+
+
+def annexes(cpas, personnes, users, rng, today):
+    """What the pages also read besides the trajectory: 3 documents a person (18,000; a quarter
+    with an expiry date, from 3 months past to 3 years ahead: identity, residence permits), an
+    ESF+ follow-up for 1 person in 10 (half of them done), and 500 notifications a user over
+    the past year, 97 % of them read (the bell's count and Mes échéances read these)."""
+    from activites.models import SuiviFse
+    from documents.models import CategorieDocument, Document
+
+    categories = list(CategorieDocument.objects.filter(cpas__isnull=True).order_by("pk"))
+    documents = []
+    for b in personnes:
+        for _j in range(3):
+            i = len(documents)
+            documents.append(
+                Document(
+                    cpas=cpas,
+                    beneficiaire=b,
+                    categorie=rng.choice(categories),
+                    fichier=f"bench/{i}.pdf",
+                    nom_original=f"document-{i}.pdf",
+                    type_contenu="application/pdf",
+                    taille=rng.randint(20_000, 2_000_000),
+                    sha256=f"{i:064x}",
+                    expire_le=today + datetime.timedelta(days=rng.randint(-90, 3 * 365))
+                    if rng.random() < 0.25
+                    else None,
+                    depose_par=rng.choice(users),
+                    statut_analyse="sain",
+                )
+            )
+    Document.objects.bulk_create(documents, batch_size=5_000)
+    suivis = []
+    for b in rng.sample(personnes, len(personnes) // 10):
+        sortie = today - datetime.timedelta(days=rng.randint(0, 200))
+        six_mois = rng.random() < 0.5
+        echeance = sortie + datetime.timedelta(days=182 if six_mois else 28)
+        suivis.append(
+            SuiviFse(
+                cpas=cpas,
+                beneficiaire=b,
+                numero_projet="FSE-2026-001",
+                type_suivi="six_mois" if six_mois else "sortie",
+                date_sortie=sortie,
+                echeance=echeance,
+                agent_id=b.referent_id,
+                fait_le=echeance if echeance < today and rng.random() < 0.5 else None,
+            )
+        )
+    SuiviFse.objects.bulk_create(suivis, batch_size=5_000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO cpas_isp_notification
+                (cpas_id, destinataire_id, nature, object_id, personne_id, lien, cle,
+                 cree_le, lue_le)
+            SELECT %(cpas)s, u.id, 'orientation_reponse', g,
+                   (%(personnes)s::bigint[])[1 + g %% %(n)s], '/partenaires/orientations/', '',
+                   now() - (g %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute',
+                   CASE WHEN g %% 100 < 97 THEN now() ELSE NULL END
+              FROM unnest(%(users)s::bigint[]) u(id), generate_series(1, 500) g
+            """,
+            {
+                "cpas": cpas.pk,
+                "users": [u.pk for u in users],
+                "personnes": [b.pk for b in personnes],
+                "n": len(personnes),
+            },
+        )
 
 
 def rendez_vous(cpas, agent, personnes, today):
