@@ -23,6 +23,7 @@ from activites import queries
 from activites.forms import FinForm, RetraitForm
 from activites.models import Attestation, Inscription, Presence
 from beneficiaires import hooks
+from beneficiaires.acces import objets_visibles
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp.listes import url_de, url_par_pk
 from cpas_isp.sql_compile import RequeteCompilee
@@ -209,8 +210,8 @@ def requete_echeances_fse(user, jusqu_au, visibles):
     from activites.models import SuiviFse
 
     return (
-        SuiviFse.objects.for_user(user)
-        .filter(fait_le__isnull=True, echeance__lte=jusqu_au, beneficiaire__in=visibles)
+        objets_visibles(SuiviFse.objects.all(), user, ids=visibles)
+        .filter(fait_le__isnull=True, echeance__lte=jusqu_au)
         .filter(Q(agent=user) | Q(beneficiaire__referent=user))
         .annotate(
             quand=F("echeance"),

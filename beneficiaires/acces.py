@@ -137,11 +137,13 @@ class ParmiLesIds(Expression):
         return f"{champ} = ANY(ARRAY{ids})", (*params_champ, *params_ids)
 
 
-def objets_visibles(queryset, user, champ="beneficiaire", en_tableau=False):
+def objets_visibles(queryset, user, champ="beneficiaire", en_tableau=False, ids=None):
     """Rows of ``queryset`` (a tenant queryset of objects belonging to a person through
     ``champ``) in the user's CPAS whose person the user may see. ``en_tableau``: the people's
     ids read once as an array (``ParmiLesIds``), for counts over the objects of many people
-    (the home page's referrals summary).
+    (the home page's referrals summary). ``ids``: those people's ids as the caller computed
+    them already (an expression, e.g. a CTE of ``visibles_par(user)``), read instead of the
+    rule.
 
     A model whose ``personne_du_cpas`` names ``champ`` has a database constraint (a foreign key
     on person and CPAS to ``beneficiaire_id_cpas``) that its rows carry their person's CPAS:
@@ -150,7 +152,8 @@ def objets_visibles(queryset, user, champ="beneficiaire", en_tableau=False):
     qs = queryset.for_user(user)
     if getattr(queryset.model, "personne_du_cpas", None) == champ and voit_tout_le_cpas(user):
         return qs
-    ids = Beneficiaire.objects.visibles_par(user).order_by().values("pk")
+    if ids is None:
+        ids = Beneficiaire.objects.visibles_par(user).order_by().values("pk")
     if en_tableau:
         return qs.filter(ParmiLesIds(f"{champ}_id", ids))
     return qs.filter(**{f"{champ}__in": ids})

@@ -153,6 +153,10 @@ class Document(TenantModel):
 
     objects = DocumentQuerySet.as_manager()
 
+    #: A document carries its person's CPAS (foreign key ``document_cpas_de_la_personne``,
+    #: migration 0006): ``beneficiaires.acces.objets_visibles`` relies on it.
+    personne_du_cpas = "beneficiaire"
+
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")

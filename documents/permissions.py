@@ -20,10 +20,7 @@ def documents_visibles(user, beneficiaire=None, visibles=None):
     """The documents ``user`` may see (of ``beneficiaire`` when given). ``visibles``: the ids
     of the people the user may see when the caller has computed them already (an expression,
     e.g. a CTE of ``Beneficiaire.objects.visibles_par(user)``), read instead of that rule."""
-    if visibles is None:
-        qs = objets_visibles(Document.objects.all(), user)
-    else:
-        qs = Document.objects.for_user(user).filter(beneficiaire__in=visibles)
+    qs = objets_visibles(Document.objects.all(), user, ids=visibles)
     if beneficiaire is not None:
         qs = qs.filter(beneficiaire=beneficiaire)
         if not peut_voir_freins_sensibles(user, beneficiaire):

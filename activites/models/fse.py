@@ -228,6 +228,10 @@ class SuiviFse(TenantModel):
     fait_le = models.DateField(_("fait le"), null=True, blank=True)
     cree_le = models.DateTimeField(auto_now_add=True)
 
+    #: A follow-up carries its person's CPAS (foreign key ``suivi_fse_cpas_de_la_personne``,
+    #: migration 0005): ``beneficiaires.acces.objets_visibles`` relies on it.
+    personne_du_cpas = "beneficiaire"
+
     class Meta:
         verbose_name = _("suivi FSE+")
         verbose_name_plural = _("suivis FSE+")
