@@ -43,18 +43,13 @@ def _ids_proches(user):
     for a role that sees no sensitive data. A union of two index reads: "referent = me OR id
     IN (my cellule)" over every person was planned as a scan of every person of every CPAS
     (19 ms of the 36 ms of Mes échéances' documents and ESF+ statement on the bench)."""
-    from beneficiaires import hooks
-    from beneficiaires.models import Beneficiaire
+    from beneficiaires.models.personnes import ids_suivis
     from cpas_isp.tenancy import current_membership
 
     membership = current_membership(user)
     if membership is None or not p.peut_voir_donnees_sensibles(user):
         return None
-    base = Beneficiaire.objects.filter(cpas_id=membership.cpas_id)
-    mes_dossiers = base.filter(referent=user).order_by().values("pk")
-    if not (membership.cellule_id and hooks.cellule_filter_registered()):
-        return mes_dossiers
-    return mes_dossiers.union(*hooks.ids_de_cellule(base, membership.cellule), all=True)
+    return ids_suivis(user, membership)
 
 
 def peut_supprimer(user, document) -> bool:

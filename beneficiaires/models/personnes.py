@@ -143,15 +143,23 @@ def _ids_agent(user, membership) -> tuple[str, tuple]:
     )
 
     def compiler():
-        mes_dossiers = Beneficiaire.objects.filter(cpas_id=membership.cpas_id, referent=user)
-        dans_cellule = hooks.ids_de_cellule(
-            Beneficiaire.objects.filter(cpas_id=membership.cpas_id), cellule
-        )
-        union = mes_dossiers.order_by().values("pk").union(*dans_cellule, all=True)
-        sql, params = union.query.sql_with_params()
+        sql, params = ids_suivis(user, membership).query.sql_with_params()
         return sql, tuple(params)
 
     return _IDS_AGENTS.obtenir(cle, compiler)
+
+
+def ids_suivis(user, membership):
+    """A one-column values queryset of the ids of the people ``user`` refers in their current
+    CPAS and of those their cellule currently follows (an id may come twice: UNION ALL of two
+    index reads): an agent's need-to-know set (``visibles_par``) and the people whose sensitive
+    data they may see (``peut_voir_freins_sensibles``; several at once: the documents), the
+    same people under two rules today."""
+    base = Beneficiaire.objects.filter(cpas_id=membership.cpas_id)
+    mes_dossiers = base.filter(referent=user).order_by().values("pk")
+    if not (membership.cellule_id and hooks.cellule_filter_registered()):
+        return mes_dossiers
+    return mes_dossiers.union(*hooks.ids_de_cellule(base, membership.cellule), all=True)
 
 
 # The agents of a large deployment, for a day or two.
