@@ -24,7 +24,8 @@ BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (d
 ``--profil`` (with --reprendre): no server, each page timed in process through the test client
 (median of BENCH_PAGES_FOIS requests, default 10) with its query count and SQL time;
 BENCH_PAGES_PROFIL=word[,word]: only the pages whose label contains one of the words, each with
-its slowest queries and top functions by cumulative time (cProfile).
+its slowest queries and top functions by cumulative time (cProfile);
+BENCH_PAGES_APPELANTS=regex: the callers of the functions it matches, too.
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds) and its SQL query count (measured once through the
 Django test client on the same database), then each gunicorn worker's peak resident
@@ -494,6 +495,8 @@ def profiler(par_role, liste):
                 r"^(?!.*(client|handlers|deprecation|middleware)\.py)", 30
             )
             stats.sort_stats("tottime").print_stats(15)
+            if os.environ.get("BENCH_PAGES_APPELANTS"):
+                stats.print_callers(os.environ["BENCH_PAGES_APPELANTS"])
 
 
 def port_libre():

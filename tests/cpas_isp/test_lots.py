@@ -48,6 +48,22 @@ def test_together_the_rows_are_those_of_each_alone_in_one_round_trip(connexion_n
     assert len(preparees_sur_le_serveur()) == 3
 
 
+def test_a_statement_without_rows_gives_an_empty_list_beside_the_prepare_results(
+    connexion_neuve,
+):
+    """A result set of no rows is still a result set (``[]``), told from the PREPAREs'
+    (no result set) the first message carries, and from those of later messages."""
+    for _ in range(3):
+        assert lots.executer_ensemble(
+            [
+                dates(datetime.date(2026, 1, 1), -1),
+                deux_etapes(2),
+                dates(datetime.date(2026, 1, 1), 0),
+            ]
+        ) == [[], 4, [datetime.date(2026, 1, 1)]]
+    assert len(preparees_sur_le_serveur()) == 2
+
+
 def test_inside_the_history_context_the_rows_are_still_each_statements(connexion_neuve):
     with pghistory.context(url="/rapports/"), CaptureQueriesContext(connection) as ctx:
         resultats = lots.executer_ensemble([deux_etapes(3), dates(datetime.date(2026, 3, 1), 0)])
