@@ -45,6 +45,13 @@ def test_audit_page_queries_do_not_grow_with_the_history(make_user, client_for, 
     ]
     for user in options:
         assert f'<option value="{user.pk}">{user}</option>' in html
+    # Filtered by a user (read with the columns the label needs): no query more, no field
+    # read later one user at a time, and that user selected under their name.
+    with CaptureQueriesContext(connection) as filtre:
+        r = client.get("/audit/", {"utilisateur": agent.pk})
+    assert r.status_code == 200
+    assert len(filtre) == len(petit)
+    assert f'<option value="{agent.pk}" selected>Ada Lovelace</option>' in r.content.decode()
 
 
 def test_prepared_keys_query_gives_the_pages_of_the_plain_query(make_user, cpas_a):
