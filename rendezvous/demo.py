@@ -1,7 +1,8 @@
 """Demo agendas: places, each agent's recurring availability and a cellule's shared slots (the
 collective session, first interviews), and
 about three months of appointments (two past, one to come) with realistic outcomes: most people
-come, about 15 % do not (excused or not), a few cancel. Past outcomes have their journal step.
+come, about one in five do not (excused or not: one in six of those invited or booked, more than
+one in four of those convened), a few cancel. Past outcomes have their journal step.
 Deterministic (``ctx.rng``) and bulk-created."""
 
 from __future__ import annotations
