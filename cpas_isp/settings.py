@@ -226,6 +226,12 @@ FORMAT_MODULE_PATH = ["cpas_isp.formats"]
 # Rows per page of every paginated list (cpas_isp.listes.paginer); a list may offer other sizes.
 PAGE_SIZE = env.int("PAGE_SIZE", default=30)
 
+# --- Dashboards -----------------------------------------------------------------------------
+# How long a dashboard's figures (and its exports') are kept once computed, for the same CPAS,
+# filters and language (rapports.tableaux.donnees_du_moment; the page says when they were
+# computed and offers to compute them again). 0: computed at every view.
+TABLEAUX_DE_BORD_SECONDES = env.int("TABLEAUX_DE_BORD_SECONDES", default=300)
+
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))

@@ -1,7 +1,8 @@
 """The dashboards' builders, shared by the page, its exports and the lists behind its numbers.
 
 ``Filtres`` is what a dashboard shows (period, cellule, agent); ``donnees_tableau_de_bord``
-gathers every table for them (one query each), ``tables_export`` turns them into rows for the
+gathers every table for them (one query each), ``donnees_du_moment`` keeps them a few minutes
+for the page and its exports, ``tables_export`` turns them into rows for the
 CSV/XLSX exports, ``personnes_indicateur`` finds the people behind one number, and
 ``graphique_participation``/``graphique_flux`` draw the charts the page and the PDF share.
 The views only read the request and render.
@@ -13,6 +14,8 @@ import datetime
 import inspect
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
@@ -123,6 +126,45 @@ def donnees_tableau_de_bord(cpas, filtres: Filtres, groupe=()) -> dict:
         for cle in ("sections_tableau", "tables_export_extra"):
             donnees[cle] = donnees[cle] + extra.pop(cle, [])
         donnees.update(extra)
+    return donnees
+
+
+#: Part of the cached figures' key: raise it when what ``donnees_tableau_de_bord`` returns
+#: changes shape, so that a shared cache never hands a new worker an old shape.
+_VERSION_DONNEES = 1
+
+
+def donnees_du_moment(cpas, filtres: Filtres, groupe=(), *, recalculer=False) -> dict:
+    """``donnees_tableau_de_bord`` as computed at most ``TABLEAUX_DE_BORD_SECONDES`` ago for
+    the same CPAS, group, filters, day and language (then the same for whoever may see them:
+    nothing else goes into the figures), with ``calcule_le``, the moment they were computed.
+    Coordinators come back to the same dashboard all day and open its exports; its
+    statements read the CPAS's whole history (~70 ms on a large CPAS), the cached figures a
+    fraction of a millisecond. ``recalculer``: compute them now (and keep these)."""
+    duree = settings.TABLEAUX_DE_BORD_SECONDES
+    if duree <= 0:
+        return {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": None}
+    cle = ":".join(
+        map(
+            str,
+            (
+                "tableau_de_bord",
+                _VERSION_DONNEES,
+                cpas.pk,
+                "-".join(str(c.pk) for c in groupe),
+                filtres.du,
+                filtres.au,
+                filtres.cellule or "",
+                filtres.agent_id or "",
+                timezone.localdate(),
+                get_language(),
+            ),
+        )
+    )
+    if not recalculer and (donnees := cache.get(cle)) is not None:
+        return donnees
+    donnees = {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": timezone.now()}
+    cache.set(cle, donnees, duree)
     return donnees
 
 

@@ -58,10 +58,11 @@ def _filtres(request):
     return form, form.filtres()
 
 
-def _donnees(request, form, filtres) -> dict:
-    """The dashboard's tables (with the group's when the user sees several CPAS as a whole)."""
+def _donnees(request, form, filtres, *, recalculer=False) -> dict:
+    """The dashboard's tables (with the group's when the user sees several CPAS as a whole),
+    as computed a few minutes ago at most (``tableaux.donnees_du_moment``)."""
     groupe = tableaux.groupe_cpas(request.user) if form.cellule_imposee is None else []
-    return tableaux.donnees_tableau_de_bord(request.cpas, filtres, groupe)
+    return tableaux.donnees_du_moment(request.cpas, filtres, groupe, recalculer=recalculer)
 
 
 # --- Views ---------------------------------------------------------------------------------
@@ -70,7 +71,16 @@ def _donnees(request, form, filtres) -> dict:
 @role_required(permissions.peut_voir_tableaux_de_bord)
 def tableau_de_bord(request):
     form, filtres = _filtres(request)
+    if "recalculer" in request.GET:
+        # "Recalculer maintenant": compute the figures now, then back to the page's own
+        # address (a reload does not compute them again).
+        _donnees(request, form, filtres, recalculer=True)
+        requete = request.GET.copy()
+        del requete["recalculer"]
+        return redirect(f"{request.path}?{requete.urlencode()}" if requete else request.path)
     donnees = _donnees(request, form, filtres)
+    requete = request.GET.copy()
+    requete["recalculer"] = "1"
     contexte = {
         **donnees,
         "form": form,
@@ -82,6 +92,7 @@ def tableau_de_bord(request):
         "graphique_flux": tableaux.graphique_flux(donnees["flux"]),
         "flux_total": donnees["flux"].total,
         "cellule_imposee": form.cellule_imposee,
+        "url_recalculer": f"?{requete.urlencode()}",
         **_liens_export(request),
     }
     return render(request, "rapports/tableau_de_bord.html", contexte)

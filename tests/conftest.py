@@ -446,3 +446,13 @@ def celery_worker(transactional_db, tmp_path):
     """A real Celery worker (see ``worker_celery``); yields its queue name."""
     with worker_celery(tmp_path) as (queue, _log):
         yield queue
+
+
+@pytest.fixture(autouse=True)
+def _cache_vide():
+    """Every test starts with an empty Django cache (kept dashboard figures, rate-limit
+    counters): what a test computed must not answer for the next one, whose rows may carry
+    the same ids."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cpas_isp.models import Role
 from rapports.models import EtatRapport, RapportMensuel
-from rapports.queries import ajouter_mois
+from rapports.queries import PHASES, ajouter_mois
 from tests.beneficiaires.factories import BeneficiaireFactory, DroitFactory
 from tests.trajets.factories import PassageFactory, motif
 
@@ -175,8 +175,9 @@ def test_bad_people_link_is_refused(cpas_a, make_user, client_for):
 
 
 def test_dashboard_runs_a_fixed_number_of_queries(
-    cpas_a, make_user, client_for, requetes_de_la_page, django_assert_num_queries
+    cpas_a, make_user, client_for, requetes_de_la_page, django_assert_num_queries, settings
 ):
+    settings.TABLEAUX_DE_BORD_SECONDES = 0  # the figures computed at every view
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
     agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
     client = client_for(coordinateur)
@@ -526,3 +527,83 @@ def test_export_of_the_list_keeps_the_need_to_know_scope(
     assert {ligne.split(";")[1] for ligne in lignes[1:]} == {
         b.niss_affiche for b in cpas_b.beneficiaires.all()
     }
+
+
+def _derniere_participation(response):
+    return response.context["participation"][-1].ris_eris
+
+
+def test_dashboard_figures_are_kept_a_few_minutes_then_computed_again(
+    cpas_a, make_user, client_for, settings
+):
+    from freezegun import freeze_time
+
+    settings.TABLEAUX_DE_BORD_SECONDES = 300
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    client = client_for(coordinateur)
+    _peupler(cpas_a, 4)
+    premiere = client.get(TABLEAU)
+    assert _derniere_participation(premiere) == 4
+    heure = timezone.localtime(premiere.context["calcule_le"]).strftime("%H:%M")
+    html = premiere.content.decode()
+    assert f"Chiffres calculés à {heure}." in html
+    assert '<a href="?recalculer=1">Recalculer maintenant</a>' in html
+    _peupler(cpas_a, 2)
+    # within the 5 minutes: the figures as computed, on the page and in its exports alike
+    gardee = client.get(TABLEAU)
+    assert _derniere_participation(gardee) == 4
+    assert gardee.context["calcule_le"] == premiere.context["calcule_le"]
+    export = client.get(reverse("rapports:export", args=["participation", "csv"]))
+    assert b"".join(export.streaming_content).decode().splitlines()[-1].split(";")[1] == "4"
+    # "Recalculer maintenant": computed now, then back to the page's own address
+    filtres = {"du": f"{ajouter_mois(timezone.localdate(), -2):%Y-%m}"}
+    response = client.get(TABLEAU, {**filtres, "recalculer": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{TABLEAU}?du={filtres['du']}"
+    assert _derniere_participation(client.get(TABLEAU, filtres)) == 6
+    assert _derniere_participation(client.get(TABLEAU)) == 4  # other filters: their own figures
+    assert client.get(TABLEAU, {"recalculer": "1"})["Location"] == TABLEAU
+    assert _derniere_participation(client.get(TABLEAU)) == 6
+    _peupler(cpas_a, 1)
+    with freeze_time(timezone.now() + datetime.timedelta(minutes=6), tick=True):
+        assert _derniere_participation(client.get(TABLEAU)) == 7  # expired: computed again
+
+
+def test_kept_figures_answer_only_the_same_cpas_cellule_agent_and_language(
+    cpas_a, cpas_b, make_user, client_for, settings
+):
+    settings.TABLEAUX_DE_BORD_SECONDES = 300
+    cpas_b.dashboards_agents_par_cellule = True
+    cpas_b.save()
+    _peupler(cpas_a, 4)
+    _peupler(cpas_b, 6, make_user(Role.AGENT, cpas_b, cellule="alpha"))
+    emploi = make_user(Role.AGENT, cpas_b, cellule="emploi")
+    coord_a = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    assert _derniere_participation(coord_a.get(TABLEAU)) == 4
+    coord_b = client_for(make_user(Role.COORDINATEUR, cpas_b))
+    assert _derniere_participation(coord_b.get(TABLEAU)) == 6
+    # the agent limited to their cellule: its phase only, not the coordinator's kept figures
+    assert client_for(emploi).get(TABLEAU).context["phases"] == ["emploi"]
+    assert coord_b.get(TABLEAU).context["phases"] == PHASES
+    # an agent's filter: that agent's figures (the emploi agent follows nobody)
+    assert coord_b.get(TABLEAU).context["charge"]
+    assert not coord_b.get(TABLEAU, {"agent": emploi.pk}).context["charge"]
+    assert "Sans référent" in coord_a.get(TABLEAU).content.decode()
+    # the same figures in Dutch have their labels in Dutch
+    html = client_for(make_user(Role.COORDINATEUR, cpas_a, langue="nl")).get(TABLEAU)
+    html = html.content.decode()
+    assert "Zonder referent" in html and "Sans référent" not in html
+    assert "Cijfers berekend om" in html
+
+
+def test_without_keeping_the_figures_are_computed_at_every_view(
+    cpas_a, make_user, client_for, settings
+):
+    settings.TABLEAUX_DE_BORD_SECONDES = 0
+    client = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    _peupler(cpas_a, 4)
+    response = client.get(TABLEAU)
+    assert response.context["calcule_le"] is None
+    assert "Recalculer maintenant" not in response.content.decode()
+    _peupler(cpas_a, 2)
+    assert _derniere_participation(client.get(TABLEAU)) == 6
