@@ -175,10 +175,20 @@ class SessionIdleMiddleware:
     is older than ``settings.SESSION_IDLE_TIMEOUT`` seconds is logged out, and the request
     goes on as an anonymous one (pages behind the login send to the login form). Needs
     SessionMiddleware and AuthenticationMiddleware before it.
+
+    It also keeps when the user last wrote (a POST, PUT, PATCH or DELETE answered below 400:
+    ``derniere_ecriture``), so that what is kept for a few minutes (a dashboard's figures) is
+    computed again for the user who changed something since (they see their own changes).
     """
 
     KEY = "_vu_le"
+    KEY_ECRITURE = "_ecrit_le"
     REFRESH_SECONDS = 60
+
+    @classmethod
+    def derniere_ecriture(cls, request) -> float | None:
+        """When the user last wrote (seconds since the epoch), None if not in this session."""
+        return request.session.get(cls.KEY_ECRITURE)
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -192,4 +202,11 @@ class SessionIdleMiddleware:
                 logout(request)
             elif last_seen is None or now - last_seen > self.REFRESH_SECONDS:
                 session[self.KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
+            and response.status_code < 400
+            and USER_KEY in session
+        ):
+            session[self.KEY_ECRITURE] = time.time()
+        return response

@@ -134,13 +134,17 @@ def donnees_tableau_de_bord(cpas, filtres: Filtres, groupe=()) -> dict:
 _VERSION_DONNEES = 1
 
 
-def donnees_du_moment(cpas, filtres: Filtres, groupe=(), *, recalculer=False) -> dict:
+def donnees_du_moment(
+    cpas, filtres: Filtres, groupe=(), *, recalculer=False, ecrit_le: float | None = None
+) -> dict:
     """``donnees_tableau_de_bord`` as computed at most ``TABLEAUX_DE_BORD_SECONDES`` ago for
     the same CPAS, group, filters, day and language (then the same for whoever may see them:
     nothing else goes into the figures), with ``calcule_le``, the moment they were computed.
     Coordinators come back to the same dashboard all day and open its exports; its
     statements read the CPAS's whole history (~70 ms on a large CPAS), the cached figures a
-    fraction of a millisecond. ``recalculer``: compute them now (and keep these)."""
+    fraction of a millisecond. ``recalculer``: compute them now (and keep these), as when
+    they were computed before ``ecrit_le`` (the viewer's last write, seconds since the epoch:
+    they see their own changes)."""
     duree = settings.TABLEAUX_DE_BORD_SECONDES
     if duree <= 0:
         return {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": None}
@@ -162,7 +166,8 @@ def donnees_du_moment(cpas, filtres: Filtres, groupe=(), *, recalculer=False) ->
         )
     )
     if not recalculer and (donnees := cache.get(cle)) is not None:
-        return donnees
+        if ecrit_le is None or donnees["calcule_le"].timestamp() >= ecrit_le:
+            return donnees
     donnees = {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": timezone.now()}
     cache.set(cle, donnees, duree)
     return donnees

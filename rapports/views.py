@@ -20,6 +20,7 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp import exports, permissions
 from cpas_isp.audit.log import journaliser_liste
 from cpas_isp.listes import paginer
+from cpas_isp.middleware import SessionIdleMiddleware
 from cpas_isp.tenancy import get_for_user
 from cpas_isp.views import role_required
 from rapports import queries, tableaux
@@ -62,7 +63,13 @@ def _donnees(request, form, filtres, *, recalculer=False) -> dict:
     """The dashboard's tables (with the group's when the user sees several CPAS as a whole),
     as computed a few minutes ago at most (``tableaux.donnees_du_moment``)."""
     groupe = tableaux.groupe_cpas(request.user) if form.cellule_imposee is None else []
-    return tableaux.donnees_du_moment(request.cpas, filtres, groupe, recalculer=recalculer)
+    return tableaux.donnees_du_moment(
+        request.cpas,
+        filtres,
+        groupe,
+        recalculer=recalculer,
+        ecrit_le=SessionIdleMiddleware.derniere_ecriture(request),
+    )
 
 
 # --- Views ---------------------------------------------------------------------------------

@@ -607,3 +607,23 @@ def test_without_keeping_the_figures_are_computed_at_every_view(
     assert "Recalculer maintenant" not in response.content.decode()
     _peupler(cpas_a, 2)
     assert _derniere_participation(client.get(TABLEAU)) == 6
+
+
+def test_a_user_who_wrote_since_sees_the_figures_computed_again(
+    cpas_a, make_user, client_for, settings
+):
+    settings.TABLEAUX_DE_BORD_SECONDES = 300
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    client, collegue = client_for(coordinateur), client_for(make_user(Role.COORDINATEUR, cpas_a))
+    _peupler(cpas_a, 4)
+    assert _derniere_participation(client.get(TABLEAU)) == 4
+    _peupler(cpas_a, 2)
+    # a request that changes nothing (refused) does not count as a write
+    assert client.post(reverse("notification_ouvrir", args=[999_999])).status_code == 404
+    assert _derniere_participation(client.get(TABLEAU)) == 4
+    # the coordinator writes (here: marks their notifications read): their next view is
+    # computed again; a colleague who wrote nothing is still shown the kept figures
+    assert client.post(reverse("notifications_tout_lu")).status_code == 302
+    assert _derniere_participation(client.get(TABLEAU)) == 6
+    _peupler(cpas_a, 1)
+    assert _derniere_participation(collegue.get(TABLEAU)) == 6
