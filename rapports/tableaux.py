@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,6 +30,8 @@ from cpas_isp.tenancy import affiliations_actives
 from rapports import queries, sections
 from rapports.templatetags.rapports_tags import libelle_classe, libelle_phase
 from trajets.models import CELLULE_DE_PHASE, Phase
+
+logger = logging.getLogger(__name__)
 
 PHASE_DE_CELLULE = {cellule: str(phase) for phase, cellule in CELLULE_DE_PHASE.items()}
 #: ``charge_agent`` of the workload row of the people without an agent
@@ -141,10 +144,11 @@ def donnees_du_moment(
     the same CPAS, group, filters, day and language (then the same for whoever may see them:
     nothing else goes into the figures), with ``calcule_le``, the moment they were computed.
     Coordinators come back to the same dashboard all day and open its exports; its
-    statements read the CPAS's whole history (~70 ms on a large CPAS), the cached figures a
-    fraction of a millisecond. ``recalculer``: compute them now (and keep these), as when
-    they were computed before ``ecrit_le`` (the viewer's last write, seconds since the epoch:
-    they see their own changes)."""
+    statements read the CPAS's whole history (~70-105 ms on a large CPAS), the cached
+    figures a fraction of a millisecond. ``recalculer``: compute them now (and keep these),
+    as when they were computed before ``ecrit_le`` (the viewer's last write, seconds since
+    the epoch: they see their own changes). A cache server out of order is logged and the
+    figures computed: the page works without it."""
     duree = settings.TABLEAUX_DE_BORD_SECONDES
     if duree <= 0:
         return {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": None}
@@ -165,12 +169,21 @@ def donnees_du_moment(
             ),
         )
     )
-    if not recalculer and (donnees := cache.get(cle)) is not None:
+    if not recalculer and (donnees := _du_cache(cache.get, cle)) is not None:
         if ecrit_le is None or donnees["calcule_le"].timestamp() >= ecrit_le:
             return donnees
     donnees = {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": timezone.now()}
-    cache.set(cle, donnees, duree)
+    _du_cache(cache.set, cle, donnees, duree)
     return donnees
+
+
+def _du_cache(operation, *args):
+    """``operation(*args)`` on the cache; None, logged, when the cache server fails."""
+    try:
+        return operation(*args)
+    except Exception:
+        logger.warning("Dashboard figures: the cache failed, computed without it", exc_info=True)
+        return None
 
 
 # --- Tables as rows (exports) --------------------------------------------------------------

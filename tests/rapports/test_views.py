@@ -627,3 +627,23 @@ def test_a_user_who_wrote_since_sees_the_figures_computed_again(
     assert _derniere_participation(client.get(TABLEAU)) == 6
     _peupler(cpas_a, 1)
     assert _derniere_participation(collegue.get(TABLEAU)) == 6
+
+
+def test_a_cache_server_out_of_order_leaves_the_dashboard_working(
+    cpas_a, make_user, client_for, settings, monkeypatch, caplog
+):
+    from django.core.cache import cache
+
+    def en_panne(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    settings.TABLEAUX_DE_BORD_SECONDES = 300
+    monkeypatch.setattr(cache, "get", en_panne)
+    monkeypatch.setattr(cache, "set", en_panne)
+    client = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    _peupler(cpas_a, 4)
+    response = client.get(TABLEAU)
+    assert response.status_code == 200 and _derniere_participation(response) == 4
+    _peupler(cpas_a, 2)
+    assert _derniere_participation(client.get(TABLEAU)) == 6  # computed at each view then
+    assert "the cache failed" in caplog.text
