@@ -29,7 +29,10 @@ BENCH_PAGES_PROFIL=word[,word]: only the pages whose label contains one of the w
 its slowest queries and top functions by cumulative time (cProfile);
 BENCH_PAGES_APPELANTS=regex: the callers of the functions it matches, too.
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
-floor's (median and min-max over rounds) and its SQL query count (measured once through the
+floor's (median and min-max over rounds), the whole machine's CPU time per request (server
+workers, PostgreSQL and wrk, from /proc/stat: the load saturates the cores, so the latency
+ratio follows the CPU ratio, which varies less between runs) and its ratio to the floor's,
+and its SQL query count (measured once through the
 Django test client on the same database), then each gunicorn worker's peak resident
 memory. Targets: every page <= 3x the logged-in floor, the logged-in floor <= 3x the anonymous
 page.
@@ -473,7 +476,7 @@ def profiler(par_role, liste):
     Template._render = _TestState.saved_data.template_render
     fois = int(os.environ.get("BENCH_PAGES_FOIS", "10"))
     motifs = [m for m in os.environ.get("BENCH_PAGES_PROFIL", "").split(",") if m]
-    print(f"{'page':<30} {'median ms':>10} {'queries':>8} {'SQL ms':>8}")
+    print(f"{'page':<30} {'median ms':>10} {'queries':>8} {'SQL ms':>8} {'KB':>6}")
     for label, role, url in liste:
         if motifs and not any(m in label for m in motifs):
             continue
@@ -489,7 +492,7 @@ def profiler(par_role, liste):
             sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
         print(
             f"{label:<30} {statistics.median(durees):>10.1f} {len(ctx.captured_queries):>8} "
-            f"{statistics.median(sql):>8.1f}",
+            f"{statistics.median(sql):>8.1f} {len(response.content) / 1024:>6.0f}",
             flush=True,
         )
         if motifs:
@@ -609,16 +612,31 @@ def en_ms(texte):
     return float(m.group(1)) * UNITES[m.group(2)]
 
 
+def cpu_machine():
+    """Seconds of CPU the whole machine has spent busy since boot (user, nice, system, irq and
+    softirq of /proc/stat; not idle, I/O wait nor time stolen by the hypervisor), or None where
+    there is no /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            champs = f.readline().split()
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in champs[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(port, url, cookie, secondes):
     commande = ["wrk", "-t2", "-c8", f"-d{secondes}s", "--latency", "--timeout", "30s"]
     if cookie:
         commande += ["-H", f"Cookie: {cookie}"]
+    cpu_avant = cpu_machine()
     sortie = subprocess.run(
         [*commande, f"http://127.0.0.1:{port}{url}"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    cpu_apres = cpu_machine()
     moyenne = en_ms(re.search(r"Latency\s+(\S+)", sortie).group(1))
     p50 = en_ms(re.search(r"\s50%\s+(\S+)", sortie).group(1))
     p99 = en_ms(re.search(r"\s99%\s+(\S+)", sortie).group(1))
@@ -626,7 +644,15 @@ def wrk(port, url, cookie, secondes):
     erreurs = re.search(r"Non-2xx or 3xx responses: (\d+)", sortie)
     if erreurs:
         raise SystemExit(f"{url}: {erreurs.group(1)} non-2xx answers under load")
-    return {"moyenne": moyenne, "p50": p50, "p99": p99, "requetes": requetes}
+    # The machine's CPU per request: the server's workers, PostgreSQL and wrk itself (the
+    # load saturates the machine's cores, so the latency ratio follows this one; it varies
+    # less from run to run than the latency).
+    cpu = (
+        (cpu_apres - cpu_avant) * 1000 / requetes
+        if cpu_avant is not None and cpu_apres is not None and requetes
+        else float("nan")
+    )
+    return {"moyenne": moyenne, "p50": p50, "p99": p99, "requetes": requetes, "cpu": cpu}
 
 
 def main():
@@ -714,11 +740,13 @@ def main():
     anonyme = mesures[liste[1][0]]
     print(
         f"\nwrk -t2 -c8, {SECONDES} s per page, {TOURS} rounds, gunicorn 2 workers "
-        f"(latencies: median over rounds; ratio: mean latency / floor's in the same round)"
+        f"(latencies: median over rounds; ratio: mean latency / floor's in the same round; "
+        f"CPU: the whole machine's CPU time per request, median over rounds, and its ratio to "
+        f"the floor's in the same round)"
     )
     print(
         f"{'page':<30} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'x floor':>8} "
-        f"{'spread':>11} {'queries':>8}"
+        f"{'spread':>11} {'CPU ms':>7} {'CPU x':>6} {'queries':>8}"
     )
     echecs = []
     for label, _role, _url in liste:
@@ -738,10 +766,13 @@ def main():
         ] or [float("nan")]
         ratio = statistics.median(ratios)
         debit = statistics.median(x["requetes"] for x in m) / SECONDES
+        cpu = statistics.median(x["cpu"] for x in m)
+        ratio_cpu = statistics.median(x["cpu"] / f["cpu"] for x, f in zip(m, plancher, strict=True))
         print(
             f"{label:<30} {statistics.median(x['p50'] for x in m):>8.1f} "
             f"{statistics.median(x['p99'] for x in m):>8.1f} {debit:>7.0f} {ratio:>8.2f} "
-            f"{min(ratios):>5.2f}-{max(ratios):<5.2f} {requetes[label]:>8}"
+            f"{min(ratios):>5.2f}-{max(ratios):<5.2f} {cpu:>7.1f} {ratio_cpu:>6.2f} "
+            f"{requetes[label]:>8}"
         )
         if label not in (liste[0][0], liste[1][0]) and ratio > CIBLE_PAGE:
             echecs.append(f"{label} {ratio:.1f}x the floor")
