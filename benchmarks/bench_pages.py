@@ -573,12 +573,43 @@ def arreter(proc):
         proc.wait()
 
 
-def rss_pointe_workers(proc):
-    """Peak resident memory (VmHWM, MB) of each gunicorn worker (children of the master)."""
+def workers(proc) -> list[str]:
+    """The pids of the gunicorn workers (children of the master)."""
     try:
-        enfants = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        return Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
     except OSError:
         return []
+
+
+def backends(nom_base) -> list[str]:
+    """The pids of the PostgreSQL sessions of the bench database (the workers' persistent
+    connections), or none when the server is not on this machine's /proc."""
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'",
+            [nom_base],
+        )
+        return [str(pid) for (pid,) in cursor.fetchall()]
+
+
+def cpu_processus(pids) -> float | None:
+    """Seconds of CPU (user + system) the processes ``pids`` have used, or None when one cannot
+    be read (a database server elsewhere, a process gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        champs = stat.rsplit(")", 1)[1].split()  # after the command's name, which may hold spaces
+        total += int(champs[11]) + int(champs[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK") if pids else None
+
+
+def rss_pointe_workers(proc):
+    """Peak resident memory (VmHWM, MB) of each gunicorn worker (children of the master)."""
+    enfants = workers(proc)
     pointes = []
     for pid in enfants:
         try:
@@ -625,10 +656,14 @@ def cpu_machine():
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(port, url, cookie, secondes):
+def wrk(port, url, cookie, secondes, processus=None):
+    """The load on one page; ``processus``: (workers' pids, the bench database's sessions'
+    pids) whose CPU time per request is measured too."""
     commande = ["wrk", "-t2", "-c8", f"-d{secondes}s", "--latency", "--timeout", "30s"]
     if cookie:
         commande += ["-H", f"Cookie: {cookie}"]
+    groupes = processus or ([], [])
+    cpu_groupes_avant = [cpu_processus(pids) for pids in groupes]
     cpu_avant = cpu_machine()
     sortie = subprocess.run(
         [*commande, f"http://127.0.0.1:{port}{url}"],
@@ -637,6 +672,7 @@ def wrk(port, url, cookie, secondes):
         check=True,
     ).stdout
     cpu_apres = cpu_machine()
+    cpu_groupes_apres = [cpu_processus(pids) for pids in groupes]
     moyenne = en_ms(re.search(r"Latency\s+(\S+)", sortie).group(1))
     p50 = en_ms(re.search(r"\s50%\s+(\S+)", sortie).group(1))
     p99 = en_ms(re.search(r"\s99%\s+(\S+)", sortie).group(1))
@@ -652,7 +688,21 @@ def wrk(port, url, cookie, secondes):
         if cpu_avant is not None and cpu_apres is not None and requetes
         else float("nan")
     )
-    return {"moyenne": moyenne, "p50": p50, "p99": p99, "requetes": requetes, "cpu": cpu}
+    python, postgres = (
+        (apres - avant) * 1000 / requetes
+        if avant is not None and apres is not None and requetes
+        else float("nan")
+        for avant, apres in zip(cpu_groupes_avant, cpu_groupes_apres, strict=True)
+    )
+    return {
+        "moyenne": moyenne,
+        "p50": p50,
+        "p99": p99,
+        "requetes": requetes,
+        "cpu": cpu,
+        "python": python,
+        "postgres": postgres,
+    }
 
 
 def main():
@@ -717,7 +767,8 @@ def main():
             for label, role, url in liste:
                 if label in trop_lentes:
                     continue
-                mesures[label].append(wrk(port, url, cookies.get(role), SECONDES))
+                processus = (workers(proc), backends(nom_base))
+                mesures[label].append(wrk(port, url, cookies.get(role), SECONDES, processus))
             print(f"round {tour + 1}/{TOURS} done", flush=True)
         rss = rss_pointe_workers(proc)
     finally:
@@ -742,11 +793,12 @@ def main():
         f"\nwrk -t2 -c8, {SECONDES} s per page, {TOURS} rounds, gunicorn 2 workers "
         f"(latencies: median over rounds; ratio: mean latency / floor's in the same round; "
         f"CPU: the whole machine's CPU time per request, median over rounds, and its ratio to "
-        f"the floor's in the same round)"
+        f"the floor's in the same round; of it, the gunicorn workers' ('server') and the "
+        f"database sessions' ('pg'), ms per request; the rest is wrk, the kernel, the others)"
     )
     print(
         f"{'page':<30} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'x floor':>8} "
-        f"{'spread':>11} {'CPU ms':>7} {'CPU x':>6} {'queries':>8}"
+        f"{'spread':>11} {'CPU ms':>7} {'CPU x':>6} {'server':>7} {'pg':>5} {'queries':>8}"
     )
     echecs = []
     for label, _role, _url in liste:
@@ -772,7 +824,8 @@ def main():
             f"{label:<30} {statistics.median(x['p50'] for x in m):>8.1f} "
             f"{statistics.median(x['p99'] for x in m):>8.1f} {debit:>7.0f} {ratio:>8.2f} "
             f"{min(ratios):>5.2f}-{max(ratios):<5.2f} {cpu:>7.1f} {ratio_cpu:>6.2f} "
-            f"{requetes[label]:>8}"
+            f"{statistics.median(x['python'] for x in m):>7.1f} "
+            f"{statistics.median(x['postgres'] for x in m):>5.1f} {requetes[label]:>8}"
         )
         if label not in (liste[0][0], liste[1][0]) and ratio > CIBLE_PAGE:
             echecs.append(f"{label} {ratio:.1f}x the floor")
