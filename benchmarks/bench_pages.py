@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import math
 import os
 import random
 import re
@@ -705,6 +706,13 @@ def wrk(port, url, cookie, secondes, processus=None):
     }
 
 
+def mediane_mesuree(valeurs) -> float:
+    """The median of the rounds where a figure could be measured (a database session may be
+    replaced during a round, after DB_CONN_MAX_AGE: its CPU is then not counted), or nan."""
+    mesurees = [v for v in valeurs if not math.isnan(v)]
+    return statistics.median(mesurees) if mesurees else float("nan")
+
+
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # clean up (server, database)
     if not shutil.which("wrk"):
@@ -824,8 +832,8 @@ def main():
             f"{label:<30} {statistics.median(x['p50'] for x in m):>8.1f} "
             f"{statistics.median(x['p99'] for x in m):>8.1f} {debit:>7.0f} {ratio:>8.2f} "
             f"{min(ratios):>5.2f}-{max(ratios):<5.2f} {cpu:>7.1f} {ratio_cpu:>6.2f} "
-            f"{statistics.median(x['python'] for x in m):>7.1f} "
-            f"{statistics.median(x['postgres'] for x in m):>5.1f} {requetes[label]:>8}"
+            f"{mediane_mesuree(x['python'] for x in m):>7.1f} "
+            f"{mediane_mesuree(x['postgres'] for x in m):>5.1f} {requetes[label]:>8}"
         )
         if label not in (liste[0][0], liste[1][0]) and ratio > CIBLE_PAGE:
             echecs.append(f"{label} {ratio:.1f}x the floor")
