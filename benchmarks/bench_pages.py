@@ -31,11 +31,12 @@ BENCH_PAGES_APPELANTS=regex: the callers of the functions it matches, too.
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds), the whole machine's CPU time per request (server
 workers, PostgreSQL and wrk, from /proc/stat: the load saturates the cores, so the latency
-ratio follows the CPU ratio, which varies less between runs) and its ratio to the floor's,
-and its SQL query count (measured once through the
-Django test client on the same database), then each gunicorn worker's peak resident
-memory. Targets: every page <= 3x the logged-in floor, the logged-in floor <= 3x the anonymous
-page.
+ratio follows the CPU ratio, which varies less between runs) and its ratio to the floor's, the
+part of it spent by the gunicorn workers and by the bench database's PostgreSQL sessions
+(/proc/<pid>/stat, when the database server runs on this machine), and its SQL query count
+(measured once through the Django test client on the same database), then each gunicorn
+worker's peak resident memory. Targets: every page <= 3x the logged-in floor, the logged-in
+floor <= 3x the anonymous page.
 
 Needs ``wrk`` (Debian package, installed by ``make system-deps``).
 """
@@ -584,14 +585,21 @@ def workers(proc) -> list[str]:
 
 def backends(nom_base) -> list[str]:
     """The pids of the PostgreSQL sessions of the bench database (the workers' persistent
-    connections), or none when the server is not on this machine's /proc."""
+    connections), or none when they are not processes of this machine (a database server
+    elsewhere: its pids may name other processes here)."""
     with connection._nodb_cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "
             "AND backend_type = 'client backend'",
             [nom_base],
         )
-        return [str(pid) for (pid,) in cursor.fetchall()]
+        pids = [str(pid) for (pid,) in cursor.fetchall()]
+    try:
+        if all(Path(f"/proc/{pid}/comm").read_text().strip() == "postgres" for pid in pids):
+            return pids
+    except OSError:
+        pass
+    return []
 
 
 def cpu_processus(pids) -> float | None:
@@ -826,8 +834,8 @@ def main():
         ] or [float("nan")]
         ratio = statistics.median(ratios)
         debit = statistics.median(x["requetes"] for x in m) / SECONDES
-        cpu = statistics.median(x["cpu"] for x in m)
-        ratio_cpu = statistics.median(x["cpu"] / f["cpu"] for x, f in zip(m, plancher, strict=True))
+        cpu = mediane_mesuree(x["cpu"] for x in m)
+        ratio_cpu = mediane_mesuree(x["cpu"] / f["cpu"] for x, f in zip(m, plancher, strict=True))
         print(
             f"{label:<30} {statistics.median(x['p50'] for x in m):>8.1f} "
             f"{statistics.median(x['p99'] for x in m):>8.1f} {debit:>7.0f} {ratio:>8.2f} "
