@@ -298,11 +298,13 @@ def invitations(cpas, agents, agendas, personnes, today):
 
     type_ = TypeRendezVous.objects.get(code="premier_entretien_isp")
     maintenant = timezone.now()
+    # One person in seven; every person of a smaller set (bench_pages.py --petit: 1,000).
+    choisies = (personnes[::7] if len(personnes) >= 7 * 600 else personnes)[:600]
     Invitation.objects.bulk_create(
         [
             Invitation(
                 cpas=cpas,
-                beneficiaire=personnes[i * 7],
+                beneficiaire=beneficiaire,
                 mode="invitation",
                 type=type_,
                 agenda=agendas[i % len(agents)],
@@ -311,7 +313,7 @@ def invitations(cpas, agents, agendas, personnes, today):
                 expire_le=maintenant + datetime.timedelta(days=1 + i % 10),
                 cree_par=agents[i % len(agents)],
             )
-            for i in range(600)
+            for i, beneficiaire in enumerate(choisies)
         ]
     )
 
