@@ -31,7 +31,7 @@ BENCH_PAGES_APPELANTS=regex: the callers of the functions it matches, too.
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds), the whole machine's CPU time per request (server
 workers, PostgreSQL and wrk, from /proc/stat: the load saturates the cores, so the latency
-ratio follows the CPU ratio, which varies less between runs) and its ratio to the floor's, the
+ratio follows the CPU ratio, within a few tenths) and its ratio to the floor's, the
 part of it spent by the gunicorn workers and by the bench database's PostgreSQL sessions
 (/proc/<pid>/stat, when the database server runs on this machine), and its SQL query count
 (measured once through the Django test client on the same database), then each gunicorn
@@ -690,8 +690,8 @@ def wrk(port, url, cookie, secondes, processus=None):
     if erreurs:
         raise SystemExit(f"{url}: {erreurs.group(1)} non-2xx answers under load")
     # The machine's CPU per request: the server's workers, PostgreSQL and wrk itself (the
-    # load saturates the machine's cores, so the latency ratio follows this one; it varies
-    # less from run to run than the latency).
+    # load saturates the machine's cores, so the latency ratio follows this one; the split
+    # between the workers and the database says where a page's time goes).
     cpu = (
         (cpu_apres - cpu_avant) * 1000 / requetes
         if cpu_avant is not None and cpu_apres is not None and requetes
