@@ -36,7 +36,8 @@ part of it spent by the gunicorn workers and by the bench database's PostgreSQL 
 (/proc/<pid>/stat, when the database server runs on this machine), and its SQL query count
 (measured once through the Django test client on the same database), then each gunicorn
 worker's peak resident memory. Targets: every page <= 3x the logged-in floor, the logged-in
-floor <= 3x the anonymous page.
+floor <= 3x the anonymous page. A round whose floor was measured while other work ran on the
+machine (``autre_travail``) fails the run: its floor is inflated, its ratios too low.
 
 Needs ``wrk`` (Debian package, installed by ``make system-deps``).
 """
@@ -692,15 +693,9 @@ def wrk(port, url, cookie, secondes, processus=None):
     # The machine's CPU per request: the server's workers, PostgreSQL and wrk itself (the
     # load saturates the machine's cores, so the latency ratio follows this one; the split
     # between the workers and the database says where a page's time goes).
-    cpu = (
-        (cpu_apres - cpu_avant) * 1000 / requetes
-        if cpu_avant is not None and cpu_apres is not None and requetes
-        else float("nan")
-    )
+    cpu = par_requete(cpu_avant, cpu_apres, requetes)
     python, postgres = (
-        (apres - avant) * 1000 / requetes
-        if avant is not None and apres is not None and requetes
-        else float("nan")
+        par_requete(avant, apres, requetes)
         for avant, apres in zip(cpu_groupes_avant, cpu_groupes_apres, strict=True)
     )
     return {
@@ -712,6 +707,21 @@ def wrk(port, url, cookie, secondes, processus=None):
         "python": python,
         "postgres": postgres,
     }
+
+
+def par_requete(avant, apres, requetes) -> float:
+    """CPU milliseconds per request between two readings (seconds), or nan without one."""
+    if avant is None or apres is None or not requetes:
+        return float("nan")
+    return (apres - avant) * 1000 / requetes
+
+
+def autre_travail(mesure) -> bool:
+    """Whether the machine did much other work during a run: more than its server's and
+    database's CPU besides them (wrk and the kernel take a fraction of a millisecond per
+    request; another process, e.g. a test suite or an application starting, takes more)."""
+    servi = mesure["python"] + mesure["postgres"]
+    return not math.isnan(mesure["cpu"]) and not math.isnan(servi) and mesure["cpu"] > 2 * servi
 
 
 def mediane_mesuree(valeurs) -> float:
@@ -853,6 +863,15 @@ def main():
         echecs.append(f"floor {ratio_plancher:.1f}x the anonymous page")
     if rss:
         print("peak RSS per gunicorn worker: " + ", ".join(f"{x:.0f} MB" for x in rss))
+    for tour, f in enumerate(plancher, start=1):
+        if autre_travail(f):
+            print(
+                f"WARNING round {tour}: while the floor was measured, the machine spent "
+                f"{f['cpu']:.1f} ms of CPU per request, its server and database "
+                f"{f['python'] + f['postgres']:.1f}: other work was running, the floor is "
+                f"inflated and every ratio of this round too low"
+            )
+            echecs.append(f"round {tour} not measured on an idle machine")
     print(f"pages over {CIBLE_PAGE}x the floor: " + (", ".join(echecs) if echecs else "none"))
 
 
