@@ -455,4 +455,7 @@ def _cache_vide():
     the same ids."""
     from django.core.cache import cache
 
+    from cpas_isp import limites
+
     cache.clear()
+    limites._SECOURS.clear()

@@ -403,6 +403,27 @@ def test_rate_limit_per_token_and_unknown_links_per_address(agent, agenda, b, se
     assert Client().get(_url(jeton)).status_code == 429  # the address is blocked
 
 
+def test_a_cache_server_out_of_order_keeps_the_booking_page_and_its_limits(
+    agent, agenda, b, settings, monkeypatch, caplog
+):
+    """Redis down: the page still answers, and the limits are counted in the process meanwhile
+    (the same answers as above), each failure logged."""
+
+    def en_panne(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    for operation in ("add", "incr", "get", "set"):
+        monkeypatch.setattr(cache, operation, en_panne)
+    settings.LIMITES_PUBLIQUES = {"cle": (3, 600), "inconnu": (2, 3600)}
+    _inv, jeton = services_invitations.inviter(b, agenda, type_rdv("suivi"), ["sms"], agent)
+    personne = Client()
+    assert [personne.get(_url(jeton)).status_code for _ in range(4)] == [200, 200, 200, 429]
+    codes = [Client().get(_url(f"inconnu{n}")).status_code for n in range(2)]
+    assert codes == [404, 404]
+    assert Client().get(_url(jeton)).status_code == 429  # the address is blocked
+    assert "Rate limits: the cache failed, counted in this process" in caplog.text
+
+
 def test_the_token_is_masked_in_the_logs():
     assert masquer('"GET /rendezvous/rdv/AbC_123-xyz/ HTTP/1.1" 200') == (
         '"GET /rendezvous/rdv/***/ HTTP/1.1" 200'
