@@ -154,7 +154,7 @@ def demander(cpas, user) -> Anonymisation:
                 tache_id=str(uuid.uuid4()),
                 bail_expire_le=baux.echeance(baux.delai_attente()),
             )
-            transaction.on_commit(functools.partial(_envoyer, run))
+            baux.mettre_en_file(_envoyer, run)
     except IntegrityError as exc:
         raise DejaEnCours() from exc
     return run
@@ -245,7 +245,7 @@ def relancer_interrompues() -> list[int]:
             run.bail_expire_le = baux.echeance(baux.delai_attente())
             run.relances += 1
             run.save(update_fields=["tache_id", "statut", "bail_expire_le", "relances"])
-            transaction.on_commit(functools.partial(_envoyer, run))
+            baux.mettre_en_file(_envoyer, run)
             logger.warning("Anonymisation %s interrompue : relancée", run.pk)
             relances.append(run.pk)
     return relances

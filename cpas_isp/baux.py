@@ -49,6 +49,25 @@ def echeance(secondes: float) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(seconds=secondes)
 
 
+def mettre_en_file(envoyer, travail) -> None:
+    """``envoyer(travail)``, which queues the job of the row ``travail``, once the transaction
+    commits. A broker out of order (Redis down) neither undoes what was committed nor answers
+    an error page: the failure is logged, and the row waits, as after a lost message, until
+    the periodic task queues it again (``delai_attente`` after it was queued)."""
+
+    def envoyer_ou_journaliser():
+        try:
+            envoyer(travail)
+        except Exception:
+            logger.exception(
+                "%s %s not queued (broker unreachable?): queued again when its wait runs out",
+                travail._meta.label,
+                travail.pk,
+            )
+
+    transaction.on_commit(envoyer_ou_journaliser)
+
+
 def q_interrompus(maintenant: datetime.datetime, champ_demande: str) -> Q:
     """The jobs stopped without finishing: running with an expired lease (their worker was
     killed) or, without a lease, asked for (``champ_demande``) longer than a lease ago (their

@@ -12,7 +12,6 @@ the jobs of killed workers.
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import uuid
 
@@ -145,7 +144,7 @@ def demander_rapport(
         rapport.etat = EtatRapport.EN_ATTENTE
         rapport.bail_expire_le = baux.echeance(baux.delai_attente())
         rapport.save()
-        transaction.on_commit(functools.partial(_envoyer, rapport))
+        baux.mettre_en_file(_envoyer, rapport)
     rapport.deja_demande = False
     return rapport
 
@@ -301,7 +300,7 @@ def relancer_rapports_interrompus() -> list[int]:
             rapport.save(
                 update_fields=["tache_id", "etat", "bail_expire_le", "relances", "relance_le"]
             )
-            transaction.on_commit(functools.partial(_envoyer, rapport))
+            baux.mettre_en_file(_envoyer, rapport)
             logger.warning(
                 "Rapport mensuel %s %s interrompu : relancé (%s)",
                 rapport.cpas_id,

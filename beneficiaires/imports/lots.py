@@ -16,7 +16,6 @@ The ``importer`` management command runs the same analysis and import code synch
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -73,7 +72,7 @@ def deposer_lot(cpas, user, type_name: str, nom_fichier: str, contenu: bytes) ->
         )
         _mettre_en_file(lot, StatutLot.EN_ANALYSE)
         lot.save()
-        transaction.on_commit(functools.partial(_envoyer, lot))
+        baux.mettre_en_file(_envoyer, lot)
     return lot
 
 
@@ -89,7 +88,7 @@ def demander_import(lot: LotImport, *, valides_seulement: bool) -> bool:
         lot.valides_seulement = valides_seulement
         lot.langue = translation.get_language() or lot.langue
         lot.save()
-        transaction.on_commit(functools.partial(_envoyer, lot))
+        baux.mettre_en_file(_envoyer, lot)
     return True
 
 
@@ -317,7 +316,7 @@ def relancer_lots_interrompus() -> list[int]:
             lot.bail_expire_le = baux.echeance(baux.delai_attente())
             lot.relances += 1
             lot.save(update_fields=["tache_id", "debut_traitement", "bail_expire_le", "relances"])
-            transaction.on_commit(functools.partial(_envoyer, lot))
+            baux.mettre_en_file(_envoyer, lot)
             logger.warning("Lot d'import %s interrompu (%s) : relancé", lot.pk, lot.statut)
             relances.append(lot.pk)
     return relances

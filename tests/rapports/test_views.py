@@ -305,6 +305,43 @@ def test_asking_for_a_past_month_queues_its_generation(
     assert 'hx-trigger="every 2s"' in page.content.decode()  # the page refreshes itself
 
 
+def test_a_broker_out_of_order_keeps_the_request_and_queues_it_again_later(
+    cpas_a, make_user, client_for, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Redis down when a director asks for a report: no error page, the request is kept
+    (waiting), the failure is logged; the broker back, the periodic task queues it again once
+    its wait has run out."""
+    from kombu.exceptions import OperationalError
+
+    from rapports import services, tasks
+
+    def en_panne(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.generer_rapport_mensuel, "apply_async", en_panne)
+    directeur = make_user(Role.DIRECTEUR, cpas_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(directeur).post(
+            reverse("rapports:demander"), {"mois": "2025-03"}, follow=True
+        )
+    assert response.status_code == 200
+    rapport = RapportMensuel.objects.get()
+    assert rapport.etat == EtatRapport.EN_ATTENTE
+    assert "RapportMensuel" in caplog.text and "not queued (broker unreachable?)" in caplog.text
+    envoyes = []
+    monkeypatch.setattr(
+        tasks.generer_rapport_mensuel,
+        "apply_async",
+        lambda args, task_id: envoyes.append(task_id),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.relancer_rapports_interrompus() == []  # still within its wait
+    RapportMensuel.objects.update(bail_expire_le=timezone.now() - datetime.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.relancer_rapports_interrompus() == [rapport.pk]
+    assert envoyes == [rapport.tache_id]
+
+
 def test_current_or_future_month_is_refused(cpas_a, make_user, client_for):
     directeur = make_user(Role.DIRECTEUR, cpas_a)
     mois = timezone.localdate().strftime("%Y-%m")
