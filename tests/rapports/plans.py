@@ -3,18 +3,36 @@
 from django.db import connection, transaction
 
 
-def plan_par_index(sql, params, tables) -> str:
-    """The statement's plan when PostgreSQL reads ``tables`` through an index (sequential and
-    bitmap scans off: the tests' tables are tiny) and knows their pages all-visible.
+def plan_par_index(sql, params, tables, index) -> str:
+    """The statement's plan when PostgreSQL may read ``tables`` only through the indexes named
+    ``index`` (their other indexes dropped, sequential and bitmap scans off: the tests' tables
+    are tiny), all in a transaction that is rolled back.
 
-    VACUUM marks them so unless another backend's snapshot is older than the rows; then an
-    index-only scan of the covering index and a plain scan of a narrower index cost the same
-    (8.47 both for the rights, measured) and the planner's pick between them is arbitrary (it
-    took the narrow one once in CI). Stating the pages all-visible in pg_class, inside the
-    transaction that is rolled back, makes the index-only scan cost 4.47 against 8.47, so the
-    choice hangs on one thing only: whether the covering index holds every column the statement
-    reads."""
+    For a given index the planner builds one path only: an index-only scan when the index holds
+    every column the statement reads from the table, a plain index scan otherwise. With the
+    competing indexes gone the plan says "Index Only Scan using <index>" exactly when the
+    covering index is complete, whatever the costs. Leaving them there made the test hang on
+    the tables' statistics: with the pages not all-visible (VACUUM cannot mark them while
+    another backend's snapshot is older than the rows) the covering index and the narrow
+    ``cpas_id`` index cost the same, and CI once saw the narrow one picked even with
+    ``relallvisible`` set by hand. The constraints' indexes (primary keys, exclusion
+    constraints) stay: without a condition on their columns the planner builds no path on
+    them."""
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT format('%%I.%%I', n.nspname, c.relname)
+              FROM pg_index i
+              JOIN pg_class c ON c.oid = i.indexrelid
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE i.indrelid = ANY(%s::regclass[])
+               AND NOT (c.relname = ANY(%s))
+               AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+            """,
+            [list(tables), list(index)],
+        )
+        for (nom,) in cursor.fetchall():
+            cursor.execute(f"DROP INDEX {nom}")
         cursor.execute(
             "UPDATE pg_class SET relallvisible = relpages WHERE oid = ANY(%s::regclass[])",
             [list(tables)],

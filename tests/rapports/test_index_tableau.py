@@ -52,8 +52,16 @@ def dossiers(cpas_a, cpas_b, make_user):
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
+INDEX = [
+    "passage_cpas_phase_debut_idx",
+    "droit_cpas_debut_idx",
+    "beneficiaire_cpas_referent",
+    "statistique_rdv_cpas_mois",
+]
+
+
 def _plan(sql, params) -> str:
-    return plan_par_index(sql, params, TABLES)
+    return plan_par_index(sql, params, TABLES, INDEX)
 
 
 def _statement(generateur, table) -> tuple:
