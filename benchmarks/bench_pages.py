@@ -6,18 +6,19 @@ user, no page work) and with an anonymous page (the login form).
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/bench_pages.py [--petit]
 
 Creates a throwaway database (bench_pages_<name>), fills it like bench_trajets.py (6,000 people,
-~61,000 steps, PIIS, article 60 contracts) plus 20,000 referrals to 30 partners (like
-bench_partenaires.py), every person's RIS/ERIS rights (like bench_rapports.py), ~150,000
-appointments with 60 agents and 600 pending invitations (like bench_rendezvous.py), 18,000
-documents (a quarter with an expiry date), 600 ESF+ follow-ups and 31,000 notifications (500 a
-user, 3 % unread: the bell, Mes échéances' other kinds and the person page read them), and 19
-more CPAS sharing 90,000 copies of those people with their stays and rights (96,000 people in
-20 CPAS, so that every query has to find its CPAS's rows among others'), logs one user in per
-role (session rows made directly; the administrator past the two-factor step), starts gunicorn
-(2 workers) on the first free port of 8870-8879 (BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8
---latency`` on each page (the dashboards as met within TABLEAUX_DE_BORD_SECONDES of their
-computation, and "dashboard, recomputed": "Recalculer maintenant", which computes the figures
-anew and redirects to the page),
+~61,000 steps, PIIS, article 60 contracts; the people named as bench_beneficiaires.py names
+them, and the caseload search types one of the agent's people's names with a typo) plus 20,000
+referrals to 30 partners (like bench_partenaires.py), every person's RIS/ERIS rights (like
+bench_rapports.py), ~150,000 appointments with 60 agents and 600 pending invitations (like
+bench_rendezvous.py), 18,000 documents (a quarter with an expiry date), 600 ESF+ follow-ups and
+31,000 notifications (500 a user, 3 % unread: the bell, Mes échéances' other kinds and the
+person page read them), and 19 more CPAS sharing 90,000 copies of those people with their stays
+and rights (96,000 people in 20 CPAS, so that every query has to find its CPAS's rows among
+others'), logs one user in per role (session rows made directly; the administrator past the
+two-factor step), starts gunicorn (2 workers) on the first free port of 8870-8879
+(BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8 --latency`` on each page (the dashboards as met
+within TABLEAUX_DE_BORD_SECONDES of their computation, and "dashboard, recomputed": "Recalculer
+maintenant", which computes the figures anew and redirects to the page),
 BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (default 15).
 ``--petit``: a quick run (1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s).
 ``--garder`` keeps the database, ``--reprendre`` measures again on a kept one without filling it
@@ -58,7 +59,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
@@ -115,6 +116,7 @@ def remplir():
 
     cpas, agent, coord, personnes = remplir_trajets(PERSONNES)
     rng = random.Random(2026)
+    noms_realistes(cpas, rng)
     today = datetime.date.today()
     droits(cpas, personnes, rng, today)
     copies = autres_cpas(cpas)
@@ -184,6 +186,47 @@ def remplir():
         "contrat": contrat,
         "copies": copies,
     }
+
+
+def noms_realistes(cpas, rng):
+    """Every person of ``cpas`` named as bench_beneficiaires.py names people: half of them a
+    common name of the demo data, half a name made of syllables (a few thousand distinct
+    names, as a large CPAS has), first names by gender. bench_trajets.py's "Nom<i> Test"
+    all share the trigrams of "nom" and "test", as no real names do, so that every name was
+    close to every search term (the trigram index then selects a fifth of the CPAS). Set in
+    SQL with the triggers off (no history rows), the search column as its trigger sets it."""
+    from bench_beneficiaires import _nom
+
+    from beneficiaires.demo import NOMS, PRENOMS_F, PRENOMS_H
+    from beneficiaires.models import Beneficiaire
+
+    ids, noms, prenoms = [], [], []
+    for pk, genre in (
+        Beneficiaire.objects.filter(cpas=cpas).order_by("pk").values_list("pk", "genre")
+    ):
+        ids.append(pk)
+        noms.append(_nom(rng, NOMS))
+        prenoms.append(rng.choice(PRENOMS_F if genre == "F" else PRENOMS_H))
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            f"""UPDATE {Beneficiaire._meta.db_table} b
+                   SET nom = v.nom, prenom = v.prenom,
+                       nom_recherche = public.isp_unaccent(v.nom || ' ' || v.prenom)
+                  FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, nom, prenom)
+                 WHERE b.id = v.id""",
+            [ids, noms, prenoms],
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def terme_recherche(personne) -> str:
+    """What the agent types to find one of their people: the name with a typo (a letter
+    replaced, dropped, doubled or two swapped), the fuzzy search's hardest case, as in
+    bench_beneficiaires.py."""
+    from bench_beneficiaires import _faute
+
+    return _faute(random.Random(2026), personne.nom)
 
 
 def droits(cpas, personnes, rng, today):
@@ -418,7 +461,7 @@ def pages(d):
         ("anonymous: login page", None, "/connexion/"),
         ("home (agent)", "agent", "/"),
         ("Mes dossiers (agent)", "agent", "/beneficiaires/"),
-        ("caseload search", "agent", "/beneficiaires/?q=Nom12"),
+        ("caseload search", "agent", f"/beneficiaires/?{urlencode({'q': terme_recherche(b)})}"),
         ("person page", "agent", f"/beneficiaires/{b.pk}/"),
         ("cellule queue", "agent", "/trajets/files/emploi/"),
         ("Mes échéances", "agent", "/trajets/echeances/"),
