@@ -97,3 +97,26 @@ def test_compose_file_demands_the_secrets():
         timeout=120,
     )
     assert result.returncode != 0
+
+
+def test_gunicorn_workers_tune_their_garbage_collector_once_loaded():
+    """gunicorn accepts the configuration's worker hook (a hook of the wrong shape stops the
+    server at start), and the hook freezes what the worker loaded and raises the youngest
+    generation's threshold (gunicorn.conf.py says why)."""
+    import gc
+    import runpy
+
+    from gunicorn.config import Config
+
+    conf = runpy.run_path(str(BASE / "gunicorn.conf.py"))
+    config = Config()
+    config.set("post_worker_init", conf["post_worker_init"])  # gunicorn checks the hook
+    seuils = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        config.post_worker_init(None)
+        assert gc.get_threshold() == (10_000, 10, 10)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*seuils)
