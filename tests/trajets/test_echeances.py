@@ -79,6 +79,8 @@ def test_rows_escape_what_people_typed_and_keep_the_done_button(cpas_a, agent, c
     assert f'<span id="action-{etape.pk}"><button' in html
     assert f'hx-post="/trajets/etape/{etape.pk}/fait/"' in html
     assert f"{etape.date:%d/%m/%Y}" in html
+    # The buttons' column is named for screen readers (axe: empty-table-header).
+    assert '<th scope="col"><span class="visually-hidden">Actions</span></th>' in html
 
 
 def _requetes_orm(user, jusqu_au, limite_alerte, visibles):
