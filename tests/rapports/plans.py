@@ -3,7 +3,7 @@
 from django.db import connection, transaction
 
 
-def plan_par_index(sql, params, tables, index) -> str:
+def plan_par_index(sql, params, tables, index, contraintes=()) -> str:
     """The statement's plan when PostgreSQL may read ``tables`` only through the indexes named
     ``index`` (their other indexes dropped, sequential and bitmap scans off: the tests' tables
     are tiny), all in a transaction that is rolled back.
@@ -17,7 +17,8 @@ def plan_par_index(sql, params, tables, index) -> str:
     ``cpas_id`` index cost the same, and CI once saw the narrow one picked even with
     ``relallvisible`` set by hand. The constraints' indexes (primary keys, exclusion
     constraints) stay: without a condition on their columns the planner builds no path on
-    them."""
+    them. With one (a person's rows, where an exclusion constraint's GiST index starts with the
+    person), name the constraints in ``contraintes``: they are dropped too."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
@@ -33,6 +34,16 @@ def plan_par_index(sql, params, tables, index) -> str:
         )
         for (nom,) in cursor.fetchall():
             cursor.execute(f"DROP INDEX {nom}")
+        cursor.execute(
+            """
+            SELECT format('ALTER TABLE %%s DROP CONSTRAINT %%I', k.conrelid::regclass, k.conname)
+              FROM pg_constraint k
+             WHERE k.conrelid = ANY(%s::regclass[]) AND k.conname = ANY(%s)
+            """,
+            [list(tables), list(contraintes)],
+        )
+        for (instruction,) in cursor.fetchall():
+            cursor.execute(instruction)
         cursor.execute(
             "UPDATE pg_class SET relallvisible = relpages WHERE oid = ANY(%s::regclass[])",
             [list(tables)],

@@ -64,6 +64,7 @@ class PassagePhase(TenantModel):
         on_delete=models.CASCADE,
         related_name="passages",
         verbose_name=_("bénéficiaire"),
+        db_index=False,  # indexed by passage_personne_debut_idx (the person first)
     )
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
     debut = models.DateField(_("début"))
@@ -129,7 +130,15 @@ class PassagePhase(TenantModel):
                 fields=["cpas", "phase", "debut"],
                 include=["fin", "beneficiaire", "motif_sortie"],
                 name="passage_cpas_phase_debut_idx",
-            )
+            ),
+            # A person's current phase and its start in every list row, read from this index
+            # alone, latest first (was a bitmap probe of the exclusion constraint's GiST
+            # index and of the stay's page per row).
+            models.Index(
+                fields=["beneficiaire", "debut"],
+                include=["fin", "phase"],
+                name="passage_personne_debut_idx",
+            ),
         ]
 
     def __str__(self):
