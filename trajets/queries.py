@@ -828,7 +828,8 @@ _ORDRE_ECHEANCES = 'quand, genre COLLATE "C", objet_id'
 def _par_statut_sql(sql: str) -> str:
     """``sql`` (a statement of ``_compiler_union``) counted and cut by status: each line with
     whether it is overdue and how many there are of its status. Params: the date, ``sql``'s,
-    then the date three times, the limit, the date, the limit (``_par_statut_params``).
+    then the date three times, the overdue limit, the date, the coming limit
+    (``_par_statut_params``).
 
     The items read once (a materialized CTE), counted, and each status's first ``limite``
     taken by a bounded sort of its own (top-N): a coordinator has ~7,000 items, and a sort
@@ -851,19 +852,22 @@ def _par_statut_sql(sql: str) -> str:
         ORDER BY x.{_ORDRE_ECHEANCES.replace(", ", ", x.")}"""
 
 
-def _par_statut_params(params, date, limite) -> list:
-    return [date, date, *params, date, date, limite, date, limite]
+def _par_statut_params(params, date, limites) -> list:
+    """``limites``: (overdue, coming); None: no limit."""
+    return [date, date, *params, date, date, limites[0], date, limites[1]]
 
 
 def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     """ "Mes échéances": the ``limite`` oldest overdue items and the ``limite`` first coming
-    ones (ordered and cut in SQL), with how many there are of each.
+    ones (ordered and cut in SQL), with how many there are of each. ``limite`` may be a pair
+    (overdue, coming), each None for no limit (the pages of each list: ``views.files``).
 
     This app's kinds in one statement, planned for the user's values; the other apps' kinds
     in one prepared on the connection (the same text for every user of a shape: planned once,
     ``_compiler_union``), each counted and cut by status; their lists merged in order and cut
     again, their counts added: the lines and counts one statement of every kind gives."""
     date = date or timezone.localdate()
+    limites = (limite, limite) if limite is None or isinstance(limite, int) else tuple(limite)
     resultat = {"en_retard": [], "n_en_retard": 0, "a_venir": [], "n_a_venir": 0}
     propres, autres = _union_echeances(user, date, horizon_jours)
     if propres is None:
@@ -871,13 +875,13 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     # One round trip: this app's statement first (a message that starts with SELECT carries
     # no history context, pghistory's), as it is; the other apps' prepared.
     requetes = [
-        (_par_statut_sql(partie[0]), _par_statut_params(partie[1], date, limite), prepare)
+        (_par_statut_sql(partie[0]), _par_statut_params(partie[1], date, limites), prepare)
         for partie, prepare in ((propres, False), (autres, True))
         if partie is not None
     ]
     lignes, *autres_lignes = executer_lot(requetes)
     if autres_lignes and autres_lignes[0]:
-        lignes = _fusionner(lignes, autres_lignes[0], limite)
+        lignes = _fusionner(lignes, autres_lignes[0], limites)
     libelles = _libelles_echeances()
     for *ligne, retard, total in lignes:
         cle = "en_retard" if retard else "a_venir"
@@ -886,10 +890,10 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     return resultat
 
 
-def _fusionner(a: list, b: list, limite: int) -> list:
+def _fusionner(a: list, b: list, limites: tuple) -> list:
     """The lines of two statements of ``_par_statut_sql`` (each in its order) as one would
-    give them: in order, the first ``limite`` of each status, each line with its status's
-    total count over both."""
+    give them: in order, the first ``limites`` (overdue, coming; None: all) of each status,
+    each line with its status's total count over both."""
     totaux = {}
     for lignes in (a, b):
         for statut in (True, False):
@@ -897,7 +901,7 @@ def _fusionner(a: list, b: list, limite: int) -> list:
                 (ligne[-1] for ligne in lignes if ligne[-2] is statut), 0
             )
     fusion = []
-    for statut in (True, False):
+    for statut, limite in zip((True, False), limites, strict=True):
         lignes = heapq.merge(
             (ligne for ligne in a if ligne[-2] is statut),
             (ligne for ligne in b if ligne[-2] is statut),

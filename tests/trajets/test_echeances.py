@@ -30,7 +30,7 @@ def agent(cpas_a, make_user):
 def test_overdue_items_of_every_kind_are_ordered_and_cut_in_sql(
     cpas_a, agent, client_for, monkeypatch
 ):
-    monkeypatch.setattr("trajets.views.files.MAX_ECHEANCES", 3)
+    monkeypatch.setattr("trajets.views.files.TAILLE_ECHEANCES", 3)
     signee = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Signee")
     piis = PiisFactory(beneficiaire=signee, agent=agent)
     ObjectifPiis.objects.create(cpas=piis.cpas, piis=piis, ordre=1, libelle="Obtenir le CESS")
@@ -59,8 +59,69 @@ def test_overdue_items_of_every_kind_are_ordered_and_cut_in_sql(
     assert retard.count("29/02/2024") == 2 and "30/05/2024" not in retard
     assert f'href="/trajets/evaluation/{premiere.pk}/"' in retard
     assert f'href="/trajets/piis/{brouillon.pk}/"' in retard
-    assert "Les 3 plus anciennes sont affichées" in html
+    assert "Page 1 sur 2" in retard and 'href="?retard=2"' in retard
     assert "Plus tard" in html[html.index("30 prochains jours") :]
+
+
+def test_each_list_pages_on_its_own_and_the_log_names_the_people_shown(
+    cpas_a, agent, client_for, monkeypatch
+):
+    """Every item can be reached: each list by its own pages (``?retard=`` / ``?avenir=``, the
+    other list's page kept in the links), a junk number is the first page, one past the end
+    or below 1 the last; the access log names the people of the lines shown only."""
+    from cpas_isp.models import JournalAcces
+
+    monkeypatch.setattr("trajets.views.files.TAILLE_ECHEANCES", 2)
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    personnes = {}
+    for n, ecart in enumerate((-5, -4, -3, -2, -1, 1, 2, 3)):
+        personne = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=f"Echeance{n}")
+        personnes[f"Action {n}"] = personne.pk
+        EtapeFactory(
+            beneficiaire=personne,
+            auteur=agent,
+            prochaine_action=f"Action {n}",
+            echeance=today + ecart * jour,
+        )
+    client = client_for(agent)
+
+    def listes(query):
+        response = client.get("/trajets/echeances/" + query)
+        assert response.status_code == 200
+        html = response.content.decode()
+        milieu = html.index("30 prochains jours")
+        actions = [f"Action {n}" for n in range(8)]
+        retard = [a for a in actions if a in html[:milieu]]
+        venir = [a for a in actions if a in html[milieu:]]
+        return html, retard, venir
+
+    html, retard, venir = listes("")
+    assert retard == ["Action 0", "Action 1"] and venir == ["Action 5", "Action 6"]
+    assert "En retard (5)" in html and "Dans les 30 prochains jours (3)" in html
+    assert 'aria-label="Pages des échéances en retard"' in html
+    assert 'aria-label="Pages des échéances des 30 prochains jours"' in html
+    ligne = JournalAcces.objects.filter(user=agent).latest("quand")
+    attendus = {personnes[a] for a in retard + venir}
+    assert set(ligne.personnes) == attendus
+
+    html, retard, venir = listes("?retard=2&avenir=2")
+    assert retard == ["Action 2", "Action 3"] and venir == ["Action 7"]
+    # Each list's links keep the other's page.
+    assert 'href="?retard=1&amp;avenir=2"' in html and 'href="?retard=3&amp;avenir=2"' in html
+    assert 'href="?retard=2&amp;avenir=1"' in html
+    assert "Page 2 sur 3" in html and "Page 2 sur 2" in html
+
+    for query, attendu in (
+        ("?retard=3", ["Action 4"]),
+        ("?retard=99", ["Action 4"]),
+        ("?retard=0", ["Action 4"]),
+        ("?retard=-1", ["Action 4"]),
+        (f"?retard={2**70}", ["Action 4"]),
+        ("?retard=abc", ["Action 0", "Action 1"]),
+        ("?retard=%00", ["Action 0", "Action 1"]),
+    ):
+        assert listes(query)[1] == attendu, query
 
 
 def test_rows_escape_what_people_typed_and_keep_the_done_button(cpas_a, agent, client_for):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.translation import ngettext
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
-from cpas_isp.listes import echapper, paginer, taille_demandee, url_par_pk
+from cpas_isp.listes import echapper, numero_demande, paginer, taille_demandee, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
 from trajets import queries
@@ -23,7 +24,10 @@ from trajets.permissions import peut_voir_file_cellule
 from trajets.templatetags.trajets_tags import url_personne_par_pk
 from trajets.views.commun import suivi_requis
 
-MAX_ECHEANCES = 200
+# "Mes échéances": each list (overdue, coming) by pages of this many lines, its own page number
+# in the query string (``PAGES_ECHEANCES``).
+TAILLE_ECHEANCES = 50
+PAGES_ECHEANCES = {"en_retard": "retard", "a_venir": "avenir"}
 
 
 @suivi_requis
@@ -140,20 +144,35 @@ def _lignes_file(lignes, nouveau_depuis):
 
 @suivi_requis
 def echeances(request):
-    donnees = queries.echeances_par_statut(request.user, limite=MAX_ECHEANCES)
-    en_retard, a_venir = donnees["en_retard"], donnees["a_venir"]
+    """The user's items due: the overdue ones (oldest first) and the coming 30 days', each list
+    by pages of TAILLE_ECHEANCES (``?retard=`` / ``?avenir=``), ordered and cut in SQL. A
+    page past the end is the last one, junk the first (as ``paginer``)."""
+    taille = TAILLE_ECHEANCES
+    # Each list read up to its page's last line (a number below 1 or too large for a bigint
+    # offset: wholly, its last page then taken from it).
+    limites = []
+    for param in PAGES_ECHEANCES.values():
+        numero = numero_demande(request, taille, param)
+        limites.append(None if numero is None else numero * taille)
+    donnees = queries.echeances_par_statut(request.user, limite=limites)
+    pages, montrees = {}, {}
+    for cle, param in PAGES_ECHEANCES.items():
+        page = Paginator(range(donnees["n_" + cle]), taille).get_page(request.GET.get(param))
+        debut = (page.number - 1) * taille
+        pages[cle], montrees[cle] = page, donnees[cle][debut : debut + taille]
+    en_retard, a_venir = montrees["en_retard"], montrees["a_venir"]
     journaliser_liste(request, [i.beneficiaire_id for i in en_retard + a_venir])
     _ajouter_liens(en_retard + a_venir)
     return render(
         request,
         "trajets/echeances.html",
         {
-            # The oldest first; a very long backlog is cut in SQL (the counts say how many).
-            **donnees,
+            "n_en_retard": donnees["n_en_retard"],
+            "n_a_venir": donnees["n_a_venir"],
+            "page_en_retard": pages["en_retard"],
+            "page_a_venir": pages["a_venir"],
             "lignes_en_retard": _lignes(en_retard, "table-danger"),
             "lignes_a_venir": _lignes(a_venir, ""),
-            "max": MAX_ECHEANCES,
-            "aujourd_hui": timezone.localdate(),
         },
     )
 
@@ -163,7 +182,7 @@ def _jour(date) -> str:
 
 
 def _lignes(items, classe: str):
-    """The table's rows, up to 2 x MAX_ECHEANCES of them: written here rather than by a
+    """The table's rows, a page of TAILLE_ECHEANCES: written here rather than by a
     template loop (a dozen template nodes a row were half of the page's time). Every text
     from the data is escaped (``cpas_isp.listes.echapper``); each date is formatted once."""
     fait = escape(_("Fait"))
