@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -155,12 +154,12 @@ def echeances(request):
         numero = numero_demande(request, taille, param)
         limites.append(None if numero is None else numero * taille)
     donnees = queries.echeances_par_statut(request.user, limite=limites)
-    pages, montrees = {}, {}
-    for cle, param in PAGES_ECHEANCES.items():
-        page = Paginator(range(donnees["n_" + cle]), taille).get_page(request.GET.get(param))
-        debut = (page.number - 1) * taille
-        pages[cle], montrees[cle] = page, donnees[cle][debut : debut + taille]
-    en_retard, a_venir = montrees["en_retard"], montrees["a_venir"]
+    # The lines read start each list: its page is their slice, its count the full one.
+    pages = {
+        cle: paginer(request, donnees[cle], taille=taille, param=param, nombre=donnees["n_" + cle])
+        for cle, param in PAGES_ECHEANCES.items()
+    }
+    en_retard, a_venir = pages["en_retard"].object_list, pages["a_venir"].object_list
     journaliser_liste(request, [i.beneficiaire_id for i in en_retard + a_venir])
     _ajouter_liens(en_retard + a_venir)
     return render(
