@@ -308,6 +308,62 @@ def test_items_match_a_plain_orm_version_and_keep_the_need_to_know_scope(
     assert queries.mes_echeances(make_user(Role.PARTENAIRE, cpas_a)) == []
 
 
+def test_the_other_apps_items_are_those_of_my_people_and_mine_of_others_i_may_see(
+    cpas_a, cpas_b, agent, make_user
+):
+    """ESF+ follow-ups (another app's kind, read from the people the user refers and checked
+    one by one for others): every follow-up of a person I refer, whoever's it is; mine of a
+    person of my cellule; none of a person who left it, of a colleague's person outside my
+    cellule or of another CPAS; the same lines as the plain ORM for every role."""
+    from activites.models import SuiviFse
+
+    today = timezone.localdate()
+    jour = datetime.timedelta(days=1)
+    collegue = make_user(Role.AGENT, cpas_a)
+    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
+    suivi = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Suivi")
+    cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Cellule")
+    PassageFactory(beneficiaire=cellule, phase="emploi", debut=today - 40 * jour)
+    parti = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Parti")
+    PassageFactory(beneficiaire=parti, phase="emploi", debut=today - 90 * jour, fin=today - jour)
+    hors_cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Hors")
+    ailleurs = BeneficiaireFactory(cpas=cpas_b, referent=agent, nom="Ailleurs")
+
+    def suivi_fse(personne, par, ecart, projet):
+        return SuiviFse.objects.create(
+            cpas=personne.cpas,
+            beneficiaire=personne,
+            numero_projet=projet,
+            type_suivi="sortie",
+            date_sortie=today - 30 * jour,
+            echeance=today + ecart * jour,
+            agent=par,
+        ).pk
+
+    attendus = {
+        suivi_fse(suivi, collegue, -3, "P-suivi-collegue"),
+        suivi_fse(suivi, agent, 2, "P-suivi-moi"),
+        suivi_fse(cellule, agent, 5, "P-cellule-moi"),
+    }
+    suivi_fse(cellule, collegue, 1, "P-cellule-collegue")
+    suivi_fse(parti, agent, 1, "P-parti-moi")
+    suivi_fse(hors_cellule, agent, 1, "P-hors-moi")
+    suivi_fse(ailleurs, agent, 1, "P-ailleurs-moi")
+
+    items = queries.mes_echeances(agent)
+    assert {i.objet_id for i in items if i.genre == "suivi_fse"} == attendus
+    assert _lignes(items) == _lignes(_attendu(_reference(agent, today)))
+    par_statut = queries.echeances_par_statut(agent)
+    assert (par_statut["n_en_retard"], par_statut["n_a_venir"]) == (1, 2)
+    for user in (collegue, coordinateur):
+        assert _lignes(queries.mes_echeances(user)) == _lignes(_attendu(_reference(user, today)))
+    # The colleague's: every follow-up of their people, none of mine (outside their sight,
+    # even the one that is theirs).
+    assert {i.objet_id for i in queries.mes_echeances(collegue)} == set(
+        SuiviFse.objects.filter(beneficiaire__referent=collegue).values_list("pk", flat=True)
+    )
+
+
 def test_the_statement_is_built_once_per_key_and_follows_the_membership_and_language(
     cpas_a, agent, make_user, client_for, monkeypatch
 ):
