@@ -29,6 +29,8 @@ BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (d
 BENCH_PAGES_PROFIL=word[,word]: only the pages whose label contains one of the words, each with
 its slowest queries and top functions by cumulative time (cProfile);
 BENCH_PAGES_APPELANTS=regex: the callers of the functions it matches, too.
+BENCH_PAGES_SEULES=word[,word]: under load, only the floor, the anonymous page and the pages
+whose label contains one of the words (a before/after of a few pages in a few minutes).
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
 floor's (median and min-max over rounds), the whole machine's CPU time per request (server
 workers, PostgreSQL and wrk, from /proc/stat: the load saturates the cores, so the latency
@@ -808,6 +810,9 @@ def main():
         )
         par_role = clients(d)
         liste = pages(d)
+        seules = [m for m in os.environ.get("BENCH_PAGES_SEULES", "").split(",") if m]
+        if seules and not PROFIL:
+            liste = liste[:2] + [p for p in liste[2:] if any(m in p[0] for m in seules)]
         if PROFIL:
             profiler(par_role, liste)
             return
