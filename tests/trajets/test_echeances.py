@@ -251,14 +251,12 @@ def _attendu(lignes):
     return [queries._echeance(ligne) for ligne in lignes]
 
 
-def test_items_match_a_plain_orm_version_and_keep_the_need_to_know_scope(
-    cpas_a, cpas_b, agent, make_user
-):
-    """The SQL by hand and the visible people computed once (a CTE) give exactly the rows of
-    the plain ORM querysets, every column: a person neither referred nor in the agent's
-    cellule drops out, even with steps the agent wrote."""
-    today = timezone.localdate()
-    jour = datetime.timedelta(days=1)
+def _perimetre(cpas_a, cpas_b, agent, make_user):
+    """The users and people of the need-to-know scope (the agent's cellule: emploi): a
+    colleague (no cellule) and a coordinator; the agent's person, a colleague's person in the
+    cellule, one who left it yesterday, one never in it, and the agent's person of another
+    CPAS."""
+    today, jour = timezone.localdate(), datetime.timedelta(days=1)
     collegue = make_user(Role.AGENT, cpas_a)
     coordinateur = make_user(Role.COORDINATEUR, cpas_a)
     suivi = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Suivi")
@@ -266,7 +264,21 @@ def test_items_match_a_plain_orm_version_and_keep_the_need_to_know_scope(
     PassageFactory(beneficiaire=cellule, phase="emploi", debut=today - 40 * jour)
     parti = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Parti")
     PassageFactory(beneficiaire=parti, phase="emploi", debut=today - 90 * jour, fin=today - jour)
+    hors_cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Hors")
     ailleurs = BeneficiaireFactory(cpas=cpas_b, referent=agent, nom="Ailleurs")
+    return collegue, coordinateur, suivi, cellule, parti, hors_cellule, ailleurs
+
+
+def test_items_match_a_plain_orm_version_and_keep_the_need_to_know_scope(
+    cpas_a, cpas_b, agent, make_user
+):
+    """The SQL by hand and the visible people computed once (a CTE) give exactly the rows of
+    the plain ORM querysets, every column: a person neither referred nor in the agent's
+    cellule drops out, even with steps the agent wrote."""
+    today, jour = timezone.localdate(), datetime.timedelta(days=1)
+    collegue, coordinateur, suivi, cellule, parti, hors_cellule, ailleurs = _perimetre(
+        cpas_a, cpas_b, agent, make_user
+    )
     attendus = {
         EtapeFactory(
             beneficiaire=suivi, auteur=agent, prochaine_action="a", echeance=today - 9 * jour
@@ -317,17 +329,10 @@ def test_the_other_apps_items_are_those_of_my_people_and_mine_of_others_i_may_se
     cellule or of another CPAS; the same lines as the plain ORM for every role."""
     from activites.models import SuiviFse
 
-    today = timezone.localdate()
-    jour = datetime.timedelta(days=1)
-    collegue = make_user(Role.AGENT, cpas_a)
-    coordinateur = make_user(Role.COORDINATEUR, cpas_a)
-    suivi = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Suivi")
-    cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Cellule")
-    PassageFactory(beneficiaire=cellule, phase="emploi", debut=today - 40 * jour)
-    parti = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Parti")
-    PassageFactory(beneficiaire=parti, phase="emploi", debut=today - 90 * jour, fin=today - jour)
-    hors_cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue, nom="Hors")
-    ailleurs = BeneficiaireFactory(cpas=cpas_b, referent=agent, nom="Ailleurs")
+    today, jour = timezone.localdate(), datetime.timedelta(days=1)
+    collegue, coordinateur, suivi, cellule, parti, hors_cellule, ailleurs = _perimetre(
+        cpas_a, cpas_b, agent, make_user
+    )
 
     def suivi_fse(personne, par, ecart, projet):
         return SuiviFse.objects.create(
