@@ -10,13 +10,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
-from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 from pghistory.middleware import HistoryMiddleware
 
 from cpas_isp import deux_facteurs
 from cpas_isp.audit.log import client_ip
-from cpas_isp.tenancy import SESSION_KEY, activate, active_memberships
+from cpas_isp.tenancy import SESSION_KEY, activate, active_memberships, deballer
 
 
 class UserLanguageMiddleware:
@@ -38,16 +37,6 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
-def _sans_enveloppe(user):
-    """The object behind ``SimpleLazyObject`` wrappers (evaluated now: the middleware asks
-    whether the user is authenticated anyway)."""
-    while isinstance(user, LazyObject):
-        if user._wrapped is empty:
-            user._setup()
-        user = user._wrapped
-    return user
-
-
 class CurrentCpasMiddleware:
     """Puts the current CPAS (kept in the session) on ``request.cpas`` and ``request.membership``.
 
@@ -67,7 +56,7 @@ class CurrentCpasMiddleware:
             # middlewares' lazy wrappers (one inside the other): every attribute read through
             # them (permission checks, the memberships' memo) cost two proxies, ~1,700
             # wrapper calls on the person page.
-            user = request.user = _sans_enveloppe(user)
+            user = request.user = deballer(user)
         if user is not None and user.is_authenticated:
             membership = None
             wanted = request.session.get(SESSION_KEY)

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.functional import LazyObject, empty
 
 from cpas_isp.models import Membership
 
 SESSION_KEY = "cpas_courant_id"
+
+
+def deballer(objet):
+    """The object a lazy one stands for, evaluated now (``request.user``: django-otp's
+    ``SimpleLazyObject`` around Django's; each attribute read through them costs a proxy
+    call per wrapper)."""
+    while isinstance(objet, LazyObject):
+        if objet._wrapped is empty:
+            objet._setup()
+        objet = objet._wrapped
+    return objet
 
 
 def active_memberships(user):

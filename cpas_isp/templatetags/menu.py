@@ -25,7 +25,6 @@ from django.dispatch import receiver
 from django.template import Context
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
-from django.utils.functional import LazyObject, empty
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -34,6 +33,7 @@ from cpas_isp.memo import Memo
 from cpas_isp.models import Cpas, Membership, User
 from cpas_isp.notifications import CompteurNonLues
 from cpas_isp.permissions import UserPermissions
+from cpas_isp.tenancy import deballer
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -190,16 +190,6 @@ def _predicats_barre(engine) -> tuple[tuple[str, Callable], ...] | None:
     return _predicats_navbar or None
 
 
-def _deballer(objet):
-    """The object a lazy one stands for (``request.user``: django-otp's SimpleLazyObject
-    around Django's)."""
-    while isinstance(objet, LazyObject):
-        if objet._wrapped is empty:
-            objet._setup()
-        objet = objet._wrapped
-    return objet
-
-
 def _cle_barre(context, engine):
     """(key, jeton, chemin): every value the navbar reads, as plain values, with the token and
     path to put in place of their stand-ins; None when the navbar must be rendered as is."""
@@ -228,8 +218,8 @@ def _cle_barre(context, engine):
         return None
     # The objects themselves, not their lazy wrappers (each attribute read through
     # SimpleLazyObject costs a few microseconds): the same values.
-    user = _deballer(user)
-    sujet = _deballer(perms._user)
+    user = deballer(user)
+    sujet = deballer(perms._user)
     jeton = context.get("csrf_token")
     jeton = str(jeton) if jeton is not None else None
     cle = (
