@@ -186,8 +186,12 @@ def donnees_personnelles(beneficiaire):
     }
 
 
+# The person page's tab of its block: the appointments' (rendezvous.hooks.ONGLET).
+ONGLET_FICHE = "rendez-vous"
+
+
 def register():
-    hooks.register_section(section)
+    hooks.register_section(section, onglet=ONGLET_FICHE)
     hooks.register_action(actions)
     hooks.register_timeline(
         timeline, categories={"activite": gettext_lazy("Activités collectives")}

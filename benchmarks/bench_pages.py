@@ -464,7 +464,11 @@ def pages(d):
         ("home (agent)", "agent", "/"),
         ("Mes dossiers (agent)", "agent", "/beneficiaires/"),
         ("caseload search", "agent", f"/beneficiaires/?{urlencode({'q': terme_recherche(b)})}"),
+        # The person page's tabs: "Dossier" (its plain address), then the others.
         ("person page", "agent", f"/beneficiaires/{b.pk}/"),
+        ("person, appointments tab", "agent", f"/beneficiaires/{b.pk}/rendez-vous/"),
+        ("person, referrals tab", "agent", f"/beneficiaires/{b.pk}/orientations/"),
+        ("person, timeline tab", "agent", f"/beneficiaires/{b.pk}/parcours/"),
         ("cellule queue", "agent", "/trajets/files/emploi/"),
         ("Mes échéances", "agent", "/trajets/echeances/"),
         ("dashboard coordinator", "coordinateur", "/rapports/"),

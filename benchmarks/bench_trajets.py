@@ -231,12 +231,14 @@ def main():
         for label, method, url, data in rows:
             ms, q = mesurer(client, method, url, data, **htmx)
             print(f"{label:<52} {ms:>7.1f} ms {q:>9}")
-        # The person page (its one timeline included) and the timeline's filter (list only).
+        # The person page ("Dossier"), its timeline's tab and the timeline's filter (list only).
         fiche = f"/beneficiaires/{b.pk}/"
+        parcours = f"{fiche}parcours/"
         filtre = {"fragment": "parcours", "filtre": "1", "quoi": ["etape", "phase"]}
         for label, url, data, headers in [
-            ("Fiche de la personne (avec le parcours)", fiche, None, {}),
-            ("Parcours filtré (liste seule, htmx)", fiche, filtre, htmx),
+            ("Fiche de la personne (onglet Dossier)", fiche, None, {}),
+            ("Fiche de la personne (onglet Parcours)", parcours, None, {}),
+            ("Parcours filtré (liste seule, htmx)", parcours, filtre, htmx),
         ]:
             ms, q = mesurer(client, "get", url, data, **headers)
             print(f"{label:<52} {ms:>7.1f} ms {q:>9}")

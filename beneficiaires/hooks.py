@@ -6,13 +6,19 @@ beneficiaires never imports the later apps. They register here, from their AppCo
 - ``register_timeline(func, categories)``: ``func(beneficiaire, user) ->
   iterable[EvenementTimeline]``, events shown on the person's one timeline ("Parcours": phases,
   steps, PIIS, referrals...), filtered there by ``categorie`` (``categories``: key -> label).
-- ``register_section(func)``: ``func(request, beneficiaire) -> Section | None``, a block of the
-  person page (rendered template), in ``ordre`` order.
-- ``register_prechargement_fiche(func)``: ``func(request, beneficiaire)`` -> a generator of
-  ``cpas_isp.lots`` (or None) reading lists the app's sections and timeline show and keeping
-  their rows on the person object, where those then find them without a query of their own.
-  The person page runs every app's together before its sections and timeline
-  (``precharger_fiche``): their statements in one round trip.
+- ``register_onglet(cle, libelle, ordre)``: a tab of the person page (its own address,
+  ``url_onglet(pk, cle)``). Beneficiaires has two: "Dossier" (``ONGLET_DOSSIER``, the page's
+  plain address: identity, rights, obstacles, bilan) and "Parcours" (``ONGLET_PARCOURS``: the
+  timeline). A tab without a section is not shown.
+- ``register_section(func, onglet=ONGLET_DOSSIER)``: ``func(request, beneficiaire) -> Section |
+  None``, a block of the person page's tab ``onglet`` (rendered template), in ``ordre`` order;
+  only the shown tab's blocks are built (a tab not registered: the "Dossier" one).
+- ``register_prechargement_fiche(func, onglets=None)``: ``func(request, beneficiaire)`` -> a
+  generator of ``cpas_isp.lots`` (or None) reading lists the app's sections and timeline show
+  and keeping their rows on the person object, where those then find them without a query of
+  their own. The person page runs every app's together before its sections and timeline
+  (``precharger_fiche``): their statements in one round trip; only on the tabs ``onglets``
+  (None: every tab, e.g. a list the header shows). ``onglet_de(request)``: the tab shown.
 - ``register_action(func)``: ``func(request, beneficiaire) -> iterable[Action]``, the buttons
   "add a ..." at the top of the person page (one obvious place to add each thing).
 - ``register_caseload_extension(ext)``: a ``CaseloadExtension`` adding a column, a filter and
@@ -59,6 +65,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import BooleanField, F, Func, IntegerField, Q
+from django.utils.translation import gettext_lazy
 
 from cpas_isp import lots
 
@@ -78,6 +85,13 @@ _clotures: list[Callable] = []
 _suivi_cellule: list[Callable] = []
 _indicateurs_fiche: list[Callable] = []
 _prechargements_fiche: list[Callable] = []
+# The tabs of the person page: key -> (label, order); the tab of each section and the tabs of
+# each reading (none: every tab).
+_onglets: dict[str, tuple[Any, int]] = {}
+_onglet_section: dict[Callable, str] = {}
+_onglets_prechargement: dict[Callable, tuple[str, ...]] = {}
+ONGLET_DOSSIER = "dossier"
+ONGLET_PARCOURS = "parcours"
 
 
 @dataclass
@@ -187,22 +201,68 @@ def categories_timeline() -> dict:
     return dict(_categories_timeline)
 
 
-def register_section(func):
+def register_onglet(cle: str, libelle, ordre: int = 50) -> None:
+    """A tab of the person page, at ``/beneficiaires/<pk>/<cle>/`` (``cle``: a slug)."""
+    _onglets[cle] = (libelle, ordre)
+
+
+def onglets() -> list[tuple[str, Any]]:
+    """(key, label) of the person page's tabs, in order."""
+    par_ordre = sorted(_onglets.items(), key=lambda x: x[1][1])
+    return [(cle, libelle) for cle, (libelle, _ordre) in par_ordre]
+
+
+def onglet_de_section(func) -> str:
+    onglet = _onglet_section.get(func, ONGLET_DOSSIER)
+    return onglet if onglet in _onglets else ONGLET_DOSSIER
+
+
+def onglets_avec_contenu() -> list[tuple[str, Any]]:
+    """The tabs shown: "Dossier", "Parcours" and those a section is registered on."""
+    pleins = {ONGLET_DOSSIER, ONGLET_PARCOURS, *(onglet_de_section(f) for f in _sections)}
+    return [(cle, libelle) for cle, libelle in onglets() if cle in pleins]
+
+
+def onglet_de(request) -> str:
+    """The tab of the person page ``request`` asks for (its view sets it)."""
+    return getattr(request, "onglet_fiche", ONGLET_DOSSIER)
+
+
+def url_onglet(pk, onglet: str = ONGLET_DOSSIER) -> str:
+    from django.urls import reverse
+
+    if onglet == ONGLET_DOSSIER:
+        return reverse("beneficiaires:detail", args=[pk])
+    return reverse("beneficiaires:onglet", args=[pk, onglet])
+
+
+register_onglet(ONGLET_DOSSIER, gettext_lazy("Dossier"), ordre=0)
+register_onglet(ONGLET_PARCOURS, gettext_lazy("Parcours"), ordre=90)
+
+
+def register_section(func, onglet: str = ONGLET_DOSSIER):
     _sections.append(func)
+    _onglet_section[func] = onglet
     return func
 
 
-def register_prechargement_fiche(func):
+def register_prechargement_fiche(func, onglets: tuple[str, ...] | None = None):
     _prechargements_fiche.append(func)
+    if onglets is not None:
+        _onglets_prechargement[func] = tuple(onglets)
     return func
 
 
 def precharger_fiche(request, beneficiaire, autres=()) -> None:
-    """Every app's lists of the person page (``register_prechargement_fiche``) read in one
-    round trip (``cpas_isp.lots.executer_ensemble``), each kept on ``beneficiaire``, with the
-    page's own ``autres`` generators."""
+    """Every app's lists of the person page's tab (``register_prechargement_fiche``) read in
+    one round trip (``cpas_isp.lots.executer_ensemble``), each kept on ``beneficiaire``, with
+    the page's own ``autres`` generators."""
+    onglet = onglet_de(request)
     generateurs = [
-        g for func in _prechargements_fiche if (g := func(request, beneficiaire)) is not None
+        g
+        for func in _prechargements_fiche
+        if onglet in _onglets_prechargement.get(func, (onglet,))
+        and (g := func(request, beneficiaire)) is not None
     ]
     generateurs.extend(autres)
     if generateurs:
@@ -226,8 +286,17 @@ def timeline(beneficiaire, user) -> list[EvenementTimeline]:
     return sorted(events, key=lambda e: e.date, reverse=True)
 
 
-def sections(request, beneficiaire) -> list[Section]:
-    found = [s for s in (func(request, beneficiaire) for func in _sections) if s is not None]
+def sections(request, beneficiaire, onglet: str | None = None) -> list[Section]:
+    """The blocks of the tab ``onglet`` (None: every tab's)."""
+    found = [
+        s
+        for s in (
+            func(request, beneficiaire)
+            for func in _sections
+            if onglet is None or onglet_de_section(func) == onglet
+        )
+        if s is not None
+    ]
     return sorted(found, key=lambda s: s.ordre)
 
 

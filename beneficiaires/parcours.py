@@ -1,7 +1,7 @@
-"""The person page's one timeline ("Parcours"): every app's events (``hooks.register_timeline``)
-newest first, filtered by kind and period without reloading the page (htmx asks the person
-page for the list only, ``?fragment=parcours``; without JavaScript the same GET parameters
-reload the page), the newest ``PAR_PAGE`` shown, then "Afficher plus"."""
+"""The person page's one timeline (its tab "Parcours"): every app's events
+(``hooks.register_timeline``) newest first, filtered by kind and period without reloading the
+page (htmx asks the tab for the list only, ``?fragment=parcours``; without JavaScript the same
+GET parameters reload the page), the newest ``PAR_PAGE`` shown, then "Afficher plus"."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from cpas_isp.listes import echapper_conditionnel, url_de
+from cpas_isp.listes import echapper_conditionnel
 
 from . import hooks
 
@@ -98,7 +98,7 @@ def contexte(request, b, *, sensibles: bool, aujourd_hui: datetime.date | None =
         ]
         if periode:
             params.append(("periode", periode))
-    url = url_de("beneficiaires:detail", b.pk)
+    url = hooks.url_onglet(b.pk, hooks.ONGLET_PARCOURS)
     plus = n + PAR_PAGE if len(retenus) > n and n < MAXIMUM else None
     premier_nouveau = n - PAR_PAGE if get.get("n") else None
     return {

@@ -31,4 +31,6 @@ urlpatterns = [
     path("import/", imports.import_liste, name="import_liste"),
     path("import/<int:pk>/", imports.import_detail, name="import_detail"),
     path("import/<int:pk>/statut/", imports.import_statut, name="import_statut"),
+    # The person page's other tabs (hooks.register_onglet): after every other <pk>/... address.
+    path("<int:pk>/<slug:onglet>/", dossiers.detail, name="onglet"),
 ]

@@ -19,6 +19,7 @@ from cpas_isp.extensions import liste_vide, register_bloc, register_indicateurs
 from cpas_isp.listes import url_de
 from cpas_isp.sql_compile import RequeteCompilee
 from cpas_isp.tenancy import current_membership
+from partenaires import integration
 from trajets.queries import SourceEcheances, register_echeances
 
 from . import permissions as dp
@@ -119,7 +120,7 @@ def section(request, beneficiaire):
         {
             "documents": documents,
             "url_ajouter": _url_ajouter(beneficiaire.pk),
-            "suivant": f"{beneficiaire.get_absolute_url()}#documents",
+            "suivant": f"{hooks.url_onglet(beneficiaire.pk, integration.ONGLET)}#documents",
         },
         request=request,
     )
@@ -233,8 +234,9 @@ def _libelle_echeance(nom, categorie):
 
 
 def register():
-    hooks.register_section(section)
-    hooks.register_prechargement_fiche(prechargement)
+    # On the person page's tab of the referrals.
+    hooks.register_section(section, onglet=integration.ONGLET)
+    hooks.register_prechargement_fiche(prechargement, onglets=(integration.ONGLET,))
     hooks.register_action(actions)
     hooks.register_indicateurs_fiche(indicateurs_fiche)
     register_donnees()

@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import get_beneficiaire_or_404, get_objet_or_404
+from beneficiaires.hooks import url_onglet
 from beneficiaires.models import Beneficiaire
 from beneficiaires.permissions import peut_voir_freins_sensibles
 from cpas_isp import permissions as p
 from cpas_isp.audit import journaliser_acces
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.views import role_required, safe_next
+from partenaires.integration import ONGLET as ONGLET_FICHE
 from partenaires.models import Orientation
 from trajets.models import ContratArticle60, Etape, Piis
 
@@ -83,7 +85,7 @@ def ajouter(request, pk):
     b = get_beneficiaire_or_404(request.user, pk, Beneficiaire.objects.select_related("cpas"))
     demande = _demande(request)
     objets = _objets_de_la_personne(b, demande)
-    retour = safe_next(request, fallback=None) or f"{b.get_absolute_url()}#documents"
+    retour = safe_next(request, fallback=None) or f"{url_onglet(b.pk, ONGLET_FICHE)}#documents"
     initial = {}
     for champ, pk_objet in demande.items():
         if any(pk_objet == x for x, _label in objets[champ]):
@@ -168,7 +170,7 @@ def telecharger(request, pk):
     if document.categorie.sensible and not peut_voir_freins_sensibles(request.user, b):
         raise Http404
     if not document.telechargeable:
-        return _non_telechargeable(request, document, f"{b.get_absolute_url()}#documents")
+        return _non_telechargeable(request, document, f"{url_onglet(b.pk, ONGLET_FICHE)}#documents")
     journaliser_acces(request, document)
     return _reponse_fichier(document)
 
@@ -182,7 +184,7 @@ def supprimer(request, pk):
     b = document.beneficiaire
     if document.categorie.sensible and not peut_voir_freins_sensibles(request.user, b):
         raise Http404
-    retour = safe_next(request, fallback=None) or f"{b.get_absolute_url()}#documents"
+    retour = safe_next(request, fallback=None) or f"{url_onglet(b.pk, ONGLET_FICHE)}#documents"
     if not peut_supprimer(request.user, document):
         messages.error(
             request,

@@ -266,6 +266,8 @@ def actions(request, beneficiaire):
 
 
 _registered = False
+# The person page's tab of the referrals (documents adds its block there too).
+ONGLET = "orientations"
 
 
 def register():
@@ -273,8 +275,10 @@ def register():
     if _registered:
         return
     _registered = True
-    hooks.register_section(section)
-    hooks.register_prechargement_fiche(prechargement)
+    hooks.register_onglet(ONGLET, gettext_lazy("Orientations et documents"), ordre=30)
+    hooks.register_section(section, onglet=ONGLET)
+    # The referrals: the tab's block and the timeline.
+    hooks.register_prechargement_fiche(prechargement, onglets=(ONGLET, hooks.ONGLET_PARCOURS))
     accueil.register_prechargement(partenaires_tags.prechargement_accueil)
     hooks.register_timeline(timeline, categories={"orientation": gettext_lazy("Orientations")})
     hooks.register_action(actions)

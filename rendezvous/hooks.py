@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaires import hooks, parcours
+from beneficiaires import hooks
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp import accueil, lots
 from cpas_isp.listes import url_de, url_par_pk
@@ -47,8 +47,8 @@ def prechargement(request, beneficiaire):
     lectures = []
     if "_rendez_vous" not in beneficiaire.__dict__:
         lectures.append(queries.lecture_rendez_vous_de_la_personne(beneficiaire))
-    # The timeline's filters or "more" (the list only): no section, its lists not read.
-    section = not parcours.est_fragment(request)
+    # The timeline's tab: no section, its lists not read.
+    section = hooks.onglet_de(request) == ONGLET
     if section and not hooks.liste_vide(beneficiaire, "fiche_a_envois"):
         lectures.append(queries.lecture_envois_de_la_personne(beneficiaire))
     if section and not hooks.liste_vide(beneficiaire, "fiche_a_invitations"):
@@ -148,13 +148,19 @@ def donnees_personnelles_rendez_vous(beneficiaire):
     ]
 
 
+# The person page's tab of the appointments (activites adds its block there too).
+ONGLET = "rendez-vous"
+
+
 def register():
     envois.enregistrer_lien_reservation(services_invitations.lien_de)
-    hooks.register_section(section)
+    hooks.register_onglet(ONGLET, gettext_lazy("Rendez-vous et activités"), ordre=20)
+    hooks.register_section(section, onglet=ONGLET)
     hooks.register_action(actions)
     hooks.register_timeline(timeline, categories={"rendezvous": gettext_lazy("Rendez-vous")})
     hooks.register_indicateurs_fiche(indicateurs_fiche)
-    hooks.register_prechargement_fiche(prechargement)
+    # The appointments: the tab's block and the timeline.
+    hooks.register_prechargement_fiche(prechargement, onglets=(ONGLET, hooks.ONGLET_PARCOURS))
     accueil.register_prechargement(rendezvous_tags.prechargement_accueil)
     register_donnees()
 

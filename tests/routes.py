@@ -111,6 +111,8 @@ ROUTES = {
     "beneficiaires:liste": sans,
     "beneficiaires:creer": sans,
     "beneficiaires:detail": avec(pk="b"),
+    # One tab stands for all (the same view and rule): the timeline's.
+    "beneficiaires:onglet": lambda w, scope: {"pk": w[scope]["b"].pk, "onglet": "parcours"},
     "beneficiaires:modifier": avec(pk="b"),
     "beneficiaires:droit_ajouter": avec(pk="b"),
     "beneficiaires:droit_modifier": avec(pk="b", droit_pk="droit"),

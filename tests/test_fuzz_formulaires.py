@@ -221,6 +221,8 @@ def monde(cpas_a, make_user):
         "code": lambda: "emploi",
         "table": lambda: "participation",
         "format": lambda: "csv",
+        # The person page's tab (the timeline's: its filters form).
+        "onglet": lambda: "parcours",
     }
     return users, pk_par_route, valeurs
 

@@ -21,10 +21,12 @@ from django.views.decorators.http import require_POST
 
 from activites import services
 from activites.forms import AttestationForm
+from activites.hooks import ONGLET_FICHE
 from activites.models import Attestation
 from activites.pdf import attestation_pdf
 from activites.queries import inscriptions_visibles
 from activites.views.commun import gestion_requise, get_inscription
+from beneficiaires.hooks import url_onglet
 from cpas_isp.audit import journaliser_acces
 from cpas_isp.limites import Limiteur
 
@@ -48,7 +50,7 @@ def emettre(request, inscription_pk):
         for message in erreur.messages:
             messages.error(request, message)
         if request.POST.get("retour") == "personne":
-            return redirect("beneficiaires:detail", pk=inscription.beneficiaire_id)
+            return redirect(url_onglet(inscription.beneficiaire_id, ONGLET_FICHE) + "#activites")
         return redirect("activites:detail", pk=inscription.activite_id)
     messages.success(
         request, _("Attestation n° %(ref)s délivrée.") % {"ref": attestation.reference}

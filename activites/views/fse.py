@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,9 +18,11 @@ from activites.forms_fse import (
     ParticipantFseForm,
     PersonnesFseForm,
 )
+from activites.hooks import ONGLET_FICHE
 from activites.models import ParticipantFse, StatutInscription, SuiviFse
 from activites.queries import inscriptions_visibles
 from activites.views.commun import gestion_requise, get_inscription
+from beneficiaires.hooks import url_onglet
 from beneficiaires.models import Beneficiaire
 from beneficiaires.permissions import peut_voir_freins_sensibles
 from cpas_isp import exports
@@ -67,7 +68,7 @@ def participant(request, inscription_pk):
             ajouter_au_formulaire(form, erreur)
         else:
             messages.success(request, _("Données FSE+ enregistrées."))
-            return redirect(reverse("beneficiaires:detail", args=[b.pk]) + "#activites")
+            return redirect(url_onglet(b.pk, ONGLET_FICHE) + "#activites")
     journaliser_acces(request, b)
     return render(
         request,

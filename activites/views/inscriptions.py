@@ -6,15 +6,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from activites import services
 from activites.forms import FinForm, InscriptionPersonneForm, RetraitForm
+from activites.hooks import ONGLET_FICHE
 from activites.models import StatutInscription
 from activites.views.commun import gestion_requise, get_activite, get_inscription
 from beneficiaires.acces import get_beneficiaire_or_404
+from beneficiaires.hooks import url_onglet
 from cpas_isp.audit import journaliser_acces
 from cpas_isp.contraintes import ajouter_au_formulaire
 
@@ -69,7 +70,7 @@ def inscrire_personne(request, pk):
             ajouter_au_formulaire(form, erreur)
         else:
             _message_inscription(request, inscription)
-            return redirect(reverse("beneficiaires:detail", args=[beneficiaire.pk]) + "#activites")
+            return redirect(url_onglet(beneficiaire.pk, ONGLET_FICHE) + "#activites")
     journaliser_acces(request, beneficiaire)
     return render(
         request,
@@ -80,9 +81,7 @@ def inscrire_personne(request, pk):
 
 def _retour(request, inscription):
     if request.POST.get("retour") == "personne":
-        return redirect(
-            reverse("beneficiaires:detail", args=[inscription.beneficiaire_id]) + "#activites"
-        )
+        return redirect(url_onglet(inscription.beneficiaire_id, ONGLET_FICHE) + "#activites")
     return redirect("activites:detail", pk=inscription.activite_id)
 
 

@@ -215,7 +215,17 @@ def _lecture_droits(b):
 
 
 @role_required(p.peut_suivre_beneficiaires)
-def detail(request, pk):
+def detail(request, pk, onglet=hooks.ONGLET_DOSSIER):
+    """The person page: a header (name, actions, who follows them) and one tab of their file
+    (``hooks.onglets``): "Dossier" at the page's plain address (identity, rights, obstacles,
+    bilan and the blocks registered there), the other apps' tabs at ``<pk>/<tab>/`` and
+    "Parcours" (the timeline). Only the shown tab's lists are read and its blocks built."""
+    onglets = hooks.onglets_avec_contenu()
+    if onglet not in dict(onglets) or (
+        onglet == hooks.ONGLET_DOSSIER and "onglet" in request.resolver_match.kwargs
+    ):
+        raise Http404
+    request.onglet_fiche = onglet
     aujourd_hui = timezone.localdate()
     # One person by id: planned (~1.3 ms) far longer than run (~0.2 ms), prepared once per
     # connection.
@@ -226,25 +236,48 @@ def detail(request, pk):
     # Fetched through the need-to-know rule: the sections' and timeline's checks on this
     # person reuse that answer (and the sensitive rule's, computed once) instead of a query each.
     bp.memoriser_acces(request.user, b)
-    # The other apps' lists of the person, read in one round trip for their sections and
-    # the timeline, with the page's rights (the whole page only).
-    fragment = parcours.est_fragment(request)
-    lire_droits = b.a_droits and not fragment
+    # The other apps' lists of the tab, read in one round trip for its sections and the
+    # timeline, with the page's rights ("Dossier" only).
+    dossier = onglet == hooks.ONGLET_DOSSIER
+    fragment = onglet == hooks.ONGLET_PARCOURS and parcours.est_fragment(request)
+    lire_droits = dossier and b.a_droits
     hooks.precharger_fiche(request, b, [_lecture_droits(b)] if lire_droits else [])
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
-    contexte_parcours = parcours.contexte(request, b, sensibles=sensibles, aujourd_hui=aujourd_hui)
-    if fragment:  # the timeline's filters or "more": the list only
-        response = render(request, "beneficiaires/_parcours_liste.html", contexte_parcours)
-        response["HX-Replace-Url"] = contexte_parcours["parcours_url_filtres"]
-        return response
-    freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related("frein", "note_par")
-    if not sensibles:
-        freins = freins.non_sensibles()
-    freins = list(freins) if b.a_freins else []
-    nb_versions = b.nb_versions_bilan
-    bilan = services.bilan_courant(b) if nb_versions else None
-    droits = b.__dict__["_droits_fiche"] if lire_droits else []
+    contexte = {}
+    if onglet == hooks.ONGLET_PARCOURS:
+        contexte = parcours.contexte(request, b, sensibles=sensibles, aujourd_hui=aujourd_hui)
+        if fragment:  # the timeline's filters or "more": the list only
+            response = render(request, "beneficiaires/_parcours_liste.html", contexte)
+            response["HX-Replace-Url"] = contexte["parcours_url_filtres"]
+            return response
+    if dossier:
+        freins = FreinBeneficiaire.objects.filter(beneficiaire=b).select_related(
+            "frein", "note_par"
+        )
+        if not sensibles:
+            freins = freins.non_sensibles()
+        freins = list(freins) if b.a_freins else []
+        nb_versions = b.nb_versions_bilan
+        droits = b.__dict__["_droits_fiche"] if lire_droits else []
+        contexte.update(
+            {
+                "droits": droits,
+                "droit_courant": next(
+                    (
+                        d
+                        for d in droits
+                        if d.debut <= aujourd_hui and (not d.fin or d.fin >= aujourd_hui)
+                    ),
+                    None,
+                ),
+                "freins_en_cours": [x for x in freins if not x.fin or x.fin >= aujourd_hui],
+                "freins_leves": [x for x in freins if x.fin and x.fin < aujourd_hui],
+                "bilan": services.bilan_courant(b) if nb_versions else None,
+                "nb_versions": nb_versions,
+            }
+        )
     lecture_seule = b.date_cloture is not None
+    libelle_onglet = dict(onglets)[onglet]
     return render(
         request,
         "beneficiaires/detail.html",
@@ -252,22 +285,12 @@ def detail(request, pk):
             "b": b,
             "groupes": queries.groupes_de(b),
             "age": b.age_le(aujourd_hui),
-            "droits": droits,
-            "droit_courant": next(
-                (
-                    d
-                    for d in droits
-                    if d.debut <= aujourd_hui and (not d.fin or d.fin >= aujourd_hui)
-                ),
-                None,
-            ),
-            "freins_en_cours": [x for x in freins if not x.fin or x.fin >= aujourd_hui],
-            "freins_leves": [x for x in freins if x.fin and x.fin < aujourd_hui],
             "sensibles_visibles": sensibles,
-            "bilan": bilan,
-            "nb_versions": nb_versions,
-            **contexte_parcours,
-            "sections": hooks.sections(request, b),
+            **contexte,
+            "onglet": onglet,
+            "libelle_onglet": libelle_onglet,
+            "onglets": [(c, libelle, hooks.url_onglet(b.pk, c)) for c, libelle in onglets],
+            "sections": hooks.sections(request, b, onglet),
             # A closed file is read-only: no action buttons until it is reopened.
             "actions": [] if lecture_seule else hooks.actions(request, b),
             "lecture_seule": lecture_seule,

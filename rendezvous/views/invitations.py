@@ -15,12 +15,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import get_beneficiaire_or_404
+from beneficiaires.hooks import url_onglet
 from beneficiaires.models import Beneficiaire
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer
 from rendezvous import files, lettres, services_invitations
 from rendezvous.forms_invitations import FileFiltreForm, InvitationForm, InvitationGroupeeForm
+from rendezvous.hooks import ONGLET
 from rendezvous.models import Canal, Invitation, ModeInvitation, NatureEnvoi
 from rendezvous.views.agenda import suivi_requis
 
@@ -43,7 +45,8 @@ def _prendre_jetons(request, ids) -> dict:
 
 
 def _url_personne(b):
-    return reverse("beneficiaires:detail", kwargs={"pk": b.pk})
+    """The person page's tab of the appointments."""
+    return url_onglet(b.pk, ONGLET)
 
 
 @suivi_requis

@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import get_beneficiaire_or_404
+from beneficiaires.hooks import url_onglet
 from cpas_isp.audit import journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.models import Membership
 from cpas_isp.views import safe_next
 from rendezvous import queries, services
 from rendezvous.forms import IssueParticipantForm, RendezVousForm, StatutForm
+from rendezvous.hooks import ONGLET
 from rendezvous.models import STATUTS_A_VENIR, STATUTS_ISSUE, RendezVous
 from rendezvous.views.agenda import agenda_visible, suivi_requis
 
@@ -106,7 +108,8 @@ def _url_detail(rdv):
 
 
 def _url_personne(b):
-    return reverse("beneficiaires:detail", kwargs={"pk": b.pk})
+    """The person page's tab of the appointments."""
+    return url_onglet(b.pk, ONGLET)
 
 
 @suivi_requis

@@ -1,12 +1,13 @@
-"""The person page's activities: the enrolments' attestations are fetched only when some
-enrolment has one (their query was run for every person with an enrolment), with the same
-attestations, newest first, as the plain prefetch."""
+"""The person page's activities (its tab "Rendez-vous et activités"): the enrolments'
+attestations are fetched only when some enrolment has one (their query was run for every person
+with an enrolment), with the same attestations, newest first, as the plain prefetch."""
 
 from decimal import Decimal
 
 from activites import hooks as activites_hooks
 from activites import services
 from activites.models import Inscription
+from beneficiaires.hooks import url_onglet
 from cpas_isp.models import Role
 from tests.activites.factories import ActiviteFactory, SeanceFactory
 from tests.beneficiaires.factories import BeneficiaireFactory
@@ -43,7 +44,7 @@ def test_attestations_fetched_only_when_some_enrolment_has_one(
         trouve = _attestations(activites_hooks._inscriptions_de_la_page(b))
         assert [(pk, sorted(a, reverse=True)) for pk, a in trouve] == attendu
         assert sum(len(a) for _pk, a in trouve) == 4 * n
-        url = b.get_absolute_url()
+        url = url_onglet(b.pk, activites_hooks.ONGLET_FICHE)
         client.get(url)
         requetes = requetes_de_la_page(client, url)
         assert sum(q["sql"].startswith('SELECT "activites_attestation".') for q in requetes) == n

@@ -1,5 +1,6 @@
 """ESF+ in a real browser: an agent confirms a participant's entry data from the person page
-with the keyboard; the coordinator's indicators table; no serious axe violation, fits 1280 px."""
+(its tab "Rendez-vous et activités") with the keyboard; the coordinator's indicators table; no
+serious axe violation, fits 1280 px."""
 
 import pytest
 from playwright.sync_api import expect
@@ -33,7 +34,10 @@ def test_agent_confirms_the_entry_data_and_the_coordinator_reads_the_table(
     page.set_viewport_size({"width": 1280, "height": 720})
     login(agent)
     page.goto(f"/beneficiaires/{b.pk}/")
-    page.get_by_role("link", name="Données FSE+").click()
+    # The enrolments are on the person page's tab "Rendez-vous et activités".
+    onglets = page.get_by_role("navigation", name="Parties du dossier")
+    onglets.get_by_role("link", name="Rendez-vous et activités").click()
+    page.locator("#activites").get_by_role("link", name="Données FSE+").click()
     expect(page.get_by_label("Niveau d'éducation (CITE)")).to_have_value("3-4")  # from the file
     assert violations_axe(page) == []
     assert _largeur(page) <= 1280
@@ -42,6 +46,9 @@ def test_agent_confirms_the_entry_data_and_the_coordinator_reads_the_table(
     page.get_by_label("Personne handicapée").select_option("refus")
     page.get_by_role("button", name="Enregistrer").press("Enter")
     expect(page.locator(".alert-success")).to_contain_text("Données FSE+ enregistrées")
+    # Back on the tab of the enrolments.
+    expect(page.locator("#onglet-rendez-vous")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#activites")).to_contain_text("Préformation")
     d = ParticipantFse.objects.get(beneficiaire=b)
     assert (d.statut_emploi, d.niveau_isced, d.handicap) == ("chomeur", "3-4", "refus")
 

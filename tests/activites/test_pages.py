@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from activites import services
 from activites.calendrier import dates_recurrentes, jours_feries, lire_exclusions
+from activites.hooks import ONGLET_FICHE
 from activites.models import Activite, Seance
 from beneficiaires import registre
+from beneficiaires.hooks import url_onglet
 from cpas_isp.models import Role
 from tests.activites.factories import ActiviteFactory, SeanceFactory
 from tests.beneficiaires.factories import BeneficiaireFactory
@@ -59,12 +61,14 @@ def test_detail_query_count_does_not_grow(client, cpas_a, coord, requetes_de_la_
 
 
 def test_person_page_shows_the_section_and_the_enrol_action(client, cpas_a, coord):
+    """The person page's tab "Rendez-vous et activités" lists the enrolments and offers the
+    enrol action (a header button, on every tab)."""
     b = BeneficiaireFactory(cpas=cpas_a)
     activite = ActiviteFactory(cpas=cpas_a, titre="Atelier numérique")
     services.inscrire(activite, b, coord)
     client.force_login(coord)
-    page = client.get(reverse("beneficiaires:detail", args=[b.pk])).content.decode()
-    assert "Atelier numérique" in page
+    page = client.get(url_onglet(b.pk, ONGLET_FICHE)).content.decode()
+    assert 'id="activites"' in page and "Atelier numérique" in page
     assert reverse("activites:inscrire_personne", args=[b.pk]) in page
 
 

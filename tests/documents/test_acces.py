@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from beneficiaires.hooks import url_onglet
 from cpas_isp.models import JournalAcces, Role
 from documents.models import Document, PartageDocument
+from partenaires.integration import ONGLET as ONGLET_DOCUMENTS
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.documents.factories import PDF, deposer
 from tests.partenaires.factories import (
@@ -21,6 +23,11 @@ pytestmark = pytest.mark.django_db
 
 def _url(d):
     return reverse("documents:telecharger", args=[d.pk])
+
+
+def _fiche(b):
+    """The person page's tab that lists the documents ("Orientations et documents")."""
+    return url_onglet(b.pk, ONGLET_DOCUMENTS)
 
 
 def test_a_download_is_an_attachment_and_writes_the_access_log(clamd, personne, agent, client_for):
@@ -71,7 +78,7 @@ def test_a_sensitive_document_follows_the_sensitive_obstacle_rule(
     coordinateur = make_user(Role.COORDINATEUR, personne.cpas)
     client = client_for(coordinateur)
     assert client.get(_url(medical)).status_code == 200
-    page = client.get(personne.get_absolute_url()).content.decode()
+    page = client.get(_fiche(personne)).content.decode()
     assert "certificat.pdf" in page and "cv.pdf" in page
 
     # Whoever the obstacle rule leaves out does not see sensitive documents (the rule itself
@@ -80,7 +87,7 @@ def test_a_sensitive_document_follows_the_sensitive_obstacle_rule(
     monkeypatch.setattr("documents.views.peut_voir_freins_sensibles", lambda user, b: False)
     assert client.get(_url(medical)).status_code == 404
     assert client.get(_url(ordinaire)).status_code == 200
-    page = client.get(personne.get_absolute_url()).content.decode()
+    page = client.get(_fiche(personne)).content.decode()
     assert "certificat.pdf" not in page and "cv.pdf" in page
     formulaire = client.get(reverse("documents:ajouter", args=[personne.pk])).content.decode()
     assert "Certificat médical" not in formulaire and "CV" in formulaire
@@ -122,7 +129,7 @@ def test_a_health_document_is_listed_and_downloaded_only_under_the_sensitive_rul
     client = client_for(user)
     assert (client.get(_url(medical)).status_code == 200) == voit_sensible
     assert (client.get(_url(ordinaire)).status_code == 200) == voit_dossier
-    page = client.get(personne.get_absolute_url())
+    page = client.get(_fiche(personne))
     if voit_dossier:
         html = page.content.decode()
         assert "cv.pdf" in html and ("certificat.pdf" in html) == voit_sensible

@@ -1,5 +1,5 @@
 """In a real browser (Playwright + Chromium): an agent attaches a diploma to a step of the
-journal, then downloads it from the person's file."""
+journal, then downloads it from the person's file (its tab "Orientations et documents")."""
 
 import pytest
 from django.urls import reverse
@@ -56,8 +56,12 @@ def test_an_agent_uploads_a_diploma_to_a_step_and_downloads_it(
     document = Document.objects.get()
     assert document.etape == etape and document.statut_analyse == "sain"
 
-    page.goto(b.get_absolute_url() + "#documents")
-    ligne = page.locator(f"#document-{document.pk}")
+    # The person's documents: on their page's tab "Orientations et documents".
+    page.goto(b.get_absolute_url())
+    onglets = page.get_by_role("navigation", name="Parties du dossier")
+    onglets.get_by_role("link", name="Orientations et documents").click()
+    expect(page.locator("#onglet-orientations")).to_have_attribute("aria-current", "page")
+    ligne = page.locator("#documents").locator(f"#document-{document.pk}")
     expect(ligne).to_contain_text("Étape")
     assert violations_du_contenu(page) == []
     with page.expect_download() as telechargement:

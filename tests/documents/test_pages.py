@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from beneficiaires import registre
+from beneficiaires.hooks import url_onglet
 from cpas_isp.models import JournalAcces, Role
 from documents.models import Document, PartageDocument
 from documents.services import effacer_documents
+from partenaires.integration import ONGLET as ONGLET_DOCUMENTS
 from tests.documents.factories import deposer
 from tests.partenaires.factories import OrientationFactory
 from tests.trajets.factories import ContratFactory, EtapeFactory, PiisFactory
@@ -47,7 +49,7 @@ def test_the_person_page_lists_documents_in_a_constant_number_of_queries(
 ):
     _remplir(personne, agent, 1)
     client = client_for(agent)
-    url = personne.get_absolute_url()
+    url = url_onglet(personne.pk, ONGLET_DOCUMENTS)  # the tab "Orientations et documents"
     client.get(url)
     petit = requetes_de_la_page(client, url)
     # Read once, in the round trip of the page's other lists (cpas_isp.lots): its statement

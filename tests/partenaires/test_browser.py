@@ -84,14 +84,18 @@ def test_referral_from_agent_to_partner_and_back(page, login, make_user, cpas_a)
     orientation.refresh_from_db()
     assert orientation.statut == StatutOrientation.TERMINEE
 
-    # 3. The agent sees the result on the person's timeline.
+    # 3. The agent sees the result on the person's timeline and referrals (their page's tabs
+    # "Parcours" and "Orientations et documents").
     page.context.clear_cookies()
     login(agent)
     if person_url:
         page.goto(person_url)
+        onglets = page.get_by_role("navigation", name="Parties du dossier")
+        onglets.get_by_role("link", name="Parcours", exact=True).click()
         parcours = page.locator("#parcours")
         expect(parcours).to_contain_text("CISP Le Trusquin terminée : Qualification obtenue")
         expect(parcours).to_contain_text("Certificat")
+        onglets.get_by_role("link", name="Orientations et documents").click()
         expect(page.locator("#orientations")).to_contain_text("Terminée")
     page.goto(reverse("partenaires:orientation_detail", args=[orientation.pk]))
     expect(page.locator("#resultat")).to_contain_text("Certificat de commis de cuisine")

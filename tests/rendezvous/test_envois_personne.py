@@ -1,5 +1,5 @@
-"""The messages sent, on the person's page (appointments section) and in the right-of-access
-export."""
+"""The messages sent, on the person's page (appointments section, on its tab "Rendez-vous et
+activités") and in the right-of-access export."""
 
 import datetime
 import json
@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from beneficiaires.hooks import url_onglet
 from cpas_isp.models import Role
 from rendezvous import envois
+from rendezvous.hooks import ONGLET
 from rendezvous.models import Canal, NatureEnvoi
 from tests.beneficiaires.factories import BeneficiaireFactory
 
@@ -41,8 +43,13 @@ def _personne_avec_messages(cpas, agent, n=1):
     return personne
 
 
+def _url(personne):
+    """The person page's tab of the appointments (and their messages)."""
+    return url_onglet(personne.pk, ONGLET)
+
+
 def _page(client, personne):
-    return client.get(reverse("beneficiaires:detail", args=[personne.pk])).content.decode()
+    return client.get(_url(personne)).content.decode()
 
 
 def test_person_page_lists_the_messages_with_their_status(coord, cpas_a, client_for):
@@ -66,7 +73,7 @@ def test_messages_do_not_add_queries_to_the_person_page(
 ):
     personne = _personne_avec_messages(cpas_a, coord, n=1)
     client = client_for(coord)
-    url = reverse("beneficiaires:detail", args=[personne.pk])
+    url = _url(personne)
     requetes_de_la_page(client, url)  # warm-up: first request of the session
     avant = len(requetes_de_la_page(client, url))
     for i in range(4):
@@ -99,3 +106,4 @@ def test_another_cpas_does_not_see_the_person_nor_the_messages(
     personne = _personne_avec_messages(cpas_a, agent_a)
     autre = client_for(make_user(Role.COORDINATEUR, cpas_b))
     assert autre.get(reverse("beneficiaires:detail", args=[personne.pk])).status_code == 404
+    assert autre.get(_url(personne)).status_code == 404

@@ -1,7 +1,8 @@
-"""The appointments on the person page and on the home page's card: read in the pages' one
-round trip (compiled statements, ``cpas_isp.lots``), the person's past ones bounded to the
-ones the page shows. Same lists as the ORM's plain queries; query counts that do not grow with
-the appointments, invitations, messages and rights."""
+"""The appointments on the person page (its tabs "Rendez-vous et activités" and "Parcours") and
+on the home page's card: read in the pages' one round trip (compiled statements,
+``cpas_isp.lots``), the person's past ones bounded to the ones the page shows. Same lists as the
+ORM's plain queries; query counts that do not grow with the appointments, invitations, messages
+and rights."""
 
 import datetime
 
@@ -10,9 +11,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from beneficiaires.hooks import ONGLET_PARCOURS, url_onglet
 from beneficiaires.models import Beneficiaire
 from cpas_isp.models import JournalAcces, Role
 from rendezvous import envois, queries
+from rendezvous.hooks import ONGLET
 from rendezvous.models import (
     Canal,
     Invitation,
@@ -108,10 +111,12 @@ def test_person_appointments_are_the_ones_the_whole_list_gives(agent, cpas_a, nb
 
 
 def test_person_page_shows_the_section_and_timeline_of_the_whole_list(agent, cpas_a, client_for):
-    """The page's section and timeline: the same appointments as from the whole list."""
+    """The page's section (tab "Rendez-vous et activités") and timeline (tab "Parcours"): the
+    same appointments as from the whole list."""
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
     _historique(agent, b, 70)
-    page = client_for(agent).get(reverse("beneficiaires:detail", args=[b.pk])).content.decode()
+    client = client_for(agent)
+    page = client.get(url_onglet(b.pk, ONGLET)).content.decode()
     tous = _tous_par_l_orm(b)
     maintenant = timezone.now()
     a_venir = [r for r in tous if r.fin >= maintenant and r.statut in ("planifie", "confirme")]
@@ -119,11 +124,14 @@ def test_person_page_shows_the_section_and_timeline_of_the_whole_list(agent, cpa
     for r in a_venir + passes:
         assert f'id="rdv-{r.pk}"' in page
     assert page.count('class="rdv card') == len(a_venir) + len(passes)
-    for r in tous[:50]:  # the timeline's links
-        assert reverse("rendezvous:detail", args=[r.pk]) in page
-    for r in tous[50:]:
+    for r in tous:
         if r not in a_venir + passes:
             assert reverse("rendezvous:detail", args=[r.pk]) + '"' not in page
+    parcours = client.get(url_onglet(b.pk, ONGLET_PARCOURS)).content.decode()
+    for r in tous[:50]:  # the timeline's links
+        assert reverse("rendezvous:detail", args=[r.pk]) in parcours
+    for r in tous[50:]:
+        assert reverse("rendezvous:detail", args=[r.pk]) + '"' not in parcours
 
 
 def test_invitations_and_messages_read_once_as_the_orm_does(agent, cpas_a):
@@ -243,7 +251,9 @@ def test_person_page_and_home_query_counts_do_not_grow(
     agent, cpas_a, client_for, requetes_de_la_page
 ):
     """Appointments (past, upcoming, today's), invitations, messages and rights add no query
-    to the person page nor to the home page; the access log is still written."""
+    to the person page's tabs that show them ("Dossier": the rights; "Rendez-vous et
+    activités": appointments, invitations, messages; "Parcours": the timeline) nor to the home
+    page; the access log is still written."""
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent, email="josiane@example.org")
     maintenant = timezone.localtime()
     # Today's appointments, clear of the running one _historique adds (now - 2 h to now + 2 h)
@@ -255,11 +265,14 @@ def test_person_page_and_home_query_counts_do_not_grow(
     # One appointment today already: the home page's card writes its access log line.
     planifier(agent, BeneficiaireFactory(cpas=cpas_a, referent=agent), aujourdhui, 5)
     client = client_for(agent)
-    fiche = reverse("beneficiaires:detail", args=[b.pk])
+    dossier = url_onglet(b.pk)
+    fiche = url_onglet(b.pk, ONGLET)
+    parcours = url_onglet(b.pk, ONGLET_PARCOURS)
     accueil = reverse("accueil")
-    for url in (fiche, accueil):
+    pages = (dossier, fiche, parcours, accueil)
+    for url in pages:
         requetes_de_la_page(client, url)  # warm-up: first request of the session
-    avant = [len(requetes_de_la_page(client, url)) for url in (fiche, accueil)]
+    avant = [len(requetes_de_la_page(client, url)) for url in pages]
     acces = JournalAcces.objects.filter(personnes__contains=[b.pk]).count()
     _historique(agent, b, 4)
     jour = timezone.localdate()
@@ -277,7 +290,7 @@ def test_person_page_and_home_query_counts_do_not_grow(
         expire_le=timezone.now() + datetime.timedelta(days=10),
     )  # fmt: skip
     DroitFactory(beneficiaire=b, debut=jour - datetime.timedelta(days=20))
-    apres = [len(requetes_de_la_page(client, url)) for url in (fiche, accueil)]
+    apres = [len(requetes_de_la_page(client, url)) for url in pages]
     assert apres == avant
     assert JournalAcces.objects.filter(personnes__contains=[b.pk]).count() > acces
     page = client.get(fiche).content.decode()

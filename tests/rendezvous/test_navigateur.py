@@ -37,11 +37,15 @@ def test_agent_plans_from_the_person_page_records_seen_and_the_step_appears(
     formulaire.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(".alert-success")).to_contain_text("Rendez-vous enregistré")
     rdv = RendezVous.objects.get()
+    # Back on the person page's tab of the appointments.
+    expect(page.locator("#onglet-rendez-vous")).to_have_attribute("aria-current", "page")
     carte = page.locator(f"#rdv-{rdv.pk}")
     expect(carte).to_contain_text("Entretien de suivi")
     carte.get_by_role("button", name="Vu", exact=True).click()
     expect(page.locator(f"#rdv-{rdv.pk}")).to_contain_text("Vu")
-    # The timeline of the page refreshes in place with the new step.
+    # The new step is on the person's timeline (the tab "Parcours").
+    onglets = page.get_by_role("navigation", name="Parties du dossier")
+    onglets.get_by_role("link", name="Parcours", exact=True).click()
     expect(page.locator("#parcours")).to_contain_text("Entretien individuel")
     etape = Etape.objects.get(beneficiaire=b)
     assert etape.passage == passage and etape.type.code == "entretien_individuel"

@@ -49,6 +49,8 @@ def test_agent_convenes_a_person_and_records_seen_and_the_step_appears(page, log
     page.locator("#form-inviter select[name=creneau]").select_option(index=1)
     page.locator("#form-inviter").get_by_role("button", name="Envoyer").click()
     expect(page.locator(".alert-success")).to_contain_text("Convocation enregistrée")
+    # Back on the person page's tab of the appointments.
+    expect(page.locator("#onglet-rendez-vous")).to_have_attribute("aria-current", "page")
     invitation = Invitation.objects.get(beneficiaire=b)
     rdv = invitation.rendez_vous
     assert invitation.mode == "convocation" and rdv.origine == "convocation"
@@ -64,6 +66,9 @@ def test_agent_convenes_a_person_and_records_seen_and_the_step_appears(page, log
     page.reload()
     page.locator(f"#rdv-{rdv.pk}").get_by_role("button", name="Vu", exact=True).click()
     expect(page.locator(f"#rdv-{rdv.pk}")).to_contain_text("Vu")
+    # The new step is on the person's timeline (the tab "Parcours").
+    onglets = page.get_by_role("navigation", name="Parties du dossier")
+    onglets.get_by_role("link", name="Parcours", exact=True).click()
     expect(page.locator("#parcours")).to_contain_text("Entretien individuel")
     assert Etape.objects.get(beneficiaire=b).type.code == "entretien_individuel"
 

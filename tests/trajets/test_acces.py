@@ -91,16 +91,14 @@ def test_access_to_a_file_is_logged(donnees, client_for):
 
 
 def test_person_page_shows_the_trajectory_sections_and_caseload_column(donnees, client_for):
+    """The trajectory's sections and actions on the person page's tab "Dossier", its timeline
+    on the tab "Parcours"."""
     client = client_for(donnees["agent"])
     html = client.get(f"/beneficiaires/{donnees['b'].pk}/").content.decode()
-    for fragment in (
-        'id="trajet"',
-        'id="parcours"',
-        'id="piis"',
-        'id="article60"',
-        "Orienter vers",
-    ):
+    for fragment in ('id="trajet"', 'id="piis"', 'id="article60"', "Orienter vers"):
         assert fragment in html
+    parcours = client.get(f"/beneficiaires/{donnees['b'].pk}/parcours/").content.decode()
+    assert 'id="parcours"' in parcours and "Orienter vers" in parcours  # the header's actions
     liste = client.get("/beneficiaires/").content.decode()
     assert "+ étape" in liste and "Emploi" in liste
 

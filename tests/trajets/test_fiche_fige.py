@@ -1,7 +1,8 @@
 """The person page's ``{% fige %}`` (constant markup rendered once per language,
 ``cpas_isp/templatetags/fige.py``) changes nothing: a file with a row in every list of its
-sections, in French and in Dutch, for its referent and for a coordinator, is the same HTML as
-with the same templates whose ``fige`` tags are removed (rendered on every view). (Here, not
+sections, in French and in Dutch, for its referent and for a coordinator, is the same HTML on
+every tab of the page as with the same templates whose ``fige`` tags are removed (rendered on
+every view). (Here, not
 in tests/beneficiaires, whose tests set the later apps' sections aside.)"""
 
 import datetime
@@ -20,6 +21,15 @@ from tests.trajets.factories import PassageFactory
 from tests.trajets.test_fiche_requetes import _remplir, _une_ligne_de_chaque_liste
 
 D = datetime.date
+# The tabs of the person page (their path after /beneficiaires/<pk>/; "Dossier": none) and
+# what each shows of the full file below: its sections, the timeline.
+CONTENUS = {
+    "": ('id="identite"', 'id="trajet"', 'id="piis"', 'id="article60"'),
+    "rendez-vous/": ('id="rendez-vous"', 'id="activites"'),
+    "orientations/": ('id="orientations"', 'id="documents"'),
+    "parcours/": ('id="parcours"', "Relancer"),
+}
+ONGLETS = tuple(CONTENUS)
 CSRF = re.compile(r'"X-CSRFToken": "[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
 
 
@@ -44,10 +54,10 @@ def test_person_page_is_the_same_html_without_its_frozen_markup(
     for user in (agent, coordinateur):
         client = client_for(user)
         client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = langue
-        for url in (
-            f"/beneficiaires/{b.pk}/",
-            f"/beneficiaires/{b.pk}/?filtre=1&offert=etape&offert=piis&quoi=etape",
-            f"/beneficiaires/{ferme.pk}/",
+        for url, attendus in (
+            *((f"/beneficiaires/{b.pk}/{onglet}", CONTENUS[onglet]) for onglet in ONGLETS),
+            (f"/beneficiaires/{b.pk}/parcours/?filtre=1&offert=etape&offert=piis&quoi=etape", ()),
+            *((f"/beneficiaires/{ferme.pk}/{onglet}", ()) for onglet in ONGLETS),
         ):
             client.get(url)  # first page of the session
             avec = _page(client, url)
@@ -56,8 +66,11 @@ def test_person_page_is_the_same_html_without_its_frozen_markup(
                 sans = _page(client, url)
             assert avec == avec_encore == sans, url
             assert f'<html lang="{langue}"' in avec
-            if user == agent and url == f"/beneficiaires/{b.pk}/":  # the referent: every section
-                assert avec.count("Relancer") >= 3 and 'id="rendez-vous"' in avec
+            if user == agent:  # the referent: every section and the timeline
+                for attendu in attendus:
+                    assert attendu in avec, (url, attendu)
+                if "Relancer" in attendus:
+                    assert avec.count("Relancer") >= 3, url  # the three steps' next actions
 
 
 def test_fige_is_in_cpas_isp_and_refuses_what_would_be_frozen_with_its_first_value():

@@ -1,6 +1,6 @@
-"""The person page's one timeline ("Parcours"): steps, stays, PIIS, article 60, referrals,
-appointments... in date order, filtered by kind and period, the newest 50 then "Afficher plus";
-no separate "Journal" block repeating the steps."""
+"""The person page's one timeline (its tab "Parcours", ``/beneficiaires/<pk>/parcours/``):
+steps, stays, PIIS, article 60, referrals, appointments... in date order, filtered by kind and
+period, the newest 50 then "Afficher plus"; no separate "Journal" block repeating the steps."""
 
 import datetime
 import re
@@ -32,10 +32,13 @@ def personne(cpas_a, agent):
     return b
 
 
+def parcours(b):
+    """The address of the person page's tab "Parcours"."""
+    return f"/beneficiaires/{b.pk}/parcours/"
+
+
 def fragment(client, b, **params):
-    return client.get(
-        f"/beneficiaires/{b.pk}/", {"fragment": "parcours", **params}, HTTP_HX_REQUEST="true"
-    )
+    return client.get(parcours(b), {"fragment": "parcours", **params}, HTTP_HX_REQUEST="true")
 
 
 def textes(html):
@@ -47,7 +50,8 @@ def textes(html):
 
 
 def test_one_timeline_in_date_order_and_no_journal_block(agent, personne, client_for):
-    html = client_for(agent).get(f"/beneficiaires/{personne.pk}/").content.decode()
+    client = client_for(agent)
+    html = client.get(parcours(personne)).content.decode()
     assert 'id="journal"' not in html and "journal-recent" not in html
     assert html.count('id="parcours"') == 1
     entrees = textes(html)
@@ -56,6 +60,11 @@ def test_one_timeline_in_date_order_and_no_journal_block(agent, personne, client
     assert "4 événements" in html
     for libelle in ("Étapes (2)", "Phases (1)", "PIIS (1)"):
         assert libelle in re.sub(r"<[^>]+>", "", html)
+    # Nor a journal block on the page's other tabs (the timeline is on its own only).
+    for chemin in ("", "rendez-vous/", "orientations/"):
+        autre = client.get(f"/beneficiaires/{personne.pk}/{chemin}").content.decode()
+        assert 'id="journal"' not in autre and "journal-recent" not in autre, chemin
+        assert 'id="parcours"' not in autre and textes(autre) == [], chemin
 
 
 def test_kind_filter_returns_the_list_only_and_keeps_the_address(agent, personne, client_for):
@@ -66,10 +75,9 @@ def test_kind_filter_returns_the_list_only_and_keeps_the_address(agent, personne
     assert [e[:10] for e in textes(html)] == ["01/02/2025", "06/01/2025"]
     assert 'id="parcours-compte" hx-swap-oob="innerHTML"' in html and "2 événements" in html
     assert response["HX-Replace-Url"] == (
-        f"/beneficiaires/{personne.pk}/?filtre=1&offert=etape&offert=phase&offert=piis"
-        "&quoi=phase&quoi=piis"
+        f"{parcours(personne)}?filtre=1&offert=etape&offert=phase&offert=piis&quoi=phase&quoi=piis"
     )
-    # Without JavaScript, the same address gives the whole page, filtered, boxes ticked.
+    # Without JavaScript, the same address gives the whole tab, filtered, boxes ticked.
     page = client.get(response["HX-Replace-Url"]).content.decode()
     assert [e[:10] for e in textes(page)] == ["01/02/2025", "06/01/2025"]
     assert 'value="etape" id="parcours-quoi-etape">' in page  # unticked
@@ -106,10 +114,10 @@ def test_the_newest_fifty_then_more(agent, personne, client_for):
             beneficiaire=personne, auteur=agent, date=D(2023, 1, 1) + datetime.timedelta(i)
         )
     client = client_for(agent)
-    html = client.get(f"/beneficiaires/{personne.pk}/").content.decode()
+    html = client.get(parcours(personne)).content.decode()
     assert len(textes(html)) == 50
     assert "59 événements, les 50 plus récents affichés" in html
-    assert f'href="/beneficiaires/{personne.pk}/?n=100#parcours"' in html
+    assert f'href="{parcours(personne)}?n=100#parcours"' in html
     plus = fragment(client, personne, n="100").content.decode()
     assert len(textes(plus)) == 59 and "Afficher plus" not in plus
     # The first entry not shown before takes the focus (keyboard and screen reader users).

@@ -79,7 +79,8 @@ def test_saving_a_step_links_it_to_the_running_stay_and_triggers_the_refresh(
 def test_a_step_saved_from_the_person_page_tells_the_timeline_to_refresh(
     agent, personne, client_for
 ):
-    """The timeline ("Parcours") refreshes itself on "etapeEnregistree", with its filters."""
+    """The timeline (the person page's tab "Parcours") refreshes itself on "etapeEnregistree",
+    with its filters."""
     client = client_for(agent)
     type_ = TypeEtape.objects.get(code="entretien_individuel")
     response = htmx(
@@ -95,9 +96,11 @@ def test_a_step_saved_from_the_person_page_tells_the_timeline_to_refresh(
         },
     )
     assert "etapeEnregistree" in response["HX-Trigger"]
-    page = client.get(f"/beneficiaires/{personne.pk}/").content.decode()
+    parcours = f"/beneficiaires/{personne.pk}/parcours/"
+    page = client.get(parcours).content.decode()
     assert 'hx-trigger="etapeEnregistree from:body"' in page
-    liste = htmx(client, "get", f"/beneficiaires/{personne.pk}/", {"fragment": "parcours"})
+    assert f'<div id="parcours-liste" hx-get="{parcours}"' in page  # the list asks its tab
+    liste = htmx(client, "get", parcours, {"fragment": "parcours"})
     assert "Entretien individuel" in liste.content.decode()
 
 
@@ -140,9 +143,9 @@ def test_confidential_note_is_hidden_from_other_agents_but_shown_to_author_and_c
     assert "Note partagée" in html
     assert "Secret du travailleur" not in html
     assert "Note confidentielle (visible par son auteur" in html
-    # Nor does it leak through the person page's timeline.
-    page = client_for(collegue).get(f"/beneficiaires/{personne.pk}/").content.decode()
-    assert "Secret du travailleur" not in page
+    # Nor does it leak through the person page's timeline (its tab "Parcours").
+    page = client_for(collegue).get(f"/beneficiaires/{personne.pk}/parcours/").content.decode()
+    assert "Note partagée" in page and "Secret du travailleur" not in page
 
 
 def test_collective_session_logs_one_step_per_participant(cpas_a, agent, client_for):

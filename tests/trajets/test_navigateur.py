@@ -119,8 +119,9 @@ def test_step_from_the_top_of_the_person_page_updates_the_timeline_in_place(
     b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Dupont", prenom="Léa")
     PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
     login(agent)
-    page.goto(f"/beneficiaires/{b.pk}/")
+    page.goto(f"/beneficiaires/{b.pk}/parcours/")  # the timeline's tab
     url = page.url
+    expect(page.locator("#parcours-liste ol > li")).to_have_count(1)  # the stay
     page.locator("#actions").get_by_role("button", name="Noter une étape").click()
     formulaire = page.locator("#action-place form[data-etape-rapide]")
     expect(formulaire).to_be_visible()
@@ -128,6 +129,7 @@ def test_step_from_the_top_of_the_person_page_updates_the_timeline_in_place(
     formulaire.locator("textarea[name=note]").press("Enter")
     expect(page.get_by_role("status").filter(has_text="Étape notée")).to_be_visible()
     expect(page.locator("#parcours")).to_contain_text("Entretien individuel")
+    expect(page.locator("#parcours-liste ol > li")).to_have_count(2)
     assert page.url == url
     assert Etape.objects.get(beneficiaire=b).note == "Bilan des candidatures"
 
@@ -141,6 +143,10 @@ def test_timeline_filters_in_place_with_the_keyboard(page, login, cpas_a, make_u
     PiisFactory(beneficiaire=b, agent=agent, date_proposition=D(2025, 2, 1))
     login(agent)
     page.goto(f"/beneficiaires/{b.pk}/")
+    onglets = page.get_by_role("navigation", name="Parties du dossier")
+    onglets.get_by_role("link", name="Parcours").click()  # the timeline's tab
+    expect(page).to_have_url(re.compile(rf"/beneficiaires/{b.pk}/parcours/$"))
+    expect(onglets.get_by_role("link", name="Parcours")).to_have_attribute("aria-current", "page")
     entrees = page.locator("#parcours-liste ol > li")
     expect(entrees).to_have_count(4)
     expect(page.locator("#journal")).to_have_count(0)  # one timeline, no repeated journal
@@ -150,6 +156,7 @@ def test_timeline_filters_in_place_with_the_keyboard(page, login, cpas_a, make_u
     expect(entrees).to_have_count(2)
     expect(page.get_by_role("status").filter(has_text="événements")).to_have_text("2 événements")
     expect(etapes).to_be_focused()  # the list changed, the focus stayed on the box
+    assert f"/beneficiaires/{b.pk}/parcours/?" in page.url  # still the timeline's tab
     assert "quoi=phase" in page.url and "quoi=etape" not in page.url
     for _ in range(3):  # "Phases", "PIIS", then the period
         page.keyboard.press("Tab")
