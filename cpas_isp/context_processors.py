@@ -29,3 +29,10 @@ def current_cpas(request):
     }
     request._contexte_cpas_courant = contexte
     return contexte
+
+
+def lecture_cloche(request) -> list:
+    """The bell's count as ``cpas_isp.lots`` generators to send with a page's other statements
+    (the navbar then shows it without a round trip of its own): none when it shows no bell."""
+    compteur = current_cpas(request).get("notifications_non_lues")
+    return [compteur.lecture()] if compteur is not None else []

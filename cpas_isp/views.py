@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from cpas_isp import accueil as accueil_
 from cpas_isp import permissions
-from cpas_isp.context_processors import current_cpas
+from cpas_isp.context_processors import lecture_cloche
 from cpas_isp.tenancy import SESSION_KEY, activate, current_membership
 
 
@@ -76,8 +76,7 @@ def accueil(request):
     if membership is not None:
         # The cards' figures and the bell's count in one round trip, before the template
         # meets them (``cpas_isp.accueil``).
-        compteur = current_cpas(request)["notifications_non_lues"]
-        accueil_.precharger(request, [compteur.lecture()] if compteur is not None else [])
+        accueil_.precharger(request, lecture_cloche(request))
     return render(request, "cpas_isp/accueil.html", {"membership": membership})
 
 

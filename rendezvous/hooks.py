@@ -45,10 +45,12 @@ def prechargement(request, beneficiaire):
         return None
     _sans_rendez_vous(beneficiaire)
     lectures = []
-    if "_rendez_vous" not in beneficiaire.__dict__:
-        lectures.append(queries.lecture_rendez_vous_de_la_personne(beneficiaire))
-    # The timeline's tab: no section, its lists not read.
+    # The appointments' tab: its section's lists (the timeline's tab: the appointments only).
     section = hooks.onglet_de(request) == ONGLET
+    if "_rendez_vous" not in beneficiaire.__dict__:
+        lectures.append(
+            queries.lecture_rendez_vous_de_la_personne(beneficiaire, section_seule=section)
+        )
     if section and not hooks.liste_vide(beneficiaire, "fiche_a_envois"):
         lectures.append(queries.lecture_envois_de_la_personne(beneficiaire))
     if section and not hooks.liste_vide(beneficiaire, "fiche_a_invitations"):

@@ -393,7 +393,11 @@ def _avec_personnes(rdvs, participants, visibles):
     return _marquer_visibles(rdvs, visibles)
 
 
-def de_la_personne(beneficiaire, user, nb_passes=20):
+# The person page's appointments tab: every upcoming one and the last 20 past ones.
+NB_PASSES_SECTION = 20
+
+
+def de_la_personne(beneficiaire, user, nb_passes=NB_PASSES_SECTION):
     """(upcoming, past) appointments of a person, for their page: upcoming are those still
     planned or confirmed that have not ended; past, the last ``nb_passes`` others.
 
@@ -402,7 +406,11 @@ def de_la_personne(beneficiaire, user, nb_passes=20):
     participants of a collective session are on the appointment's page)."""
     maintenant = timezone.now()
     a_venir, passes = [], []
-    for r in rendez_vous_de_la_personne(beneficiaire):
+    # The tab's own shorter read when the page made it (``lecture_rendez_vous_de_la_personne``).
+    rdvs = beneficiaire.__dict__.get("_rendez_vous_section")
+    if rdvs is None or nb_passes > NB_PASSES_SECTION:
+        rdvs = rendez_vous_de_la_personne(beneficiaire)
+    for r in rdvs:
         r.personnes = [(beneficiaire, True)]
         r.visible = True
         if r.fin >= maintenant and r.statut in STATUTS_A_VENIR:
@@ -413,8 +421,8 @@ def de_la_personne(beneficiaire, user, nb_passes=20):
     return a_venir, passes[:nb_passes]
 
 
-# How many of a person's past appointments their page reads: the section shows the last 20
-# (``de_la_personne``), the timeline the last 50 (``hooks.timeline``).
+# How many of a person's past appointments their page reads for the timeline (the last 50,
+# ``hooks.timeline``); the appointments tab reads the last ``NB_PASSES_SECTION`` only.
 NB_PASSES_FICHE = 50
 
 
@@ -447,17 +455,17 @@ CHAMPS_FICHE = (
 )
 
 
-def _rendez_vous_de_la_fiche(cpas_id, personne, maintenant):
+def _rendez_vous_de_la_fiche(cpas_id, personne, maintenant, nb_passes=NB_PASSES_FICHE):
     """The person page's appointments of the person: every one not ended at ``maintenant``
-    (the upcoming ones are all shown) and the last ``NB_PASSES_FICHE`` ended ones (not the
-    person's whole history), latest first: one statement, their ids the union of the two
-    (each read from the person's participations), the rows then by primary key."""
+    (the upcoming ones are all shown) and the last ``nb_passes`` ended ones (not the person's
+    whole history), latest first: one statement, their ids the union of the two (each read
+    from the person's participations), the rows then by primary key."""
     siens = RendezVous.objects.filter(cpas_id=cpas_id, participants__beneficiaire=personne)
     en_cours = siens.filter(fin__gte=maintenant).order_by().values("pk")
     termines = siens.filter(fin__lt=maintenant).order_by("-debut", "-id").values("pk")
     return (
         RendezVous.objects.filter(
-            cpas_id=cpas_id, pk__in=en_cours.union(termines[:NB_PASSES_FICHE], all=True)
+            cpas_id=cpas_id, pk__in=en_cours.union(termines[:nb_passes], all=True)
         )
         .select_related("type", "lieu", "agent")
         .only(*CHAMPS_FICHE)
@@ -469,15 +477,24 @@ def _rendez_vous_de_la_fiche(cpas_id, personne, maintenant):
 _RENDEZ_VOUS_FICHE = RequeteCompilee(
     _rendez_vous_de_la_fiche, sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0])
 )
+_RENDEZ_VOUS_SECTION = RequeteCompilee(
+    lambda cpas_id, personne, maintenant: _rendez_vous_de_la_fiche(
+        cpas_id, personne, maintenant, NB_PASSES_SECTION
+    ),
+    sentinelles=(*SENTINELLES[:2], SENTINELLES_INSTANTS[0]),
+)
 
 
-def lecture_rendez_vous_de_la_personne(beneficiaire, maintenant=None):
+def lecture_rendez_vous_de_la_personne(beneficiaire, maintenant=None, section_seule=False):
     """A ``cpas_isp.lots`` generator of ``rendez_vous_de_la_personne``'s list (its statement
-    sent with the page's others), kept on ``beneficiaire``."""
-    rdvs = yield from _RENDEZ_VOUS_FICHE.generateur(
+    sent with the page's others), kept on ``beneficiaire``; ``section_seule``: only what the
+    appointments tab shows (``de_la_personne``: the last ``NB_PASSES_SECTION`` past ones)."""
+    requete = _RENDEZ_VOUS_SECTION if section_seule else _RENDEZ_VOUS_FICHE
+    rdvs = yield from requete.generateur(
         beneficiaire.cpas_id, beneficiaire.pk, maintenant or timezone.now()
     )
-    beneficiaire.__dict__["_rendez_vous"] = rdvs
+    cle = "_rendez_vous_section" if section_seule else "_rendez_vous"
+    beneficiaire.__dict__[cle] = rdvs
     return rdvs
 
 

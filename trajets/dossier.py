@@ -37,7 +37,7 @@ def suivi_cellule(beneficiaire):
     passage = next(
         (
             p
-            for p in sections.donnees(beneficiaire).passages
+            for p in sections.passages(beneficiaire)
             if p.debut <= aujourd_hui and (p.fin is None or p.fin >= aujourd_hui)
         ),
         None,

@@ -91,6 +91,23 @@ def _lecture(b):
     return donnees_trajet
 
 
+def _lecture_passages(b):
+    """A ``cpas_isp.lots`` generator of the person's stays alone (``passages``)."""
+    lignes = yield from _PASSAGES.generateur(b.pk)
+    b.__dict__["_passages_fiche"] = lignes
+    return lignes
+
+
+def passages(b) -> list:
+    """The person's stays, newest first: those ``donnees`` read, or the stays alone when only
+    they were read (``prechargement`` on a tab showing none of the lists), else all four."""
+    cached = b.__dict__.get("_donnees_trajet")
+    if cached is not None:
+        return cached.passages
+    seuls = b.__dict__.get("_passages_fiche")
+    return seuls if seuls is not None else donnees(b).passages
+
+
 def donnees(b) -> DonneesTrajet:
     """Fetched once per person object: the page's sections and its timeline share them (one
     query per list, whatever the number of blocks using it, all sent in one round trip; on
@@ -101,12 +118,19 @@ def donnees(b) -> DonneesTrajet:
     return cached
 
 
+# The person page's tabs that show the four lists (blocks or timeline); the others show the
+# running stay only, in the header ("Cellule": ``dossier.suivi_cellule``).
+ONGLETS_LISTES = (hooks.ONGLET_DOSSIER, hooks.ONGLET_PARCOURS)
+
+
 def prechargement(request, b):
     """The person page's reading of the lists (``beneficiaires.hooks.precharger_fiche``):
     when its blocks and timeline will show them (``peut_suivre_trajet``) and they are not read
-    yet."""
+    yet; on a tab showing none of them, the stays alone (the header's running stay)."""
     if b.__dict__.get("_donnees_trajet") is not None or not peut_suivre_trajet(request.user, b):
         return None
+    if hooks.onglet_de(request) not in ONGLETS_LISTES:
+        return _lecture_passages(b)
     return _lecture(b)
 
 

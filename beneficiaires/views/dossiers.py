@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cpas_isp import lots
 from cpas_isp import permissions as p
 from cpas_isp.audit import journaliser_acces, journaliser_liste
+from cpas_isp.context_processors import lecture_cloche
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import paginer, url_par_pk
 from cpas_isp.models import Cellule
@@ -241,7 +242,9 @@ def detail(request, pk, onglet=hooks.ONGLET_DOSSIER):
     dossier = onglet == hooks.ONGLET_DOSSIER
     fragment = onglet == hooks.ONGLET_PARCOURS and parcours.est_fragment(request)
     lire_droits = dossier and b.a_droits
-    hooks.precharger_fiche(request, b, [_lecture_droits(b)] if lire_droits else [])
+    # The bell's count too (the navbar's), but not for the timeline's list alone.
+    autres = [_lecture_droits(b)] if lire_droits else []
+    hooks.precharger_fiche(request, b, autres if fragment else [*autres, *lecture_cloche(request)])
     sensibles = bp.peut_voir_freins_sensibles(request.user, b)
     contexte = {}
     if onglet == hooks.ONGLET_PARCOURS:
