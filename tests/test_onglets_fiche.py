@@ -46,6 +46,16 @@ def _ids(html: str) -> set[str]:
     return set(re.findall(r'\bid="([^"]+)"', html))
 
 
+def _texte_prepare(message: str, nom: str) -> str:
+    """The text of the statement ``nom`` prepared within ``message``."""
+    debut = message.find(f"PREPARE {nom} AS ")
+    if debut < 0:
+        return message
+    suite = message[debut:]
+    fin = re.search(r";\s*(?:PREPARE|EXECUTE|SELECT set_config)\b", suite)
+    return suite[: fin.start()] if fin else suite
+
+
 def test_each_tab_shows_the_header_and_its_own_blocks_only(dossier, client_for):
     agent, b = dossier
     client = client_for(agent)
@@ -100,10 +110,12 @@ def test_only_the_shown_tab_reads_its_lists(dossier, client_for):
     client.get(f"/beneficiaires/{b.pk}/")  # statements prepared on the connection
     for chemin in BLOCS:
         client.get(f"/beneficiaires/{b.pk}/{chemin}")
-    # Prepared statements are executed by name: look for their text where PostgreSQL keeps it.
+    # Prepared statements are executed by name: look for their text where PostgreSQL keeps it
+    # (the whole message that prepared it, with the other statements of that round trip: the
+    # PREPARE's own text only).
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, statement FROM pg_prepared_statements")
-        textes = dict(cursor.fetchall())
+        textes = {nom: _texte_prepare(message, nom) for nom, message in cursor.fetchall()}
 
     def lit_prepare(chemin, table):
         with CaptureQueriesContext(connection) as requetes:
