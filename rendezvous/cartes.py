@@ -132,7 +132,8 @@ def cartes(rdvs, request, avec_date=False, avec_agent=False) -> SafeString:
             morceaux.append(
                 f'\n    <form method="post" action="{url}" hx-post="{url}" '
                 f'hx-target="#rdv-{pk}" hx-swap="outerHTML" class="d-flex flex-wrap gap-1" '
-                f'aria-label="{libelle_statut}">'
+                f'aria-labelledby="rdv-{pk}-statut rdv-{pk}-titre">'
+                f'<span class="visually-hidden" id="rdv-{pk}-statut">{libelle_statut}</span>'
                 f'<input type="hidden" name="csrfmiddlewaretoken" value="{jeton}">\n'
                 f'      <input type="hidden" name="next" '
                 f'value="{suivant}">{champ_date}\n'

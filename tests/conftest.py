@@ -317,11 +317,15 @@ def page(browser, live_server):
 
 
 AXE_JS = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core's best-practice rules checked with the WCAG ones (``violations_axe``), whatever
+# their impact.
+PRATIQUES_AXE = ("landmark-unique", "empty-table-header")
 
 
 def violations_axe(page, impacts=("critical", "serious")) -> list[str]:
     """axe-core (npm, locked in package-lock.json) run on the page as it is now, with the WCAG
-    2.0/2.1 A and AA rules: the violations of the given impacts, one line each (rule, impact,
+    2.0/2.1 A and AA rules: the violations of the given impacts, and any of PRATIQUES_AXE,
+    one line each (rule, impact,
     how many nodes, the first node's selector), ready for an assertion message. Injected
     through the DevTools protocol, so the page's Content-Security-Policy is untouched."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -330,10 +334,16 @@ def violations_axe(page, impacts=("critical", "serious")) -> list[str]:
         """() => axe.run(document, {runOnly: {type: 'tag',
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
     )
+    # Two best practices that screen reader users meet on every list: landmarks they cannot
+    # tell apart (several forms of the same name) and column headers announced as nothing.
+    pratiques = page.evaluate(
+        "(regles) => axe.run(document, {runOnly: {type: 'rule', values: regles}})",
+        list(PRATIQUES_AXE),
+    )
     return [
         f"{v['id']} ({v['impact']}, {len(v['nodes'])}×): {v['nodes'][0]['target']}"
-        for v in resultats["violations"]
-        if v["impact"] in impacts
+        for v in resultats["violations"] + pratiques["violations"]
+        if v["impact"] in impacts or v["id"] in PRATIQUES_AXE
     ]
 
 
