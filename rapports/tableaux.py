@@ -134,7 +134,7 @@ def donnees_tableau_de_bord(cpas, filtres: Filtres, groupe=()) -> dict:
 
 #: Part of the cached figures' key: raise it when what ``donnees_tableau_de_bord`` returns
 #: changes shape, so that a shared cache never hands a new worker an old shape.
-_VERSION_DONNEES = 1
+_VERSION_DONNEES = 2
 
 
 def donnees_du_moment(
@@ -148,10 +148,15 @@ def donnees_du_moment(
     figures a fraction of a millisecond. ``recalculer``: compute them now (and keep these),
     as when they were computed before ``ecrit_le`` (the viewer's last write, seconds since
     the epoch: they see their own changes). A cache server out of order is logged and the
-    figures computed: the page works without it."""
+    figures computed: the page works without it. ``cle_donnees``: the key they answer (None
+    when they are not kept)."""
     duree = settings.TABLEAUX_DE_BORD_SECONDES
     if duree <= 0:
-        return {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": None}
+        return {
+            **donnees_tableau_de_bord(cpas, filtres, groupe),
+            "calcule_le": None,
+            "cle_donnees": None,
+        }
     cle = ":".join(
         map(
             str,
@@ -172,7 +177,13 @@ def donnees_du_moment(
     if not recalculer and (donnees := _du_cache(cache.get, cle)) is not None:
         if ecrit_le is None or donnees["calcule_le"].timestamp() >= ecrit_le:
             return donnees
-    donnees = {**donnees_tableau_de_bord(cpas, filtres, groupe), "calcule_le": timezone.now()}
+    donnees = {
+        **donnees_tableau_de_bord(cpas, filtres, groupe),
+        "calcule_le": timezone.now(),
+        # What the figures answer (with calcule_le: this computation of them), for what is
+        # derived from them alone (their markup: ``rapports.views._figures``).
+        "cle_donnees": cle,
+    }
     _du_cache(cache.set, cle, donnees, duree)
     return donnees
 

@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -20,6 +22,7 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp import exports, permissions
 from cpas_isp.audit.log import journaliser_liste
 from cpas_isp.listes import paginer
+from cpas_isp.memo import Memo
 from cpas_isp.middleware import SessionIdleMiddleware
 from cpas_isp.tenancy import get_for_user
 from cpas_isp.views import role_required
@@ -88,21 +91,65 @@ def tableau_de_bord(request):
     donnees = _donnees(request, form, filtres)
     requete = request.GET.copy()
     requete["recalculer"] = "1"
+    liens = filtres.params() if peut_ouvrir_listes(request.user) else None
     contexte = {
         **donnees,
         "form": form,
         "filtres": filtres,
-        "liens": filtres.params() if peut_ouvrir_listes(request.user) else None,
-        "ecran": True,
-        "toutes_phases": queries.PHASES,
-        "graphique_participation": tableaux.graphique_participation(donnees["participation"]),
-        "graphique_flux": tableaux.graphique_flux(donnees["flux"]),
-        "flux_total": donnees["flux"].total,
+        "liens": liens,
         "cellule_imposee": form.cellule_imposee,
         "url_recalculer": f"?{requete.urlencode()}",
-        **_liens_export(request),
+        "figures": _figures(request, donnees, liens),
     }
     return render(request, "rapports/tableau_de_bord.html", contexte)
+
+
+# The figures' markup (every table, chart and export button: ~170 KB, two thirds of the
+# page's work for a large CPAS) for the figures computed at a moment and what else it shows,
+# rendered once and reused by every view of those figures (coordinators come back to the same
+# dashboard all day). Its template is rendered from these values alone, without the request,
+# so that nothing else can reach it.
+_FIGURES = "rapports/_figures.html"
+_figures_rendues: Memo[str] = Memo(32)
+
+
+def _figures(request, donnees, liens) -> str:
+    """``_FIGURES`` rendered for ``donnees`` (``tableaux.donnees_du_moment``), the links to the
+    people behind the numbers (``liens``: None without them) and the page's export links."""
+    export = _liens_export(request)
+    # The ESF+ section's link to the indicators (every viewer of the page may follow it).
+    voir_fse = permissions.peut_voir_tableaux_de_bord(request.user)
+
+    def rendre():
+        return render_to_string(
+            _FIGURES,
+            {
+                **donnees,
+                **export,
+                "liens": liens,
+                "ecran": True,
+                "toutes_phases": queries.PHASES,
+                "graphique_participation": tableaux.graphique_participation(
+                    donnees["participation"]
+                ),
+                "graphique_flux": tableaux.graphique_flux(donnees["flux"]),
+                "flux_total": donnees["flux"].total,
+                "perms_isp": {"peut_voir_tableaux_de_bord": voir_fse},
+            },
+        )
+
+    if donnees.get("cle_donnees") is None:  # figures not kept: computed for this view only
+        return rendre()
+    cle = (
+        donnees["cle_donnees"],
+        donnees["calcule_le"],
+        tuple(sorted(liens.items())) if liens is not None else None,
+        export["export_requete"],
+        voir_fse,
+        get_language(),
+        get_script_prefix(),
+    )
+    return _figures_rendues.obtenir(cle, rendre)
 
 
 def _liens_export(request) -> dict:

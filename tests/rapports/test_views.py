@@ -684,3 +684,47 @@ def test_a_cache_server_out_of_order_leaves_the_dashboard_working(
     _peupler(cpas_a, 2)
     assert _derniere_participation(client.get(TABLEAU)) == 6  # computed at each view then
     assert "the cache failed" in caplog.text
+
+
+def _figures_html(response) -> str:
+    """The dashboard's figures (tables, charts, export buttons) as the page shows them."""
+    html = response.content.decode()
+    return html[html.index('<section class="mb-4" id="participation">') : html.index("</main>")]
+
+
+def _figures_rendues(response) -> bool:
+    return "rapports/_figures.html" in [t.name for t in response.templates]
+
+
+def test_kept_figures_markup_is_reused_only_for_the_same_figures_links_and_exports(
+    cpas_a, make_user, client_for, settings
+):
+    settings.TABLEAUX_DE_BORD_SECONDES = 300
+    coordinateur = client_for(make_user(Role.COORDINATEUR, cpas_a))
+    directeur = client_for(make_user(Role.DIRECTEUR, cpas_a))
+    _peupler(cpas_a, 4)
+    premiere = coordinateur.get(TABLEAU)
+    assert _figures_rendues(premiere) and 'class="lien-nombre"' in _figures_html(premiere)
+    # the same figures, links and exports: the markup as rendered, not rendered again
+    seconde = coordinateur.get(TABLEAU)
+    assert not _figures_rendues(seconde)
+    assert _figures_html(seconde) == _figures_html(premiere)
+    # the same kept figures for the director: without links to the people behind them
+    pour_directeur = directeur.get(TABLEAU)
+    assert pour_directeur.context["calcule_le"] == premiere.context["calcule_le"]
+    assert _figures_rendues(pour_directeur)
+    assert "lien-nombre" not in _figures_html(pour_directeur)
+    assert 'class="lien-nombre"' in _figures_html(coordinateur.get(TABLEAU))
+    # the export buttons carry the page's own query, for the same figures too
+    du = f"{ajouter_mois(timezone.localdate(), -2):%Y-%m}"
+    assert f"participation.csv?du={du}" in _figures_html(coordinateur.get(TABLEAU, {"du": du}))
+    avec_parametre = coordinateur.get(TABLEAU, {"page": "2"})
+    assert avec_parametre.context["calcule_le"] == premiere.context["calcule_le"]
+    assert "participation.csv?page=2" in _figures_html(avec_parametre)
+    assert "participation.csv?page=2" not in _figures_html(coordinateur.get(TABLEAU))
+    # figures computed again ("Recalculer maintenant"): their markup too
+    _peupler(cpas_a, 2)
+    assert coordinateur.get(TABLEAU, {"recalculer": "1"}).status_code == 302
+    recalculee = coordinateur.get(TABLEAU)
+    assert _figures_rendues(recalculee) and _derniere_participation(recalculee) == 6
+    assert _figures_html(recalculee) != _figures_html(premiere)
