@@ -324,10 +324,10 @@ PRATIQUES_AXE = ("landmark-unique", "empty-table-header")
 
 def violations_axe(page, impacts=("critical", "serious")) -> list[str]:
     """axe-core (npm, locked in package-lock.json) run on the page as it is now, with the WCAG
-    2.0/2.1 A and AA rules: the violations of the given impacts, and any of PRATIQUES_AXE,
-    one line each (rule, impact,
-    how many nodes, the first node's selector), ready for an assertion message. Injected
-    through the DevTools protocol, so the page's Content-Security-Policy is untouched."""
+    2.0/2.1 A and AA rules and PRATIQUES_AXE: the violations of the given impacts and any of
+    PRATIQUES_AXE, one line each (rule, impact, how many nodes, the first node's selector),
+    ready for an assertion message. Injected through the DevTools protocol, so the page's
+    Content-Security-Policy is untouched."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_JS.read_text())
     resultats = page.evaluate(
