@@ -42,7 +42,9 @@ def test_agent_plans_from_the_person_page_records_seen_and_the_step_appears(
     carte = page.locator(f"#rdv-{rdv.pk}")
     expect(carte).to_contain_text("Entretien de suivi")
     carte.get_by_role("button", name="Vu", exact=True).click()
-    expect(page.locator(f"#rdv-{rdv.pk}")).to_contain_text("Vu")
+    # The outcome saved (the card swapped in with its badge; the button "Vu" alone proves
+    # nothing, and leaving before the answer drops the step).
+    expect(page.locator(f"#rdv-{rdv.pk} .badge")).to_have_text("Vu")
     # The new step is on the person's timeline (the tab "Parcours").
     onglets = page.get_by_role("navigation", name="Parties du dossier")
     onglets.get_by_role("link", name="Parcours", exact=True).click()

@@ -65,7 +65,9 @@ def test_agent_convenes_a_person_and_records_seen_and_the_step_appears(page, log
     Participant.objects.filter(rendez_vous=rdv).update(debut=debut, fin=fin)
     page.reload()
     page.locator(f"#rdv-{rdv.pk}").get_by_role("button", name="Vu", exact=True).click()
-    expect(page.locator(f"#rdv-{rdv.pk}")).to_contain_text("Vu")
+    # The outcome saved (the card swapped in with its badge; the button "Vu" alone proves
+    # nothing, and leaving before the answer drops the step).
+    expect(page.locator(f"#rdv-{rdv.pk} .badge")).to_have_text("Vu")
     # The new step is on the person's timeline (the tab "Parcours").
     onglets = page.get_by_role("navigation", name="Parties du dossier")
     onglets.get_by_role("link", name="Parcours", exact=True).click()
