@@ -27,7 +27,7 @@ from beneficiaires.acces import objets_visibles
 from beneficiaires.permissions import peut_voir_beneficiaire
 from cpas_isp.listes import url_de, url_par_pk
 from cpas_isp.sql_compile import RequeteCompilee
-from trajets.queries import SourceEcheances, register_echeances
+from trajets.queries import NOM_LU_APRES, SourceEcheances, referes_par, register_echeances
 
 
 def _inscriptions(beneficiaire):
@@ -216,14 +216,14 @@ def requete_echeances_fse(user, jusqu_au, visibles):
     return (
         objets_visibles(SuiviFse.objects.all(), user, ids=visibles)
         .filter(fait_le__isnull=True, echeance__lte=jusqu_au)
-        .filter(Q(agent=user) | Q(beneficiaire__referent=user))
+        .filter(Q(agent=user) | Q(beneficiaire__in=referes_par(user)))
         .annotate(
             quand=F("echeance"),
             genre=Value("suivi_fse", output_field=CharField()),
             libelle=Cast("type_suivi", CharField()),
             personne_id=F("beneficiaire_id"),
-            personne_nom=F("beneficiaire__nom"),
-            personne_prenom=F("beneficiaire__prenom"),
+            personne_nom=NOM_LU_APRES,
+            personne_prenom=NOM_LU_APRES,
             objet_id=F("pk"),
             type_libelle=Cast("numero_projet", CharField()),
             etape_date=F("date_sortie"),

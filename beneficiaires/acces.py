@@ -11,6 +11,7 @@ message), except in the few views marked ``permis_sur_dossier_cloture`` (reopen,
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db.models import BooleanField, Expression, F, Subquery
@@ -137,13 +138,52 @@ class ParmiLesIds(Expression):
         return f"{champ} = ANY(ARRAY{ids})", (*params_champ, *params_ids)
 
 
+def sql_visible_par_ligne(cte: str, colonne: str) -> str:
+    """``colonne``'s person is one the user may see, asked line by line: ``cte`` is a CTE
+    ``AS NOT MATERIALIZED`` of ``visibles_par(user)``'s ids that the caller's statement
+    defines. OFFSET 0 keeps the subquery apart, so that PostgreSQL pushes the person's id
+    into each branch of the rule's UNION ALL and probes their indexes (a few probes a line),
+    instead of computing every person the user may see (a whole cellule: ~1,800 people) to
+    keep the few lines' people."""
+    return f"EXISTS (SELECT FROM {cte} v WHERE v.id = {colonne} OFFSET 0)"
+
+
+class VisibleParLigne(Expression):
+    """``sql_visible_par_ligne`` as a condition of a queryset on its column ``champ``."""
+
+    output_field = BooleanField()
+
+    def __init__(self, champ, cte: str):
+        super().__init__()
+        self.champ, self.cte = F(champ), cte
+
+    def get_source_expressions(self):
+        return [self.champ]
+
+    def set_source_expressions(self, exprs):
+        (self.champ,) = exprs
+
+    def as_sql(self, compiler, connection):
+        champ, params = compiler.compile(self.champ)
+        return sql_visible_par_ligne(self.cte, champ), params
+
+
+@dataclass(frozen=True)
+class VisiblesParLigne:
+    """The people the user may see, checked line by line against the CTE ``cte`` of the
+    caller's statement (``sql_visible_par_ligne``): given as ``objets_visibles``'s ``ids``,
+    for objects of few lines among many people (the other apps' kinds of "Mes échéances")."""
+
+    cte: str
+
+
 def objets_visibles(queryset, user, champ="beneficiaire", en_tableau=False, ids=None):
     """Rows of ``queryset`` (a tenant queryset of objects belonging to a person through
     ``champ``) in the user's CPAS whose person the user may see. ``en_tableau``: the people's
     ids read once as an array (``ParmiLesIds``), for counts over the objects of many people
     (the home page's referrals summary). ``ids``: those people's ids as the caller computed
     them already (an expression, e.g. a CTE of ``visibles_par(user)``), read instead of the
-    rule.
+    rule; or ``VisiblesParLigne``, each line's person then checked against the caller's CTE.
 
     A model whose ``personne_du_cpas`` names ``champ`` has a database constraint (a foreign key
     on person and CPAS to ``beneficiaire_id_cpas``) that its rows carry their person's CPAS:
@@ -154,6 +194,8 @@ def objets_visibles(queryset, user, champ="beneficiaire", en_tableau=False, ids=
         return qs
     if ids is None:
         ids = Beneficiaire.objects.visibles_par(user).order_by().values("pk")
+    if isinstance(ids, VisiblesParLigne):
+        return qs.filter(VisibleParLigne(f"{champ}_id", ids.cte))
     if en_tableau:
         return qs.filter(ParmiLesIds(f"{champ}_id", ids))
     return qs.filter(**{f"{champ}__in": ids})

@@ -19,7 +19,8 @@ from .models import Document
 def documents_visibles(user, beneficiaire=None, visibles=None):
     """The documents ``user`` may see (of ``beneficiaire`` when given). ``visibles``: the ids
     of the people the user may see when the caller has computed them already (an expression,
-    e.g. a CTE of ``Beneficiaire.objects.visibles_par(user)``), read instead of that rule."""
+    e.g. a CTE of ``Beneficiaire.objects.visibles_par(user)``, or ``VisiblesParLigne``), read
+    instead of that rule (``objets_visibles``)."""
     qs = objets_visibles(Document.objects.all(), user, ids=visibles)
     if beneficiaire is not None:
         qs = qs.filter(beneficiaire=beneficiaire)

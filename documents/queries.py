@@ -13,6 +13,7 @@ from django.utils import timezone
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions as p
 from cpas_isp.models import libelle_bilingue
+from trajets.queries import NOM_LU_APRES, referes_par
 
 from .models import Document, PartageDocument
 from .permissions import documents_visibles
@@ -76,7 +77,7 @@ def requete_echeances(user, jusqu_au, visibles):
         "categorie__libelle_nl" if libelle_bilingue(False, True) else "categorie__libelle_fr"
     )
     qs = documents_visibles(user, visibles=visibles).filter(
-        Q(depose_par=user) | Q(beneficiaire__referent=user),
+        Q(depose_par=user) | Q(beneficiaire__in=referes_par(user)),
         expire_le__isnull=False,
         expire_le__lte=jusqu_au,
     )
@@ -85,8 +86,8 @@ def requete_echeances(user, jusqu_au, visibles):
         genre=Value("document", output_field=CharField()),
         libelle=Cast("nom_original", CharField()),
         personne_id=F("beneficiaire_id"),
-        personne_nom=F("beneficiaire__nom"),
-        personne_prenom=F("beneficiaire__prenom"),
+        personne_nom=NOM_LU_APRES,
+        personne_prenom=NOM_LU_APRES,
         objet_id=F("pk"),
         type_libelle=Cast(libelle_categorie, CharField()),
         etape_date=Value(None, output_field=DateField()),

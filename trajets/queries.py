@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    CharField,
     Count,
     Exists,
     IntegerField,
@@ -29,6 +30,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from beneficiaires import hooks as hooks_beneficiaires
+from beneficiaires.acces import VisiblesParLigne, sql_visible_par_ligne
 from beneficiaires.models import Beneficiaire, DroitAide
 from beneficiaires.models.personnes import voit_ses_dossiers, voit_tout_le_cpas
 from cpas_isp.lots import ensemble, executer_ensemble, executer_lot
@@ -481,8 +483,9 @@ COLONNES_ECHEANCE = (
 class SourceEcheances:
     """A kind of item another app adds to "Mes échéances" (``register_echeances``):
     ``requete(user, jusqu_au, visibles)`` returns a queryset annotated with the columns of
-    COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles`` (an
-    expression of their ids, to use as ``beneficiaire__in=visibles``);
+    COLONNES_ECHEANCE (``genre`` = the source's ``genre``) for the people ``visibles``, to
+    give as ``beneficiaires.acces.objets_visibles``'s ``ids`` (an expression of their ids,
+    or ``VisiblesParLigne``);
     ``libelle(libelle, type_libelle)`` makes the line's text; ``url_objet`` is the URL name
     of the object's page, reversed with its pk as the keyword argument ``cle_url``.
     The SQL of ``requete`` is built once per key (``_union_echeances``): it may depend only on
@@ -496,6 +499,18 @@ class SourceEcheances:
 
 
 SOURCES_ECHEANCES: dict[str, SourceEcheances] = {}
+
+#: A source's ``personne_nom`` and ``personne_prenom``: left NULL, read after the cut for the
+#: lines kept only (``_colonnes_avec_noms``), so that no line is joined to its person before.
+NOM_LU_APRES = Value(None, output_field=CharField())
+
+
+def referes_par(user):
+    """The ids of the people ``user`` refers, for a source's "the people the user follows"
+    (``beneficiaire__in=referes_par(user)``): read once from the referent's index as a set
+    that each line is looked up in, rather than a join of every line with its person, so
+    that the need-to-know check of ``VisiblesParLigne`` runs last, for the few lines left."""
+    return Beneficiaire.objects.filter(referent=user).order_by().values("pk")
 
 
 def register_echeances(source: SourceEcheances) -> SourceEcheances:
@@ -623,11 +638,11 @@ def _sql_echeances_trajets(
 _VISIBLES_CTE = "echeances_visibles"
 _SUIVIS_CTE = "echeances_suivis"
 # The same rule, inlined where it is read for one person at a time: "is this person visible"
-# (OFFSET 0 keeps the subquery apart, so that PostgreSQL pushes the person's id into each
-# branch of the rule's UNION ALL and probes their indexes, instead of computing every person
-# the user may see, as the materialized CTE does, to keep a few hundred of them).
+# (``acces.sql_visible_par_ligne``: the person's id pushed into the rule, instead of
+# computing every person the user may see, as the materialized CTE does, to keep a few
+# hundred of them).
 _VISIBLES_LIGNE_CTE = "echeances_visibles_ligne"
-_VISIBLE_LIGNE = f"EXISTS (SELECT FROM {_VISIBLES_LIGNE_CTE} v WHERE v.id = {{}} OFFSET 0)"
+_VISIBLE_LIGNE = sql_visible_par_ligne(_VISIBLES_LIGNE_CTE, "{}")
 
 
 def _union_echeances(user, date, horizon_jours):
@@ -682,13 +697,15 @@ def _compiler_union(user, date, horizon_jours):
     actions they wrote for others, and check each of those others against the rule
     (``_VISIBLE_LIGNE``: the rule's SQL with the person's id pushed into it, a few index probes
     a person), rather than computing every person the user may see (a whole cellule: ~1,800
-    people, ~3.5 ms) to keep the few they do not refer. The other
-    apps' kinds read that whole set, as a materialized CTE (``IN (SELECT id FROM
-    echeances_visibles)``; inlined five times, PostgreSQL planned it per kind, once as a
-    primary-key scan over every person of every CPAS); PostgreSQL computes it only when one
-    of them has an item to check (never on a page without documents or ESF+ follow-ups due).
-    A user who sees the whole CPAS (``voit_tout_le_cpas``) reads that set for this app's kinds
-    too (the rule is then the CPAS alone, and such a user may refer most of it)."""
+    people, ~3.5 ms) to keep the few they do not refer. The other apps' kinds check their
+    lines' people the same way (``acces.VisiblesParLigne``: an agent's few dozen documents
+    and ESF+ follow-ups due, where the whole set and a probe of each of its people's
+    documents cost ~5 ms of the statement's 7 on the bench).
+    A user who sees the whole CPAS (``voit_tout_le_cpas``) reads the whole set, as a
+    materialized CTE (``IN (SELECT id FROM echeances_visibles)``; inlined five times,
+    PostgreSQL planned it per kind, once as a primary-key scan over every person of every
+    CPAS), for every kind (the rule is then the CPAS alone, and such a user may refer most of
+    it); PostgreSQL computes it only when a kind has an item to check."""
     jusqu_au = date + datetime.timedelta(days=horizon_jours)
     try:
         sql_visibles, params_visibles = (
@@ -727,8 +744,16 @@ def _compiler_union(user, date, horizon_jours):
         params.extend(p)
     propres = _union_sql(ctes, parties), tuple(params)
     # The other apps' kinds (ORM querysets), for the people the user may see (their own
-    # statement, with its own copy of the set).
-    visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
+    # statement, with its own copy of the rule): line by line as this app's actions of other
+    # people (a few dozen documents and ESF+ follow-ups; the set of a cellule's people and a
+    # probe of each one's documents were most of the statement), or read as a set by a user
+    # who sees the whole CPAS.
+    if par_personne:
+        cte_autres = f"{_VISIBLES_LIGNE_CTE}(id) AS NOT MATERIALIZED ({sql_visibles})"
+        visibles = VisiblesParLigne(_VISIBLES_LIGNE_CTE)
+    else:
+        cte_autres = cte_visibles
+        visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
     parties, params = [], [*params_visibles]
     for src in SOURCES_ECHEANCES.values():
         qs = src.requete(user, jusqu_au, visibles).order_by().values_list(*COLONNES_ECHEANCE)
@@ -738,7 +763,7 @@ def _compiler_union(user, date, horizon_jours):
             continue
         parties.append(f"({sql})")
         params.extend(p)
-    autres = (_union_sql([cte_visibles], parties), tuple(params)) if parties else None
+    autres = (_union_sql([cte_autres], parties), tuple(params)) if parties else None
     return propres, autres
 
 

@@ -226,6 +226,17 @@ def _reference(user, date, horizon=30):
         user, date + datetime.timedelta(days=horizon), date - delais.ALERTE_SIGNATURE, visibles
     ):
         lignes.extend(qs)
+    # The other apps' kinds leave the person's names NULL (queries.NOM_LU_APRES): the page
+    # reads them from the person.
+    noms = dict(
+        (pk, (nom, prenom))
+        for pk, nom, prenom in Beneficiaire.objects.filter(
+            pk__in={ligne[3] for ligne in lignes if ligne[4] is None}
+        ).values_list("pk", "nom", "prenom")
+    )
+    lignes = [
+        (*ligne[:4], *noms[ligne[3]], *ligne[6:]) if ligne[4] is None else ligne for ligne in lignes
+    ]
     lignes.sort(key=lambda ligne: (ligne[0], ligne[1], ligne[6]))
     return lignes
 
