@@ -727,14 +727,16 @@ def _compiler_union(user, date, horizon_jours):
          WHERE b.cpas_id = %s AND b.referent_id = %s"""
     if not voit_ses_dossiers(user):
         sql_suivis += f" AND {visible.format('b.id')}"
-    cte_visibles = f"{_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles})"
-    ctes, params = [], []
+    # The rule, at the head of each of the two statements: line by line (a CTE that each
+    # line's check inlines), or read once as a set by a user who sees the whole CPAS; the other
+    # apps' kinds get it as ``objets_visibles``'s ``ids``.
     if par_personne:
-        ctes.append(f"{_VISIBLES_LIGNE_CTE}(id) AS NOT MATERIALIZED ({sql_visibles})")
-        params.extend(params_visibles)
+        cte_regle = f"{_VISIBLES_LIGNE_CTE}(id) AS NOT MATERIALIZED ({sql_visibles})"
+        visibles = VisiblesParLigne(_VISIBLES_LIGNE_CTE)
     else:
-        ctes.append(cte_visibles)
-        params.extend(params_visibles)
+        cte_regle = f"{_VISIBLES_CTE}(id) AS MATERIALIZED ({sql_visibles})"
+        visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
+    ctes, params = [cte_regle], [*params_visibles]
     ctes.append(f"{_SUIVIS_CTE}(id) AS MATERIALIZED ({sql_suivis})")
     params.extend([cpas_id, user.pk])
     parties = []
@@ -748,12 +750,6 @@ def _compiler_union(user, date, horizon_jours):
     # people (a few dozen documents and ESF+ follow-ups; the set of a cellule's people and a
     # probe of each one's documents were most of the statement), or read as a set by a user
     # who sees the whole CPAS.
-    if par_personne:
-        cte_autres = f"{_VISIBLES_LIGNE_CTE}(id) AS NOT MATERIALIZED ({sql_visibles})"
-        visibles = VisiblesParLigne(_VISIBLES_LIGNE_CTE)
-    else:
-        cte_autres = cte_visibles
-        visibles = RawSQL(f"SELECT id FROM {_VISIBLES_CTE}", [])
     parties, params = [], [*params_visibles]
     for src in SOURCES_ECHEANCES.values():
         qs = src.requete(user, jusqu_au, visibles).order_by().values_list(*COLONNES_ECHEANCE)
@@ -763,7 +759,7 @@ def _compiler_union(user, date, horizon_jours):
             continue
         parties.append(f"({sql})")
         params.extend(p)
-    autres = (_union_sql([cte_autres], parties), tuple(params)) if parties else None
+    autres = (_union_sql([cte_regle], parties), tuple(params)) if parties else None
     return propres, autres
 
 
