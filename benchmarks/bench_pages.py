@@ -480,6 +480,8 @@ def pages(d):
         ("PIIS detail", "agent", f"/trajets/piis/{piis.pk}/"),
         ("article 60 occupancy", "coordinateur", "/trajets/article60/"),
         ("referral list", "coordinateur", "/partenaires/orientations/"),
+        # An agent's: the referrals of the ~1,800 people of their cellule, newest first
+        ("referral list (agent)", "agent", "/partenaires/orientations/"),
         ("reports page", "coordinateur", "/rapports/mensuels/"),
         ("audit page", "admin", "/audit/"),
     ]

@@ -4,12 +4,14 @@ attendance (the partner portal uses the same forms)."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Beneficiaire
 from cpas_isp.forms import DateInput
 from cpas_isp.listes import FiltreForm
+from cpas_isp.sql_compile import ExisteParLigne
 
 from ..models import (
     Orientation,
@@ -42,12 +44,16 @@ class FiltreOrientationsForm(FiltreStatutForm):
     def __init__(self, data=None, *, orientations, user):
         super().__init__(data)
         self.user = user
-        # The partners of the services the referrals went to: not a join of every referral
-        # with its service (planned as a nested loop over the services when the referrals
-        # are an agent's people's, whose rule's estimate is small).
-        services = ServicePartenaire.objects.filter(pk__in=orientations.values("service_id"))
+        # The partners of the services the referrals went to: for each partner's services,
+        # whether one referral of ``orientations`` went there, probed through the referrals'
+        # index by service until one is found (``ExisteParLigne``), instead of reading every
+        # referral of the list (an agent's ~1,800 people's ~5,900: 9 -> 1.2 ms on the bench).
+        services = ServicePartenaire.objects.filter(
+            ExisteParLigne(orientations.filter(service_id=OuterRef("pk"))),
+            partenaire_id=OuterRef("pk"),
+        )
         self.fields["partenaire"].queryset = Partenaire.objects.filter(
-            pk__in=services.values("partenaire_id")
+            ExisteParLigne(services)
         ).only("pk", "nom")
 
     def filtrer_mes(self, qs, valeur):

@@ -199,9 +199,11 @@ def _ligne_html(o):
 MODIFIABLES = {S.PROPOSEE, S.ENVOYEE, S.EXPIREE}
 
 
-def _orientations(request):
-    """The referrals of the people the user may see (the one need-to-know rule)."""
-    return objets_visibles(Orientation.objects.all(), request.user)
+def _orientations(request, en_filtre=False):
+    """The referrals of the people the user may see (the one need-to-know rule); ``en_filtre``:
+    each referral's person tested in a hash of their ids (``objets_visibles``), for the list,
+    read newest first and cut."""
+    return objets_visibles(Orientation.objects.all(), request.user, en_filtre=en_filtre)
 
 
 def get_orientation(request, pk, qs=None):
@@ -216,7 +218,11 @@ def get_orientation(request, pk, qs=None):
 
 @role_required(permissions.peut_suivre_beneficiaires)
 def orientations(request):
-    toutes = _orientations(request)
+    # Read newest first and cut to a page: each referral's person tested in the hash of the
+    # people the user may see, in the date index's order until the page is full (an agent's
+    # page: 13 -> 1.3 ms on the bench; as a semi-join, each of their ~1,800 people's ~5,900
+    # referrals was joined to its person and sorted).
+    toutes = _orientations(request, en_filtre=True)
     form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
     qs = form.filter(_avec_noms(toutes.values(*COLONNES_LISTE)))
     qs, tri = TRI.appliquer(qs, request)
@@ -232,7 +238,9 @@ def orientations(request):
     numero = numero_demande(request, taille) if par_statut else None
     requetes = [
         queries.requete_compter_par_statut_et_lire(
-            toutes,
+            # Counts of every referral: the people's ids read once as an array, each person's
+            # referrals counted from the (person, status) index (10 -> 3 ms for an agent).
+            objets_visibles(Orientation.objects.all(), request.user, en_tableau=True),
             form.fields["partenaire"].queryset.values("pk", "nom"),
             statut_par_statut=voit_tout_le_cpas(request.user),
         )

@@ -13,10 +13,11 @@ from django.utils import timezone
 from beneficiaires.acces import objets_visibles
 from beneficiaires.models import Beneficiaire
 from cpas_isp.listes import url_par_pk
+from cpas_isp.models import Role
 from partenaires.models import Orientation, Partenaire, StatutOrientation
 from partenaires.queries import compter_par_statut, compter_par_statut_et_lire
 from tests.beneficiaires.factories import BeneficiaireFactory
-from tests.partenaires.factories import OrientationFactory, ServiceFactory
+from tests.partenaires.factories import OrientationFactory, PartenaireFactory, ServiceFactory
 
 S = StatutOrientation
 pytestmark = pytest.mark.django_db
@@ -337,3 +338,50 @@ def test_a_coordinator_sees_the_referrals_of_the_cpas_without_the_people_subquer
         assert {o.pk for o in visibles} == attendu
         sous_requete = "beneficiaires_beneficiaire" in str(visibles.query)
         assert sous_requete == (user == agent)
+
+
+def test_an_agent_of_a_cellule_lists_counts_and_filters_the_referrals_of_the_people_they_see(
+    client_for, cpas_a, cpas_b, make_user, service
+):
+    """The referral list of an agent of a cellule reads each referral's person in a hash of the
+    people they see, the counts from an array of them and the partners service by service:
+    the same rows, counts and partners as the plain rule gives, with the referrals of their
+    own people and of their cellule's, never a colleague's person's outside the cellule nor
+    another CPAS's."""
+    from tests.trajets.factories import PassageFactory
+
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    collegue = make_user(Role.AGENT, cpas_a)
+    today = timezone.localdate()
+    mien = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    de_la_cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue)
+    PassageFactory(beneficiaire=de_la_cellule, phase="emploi", debut=today - datetime.timedelta(9))
+    hors_cellule = BeneficiaireFactory(cpas=cpas_a, referent=collegue)
+    ailleurs = BeneficiaireFactory(cpas=cpas_b, referent=agent)
+    autre = ServiceFactory(partenaire=PartenaireFactory(nom="Partenaire d'un collègue"))
+    for i, statut in enumerate((S.ENVOYEE, S.ACCEPTEE, S.REFUSEE, S.EN_COURS) * 20):
+        personne = (mien, de_la_cellule, hors_cellule, ailleurs)[i % 4]
+        _orientation(
+            statut,
+            beneficiaire=personne,
+            agent=agent if personne is mien else collegue,
+            service=autre if personne in (hors_cellule, ailleurs) else service,
+            date_orientation=today - datetime.timedelta(days=i),
+        )
+    visibles = list(objets_visibles(Orientation.objects.all(), agent))  # the plain rule
+    assert {o.beneficiaire_id for o in visibles} == {mien.pk, de_la_cellule.pk}
+    client = client_for(agent)
+    lus, page = [], 1
+    while page:  # every page of the list (40 referrals: two pages)
+        r = client.get(reverse("partenaires:orientations"), {"page": page})
+        lus += [ligne["id"] for ligne in r.context["page"].object_list]
+        assert r.context["page"].paginator.count == len(visibles)
+        page = r.context["page"].next_page_number() if r.context["page"].has_next() else None
+    assert lus == [
+        o.pk for o in sorted(visibles, key=lambda o: (o.date_orientation, o.pk), reverse=True)
+    ]
+    attendu = _compte_simple(visibles)
+    assert r.context["statuts"] == [(c, lbl, attendu.get(c, 0)) for c, lbl in S.choices]
+    # The partner filter offers the partners of the referrals listed, not a colleague's.
+    assert [pk for pk, _nom, _choisi in r.context["partenaires"]] == [service.partenaire.pk]
+    assert "Partenaire d&#x27;un collègue" not in r.content.decode()
