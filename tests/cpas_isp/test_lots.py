@@ -6,7 +6,7 @@ import datetime
 
 import pghistory
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from cpas_isp import lots
@@ -96,3 +96,52 @@ def test_a_statement_marked_not_preparable_is_sent_as_it_is(connexion_neuve):
         assert len(ctx.captured_queries) == 1
         assert ctx.captured_queries[0]["sql"].startswith("SELECT ")
     assert preparees_sur_le_serveur() == {lots._nom("SELECT %s::int + 1", (4,))}
+
+
+def _plan_cache_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return cursor.fetchone()[0]
+
+
+def _plans(nom) -> tuple[int, int]:
+    """(generic plans, custom plans) the prepared statement ``nom`` has run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s",
+            [nom],
+        )
+        return cursor.fetchone()
+
+
+def _runs_its_generic_plan_and_leaves_the_session_as_it_was():
+    generique = ("SELECT %s::int * 2", (4,))
+    autre = ("SELECT %s::int + 1", (4,))
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as ctx:
+            assert lots.executer_lot([(*generique, lots.GENERIQUE), autre]) == [[(8,)], [(5,)]]
+        assert len(ctx.captured_queries) == 1
+        assert _plan_cache_mode() == "auto"
+    # PostgreSQL's own choice plans the first five runs for their values: the other one's.
+    assert _plans(lots._nom(*generique)) == (3, 0)
+    assert _plans(lots._nom(*autre)) == (0, 3)
+
+
+def test_a_statement_marked_generic_always_runs_its_generic_plan(connexion_neuve):
+    """``(sql, params, GENERIQUE)``: prepared, run with its generic plan from its first run,
+    in the same round trip as the others (inside a transaction: the test's)."""
+    assert connection.in_atomic_block
+    _runs_its_generic_plan_and_leaves_the_session_as_it_was()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_marked_generic_outside_a_transaction_and_after_a_failure(
+    connexion_neuve,
+):
+    """Outside a transaction too; and a message that fails after the generic statement's
+    ``SET LOCAL`` leaves the session's planning as it was (its implicit transaction ends)."""
+    _runs_its_generic_plan_and_leaves_the_session_as_it_was()
+    with pytest.raises(DatabaseError):
+        lots.executer_lot([("SELECT %s::int * 3", (4,), lots.GENERIQUE), ("SELECT 1 / %s", (0,))])
+    assert _plan_cache_mode() == "auto"
+    assert lots.executer_lot([("SELECT %s::int + 1", (4,))]) == [[(5,)]]
