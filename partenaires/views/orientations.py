@@ -23,7 +23,15 @@ from beneficiaires.models import Beneficiaire
 from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
-from cpas_isp.listes import Tri, lecture_page, numero_demande, paginer, taille_demandee, url_par_pk
+from cpas_isp.listes import (
+    Tri,
+    lecture_page,
+    numero_demande,
+    page_par_cles,
+    paginer,
+    taille_demandee,
+    url_par_pk,
+)
 from cpas_isp.lots import executer_ensemble
 from cpas_isp.preparation import preparees
 from cpas_isp.sql_compile import annotations_compilees
@@ -216,17 +224,6 @@ def get_orientation(request, pk, qs=None):
     )
 
 
-def _page(qs, cles, numero, taille):
-    """The rows of page ``numero`` of ``qs`` from its first one: past the first page, the
-    rows of the page's keys, read from ``cles`` (the same referrals in the same order, without
-    the names' sub-selects, which PostgreSQL computes for every row an OFFSET skips: 0.45 s
-    for the last page of 20,000 referrals on the bench, twice for a page past the end)."""
-    if numero <= 1:
-        return qs
-    bas = (numero - 1) * taille
-    return qs.filter(pk__in=cles[bas : bas + taille])
-
-
 @role_required(permissions.peut_suivre_beneficiaires)
 def orientations(request):
     # Read newest first and cut to a page: each referral's person tested in the hash of the
@@ -237,7 +234,9 @@ def orientations(request):
     form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
     qs = form.filter(_avec_noms(toutes.values(*COLONNES_LISTE)))
     qs, tri = TRI.appliquer(qs, request)
-    cles, _tri = TRI.appliquer(form.filter(toutes.values("pk")), request)
+    # The same referrals' keys, in the same order: the rows of a page past the first one
+    # (``page_par_cles``).
+    cles = TRI.appliquer(form.filter(toutes.values("pk")), request)[0]
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status
     # only: no second count of every referral of the CPAS. Who sees the whole CPAS's
@@ -258,7 +257,7 @@ def orientations(request):
         )
     ]
     if numero is not None:
-        requetes.append(lecture_page(_page(qs, cles, numero, taille), 1, taille))
+        requetes.append(lecture_page(page_par_cles(qs, cles, numero, taille), 1, taille))
     (compteurs, partenaires), *lues = executer_ensemble(requetes)
     nombre = None
     if par_statut:
@@ -271,7 +270,7 @@ def orientations(request):
         lignes = lues[0][: max(0, min(taille, nombre - (numero - 1) * taille))]
     else:
         with preparees():  # the rows' statement: planned once per connection (~0.5 ms a page)
-            lignes = list(_page(qs, cles, page.number, taille)[:taille])
+            lignes = list(page_par_cles(qs, cles, page.number, taille)[:taille])
     page.object_list = lignes_orientations(request, lignes)
     journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
     partenaire = str(valeurs["partenaire"].pk) if "partenaire" in valeurs else ""
