@@ -31,7 +31,10 @@ def taille_demandee(request, tailles: Sequence[int] | None) -> int:
     if not tailles:
         return defaut
     valeur = request.GET.get("taille", "")
-    return int(valeur) if valeur.isdecimal() and int(valeur) in tailles else defaut
+    # (a few digits at most: Python refuses to read a number of more than 4,300)
+    return (
+        int(valeur) if valeur.isdecimal() and len(valeur) < 6 and int(valeur) in tailles else defaut
+    )
 
 
 def paginer(

@@ -112,7 +112,8 @@ def reattribuer_lot(request):
                 _("Plus de %(n)s dossiers : affinez les filtres.") % {"n": MAX_SELECTION},
             )
             return redirect(retour)
-        if attendu.isdecimal() and int(attendu) != len(ids):
+        # (a number too long to be a count differs: Python refuses to read 4,300 digits)
+        if attendu.isdecimal() and (len(attendu) > 11 or int(attendu) != len(ids)):
             messages.error(
                 request,
                 _(

@@ -316,3 +316,19 @@ def test_the_rows_columns_follow_the_day_and_the_registered_extensions(cpas_a, m
     ext = CaseloadExtension(key="x", label="X", annotate=lambda qs: qs.annotate(x=Value("ok")))
     monkeypatch.setattr(hooks, "_caseload", [*hooks._caseload, ext])
     assert colonnes_caseload([b.pk], today).get().x == "ok"
+
+
+def test_a_page_size_or_number_too_long_to_read_gives_the_default_page(coord, cpas_a, client_for):
+    """``?taille=`` or ``?page=`` of 5,000 digits (more than Python reads as a number): the
+    list in its default size, its last page for the number, no error page."""
+    BeneficiaireFactory(cpas=cpas_a, nom="Seule")
+    client = client_for(coord)
+    for params in (
+        {"taille": "9" * 5000},
+        {"page": "9" * 5000},
+        {"taille": "9" * 5000, "page": "2"},
+    ):
+        response = client.get(LISTE, params)
+        assert response.status_code == 200, params
+        assert response.context["page"].number == 1
+        assert "SEULE" in response.content.decode()

@@ -487,3 +487,17 @@ def test_un_dossier_clos_refuse_aussi_les_choix_dans_un_champ(monde, dossier_clo
             activites_services.inscrire(None, b, monde["coord"])
     finally:
         ECRITURE.reset(jeton)
+
+
+def test_reattribution_en_bloc_avec_un_nombre_demesure_est_refusee(monde, cpas_a, client_for):
+    """A count of 5,000 digits (more than Python reads as a number) is a selection that
+    changed: refused with the message, nothing reassigned, no error page."""
+    personne_suivie(cpas_a, monde["ancien"])
+    reponse = client_for(monde["coord"]).post(
+        reverse("beneficiaires:reattribuer") + f"?referent={monde['ancien'].pk}",
+        {"tous": "1", "nombre": "9" * 5000, "agent": monde["nouveau"].pk},
+        follow=True,
+    )
+    assert reponse.status_code == 200
+    assert "La sélection a changé (1 dossiers au lieu de 999" in reponse.content.decode()
+    assert not AttributionReferent.objects.exists()

@@ -321,3 +321,15 @@ def test_queue_cellule_is_the_one_of_the_url_in_the_users_cpas(
         assert response.context["cellule"] == cpas_a.cellules.get(code=code)
     ailleurs = client_for(make_user(Role.AGENT, cpas_b, cellule="alpha"))
     assert ailleurs.get("/trajets/files/emploi/").status_code == 404
+
+
+def test_a_page_number_too_long_to_read_gives_a_page_of_the_queue(cpas_a, agent, client_for):
+    """``?page=`` of 5,000 digits (more than Python reads as a number), below 1, junk: a page of
+    the queue (its last one past the end), no error page."""
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent, nom="Seule")
+    PassageFactory(beneficiaire=b, phase="emploi", debut=timezone.localdate())
+    client = client_for(agent)
+    for numero in ("9" * 5000, "9" * 30, "0", "-1", "x"):
+        response = client.get("/trajets/files/emploi/", {"page": numero})
+        assert response.status_code == 200, numero
+        assert [ligne.beneficiaire_id for ligne in response.context["page"].object_list] == [b.pk]

@@ -70,8 +70,8 @@ def file_cellule(request, code):
     # The counters and the rows of the page asked for in one round trip (a number past the
     # end: the paginator's last page is read after them).
     taille = taille_demandee(request, None)
-    numero = request.GET.get("page", "")
-    numero = int(numero) if numero.isdecimal() and 0 < int(numero) < 10**9 else 1
+    # Junk, below 1 or past any list: page 1 read now (the paginator serves the last page).
+    numero = numero_demande(request, taille) or 1
     compteurs = rangees.compteurs_et_tranche((numero - 1) * taille, numero * taille)
     # The counters already count the rows of these filters: no second COUNT for the paginator.
     nombre = {"": "total", "nouveaux": "nouveaux", "retard": "retard"}.get(filtre)
