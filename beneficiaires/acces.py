@@ -65,6 +65,10 @@ def get_beneficiaire_or_404(user, pk, queryset=None, cle=None):
     ``cle``: a key holding every input of ``queryset`` (e.g. ``queries.requete_memorisee``'s):
     the query is then compiled once per key and need-to-know condition (``_fiche_compilee``)
     instead of on every call (~1 ms of Python for the person page's query)."""
+    if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
+        # No person has it (a key is a bigint): what the ORM answers for it, without the
+        # compiled query's parameter, which PostgreSQL would refuse as out of range.
+        raise Http404(f"No {Beneficiaire._meta.object_name} matches the given query.")
     base = queryset if queryset is not None else Beneficiaire.objects.all()
     compilee = _fiche_compilee(user, base, cle) if cle is not None else None
     if compilee is None:

@@ -86,3 +86,11 @@ def test_viewing_a_file_is_logged(coord, cpas_a, client_for):
     client_for(coord).get(detail_url(b))
     log = JournalAcces.objects.get()
     assert (log.user, log.object_id, log.cpas) == (coord, b.pk, cpas_a)
+
+
+def test_a_person_key_past_the_database_s_range_answers_404(make_user, cpas_a, client_for):
+    """A key of 30 digits (no bigint holds it) in the person page's address: 404 as for any
+    key nobody has, never an error page (the compiled query's parameter would be refused)."""
+    client = client_for(make_user(Role.AGENT, cpas_a, cellule="emploi"))
+    for suite in ("", "orientations/", "parcours/", "modifier/"):
+        assert client.get(f"/beneficiaires/{'9' * 30}/{suite}").status_code == 404, suite
