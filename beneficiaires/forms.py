@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cpas_isp import permissions as p
 from cpas_isp.forms import DateInput
-from cpas_isp.listes import FiltreForm
+from cpas_isp.listes import FiltreForm, cle_demandee
 from cpas_isp.models import Cellule
 
 from . import hooks
@@ -279,7 +279,7 @@ class CaseloadFiltreForm(FiltreForm):
 
     def clean_referent(self):
         valeur = self.cleaned_data["referent"]
-        if valeur and valeur not in ("moi", "aucun") and not valeur.isdecimal():
+        if valeur and valeur not in ("moi", "aucun") and cle_demandee(valeur) is None:
             raise ValidationError(_("Choisissez un référent de la liste."), code="invalid_choice")
         return valeur
 
@@ -330,7 +330,7 @@ class CaseloadFiltreForm(FiltreForm):
             return qs.filter(referent=self.user)
         if referent == "aucun":
             return qs.filter(referent__isnull=True)
-        return qs.filter(referent_id=int(referent))
+        return qs.filter(referent_id=cle_demandee(referent))
 
     def filtrer_cellule(self, qs, cellule):
         if not hooks.cellule_filter_registered():

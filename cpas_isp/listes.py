@@ -72,6 +72,16 @@ _TOTAL = "_total_de_la_liste"
 _BIGINT = 2**63
 
 
+def cle_demandee(valeur) -> int | None:
+    """A key (an object's id) given in a query string or a posted field: its number when it
+    is ASCII digits that a bigint holds, else None (junk, a sign, other scripts' digits, and a
+    number of thousands of digits, which Python refuses to read: ValueError)."""
+    if isinstance(valeur, str) and valeur.isascii() and valeur.isdigit() and len(valeur) < 20:
+        cle = int(valeur)
+        return cle if cle < _BIGINT else None
+    return None
+
+
 def numero_demande(request, taille: int, param: str = "page") -> int | None:
     """The page number ``paginer`` serves when it is within the list (``Paginator.get_page``:
     junk is page 1); None for a number that is below 1 or whose offset passes PostgreSQL's

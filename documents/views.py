@@ -20,6 +20,7 @@ from beneficiaires.permissions import peut_voir_freins_sensibles
 from cpas_isp import permissions as p
 from cpas_isp.audit import journaliser_acces
 from cpas_isp.contraintes import ajouter_au_formulaire
+from cpas_isp.listes import cle_demandee
 from cpas_isp.views import role_required, safe_next
 from partenaires.integration import ONGLET as ONGLET_FICHE
 from partenaires.models import Orientation
@@ -74,9 +75,9 @@ def _demande(request) -> dict:
     """The object asked for in the query string (?etape=12), ignored when not a number."""
     demande = {}
     for champ in LIENS:
-        valeur = request.GET.get(champ, "")
-        if valeur.isascii() and valeur.isdigit() and len(valeur) < 18:
-            demande[champ] = int(valeur)
+        cle = cle_demandee(request.GET.get(champ, ""))
+        if cle is not None:
+            demande[champ] = cle
     return demande
 
 

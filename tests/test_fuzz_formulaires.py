@@ -36,10 +36,12 @@ EMOJI = "🙂👩🏽‍💼🇧🇪"
 ENORME = str(10**20)
 JUNK_TEXTE = [LONG, NUL]
 JUNK_DATE = ["2024-02-30", "31/31/2020", "abc"]
-JUNK_NOMBRE = ["-1", ENORME]
-JUNK_CHOIX = ["n'existe-pas", ENORME]
+# Python refuses to read a number of more than 4,300 digits (ValueError).
+ILLISIBLE = "9" * 5000
+JUNK_NOMBRE = ["-1", ENORME, ILLISIBLE]
+JUNK_CHOIX = ["n'existe-pas", ENORME, ILLISIBLE]
 # "²" is a digit for str.isdigit() but not for int().
-JUNK_GET = [NUL, LONG[:3000], "2024-02-30", ENORME, "²"]
+JUNK_GET = [NUL, LONG[:3000], "2024-02-30", ENORME, "²", ILLISIBLE, "-1"]
 
 IGNORER = {"admin"}  # the Django admin's own forms (configuration only) are Django's
 
@@ -409,6 +411,14 @@ def test_no_form_input_gives_a_server_error(monde):
                     pages_get.setdefault(cle, (role, form["champs"]))
             pages_get.setdefault(("get", url, ()), (role, []))
             break
+        # The address with its numbers past any key (beyond a bigint), as each role, GET
+        # and POST: a 404 (or a 4xx of the role), never a server error.
+        if re.search(r"/\d+/", url):
+            for enorme in (str(2**63), str(10**30)):
+                url_enorme = re.sub(r"/\d+/", f"/{enorme}/", url)
+                for role in ROLES:
+                    appel(role, "get", url_enorme)
+                    appel(role, "post", url_enorme)
 
     # Junk in query strings: each field of each search/filter form; common parameters on
     # every other page.

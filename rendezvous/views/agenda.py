@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire, enregistrer
+from cpas_isp.listes import cle_demandee
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership
 from cpas_isp.views import role_required
@@ -68,9 +69,9 @@ def _autres_agendas(request, agenda):
 @suivi_requis
 def mon_agenda(request):
     """The user's own agenda, or the one chosen in the "other agenda" list."""
-    choisi = request.GET.get("agenda", "")
-    if choisi.isascii() and choisi.isdigit():
-        agenda = agenda_visible(request, int(choisi))
+    choisi = cle_demandee(request.GET.get("agenda", ""))
+    if choisi is not None:
+        agenda = agenda_visible(request, choisi)
     else:
         agenda = queries.agenda_de(request.user, request.cpas.pk)
     return redirect("rendezvous:semaine", agenda_pk=agenda.pk)
@@ -189,10 +190,10 @@ def supprimer_reglage(request, agenda_pk):
     """Remove one recurring availability or one absence of the agenda."""
     agenda = _agenda_gere(request, agenda_pk)
     modele = {"disponibilite": Disponibilite, "absence": Absence}.get(request.POST.get("quoi"))
-    pk = request.POST.get("pk", "")
-    if modele is None or not pk.isascii() or not pk.isdigit():
+    pk = cle_demandee(request.POST.get("pk", ""))
+    if modele is None or pk is None:
         raise Http404
-    get_object_or_404(modele, agenda=agenda, pk=int(pk)).delete()
+    get_object_or_404(modele, agenda=agenda, pk=pk).delete()
     messages.success(request, _("Agenda mis à jour."))
     return redirect("rendezvous:reglages", agenda_pk=agenda.pk)
 

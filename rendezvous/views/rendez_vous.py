@@ -21,6 +21,7 @@ from beneficiaires.acces import get_beneficiaire_or_404
 from beneficiaires.hooks import url_onglet
 from cpas_isp.audit import journaliser_liste
 from cpas_isp.contraintes import ajouter_au_formulaire
+from cpas_isp.listes import cle_demandee
 from cpas_isp.models import Membership
 from cpas_isp.views import safe_next
 from rendezvous import queries, services
@@ -145,9 +146,9 @@ def creer_dans_agenda(request, agenda_pk):
         initial.update(date=debut.date(), heure=debut.time().replace(second=0, microsecond=0))
         if fin is not None and fin > debut:
             initial["duree"] = int((fin - debut).total_seconds() // 60)
-    lieu = request.GET.get("lieu", "")
-    if lieu.isascii() and lieu.isdigit():
-        initial["lieu"] = int(lieu)
+    lieu = cle_demandee(request.GET.get("lieu", ""))
+    if lieu is not None:
+        initial["lieu"] = lieu
     retour = reverse("rendezvous:semaine", kwargs={"agenda_pk": agenda.pk})
     if debut is not None:
         retour += f"?date={debut.date():%Y-%m-%d}"

@@ -27,3 +27,36 @@ def test_a_digit_that_is_not_a_number_in_a_filter_is_ignored(cpas_a, make_user, 
         (reverse("trajets:journal", args=[b.pk]), {"type": "²"}),
     ]:
         assert client.get(url, params).status_code == 200, url
+
+
+def test_a_key_of_thousands_of_digits_in_a_filter_or_a_field_is_refused_or_ignored(
+    cpas_a, make_user, client_for
+):
+    """Python refuses to read a number of more than 4,300 digits (ValueError): a key typed in
+    a query string or a posted field is read by ``listes.cle_demandee`` (None past a bigint)."""
+    from cpas_isp.models import Role
+    from rendezvous.queries import agenda_de
+    from tests.beneficiaires.factories import BeneficiaireFactory
+
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    b = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    client = client_for(agent)
+    enorme, hors_bigint = "9" * 5000, str(2**63)
+    for valeur in (enorme, hors_bigint):
+        # The caseload's referent filter: refused with the select's message, the list shown.
+        response = client.get(reverse("beneficiaires:liste"), {"referent": valeur})
+        assert response.status_code == 200
+        assert "Choisissez un référent de la liste." in response.content.decode()
+        # Another agenda asked for: the user's own.
+        response = client.get(reverse("rendezvous:mon_agenda"), {"agenda": valeur})
+        agenda = agenda_de(agent, cpas_a.pk)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("rendezvous:semaine", args=[agenda.pk])
+        # A place suggested to a new appointment, an object a document is added to: ignored.
+        url = reverse("rendezvous:creer", args=[b.pk])
+        assert client.get(url, {"lieu": valeur}).status_code == 200
+        url = reverse("documents:ajouter", args=[b.pk])
+        assert client.get(url, {"etape": valeur, "piis": valeur}).status_code == 200
+        # An availability removed from the agenda: no such row.
+        url = reverse("rendezvous:supprimer_reglage", args=[agenda.pk])
+        assert client.post(url, {"quoi": "absence", "pk": valeur}).status_code == 404
