@@ -11,7 +11,6 @@ from django.db.models import F, Func, JSONField
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires import hooks
 from cpas_isp import accueil, lots, notifications, permissions
-from cpas_isp.listes import url_fixe, url_par_pk
+from cpas_isp.listes import echapper_conditionnel, url_fixe, url_par_pk
 from cpas_isp.models import Role
 from cpas_isp.sql_compile import RequeteCompilee
 from cpas_isp.tenancy import current_membership
@@ -148,19 +147,20 @@ def lignes_orientations(orientations):
     morceaux = []
     for o in orientations:
         if o.resultat:
-            resultat = conditional_escape(o.get_resultat_display())
+            resultat = echapper_conditionnel(o.get_resultat_display())
             if o.type_qualification:
-                resultat = f"{resultat} ({conditional_escape(o.get_type_qualification_display())})"
+                qualification = echapper_conditionnel(o.get_type_qualification_display())
+                resultat = f"{resultat} ({qualification})"
         elif o.statut == S.REFUSEE:
-            motif = conditional_escape(Truncator(o.motif_refus).chars(80))
+            motif = echapper_conditionnel(Truncator(o.motif_refus).chars(80))
             resultat = f'<span class="small text-muted">{motif}</span>'
         else:
             resultat = ""
         d = o.date_orientation
         morceaux.append(
             f"\n    <tr><td>{d.day:02d}/{d.month:02d}/{d.year:04d}</td>"
-            f'<td><a href="{url(o.pk)}">{conditional_escape(o.service.partenaire.nom)} — '
-            f"{conditional_escape(o.service.nom)}</a></td>\n"
+            f'<td><a href="{url(o.pk)}">{echapper_conditionnel(o.service.partenaire.nom)} — '
+            f"{echapper_conditionnel(o.service.nom)}</a></td>\n"
             f"      <td>{badge_statut(o.statut, o.get_statut_display())}</td>\n"
             f"      <td>{resultat}</td></tr>\n  "
         )

@@ -13,7 +13,6 @@ from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,6 +24,7 @@ from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import (
     Tri,
+    echapper_conditionnel,
     lecture_page,
     numero_demande,
     page_par_cles,
@@ -187,7 +187,7 @@ def _ligne_html(o):
     """The row of the list's table, as its template wrote it (every value escaped), written
     here for the page's rows at once: a dozen template nodes per row were a large part of the
     page's rendering."""
-    e = conditional_escape
+    e = echapper_conditionnel
     personne = e(o["personne"])
     if o["url_beneficiaire"]:
         personne = f'<a href="{e(o["url_beneficiaire"])}">{personne}</a>'

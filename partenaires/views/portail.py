@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
-from cpas_isp.listes import Tri, paginer, url_par_pk
+from cpas_isp.listes import Tri, echapper_conditionnel, paginer, url_par_pk
 from cpas_isp.sql_compile import RequeteCompilee, annotations_compilees
 from cpas_isp.views import role_required
 
@@ -97,7 +96,7 @@ def _lignes(request, lignes):
 def _ligne_html(o):
     """The row of the list's table, as its template wrote it (every value escaped), written
     here for the page's rows at once rather than by a dozen template nodes per row."""
-    e = conditional_escape
+    e = echapper_conditionnel
     echeance = f' <span class="small text-muted">{e(o["echeance"])}</span>' if o["echeance"] else ""
     return mark_safe(  # noqa: S308 - built from escaped values above
         f'<tr><td><a href="{e(o["url"])}">{e(o["personne_prenom"])} {e(o["personne_nom"])}</a>'
