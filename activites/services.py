@@ -340,7 +340,7 @@ def resumer_semaine(seance: Seance, inscriptions, par) -> None:
 def _resume_texte(activite, semaine, t) -> str:
     libelles = dict(StatutPresence.choices)
     detail = ", ".join(
-        f"{libelles[statut].lower()} : {n}"
+        _("%(quoi)s : %(valeur)s") % {"quoi": libelles[statut].lower(), "valeur": n}
         for statut, n in sorted(t["statuts"].items(), key=lambda kv: list(libelles).index(kv[0]))
     )
     return _(

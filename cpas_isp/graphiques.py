@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 # A colour-blind friendly palette (Okabe-Ito): blue, orange, green, pink, sky blue, vermilion.
 BLEU, ORANGE, VERT, ROSE, CIEL, VERMILLON = (
@@ -38,6 +39,12 @@ class Serie:
     libelle: str
     couleur: str
     valeurs: Sequence[float | int | Decimal | None]
+
+
+def _valeur(quoi, valeur) -> str:
+    """A value's tooltip, "quoi : valeur", as the active language writes it (no space before
+    the colon in Dutch)."""
+    return _("%(quoi)s : %(valeur)s") % {"quoi": quoi, "valeur": valeur}
 
 
 def _pas(maximum: float) -> float:
@@ -153,7 +160,7 @@ def barres(
                 corps.append(
                     f'<rect x="{x:.1f}" y="{y_haut:.1f}" width="{w:.1f}" '
                     f'height="{max(y_bas - y_haut, 0):.1f}" fill="{s.couleur}">'
-                    f"<title>{escape(etiquette)} · {escape(s.libelle)} : {_nombre(v)}</title>"
+                    f"<title>{escape(_valeur(f'{etiquette} · {s.libelle}', _nombre(v)))}</title>"
                     "</rect>"
                 )
         if n <= 14 or i % math.ceil(n / 14) == 0:
@@ -185,7 +192,7 @@ def barres(
             for (x, y), v in zip(points, [v for v in valeurs if v is not None], strict=True):
                 corps.append(
                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{ligne.couleur}">'
-                    f"<title>{escape(ligne.libelle)} : {_nombre(v)}{escape(ligne_unite)}</title>"
+                    f"<title>{escape(_valeur(ligne.libelle, f'{_nombre(v)}{ligne_unite}'))}</title>"
                     "</circle>"
                 )
         for frac in (0, 0.25, 0.5, 0.75, 1):

@@ -75,6 +75,7 @@ def test_one_journal_step_per_person_and_week_kept_up_to_date(cpas_a, coord):
     assert etape.date == seances[2].date
     assert etape.duree == 330  # 2 x 2 h 45
     assert "Alpha A1" in etape.note and "3 séance(s)" in etape.note and "5,5 h" in etape.note
+    assert "présent : 2, absent : 1" in etape.note
     # The next week: a second step.
     suivante = SeanceFactory(activite=activite, date=lundi + datetime.timedelta(days=7))
     services.enregistrer_presences(suivante, {i: ("present", None)}, coord)
@@ -269,3 +270,16 @@ def test_a_session_still_to_come_takes_no_attendance(cpas_a, coord, client_for):
     (jour,) = _seances(activite, 1, debut=timezone.localdate())
     services.enregistrer_presences(jour, {i: ("present", None)}, coord)
     assert Presence.objects.count() == 1
+
+
+def test_the_weekly_summary_reads_as_the_language_writes_it(cpas_a, coord):
+    """Written in the CPAS's language, Dutch here: "aanwezig: 1" (no space before the
+    colon)."""
+    cpas_a.langue = "nl"
+    cpas_a.save(update_fields=["langue"])
+    activite = ActiviteFactory(cpas=cpas_a, titre="Alfa")
+    b = BeneficiaireFactory(cpas=cpas_a)
+    i = services.inscrire(activite, b, coord)
+    (seance,) = _seances(activite, 1, debut=services.lundi(timezone.localdate()))
+    services.enregistrer_presences(seance, {i: ("present", None)}, coord)
+    assert "aanwezig: 1" in Etape.objects.get(beneficiaire=b).note

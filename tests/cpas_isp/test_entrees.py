@@ -46,7 +46,7 @@ def test_a_key_of_thousands_of_digits_in_a_filter_or_a_field_is_refused_or_ignor
         # The caseload's referent filter: refused with the select's message, the list shown.
         response = client.get(reverse("beneficiaires:liste"), {"referent": valeur})
         assert response.status_code == 200
-        assert "Choisissez un référent de la liste." in response.content.decode()
+        assert "Référent : Choisissez un référent de la liste." in response.content.decode()
         # Another agenda asked for: the user's own.
         response = client.get(reverse("rendezvous:mon_agenda"), {"agenda": valeur})
         agenda = agenda_de(agent, cpas_a.pk)
@@ -60,3 +60,13 @@ def test_a_key_of_thousands_of_digits_in_a_filter_or_a_field_is_refused_or_ignor
         # An availability removed from the agenda: no such row.
         url = reverse("rendezvous:supprimer_reglage", args=[agenda.pk])
         assert client.post(url, {"quoi": "absence", "pk": valeur}).status_code == 404
+
+
+def test_a_filter_s_error_reads_as_its_language_writes_it(cpas_a, make_user, client_for):
+    """The caseload's filter errors: "Référent : …" in French, "Referent: …" in Dutch."""
+    from cpas_isp.models import Role
+
+    client = client_for(make_user(Role.AGENT, cpas_a))
+    client.cookies["django_language"] = "nl"
+    html = client.get(reverse("beneficiaires:liste"), {"referent": "x"}).content.decode()
+    assert "Referent: Kies een referent uit de lijst." in html

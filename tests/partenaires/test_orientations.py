@@ -136,6 +136,12 @@ def test_statistics_per_partner(client_for, coordinateur, agent, service, cpas_a
     )
     assert ligne["en_attente"] == 1 and ligne["taux_acceptation"] == Decimal("50.0")
     assert ligne["delai_moyen"] == 0
+    # Each result with its count, as each language writes it (no space before the colon in
+    # Dutch).
+    assert "Emploi trouvé : 1" in r.content.decode()
+    client = client_for(coordinateur)
+    client.cookies["django_language"] = "nl"
+    assert "Werk gevonden: 1" in client.get(reverse("partenaires:statistiques")).content.decode()
     assert client_for(agent).get(reverse("partenaires:statistiques")).status_code == 403
 
 

@@ -40,3 +40,19 @@ def test_pdf_charts_are_images_without_hover_texts():
     image = base64.b64decode(source).decode()
     assert image.startswith("<svg") and "<title>" not in image and "<rect" in image
     assert image.replace("<", "") == re.sub(r"<title>[^<]*</title>", "", graphique).replace("<", "")
+
+
+def test_chart_tooltips_read_as_each_language_writes_them():
+    """A bar's and a point's hover text: "label : value" in French, "label: value" in Dutch."""
+    from django.utils import translation
+
+    lignes = [
+        LigneParticipation(datetime.date(2025, m, 28), 10, dict.fromkeys(PHASES, m), 5)
+        for m in (1, 2)
+    ]
+    for langue, separateur in (("fr", r" : "), ("nl", r"[^ ]: ")):
+        with translation.override(langue):
+            graphique = graphique_participation(lignes)
+        titres = re.findall(r"<title>([^<]*)</title>", graphique)[1:]  # after the chart's own
+        assert titres and all(re.search(separateur, t) for t in titres), (langue, titres)
+        assert any(re.search(f"{separateur}50 %$", t) for t in titres)  # the rate's points

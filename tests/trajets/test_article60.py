@@ -335,7 +335,7 @@ def test_occupancy_with_the_pools_read_once_matches_the_pool_queries(
 
 # The template loops the posts page's rows replaced (written in Python by the view since).
 ANCIENNES_BOUCLES = {
-    "barres_mois": """{% for r in par_mois %}<rect x="{{ r.x }}" y="{{ r.y }}" width="8" height="{{ r.hauteur }}" fill="{% if r.futur %}#9ec5fe{% elif r.total and r.occupes > r.total %}#dc3545{% else %}#0d6efd{% endif %}"><title>{{ r.mois|date:"m/Y" }} : {{ r.occupes }}</title></rect>
+    "barres_mois": """{% for r in par_mois %}<rect x="{{ r.x }}" y="{{ r.y }}" width="8" height="{{ r.hauteur }}" fill="{% if r.futur %}#9ec5fe{% elif r.total and r.occupes > r.total %}#dc3545{% else %}#0d6efd{% endif %}"><title>{% blocktranslate with quoi=r.mois|date:"m/Y" valeur=r.occupes %}{{ quoi }} : {{ valeur }}{% endblocktranslate %}</title></rect>
     {% if r.y_pool is not None %}<line x1="{{ r.x }}" x2="{{ r.x|add:9 }}" y1="{{ r.y_pool }}" y2="{{ r.y_pool }}" stroke="#fd7e14" stroke-width="0.8"></line>{% endif %}{% endfor %}""",  # noqa: E501
     "lignes_mois": """{% for r in par_mois %}<tr class="{% if r.futur %}text-muted{% endif %}{% if r.total and r.occupes > r.total %} table-warning{% endif %}">
     <td>{{ r.mois|date:"F Y"|capfirst }}{% if r.futur %} ({% translate "prévu" %}){% endif %}</td>
@@ -397,6 +397,10 @@ def test_occupancy_rows_written_in_python_are_the_template_loops_they_replaced(
         assert ("hors de vos dossiers" in html) == (role == Role.DIRECTEUR and langue == "fr")
         assert "Resto &amp; Co" in html and "Crèche &lt;Les Lutins&gt;" in html
         assert "table-warning" in html and "#dc3545" in html and "#9ec5fe" in html
+        # Each bar's tooltip as the language writes it (no space before the colon in Dutch).
+        mois = f"{context['par_mois'][0]['mois']:%m/%Y}"
+        separateur = " : " if langue == "fr" else ": "
+        assert f"<title>{mois}{separateur}{context['par_mois'][0]['occupes']}</title>" in html
 
 
 def test_occupancy_on_the_first_of_a_month_counts_each_contract_once(cpas_a):

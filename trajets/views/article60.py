@@ -236,9 +236,10 @@ def _html_mois(par_mois) -> dict:
         depasse = bool(total) and occupes > total
         couleur = "#9ec5fe" if r["futur"] else "#dc3545" if depasse else "#0d6efd"
         x = r["x"]
+        titre = _("%(quoi)s : %(valeur)s") % {"quoi": f"{mois:%m/%Y}", "valeur": occupes}
         barres.append(
             f'<rect x="{x}" y="{r["y"]}" width="8" height="{r["hauteur"]}" '
-            f'fill="{couleur}"><title>{mois:%m/%Y} : {occupes}</title></rect>\n    '
+            f'fill="{couleur}"><title>{titre}</title></rect>\n    '
         )
         if r["y_pool"] is not None:
             y = r["y_pool"]
