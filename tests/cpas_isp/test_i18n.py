@@ -1,12 +1,22 @@
 """The interface speaks Dutch completely: every catalogue translates every message."""
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
 BASE = Path(__file__).resolve().parents[2]
-APPS = ["cpas_isp", "beneficiaires", "partenaires", "trajets", "rapports"]
+APPS = [
+    "cpas_isp",
+    "beneficiaires",
+    "partenaires",
+    "trajets",
+    "rapports",
+    "rendezvous",
+    "activites",
+    "documents",
+]
 CATALOGUES = sorted(p for app in APPS for p in (BASE / app).glob("locale/nl/LC_MESSAGES/django.po"))
 
 
@@ -38,3 +48,35 @@ def test_message_close_button_speaks_the_users_language():
             html = render_to_string("partials/messages.html", {"messages": [Message(INFO, "ok")]})
         assert f'aria-label="{attendu}"' in html
         assert "Close" not in html
+
+
+def test_every_app_with_a_catalogue_is_checked():
+    """An app's Dutch catalogue is checked above as soon as the app has one."""
+    avec_catalogue = {p.parts[-5] for p in BASE.glob("*/locale/nl/LC_MESSAGES/django.po")}
+    assert avec_catalogue == set(APPS)
+
+
+# What a template's text may hold a colon in: translated messages (each language writes its
+# own), comments, styles and scripts.
+_TRADUIT_OU_HORS_TEXTE = re.compile(
+    r"{%\s*blocktranslate.*?{%\s*endblocktranslate\s*%}"
+    r"|{%\s*translate\s+(\"[^\"]*\"|'[^']*')[^%]*%}"
+    r"|{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|<style.*?</style>|<script.*?</script>",
+    re.S,
+)
+
+
+def test_no_template_writes_the_french_colon_in_every_language():
+    """French puts a space before a colon, Dutch does not ("Datum:", not "Datum :"): a colon
+    after a label is translated (``{% translate " :" context "deux-points" %}``, or inside
+    the translated message), never written as text that every language shows."""
+    gabarits = [p for app in APPS for p in (BASE / app / "templates").rglob("*.html")]
+    gabarits += list((BASE / "templates").rglob("*.html"))
+    assert len(gabarits) > 100
+    fautes = [
+        f"{p.relative_to(BASE)}: {texte[max(0, m.start() - 40) : m.end()]!r}"
+        for p in gabarits
+        for texte in [_TRADUIT_OU_HORS_TEXTE.sub("", p.read_text())]
+        for m in re.finditer(r"\s:(\s|<|$)", texte)
+    ]
+    assert fautes == []

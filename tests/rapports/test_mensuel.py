@@ -272,7 +272,7 @@ def _premiere_page(pdf: bytes, tmp_path) -> str:
                 "Maandrapport SPI",
                 "december 2025",
                 "5 Personen in een SPI-traject op 31/12/2025",
-                "Deelnamegraad : 83,33 %",
+                "Deelnamegraad: 83,33 %",
                 "1 / 1 Instroom / uitstroom per fase in de maand",
                 "0,00 % Positieve uitstroomgraad van de maand",
                 "0 positieve uitstroom op 1",

@@ -475,8 +475,11 @@ def test_letters_in_french_and_dutch_in_one_pdf(agent, agenda, b, cpas_a, client
     assert "Ce lien est valable jusqu'au" in texte and "Rue Haute 1" in texte
     assert "Votre carte d'identité" in texte
     # Dutch: the convocation with date, time and place.
-    assert "Oproeping: Opvolgingsgesprek" in texte or "Oproeping : Opvolgingsgesprek" in texte
+    assert "Oproeping: Opvolgingsgesprek" in texte
     assert "Bureau ISP" in texte and "Tram 81" in texte and "Uw identiteitskaart" in texte
+    # Each label's colon as Dutch writes it (no space before it).
+    for label in ("Datum", "Plaats", "Met", "Mee te brengen"):
+        assert f"{label}: " in texte and f"{label} :" not in texte, label
     envois = Envoi.objects.order_by("nature")
     assert [(e.canal, e.statut, e.nature) for e in envois] == [
         ("lettre", "imprime", "convocation"),
