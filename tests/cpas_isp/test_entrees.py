@@ -53,7 +53,7 @@ def test_a_key_of_thousands_of_digits_in_a_filter_or_a_field_is_refused_or_ignor
         assert response.status_code == 302
         assert response["Location"] == reverse("rendezvous:semaine", args=[agenda.pk])
         # A place suggested to a new appointment, an object a document is added to: ignored.
-        url = reverse("rendezvous:creer", args=[b.pk])
+        url = reverse("rendezvous:creer_dans_agenda", args=[agenda.pk])
         assert client.get(url, {"lieu": valeur}).status_code == 200
         url = reverse("documents:ajouter", args=[b.pk])
         assert client.get(url, {"etape": valeur, "piis": valeur}).status_code == 200
