@@ -50,6 +50,27 @@ def test_message_close_button_speaks_the_users_language():
         assert "Close" not in html
 
 
+def _traductions(po):
+    """The Dutch texts of a catalogue (each msgstr, its continuation lines joined)."""
+    textes, courant = [], None
+    for ligne in po.read_text().splitlines():
+        if ligne.startswith("msgstr"):
+            courant = [ligne.split(" ", 1)[1]]
+            textes.append(courant)
+        elif ligne.startswith('"') and courant is not None:
+            courant.append(ligne)
+        else:
+            courant = None
+    return ["".join(t[1:-1] for t in texte) for texte in textes]
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.relative_to(BASE).parts[0])
+def test_dutch_is_written_with_dutch_punctuation(po):
+    """No French guillemets (Dutch quotes with ‘…’) and no space before a colon."""
+    fautes = [t for t in _traductions(po) if "«" in t or "»" in t or re.search(r"\s:(\s|$)", t)]
+    assert fautes == []
+
+
 def test_every_app_with_a_catalogue_is_checked():
     """An app's Dutch catalogue is checked above as soon as the app has one."""
     avec_catalogue = {p.parts[-5] for p in BASE.glob("*/locale/nl/LC_MESSAGES/django.po")}
