@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from cpas_isp.memo import Memo
 from cpas_isp.sql_compile import RequeteCompilee
+from cpas_isp.tenancy import current_membership
 
 from .models import Beneficiaire
 from .models.personnes import sql_ids_visibles, voit_tout_le_cpas
@@ -233,6 +234,20 @@ def objets_visibles(
     if en_filtre:
         return qs.filter(ParmiLesIdsEnFiltre(f"{champ}_id", ids))
     return qs.filter(**{f"{champ}__in": ids})
+
+
+def cle_des_visibles(user) -> tuple:
+    """What ``objets_visibles(queryset, user, en_tableau=True)`` and ``en_filtre=True`` read of
+    the user, as a key of statements built from them (compiled once per key): the user's
+    current CPAS (``for_user``) and the rule's SQL and parameters (``sql_ids_visibles``); the
+    CPAS alone for a user who sees the whole CPAS (the rule is then the CPAS). Raises
+    ``EmptyResultSet`` when the rule is empty by construction (nothing to key)."""
+    membership = current_membership(user)
+    cpas_id = membership.cpas_id if membership is not None else None
+    if voit_tout_le_cpas(user):
+        return (cpas_id, None, ())
+    sql, params = sql_ids_visibles(user)
+    return (cpas_id, sql, tuple(params))
 
 
 def get_objet_or_404(queryset, user, champ="beneficiaire", **lookup):

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import objets_visibles, verifier_ecriture
 from beneficiaires.models import Beneficiaire
-from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
 from cpas_isp.listes import (
@@ -248,12 +247,12 @@ def orientations(request):
     taille = taille_demandee(request, None)  # what paginer uses: the list offers no sizes
     numero = numero_demande(request, taille) if par_statut else None
     requetes = [
-        queries.requete_compter_par_statut_et_lire(
+        queries.requete_compteurs_de_la_liste(
+            request.user,
             # Counts of every referral: the people's ids read once as an array, each person's
             # referrals counted from the (person, status) index (10 -> 3 ms for an agent).
-            objets_visibles(Orientation.objects.all(), request.user, en_tableau=True),
-            form.fields["partenaire"].queryset.values("pk", "nom"),
-            statut_par_statut=voit_tout_le_cpas(request.user),
+            lambda: objets_visibles(Orientation.objects.all(), request.user, en_tableau=True),
+            lambda: form.partenaires().values("pk", "nom"),
         )
     ]
     if numero is not None:

@@ -385,3 +385,47 @@ def test_an_agent_of_a_cellule_lists_counts_and_filters_the_referrals_of_the_peo
     # The partner filter offers the partners of the referrals listed, not a colleague's.
     assert [pk for pk, _nom, _choisi in r.context["partenaires"]] == [service.partenaire.pk]
     assert "Partenaire d&#x27;un collègue" not in r.content.decode()
+
+
+def test_the_lists_statement_compiled_once_follows_each_users_rule(
+    client_for, cpas_a, make_user, service
+):
+    """The counts and the partners of the referral list are one statement compiled once per
+    need-to-know rule: a second agent, the same agent moved to another cellule, and a person
+    who changes referent each get the counts and partners of the rule as it is now, after the
+    statement of the first was kept."""
+    from tests.trajets.factories import PassageFactory
+
+    today = timezone.localdate()
+    agent = make_user(Role.AGENT, cpas_a, cellule="emploi")
+    collegue = make_user(Role.AGENT, cpas_a, cellule="alpha")
+    a_moi = BeneficiaireFactory(cpas=cpas_a, referent=agent)
+    emploi = BeneficiaireFactory(cpas=cpas_a, referent=collegue)
+    PassageFactory(beneficiaire=emploi, phase="emploi", debut=today - datetime.timedelta(9))
+    autre = ServiceFactory(partenaire=PartenaireFactory(nom="Partenaire de l'emploi"))
+    _orientation(S.ENVOYEE, beneficiaire=a_moi, agent=agent, service=service)
+    _orientation(S.ACCEPTEE, beneficiaire=emploi, agent=collegue, service=autre)
+    _orientation(S.ACCEPTEE, beneficiaire=emploi, agent=collegue, service=autre)
+
+    def vu_par(user):
+        r = client_for(user).get(reverse("partenaires:orientations"))
+        comptes = {code: n for code, _libelle, n in r.context["statuts"] if n}
+        return comptes, sorted(nom for _pk, nom, _choisi in r.context["partenaires"])
+
+    moi_avant = vu_par(agent)
+    assert moi_avant == (
+        {S.ENVOYEE: 1, S.ACCEPTEE: 2},
+        sorted([service.partenaire.nom, "Partenaire de l'emploi"]),
+    )
+    assert vu_par(agent) == moi_avant  # the kept statement, the same answer
+    assert vu_par(collegue) == ({S.ACCEPTEE: 2}, ["Partenaire de l'emploi"])
+    # The agent leaves the employment cellule: its people are no longer theirs to see.
+    membership = agent.memberships.get(cpas=cpas_a)
+    membership.cellule = collegue.memberships.get(cpas=cpas_a).cellule
+    membership.save()
+    assert vu_par(agent) == ({S.ENVOYEE: 1}, [service.partenaire.nom])
+    # Their own person goes to the colleague, who now sees that referral too.
+    a_moi.referent = collegue
+    a_moi.save()
+    assert vu_par(agent) == ({}, [])
+    assert vu_par(collegue)[0] == {S.ENVOYEE: 1, S.ACCEPTEE: 2}
