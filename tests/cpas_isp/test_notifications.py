@@ -82,6 +82,28 @@ def test_the_bell_adds_one_query_whatever_the_number_of_notifications(
     assert len(requetes_de_la_page(client, "/accessibilite/")) == len(avant)
 
 
+def test_the_bell_counts_the_current_cpas_only(client_for, agent, orientation, cpas_b):
+    from tests.cpas_isp.factories import MembershipFactory
+
+    MembershipFactory(user=agent, cpas=cpas_b, role=Role.AGENT)
+    _notifier(agent, OrientationFactory(beneficiaire=BeneficiaireFactory(cpas=cpas_b)))
+    _notifier(agent, orientation)
+    _notifier(agent, orientation, N.ORIENTATION_MESSAGE)
+    client = client_for(agent)
+    assert '>2<span class="visually-hidden"> non lues</span>' in client.get("/").content.decode()
+    client.post("/cpas/changer/", {"cpas": cpas_b.pk})
+    page = client.get("/beneficiaires/").content.decode()
+    assert '>1<span class="visually-hidden"> non lues</span>' in page
+
+
+def test_the_page_after_opening_a_notification_counts_one_fewer(client_for, agent, orientation):
+    n = _notifier(agent, orientation)
+    _notifier(agent, orientation, N.ORIENTATION_MESSAGE)
+    client = client_for(agent)
+    r = client.post(f"/notifications/{n.pk}/ouvrir/", follow=True)
+    assert '>1<span class="visually-hidden"> non lues</span>' in r.content.decode()
+
+
 def test_panel_is_worded_at_display_time_without_stored_text(client_for, agent, orientation):
     n = _notifier(agent, orientation)
     assert "Ysaline" not in str(Notification.objects.filter(pk=n.pk).values().get())
