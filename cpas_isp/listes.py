@@ -12,6 +12,7 @@ values with :func:`echapper` / :func:`echapper_conditionnel` (Django's ``escape`
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -19,9 +20,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, F, OrderBy, Window
 from django.db.models.expressions import BaseExpression
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+
+from cpas_isp.memo import Memo
 
 
 def taille_demandee(request, tailles: Sequence[int] | None) -> int:
@@ -107,21 +111,48 @@ def page_par_cles(qs, cles, numero: int, taille: int):
     return qs.filter(pk__in=cles[bas : bas + taille])
 
 
-def lecture_page(qs, numero: int, taille: int):
+def lecture_page(qs, numero: int, taille: int, *, cle=None):
     """The rows of page ``numero`` of ``qs`` (a ``values()`` queryset) as a generator of
     ``cpas_isp.lots``: the dicts iterating the page's slice gives (Django's ValuesIterable:
     the same names, the compiler's converters), its statement prepared on the connection as
     under ``preparees()``. With ``numero_demande``: a page read in the round trip of
     other statements before ``paginer`` knows the list's length (the view keeps the rows only
-    when ``paginer`` serves that page)."""
-    tranche = qs[(numero - 1) * taille : numero * taille]
-    query = tranche.query
-    compiler = query.get_compiler(tranche.db)
+    when ``paginer`` serves that page).
+
+    ``cle``: the page's statement compiled once per process for this key (with the page's
+    number and size), ``qs`` then a callable building the queryset, called only to compile
+    it. The key must hold every input of the queryset's SQL (the need-to-know rule's, the
+    filters', the sort's): the same key is answered by the same statement."""
+    if cle is None:
+        try:
+            compilee = _compiler_tranche(qs, numero, taille)
+        except EmptyResultSet:
+            return []
+        return (yield from _lire_tranche(*compilee))
     try:
-        sql, params = compiler.as_sql()
+        tranche, compilateur, sql, params = _TRANCHES.obtenir(
+            (cle, numero, taille), lambda: _compiler_tranche(qs(), numero, taille)
+        )
     except EmptyResultSet:
         return []
+    # A copy on this thread's connection (the compiler kept was made on another's).
+    compilateur = copy.copy(compilateur)
+    compilateur.connection = connections[tranche.db]
+    return (yield from _lire_tranche(tranche, compilateur, sql, params))
+
+
+def _compiler_tranche(qs, numero: int, taille: int):
+    """The page's slice of ``qs``, its compiler, SQL and parameters (``EmptyResultSet``: the
+    slice is empty by construction)."""
+    tranche = qs[(numero - 1) * taille : numero * taille]
+    compilateur = tranche.query.get_compiler(tranche.db)
+    sql, params = compilateur.as_sql()
+    return tranche, compilateur, sql, tuple(params)
+
+
+def _lire_tranche(tranche, compiler, sql, params):
     (lignes,) = yield [(sql, params)]
+    query = tranche.query
     if compiler.has_extra_select:  # ordering columns added to the select list
         lignes = [ligne[: compiler.col_count] for ligne in lignes]
     if query.selected:
@@ -132,6 +163,12 @@ def lecture_page(qs, numero: int, taille: int):
     return [
         {noms[i]: ligne[i] for i in indices} for ligne in compiler.results_iter(results=[lignes])
     ]
+
+
+# The pages of the lists that keep their statements (``lecture_page``'s ``cle``), each with
+# its compiled query (tens of kilobytes): the pages the users of the last minutes came back
+# to, cleared when full.
+_TRANCHES: Memo = Memo(256)
 
 
 def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool) -> Page:

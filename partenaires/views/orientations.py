@@ -8,7 +8,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaires.acces import objets_visibles, verifier_ecriture
+from beneficiaires.acces import cle_des_visibles, objets_visibles, verifier_ecriture
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
@@ -223,6 +223,26 @@ def get_orientation(request, pk, qs=None):
     )
 
 
+def _cle_des_lignes(user, valeurs, tri, numero):
+    """Every input of the SQL of a page of the list's rows, as ``lecture_page``'s key: the
+    need-to-know rule's (``cle_des_visibles``), the filters (the partner by its key, "mine"
+    by the user's), the sort and the page; None when the rule is empty."""
+    try:
+        regle = cle_des_visibles(user)
+    except EmptyResultSet:
+        return None
+    partenaire = valeurs.get("partenaire")
+    return (
+        "orientations",
+        regle,
+        valeurs.get("statut"),
+        partenaire.pk if partenaire is not None else None,
+        user.pk if valeurs.get("mes") else None,
+        tri,
+        numero,
+    )
+
+
 @role_required(permissions.peut_suivre_beneficiaires)
 def orientations(request):
     # Read newest first and cut to a page: each referral's person tested in the hash of the
@@ -256,7 +276,15 @@ def orientations(request):
         )
     ]
     if numero is not None:
-        requetes.append(lecture_page(page_par_cles(qs, cles, numero, taille), 1, taille))
+        # Its statement compiled once per rule, filters, sort and page (``lecture_page``).
+        requetes.append(
+            lecture_page(
+                lambda: page_par_cles(qs, cles, numero, taille),
+                1,
+                taille,
+                cle=_cle_des_lignes(request.user, valeurs, tri, numero),
+            )
+        )
     (compteurs, partenaires), *lues = executer_ensemble(requetes)
     nombre = None
     if par_statut:

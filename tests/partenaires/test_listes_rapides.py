@@ -195,34 +195,26 @@ def test_list_queries_do_not_grow_with_the_rows(
         assert len(client.get(url).context["page"].object_list) == 16
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {},
-        {"page": "2"},
-        {"page": "3"},  # the last one, not full
-        {"page": "4"},  # past the end: the last one
-        {"page": "0"},
-        {"page": "-2"},
-        {"page": "abc"},
-        {"page": "99999999999999999999"},
-        {"statut": "envoyee", "page": "2"},
-        {"statut": "acceptee", "page": "2"},  # past the end of the status
-        {"statut": "annulee"},  # none
-        {"tri": "personne", "page": "2"},
-        {"tri": "-partenaire", "page": "2"},
-        {"mes": "on", "page": "2"},
-        {"du": "2000-01-01", "page": "2"},
-    ],
-)
-def test_list_page_rows_read_with_the_counts_are_django_paginator_s(
-    params, client_for, cpas_a, agent, coordinateur, service, settings
-):
-    """The page's rows read in the counts' round trip (the page asked for, when the counts give
-    the list's length) are those of Django's paginator over the list's queryset."""
-    from django.core.paginator import Paginator
+PARAMETRES_LISTE = [
+    {},
+    {"page": "2"},
+    {"page": "3"},  # the last one, not full
+    {"page": "4"},  # past the end: the last one
+    {"page": "0"},
+    {"page": "-2"},
+    {"page": "abc"},
+    {"page": "99999999999999999999"},
+    {"statut": "envoyee", "page": "2"},
+    {"statut": "acceptee", "page": "2"},  # past the end of the status
+    {"statut": "annulee"},  # none
+    {"tri": "personne", "page": "2"},
+    {"tri": "-partenaire", "page": "2"},
+    {"mes": "on", "page": "2"},
+    {"du": "2000-01-01", "page": "2"},
+]
 
-    settings.PAGE_SIZE = 5
+
+def _liste_de_paginateur(cpas_a, agent, coordinateur, service):
     for i, statut in enumerate([S.ENVOYEE] * 7 + [S.ACCEPTEE] * 4 + [S.TERMINEE] * 2):
         _orientation(
             statut,
@@ -230,7 +222,39 @@ def test_list_page_rows_read_with_the_counts_are_django_paginator_s(
             service=ServiceFactory(partenaire=service.partenaire),
             agent=agent if i % 2 else coordinateur,
         )
-    page = client_for(coordinateur).get(reverse("partenaires:orientations"), params).context["page"]
+
+
+@pytest.mark.parametrize("params", PARAMETRES_LISTE)
+def test_list_page_rows_read_with_the_counts_are_django_paginator_s(
+    params, client_for, cpas_a, agent, coordinateur, service, settings
+):
+    """The page's rows read in the counts' round trip (the page asked for, when the counts give
+    the list's length) are those of Django's paginator over the list's queryset."""
+    settings.PAGE_SIZE = 5
+    _liste_de_paginateur(cpas_a, agent, coordinateur, service)
+    _comme_le_paginateur(client_for(coordinateur), params, cpas_a, coordinateur, service)
+
+
+def test_the_pages_kept_statements_answer_each_filter_sort_and_page(
+    client_for, cpas_a, agent, coordinateur, service, settings
+):
+    """A page's statement is compiled once per rule, filters, sort and page (``lecture_page``'s
+    key): one user going through every variant twice, and again after a new referral, gets
+    Django's paginator's rows each time."""
+    settings.PAGE_SIZE = 5
+    _liste_de_paginateur(cpas_a, agent, coordinateur, service)
+    client = client_for(coordinateur)
+    for params in PARAMETRES_LISTE * 2:
+        _comme_le_paginateur(client, params, cpas_a, coordinateur, service)
+    _orientation(S.ENVOYEE, beneficiaire=BeneficiaireFactory(cpas=cpas_a), service=service)
+    for params in PARAMETRES_LISTE:
+        _comme_le_paginateur(client, params, cpas_a, coordinateur, service)
+
+
+def _comme_le_paginateur(client, params, cpas_a, coordinateur, service):
+    from django.core.paginator import Paginator
+
+    page = client.get(reverse("partenaires:orientations"), params).context["page"]
     qs = Orientation.objects.filter(cpas=cpas_a)
     if "statut" in params:
         qs = qs.filter(statut=params["statut"])
