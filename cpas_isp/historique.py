@@ -17,12 +17,18 @@ Why ``suivre()`` rather than pghistory's ``PGHISTORY_DEFAULT_TRACKERS`` setting:
 only chooses the default events of ``pghistory.track``; models would still each need a
 decorator, and the setting cannot add the ``(cpas, pgh_created_at, pgh_id)`` index that every
 tenant event table needs for the audit page. ``suivre()`` is the one place for both.
+
+``lectures(sqls)``: statements run inside are reads by pghistory's own rule, sent without its
+context (see there).
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import pghistory
-from django.db import models
+from django.db import connection, models
+from pghistory.runtime import _inject_history_context, _is_ignored_statement
 
 
 def suivre(*trackers, **options):
@@ -48,3 +54,27 @@ def suivre(*trackers, **options):
         return pghistory.track(*trackers, meta=meta, **options)(model)
 
     return decorator
+
+
+@contextlib.contextmanager
+def lectures(sqls, non_suivies=False):
+    """The statements run inside are ``sqls``' executions: when each is one pghistory itself
+    sends without its context (a SELECT: no trigger records anything), its wrapper is left
+    out for them. It would otherwise prepend its two ``set_config`` (a statement more to
+    parse and run, a result set more, its metadata serialised) to what reaches it as another
+    kind of statement: the ``EXECUTE`` of a prepared SELECT (``cpas_isp.preparation``), a
+    message of several (``cpas_isp.lots``). Anything else (a write, a WITH, which may write)
+    keeps it, unless ``non_suivies``: the caller's statements write only tables no history
+    trigger is on (the access log's own rows)."""
+    wrappers = connection.execute_wrappers
+    gardes = [w for w in wrappers if w is not _inject_history_context]
+    if len(gardes) == len(wrappers) or not (
+        non_suivies or all(_is_ignored_statement(sql) for sql in sqls)
+    ):
+        yield
+        return
+    connection.execute_wrappers = gardes
+    try:
+        yield
+    finally:
+        connection.execute_wrappers = wrappers

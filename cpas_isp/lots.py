@@ -20,9 +20,11 @@ plans made once per connection.
 
 ``executer_lot`` reads every result set as soon as the message is executed: the history
 context's wrapper (pghistory), outside it, moves the cursor past every result but the last.
-The statements are read-only (no history context needed); pghistory prepends its context
-variables to a message that does not start with SELECT (a result set more, at the front): the
-results are taken from the end.
+The statements are read-only (no history context needed): a message of SELECTs is sent
+without pghistory's wrapper (``cpas_isp.historique.lectures``), which would prepend its context
+variables to it (it does not start with SELECT once prepared: a statement and a result set
+more, at the front); with another kind of statement it keeps it, and the results are taken from
+the end.
 
 Like ``cpas_isp.preparation``: not for a pooler in transaction mode; a statement that fails to
 prepare or whose prepared plan fails makes the whole message run again with plain statements
@@ -38,6 +40,7 @@ import re
 from django.db import DatabaseError, connection
 from psycopg.pq import ExecStatus
 
+from cpas_isp.historique import lectures
 from cpas_isp.memo import Memo
 
 # The shapes' names and their prepared text are the ones ``executer_prepare`` uses: a statement
@@ -105,6 +108,12 @@ def executer_ensemble(generateurs) -> list:
     """The results of ``generateurs`` (in order), each step's statements of all of them sent
     in one round trip (``executer_lot``)."""
     return _conduire(ensemble(generateurs), executer_lot)
+
+
+def lire(requetes):
+    """A generator of ``requetes`` read in one step: their rows as ``executer_lot`` gives them
+    (a function that builds its statements itself, sent with a page's others)."""
+    return (yield list(requetes))
 
 
 def valeur(resultat):
@@ -239,7 +248,8 @@ def executer_lot(requetes) -> list[list[tuple]]:
     given as ``(sql, params, GENERIQUE)`` always runs its generic plan."""
     if not requetes:
         return []
-    with connection.cursor() as cursor:
+    # Reads (SELECTs) are sent without the history context (``cpas_isp.historique.lectures``).
+    with lectures([sql for sql, *_ in requetes]), connection.cursor() as cursor:
         etat = cursor.connection.__dict__.setdefault("_isp_prepares", {})
         texte, params, attendus, nouveaux = _message(requetes, etat, preparer=True)
         # Unknown state if what follows fails (prepared or not): these shapes then run plainly.

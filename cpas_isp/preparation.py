@@ -29,6 +29,8 @@ import uuid
 
 from django.db import DatabaseError, connection
 
+from cpas_isp.historique import lectures
+
 # The main pages' shapes alone are about 30 (the dashboard a dozen, the cellule queue, the referral
 # list, article 60, the audit, the person page...): room for every page's, a few kilobytes of
 # plan each in the connection's backend.
@@ -144,17 +146,13 @@ def _executer(cursor, execute, sql: str, params, dans_transaction: bool):
     return resultat
 
 
-def executer_prepare(cursor, sql: str, params) -> list:
+def executer_prepare(cursor, sql: str, params, non_suivie=False) -> list:
     """Rows of ``sql`` (``%(name)s`` or ``%s`` parameters), through a statement prepared on
-    this connection."""
-    _executer(
-        cursor,
-        cursor.execute,
-        sql,
-        params,
-        connection.in_atomic_block,
-    )
-    return cursor.fetchall()
+    this connection; a SELECT's, or one that writes only tables without history triggers
+    (``non_suivie``), without pghistory's context (``cpas_isp.historique.lectures``)."""
+    with lectures([sql], non_suivies=non_suivie):
+        _executer(cursor, cursor.execute, sql, params, connection.in_atomic_block)
+        return cursor.fetchall()
 
 
 def _enrober(execute, sql, params, many, context):

@@ -76,7 +76,8 @@ def _inserer(request, *, cpas, personnes, objet, page, content_type=None, object
         "quand": ligne.quand,
     }
     with connection.cursor() as cursor:
-        ((ligne.pk,),) = executer_prepare(cursor, _INSERT, params)
+        # The access log has no history triggers (its rows are the record): no context.
+        ((ligne.pk,),) = executer_prepare(cursor, _INSERT, params, non_suivie=True)
     ligne._state.adding = False
     return ligne
 

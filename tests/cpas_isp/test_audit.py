@@ -508,3 +508,36 @@ def test_a_partner_account_is_audited_by_the_cpas_of_its_user(
     assert "Bétazoïde" not in page_a
     assert "Compte partenaire" not in page_a
     assert "Compte partenaire" in page_b
+
+
+def test_the_access_log_is_written_without_the_history_context(make_user, cpas_a):
+    """The access log has no history trigger (its rows are the record, nothing records their
+    changes): its rows are written without pghistory's context variables, and still carry
+    who, where and which people."""
+    import pghistory
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from cpas_isp.audit import journaliser_liste
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = %s::regclass",
+            [JournalAcces._meta.db_table],
+        )
+        assert cursor.fetchone() == (0,)
+    user = make_user(Role.AGENT, cpas_a)
+    request = RequestFactory().get("/beneficiaires/", REMOTE_ADDR="10.1.2.3")
+    request.user, request.cpas = user, cpas_a
+    with pghistory.context(url="/beneficiaires/"), CaptureQueriesContext(connection) as ctx:
+        ligne = journaliser_liste(request, [7, 5, 7])
+    assert all("pghistory" not in q["sql"] for q in ctx.captured_queries)
+    ecrite = JournalAcces.objects.get(pk=ligne.pk)
+    assert (ecrite.user, ecrite.cpas, ecrite.personnes, ecrite.page, ecrite.ip) == (
+        user,
+        cpas_a,
+        [7, 5],
+        "/beneficiaires/",
+        "10.1.2.3",
+    )

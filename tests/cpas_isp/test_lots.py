@@ -64,10 +64,34 @@ def test_a_statement_without_rows_gives_an_empty_list_beside_the_prepare_results
     assert len(preparees_sur_le_serveur()) == 2
 
 
-def test_inside_the_history_context_the_rows_are_still_each_statements(connexion_neuve):
+def test_inside_the_history_context_reads_go_without_it(connexion_neuve):
+    """A message of SELECTs is sent without pghistory's context variables (nothing a trigger
+    would record), twice: the first message prepares, the second executes."""
+    for _ in range(2):
+        with pghistory.context(url="/rapports/"), CaptureQueriesContext(connection) as ctx:
+            resultats = lots.executer_ensemble(
+                [deux_etapes(3), dates(datetime.date(2026, 3, 1), 0)]
+            )
+        assert resultats == [6, [datetime.date(2026, 3, 1)]]
+        assert all("pghistory" not in q["sql"] for q in ctx.captured_queries)
+    # pghistory's wrapper is back for what follows.
     with pghistory.context(url="/rapports/"), CaptureQueriesContext(connection) as ctx:
-        resultats = lots.executer_ensemble([deux_etapes(3), dates(datetime.date(2026, 3, 1), 0)])
-    assert resultats == [6, [datetime.date(2026, 3, 1)]]
+        with connection.cursor() as cursor:
+            cursor.execute("VALUES (1)")
+    assert ctx.captured_queries[0]["sql"].startswith("SELECT set_config('pghistory.")
+
+
+def avec_cte():
+    (rows,) = yield [("WITH t(x) AS (VALUES (%s::int)) SELECT x * 2 FROM t", [21])]
+    return rows[0][0]
+
+
+def test_inside_the_history_context_another_kind_of_statement_keeps_it(connexion_neuve):
+    """A statement that does not start with SELECT (a WITH, which may write) keeps the history
+    context, and the rows are still each statement's (taken from the end of the message)."""
+    with pghistory.context(url="/rapports/"), CaptureQueriesContext(connection) as ctx:
+        resultats = lots.executer_ensemble([deux_etapes(3), avec_cte()])
+    assert resultats == [6, 42]
     assert ctx.captured_queries[0]["sql"].startswith("SELECT set_config('pghistory.")
 
 
