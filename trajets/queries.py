@@ -33,7 +33,7 @@ from beneficiaires import hooks as hooks_beneficiaires
 from beneficiaires.acces import VisiblesParLigne, sql_visible_par_ligne
 from beneficiaires.models import Beneficiaire, DroitAide
 from beneficiaires.models.personnes import voit_ses_dossiers, voit_tout_le_cpas
-from cpas_isp.lots import GENERIQUE, ensemble, executer_ensemble, executer_lot
+from cpas_isp.lots import GENERIQUE, ensemble, executer_ensemble, executer_lot, lire
 from cpas_isp.memo import Memo
 from cpas_isp.models import User, libelle_bilingue
 from cpas_isp.tenancy import current_membership
@@ -889,7 +889,7 @@ def _par_statut_params(params, date, limites) -> list:
     return [date, date, *params, date, date, limites[0], date, limites[1]]
 
 
-def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
+def echeances_par_statut(user, date=None, horizon_jours=30, limite=200, avec=()) -> dict:
     """ "Mes échéances": the ``limite`` oldest overdue items and the ``limite`` first coming
     ones (ordered and cut in SQL), with how many there are of each. ``limite`` may be a pair
     (overdue, coming), each None for no limit (the pages of each list: ``views.files``).
@@ -897,7 +897,9 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
     This app's kinds in one statement, planned for the user's values; the other apps' kinds
     in one prepared on the connection (the same text for every user of a shape: planned once,
     ``_compiler_union``), each counted and cut by status; their lists merged in order and cut
-    again, their counts added: the lines and counts one statement of every kind gives."""
+    again, their counts added: the lines and counts one statement of every kind gives.
+    ``avec``: other ``cpas_isp.lots`` generators of the page (the bell's count), read in the
+    same round trip."""
     date = date or timezone.localdate()
     limites = (limite, limite) if limite is None or isinstance(limite, int) else tuple(limite)
     resultat = {"en_retard": [], "n_en_retard": 0, "a_venir": [], "n_a_venir": 0}
@@ -914,7 +916,10 @@ def echeances_par_statut(user, date=None, horizon_jours=30, limite=200) -> dict:
         for partie, prepare in ((propres, False), (autres, GENERIQUE))
         if partie is not None
     ]
-    lignes, *autres_lignes = executer_lot(requetes)
+    if avec:
+        lignes, *autres_lignes = executer_ensemble([lire(requetes), *avec])[0]
+    else:
+        lignes, *autres_lignes = executer_lot(requetes)
     if autres_lignes and autres_lignes[0]:
         lignes = _fusionner(lignes, autres_lignes[0], limites)
     libelles = _libelles_echeances()

@@ -71,14 +71,19 @@ def _jj_mm_aaaa(date) -> str:
     return f"{date.day:02d}/{date.month:02d}/{date.year:04d}" if date else "—"
 
 
-def _colonnes_preparees(aujourd_hui, choix=None):
+def _colonnes_preparees(aujourd_hui, choix=None, autres=()):
     """The page's rows by their keys: a query planned longer than it runs (its dozen per-row
     columns), compiled once per day and prepared once per connection; ``choix``: the filter
-    selects' choices (``queries.ChoixFiltres``) the page shows, read in the same round trip."""
-    if choix is None:
+    selects' choices (``queries.ChoixFiltres``) the page shows, and ``autres``: other
+    ``cpas_isp.lots`` generators (the bell's count), read in the same round trip."""
+    if choix is None and not autres:
         return lambda pks: queries.lignes_caseload(pks, aujourd_hui)
     return lambda pks: lots.executer_ensemble(
-        [queries.lignes_caseload_generateur(pks, aujourd_hui), choix.generateur()]
+        [
+            queries.lignes_caseload_generateur(pks, aujourd_hui),
+            *([choix.generateur()] if choix is not None else []),
+            *autres,
+        ]
     )[0]
 
 
@@ -125,7 +130,12 @@ def liste(request):
         request,
         queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
         tailles=TAILLES_PAGE,
-        lignes=_colonnes_preparees(aujourd_hui, choix if not partiel or peut_reattribuer else None),
+        lignes=_colonnes_preparees(
+            aujourd_hui,
+            choix if not partiel or peut_reattribuer else None,
+            # The whole page's navbar shows the bell: its count in the same round trip.
+            () if partiel else lecture_cloche(request),
+        ),
     )
     extensions = hooks.caseload_extensions()
     colonnes = [ext for ext in extensions if ext.cellules or ext.column]

@@ -21,6 +21,7 @@ from beneficiaires.acces import cle_des_visibles, objets_visibles, verifier_ecri
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
+from cpas_isp.context_processors import lecture_cloche
 from cpas_isp.listes import (
     Tri,
     echapper_conditionnel,
@@ -285,7 +286,10 @@ def orientations(request):
                 cle=_cle_des_lignes(request.user, valeurs, tri, numero),
             )
         )
-    (compteurs, partenaires), *lues = executer_ensemble(requetes)
+    # The navbar's bell counted in the same round trip (its result read by the navbar).
+    (compteurs, partenaires), *lues = executer_ensemble([*requetes, *lecture_cloche(request)])[
+        : len(requetes)
+    ]
     nombre = None
     if par_statut:
         nombre = (

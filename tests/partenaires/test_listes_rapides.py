@@ -23,10 +23,10 @@ S = StatutOrientation
 pytestmark = pytest.mark.django_db
 
 # Queries of each list once the session is warm (session, user, membership, two-factor check,
-# the page's own queries, the access log, the bell); equal whatever the number of rows. The
-# counts by status, the partners the filter offers and the page's rows are read in one round
-# trip.
-REQUETES_LISTE_ORIENTATIONS = 7
+# the page's own queries, the access log); equal whatever the number of rows. The counts by
+# status, the partners the filter offers, the page's rows and the bell's count are read in one
+# round trip.
+REQUETES_LISTE_ORIENTATIONS = 6
 # The portal reads the partner's account once (``for_user(compte=...)``).
 REQUETES_PORTAIL = 8
 

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_liste
+from cpas_isp.context_processors import lecture_cloche
 from cpas_isp.listes import echapper, numero_demande, paginer, taille_demandee, url_par_pk
 from cpas_isp.models import Cellule
 from cpas_isp.tenancy import current_membership, get_for_user
@@ -153,7 +154,10 @@ def echeances(request):
     for param in PAGES_ECHEANCES.values():
         numero = numero_demande(request, taille, param)
         limites.append(None if numero is None else numero * taille)
-    donnees = queries.echeances_par_statut(request.user, limite=limites)
+    # The navbar's bell counted in the same round trip.
+    donnees = queries.echeances_par_statut(
+        request.user, limite=limites, avec=lecture_cloche(request)
+    )
     # The lines read start each list: its page is their slice, its count the full one.
     pages = {
         cle: paginer(request, donnees[cle], taille=taille, param=param, nombre=donnees["n_" + cle])
