@@ -25,6 +25,7 @@ from django.db.models import Count, F, OrderBy, Window
 from django.db.models.expressions import BaseExpression
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
+from cpas_isp.lots import executer_ensemble
 from cpas_isp.memo import Memo
 
 
@@ -50,6 +51,7 @@ def paginer(
     param: str = "page",
     nombre: int | None = None,
     lignes: Callable[[list], Iterable] | None = None,
+    cle=None,
 ) -> Page:
     """The requested page of ``qs`` (a junk or out-of-range number gives the nearest page).
 
@@ -61,7 +63,12 @@ def paginer(
     ``qs`` (filtered and sorted, without those columns) then only gives the page's keys and the
     list's total in one query (a window count: the filters run once, not once more for a COUNT),
     and ``lignes`` builds the rows shown for these keys only; the page holds them in the keys'
-    order. A page past the end costs a COUNT and the last page's keys, as without ``lignes``."""
+    order. A page past the end costs a COUNT and the last page's keys, as without ``lignes``.
+
+    ``cle`` (with ``lignes``): the keys' statement of each page compiled once per process for
+    this key and prepared on the connection (``lecture_page``'s), ``qs`` then a callable
+    building the queryset, called only to compile it (or to count a page past the end). The
+    key must hold every input of the queryset's SQL, as ``lecture_page``'s."""
     if taille is None:
         taille = taille_demandee(request, tailles)
     paginator = Paginator(qs, taille)
@@ -69,7 +76,7 @@ def paginer(
         paginator.count = nombre  # Paginator.count is a cached property
     if lignes is None:
         return paginator.get_page(request.GET.get(param))
-    return _page_par_cles(paginator, request.GET.get(param), lignes, compte=nombre is None)
+    return _page_par_cles(paginator, request.GET.get(param), lignes, compte=nombre is None, cle=cle)
 
 
 _TOTAL = "_total_de_la_liste"
@@ -171,17 +178,31 @@ def _lire_tranche(tranche, compiler, sql, params):
 _TRANCHES: Memo = Memo(256)
 
 
-def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool) -> Page:
+def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool, cle=None) -> Page:
     """``paginator.get_page(valeur)`` read as keys first (see ``paginer``'s ``lignes``)."""
     qs = paginator.object_list
-    # A window count counts the rows before DISTINCT, a UNION or a GROUP BY: count those apart.
-    fenetre = compte and not (qs.query.distinct or qs.query.combinator or qs.query.group_by)
+    if cle is not None:
+        # The queryset built only when a statement is compiled: its shape is the key's.
+        construire, qs = qs, None
+        fenetre = compte
+    else:
+        # A window count counts the rows before DISTINCT, a UNION or a GROUP BY: count
+        # those apart.
+        fenetre = compte and not (qs.query.distinct or qs.query.combinator or qs.query.group_by)
     try:
         numero = int(valeur)  # what Paginator.validate_number accepts from a query string
     except (TypeError, ValueError):
         numero = 1
     # A number whose offset passes PostgreSQL's bigint is past the end of any list.
     dans_les_bornes = 1 <= numero and numero * paginator.per_page < _BIGINT
+    if cle is not None and dans_les_bornes and fenetre:
+        cles = _cles_compilees(construire, paginator.per_page, numero, cle)
+        if cles or numero == 1:
+            paginator.count = cles[0][1] if cles else 0
+            return Page(_dans_l_ordre(cles, lignes), numero, paginator)
+    if cle is not None:
+        qs = paginator.object_list = construire()
+        fenetre = compte and not (qs.query.distinct or qs.query.combinator or qs.query.group_by)
     if dans_les_bornes and (fenetre or numero <= paginator.num_pages):
         cles = _cles(qs, paginator.per_page, numero, fenetre)
         if cles or numero == 1:
@@ -204,6 +225,22 @@ def _cles(qs, taille: int, numero: int, fenetre: bool) -> list[tuple]:
         qs = qs.annotate(**{_TOTAL: Window(Count("*"))})
         return list(qs.values_list("pk", _TOTAL, *annotations)[bas : bas + taille])
     return list(qs.values_list("pk", *annotations)[bas : bas + taille])
+
+
+def _cles_compilees(construire, taille: int, numero: int, cle) -> list[tuple]:
+    """``_cles(construire(), taille, numero, True)``: the statement compiled once per key and
+    page (``lecture_page``), prepared on the connection. A queryset whose window count would
+    not be the list's length (DISTINCT, a UNION, a GROUP BY) has no place under a key."""
+
+    def requete():
+        qs = construire()
+        if qs.query.distinct or qs.query.combinator or qs.query.group_by:
+            raise ValueError("a keyed list is counted by a window: no DISTINCT, UNION, GROUP BY")
+        annotations = list(qs.query.annotation_select)
+        return qs.annotate(**{_TOTAL: Window(Count("*"))}).values("pk", _TOTAL, *annotations)
+
+    (lignes,) = executer_ensemble([lecture_page(requete, numero, taille, cle=("cles", cle))])
+    return [(ligne["pk"], ligne[_TOTAL]) for ligne in lignes]
 
 
 def _dans_l_ordre(cles: list[tuple], lignes) -> list:

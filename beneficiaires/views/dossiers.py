@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import EmptyResultSet, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +27,7 @@ from cpas_isp.views import role_required
 
 from .. import exports, hooks, parcours, queries, services
 from .. import permissions as bp
-from ..acces import DossierCloture, get_beneficiaire_or_404
+from ..acces import DossierCloture, cle_des_visibles, get_beneficiaire_or_404
 from ..forms import (
     BeneficiaireForm,
     BilanForm,
@@ -87,6 +87,29 @@ def _colonnes_preparees(aujourd_hui, choix=None, autres=()):
     )[0]
 
 
+def _cle_des_cles(user, f, aujourd_hui, tri):
+    """Every input of the SQL of the list's keys when only the files' status filters it (the
+    list as it opens, "Mes dossiers"), as ``paginer``'s key: the need-to-know rule's
+    (``cle_des_visibles``), the status, the sort, the day (a sort by an extension's column
+    may read it) and the registered extensions; None otherwise (a search, another filter:
+    compiled each time) or when the rule is empty."""
+    valeurs = f.valeurs()
+    if set(valeurs) - {"statut"}:
+        return None
+    try:
+        regle = cle_des_visibles(user)
+    except EmptyResultSet:
+        return None
+    return (
+        "caseload",
+        regle,
+        valeurs.get("statut"),
+        tri,
+        aujourd_hui,
+        tuple(map(id, hooks.caseload_extensions())),
+    )
+
+
 @role_required(p.peut_suivre_beneficiaires)
 def liste(request):
     aujourd_hui = timezone.localdate()
@@ -126,10 +149,14 @@ def liste(request):
     # The page's keys and the total in one query, then the shown rows' columns for them only,
     # with the selects' choices when the page shows them (the whole page; the results alone
     # show the referents in the reassignment form, when there are rows): one round trip.
+    cle = _cle_des_cles(request.user, f, aujourd_hui, tri)
     page = paginer(
         request,
-        queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
+        (lambda: queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False))
+        if cle is not None
+        else queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
         tailles=TAILLES_PAGE,
+        cle=cle,
         lignes=_colonnes_preparees(
             aujourd_hui,
             choix if not partiel or peut_reattribuer else None,
