@@ -252,11 +252,19 @@ def orientations(request):
     # referrals was joined to its person and sorted).
     toutes = _orientations(request, en_filtre=True)
     form = FiltreOrientationsForm(request.GET, orientations=toutes, user=request.user)
-    qs = form.filter(_avec_noms(toutes.values(*COLONNES_LISTE)))
-    qs, tri = TRI.appliquer(qs, request)
-    # The same referrals' keys, in the same order: the rows of a page past the first one
-    # (``page_par_cles``).
-    cles = TRI.appliquer(form.filter(toutes.values("pk")), request)[0]
+    tri = TRI.cle(request)
+
+    # The list's querysets, built only when a statement is compiled from them (the page's
+    # rows and counts are kept statements: ``lecture_page``, ``requete_compteurs_de_la_liste``)
+    # or run (a page past the end, a list filtered by partner or "mine").
+    def liste():
+        return TRI.appliquer(form.filter(_avec_noms(toutes.values(*COLONNES_LISTE))), tri)[0]
+
+    def cles():
+        # The same referrals' keys, in the same order: the rows of a page past the first one
+        # (``page_par_cles``).
+        return TRI.appliquer(form.filter(toutes.values("pk")), tri)[0]
+
     valeurs = form.valeurs()
     # The tabs' counts by status also give the list's length when it is filtered by status
     # only: no second count of every referral of the CPAS. Who sees the whole CPAS's
@@ -280,7 +288,7 @@ def orientations(request):
         # Its statement compiled once per rule, filters, sort and page (``lecture_page``).
         requetes.append(
             lecture_page(
-                lambda: page_par_cles(qs, cles, numero, taille),
+                lambda: page_par_cles(liste(), cles(), numero, taille),
                 1,
                 taille,
                 cle=_cle_des_lignes(request.user, valeurs, tri, numero),
@@ -295,13 +303,17 @@ def orientations(request):
         nombre = (
             compteurs.get(valeurs["statut"], 0) if "statut" in valeurs else sum(compteurs.values())
         )
-    page = paginer(request, qs, taille=taille, nombre=nombre)
+    # Counted already: the paginator needs the length alone (a range of it; the page's rows
+    # are read below), else the list itself, which it counts.
+    page = paginer(
+        request, range(nombre) if nombre is not None else liste(), taille=taille, nombre=nombre
+    )
     if lues and page.number == numero:
         # The rows Page.object_list holds: up to the end of the list (no orphans).
         lignes = lues[0][: max(0, min(taille, nombre - (numero - 1) * taille))]
     else:
         with preparees():  # the rows' statement: planned once per connection (~0.5 ms a page)
-            lignes = list(page_par_cles(qs, cles, page.number, taille)[:taille])
+            lignes = list(page_par_cles(liste(), cles(), page.number, taille)[:taille])
     page.object_list = lignes_orientations(request, lignes)
     journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
     partenaire = str(valeurs["partenaire"].pk) if "partenaire" in valeurs else ""
