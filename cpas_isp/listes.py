@@ -25,7 +25,7 @@ from django.db.models import Count, F, OrderBy, Window
 from django.db.models.expressions import BaseExpression
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
-from cpas_isp.lots import executer_ensemble
+from cpas_isp.lots import GENERIQUE, executer_ensemble, executer_lot
 from cpas_isp.memo import Memo
 
 
@@ -52,6 +52,7 @@ def paginer(
     nombre: int | None = None,
     lignes: Callable[[list], Iterable] | None = None,
     cle=None,
+    generique: bool = False,
 ) -> Page:
     """The requested page of ``qs`` (a junk or out-of-range number gives the nearest page).
 
@@ -68,7 +69,11 @@ def paginer(
     ``cle`` (with ``lignes``): the keys' statement of each page compiled once per process for
     this key and prepared on the connection (``lecture_page``'s), ``qs`` then a callable
     building the queryset, called only to compile it (or to count a page past the end). The
-    key must hold every input of the queryset's SQL, as ``lecture_page``'s."""
+    key must hold every input of the queryset's SQL, as ``lecture_page``'s.
+
+    ``generique`` (with ``lignes``): the keys' statement prepared on the connection and always
+    run with its generic plan (``lots.GENERIQUE``), for a statement PostgreSQL would plan for
+    its values on every page to run it no faster (the caseload's search by name)."""
     if taille is None:
         taille = taille_demandee(request, tailles)
     paginator = Paginator(qs, taille)
@@ -76,7 +81,14 @@ def paginer(
         paginator.count = nombre  # Paginator.count is a cached property
     if lignes is None:
         return paginator.get_page(request.GET.get(param))
-    return _page_par_cles(paginator, request.GET.get(param), lignes, compte=nombre is None, cle=cle)
+    return _page_par_cles(
+        paginator,
+        request.GET.get(param),
+        lignes,
+        compte=nombre is None,
+        cle=cle,
+        generique=generique,
+    )
 
 
 _TOTAL = "_total_de_la_liste"
@@ -178,7 +190,9 @@ def _lire_tranche(tranche, compiler, sql, params):
 _TRANCHES: Memo = Memo(256)
 
 
-def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool, cle=None) -> Page:
+def _page_par_cles(
+    paginator: Paginator, valeur, lignes, *, compte: bool, cle=None, generique=False
+) -> Page:
     """``paginator.get_page(valeur)`` read as keys first (see ``paginer``'s ``lignes``)."""
     qs = paginator.object_list
     if cle is not None:
@@ -204,7 +218,7 @@ def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool, cle=No
         qs = paginator.object_list = construire()
         fenetre = compte and not (qs.query.distinct or qs.query.combinator or qs.query.group_by)
     if dans_les_bornes and (fenetre or numero <= paginator.num_pages):
-        cles = _cles(qs, paginator.per_page, numero, fenetre)
+        cles = _cles(qs, paginator.per_page, numero, fenetre, generique)
         if cles or numero == 1:
             if fenetre:
                 paginator.count = cles[0][1] if cles else 0
@@ -216,15 +230,26 @@ def _page_par_cles(paginator: Paginator, valeur, lignes, *, compte: bool, cle=No
     )
 
 
-def _cles(qs, taille: int, numero: int, fenetre: bool) -> list[tuple]:
+def _cles(qs, taille: int, numero: int, fenetre: bool, generique: bool = False) -> list[tuple]:
     bas = (numero - 1) * taille
     # The list's annotations stay selected: its order may refer to them (a constant one, such
     # as a search's relevance, cannot be ordered by as an expression).
     annotations = list(qs.query.annotation_select)
     if fenetre:
         qs = qs.annotate(**{_TOTAL: Window(Count("*"))})
-        return list(qs.values_list("pk", _TOTAL, *annotations)[bas : bas + taille])
-    return list(qs.values_list("pk", *annotations)[bas : bas + taille])
+        tranche = qs.values_list("pk", _TOTAL, *annotations)[bas : bas + taille]
+    else:
+        tranche = qs.values_list("pk", *annotations)[bas : bas + taille]
+    if not generique:
+        return list(tranche)
+    try:
+        sql, params = tranche.query.get_compiler(tranche.db).as_sql()
+    except EmptyResultSet:
+        return []
+    # The rows as the database gives them: the key and the count (integers) are all that is
+    # read of them.
+    (lignes,) = executer_lot([(sql, params, GENERIQUE)])
+    return lignes
 
 
 def _cles_compilees(construire, taille: int, numero: int, cle) -> list[tuple]:

@@ -46,6 +46,7 @@ from ..models import (
     Frein,
     FreinBeneficiaire,
 )
+from ..niss import recherche_niss
 from .suivi import historique_suivi
 
 TAILLES_PAGE = [25, 50, 100]
@@ -157,6 +158,9 @@ def liste(request):
         else queries.caseload(request.user, f, aujourd_hui, tri, colonnes=False),
         tailles=TAILLES_PAGE,
         cle=cle,
+        # A search by name: the same statement whatever the name (its only parameter), which
+        # PostgreSQL planned for each name (~1 ms) to run it no faster than its generic plan.
+        generique=bool(f.recherche) and not recherche_niss(f.recherche),
         lignes=_colonnes_preparees(
             aujourd_hui,
             choix if not partiel or peut_reattribuer else None,

@@ -101,3 +101,26 @@ def test_each_user_status_sort_and_page_gets_django_paginators_page(
     for user in (premier, second, coord):
         for params in PARAMETRES:
             _comme_le_paginateur(clients[user], personnes[user], params)
+
+
+def test_a_search_by_name_runs_one_prepared_statement_whatever_the_name(
+    make_user, client_for, cpas_a
+):
+    """The search's keys: the same statement for every name (its parameter), prepared once on
+    the connection and run with its generic plan, finds each name's people."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    coord = make_user(Role.COORDINATEUR, cpas_a)
+    dupont = BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Jean")
+    martin = BeneficiaireFactory(cpas=cpas_a, nom="Martin", prenom="Paul")
+    client = client_for(coord)
+    assert [b.pk for b in client.get(LISTE, {"q": "dupond"}).context["page"].object_list] == [
+        dupont.pk
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(LISTE, {"q": "martn paul"}).context["page"]
+    assert [b.pk for b in page.object_list] == [martin.pk]
+    assert page.paginator.count == 1
+    (cles,) = [q["sql"] for q in ctx.captured_queries if "force_generic_plan" in q["sql"]]
+    assert "EXECUTE" in cles and "PREPARE" not in cles
