@@ -11,18 +11,12 @@ from beneficiaires.models import Beneficiaire
 from cpas_isp.models import Role
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.beneficiaires.helpers import LISTE
+from tests.pages_liste import NUMEROS_DE_PAGE
 
 pytestmark = pytest.mark.django_db
 
 PARAMETRES = [
-    {},
-    {"page": "2"},
-    {"page": "3"},  # the last one, not full
-    {"page": "4"},  # past the end: the last one
-    {"page": "0"},
-    {"page": "-2"},
-    {"page": "abc"},
-    {"page": "99999999999999999999"},
+    *NUMEROS_DE_PAGE,
     {"statut": "clotures"},
     {"statut": "tous", "page": "2"},
     {"tri": "-nom", "page": "2"},

@@ -17,6 +17,7 @@ from cpas_isp.models import Role
 from partenaires.models import Orientation, Partenaire, StatutOrientation
 from partenaires.queries import compter_par_statut, compter_par_statut_et_lire
 from tests.beneficiaires.factories import BeneficiaireFactory
+from tests.pages_liste import NUMEROS_DE_PAGE
 from tests.partenaires.factories import OrientationFactory, PartenaireFactory, ServiceFactory
 
 S = StatutOrientation
@@ -196,14 +197,7 @@ def test_list_queries_do_not_grow_with_the_rows(
 
 
 PARAMETRES_LISTE = [
-    {},
-    {"page": "2"},
-    {"page": "3"},  # the last one, not full
-    {"page": "4"},  # past the end: the last one
-    {"page": "0"},
-    {"page": "-2"},
-    {"page": "abc"},
-    {"page": "99999999999999999999"},
+    *NUMEROS_DE_PAGE,
     {"statut": "envoyee", "page": "2"},
     {"statut": "acceptee", "page": "2"},  # past the end of the status
     {"statut": "annulee"},  # none
