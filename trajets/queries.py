@@ -541,10 +541,11 @@ def _sql_echeances_trajets(
     Their names are left NULL: they are read after the union, for the lines kept only
     (``_colonnes_avec_noms``), so that the items sorted and counted are narrow; so are an
     action's text, its step's type and date where the step's row is not read (a whole CPAS's
-    actions read from an index alone), and taken from the row where it is (a person's actions
-    probed one by one: the row is fetched anyway; 269 lines of an agent's page were probed
-    again by id, 642 of the statement's 3,321 buffers). Plain SQL: building them with the ORM
-    (three querysets of joins and annotations) cost more than running them.
+    actions, or those of the people the user refers, probed person by person: read from
+    indexes alone; the ~100 lines of a page are then read by id, where the ~600 rows of an
+    agent's actions, and their types, were each read before the cut), and taken from the row
+    where it is (the user's actions of other people, read by id). Plain SQL: building them
+    with the ORM (three querysets of joins and annotations) cost more than running them.
     tests/trajets/test_echeances.py compares them with the ORM querysets they replace.
 
     - actions: open next actions (not done) due by ``jusqu_au``, that the user wrote or of
@@ -563,10 +564,10 @@ def _sql_echeances_trajets(
                e.beneficiaire_id AS personne_id, NULL::varchar AS personne_nom,
                NULL::varchar AS personne_prenom, e.id AS objet_id,
                NULL::varchar AS type_libelle, NULL::date AS etape_date"""
-    # The step's text, type and date taken from its row where the branch reads it anyway (an
-    # agent's actions: each probed person's row is fetched from the table), so that no line
-    # of them is probed again by its id after the cut (``_NOMS``: only lines whose step date,
-    # never NULL in the table, is still NULL).
+    # The step's text, type and date taken from its row where the branch reads it anyway (the
+    # user's actions of people they do not refer, read by id), so that no line of them is
+    # probed again by its id after the cut (``_NOMS``: only lines whose step date, never NULL
+    # in the table, is still NULL).
     libelle_type = "libelle_nl" if libelle_bilingue(False, True) else "libelle_fr"
     colonnes_action_lue = f"""
         SELECT e.echeance AS quand, 'action' AS genre, e.prochaine_action::varchar AS libelle,
@@ -578,16 +579,16 @@ def _sql_echeances_trajets(
            AND e.echeance <= %s"""
     if par_personne:
         # The people the user refers, each probed in the open actions' partial index by
-        # person; then the user's own open actions of the other people, chosen from the
+        # person (read from the index alone: the texts of the lines kept are read after the
+        # cut); then the user's own open actions of the other people, chosen from the
         # partial index by author alone (an index-only scan: an agent writes most of their
         # steps for the people they refer, whose rows are not read twice), each person
         # checked against the need-to-know rule (``_VISIBLE_LIGNE``), then read by primary key.
         actions = [
             (
-                f"""{colonnes_action_lue}
+                f"""{colonnes_action}
           FROM {_SUIVIS_CTE} s
           JOIN {Etape._meta.db_table} e ON e.beneficiaire_id = s.id
-          {type_lu}
          WHERE {ouverte}""",
                 [cpas_id, jusqu_au],
             ),

@@ -165,11 +165,12 @@ class Etape(TenantModel):
                 condition=Q(echeance__isnull=False, action_faite_le__isnull=True),
                 name="etape_action_ouverte_idx",
             ),
-            # A person's open actions (is one overdue?: the queues' counts and filter), the
-            # CPAS included: the probe of each person of a queue reads the index alone.
+            # A person's open actions (is one overdue?: the queues' counts and filter; "Mes
+            # échéances": the actions of the people the user refers), the CPAS and the id
+            # included: the probe of each person reads the index alone.
             models.Index(
                 fields=["beneficiaire", "echeance"],
-                include=["cpas"],
+                include=["cpas", "id"],
                 condition=Q(echeance__isnull=False, action_faite_le__isnull=True),
                 name="etape_action_ouverte_pers_idx",
             ),
