@@ -617,33 +617,28 @@ def _sql_echeances_trajets(
                 [cpas_id, jusqu_au, user_id],
             )
         ]
+    # The PIIS statuses written in the text (the code's constants, never input): in a generic
+    # plan, a condition on parameters built its array again for each PIIS row tested.
     evaluations = f"""
         SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, NULL, NULL, v.id, '',
                NULL::date
           FROM {EvaluationPiis._meta.db_table} v
           JOIN {Piis._meta.db_table} p ON p.id = v.piis_id
          WHERE v.cpas_id = %s AND v.date_tenue IS NULL AND v.date_prevue <= %s
-           AND p.statut = %s AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
+           AND p.statut = '{StatutPiis.SIGNE.value}'
+           AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     signatures = f"""
         SELECT (p.date_decision_ris + make_interval(months => %s))::date, 'signature', '',
                p.beneficiaire_id, NULL, NULL, p.id, '', NULL::date
           FROM {Piis._meta.db_table} p
-         WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL AND p.statut IN (%s, %s)
+         WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL
+           AND p.statut IN ('{StatutPiis.BROUILLON.value}', '{StatutPiis.PROPOSE.value}')
            AND p.date_decision_ris <= %s
            AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     return [
         *actions,
-        (evaluations, [cpas_id, jusqu_au, StatutPiis.SIGNE.value]),
-        (
-            signatures,
-            [
-                delais.MOIS_SIGNATURE,
-                cpas_id,
-                StatutPiis.BROUILLON.value,
-                StatutPiis.PROPOSE.value,
-                limite_alerte,
-            ],
-        ),
+        (evaluations, [cpas_id, jusqu_au]),
+        (signatures, [delais.MOIS_SIGNATURE, cpas_id, limite_alerte]),
     ]
 
 
