@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django import template
 from django.db import connection
@@ -47,13 +48,23 @@ def badge_statut(statut, libelle):
 NOMS = ("en_attente", "a_revoir", "en_cours")
 
 
+def _statuts(*statuts) -> str:
+    """The statuses as SQL literals (the code's constants, checked to be plain words, never
+    input): the counts compare an agent's ~5,900 referrals with them, and in a generic plan a
+    list of parameters was built again for each row tested (~2 ms of the statement's ~7)."""
+    for statut in statuts:
+        if not re.fullmatch(r"[a-z_]+", statut):
+            raise ValueError(f"not a status: {statut!r}")
+    return ", ".join(f"'{statut}'" for statut in statuts)
+
+
 def _conditions(debut):
     """(SQL condition on a referral, its parameters) of each count: waiting for the partner,
     refused or expired since ``debut``, followed by a partner."""
     return [
-        ("statut = %s", [S.ENVOYEE.value]),
-        ("statut IN (%s, %s) AND modifie_le >= %s", [S.REFUSEE.value, S.EXPIREE.value, debut]),
-        ("statut IN (%s, %s)", [S.ACCEPTEE.value, S.EN_COURS.value]),
+        (f"statut = {_statuts(S.ENVOYEE.value)}", []),
+        (f"statut IN ({_statuts(S.REFUSEE.value, S.EXPIREE.value)}) AND modifie_le >= %s", [debut]),
+        (f"statut IN ({_statuts(S.ACCEPTEE.value, S.EN_COURS.value)})", []),
     ]
 
 
