@@ -36,6 +36,7 @@ from beneficiaires.models.personnes import voit_ses_dossiers, voit_tout_le_cpas
 from cpas_isp.lots import GENERIQUE, ensemble, executer_ensemble, executer_lot, lire
 from cpas_isp.memo import Memo
 from cpas_isp.models import User, libelle_bilingue
+from cpas_isp.preparation import litteraux
 from cpas_isp.tenancy import current_membership
 from trajets import delais
 from trajets.models.article60 import ContratArticle60, PoolArticle60
@@ -617,22 +618,23 @@ def _sql_echeances_trajets(
                 [cpas_id, jusqu_au, user_id],
             )
         ]
-    # The PIIS statuses written in the text (the code's constants, never input): in a generic
-    # plan, a condition on parameters built its array again for each PIIS row tested.
+    # The PIIS statuses written in the text (``litteraux``): in a generic plan, a condition on
+    # parameters built its array again for each PIIS row tested.
     evaluations = f"""
         SELECT v.date_prevue, 'evaluation', '', p.beneficiaire_id, NULL, NULL, v.id, '',
                NULL::date
           FROM {EvaluationPiis._meta.db_table} v
           JOIN {Piis._meta.db_table} p ON p.id = v.piis_id
          WHERE v.cpas_id = %s AND v.date_tenue IS NULL AND v.date_prevue <= %s
-           AND p.statut = '{StatutPiis.SIGNE.value}'
+           AND p.statut = {litteraux(StatutPiis.SIGNE.value)}
            AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
+    a_signer = litteraux(StatutPiis.BROUILLON.value, StatutPiis.PROPOSE.value)
     signatures = f"""
         SELECT (p.date_decision_ris + make_interval(months => %s))::date, 'signature', '',
                p.beneficiaire_id, NULL, NULL, p.id, '', NULL::date
           FROM {Piis._meta.db_table} p
          WHERE p.cpas_id = %s AND p.avenant_de_id IS NULL
-           AND p.statut IN ('{StatutPiis.BROUILLON.value}', '{StatutPiis.PROPOSE.value}')
+           AND p.statut IN ({a_signer})
            AND p.date_decision_ris <= %s
            AND p.beneficiaire_id IN (SELECT id FROM {_SUIVIS_CTE})"""
     return [

@@ -119,3 +119,10 @@ def test_the_cast_comes_from_the_type_never_from_the_value():
     assert preparation._signature("SELECT %s", [datetime.date(2026, 1, 1)]) != (
         preparation._signature("SELECT %s", [None])
     )
+
+
+def test_constants_written_as_literals_are_plain_words_only():
+    assert preparation.litteraux("brouillon", "en_cours") == "'brouillon', 'en_cours'"
+    for pas_un_mot in ("x' OR '1'='1", "a\x00b", "Envoyee", ""):
+        with pytest.raises(ValueError):
+            preparation.litteraux(pas_un_mot)
