@@ -64,16 +64,28 @@ class DateRapide(_EntreeRapide, DateInput):
 
 
 class SelectRapide(forms.Select):
+    """``render()`` from the choices themselves: Django's ``get_context()`` builds a dict of a
+    dozen entries per option (``optgroups``, ``create_option``) that only its templates read
+    (the audit page's user filter: most of its filters' rendering)."""
+
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for groupe, options, _index in widget["optgroups"]:
-            if groupe:  # no option groups here: Django's templates render them
+        multiple = self.allow_multiple_selected
+        attrs_select = self.build_attrs(self.attrs, attrs)
+        if multiple:
+            attrs_select["multiple"] = True
+        valeurs = self.format_value(value)
+        html = [f'<select name="{conditional_escape(name)}"{_attrs(attrs_select)}>']
+        choisi = False
+        for valeur, libelle in self.choices:
+            if isinstance(libelle, (list, tuple)):  # option groups: Django's templates
                 return super().render(name, value, attrs, renderer)
-            html.extend(
-                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
-                for option in options
+            texte = "" if valeur is None else str(valeur)
+            # ``optgroups``: the first option of a value asked for (every one, multiple).
+            selectionnee = (multiple or not choisi) and texte in valeurs
+            choisi = choisi or selectionnee
+            html.append(
+                f'\n  <option value="{conditional_escape(texte)}"'
+                f"{' selected' if selectionnee else ''}>{conditional_escape(libelle)}</option>\n"
             )
         html.append("\n</select>")
         return mark_safe("".join(html))  # noqa: S308 - escaped values

@@ -35,6 +35,15 @@ def test_select(attrs, valeur):
     assert rapide.render("u", valeur, attrs) == django.render("u", valeur, attrs)
 
 
+@pytest.mark.parametrize("valeur", [None, "", 1, "1", ["1", "2"]])
+def test_select_repeated_and_empty_values(valeur):
+    """As Django's: a value offered twice is selected at its first option only, None is the
+    empty value."""
+    choix = [(None, "—"), (1, "un"), ("1", "un encore"), (2, "deux")]
+    rapide = SelectRapide(choices=choix)
+    assert rapide.render("r", valeur) == forms.Select(choices=choix).render("r", valeur)
+
+
 def test_select_groups_fall_back_to_django():
     choix = [("Groupe", [(1, "un"), (2, "deux")]), (3, "trois")]
     assert SelectRapide(choices=choix).render("g", 2) == forms.Select(choices=choix).render("g", 2)
