@@ -17,6 +17,7 @@ from cpas_isp.audit import journal
 from cpas_isp.audit.evenements import MASQUE, date_heure, presenter
 from cpas_isp.audit.forms import PERIODE_MAX_JOURS, VUES, FiltreAuditForm
 from cpas_isp.audit.log import client_ip, journaliser_liste
+from cpas_isp.context_processors import lecture_cloche
 from cpas_isp.exports import reponse_csv
 from cpas_isp.lots import executer_ensemble
 from cpas_isp.models import JournalAcces
@@ -117,11 +118,12 @@ def _modifications(request, form, contexte):
     curseur = journal.Curseur.decoder(request.GET.get("apres"))
     # The user filter's choices (the CPAS's users, read now rather than by the template, in
     # the round trip of the events' keys): the authors' names without a query of their own
-    # when they are among them.
-    (events, suivant), utilisateurs = executer_ensemble(
+    # when they are among them. The navbar's bell counted in the same round trip.
+    (events, suivant), utilisateurs, *_cloche = executer_ensemble(
         [
             journal.requetes_page_evenements(cpas, f, curseur, TAILLE_PAGE),
             form.requete_choix_utilisateurs(),
+            *lecture_cloche(request),
         ]
     )
     membres = {u.pk: str(u) for u in utilisateurs}

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 
 from beneficiaires.conservation import anonymiser_personnes
 from cpas_isp.models import NatureNotification, Notification, Role
-from cpas_isp.notifications import envoyer_resumes, notifier
+from cpas_isp.notifications import envoyer_resumes, marquer_lue, notifier
 from cpas_isp.tasks import envoyer_resumes_notifications
 from tests.beneficiaires.factories import BeneficiaireFactory
 from tests.partenaires.factories import OrientationFactory, ServiceFactory
@@ -80,6 +80,29 @@ def test_the_bell_adds_one_query_whatever_the_number_of_notifications(
     for _ in range(5):
         _notifier(agent, orientation)
     assert len(requetes_de_la_page(client, "/accessibilite/")) == len(avant)
+
+
+@pytest.mark.parametrize(
+    "role, url",
+    [(Role.ADMIN, "/audit/"), (Role.COORDINATEUR, "/trajets/article60/")],
+)
+def test_pages_reading_the_bell_with_their_figures_show_its_count(
+    role, url, client_for, make_user, cpas_a, orientation, requetes_de_la_page
+):
+    """The audit page and the article 60 occupancy read the bell's count in the round trip of
+    their own statements: the navbar shows the user's unread count, and no statement of the
+    page counts the notifications alone."""
+    user = make_user(role, cpas_a)
+    client = client_for(user)
+    client.get(url)  # first page of the session
+    for _ in range(3):
+        _notifier(user, orientation)
+    marquer_lue(Notification.objects.filter(destinataire=user).earliest("id"))
+    requetes = requetes_de_la_page(client, url)
+    assert not any(
+        q["sql"].lstrip().startswith("SELECT COUNT(*) FROM cpas_isp_notification") for q in requetes
+    )
+    assert '>2<span class="visually-hidden"> non lues</span>' in client.get(url).content.decode()
 
 
 def test_the_bell_counts_the_current_cpas_only(client_for, agent, orientation, cpas_b):

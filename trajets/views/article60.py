@@ -22,6 +22,7 @@ from beneficiaires.models import Beneficiaire
 from beneficiaires.models.personnes import voit_tout_le_cpas
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
+from cpas_isp.context_processors import lecture_cloche
 from cpas_isp.contraintes import ajouter_au_formulaire
 from cpas_isp.listes import Tri, paginer, url_par_pk
 from cpas_isp.lots import executer_ensemble
@@ -192,12 +193,14 @@ def occupation(request):
     elif request.method == "POST":
         raise PermissionDenied
     # One round trip: the contracts' two lists; the CPAS's pools, read once (the list, today's
-    # pool and the months' pools); today's occupancy and the months' from one query.
-    (finissant, a_cloturer, nombre_a_cloturer), (pools, occupation_du_jour, par_mois) = (
+    # pool and the months' pools); today's occupancy and the months' from one query; the
+    # navbar's bell.
+    (finissant, a_cloturer, nombre_a_cloturer), (pools, occupation_du_jour, par_mois), *_c = (
         executer_ensemble(
             [
                 queries.requete_contrats_de_la_page(cpas.pk, today),
                 queries.requetes_occupation_et_barres(cpas.pk, today),
+                *lecture_cloche(request),
             ]
         )
     )
