@@ -14,7 +14,7 @@ from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
 
 from beneficiaires.acces import cle_des_visibles, objets_visibles
 from beneficiaires.models.personnes import voit_tout_le_cpas
-from cpas_isp.lots import executer_ensemble
+from cpas_isp.lots import executer, executer_ensemble
 from cpas_isp.memo import Memo
 
 from .models import (
@@ -202,12 +202,24 @@ def compter_par_statut(orientations, *, statut_par_statut=False):
     every referral of the CPAS. Not for a few people's or a partner's referrals (each
     sub-select would repeat their selection)."""
     if not statut_par_statut:
-        rows = orientations.values("statut").annotate(n=Count("*"))
-        return {r["statut"]: r["n"] for r in rows}
+        return executer(requete_compter_par_statut(orientations))
     sql, params = _sql_statut_par_statut(orientations)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {statut: n for statut, n in cursor.fetchall() if n}
+
+
+def requete_compter_par_statut(orientations):
+    """``compter_par_statut`` (one count by status, one GROUP BY) as a generator of
+    ``cpas_isp.lots``: its statement sent with a page's others (the partner portal's rows)."""
+    try:
+        sql, params = (
+            orientations.order_by().values("statut").annotate(n=Count("*")).query.sql_with_params()
+        )
+    except EmptyResultSet:  # no referral by construction
+        return {}
+    (lignes,) = yield [(sql, params)]
+    return dict(lignes)
 
 
 def _sql_statut_par_statut(orientations):

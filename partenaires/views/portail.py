@@ -17,13 +17,22 @@ from django.views.decorators.http import require_POST
 from beneficiaires.models import Beneficiaire
 from cpas_isp import permissions
 from cpas_isp.audit import journaliser_acces, journaliser_liste
-from cpas_isp.listes import Tri, echapper_conditionnel, paginer, url_par_pk
+from cpas_isp.listes import (
+    Tri,
+    echapper_conditionnel,
+    lecture_page,
+    numero_demande,
+    paginer,
+    taille_demandee,
+    url_par_pk,
+)
+from cpas_isp.lots import executer_ensemble
 from cpas_isp.sql_compile import RequeteCompilee, annotations_compilees
 from cpas_isp.views import role_required
 
 from ..forms.orientations import FiltreStatutForm, PresenceForm
 from ..models import ComptePartenaire, Orientation, StatutOrientation
-from ..queries import compter_par_statut
+from ..queries import requete_compter_par_statut
 from ..services.orientations import echeance_de, enregistrer_presence
 from .orientations import (
     ajouter_message,
@@ -134,12 +143,25 @@ def portail(request):
     qs, tri = TRI.appliquer(form.filter(_avec_personne(recues.values(*COLONNES_LISTE))), request)
     statut = form.valeurs().get("statut", "")
     # The tabs' counts by status give the list's length too (the status is its only filter):
-    # no COUNT of the list.
-    compteurs = compter_par_statut(recues)
-    page = paginer(
-        request, qs, nombre=compteurs.get(statut, 0) if statut else sum(compteurs.values())
+    # no COUNT of the list. The rows of the page asked for come in the same round trip (kept
+    # only if that page is within the list: else the page paginer serves is read after).
+    taille = taille_demandee(request, None)  # what paginer uses: the list offers no sizes
+    numero = numero_demande(request, taille)
+    compteurs, *lues = executer_ensemble(
+        [
+            requete_compter_par_statut(recues),
+            *([lecture_page(qs, numero, taille)] if numero is not None else []),
+        ]
     )
-    page.object_list = _lignes(request, list(page.object_list))
+    nombre = compteurs.get(statut, 0) if statut else sum(compteurs.values())
+    page = paginer(request, range(nombre), taille=taille, nombre=nombre)
+    if lues and page.number == numero:
+        # The rows Page.object_list holds: up to the end of the list (no orphans).
+        lignes = lues[0][: max(0, min(taille, nombre - (numero - 1) * taille))]
+    else:
+        debut = (page.number - 1) * taille
+        lignes = list(qs[debut : debut + taille])
+    page.object_list = _lignes(request, lignes)
     journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
     return render(
         request,

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 # round trip.
 REQUETES_LISTE_ORIENTATIONS = 6
 # The portal reads the partner's account once (``for_user(compte=...)``).
-REQUETES_PORTAIL = 8
+REQUETES_PORTAIL = 7
 
 
 def _orientation(statut, **kw):
@@ -270,6 +270,55 @@ def _comme_le_paginateur(client, params, cpas_a, coordinateur, service):
             o.beneficiaire.nom,
         )
         assert premiere["partenaire_nom"] == service.partenaire.nom
+
+
+PARAMETRES_PORTAIL = [
+    *NUMEROS_DE_PAGE,
+    {"statut": "envoyee", "page": "2"},
+    {"statut": "acceptee", "page": "2"},  # past the end of the status
+    {"statut": "annulee"},  # none (not shown to partners)
+    {"tri": "personne", "page": "2"},
+    {"tri": "-service", "page": "3"},
+]
+
+
+@pytest.mark.parametrize("params", PARAMETRES_PORTAIL)
+def test_portal_page_rows_read_with_the_counts_are_django_paginator_s(
+    params, client_for, cpas_a, agent, partenaire_user, service, settings
+):
+    """The partner portal's rows read in the counts' round trip (the page asked for) are
+    those of Django's paginator over the referrals sent to the partner, page past the end and
+    junk numbers included; referrals sent to another partner are not among them."""
+    from django.core.paginator import Paginator
+
+    from partenaires.models import ComptePartenaire
+
+    settings.PAGE_SIZE = 5
+    services = [ServiceFactory(partenaire=service.partenaire, nom=f"Service {k}") for k in range(4)]
+    for i, statut in enumerate([S.ENVOYEE] * 7 + [S.ACCEPTEE] * 4 + [S.TERMINEE] * 2):
+        _orientation(
+            statut,
+            beneficiaire=BeneficiaireFactory(cpas=cpas_a, referent=agent, nom=f"Nom{i % 5}"),
+            service=services[i % 4],
+            agent=agent,
+        )
+    _orientation(S.ENVOYEE, beneficiaire=BeneficiaireFactory(cpas=cpas_a), service=ServiceFactory())
+    page = client_for(partenaire_user).get(reverse("partenaires:portail"), params).context["page"]
+    compte = ComptePartenaire.objects.get(user=partenaire_user)
+    qs = Orientation.objects.for_user(partenaire_user, compte=compte)
+    if "statut" in params:
+        qs = qs.filter(statut=params["statut"])
+    ordre = {
+        "personne": ["beneficiaire__nom", "beneficiaire__prenom", "id"],
+        "-service": ["-service__nom", "-id"],
+    }.get(params.get("tri"), ["-date_envoi", "-id"])
+    attendue = Paginator(qs.order_by(*ordre), 5).get_page(params.get("page"))
+    assert page.number == attendue.number
+    assert page.paginator.count == attendue.paginator.count
+    assert [o["id"] for o in page.object_list] == [o.pk for o in attendue.object_list]
+    for ligne in page.object_list:
+        o = Orientation.objects.select_related("beneficiaire", "service").get(pk=ligne["id"])
+        assert (ligne["personne_nom"], ligne["service__nom"]) == (o.beneficiaire.nom, o.service.nom)
 
 
 # partenaires/_statut.html before the badge became a tag (the lists no longer include it).
