@@ -346,16 +346,20 @@ class LignesFile:
     def __len__(self):
         return self.count()
 
-    def compteurs_et_tranche(self, debut: int, fin: int) -> dict:
+    def compteurs_et_tranche(self, debut: int, fin: int, avec=()) -> dict:
         """``compteurs_file``'s counters, and the rows of the slice ``[debut:fin]`` read in the
         same round trip, each statement prepared once per connection (their planning cost
         more than running them): the paginator's slice of the same page (or of the last page,
-        cut at the total) is then answered without a query."""
+        cut at the total) is then answered without a query. ``avec``: other
+        ``cpas_isp.lots`` generators of the page (the bell's count), read in the same round
+        trip."""
         if self.cpas_id is None:
             return {"total": 0, "nouveaux": 0, "retard": 0}
-        compteurs, lignes = executer_lot(
-            [_sql_compteurs(self.cpas_id, self.phases, self.date), self._sql_tranche(debut, fin)]
-        )
+        requetes = [
+            _sql_compteurs(self.cpas_id, self.phases, self.date),
+            self._sql_tranche(debut, fin),
+        ]
+        compteurs, lignes = executer_ensemble([lire(requetes), *avec])[0]
         self._lue = (debut, fin, self._lignes(lignes))
         return _compteurs(compteurs[0])
 

@@ -84,14 +84,18 @@ def test_the_bell_adds_one_query_whatever_the_number_of_notifications(
 
 @pytest.mark.parametrize(
     "role, url",
-    [(Role.ADMIN, "/audit/"), (Role.COORDINATEUR, "/trajets/article60/")],
+    [
+        (Role.ADMIN, "/audit/"),
+        (Role.COORDINATEUR, "/trajets/article60/"),
+        (Role.COORDINATEUR, "/trajets/files/emploi/"),
+    ],
 )
 def test_pages_reading_the_bell_with_their_figures_show_its_count(
     role, url, client_for, make_user, cpas_a, orientation, requetes_de_la_page
 ):
-    """The audit page and the article 60 occupancy read the bell's count in the round trip of
-    their own statements: the navbar shows the user's unread count, and no statement of the
-    page counts the notifications alone."""
+    """The audit page, the article 60 occupancy and the cellule queue read the bell's count in
+    the round trip of their own statements: the navbar shows the user's unread count, and no
+    statement of the page counts the notifications alone."""
     user = make_user(role, cpas_a)
     client = client_for(user)
     client.get(url)  # first page of the session

@@ -73,7 +73,9 @@ def file_cellule(request, code):
     taille = taille_demandee(request, None)
     # Junk, below 1 or past any list: page 1 read now (the paginator serves the last page).
     numero = numero_demande(request, taille) or 1
-    compteurs = rangees.compteurs_et_tranche((numero - 1) * taille, numero * taille)
+    compteurs = rangees.compteurs_et_tranche(
+        (numero - 1) * taille, numero * taille, avec=lecture_cloche(request)
+    )
     # The counters already count the rows of these filters: no second COUNT for the paginator.
     nombre = {"": "total", "nouveaux": "nouveaux", "retard": "retard"}.get(filtre)
     page = paginer(request, rangees, taille=taille, nombre=compteurs[nombre] if nombre else None)
