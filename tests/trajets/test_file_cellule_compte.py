@@ -47,14 +47,14 @@ def test_paginator_count_is_the_counters_and_the_rows_of_each_filter(
 
 
 def test_queue_and_deadlines_query_counts(agent, client_for, django_assert_max_num_queries):
-    """Ceilings at today's counts (the queue: its counters and the page's rows in one round
-    trip, the agent's own cellule read with their membership; the deadlines: one query for
-    every kind of item)."""
+    """Ceilings at today's counts (the queue: its counters, the page's rows and the bell in
+    one round trip, the agent's own cellule read with their membership; the deadlines: one
+    query for every kind of item)."""
     b = BeneficiaireFactory(cpas=agent.memberships.get().cpas, referent=agent)
     PassageFactory(beneficiaire=b, phase="emploi", debut=D(2024, 1, 1))
     EtapeFactory(beneficiaire=b, auteur=agent, prochaine_action="x", echeance=D(2024, 1, 1))
     client = client_for(agent)
-    for url, n in (("/trajets/files/emploi/", 7), ("/trajets/echeances/", 7)):
+    for url, n in (("/trajets/files/emploi/", 6), ("/trajets/echeances/", 7)):
         client.get(url)
         with django_assert_max_num_queries(n):
             assert client.get(url).status_code == 200
