@@ -75,8 +75,9 @@ def test_no_template_has_inline_script_or_style():
 
 def test_nul_character_in_the_search_box_gets_a_message(cpas_a, make_user, client_for):
     coord = make_user(Role.COORDINATEUR, cpas_a)
-    BeneficiaireFactory(cpas=cpas_a, nom="Dupont")
-    BeneficiaireFactory(cpas=cpas_a, nom="Martin")
+    # First names given: a random one may be "Martin" (as Dupont's did once).
+    BeneficiaireFactory(cpas=cpas_a, nom="Dupont", prenom="Alice")
+    BeneficiaireFactory(cpas=cpas_a, nom="Martin", prenom="Bruno")
     response = client_for(coord).get(reverse("beneficiaires:liste"), {"q": "Dup\x00ont"})
     assert response.status_code == 200
     html = response.content.decode()
