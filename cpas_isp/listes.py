@@ -116,6 +116,18 @@ def numero_demande(request, taille: int, param: str = "page") -> int | None:
     return numero if 1 <= numero and numero * taille < _BIGINT else None
 
 
+def lignes_lues_ou_relues(page: Page, numero: int | None, lues, relire) -> list:
+    """The rows of ``page`` (``paginer``'s over ``range(nombre)``, the list already counted):
+    ``lues``, the rows of page ``numero`` read ahead (``lecture_page`` with ``numero_demande``,
+    or None), when the paginator serves that page, cut at the list's end (no orphans; a row
+    added between the count and the read is not shown); else ``relire(page.number)``, the
+    rows of the page it serves (a number past the end: the last page)."""
+    if lues is not None and page.number == numero:
+        taille, nombre = page.paginator.per_page, page.paginator.count
+        return lues[: max(0, min(taille, nombre - (numero - 1) * taille))]
+    return relire(page.number)
+
+
 def page_par_cles(qs, cles, numero: int, taille: int):
     """``qs`` cut to the rows of page ``numero`` from its first row: past the first page, the
     rows whose keys page ``numero`` of ``cles`` holds (``cles``: the same rows in the same

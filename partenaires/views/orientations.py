@@ -26,6 +26,7 @@ from cpas_isp.listes import (
     Tri,
     echapper_conditionnel,
     lecture_page,
+    lignes_lues_ou_relues,
     numero_demande,
     page_par_cles,
     paginer,
@@ -308,12 +309,12 @@ def orientations(request):
     page = paginer(
         request, range(nombre) if nombre is not None else liste(), taille=taille, nombre=nombre
     )
-    if lues and page.number == numero:
-        # The rows Page.object_list holds: up to the end of the list (no orphans).
-        lignes = lues[0][: max(0, min(taille, nombre - (numero - 1) * taille))]
-    else:
+
+    def relire(numero_servi):
         with preparees():  # the rows' statement: planned once per connection (~0.5 ms a page)
-            lignes = list(page_par_cles(liste(), cles(), page.number, taille)[:taille])
+            return list(page_par_cles(liste(), cles(), numero_servi, taille)[:taille])
+
+    lignes = lignes_lues_ou_relues(page, numero, lues[0] if lues else None, relire)
     page.object_list = lignes_orientations(request, lignes)
     journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
     partenaire = str(valeurs["partenaire"].pk) if "partenaire" in valeurs else ""

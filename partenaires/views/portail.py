@@ -21,6 +21,7 @@ from cpas_isp.listes import (
     Tri,
     echapper_conditionnel,
     lecture_page,
+    lignes_lues_ou_relues,
     numero_demande,
     paginer,
     taille_demandee,
@@ -155,12 +156,12 @@ def portail(request):
     )
     nombre = compteurs.get(statut, 0) if statut else sum(compteurs.values())
     page = paginer(request, range(nombre), taille=taille, nombre=nombre)
-    if lues and page.number == numero:
-        # The rows Page.object_list holds: up to the end of the list (no orphans).
-        lignes = lues[0][: max(0, min(taille, nombre - (numero - 1) * taille))]
-    else:
-        debut = (page.number - 1) * taille
-        lignes = list(qs[debut : debut + taille])
+    lignes = lignes_lues_ou_relues(
+        page,
+        numero,
+        lues[0] if lues else None,
+        lambda n: list(qs[(n - 1) * taille : n * taille]),
+    )
     page.object_list = _lignes(request, lignes)
     journaliser_liste(request, [o["beneficiaire_id"] for o in page.object_list])
     return render(
