@@ -65,13 +65,16 @@ def get_beneficiaire_or_404(user, pk, queryset=None, cle=None):
 
     ``cle``: a key holding every input of ``queryset`` (e.g. ``queries.requete_memorisee``'s):
     the query is then compiled once per key and need-to-know condition (``_fiche_compilee``)
-    instead of on every call (~1 ms of Python for the person page's query)."""
+    instead of on every call (~1 ms of Python for the person page's query); without a
+    queryset (the plain person), compiled too. Only for an integer ``pk`` (a URL's)."""
     if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
         # No person has it (a key is a bigint): what the ORM answers for it, without the
         # compiled query's parameter, which PostgreSQL would refuse as out of range.
         raise Http404(f"No {Beneficiaire._meta.object_name} matches the given query.")
-    base = queryset if queryset is not None else Beneficiaire.objects.all()
-    compilee = _fiche_compilee(user, base, cle) if cle is not None else None
+    if queryset is None:
+        queryset, cle = Beneficiaire.objects.all(), ("personne",)
+    base = queryset
+    compilee = _fiche_compilee(user, base, cle) if cle is not None and type(pk) is int else None
     if compilee is None:
         beneficiaire = get_object_or_404(base.visibles_par(user), pk=pk)
     else:
@@ -163,21 +166,23 @@ class ParmiLesIdsEnFiltre(ParmiLesIds):
 def sql_visible_par_ligne(cte: str, colonne: str) -> str:
     """``colonne``'s person is one the user may see, asked line by line: ``cte`` is a CTE
     ``AS NOT MATERIALIZED`` of ``visibles_par(user)``'s ids that the caller's statement
-    defines. OFFSET 0 keeps the subquery apart, so that PostgreSQL pushes the person's id
-    into each branch of the rule's UNION ALL and probes their indexes (a few probes a line),
-    instead of computing every person the user may see (a whole cellule: ~1,800 people) to
-    keep the few lines' people."""
-    return f"EXISTS (SELECT FROM {cte} v WHERE v.id = {colonne} OFFSET 0)"
+    defines, or the rule's one-column query itself in parentheses (``sql_ids_visibles``).
+    OFFSET 0 keeps the subquery apart, so that PostgreSQL pushes the person's id into each
+    branch of the rule's UNION ALL and probes their indexes (a few probes a line), instead of
+    computing every person the user may see (a whole cellule: ~1,800 people) to keep the few
+    lines' people."""
+    return f"EXISTS (SELECT FROM {cte} v (id) WHERE v.id = {colonne} OFFSET 0)"
 
 
 class VisibleParLigne(Expression):
-    """``sql_visible_par_ligne`` as a condition of a queryset on its column ``champ``."""
+    """``sql_visible_par_ligne`` as a condition of a queryset on its column ``champ``
+    (``params``: those of ``cte`` when it is the rule's query)."""
 
     output_field = BooleanField()
 
-    def __init__(self, champ, cte: str):
+    def __init__(self, champ, cte: str, params=()):
         super().__init__()
-        self.champ, self.cte = F(champ), cte
+        self.champ, self.cte, self.params = F(champ), cte, tuple(params)
 
     def get_source_expressions(self):
         return [self.champ]
@@ -187,7 +192,7 @@ class VisibleParLigne(Expression):
 
     def as_sql(self, compiler, connection):
         champ, params = compiler.compile(self.champ)
-        return sql_visible_par_ligne(self.cte, champ), params
+        return sql_visible_par_ligne(self.cte, champ), (*params, *self.params)
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,13 @@ class VisiblesParLigne:
 
 
 def objets_visibles(
-    queryset, user, champ="beneficiaire", en_tableau=False, ids=None, en_filtre=False
+    queryset,
+    user,
+    champ="beneficiaire",
+    en_tableau=False,
+    ids=None,
+    en_filtre=False,
+    par_ligne=False,
 ):
     """Rows of ``queryset`` (a tenant queryset of objects belonging to a person through
     ``champ``) in the user's CPAS whose person the user may see. ``en_tableau``: the people's
@@ -210,6 +221,9 @@ def objets_visibles(
     referral list). ``ids``: those people's ids as the caller computed
     them already (an expression, e.g. a CTE of ``visibles_par(user)``), read instead of the
     rule; or ``VisiblesParLigne``, each line's person then checked against the caller's CTE.
+    ``par_ligne``: each line's person checked against the rule's ids line by line
+    (``sql_visible_par_ligne``), for one object or a few (``get_objet_or_404``): a few index
+    probes, where a semi-join computed every person the user may see (~1 ms for a cellule).
 
     A model whose ``personne_du_cpas`` names ``champ`` has a database constraint (a foreign key
     on person and CPAS to ``beneficiaire_id_cpas``) that its rows carry their person's CPAS:
@@ -218,7 +232,7 @@ def objets_visibles(
     qs = queryset.for_user(user)
     if getattr(queryset.model, "personne_du_cpas", None) == champ and voit_tout_le_cpas(user):
         return qs
-    if ids is None and (en_tableau or en_filtre):
+    if ids is None and (en_tableau or en_filtre or par_ligne):
         # Only the ids are read: the rule's ids-only form (``sql_ids_visibles``: the same
         # people, without checking each id against the person table).
         try:
@@ -229,11 +243,40 @@ def objets_visibles(
         ids = Beneficiaire.objects.visibles_par(user).order_by().values("pk")
     if isinstance(ids, VisiblesParLigne):
         return qs.filter(VisibleParLigne(f"{champ}_id", ids.cte))
+    if par_ligne and isinstance(ids, RawSQL):
+        return qs.filter(VisibleParLigne(f"{champ}_id", f"({ids.sql})", ids.params))
     if en_tableau:
         return qs.filter(ParmiLesIds(f"{champ}_id", ids))
     if en_filtre:
         return qs.filter(ParmiLesIdsEnFiltre(f"{champ}_id", ids))
     return qs.filter(**{f"{champ}__in": ids})
+
+
+#: (caller's key, model, field, ``cle_des_visibles``) -> the query compiled once
+_OBJETS: Memo[RequeteCompilee] = Memo(512)
+
+
+def _objet_compile(queryset, user, champ, cle, lookup) -> RequeteCompilee | None:
+    """``get_objet_or_404``'s query compiled once per ``cle`` (every input of ``queryset``),
+    field and need-to-know rule; None (the plain query then) without a key, for a lookup
+    other than an integer ``pk`` a key may hold, or when the rule is empty."""
+    pk = lookup.get("pk")
+    if cle is None or set(lookup) != {"pk"} or type(pk) is not int or not -(2**63) <= pk < 2**63:
+        return None
+    try:
+        regle = cle_des_visibles(user)
+    except EmptyResultSet:
+        return None
+    return _OBJETS.obtenir(
+        (cle, queryset.model._meta.label, champ, regle),
+        lambda: RequeteCompilee(
+            lambda objet: (
+                objets_visibles(queryset, user, champ, par_ligne=True)
+                .filter(pk=objet)
+                .order_by()[:MAX_GET_RESULTS]
+            )
+        ),
+    )
 
 
 def cle_des_visibles(user) -> tuple:
@@ -250,11 +293,26 @@ def cle_des_visibles(user) -> tuple:
     return (cpas_id, sql, tuple(params))
 
 
-def get_objet_or_404(queryset, user, champ="beneficiaire", **lookup):
+def get_objet_or_404(queryset, user, champ="beneficiaire", cle=None, **lookup):
     """One object belonging to a person the user may see (see ``objets_visibles``), or 404;
-    during a writing request, refused when that person's file is closed."""
-    objet = get_object_or_404(objets_visibles(queryset, user, champ), **lookup)
-    if ECRITURE.get():
+    during a writing request, refused when that person's file is closed (checked on the
+    person when the queryset read them with the object, ``select_related(champ)``).
+
+    ``cle``: a key holding every input of ``queryset``: looked up by ``pk`` alone, its query
+    is then compiled once per key and need-to-know rule (``cle_des_visibles``) and prepared on
+    the connection, instead of built, compiled and planned on every call (a PIIS with its
+    person: ~3 ms -> 0.8 ms)."""
+    compilee = _objet_compile(queryset, user, champ, cle, lookup)
+    if compilee is None:
+        objet = get_object_or_404(objets_visibles(queryset, user, champ, par_ligne=True), **lookup)
+    else:
+        lignes = compilee.lignes(lookup["pk"])
+        if not lignes:
+            raise Http404(f"No {queryset.model._meta.object_name} matches the given query.")
+        (objet,) = lignes
+    if ECRITURE.get() and objet._meta.get_field(champ).is_cached(objet):
+        verifier_ecriture(getattr(objet, champ))
+    elif ECRITURE.get():
         clos = (
             Beneficiaire.objects.filter(
                 pk__in=queryset.model._default_manager.filter(pk=objet.pk).values(champ),

@@ -350,21 +350,22 @@ def _sql_visibles_parmi(user, ids):
     empty."""
     from django.core.exceptions import EmptyResultSet
 
+    from beneficiaires.acces import sql_visible_par_ligne
     from beneficiaires.models.personnes import sql_ids_visibles
 
     try:
         regle, params_regle = sql_ids_visibles(user)
     except EmptyResultSet:
         return None
-    # The rule checked for each of the day's few participants (a correlated EXISTS: OFFSET 0
-    # keeps PostgreSQL from turning it into a join, the participant's id goes down into each
-    # branch of the rule as an index condition, ~3 buffers a person) rather than ``IN (rule)``,
-    # planned as a hash of every person the agent may see (~2,100 ids, 1.1 ms, for 4
-    # participants). Same rows: the rule's ids and the participants' are never NULL.
+    # The rule checked for each of the day's few participants (``sql_visible_par_ligne``: the
+    # participant's id goes down into each branch of the rule as an index condition, ~3
+    # buffers a person) rather than ``IN (rule)``, planned as a hash of every person the agent
+    # may see (~2,100 ids, 1.1 ms, for 4 participants). Same rows: the rule's ids and the
+    # participants' are never NULL.
     sql = (
         f'SELECT DISTINCT "p"."beneficiaire_id" FROM "{_PARTICIPANT}" "p" '
-        'WHERE "p"."rendez_vous_id" = ANY(%s) AND EXISTS (SELECT 1 FROM ('
-        f'{regle}) "v" ("id") WHERE "v"."id" = "p"."beneficiaire_id" OFFSET 0)'
+        'WHERE "p"."rendez_vous_id" = ANY(%s) AND '
+        + sql_visible_par_ligne(f"({regle})", '"p"."beneficiaire_id"')
     )
     return sql, [list(ids), *params_regle]
 

@@ -60,6 +60,10 @@ def test_piis_detail_asks_no_query_for_its_empty_lists(
 
     vide = requetes_de_la_page(client, url)
     assert lues(vide) == set()
+    # The request's own (session, user, two-factor device, membership, the bell's count), the
+    # access log's row, and one for the PIIS read with its person and their referent (the
+    # person was a query of its own).
+    assert len(vide) <= 7, "\n".join(q["sql"][:90] for q in vide)
     assert "Aucun objectif." in client.get(url).content.decode()
     ObjectifPiis.objects.create(cpas=cpas_a, piis=piis, ordre=2, libelle="Second objectif")
     ObjectifPiis.objects.create(cpas=cpas_a, piis=piis, ordre=1, libelle="Premier objectif")

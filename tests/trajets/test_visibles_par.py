@@ -102,3 +102,75 @@ def test_compiled_person_query_agrees_for_every_role(monde):
                         get_beneficiaire_or_404(user, b.pk, requete, cle=cle)
     # agents (2, by their people), coordinators of two CPAS; nobody else sees anyone.
     assert len(acces._FICHES) == 4
+
+
+def test_compiled_object_query_agrees_for_every_role(monde, cpas_b):
+    """``get_objet_or_404(..., cle=...)`` (one object of a person, its query compiled once per
+    key and need-to-know rule, each line's person checked through the rule's indexes): the
+    same PIIS with the same person, or 404, as the plain query, for every role and every
+    kind of person, asked twice (compiled, then from the memo); keys no row has (0, negative,
+    past a bigint) answer 404 too, and a key as text what the plain query answers. One
+    compiled query per rule, not per object or user."""
+    from beneficiaires import acces
+    from beneficiaires.acces import get_objet_or_404
+    from tests.trajets.factories import PiisFactory
+    from trajets.models import Piis
+
+    users, people = monde
+    piis = {key: PiisFactory(beneficiaire=b) for key, b in people.items()}
+    base = Piis.objects.select_related("beneficiaire__referent", "agent")
+    acces._OBJETS.clear()
+    for _tour in range(2):
+        for role, user in users.items():
+            for key, p in piis.items():
+                if key in ATTENDU[role]:
+                    plain = get_objet_or_404(base, user, pk=p.pk)
+                    compiled = get_objet_or_404(base, user, cle=("test",), pk=p.pk)
+                    assert compiled == plain == p
+                    assert compiled.beneficiaire == people[key]
+                    assert (
+                        compiled.beneficiaire.__dict__.keys() == plain.beneficiaire.__dict__.keys()
+                    )
+                    assert compiled.beneficiaire.referent == people[key].referent
+                else:
+                    for cle in (None, ("test",)):
+                        with pytest.raises(Http404):
+                            get_objet_or_404(base, user, cle=cle, pk=p.pk)
+            for pk in (0, -1, 2**63, -(2**63) - 1):
+                with pytest.raises(Http404):
+                    get_objet_or_404(base, user, cle=("test",), pk=pk)
+            # A key as text: the plain query (not compiled), the same answer.
+            if "personne" in ATTENDU[role]:
+                assert get_objet_or_404(base, user, cle=("test",), pk=str(piis["personne"].pk))
+            else:
+                with pytest.raises(Http404):
+                    get_objet_or_404(base, user, cle=("test",), pk=str(piis["personne"].pk))
+    # agents (2, by their people), coordinators of two CPAS; nobody else sees anyone.
+    assert len(acces._OBJETS) == 4
+
+
+def test_compiled_object_query_refuses_a_write_on_a_closed_file(monde):
+    """During a writing request a closed file's object is refused (``DossierCloture``), with
+    its person read with it (no query of its own) as without."""
+    import datetime
+
+    from beneficiaires.acces import ECRITURE, DossierCloture, get_objet_or_404
+    from tests.trajets.factories import PiisFactory
+    from trajets.models import Piis
+
+    users, people = monde
+    b = people["refere"]
+    p = PiisFactory(beneficiaire=b)
+    Beneficiaire.objects.filter(pk=b.pk).update(date_cloture=datetime.date(2024, 6, 30))
+    jeton = ECRITURE.set(True)
+    try:
+        for base, cle in (
+            (Piis.objects.select_related("beneficiaire"), ("test_clos",)),
+            (Piis.objects.select_related("beneficiaire"), None),
+            (Piis.objects.all(), ("test_clos_seul",)),
+        ):
+            with pytest.raises(DossierCloture):
+                get_objet_or_404(base, users["agent"], cle=cle, pk=p.pk)
+    finally:
+        ECRITURE.reset(jeton)
+    assert get_objet_or_404(Piis.objects.all(), users["agent"], cle=("test_clos_seul",), pk=p.pk)

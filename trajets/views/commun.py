@@ -15,9 +15,10 @@ suivi_requis = role_required(permissions.peut_suivre_beneficiaires)
 
 
 def personne(request, pk) -> Beneficiaire:
-    """The person if the user may see them (need-to-know, the one rule), 404 otherwise."""
+    """The person if the user may see them (need-to-know, the one rule), 404 otherwise (its
+    query, always the same, compiled once: ``get_beneficiaire_or_404``'s ``cle``)."""
     return get_beneficiaire_or_404(
-        request.user, pk, Beneficiaire.objects.select_related("referent")
+        request.user, pk, Beneficiaire.objects.select_related("referent"), cle=("trajets",)
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires.acces import get_objet_or_404
 from beneficiaires.hooks import ALignes
 from beneficiaires.permissions import memoriser_acces
 from cpas_isp import extensions
@@ -37,13 +38,20 @@ from trajets.services import piis as services
 from trajets.views.commun import erreurs, personne, suivi_requis
 
 
-def _piis(request, piis_pk, queryset=None) -> Piis:
-    """The PIIS, or 404 (not in the user's CPAS, or its person not visible to the user); its
-    person is the one fetched through the need-to-know rule (``personne``)."""
-    queryset = Piis.objects.all() if queryset is None else queryset
-    piis = get_for_user(queryset.select_related("agent", "avenant_de"), request.user, pk=piis_pk)
-    piis.beneficiaire = personne(request, piis.beneficiaire_id)
-    return piis
+def _piis(request, piis_pk, queryset=None, cle=None) -> Piis:
+    """The PIIS, or 404 (not in the user's CPAS, or its person not visible to the user: the
+    need-to-know rule, ``get_objet_or_404``), read with its person and their referent in one
+    query (the person was a second one), compiled once per ``cle`` (every input of
+    ``queryset``; without a queryset, the plain PIIS's); a write on a closed file is
+    refused."""
+    if queryset is None:
+        queryset, cle = Piis.objects.all(), ("piis",)
+    return get_objet_or_404(
+        queryset.select_related("agent", "avenant_de", "beneficiaire__referent"),
+        request.user,
+        cle=cle,
+        pk=piis_pk,
+    )
 
 
 def _objectifs_initiaux(piis):
@@ -205,6 +213,7 @@ def _piis_formulaire(request, b, piis):
 @suivi_requis
 def piis_detail(request, piis_pk):
     # Whether its lists have rows, in the query of the PIIS: an empty list costs no query.
+    indicateurs = extensions.indicateurs("trajets.piis")  # e.g. whether it has documents
     piis = _piis(
         request,
         piis_pk,
@@ -213,8 +222,9 @@ def piis_detail(request, piis_pk):
             a_tiers=ALignes(EngagementTiers, "piis"),
             a_evaluations=ALignes(EvaluationPiis, "piis"),
             a_avenants=ALignes(Piis, "avenant_de"),
-            **extensions.indicateurs("trajets.piis"),  # e.g. whether it has documents
+            **indicateurs,
         ),
+        cle=("piis_detail", tuple(indicateurs)),
     )
     journaliser_acces(request, piis.beneficiaire)
     # Fetched through the need-to-know rule by this read-only page: the documents block's
