@@ -459,6 +459,23 @@ def celery_worker(transactional_db, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _rien_de_prepare(django_db_blocker):
+    """Every test leaves the worker's connection with nothing prepared (``cpas_isp.preparation``,
+    ``cpas_isp.lots``): the shapes earlier tests prepared would otherwise fill the
+    connection's ``PREPARES_MAX`` in some random orders, and a later test's statement would
+    then run unprepared (a test of its preparation failing by the order alone)."""
+    yield
+    from django.db import connection
+
+    brute = connection.connection
+    if brute is None or brute.closed or not brute.__dict__.get("_isp_prepares"):
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    brute.__dict__["_isp_prepares"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _cache_vide():
     """Every test starts with an empty Django cache (kept dashboard figures, rate-limit
     counters): what a test computed must not answer for the next one, whose rows may carry
