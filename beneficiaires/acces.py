@@ -59,6 +59,12 @@ def verifier_ecriture(beneficiaire):
         raise DossierCloture(beneficiaire)
 
 
+def _cle_bigint(pk: int) -> bool:
+    """Whether ``pk`` fits a key column (a bigint): a compiled query may take it as a
+    parameter (PostgreSQL refuses one out of range)."""
+    return -(2**63) <= pk < 2**63
+
+
 def get_beneficiaire_or_404(user, pk, queryset=None, cle=None):
     """The person ``pk`` if ``user`` may see them, else Http404. ``queryset`` (of
     Beneficiaire) adds select_related/annotations; it is narrowed, never widened.
@@ -67,16 +73,15 @@ def get_beneficiaire_or_404(user, pk, queryset=None, cle=None):
     the query is then compiled once per key and need-to-know condition (``_fiche_compilee``)
     instead of on every call (~1 ms of Python for the person page's query); without a
     queryset (the plain person), compiled too. Only for an integer ``pk`` (a URL's)."""
-    if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
-        # No person has it (a key is a bigint): what the ORM answers for it, without the
-        # compiled query's parameter, which PostgreSQL would refuse as out of range.
+    if isinstance(pk, int) and not _cle_bigint(pk):
+        # No person has it: what the ORM answers for it, without the compiled query's
+        # parameter, which PostgreSQL would refuse as out of range.
         raise Http404(f"No {Beneficiaire._meta.object_name} matches the given query.")
     if queryset is None:
         queryset, cle = Beneficiaire.objects.all(), ("personne",)
-    base = queryset
-    compilee = _fiche_compilee(user, base, cle) if cle is not None and type(pk) is int else None
+    compilee = _fiche_compilee(user, queryset, cle) if cle is not None and type(pk) is int else None
     if compilee is None:
-        beneficiaire = get_object_or_404(base.visibles_par(user), pk=pk)
+        beneficiaire = get_object_or_404(queryset.visibles_par(user), pk=pk)
     else:
         lignes = compilee.lignes(pk)
         if not lignes:
@@ -261,7 +266,7 @@ def _objet_compile(queryset, user, champ, cle, lookup) -> RequeteCompilee | None
     field and need-to-know rule; None (the plain query then) without a key, for a lookup
     other than an integer ``pk`` a key may hold, or when the rule is empty."""
     pk = lookup.get("pk")
-    if cle is None or set(lookup) != {"pk"} or type(pk) is not int or not -(2**63) <= pk < 2**63:
+    if cle is None or set(lookup) != {"pk"} or type(pk) is not int or not _cle_bigint(pk):
         return None
     try:
         regle = cle_des_visibles(user)
