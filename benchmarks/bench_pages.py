@@ -19,7 +19,11 @@ two-factor step), starts gunicorn (2 workers) on the first free port of 8870-887
 (BENCH_PAGES_PORTS) and runs ``wrk -t2 -c8 --latency`` on each page (the dashboards as met
 within TABLEAUX_DE_BORD_SECONDES of their computation, and "dashboard, recomputed": "Recalculer
 maintenant", which computes the figures anew and redirects to the page),
-BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (default 15).
+BENCH_PAGES_ROUNDS rounds (default 3) of BENCH_PAGES_SECONDS seconds per page (default 15),
+each page between two slices of the floor (BENCH_PAGES_FLOOR_SECONDS, default half a page's):
+a page's ratio is taken against the floor measured just before and just after it, since the
+machine's own speed drifts by up to a quarter over the minutes of a round (the floor measured
+once at a round's start gave the same code's page 2.1x in one run and 3.4x in another).
 ``--petit``: a quick run (1,000 people, 3,000 referrals, 15,000 people elsewhere, 2 rounds of 3 s).
 ``--garder`` keeps the database, ``--reprendre`` measures again on a kept one without filling it
 (same data for a before/after comparison of two commits: run the bench of each commit with
@@ -32,15 +36,15 @@ BENCH_PAGES_APPELANTS=regex: the callers of the functions it matches, too.
 BENCH_PAGES_SEULES=word[,word]: under load, only the floor, the anonymous page and the pages
 whose label contains one of the words (a before/after of a few pages in a few minutes).
 Prints per page the p50/p99 latency (median over rounds), the ratio of its mean latency to the
-floor's (median and min-max over rounds), the whole machine's CPU time per request (server
-workers, PostgreSQL and wrk, from /proc/stat: the load saturates the cores, so the latency
-ratio follows the CPU ratio, within a few tenths) and its ratio to the floor's, the
+floor slices' around it (median and min-max over rounds), the whole machine's CPU time per
+request (server workers, PostgreSQL and wrk, from /proc/stat: the load saturates the cores, so
+the latency ratio follows the CPU ratio, within a few tenths) and its ratio to the floor's, the
 part of it spent by the gunicorn workers and by the bench database's PostgreSQL sessions
 (/proc/<pid>/stat, when the database server runs on this machine), and its SQL query count
 (measured once through the Django test client on the same database), then each gunicorn
 worker's peak resident memory. Targets: every page <= 3x the logged-in floor, the logged-in
-floor <= 3x the anonymous page. A round whose floor was measured while other work ran on the
-machine (``autre_travail``) fails the run: its floor is inflated, its ratios too low.
+floor <= 3x the anonymous page. A floor slice measured while other work ran on the machine
+(``autre_travail``) fails the run: it is inflated, the ratios of the pages beside it too low.
 
 Needs ``wrk`` (Debian package, installed by ``make system-deps``).
 """
@@ -95,6 +99,8 @@ PORTS = range(*(int(x) for x in os.environ.get("BENCH_PAGES_PORTS", "8870-8880")
 # A page whose first request takes longer is reported, not loaded: 8 clients on it would
 # keep both workers busy long after wrk stops and spoil the next pages' figures.
 PREMIERE_MAX_MS = int(os.environ.get("BENCH_PAGES_MAX_FIRST_MS", "15000"))
+# The floor's slices between the pages (every page between two of them).
+SECONDES_PLANCHER = int(os.environ.get("BENCH_PAGES_FLOOR_SECONDS", str(max(1, SECONDES // 2))))
 CIBLE_PAGE = 3.0
 CIBLE_PLANCHER = 3.0
 
@@ -775,6 +781,15 @@ def autre_travail(mesure) -> bool:
     return not math.isnan(mesure["cpu"]) and not math.isnan(servi) and mesure["cpu"] > 2 * servi
 
 
+def moyenne_des_tranches(avant, apres) -> dict:
+    """The floor beside a page: the mean of the slices measured just before and just after."""
+    return {
+        "moyenne": (avant["moyenne"] + apres["moyenne"]) / 2,
+        "cpu": (avant["cpu"] + apres["cpu"]) / 2,
+        "requetes": min(avant["requetes"], apres["requetes"]),
+    }
+
+
 def mediane_mesuree(valeurs) -> float:
     """The median of the rounds where a figure could be measured (a database session may be
     replaced during a round, after DB_CONN_MAX_AGE: its CPU is then not counted), or nan."""
@@ -842,13 +857,30 @@ def main():
                 trop_lentes[label] = premiere
                 continue
             wrk(port, url, cookies.get(role), 1)  # warm-up
+        # Each page between two slices of the floor: its ratio is taken against the floor
+        # measured just before and just after it (the machine's speed drifts by up to a
+        # quarter over the minutes of a round, the same code's ratio with it).
+        plancher_label, _pr, plancher_url = liste[0]
+        plancher_role = liste[0][1]
         mesures = {label: [] for label, _r, _u in liste}
+        voisins = {label: [] for label, _r, _u in liste}
+
+        def tranche_plancher():
+            processus = (workers(proc), backends(nom_base))
+            m = wrk(port, plancher_url, cookies.get(plancher_role), SECONDES_PLANCHER, processus)
+            mesures[plancher_label].append(m)
+            return m
+
         for tour in range(TOURS):
-            for label, role, url in liste:
+            avant = tranche_plancher()
+            for label, role, url in liste[1:]:
                 if label in trop_lentes:
                     continue
                 processus = (workers(proc), backends(nom_base))
                 mesures[label].append(wrk(port, url, cookies.get(role), SECONDES, processus))
+                apres = tranche_plancher()
+                voisins[label].append(moyenne_des_tranches(avant, apres))
+                avant = apres
             print(f"round {tour + 1}/{TOURS} done", flush=True)
         rss = rss_pointe_workers(proc)
     finally:
@@ -868,19 +900,22 @@ def main():
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
     plancher = mesures[liste[0][0]]
-    anonyme = mesures[liste[1][0]]
     print(
-        f"\nwrk -t2 -c8, {SECONDES} s per page, {TOURS} rounds, gunicorn 2 workers "
-        f"(latencies: median over rounds; ratio: mean latency / floor's in the same round; "
+        f"\nwrk -t2 -c8, {SECONDES} s per page, {TOURS} rounds, gunicorn 2 workers, each page "
+        f"between two {SECONDES_PLANCHER} s slices of the floor (latencies: median over rounds; "
+        f"ratio: mean latency / the mean of the two floor slices around it, median over rounds; "
         f"CPU: the whole machine's CPU time per request, median over rounds, and its ratio to "
-        f"the floor's in the same round; of it, the gunicorn workers' ('server') and the "
-        f"database sessions' ('pg'), ms per request; the rest is wrk, the kernel, the others)"
+        f"the floor slices' around it; of it, the gunicorn workers' ('server') and the "
+        f"database sessions' ('pg'), ms per request; the rest is wrk, the kernel, the others; "
+        f"the floor's row: its {len(plancher)} slices, the spread of their mean latency around "
+        f"their median)"
     )
     print(
         f"{'page':<30} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'x floor':>8} "
         f"{'spread':>11} {'CPU ms':>7} {'CPU x':>6} {'server':>7} {'pg':>5} {'queries':>8}"
     )
     echecs = []
+    mediane_plancher = statistics.median(f["moyenne"] for f in plancher)
     for label, _role, _url in liste:
         m = mesures[label]
         if label in trop_lentes:
@@ -890,16 +925,21 @@ def main():
             )
             echecs.append(f"{label} (one request {trop_lentes[label] / 1000:.0f} s)")
             continue
+        if label == liste[0][0]:
+            references = [{"moyenne": mediane_plancher, "cpu": x["cpu"], "requetes": 1} for x in m]
+        else:
+            references = voisins[label]
         # A round where no request finished (a page slower than the round) has no latency.
         ratios = [
             x["moyenne"] / f["moyenne"]
-            for x, f in zip(m, plancher, strict=True)
+            for x, f in zip(m, references, strict=True)
             if x["requetes"] and f["requetes"]
         ] or [float("nan")]
         ratio = statistics.median(ratios)
-        debit = statistics.median(x["requetes"] for x in m) / SECONDES
+        duree = SECONDES_PLANCHER if label == liste[0][0] else SECONDES
+        debit = statistics.median(x["requetes"] for x in m) / duree
         cpu = mediane_mesuree(x["cpu"] for x in m)
-        ratio_cpu = mediane_mesuree(x["cpu"] / f["cpu"] for x, f in zip(m, plancher, strict=True))
+        ratio_cpu = mediane_mesuree(x["cpu"] / f["cpu"] for x, f in zip(m, references, strict=True))
         print(
             f"{label:<30} {statistics.median(x['p50'] for x in m):>8.1f} "
             f"{statistics.median(x['p99'] for x in m):>8.1f} {debit:>7.0f} {ratio:>8.2f} "
@@ -910,22 +950,23 @@ def main():
         if label not in (liste[0][0], liste[1][0]) and ratio > CIBLE_PAGE:
             echecs.append(f"{label} {ratio:.1f}x the floor")
     ratio_plancher = statistics.median(
-        f["moyenne"] / a["moyenne"] for f, a in zip(plancher, anonyme, strict=True)
+        f["moyenne"] / a["moyenne"]
+        for f, a in zip(voisins[liste[1][0]], mesures[liste[1][0]], strict=True)
     )
     print(f"\nlogged-in floor / anonymous page: {ratio_plancher:.2f}x (target <= {CIBLE_PLANCHER})")
     if ratio_plancher > CIBLE_PLANCHER:
         echecs.append(f"floor {ratio_plancher:.1f}x the anonymous page")
     if rss:
         print("peak RSS per gunicorn worker: " + ", ".join(f"{x:.0f} MB" for x in rss))
-    for tour, f in enumerate(plancher, start=1):
+    for tranche, f in enumerate(plancher, start=1):
         if autre_travail(f):
             print(
-                f"WARNING round {tour}: while the floor was measured, the machine spent "
+                f"WARNING floor slice {tranche}: while it was measured, the machine spent "
                 f"{f['cpu']:.1f} ms of CPU per request, its server and database "
                 f"{f['python'] + f['postgres']:.1f}: other work was running, the floor is "
-                f"inflated and every ratio of this round too low"
+                f"inflated and the ratios of the pages beside it too low"
             )
-            echecs.append(f"round {tour} not measured on an idle machine")
+            echecs.append(f"floor slice {tranche} not measured on an idle machine")
     print(f"pages over {CIBLE_PAGE}x the floor: " + (", ".join(echecs) if echecs else "none"))
 
 
