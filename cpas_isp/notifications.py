@@ -131,7 +131,8 @@ def lecture_non_lues(user):
     membership = current_membership(user)
     if membership is None:
         return 0
-    (lignes,) = yield [(_SQL_NON_LUES, [membership.cpas_id, user.pk])]
+    # Its generic plan (an index probe whatever the values), not planned again on every page.
+    (lignes,) = yield [(_SQL_NON_LUES, [membership.cpas_id, user.pk], lots.GENERIQUE)]
     return lignes[0][0]
 
 
