@@ -223,8 +223,7 @@ class ChoixFiltres:
         sql, params, lues, vides = requete
         listes = {nom: ListeChoix(valeurs) for nom, valeurs in vides.items()}
         if sql:
-            # Its generic plan (the CPAS's referents and cellules): 1.3 -> 0.7 ms a page.
-            (lignes,) = yield [(sql, params, lots.GENERIQUE)]
+            (lignes,) = yield [(sql, params)]
             (ligne,) = lignes
             for (nom, modele), texte in zip(lues, ligne, strict=True):
                 # As a queryset of these fields alone builds them (``from_db``: the others

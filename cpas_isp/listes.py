@@ -142,7 +142,7 @@ def page_par_cles(qs, cles, numero: int, taille: int):
     return qs.filter(pk__in=cles[bas : bas + taille])
 
 
-def lecture_page(qs, numero: int, taille: int, *, cle=None, generique=False):
+def lecture_page(qs, numero: int, taille: int, *, cle=None):
     """The rows of page ``numero`` of ``qs`` (a ``values()`` queryset) as a generator of
     ``cpas_isp.lots``: the dicts iterating the page's slice gives (Django's ValuesIterable:
     the same names, the compiler's converters), its statement prepared on the connection as
@@ -153,16 +153,13 @@ def lecture_page(qs, numero: int, taille: int, *, cle=None, generique=False):
     ``cle``: the page's statement compiled once per process for this key (with the page's
     number and size), ``qs`` then a callable building the queryset, called only to compile
     it. The key must hold every input of the queryset's SQL (the need-to-know rule's, the
-    filters', the sort's): the same key is answered by the same statement.
-
-    ``generique``: the statement always runs its generic plan (``lots.GENERIQUE``), for a
-    list whose statement PostgreSQL planned for its values on every page to run it no faster."""
+    filters', the sort's): the same key is answered by the same statement."""
     if cle is None:
         try:
             compilee = _compiler_tranche(qs, numero, taille)
         except EmptyResultSet:
             return []
-        return (yield from _lire_tranche(*compilee, generique=generique))
+        return (yield from _lire_tranche(*compilee))
     try:
         tranche, compilateur, sql, params = _TRANCHES.obtenir(
             (cle, numero, taille), lambda: _compiler_tranche(qs(), numero, taille)
@@ -172,7 +169,7 @@ def lecture_page(qs, numero: int, taille: int, *, cle=None, generique=False):
     # A copy on this thread's connection (the compiler kept was made on another's).
     compilateur = copy.copy(compilateur)
     compilateur.connection = connections[tranche.db]
-    return (yield from _lire_tranche(tranche, compilateur, sql, params, generique=generique))
+    return (yield from _lire_tranche(tranche, compilateur, sql, params))
 
 
 def _compiler_tranche(qs, numero: int, taille: int):
@@ -184,8 +181,8 @@ def _compiler_tranche(qs, numero: int, taille: int):
     return tranche, compilateur, sql, tuple(params)
 
 
-def _lire_tranche(tranche, compiler, sql, params, generique=False):
-    (lignes,) = yield [(sql, params, GENERIQUE) if generique else (sql, params)]
+def _lire_tranche(tranche, compiler, sql, params):
+    (lignes,) = yield [(sql, params)]
     query = tranche.query
     if compiler.has_extra_select:  # ordering columns added to the select list
         lignes = [ligne[: compiler.col_count] for ligne in lignes]

@@ -131,8 +131,7 @@ def lecture_non_lues(user):
     membership = current_membership(user)
     if membership is None:
         return 0
-    # Its generic plan (an index probe whatever the values), not planned again on every page.
-    (lignes,) = yield [(_SQL_NON_LUES, [membership.cpas_id, user.pk], lots.GENERIQUE)]
+    (lignes,) = yield [(_SQL_NON_LUES, [membership.cpas_id, user.pk])]
     return lignes[0][0]
 
 

@@ -37,7 +37,6 @@ from django.db.models import BooleanField, Exists, Expression, Q
 from django.db.models.sql import Query
 from django.db.models.sql.constants import MULTI
 
-from cpas_isp import lots
 from cpas_isp.memo import Memo
 from cpas_isp.preparation import preparees
 
@@ -67,23 +66,11 @@ class RequeteCompilee:
     values. Its values are integer keys, unless ``sentinelles`` gives the stand-in of each (e.g.
     ``SENTINELLES_INSTANTS`` for date-times, ``[[SENTINELLES[0]]]`` for a list of keys). A
     stand-in not found among the compiled parameters (or a shape Django does not compile to one
-    statement) keeps the plain queryset.
+    statement) keeps the plain queryset."""
 
-    Its statement always runs its generic plan (``lots.GENERIQUE``), made once per
-    connection. PostgreSQL kept planning nearly all of these statements for their values on
-    every run (it compares its estimates of the two kinds of plan, and estimates the generic
-    one dearer when a subquery or an array parameter hides how few rows a value selects), so
-    that preparing them saved nothing: on the bench, a person's fetch through the
-    need-to-know rule (the rule's union planned again) 2.0-3.5 ms a page against 0.5-0.9
-    with its generic plan, a person's documents 3.7 against 0.8, a caseload page's rows 4.8
-    against 1.4; each of a person's lists 0.1-0.3 ms less. ``generique=False``: planned for
-    its values on each run, for a statement whose generic plan reads far more rows than some
-    values select (an agent's appointments of the day: ``rendezvous.queries``)."""
-
-    def __init__(self, construire, nombre=1, sentinelles=None, *, generique=True):
+    def __init__(self, construire, nombre=1, sentinelles=None):
         self.construire = construire
         self.sentinelles = tuple(sentinelles) if sentinelles is not None else SENTINELLES[:nombre]
-        self.generique = generique
         self._compilee = None
 
     def _compiler(self):
@@ -137,8 +124,6 @@ class RequeteCompilee:
         requete = self._sql(valeurs)
         if requete is None:
             return list(self.construire(*valeurs))
-        if self.generique:
-            return lots.executer_ensemble([self.generateur(*valeurs)])[0]
         with preparees():
             return list(self._copie(*requete))
 
@@ -150,7 +135,7 @@ class RequeteCompilee:
         requete = self._sql(valeurs)
         if requete is None:
             return list(self.construire(*valeurs))
-        (lignes,) = yield [(*requete, lots.GENERIQUE) if self.generique else requete]
+        (lignes,) = yield [requete]
         return list(self._copie(*requete, lignes=lignes))
 
 

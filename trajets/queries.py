@@ -355,12 +355,9 @@ class LignesFile:
         trip."""
         if self.cpas_id is None:
             return {"total": 0, "nouveaux": 0, "retard": 0}
-        # Both with their generic plan: PostgreSQL planned them for their values on every
-        # page, to run them no faster (the rows 2.3 -> 0.9 ms on the bench, the counts
-        # 4.3 -> 3.7).
         requetes = [
-            (*_sql_compteurs(self.cpas_id, self.phases, self.date), GENERIQUE),
-            (*self._sql_tranche(debut, fin), GENERIQUE),
+            _sql_compteurs(self.cpas_id, self.phases, self.date),
+            self._sql_tranche(debut, fin),
         ]
         compteurs, lignes = executer_ensemble([lire(requetes), *avec])[0]
         self._lue = (debut, fin, self._lignes(lignes))
@@ -1215,10 +1212,8 @@ def requete_contrats_de_la_page(cpas_id, date, jours=JOURS_FIN_PROCHE, limite=A_
     anonymise = _("Dossier anonymisé n° %(n)s")
     finissant, a_cloturer, nombre = [], [], 0
     # Prepared once per connection (two three-table joins: planning cost about as much as
-    # running them), always run with its generic plan (PostgreSQL kept planning it for its
-    # values: 3.0 -> 2.2 ms on the bench); the limit written in the text, so that the
-    # generic plan knows it.
-    (lignes,) = yield [(sql, [cpas_id, date, date, fin, cpas_id, date], GENERIQUE)]
+    # running them); the limit written in the text, so that the generic plan knows it.
+    (lignes,) = yield [(sql, [cpas_id, date, date, fin, cpas_id, date])]
     for ligne in lignes:
         liste, pk, personne_id, nom, prenom, anonymise_le, personne_cpas = ligne[:7]
         fonction, partenaire, service_interne, fin_prevue, total = ligne[7:]

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cpas_isp.audit.evenements import Evenement
 from cpas_isp.audit.sources import Source, sources
-from cpas_isp.lots import GENERIQUE, executer_ensemble
+from cpas_isp.lots import executer_ensemble
 
 
 @dataclasses.dataclass
@@ -180,10 +180,8 @@ def requetes_page_evenements(cpas, f: Filtres, curseur: Curseur | None = None, t
     )
     # The keys query unions a branch per event table (about sixty): PostgreSQL spends far
     # longer planning it (~7 ms) than running it (~1 ms): prepared once per connection and
-    # shape of filters, so that PostgreSQL reuses its plan: its generic plan, which PostgreSQL
-    # did not choose (it kept planning it for its values, 4.8 ms a page on the bench, against
-    # 1.6 for the generic one).
-    (cles,) = yield [(sql, params, GENERIQUE)]
+    # shape of filters, so that PostgreSQL reuses its plan.
+    (cles,) = yield [(sql, params)]
     suivant = None
     if len(cles) > taille:
         cles = cles[:taille]
@@ -219,7 +217,7 @@ def _details(cles):
         )
     # Prepared too, once per connection and set of tables (its planning cost about as much
     # as running it).
-    (lignes,) = yield [(" UNION ALL ".join(branches), params, GENERIQUE)]
+    (lignes,) = yield [(" UNION ALL ".join(branches), params)]
     rows = {(r[0], r[1]): r for r in lignes}
     events = []
     for src, pgh_id, _quand in cles:

@@ -134,9 +134,8 @@ def lecture_resume_orientations(user):
         )
         params = [*tous, membership.cpas_id, *params_ids]
     # Prepared once per connection (``executer_lot``): the same text for every user of a shape
-    # (the values are parameters), and always run with its generic plan, planned once instead
-    # of on every home page (PostgreSQL kept planning it for its values: 7.4 -> 6.9 ms).
-    ((ligne,),) = yield [(sql, params, lots.GENERIQUE)]
+    # (the values are parameters), planned once instead of on every home page.
+    ((ligne,),) = yield [(sql, params)]
     return dict(zip(NOMS, ligne, strict=True))
 
 
