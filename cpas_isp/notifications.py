@@ -131,7 +131,9 @@ def lecture_non_lues(user):
     membership = current_membership(user)
     if membership is None:
         return 0
-    (lignes,) = yield [(_SQL_NON_LUES, [membership.cpas_id, user.pk])]
+    # Its generic plan (an index probe whatever the values): PostgreSQL kept planning it for
+    # its values on some pages (the audit's).
+    (lignes,) = yield [(_SQL_NON_LUES, [membership.cpas_id, user.pk], lots.GENERIQUE)]
     return lignes[0][0]
 
 

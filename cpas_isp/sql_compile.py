@@ -37,6 +37,7 @@ from django.db.models import BooleanField, Exists, Expression, Q
 from django.db.models.sql import Query
 from django.db.models.sql.constants import MULTI
 
+from cpas_isp import lots
 from cpas_isp.memo import Memo
 from cpas_isp.preparation import preparees
 
@@ -66,11 +67,18 @@ class RequeteCompilee:
     values. Its values are integer keys, unless ``sentinelles`` gives the stand-in of each (e.g.
     ``SENTINELLES_INSTANTS`` for date-times, ``[[SENTINELLES[0]]]`` for a list of keys). A
     stand-in not found among the compiled parameters (or a shape Django does not compile to one
-    statement) keeps the plain queryset."""
+    statement) keeps the plain queryset.
 
-    def __init__(self, construire, nombre=1, sentinelles=None):
+    ``generique``: its statement always runs its generic plan (``lots.GENERIQUE``), for one
+    that PostgreSQL keeps planning for its values on every run (it estimates the generic plan
+    dearer) while the generic plan runs as fast. PostgreSQL plans every prepared statement for
+    its values on its first five runs, then chooses: most of these run their generic plan from
+    then on by themselves."""
+
+    def __init__(self, construire, nombre=1, sentinelles=None, *, generique=False):
         self.construire = construire
         self.sentinelles = tuple(sentinelles) if sentinelles is not None else SENTINELLES[:nombre]
+        self.generique = generique
         self._compilee = None
 
     def _compiler(self):
@@ -124,6 +132,8 @@ class RequeteCompilee:
         requete = self._sql(valeurs)
         if requete is None:
             return list(self.construire(*valeurs))
+        if self.generique:
+            return lots.executer_ensemble([self.generateur(*valeurs)])[0]
         with preparees():
             return list(self._copie(*requete))
 
@@ -135,7 +145,7 @@ class RequeteCompilee:
         requete = self._sql(valeurs)
         if requete is None:
             return list(self.construire(*valeurs))
-        (lignes,) = yield [requete]
+        (lignes,) = yield [(*requete, lots.GENERIQUE) if self.generique else requete]
         return list(self._copie(*requete, lignes=lignes))
 
 

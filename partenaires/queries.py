@@ -14,7 +14,7 @@ from django.db.models import Avg, Case, Count, F, Q, TextField, Value, When
 
 from beneficiaires.acces import cle_des_visibles, objets_visibles
 from beneficiaires.models.personnes import voit_tout_le_cpas
-from cpas_isp.lots import executer, executer_ensemble
+from cpas_isp.lots import GENERIQUE, executer, executer_ensemble
 from cpas_isp.memo import Memo
 
 from .models import (
@@ -274,8 +274,8 @@ def _sql_compter_par_statut_et_lire(orientations, lignes, statut_par_statut):
     )
 
 
-def _lire_compteurs_et_lignes(requete):
-    (((compteurs, rows),),) = yield [requete]
+def _lire_compteurs_et_lignes(requete, generique=False):
+    (((compteurs, rows),),) = yield [(*requete, GENERIQUE) if generique else requete]
     if isinstance(compteurs, str):  # a driver that does not parse json
         compteurs, rows = json.loads(compteurs), json.loads(rows)
     return {statut: n for statut, n in compteurs if n}, rows
@@ -305,7 +305,9 @@ def requete_compteurs_de_la_liste(user, orientations, partenaires):
         except EmptyResultSet:
             pass
         else:
-            return (yield from _lire_compteurs_et_lignes(requete))
+            # Its generic plan: PostgreSQL kept planning a coordinator's for its values on
+            # every page (3.1 -> 2.7 ms on the bench).
+            return (yield from _lire_compteurs_et_lignes(requete, generique=True))
     return (
         yield from requete_compter_par_statut_et_lire(
             orientations(), partenaires(), statut_par_statut=statut_par_statut

@@ -341,6 +341,8 @@ _PARTICIPANTS_PARMI = RequeteCompilee(
         .order_by("beneficiaire__nom", "beneficiaire__prenom")
     ),
     sentinelles=[[SENTINELLES[0]]],
+    # PostgreSQL kept planning it for its values on every home page: 0.9 -> 0.6 ms.
+    generique=True,
 )
 
 
@@ -371,7 +373,9 @@ def _sql_visibles_parmi(user, ids):
 
 
 def _lignes(requete):
-    (lignes,) = yield [requete]
+    # The visible participants of the day's appointments: PostgreSQL kept planning it for its
+    # values on every home page, its generic plan runs as fast (0.7 -> 0.4 ms).
+    (lignes,) = yield [(*requete, lots.GENERIQUE)]
     return lignes
 
 
