@@ -860,8 +860,7 @@ def main():
         # Each page between two slices of the floor: its ratio is taken against the floor
         # measured just before and just after it (the machine's speed drifts by up to a
         # quarter over the minutes of a round, the same code's ratio with it).
-        plancher_label, _pr, plancher_url = liste[0]
-        plancher_role = liste[0][1]
+        plancher_label, plancher_role, plancher_url = liste[0]
         mesures = {label: [] for label, _r, _u in liste}
         voisins = {label: [] for label, _r, _u in liste}
 
